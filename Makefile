@@ -1,0 +1,55 @@
+# The README's commands. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+
+.PHONY: run test test-fast bench lint migrate worker serve-served clean help
+
+help:
+	@echo "make run    - install into .venv and serve http://$(HOST):$(PORT) (embedded mode)"
+	@echo "make test   - run every test (needs PostgreSQL, Redis and chromium; see README)"
+	@echo "make bench  - throughput of training inside a job vs plain PyTorch"
+	@echo "make lint   - ruff"
+
+# The runtime install; re-run when requirements change.
+$(VENV)/.runtime: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+
+# Embedded mode: SQLite, in-memory channel layer, the Celery worker inside the server process.
+run: migrate
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# Served mode pieces (REDIS_URL and DATABASE_URL must be set): web under daphne, workers apart.
+serve-served: migrate
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+
+worker: $(VENV)/.runtime
+	$(VENV)/bin/celery -A playground worker -c 1 --prefetch-multiplier 1 -Q training --loglevel INFO
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not e2e and not served"
+
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,25 @@
+"""Datasets as tensors: built-in generators and tables, and ``from_arrays`` for uploads."""
+from models_lib.data.builtin import (
+    BuiltinInfo,
+    GaussiansOptions,
+    PointsOptions,
+    SplitOptions,
+    UnknownDataset,
+    builtin_all,
+    builtin_get,
+    load,
+)
+from models_lib.data.tensors import TensorData, from_arrays
+
+__all__ = [
+    "BuiltinInfo",
+    "GaussiansOptions",
+    "PointsOptions",
+    "SplitOptions",
+    "TensorData",
+    "UnknownDataset",
+    "builtin_all",
+    "builtin_get",
+    "from_arrays",
+    "load",
+]

@@ -1,0 +1,169 @@
+"""Small Plotly figures (plain dicts) for live views, shared by architectures.
+
+Every figure is meant to travel in a WebSocket message: floats are rounded,
+points are downsampled by the caller, and the layout carries a constant
+``uirevision`` so a user's zoom survives ``Plotly.react`` updates.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PALETTE", "confusion_matrix_figure", "decision_boundary_figure", "plane_grid", "sample_indices"]
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+MAX_GRID = 100
+
+
+def _tint(hex_color: str, amount: float) -> str:
+    """Mix a colour with white: amount 0 = the colour, 1 = white."""
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
+    return f"rgb({mix[0]},{mix[1]},{mix[2]})"
+
+
+def _r(values: np.ndarray, decimals: int) -> list:
+    return np.round(np.asarray(values, dtype=np.float64), decimals).tolist()
+
+
+def plane_grid(points: np.ndarray, grid_size: int, margin: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A square grid over the points' extent: (axis xs, axis ys, [G*G, 2] coordinates, row-major in y)."""
+    g = int(min(max(grid_size, 5), MAX_GRID))
+    lo = points.min(axis=0) - margin
+    hi = points.max(axis=0) + margin
+    lim_lo, lim_hi = min(lo.min(), -1.5), max(hi.max(), 1.5)
+    axis = np.linspace(lim_lo, lim_hi, g)
+    xx, yy = np.meshgrid(axis, axis)  # row i = one y value
+    return axis, axis, np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+
+
+def sample_indices(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    """Up to ``limit`` row indices, fixed for a run so the points do not jump between updates."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def _axis(title: str, rng: list[float]) -> dict:
+    return {"title": {"text": title}, "range": rng, "zeroline": False}
+
+
+def decision_boundary_figure(
+    *,
+    axis_x: np.ndarray,
+    axis_y: np.ndarray,
+    grid_values: np.ndarray,
+    mode: str,
+    class_names: list[str],
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    feature_names: tuple[str, str] = ("x1", "x2"),
+    value_range: tuple[float, float] | None = None,
+) -> dict:
+    """Heatmap over the plane with train (filled) and test (open) points on top.
+
+    ``mode``: ``"probability"`` (two classes; grid values are P(second class)),
+    ``"classes"`` (grid values are argmax + confidence in [0, 1)), or
+    ``"value"`` (regression; points coloured by their target).
+    """
+    g = len(axis_x)
+    z = np.asarray(grid_values).reshape(g, g)
+    heat: dict = {
+        "type": "heatmap",
+        "x": _r(axis_x, 3),
+        "y": _r(axis_y, 3),
+        "z": _r(z, 2),
+        "hoverinfo": "skip",
+        "showscale": mode != "classes",
+        "zsmooth": "best",
+    }
+    traces: list[dict] = [heat]
+    if mode == "probability":
+        c0, c1 = PALETTE[0], PALETTE[1]
+        heat.update(
+            zmin=0, zmax=1,
+            colorscale=[[0, _tint(c0, 0.35)], [0.5, "rgb(255,255,255)"], [1, _tint(c1, 0.35)]],
+            colorbar={"title": {"text": f"P({class_names[1]})"}, "thickness": 12, "len": 0.8},
+        )
+    elif mode == "classes":
+        k = len(class_names)
+        scale = []
+        for i in range(k):
+            colour = PALETTE[i % len(PALETTE)]
+            scale += [[i / k, _tint(colour, 0.9)], [(i + 1) / k, _tint(colour, 0.3)]]
+        heat.update(zmin=0, zmax=k, colorscale=scale)
+    else:
+        lo, hi = value_range if value_range is not None else (float(z.min()), float(z.max()))
+        heat.update(
+            zmin=round(lo, 3), zmax=round(hi, 3), colorscale="Viridis", opacity=0.85,
+            colorbar={"title": {"text": "prediction"}, "thickness": 12, "len": 0.8},
+        )
+
+    for split, (X, y), symbol in (("train", train, "circle"), ("test", test, "circle-open")):
+        if len(X) == 0:
+            continue
+        if mode == "value":
+            lo, hi = value_range if value_range is not None else (float(y.min()), float(y.max()))
+            traces.append(
+                {
+                    "type": "scatter", "mode": "markers", "name": split,
+                    "x": _r(X[:, 0], 3), "y": _r(X[:, 1], 3),
+                    "marker": {
+                        "symbol": symbol, "size": 6, "color": _r(y, 3), "colorscale": "Viridis",
+                        "cmin": round(lo, 3), "cmax": round(hi, 3),
+                        "line": {"width": 1, "color": "white"},
+                    },
+                }
+            )
+            continue
+        for c, name in enumerate(class_names):
+            mask = y == c
+            if not mask.any():
+                continue
+            colour = PALETTE[c % len(PALETTE)]
+            traces.append(
+                {
+                    "type": "scatter", "mode": "markers", "name": f"{name} ({split})",
+                    "legendgroup": name,
+                    "x": _r(X[mask, 0], 3), "y": _r(X[mask, 1], 3),
+                    "marker": {
+                        "symbol": symbol, "size": 6 if split == "train" else 7, "color": colour,
+                        "line": {"width": 1 if split == "train" else 1.5, "color": "white" if split == "train" else colour},
+                    },
+                }
+            )
+    rng_x = [round(float(axis_x[0]), 3), round(float(axis_x[-1]), 3)]
+    rng_y = [round(float(axis_y[0]), 3), round(float(axis_y[-1]), 3)]
+    layout = {
+        "uirevision": "decision_boundary",
+        "xaxis": _axis(feature_names[0], rng_x),
+        "yaxis": {**_axis(feature_names[1], rng_y), "scaleanchor": "x", "scaleratio": 1},
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
+        "legend": {"orientation": "h", "y": -0.15},
+    }
+    return {"data": traces, "layout": layout}
+
+
+def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: str = "test split") -> dict:
+    """Counts heatmap: rows are the true class, columns the predicted class."""
+    z = np.asarray(counts, dtype=np.int64).tolist()
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": list(class_names),
+                "y": list(class_names),
+                "colorscale": "Blues",
+                "texttemplate": "%{z}",
+                "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
+                "showscale": False,
+            }
+        ],
+        "layout": {
+            "uirevision": "confusion_matrix",
+            "title": {"text": title},
+            "xaxis": {"title": {"text": "predicted"}, "type": "category"},
+            "yaxis": {"title": {"text": "true"}, "type": "category", "autorange": "reversed"},
+            "margin": {"l": 80, "r": 10, "t": 30, "b": 60},
+        },
+    }

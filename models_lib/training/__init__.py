@@ -1,0 +1,29 @@
+"""Trainer loop, callbacks, device selection, seeding and safetensors weights."""
+from models_lib.training.device import DeviceUnavailable, seed_everything, select_device
+from models_lib.training.trainer import (
+    Callback,
+    RunResult,
+    Trainer,
+    TrainingDiverged,
+    TrainingModule,
+    TrainingOutOfMemory,
+    round_float,
+    to_device,
+)
+from models_lib.training.weights import load_weights, save_weights
+
+__all__ = [
+    "Callback",
+    "DeviceUnavailable",
+    "RunResult",
+    "Trainer",
+    "TrainingDiverged",
+    "TrainingModule",
+    "TrainingOutOfMemory",
+    "load_weights",
+    "round_float",
+    "save_weights",
+    "seed_everything",
+    "select_device",
+    "to_device",
+]

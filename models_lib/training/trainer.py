@@ -1,0 +1,422 @@
+"""The training loop: engineering only. Reporting, cancellation and saving plug in as callbacks.
+
+Call order, for a run of E epochs::
+
+    on_train_start
+    on_flush(start logs)
+    per step: on_step; every >= flush_interval_s: on_flush(events), on_progress, should_stop
+    per epoch: on_epoch_end, then a flush with test metrics (on_flush, on_progress, should_stop)
+    on_flush(final views, end log)
+    on_train_end(result)
+
+Metrics stay on the device between flushes: a step only appends detached
+tensors to a list. A flush reduces them and syncs once (one ``.tolist()``).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import nn
+
+__all__ = [
+    "Callback",
+    "RunResult",
+    "Trainer",
+    "TrainingDiverged",
+    "TrainingModule",
+    "TrainingOutOfMemory",
+    "round_float",
+    "to_device",
+]
+
+EXPLODE_FACTOR = 1e4
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN/inf or exploded; the message says what to change."""
+
+
+class TrainingOutOfMemory(RuntimeError):
+    """The device ran out of memory; the message says what to change."""
+
+
+class Callback:
+    """Base class: override what you need. All methods are no-ops."""
+
+    def on_train_start(self, trainer: "Trainer") -> None: ...
+
+    def on_step(self, trainer: "Trainer") -> None: ...
+
+    def on_epoch_end(self, trainer: "Trainer") -> None: ...
+
+    def on_flush(self, trainer: "Trainer", events: list[dict]) -> None: ...
+
+    def on_progress(self, trainer: "Trainer", progress: dict) -> None: ...
+
+    def on_train_end(self, trainer: "Trainer", result: "RunResult") -> None: ...
+
+    def should_stop(self, trainer: "Trainer") -> bool:
+        """The cancel check, asked at every flush."""
+        return False
+
+
+@dataclass
+class RunResult:
+    metrics: dict  # final test metrics, train_loss, epochs, steps, duration_s, samples_per_s, n_params
+    state_dict: dict[str, torch.Tensor]  # CPU tensors
+    views: dict[str, dict] = field(default_factory=dict)  # view key -> last Plotly figure
+    stopped: bool = False
+    device: str = "cpu"
+
+
+class TrainingModule:
+    """What an architecture hands the Trainer (a cut-down LightningModule).
+
+    ``training_step`` returns the objective to back-propagate and a *record*
+    (detached device tensors: e.g. the batch loss, the outputs and targets);
+    records pile up until a flush, where ``train_metrics`` reduces them.
+    """
+
+    model: nn.Module
+
+    def setup(self, device: torch.device) -> Sequence[torch.Tensor]:
+        """Move the model and evaluation data to ``device``; return the training tensors there."""
+        raise NotImplementedError
+
+    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
+        raise NotImplementedError
+
+    def training_step(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, Any]:
+        raise NotImplementedError
+
+    def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
+        """Device scalars since the last flush; must include ``train_loss``."""
+        raise NotImplementedError
+
+    def test_metrics(self) -> dict[str, torch.Tensor]:
+        """Device scalars on the held-out split (called under ``no_grad``, in eval mode)."""
+        return {}
+
+    def views(self) -> dict[str, dict]:
+        """Plotly figures by view key (called under ``no_grad``, in eval mode)."""
+        return {}
+
+    def divergence_hint(self) -> str:
+        return "lower the learning rate"
+
+    def out_of_memory_hint(self) -> str:
+        return "lower the batch size or make the model smaller"
+
+    def start_messages(self) -> list[str]:
+        return []
+
+
+def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Copy to ``device``; pinned + ``non_blocking`` on CUDA."""
+    if device.type == "cuda":
+        if tensor.device.type == "cpu":
+            tensor = tensor.pin_memory()
+        return tensor.to(device, non_blocking=True)
+    return tensor.to(device)
+
+
+def round_float(x: float, digits: int = 5) -> float | None:
+    """Round to ``digits`` significant digits; NaN/inf become None (JSON has no NaN)."""
+    if x is None or not math.isfinite(x):
+        return None
+    return float(f"{x:.{digits}g}")
+
+
+class Trainer:
+    def __init__(
+        self,
+        module: TrainingModule,
+        *,
+        epochs: int,
+        batch_size: int,
+        callbacks: Sequence[Callback] = (),
+        device: torch.device | str | None = None,
+        generator: torch.Generator | None = None,
+        flush_interval_s: float = 0.2,
+        view_interval_s: float = 0.5,
+        amp: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        from models_lib.training.device import select_device
+
+        self.module = module
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.callbacks = list(callbacks)
+        self.device = device if isinstance(device, torch.device) else select_device(device)
+        self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
+        self.flush_interval_s = float(flush_interval_s)
+        self.view_interval_s = float(view_interval_s)
+        self.amp = (self.device.type == "cuda") if amp is None else (bool(amp) and self.device.type == "cuda")
+        self.clock = clock
+        # live state callbacks may read
+        self.step = 0
+        self.epoch = 0
+        self.samples_seen = 0
+        self.total_steps = 0
+        self.steps_per_epoch = 0
+        self.n_params = 0
+        self.last_values: dict[str, float | None] = {}
+        self.views: dict[str, dict] = {}
+        self.stopped = False
+        self._t0 = 0.0
+        self._first_loss: float | None = None
+        self._pending: list[dict] = []
+        self._records: list = []
+        self._last_view_t = -math.inf
+        self._test_at_step = -1
+
+    @property
+    def model(self) -> nn.Module:
+        return self.module.model
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.clock() - self._t0
+
+    def log(self, message: str, level: str = "info") -> None:
+        """Queue a log event; it goes out with the next flush."""
+        self._pending.append({"kind": "log", "level": level, "message": message})
+
+    # -- the loop ---------------------------------------------------------------------------
+    def fit(self) -> RunResult:
+        try:
+            return self._fit()
+        except torch.cuda.OutOfMemoryError:
+            raise TrainingOutOfMemory(
+                f"the {self.device} device ran out of memory at step {self.step}: {self.module.out_of_memory_hint()}"
+            ) from None
+
+    def _fit(self) -> RunResult:
+        module, device = self.module, self.device
+        train = [t for t in module.setup(device)]
+        model = module.model
+        optimizer = module.configure_optimizer(device)
+        scaler = torch.amp.GradScaler("cuda") if self.amp else None
+        n = int(train[0].shape[0])
+        bs = min(self.batch_size, n)
+        self.steps_per_epoch = math.ceil(n / bs)
+        self.total_steps = self.steps_per_epoch * self.epochs
+        self.n_params = sum(p.numel() for p in model.parameters())
+        step_callbacks = [cb for cb in self.callbacks if type(cb).on_step is not Callback.on_step]
+
+        self._t0 = self.clock()
+        for cb in self.callbacks:
+            cb.on_train_start(self)
+        self.log(
+            f"training on {device} ({'mixed precision' if self.amp else 'float32'}): {self.n_params:,} parameters, "
+            f"{n:,} training samples, {self.epochs} epochs of {self.steps_per_epoch} steps (batch {bs})"
+        )
+        for message in module.start_messages():
+            self.log(message)
+        self._emit(self._take_pending())
+
+        clock, interval, records = self.clock, self.flush_interval_s, self._records
+        next_flush = clock() + interval
+        model.train()
+        for epoch in range(1, self.epochs + 1):
+            self.epoch = epoch
+            perm = torch.randperm(n, generator=self.generator)
+            if device.type != "cpu":
+                perm = perm.to(device, non_blocking=True)
+            shuffled = [t.index_select(0, perm) for t in train]
+            last = self.steps_per_epoch - 1
+            for i in range(self.steps_per_epoch):
+                batch = [t[i * bs : (i + 1) * bs] for t in shuffled]
+                if scaler is None:
+                    loss, record = module.training_step(batch)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                else:
+                    with torch.autocast(device_type="cuda", dtype=torch.float16):
+                        loss, record = module.training_step(batch)
+                    optimizer.zero_grad(set_to_none=True)
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+                records.append(record)
+                self.step += 1
+                self.samples_seen += int(batch[0].shape[0])
+                for cb in step_callbacks:
+                    cb.on_step(self)
+                if i != last and clock() >= next_flush:
+                    if self._flush(epoch_end=False):
+                        return self._finish(stopped=True)
+                    next_flush = clock() + interval
+            for cb in self.callbacks:
+                cb.on_epoch_end(self)
+            if self._flush(epoch_end=True):
+                return self._finish(stopped=epoch < self.epochs)
+            next_flush = clock() + interval
+        return self._finish(stopped=False)
+
+    # -- flushing ---------------------------------------------------------------------------
+    def _take_pending(self) -> list[dict]:
+        events, self._pending = self._pending, []
+        return events
+
+    def _emit(self, events: list[dict]) -> None:
+        if events:
+            for cb in self.callbacks:
+                cb.on_flush(self, events)
+
+    def _eval_mode(self):
+        return _EvalMode(self.module.model)
+
+    def _flush(self, *, epoch_end: bool) -> bool:
+        """Sync metrics once, emit events; returns True when a callback asked to stop."""
+        values: dict[str, torch.Tensor] = {}
+        if self._records:
+            values.update(self.module.train_metrics(self._records))
+            self._records.clear()
+        train_keys = list(values)
+        if epoch_end:
+            with self._eval_mode():
+                values.update(self.module.test_metrics())
+            self._test_at_step = self.step
+        numbers: dict[str, float] = {}
+        if values:
+            keys = list(values)
+            flat = torch.stack([values[k].detach().float().reshape(()) for k in keys]).tolist()  # the one sync
+            numbers = dict(zip(keys, flat))
+        self._check_divergence(numbers.get("train_loss"))
+
+        events = self._take_pending()
+        if train_keys:
+            events.append(self._metric_event({k: numbers[k] for k in train_keys}))
+        test = {k: v for k, v in numbers.items() if k not in train_keys}
+        if test:
+            events.append(self._metric_event(test))
+        self.last_values.update({k: round_float(v) for k, v in numbers.items()})
+        progress = self._progress()
+        events.append(progress)
+        now = self.clock()
+        if now - self._last_view_t >= self.view_interval_s:
+            events.extend(self._view_events())
+            self._last_view_t = self.clock()
+        self._emit(events)
+        for cb in self.callbacks:
+            cb.on_progress(self, progress)
+        return any(cb.should_stop(self) for cb in self.callbacks)
+
+    def _metric_event(self, values: dict[str, float]) -> dict:
+        return {
+            "kind": "metric",
+            "step": self.step,
+            "epoch": self.epoch,
+            "values": {k: round_float(v) for k, v in values.items()},
+        }
+
+    def _progress(self) -> dict:
+        elapsed = max(self.elapsed_s, 1e-9)
+        fraction = self.step / self.total_steps if self.total_steps else 1.0
+        eta = elapsed * (1.0 - fraction) / fraction if fraction > 0 else None
+        return {
+            "kind": "progress",
+            "step": self.step,
+            "total_steps": self.total_steps,
+            "epoch": self.epoch,
+            "epochs": self.epochs,
+            "fraction": round(fraction, 4),
+            "elapsed_s": round(elapsed, 2),
+            "eta_s": None if eta is None else round(eta, 1),
+            "samples_per_s": round(self.samples_seen / elapsed, 1),
+        }
+
+    def _view_events(self) -> list[dict]:
+        with self._eval_mode():
+            figures = self.module.views()
+        self.views.update(figures)
+        return [{"kind": "view", "view": key, "figure": fig} for key, fig in figures.items()]
+
+    def _check_divergence(self, loss: float | None) -> None:
+        if loss is None:
+            return
+        hint = self.module.divergence_hint()
+        if not math.isfinite(loss):
+            what = "NaN" if math.isnan(loss) else "infinite"
+            self._fail(f"loss became {what} by step {self.step} (epoch {self.epoch}): {hint}")
+        if self._first_loss is None:
+            self._first_loss = loss
+        elif loss > EXPLODE_FACTOR * max(self._first_loss, 1e-3):
+            self._fail(
+                f"loss exploded to {loss:.3g} by step {self.step} (epoch {self.epoch}), "
+                f"from {self._first_loss:.3g} at the start: {hint}"
+            )
+
+    def _fail(self, message: str) -> None:
+        self._records.clear()
+        self.log(message, level="warning")
+        self._emit(self._take_pending())
+        raise TrainingDiverged(message)
+
+    # -- the end ----------------------------------------------------------------------------
+    def _finish(self, *, stopped: bool) -> RunResult:
+        self.stopped = stopped
+        events = self._take_pending()
+        if self._test_at_step != self.step:
+            # stopped mid-epoch: measure the held-out split once more
+            with self._eval_mode():
+                test = self.module.test_metrics()
+            if test:
+                keys = list(test)
+                flat = torch.stack([test[k].detach().float().reshape(()) for k in keys]).tolist()
+                numbers = dict(zip(keys, flat))
+                self.last_values.update({k: round_float(v) for k, v in numbers.items()})
+                events.append(self._metric_event(numbers))
+        events.extend(self._view_events())
+        duration = self.elapsed_s
+        metrics = {k: v for k, v in self.last_values.items() if k.startswith("test_") or k == "train_loss"}
+        metrics.update(
+            epochs=self.epoch if not stopped or self.step % max(self.steps_per_epoch, 1) == 0 else self.epoch - 1,
+            steps=self.step,
+            duration_s=round(duration, 3),
+            samples_per_s=round(self.samples_seen / max(duration, 1e-9), 1),
+            n_params=self.n_params,
+        )
+        verb = "stopped" if stopped else "finished"
+        summary = ", ".join(f"{k} {v}" for k, v in metrics.items() if k.startswith("test_"))
+        events.append(
+            {
+                "kind": "log",
+                "level": "info",
+                "message": f"{verb} after {self.step} steps ({metrics['epochs']} epochs) in {duration:.1f} s"
+                + (f": {summary}" if summary else ""),
+            }
+        )
+        self._emit(events)
+        state = {k: v.detach().to("cpu", copy=True) for k, v in self.module.model.state_dict().items()}
+        result = RunResult(
+            metrics=metrics, state_dict=state, views=dict(self.views), stopped=stopped, device=str(self.device)
+        )
+        for cb in self.callbacks:
+            cb.on_train_end(self, result)
+        return result
+
+
+class _EvalMode:
+    """``no_grad`` + ``model.eval()``, restoring train mode afterwards."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.no_grad = torch.no_grad()
+
+    def __enter__(self):
+        self.was_training = self.model.training
+        self.model.eval()
+        self.no_grad.__enter__()
+
+    def __exit__(self, *exc):
+        self.no_grad.__exit__(*exc)
+        self.model.train(self.was_training)
+        return False

@@ -1,0 +1,86 @@
+"""Who is looking, and what they may do. Every page, API path and WebSocket asks ``can()``.
+
+Visitors are anonymous: each browser session carries a random ``visitor_id`` that owns
+the jobs (and, later, the datasets) it creates. Staff users (admins) may see everything.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.conf import settings
+from django.http import HttpRequest
+
+VISITOR_KEY = "visitor_id"
+
+Action = Literal["view", "cancel"]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    visitor_id: str | None
+    user_id: int | None = None
+    is_staff: bool = False
+
+    @property
+    def is_anonymous_without_session(self) -> bool:
+        return self.visitor_id is None and self.user_id is None
+
+
+def _new_visitor_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def viewer_from_request(request: HttpRequest, *, create: bool = True) -> Viewer:
+    session = request.session
+    visitor_id = session.get(VISITOR_KEY)
+    if visitor_id is None and create:
+        visitor_id = _new_visitor_id()
+        session[VISITOR_KEY] = visitor_id
+    user = getattr(request, "user", None)
+    authenticated = bool(user is not None and user.is_authenticated)
+    return Viewer(
+        visitor_id=visitor_id,
+        user_id=user.pk if authenticated else None,
+        is_staff=bool(authenticated and user.is_staff),
+    )
+
+
+def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
+    """The viewer of a WebSocket connection (scope filled by AuthMiddlewareStack)."""
+    session = scope.get("session")
+    visitor_id = session.get(VISITOR_KEY) if session is not None else None
+    user = scope.get("user")
+    authenticated = bool(user is not None and user.is_authenticated)
+    return Viewer(
+        visitor_id=visitor_id,
+        user_id=user.pk if authenticated else None,
+        is_staff=bool(authenticated and user.is_staff),
+    )
+
+
+def can(viewer: Viewer, action: Action, obj: Any) -> bool:
+    """The one permission function. ``obj`` is a TrainingJob (datasets and classes follow)."""
+    if viewer.is_staff:
+        return True
+    owner_key = getattr(obj, "owner_key", None)
+    if owner_key and viewer.visitor_id and secrets.compare_digest(owner_key, viewer.visitor_id):
+        return action in ("view", "cancel")
+    return False
+
+
+class VisitorMiddleware:
+    """Gives every browser a visitor id on its first page view, so its runs stay its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if not request.path.startswith(("/static/", "/media/")):
+            request.viewer = viewer_from_request(request)
+        return self.get_response(request)
+
+
+def site_context(request: HttpRequest) -> dict[str, Any]:
+    return {"embedded_mode": settings.EMBEDDED}

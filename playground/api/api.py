@@ -1,0 +1,228 @@
+"""The JSON API: thin handlers over the same services and selectors as the pages.
+
+Authentication is the browser session (Django's session cookie), with Django's CSRF token
+required on every state-changing request (``X-CSRFToken`` header). A script starts with
+``GET /api/session`` to get both.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from ninja import NinjaAPI, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie
+
+from models_lib import registry
+from playground.access import Viewer, can, viewer_from_request
+from playground.catalog.entries import catalog_entries
+from playground.datasets import selectors as dataset_selectors
+from playground.jobs import selectors as job_selectors
+from playground.jobs import services as job_services
+
+
+class VisitorSession(APIKeyCookie):
+    """The visitor's browser session; CSRF is checked on unsafe methods."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Viewer:
+        return viewer_from_request(request)
+
+
+api = NinjaAPI(
+    title="Deep-learning Playground API",
+    version="1",
+    description="Train neural networks on built-in or uploaded data and follow every step live.",
+    auth=VisitorSession(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(job_services.JobRejected)
+def _rejected(request: HttpRequest, exc: job_services.JobRejected):
+    return api.create_response(
+        request,
+        {"detail": exc.message, "errors": [{"field": e.field, "message": e.message} for e in exc.errors]},
+        status=exc.status,
+    )
+
+
+# ------------------------------------------------------------------ schemas
+
+
+class ArchitectureOut(Schema):
+    slug: str
+    name: str
+    family: str
+    task: str
+    trainable: bool
+    data_kinds: list[str]
+    default_dataset: str | None
+    hyperparameters: dict[str, Any] | None
+    url: str
+
+
+class DatasetOut(Schema):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    task: str
+    builtin: bool
+    description: str
+    options_schema: dict[str, Any]
+
+
+class JobIn(Schema):
+    architecture: str
+    dataset: int | str
+    config: dict[str, Any] = {}
+    dataset_options: dict[str, Any] = {}
+
+
+class JobCreated(Schema):
+    id: int
+    status: str
+    ws_url: str
+    url: str
+
+
+class JobOut(Schema):
+    id: int
+    architecture: str
+    dataset: int | None
+    dataset_name: str
+    dataset_options: dict[str, Any]
+    config: dict[str, Any]
+    status: str
+    attempt: int
+    error_message: str
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    device: str
+    latest_metrics: dict[str, Any]
+    final_metrics: dict[str, Any]
+    progress: dict[str, Any]
+    last_seq: int
+    cancel_requested: bool
+    ws_url: str
+
+
+class EventsOut(Schema):
+    events: list[dict[str, Any]]
+    last_seq: int
+    more: bool
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldErrorOut] = []
+
+
+class SessionOut(Schema):
+    csrf_token: str
+    visitor: str
+
+
+# ------------------------------------------------------------------ routes
+
+router = Router()
+
+
+@router.get("/session", response=SessionOut, summary="Start or resume a visitor session")
+def session(request: HttpRequest):
+    viewer: Viewer = request.auth
+    return {"csrf_token": get_token(request), "visitor": viewer.visitor_id}
+
+
+@router.get("/architectures", response=list[ArchitectureOut], summary="Every catalog entry")
+def architectures(request: HttpRequest):
+    out = []
+    for entry in catalog_entries():
+        spec = entry.spec
+        out.append(
+            {
+                "slug": entry.slug,
+                "name": entry.name,
+                "family": entry.family,
+                "task": entry.task,
+                "trainable": spec is not None,
+                "data_kinds": list(spec.data_kinds) if spec else [],
+                "default_dataset": spec.default_dataset if spec else None,
+                "hyperparameters": spec.json_schema() if spec else None,
+                "url": entry.url,
+            }
+        )
+    return out
+
+
+@router.get("/datasets", response=list[DatasetOut], summary="Built-in datasets and your own")
+def datasets(request: HttpRequest):
+    return dataset_selectors.dataset_list(viewer=request.auth)
+
+
+@router.post(
+    "/jobs",
+    response={201: JobCreated, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Start training",
+)
+def job_create(request: HttpRequest, payload: JobIn):
+    viewer: Viewer = request.auth
+    dataset = dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset)
+    job = job_services.job_submit(
+        viewer=viewer,
+        architecture=payload.architecture,
+        dataset=dataset,
+        config=payload.config,
+        dataset_options=payload.dataset_options,
+    )
+    return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
+
+
+def _job_or_404(request: HttpRequest, job_id: int):
+    job = job_selectors.job_get(viewer=request.auth, job_id=job_id)
+    if job is None:
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return job
+
+
+@router.get("/jobs", response=list[JobOut], summary="Your runs, newest first")
+def job_list(request: HttpRequest):
+    return [job_selectors.job_as_dict(j) for j in job_selectors.job_list(viewer=request.auth)]
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut}, summary="One run")
+def job_detail(request: HttpRequest, job_id: int):
+    return job_selectors.job_as_dict(_job_or_404(request, job_id))
+
+
+@router.get("/jobs/{job_id}/events", response={200: EventsOut, 404: ErrorOut}, summary="Stored events after a seq")
+def job_events(request: HttpRequest, job_id: int, after: int = 0, limit: int = 1000):
+    job = _job_or_404(request, job_id)
+    limit = max(1, min(limit, 5000))
+    events = job_selectors.job_events_after(job_id=job.pk, after=max(0, after), limit=limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    return {"events": events, "last_seq": events[-1]["seq"] if events else max(0, after), "more": more}
+
+
+@router.post("/jobs/{job_id}/cancel", response={200: JobOut, 404: ErrorOut}, summary="Stop a run")
+def job_cancel(request: HttpRequest, job_id: int):
+    job = _job_or_404(request, job_id)
+    if not can(request.auth, "cancel", job):
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return job_selectors.job_as_dict(job_services.job_cancel(job=job))
+
+
+api.add_router("", router)

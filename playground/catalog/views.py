@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from playground.datasets import selectors as dataset_selectors
+from playground.jobs import selectors as job_selectors
+from playground.jobs import services as job_services
+
+from .entries import catalog_by_family, catalog_entries, catalog_entry
+from .forms import fields_from_schema, values_from_post
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    recent = job_selectors.job_list(viewer=request.viewer, limit=5)
+    trainable = [e for e in catalog_entries() if e.trainable]
+    return render(request, "home.html", {"trainable": trainable, "recent_jobs": recent,
+                                         "entry_count": len(catalog_entries())})
+
+
+def catalog_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/list.html", {"families": catalog_by_family()})
+
+
+@require_http_methods(["GET", "POST"])
+def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    entry = catalog_entry(slug)
+    if entry is None:
+        raise Http404("No such architecture in the catalog.")
+    spec = entry.spec
+    context: dict = {"entry": entry, "spec": spec}
+    if spec is None:
+        return render(request, "catalog/detail.html", context)
+
+    datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds))
+    schema = spec.json_schema()
+    selected = request.POST.get("dataset") or request.GET.get("dataset") or spec.default_dataset
+    config_values: dict = {}
+    option_values: dict = {}
+    errors: dict[str, str] = {}
+    option_errors: dict[str, str] = {}
+    message = ""
+
+    if request.method == "POST":
+        dataset = dataset_selectors.dataset_get(viewer=request.viewer, ref=selected)
+        config_values = values_from_post(schema, request.POST)
+        if dataset is not None:
+            option_values = values_from_post(dataset.options_schema, request.POST, prefix="data__")
+        try:
+            job = job_services.job_submit(
+                viewer=request.viewer,
+                architecture=spec.slug,
+                dataset=dataset,
+                config=config_values,
+                dataset_options=option_values,
+            )
+        except job_services.JobRejected as exc:
+            message = exc.message
+            for err in exc.errors:
+                head, _, rest = err.field.partition(".")
+                if head == "config":
+                    errors[rest.split(".")[0]] = err.message
+                elif head == "dataset_options":
+                    option_errors[rest.split(".")[0]] = err.message
+                else:
+                    errors[head] = err.message
+            status = exc.status
+        else:
+            return redirect("jobs:detail", job_id=job.pk)
+    else:
+        status = 200
+
+    dataset_forms = [
+        {
+            "dataset": d,
+            "fields": fields_from_schema(
+                d.options_schema,
+                values=option_values if d.slug == selected else None,
+                prefix="data__",
+                errors=option_errors if d.slug == selected else None,
+            ),
+        }
+        for d in datasets
+    ]
+    fields = fields_from_schema(schema, values=config_values, errors=errors)
+    context.update(
+        {
+            "fields": fields,
+            "dataset_forms": dataset_forms,
+            "selected_dataset": selected,
+            "form_message": message,
+            "dataset_error": errors.get("dataset", ""),
+            "recent_runs": job_selectors.job_list(viewer=request.viewer, limit=5),
+        }
+    )
+    return render(request, "catalog/detail.html", context, status=status)

@@ -1,0 +1,103 @@
+from django.conf import settings
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "QUEUED", "Queued"
+    RUNNING = "RUNNING", "Running"
+    SUCCEEDED = "SUCCEEDED", "Succeeded"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+    INTERRUPTED = "INTERRUPTED", "Interrupted"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
+
+
+class TrainingJobQuerySet(models.QuerySet):
+    def for_owner(self, visitor_id: str | None) -> "TrainingJobQuerySet":
+        return self.filter(owner_key=visitor_id) if visitor_id else self.none()
+
+    def active(self) -> "TrainingJobQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def running(self) -> "TrainingJobQuerySet":
+        return self.filter(status=JobStatus.RUNNING)
+
+
+class TrainingJob(models.Model):
+    """One training run: an architecture, a dataset and a validated config."""
+
+    architecture = models.CharField(max_length=40, db_index=True)
+    dataset = models.ForeignKey(
+        "datasets.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    # Kept so the job's page still reads well after its dataset is gone.
+    dataset_name = models.CharField(max_length=120, blank=True)
+    dataset_options = models.JSONField(default=dict, blank=True)
+    config = models.JSONField(default=dict)
+
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    attempt = models.PositiveIntegerField(default=1)
+    cancel_requested = models.BooleanField(default=False)
+    error_message = models.TextField(blank=True)
+
+    owner_key = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    device = models.CharField(max_length=60, blank=True)
+
+    # The stream's state, so a page or API call needs no replay to show where a job stands.
+    last_seq = models.PositiveIntegerField(default=0)
+    latest_metrics = models.JSONField(default=dict, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+    final_metrics = models.JSONField(default=dict, blank=True)
+    # The last figure of each live view: a finished job's page needs no worker.
+    views = models.JSONField(default=dict, blank=True)
+    weights_path = models.CharField(max_length=300, blank=True)
+
+    objects = TrainingJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.architecture} on {self.dataset_name} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def ws_path(self) -> str:
+        return f"/ws/jobs/{self.pk}/"
+
+    @property
+    def duration_s(self) -> float | None:
+        if not self.started_at:
+            return None
+        end = self.finished_at or self.heartbeat_at or self.started_at
+        return max(0.0, (end - self.started_at).total_seconds())
+
+
+class JobEvent(models.Model):
+    """The job's stored event log: the truth that live sends may drop. ``seq`` is contiguous."""
+
+    job = models.ForeignKey(TrainingJob, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    t = models.FloatField(help_text="Unix time of the event, seconds")
+    kind = models.CharField(max_length=12)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["job", "seq"]
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="jobevent_unique_seq")]
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "t": self.t, "kind": self.kind, **self.payload}

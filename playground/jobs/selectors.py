@@ -1,0 +1,80 @@
+"""Reads on training jobs. Every lookup goes through ``can()``: a job that is not the
+viewer's to see does not exist for them (404, never 403)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from playground.access import Viewer, can
+
+from .models import JobEvent, TrainingJob
+
+
+def job_get(*, viewer: Viewer, job_id: int) -> TrainingJob | None:
+    job = TrainingJob.objects.select_related("dataset").filter(pk=job_id).first()
+    if job is None or not can(viewer, "view", job):
+        return None
+    return job
+
+
+def job_list(*, viewer: Viewer, limit: int = 100) -> list[TrainingJob]:
+    qs = TrainingJob.objects.for_owner(viewer.visitor_id).select_related("dataset")
+    return list(qs[:limit])
+
+
+def job_events_after(*, job_id: int, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    qs = JobEvent.objects.filter(job_id=job_id, seq__gt=after).order_by("seq")
+    if limit is not None:
+        qs = qs[:limit]
+    return [e.as_dict() for e in qs]
+
+
+def job_as_dict(job: TrainingJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "architecture": job.architecture,
+        "dataset": job.dataset_id,
+        "dataset_name": job.dataset_name,
+        "dataset_options": job.dataset_options,
+        "config": job.config,
+        "status": job.status,
+        "attempt": job.attempt,
+        "error_message": job.error_message,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "device": job.device,
+        "latest_metrics": job.latest_metrics,
+        "final_metrics": job.final_metrics,
+        "progress": job.progress,
+        "last_seq": job.last_seq,
+        "cancel_requested": job.cancel_requested,
+        "ws_url": job.ws_path,
+    }
+
+
+def compact_views(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Strips the figure from view events that a later event of the same view supersedes.
+
+    The seq stays contiguous (stubs keep their place), but a replay of a long run carries
+    one figure per view instead of hundreds.
+    """
+    latest: dict[str, int] = {}
+    for event in events:
+        if event.get("kind") == "view":
+            latest[event["view"]] = event["seq"]
+    out = []
+    for event in events:
+        if event.get("kind") == "view" and latest[event["view"]] != event["seq"]:
+            event = {"seq": event["seq"], "t": event["t"], "kind": "view", "view": event["view"], "superseded": True}
+        out.append(event)
+    return out
+
+
+def job_snapshot(*, job: TrainingJob, after: int = 0) -> dict[str, Any]:
+    """What a viewer gets on connect: the job, the stored events after ``after``, and the last seq."""
+    cap = settings.PLAYGROUND["SNAPSHOT_MAX_EVENTS"]
+    events = compact_views(job_events_after(job_id=job.pk, after=after, limit=cap))
+    last_seq = events[-1]["seq"] if events else max(after, 0)
+    return {"type": "snapshot", "job": job_as_dict(job), "events": events, "last_seq": last_seq}

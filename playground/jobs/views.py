@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from playground.access import can
+from playground.catalog.entries import catalog_entry
+
+from . import selectors, services
+
+
+def _job_or_404(request: HttpRequest, job_id: int):
+    job = selectors.job_get(viewer=request.viewer, job_id=job_id)
+    if job is None:
+        raise Http404("No such run (or it is not yours to see).")
+    return job
+
+
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    entry = catalog_entry(job.architecture)
+    spec = entry.spec if entry else None
+    views = spec.views if spec else ()
+    return render(
+        request,
+        "jobs/detail.html",
+        {
+            "job": job,
+            "entry": entry,
+            "view_specs": views,
+            "job_json": selectors.job_as_dict(job),
+            "stored_views": job.views,
+            "config_items": sorted(job.config.items()),
+            "option_items": sorted(job.dataset_options.items()),
+        },
+    )
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "jobs/list.html", {"jobs": selectors.job_list(viewer=request.viewer)})
+
+
+@require_POST
+def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    if not can(request.viewer, "cancel", job):
+        raise Http404("No such run (or it is not yours to see).")
+    services.job_cancel(job=job)
+    return redirect("jobs:detail", job_id=job.pk)

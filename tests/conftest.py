@@ -1,0 +1,57 @@
+"""Shared fixtures. Kept import-light: models_lib tests run without Django too."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_service(ok: bool, what: str, how: str) -> None:
+    """A test that needs a real service: in CI a missing one is a failure, never a skip."""
+    if ok:
+        return
+    message = f"{what} is not available: {how}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message + " (this would fail in CI)")
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    require_service(bool(path), "Debian's chromium", "apt-get install chromium (.ci/run does)")
+    return path
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379", "start redis-server (.ci/run does)")
+    return "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def postgres_admin_dsn() -> str:
+    ok = port_open("127.0.0.1", 5432)
+    require_service(ok, "PostgreSQL on 127.0.0.1:5432", "start PostgreSQL (.ci/run does)")
+    return "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def run_quiet(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, **kwargs)

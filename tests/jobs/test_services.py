@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from models_lib.training import load_weights
+from playground.jobs import services
+from playground.jobs.models import JobEvent, JobStatus, TrainingJob
+
+# Small and quick: the point here is the job's life, not the model's quality.
+FAST = {"hidden_layers": [8], "epochs": 3, "batch_size": 64}
+
+
+def _seqs(job: TrainingJob) -> list[int]:
+    return list(JobEvent.objects.filter(job=job).order_by("seq").values_list("seq", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submit_saves_a_queued_job_with_a_first_event(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert job.status == JobStatus.QUEUED
+    assert job.owner_key == alice.visitor_id
+    assert job.config["hidden_layers"] == [8]
+    # Defaults are filled in from the schema, so the stored config is the whole truth.
+    assert job.config["activation"]
+    assert job.dataset_options["noise"] >= 0
+    assert _seqs(job) == [1]
+    assert JobEvent.objects.get(job=job).payload["status"] == "QUEUED"
+
+
+@pytest.mark.django_db
+def test_submit_names_every_bad_field(alice, spiral):
+    with pytest.raises(services.JobRejected) as info:
+        services.job_submit(
+            viewer=alice.viewer,
+            architecture="mlp",
+            dataset=spiral,
+            config={"learning_rate": 50, "activation": "softsign", "epochs": 0},
+            dataset_options={"noise": 7},
+        )
+    fields = {e.field for e in info.value.errors}
+    assert {"config.learning_rate", "config.activation", "config.epochs", "dataset_options.noise"} <= fields
+    assert info.value.status == 422
+    assert "4 settings" in info.value.message
+    assert TrainingJob.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_submit_refuses_unknown_architecture_and_missing_dataset(alice, spiral):
+    with pytest.raises(services.JobRejected) as info:
+        services.job_submit(viewer=alice.viewer, architecture="nope", dataset=spiral, config={})
+    assert "mlp" in info.value.message  # says what exists
+    with pytest.raises(services.JobRejected):
+        services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=None, config={})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_active_job_limit_is_a_setting_with_a_clear_message(alice, spiral, settings):
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_ACTIVE_JOBS_PER_VISITOR": 1}
+    services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    with pytest.raises(services.JobRejected) as info:
+        services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert info.value.status == 429
+    assert "1 runs queued or running" in info.value.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_execute_runs_to_success_with_contiguous_seq_and_saved_weights(alice, spiral, settings):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    seqs = _seqs(job)
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert job.last_seq == seqs[-1]
+    kinds = set(JobEvent.objects.filter(job=job).values_list("kind", flat=True))
+    assert {"status", "metric", "progress", "view"} <= kinds
+    assert 0 <= job.final_metrics["test_accuracy"] <= 1
+    # The finished page needs no worker: the last figure of each view is on the row.
+    assert "decision_boundary" in job.views and job.views["decision_boundary"]["data"]
+    state, meta = load_weights(settings.MEDIA_ROOT / job.weights_path)
+    assert meta["architecture"] == "mlp" and state
+    assert job.device == "cpu"
+    assert job.started_at and job.finished_at and job.heartbeat_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_delivery_trains_nothing(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert services.job_claim(job_id=job.pk, attempt=1, worker="w1")
+    assert not services.job_claim(job_id=job.pk, attempt=1, worker="w2")
+    assert services.job_execute(job_id=job.pk, attempt=1) is None  # already claimed
+    job.refresh_from_db()
+    assert job.worker == "w1"
+    # A stale attempt number claims nothing either.
+    other = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert not services.job_claim(job_id=other.pk, attempt=2, worker="w3")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_a_queued_job_at_once(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    services.job_cancel(job=job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert services.job_execute(job_id=job.pk, attempt=1) is None
+    assert _seqs(job) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_a_running_job_stops_it_within_a_second_or_two(alice, spiral):
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral,
+        config={"hidden_layers": [64, 64], "epochs": 500, "batch_size": 8},
+        dataset_options={"n_samples": 2000},
+    )
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.update(status=services.job_execute(job_id=job.pk, attempt=1)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status == JobStatus.RUNNING and job.last_seq >= 4:
+            break
+        time.sleep(0.05)
+    assert job.status == JobStatus.RUNNING
+    asked = time.monotonic()
+    services.job_cancel(job=job)
+    worker.join(timeout=10)
+    stopped_after = time.monotonic() - asked
+    assert not worker.is_alive()
+    assert outcome["status"] == JobStatus.CANCELLED
+    assert stopped_after < 2.0, f"took {stopped_after:.2f} s to stop"
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    seqs = _seqs(job)
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_diverging_run_fails_with_advice(alice, spiral):
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral,
+        config={"optimizer": "sgd_momentum", "learning_rate": 10.0, "activation": "relu", "hidden_layers": [64, 64], "epochs": 20},
+    )
+    assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert "learning rate" in job.error_message
+    last = JobEvent.objects.filter(job=job).order_by("-seq").first()
+    assert last.payload["status"] == "FAILED" and "learning rate" in last.payload["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_dataset_was_deleted_fails_cleanly(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    TrainingJob.objects.filter(pk=job.pk).update(dataset=None)
+    assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert "dataset" in job.error_message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_regression_dataset_trains_with_rmse(alice):
+    from playground.datasets.models import Dataset
+
+    dataset = Dataset.objects.get(slug="regression2d")
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=dataset, config=FAST)
+    assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert "test_rmse" in job.final_metrics
