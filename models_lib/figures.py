@@ -66,12 +66,12 @@ def decision_boundary_figure(
     ``"value"`` (regression; points coloured by their target).
     """
     g = len(axis_x)
-    z = np.asarray(grid_values).reshape(g, g)
+    z = np.asarray(grid_values, dtype=np.float64).reshape(g, g)
+    # z travels as small integers (percent of the colour range): 100x100 cells stay under ~45 KB of JSON
     heat: dict = {
         "type": "heatmap",
         "x": _r(axis_x, 3),
         "y": _r(axis_y, 3),
-        "z": _r(z, 2),
         "hoverinfo": "skip",
         "showscale": mode != "classes",
         "zsmooth": "best",
@@ -80,9 +80,9 @@ def decision_boundary_figure(
     if mode == "probability":
         c0, c1 = PALETTE[0], PALETTE[1]
         heat.update(
-            zmin=0, zmax=1,
+            z=np.rint(z * 100).astype(np.int64).tolist(), zmin=0, zmax=100,
             colorscale=[[0, _tint(c0, 0.35)], [0.5, "rgb(255,255,255)"], [1, _tint(c1, 0.35)]],
-            colorbar={"title": {"text": f"P({class_names[1]})"}, "thickness": 12, "len": 0.8},
+            colorbar={"title": {"text": f"P({class_names[1]}) %"}, "thickness": 12, "len": 0.8},
         )
     elif mode == "classes":
         k = len(class_names)
@@ -90,12 +90,23 @@ def decision_boundary_figure(
         for i in range(k):
             colour = PALETTE[i % len(PALETTE)]
             scale += [[i / k, _tint(colour, 0.9)], [(i + 1) / k, _tint(colour, 0.3)]]
-        heat.update(zmin=0, zmax=k, colorscale=scale)
+        # class c with confidence q in [0, 1) -> 10 c + 9 q; no smoothing, which would blend unrelated classes
+        cls = np.floor(z)
+        heat.update(
+            z=np.rint(cls * 10 + (z - cls) * 9).astype(np.int64).tolist(), zmin=0, zmax=10 * k,
+            colorscale=scale, zsmooth=False,
+        )
     else:
         lo, hi = value_range if value_range is not None else (float(z.min()), float(z.max()))
+        span = (hi - lo) or 1.0
+        pct = np.clip(np.rint((z - lo) / span * 100), 0, 100).astype(np.int64)
+        ticks = [0, 25, 50, 75, 100]
         heat.update(
-            zmin=round(lo, 3), zmax=round(hi, 3), colorscale="Viridis", opacity=0.85,
-            colorbar={"title": {"text": "prediction"}, "thickness": 12, "len": 0.8},
+            z=pct.tolist(), zmin=0, zmax=100, colorscale="Viridis", opacity=0.85,
+            colorbar={
+                "title": {"text": "prediction"}, "thickness": 12, "len": 0.8,
+                "tickvals": ticks, "ticktext": [f"{lo + span * t / 100:.2g}" for t in ticks],
+            },
         )
 
     for split, (X, y), symbol in (("train", train, "circle"), ("test", test, "circle-open")):

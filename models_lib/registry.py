@@ -5,8 +5,9 @@ imports each module); importing ``models_lib`` is enough to fill the registry.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from models_lib.hparams import HParams, hparams_json_schema, validate_hparams
 
@@ -53,7 +54,7 @@ class ArchitectureSpec:
     views: tuple[ViewSpec, ...]
     default_dataset: str
     summary: str
-    run: Callable[..., "RunResult"] = field(repr=False)
+    run: Callable[..., RunResult] = field(repr=False)
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -106,7 +107,7 @@ def register(spec: ArchitectureSpec | None = None, /, **fields: Any):
         _REGISTRY[spec.slug] = spec
         return spec
 
-    def decorator(run: Callable[..., "RunResult"]):
+    def decorator(run: Callable[..., RunResult]):
         built = ArchitectureSpec(run=run, **fields)
         register(built)
         run.spec = built  # type: ignore[attr-defined]

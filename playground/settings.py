@@ -158,6 +158,9 @@ STORAGES = {
         )
     },
 }
+# Outside production, serve straight from the finders (no collectstatic step to forget).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 

@@ -40,13 +40,13 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     require_service(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379", "start redis-server (.ci/run does)")
     return "redis://127.0.0.1:6379/15"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_admin_dsn() -> str:
     ok = port_open("127.0.0.1", 5432)
     require_service(ok, "PostgreSQL on 127.0.0.1:5432", "start PostgreSQL (.ci/run does)")

@@ -5,7 +5,8 @@ cannot solve XOR; hidden layers with a non-linearity bend the boundary.
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import torch
@@ -287,8 +288,15 @@ def run(
         generator=generator,
         flush_interval_s=flush_interval_s,
         view_interval_s=view_interval_s,
+        cpu_threads=1 if _small(config, data) else None,
     )
     return trainer.fit()
+
+
+def _small(config: MLPHParams, data: TensorData) -> bool:
+    """Whether a step is too small to gain from several CPU threads."""
+    widths = [data.n_features, *config.hidden_layers, max(data.n_classes, 1)]
+    return config.batch_size * max(widths) ** 2 < 4_000_000
 
 
 spec = run.spec

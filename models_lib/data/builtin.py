@@ -6,8 +6,8 @@ whatever the seed; the decision-boundary plot then frames them well.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from pydantic import Field

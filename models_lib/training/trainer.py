@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -47,19 +48,19 @@ class TrainingOutOfMemory(RuntimeError):
 class Callback:
     """Base class: override what you need. All methods are no-ops."""
 
-    def on_train_start(self, trainer: "Trainer") -> None: ...
+    def on_train_start(self, trainer: Trainer) -> None: ...
 
-    def on_step(self, trainer: "Trainer") -> None: ...
+    def on_step(self, trainer: Trainer) -> None: ...
 
-    def on_epoch_end(self, trainer: "Trainer") -> None: ...
+    def on_epoch_end(self, trainer: Trainer) -> None: ...
 
-    def on_flush(self, trainer: "Trainer", events: list[dict]) -> None: ...
+    def on_flush(self, trainer: Trainer, events: list[dict]) -> None: ...
 
-    def on_progress(self, trainer: "Trainer", progress: dict) -> None: ...
+    def on_progress(self, trainer: Trainer, progress: dict) -> None: ...
 
-    def on_train_end(self, trainer: "Trainer", result: "RunResult") -> None: ...
+    def on_train_end(self, trainer: Trainer, result: RunResult) -> None: ...
 
-    def should_stop(self, trainer: "Trainer") -> bool:
+    def should_stop(self, trainer: Trainer) -> bool:
         """The cancel check, asked at every flush."""
         return False
 
@@ -144,6 +145,7 @@ class Trainer:
         flush_interval_s: float = 0.2,
         view_interval_s: float = 0.5,
         amp: bool | None = None,
+        cpu_threads: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
         from models_lib.training.device import select_device
@@ -158,6 +160,9 @@ class Trainer:
         self.view_interval_s = float(view_interval_s)
         self.amp = (self.device.type == "cuda") if amp is None else (bool(amp) and self.device.type == "cuda")
         self.clock = clock
+        # tiny models on the CPU run many times faster on one thread than on several
+        # (intra-op threads only add synchronisation); restored after the run
+        self.cpu_threads = cpu_threads
         # live state callbacks may read
         self.step = 0
         self.epoch = 0
@@ -189,12 +194,18 @@ class Trainer:
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self) -> RunResult:
+        threads = torch.get_num_threads()
+        if self.cpu_threads and self.device.type == "cpu":
+            torch.set_num_threads(self.cpu_threads)
         try:
             return self._fit()
         except torch.cuda.OutOfMemoryError:
             raise TrainingOutOfMemory(
                 f"the {self.device} device ran out of memory at step {self.step}: {self.module.out_of_memory_hint()}"
             ) from None
+        finally:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
 
     def _fit(self) -> RunResult:
         module, device = self.module, self.device

@@ -11,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from ninja import NinjaAPI, Router, Schema, Status
+from ninja import NinjaAPI, Router, Schema
+from ninja.responses import Status
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie
 

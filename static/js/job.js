@@ -1,0 +1,553 @@
+// The live run page: one WebSocket, a stream of numbered events, Plotly charts.
+// The stored log is the truth: the server sends a snapshot on connect, then live events;
+// a gap in `seq` is asked for again, and a dropped socket reconnects with `?after=lastSeq`.
+
+const FINISHED = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"]);
+const STATUS_LABELS = {
+  QUEUED: "Queued", RUNNING: "Running", SUCCEEDED: "Succeeded",
+  FAILED: "Failed", CANCELLED: "Cancelled", INTERRUPTED: "Interrupted",
+};
+const MAX_POINTS = 50000; // per trace; older points scroll off beyond this
+const MAX_LOG_LINES = 1000;
+const BACKOFF_MAX_MS = 10000;
+const HTTP_FALLBACK_AFTER_FAILURES = 2; // finished runs: read the log over HTTP instead
+
+const readJson = (id, fallback) => {
+  const el = document.getElementById(id);
+  if (!el) return fallback;
+  try { return JSON.parse(el.textContent) ?? fallback; } catch { return fallback; }
+};
+
+const job = readJson("job-data", {});
+const storedViews = readJson("stored-views", {});
+const $ = (id) => document.getElementById(id);
+const ui = {
+  pill: $("status-pill"),
+  progress: $("run-progress"),
+  progressText: $("progress-text"),
+  connection: $("connection-status"),
+  errorBox: $("error-box"),
+  errorTitle: $("error-title"),
+  errorMessage: $("error-message"),
+  cancelForm: $("cancel-form"),
+  log: $("run-log"),
+  logEmpty: $("log-empty"),
+  results: $("results-card"),
+  finalMetrics: $("final-metrics"),
+  lossChart: $("loss-chart"),
+  scoreChart: $("score-chart"),
+  scoreTitle: $("score-title"),
+  scoreDescription: $("score-description"),
+};
+
+let status = job.status || "QUEUED";
+let lastSeq = 0;
+let knownLastSeq = 0; // the job's last seq as the server last reported it
+let socket = null;
+let reconnectDelay = 1000;
+let reconnectTimer = null;
+let failures = 0;
+let resumeAskedAt = -1;
+let lastProgress = null;
+const lastValues = {}; // latest value of every metric key, for the results table fallback
+
+const numberFormat = new Intl.NumberFormat("en-US");
+const Plotly = () => window.Plotly; // loaded by a deferred classic script before this module runs
+
+// ---------------------------------------------------------------- small helpers
+
+function exposeForTests() {
+  document.body.dataset.lastSeq = String(lastSeq);
+  document.body.dataset.jobStatus = status;
+}
+
+function setConnection(text) {
+  ui.connection.textContent = text;
+}
+
+function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function formatValue(key, value) {
+  if (typeof value !== "number") return String(value);
+  if (/accuracy/.test(key)) return `${(value * 100).toFixed(1)} %`;
+  if (/per_s$/.test(key)) return `${numberFormat.format(Math.round(value))} /s`;
+  if (/(duration|elapsed)(_s)?$/.test(key)) return value < 10 ? `${value.toFixed(1)} s` : formatDuration(value);
+  if (Number.isInteger(value)) return numberFormat.format(value);
+  return value.toPrecision(4).replace(/\.?0+$/, "");
+}
+
+const KEY_LABELS = { n_params: "parameters", samples_per_s: "samples per second", duration_s: "training time" };
+
+function prettyKey(key) {
+  if (KEY_LABELS[key]) return KEY_LABELS[key];
+  return key.replace(/_/g, " ").replace(/\br2\b/, "R²").replace(/\brmse\b/, "RMSE");
+}
+
+// ---------------------------------------------------------------- metric charts
+
+const AXIS = { gridcolor: "#e2e8f0", zerolinecolor: "#cbd5e1", linecolor: "#94a3b8", automargin: true };
+const BASE_LAYOUT = {
+  font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#1e293b" },
+  paper_bgcolor: "#ffffff",
+  plot_bgcolor: "#ffffff",
+  margin: { l: 56, r: 24, t: 12, b: 48 },
+  legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+  hovermode: "x unified",
+  colorway: ["#4f46e5", "#ea580c", "#16a34a", "#db2777", "#0891b2", "#ca8a04"],
+};
+const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const COLORS = { train: "#4f46e5", test: "#ea580c", val: "#ea580c", r2: "#16a34a" };
+
+function makeChart(el, kind) {
+  return { el, kind, series: new Map(), order: [], traceOf: new Map(), drawn: new Map(), plotted: false, dirty: false, layoutKey: "" };
+}
+const lossChart = makeChart(ui.lossChart, "loss");
+const scoreChart = makeChart(ui.scoreChart, "score");
+
+function traceFor(chart, key) {
+  const isTest = /^(test|val)_/.test(key);
+  const isR2 = /r2$/.test(key);
+  const s = chart.series.get(key);
+  return {
+    type: "scatter",
+    name: prettyKey(key),
+    x: s.x.slice(),
+    y: s.y.slice(),
+    mode: isTest ? "lines+markers" : "lines",
+    line: { width: isTest ? 2.5 : 1.5, color: isR2 ? COLORS.r2 : isTest ? COLORS.test : COLORS.train },
+    marker: { size: 6 },
+    yaxis: isR2 ? "y2" : "y",
+    hovertemplate: "%{y:.4g}",
+  };
+}
+
+function chartLayout(chart) {
+  const keys = chart.order;
+  const layout = { ...BASE_LAYOUT, uirevision: chart.kind, xaxis: { ...AXIS, title: { text: "training step" } } };
+  if (chart.kind === "loss") {
+    layout.yaxis = { ...AXIS, title: { text: "loss" } };
+    return layout;
+  }
+  const accuracy = keys.some((k) => /accuracy/.test(k));
+  layout.yaxis = accuracy
+    ? { ...AXIS, title: { text: "accuracy" }, tickformat: ".0%" }
+    : { ...AXIS, title: { text: "error (RMSE)" } };
+  if (keys.some((k) => /r2$/.test(k))) {
+    layout.yaxis2 = { ...AXIS, title: { text: "R²" }, overlaying: "y", side: "right", showgrid: false };
+    layout.margin = { ...BASE_LAYOUT.margin, r: 56 };
+  }
+  return layout;
+}
+
+function describeScore(keys) {
+  if (keys.some((k) => /accuracy/.test(k))) {
+    ui.scoreTitle.textContent = "Accuracy";
+    ui.scoreDescription.textContent = "The share of points the model gets right. Higher is better; a test score well below the train score means it is memorising.";
+  } else {
+    ui.scoreTitle.textContent = "Error and fit";
+    ui.scoreDescription.textContent = "RMSE is the typical size of a prediction's error (lower is better). R² is the share of the variation explained: 1 is perfect, 0 is no better than guessing the mean.";
+  }
+}
+
+function addMetric(event) {
+  const values = event.values || {};
+  const x = event.step ?? event.seq;
+  for (const [key, value] of Object.entries(values)) {
+    if (typeof value !== "number" || !Number.isFinite(value)) continue;
+    lastValues[key] = value;
+    const chart = /loss/.test(key) ? lossChart : scoreChart;
+    let s = chart.series.get(key);
+    if (!s) {
+      s = { x: [], y: [] };
+      chart.series.set(key, s);
+      chart.order.push(key);
+    }
+    s.x.push(x);
+    s.y.push(value);
+    chart.dirty = true;
+  }
+}
+
+function drawChart(chart) {
+  const P = Plotly();
+  if (!chart.dirty || !P || !chart.el) return;
+  chart.dirty = false;
+  if (!chart.plotted) {
+    const traces = chart.order.map((key, i) => {
+      chart.traceOf.set(key, i);
+      chart.drawn.set(key, chart.series.get(key).x.length);
+      return traceFor(chart, key);
+    });
+    if (chart.kind === "score") describeScore(chart.order);
+    const layout = chartLayout(chart);
+    chart.layoutKey = JSON.stringify(layout);
+    P.newPlot(chart.el, traces, layout, CONFIG);
+    chart.plotted = true;
+    chart.el.classList.add("has-plot");
+  } else {
+    const fresh = chart.order.filter((key) => !chart.traceOf.has(key));
+    if (fresh.length) {
+      fresh.forEach((key) => {
+        chart.traceOf.set(key, chart.traceOf.size);
+        chart.drawn.set(key, chart.series.get(key).x.length);
+      });
+      P.addTraces(chart.el, fresh.map((key) => traceFor(chart, key)));
+      if (chart.kind === "score") describeScore(chart.order);
+      const layout = chartLayout(chart);
+      const layoutKey = JSON.stringify(layout);
+      if (layoutKey !== chart.layoutKey) { // e.g. R² arrived and needs its own axis
+        chart.layoutKey = layoutKey;
+        P.relayout(chart.el, layout);
+      }
+    }
+    const update = { x: [], y: [] };
+    const indices = [];
+    for (const [key, index] of chart.traceOf) {
+      const s = chart.series.get(key);
+      const from = chart.drawn.get(key);
+      if (s.x.length > from) {
+        update.x.push(s.x.slice(from));
+        update.y.push(s.y.slice(from));
+        indices.push(index);
+        chart.drawn.set(key, s.x.length);
+      }
+    }
+    if (indices.length) P.extendTraces(chart.el, update, indices, MAX_POINTS);
+  }
+  if (chart === lossChart) {
+    let points = 0;
+    for (const key of chart.order) points += Math.min(chart.series.get(key).x.length, MAX_POINTS);
+    chart.el.dataset.points = String(points);
+  }
+}
+
+// ---------------------------------------------------------------- live views
+
+const viewPanels = new Map();
+document.querySelectorAll(".view-panel[data-view]").forEach((panel) => {
+  viewPanels.set(panel.dataset.view, { panel, chart: panel.querySelector(".view-chart"), hasFigure: false });
+});
+const pendingViews = new Map(); // view key -> the latest figure not drawn yet
+
+function queueView(key, figure) {
+  if (!figure || !Array.isArray(figure.data)) return;
+  pendingViews.set(key, figure);
+  scheduleDraw();
+}
+
+function drawViews() {
+  const P = Plotly();
+  if (!P) return;
+  for (const [key, figure] of pendingViews) {
+    const view = viewPanels.get(key);
+    if (!view) continue; // a view this page has no panel for
+    const layout = { ...BASE_LAYOUT, hovermode: "closest", ...(figure.layout || {}), uirevision: key };
+    P.react(view.chart, figure.data, layout, CONFIG);
+    view.hasFigure = true;
+    view.panel.hidden = false;
+    view.chart.classList.add("has-plot");
+  }
+  pendingViews.clear();
+}
+
+function hideEmptyViews() {
+  // A finished run that never drew a view (a decision boundary on a table, say) hides its panel.
+  for (const view of viewPanels.values()) {
+    if (!view.hasFigure && !pendingViews.has(view.panel.dataset.view)) view.panel.hidden = true;
+  }
+}
+
+// ---------------------------------------------------------------- log
+
+const pendingLog = [];
+
+function timeOf(t) {
+  const d = typeof t === "number" ? new Date(t * 1000) : new Date();
+  return d.toLocaleTimeString("en-GB", { hour12: false });
+}
+
+function drawLog() {
+  if (!pendingLog.length || !ui.log) return;
+  const atBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 24;
+  const fragment = document.createDocumentFragment();
+  for (const event of pendingLog.splice(0)) {
+    const li = document.createElement("li");
+    const level = String(event.level || "info").toLowerCase();
+    li.className = `lvl-${level}`;
+    const time = document.createElement("time");
+    if (typeof event.t === "number") time.dateTime = new Date(event.t * 1000).toISOString();
+    time.textContent = timeOf(event.t);
+    const text = document.createElement("span");
+    text.textContent = level === "info" ? event.message : `${level}: ${event.message}`;
+    li.append(time, text);
+    fragment.append(li);
+  }
+  ui.log.append(fragment);
+  while (ui.log.childElementCount > MAX_LOG_LINES) ui.log.firstElementChild.remove();
+  if (ui.logEmpty) ui.logEmpty.hidden = true;
+  if (atBottom) ui.log.scrollTop = ui.log.scrollHeight;
+}
+
+// ---------------------------------------------------------------- progress and status
+
+const SUMMARIES = { SUCCEEDED: "Finished.", FAILED: "Stopped with an error.", CANCELLED: "Cancelled.", INTERRUPTED: "Interrupted." };
+
+function showProgress(p) {
+  lastProgress = p;
+  if (typeof p.fraction === "number" && status !== "SUCCEEDED") ui.progress.value = Math.min(1, Math.max(0, p.fraction));
+  renderProgressText();
+}
+
+function renderProgressText() {
+  const p = lastProgress || {};
+  const parts = [];
+  if (p.epochs) parts.push(`Epoch ${numberFormat.format(p.epoch ?? 0)} / ${numberFormat.format(p.epochs)}`);
+  if (p.total_steps) parts.push(`step ${numberFormat.format(p.step ?? 0)} / ${numberFormat.format(p.total_steps)}`);
+  else if (p.step != null) parts.push(`step ${numberFormat.format(p.step)}`);
+  if (p.samples_per_s) parts.push(`${numberFormat.format(Math.round(p.samples_per_s))} samples/s`);
+  if (!FINISHED.has(status) && typeof p.eta_s === "number") parts.push(`about ${formatDuration(p.eta_s)} left`);
+  else if (FINISHED.has(status) && typeof p.elapsed_s === "number") parts.push(`took ${formatDuration(p.elapsed_s)}`);
+  const detail = parts.join(" · ");
+  if (FINISHED.has(status)) ui.progressText.textContent = [SUMMARIES[status], detail].filter(Boolean).join(" ");
+  else if (detail) ui.progressText.textContent = detail;
+  else ui.progressText.textContent = status === "QUEUED" ? "Waiting for a free worker…" : "Training has started…";
+}
+
+function showFinalMetrics(metrics) {
+  if (!ui.finalMetrics || !metrics || !Object.keys(metrics).length) return;
+  ui.finalMetrics.replaceChildren(
+    ...Object.entries(metrics).map(([key, value]) => {
+      const tr = document.createElement("tr");
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = prettyKey(key);
+      const td = document.createElement("td");
+      td.className = "num";
+      td.textContent = formatValue(key, value);
+      tr.append(th, td);
+      return tr;
+    }),
+  );
+  ui.results.hidden = false;
+}
+
+function setStatus(next, message) {
+  if (!next) return;
+  const changed = next !== ui.pill.dataset.status;
+  ui.pill.dataset.status = next;
+  status = next;
+  ui.pill.className = `pill pill-${next.toLowerCase()}`;
+  ui.pill.textContent = STATUS_LABELS[next] || next;
+  const finished = FINISHED.has(next);
+  if (ui.cancelForm) ui.cancelForm.hidden = finished;
+  if (next === "FAILED" || next === "INTERRUPTED") {
+    ui.errorTitle.textContent = next === "FAILED" ? "This run failed." : "This run was interrupted.";
+    if (message) ui.errorMessage.textContent = message;
+    ui.errorBox.hidden = false;
+  } else {
+    ui.errorBox.hidden = true;
+  }
+  if (next === "SUCCEEDED") ui.progress.value = 1;
+  if (changed || finished) renderProgressText();
+  if (finished && ui.connection.textContent === "Live.") setConnection("");
+}
+
+// ---------------------------------------------------------------- events
+
+function applyEvent(event) {
+  switch (event.kind) {
+    case "metric": addMetric(event); break;
+    case "progress": showProgress(event); break;
+    case "view": if (!event.superseded) queueView(event.view, event.figure); break;
+    case "status": setStatus(event.status, event.message); break;
+    case "log": pendingLog.push(event); break;
+    default: break; // an event kind this page does not know yet
+  }
+}
+
+function handleEvents(events, { trustGaps = false } = {}) {
+  for (const event of events || []) {
+    if (typeof event.seq !== "number" || event.seq <= lastSeq) continue;
+    if (!trustGaps && event.seq > lastSeq + 1) {
+      askResume();
+      break; // the replay will bring these again, in order
+    }
+    applyEvent(event);
+    lastSeq = event.seq;
+  }
+  knownLastSeq = Math.max(knownLastSeq, lastSeq);
+  exposeForTests();
+  scheduleDraw();
+}
+
+function askResume() {
+  if (resumeAskedAt === lastSeq || !socket || socket.readyState !== WebSocket.OPEN) return;
+  resumeAskedAt = lastSeq;
+  socket.send(JSON.stringify({ type: "resume", after: lastSeq }));
+}
+
+function applyJob(snapshotJob) {
+  if (!snapshotJob) return;
+  Object.assign(job, snapshotJob);
+  if (typeof snapshotJob.last_seq === "number") knownLastSeq = Math.max(knownLastSeq, snapshotJob.last_seq);
+  if (snapshotJob.progress && Object.keys(snapshotJob.progress).length && !lastProgress) showProgress(snapshotJob.progress);
+  const message = snapshotJob.error_message || undefined;
+  setStatus(snapshotJob.status, message);
+  showFinalMetrics(snapshotJob.final_metrics);
+}
+
+let frameRequested = false;
+function scheduleDraw() {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    drawChart(lossChart);
+    drawChart(scoreChart);
+    drawViews();
+    drawLog();
+    if (FINISHED.has(status) && lastSeq >= knownLastSeq) hideEmptyViews();
+  });
+}
+
+// ---------------------------------------------------------------- socket
+
+function finishedAndComplete() {
+  return FINISHED.has(status) && lastSeq >= knownLastSeq;
+}
+
+function connect() {
+  clearTimeout(reconnectTimer);
+  if (!job.ws_url || !("WebSocket" in window)) return loadOverHttp();
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  const ws = new WebSocket(`${scheme}${location.host}${job.ws_url}?after=${lastSeq}`);
+  socket = ws;
+  resumeAskedAt = -1;
+
+  ws.addEventListener("open", () => {
+    if (!FINISHED.has(status)) setConnection("Live.");
+  });
+
+  ws.addEventListener("message", (message) => {
+    let data;
+    try { data = JSON.parse(message.data); } catch { return; }
+    if (data.type === "snapshot") {
+      failures = 0;
+      reconnectDelay = 1000;
+      handleEvents(data.events, { trustGaps: true });
+      if (typeof data.last_seq === "number" && data.last_seq > lastSeq) lastSeq = data.last_seq;
+      applyJob(data.job);
+      exposeForTests(); // the server goes on with any events past the snapshot's cap
+    } else if (data.type === "events") {
+      handleEvents(data.events);
+    }
+    if (finishedAndComplete()) {
+      onFinished();
+      ws.close(1000, "finished");
+    }
+  });
+
+  ws.addEventListener("close", () => {
+    if (socket !== ws) return;
+    socket = null;
+    if (finishedAndComplete()) return;
+    failures += 1;
+    if (FINISHED.has(status) && failures >= HTTP_FALLBACK_AFTER_FAILURES) {
+      loadOverHttp();
+      return;
+    }
+    const seconds = Math.round(reconnectDelay / 1000);
+    setConnection(`Connection lost — reconnecting… (next try in ${seconds} s)`);
+    reconnectTimer = setTimeout(connect, reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, BACKOFF_MAX_MS);
+  });
+}
+
+async function loadOverHttp() {
+  // The stored log over the JSON API: a finished run still draws if WebSockets are blocked.
+  setConnection("Loading the stored history…");
+  try {
+    for (let page = 0; page < 200; page += 1) {
+      const response = await fetch(`/api/jobs/${job.id}/events?after=${lastSeq}&limit=5000`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const data = await response.json();
+      handleEvents(data.events, { trustGaps: true });
+      if (!data.more || !data.events.length) break;
+    }
+    await refreshJob();
+    setConnection(FINISHED.has(status) ? "" : "Live updates are unavailable; reload the page to see the latest state.");
+  } catch {
+    setConnection("Could not load this run's history. Reload the page to try again.");
+  }
+  if (FINISHED.has(status)) onFinished();
+}
+
+async function refreshJob() {
+  try {
+    const response = await fetch(`/api/jobs/${job.id}`, { credentials: "same-origin" });
+    if (response.ok) applyJob(await response.json());
+  } catch { /* the page keeps what it has */ }
+}
+
+let finishedOnce = false;
+function onFinished() {
+  if (finishedOnce) return;
+  finishedOnce = true;
+  setConnection("");
+  // The last status event may arrive before the final metrics are stored: ask once.
+  if (status === "SUCCEEDED" && ui.results.hidden) {
+    refreshJob().then(() => {
+      if (ui.results.hidden) {
+        const finalKeys = Object.fromEntries(Object.entries(lastValues).filter(([k]) => /^test_/.test(k)));
+        showFinalMetrics(finalKeys);
+      }
+    });
+  }
+  scheduleDraw();
+}
+
+// ---------------------------------------------------------------- cancel
+
+function csrfToken(form) {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
+  return form.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
+}
+
+if (ui.cancelForm) {
+  ui.cancelForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const button = form.querySelector("button");
+    button.disabled = true;
+    button.textContent = "Cancelling…";
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken(form) },
+        body: new FormData(form),
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      setConnection("Cancel requested: the run stops at its next checkpoint.");
+    } catch {
+      form.submit(); // the plain POST still works
+    }
+  });
+}
+
+// ---------------------------------------------------------------- start
+
+for (const [key, figure] of Object.entries(storedViews || {})) queueView(key, figure);
+if (job.progress && Object.keys(job.progress).length) showProgress(job.progress);
+setStatus(status, job.error_message || undefined);
+if (FINISHED.has(status)) showFinalMetrics(job.final_metrics);
+knownLastSeq = job.last_seq || 0;
+exposeForTests();
+scheduleDraw();
+connect();

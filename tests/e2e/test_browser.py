@@ -1,0 +1,92 @@
+"""A real Chromium against the embedded mode started as `make run` starts it."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.live import base_env, manage, start_embedded
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("embedded")
+    env = base_env(tmp / "var")
+    manage(env, "migrate", "--noinput")
+    proc, port = start_embedded(env, tmp)
+    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import require_service
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    require_service(bool(path), "Debian's chromium", "apt-get install chromium (.ci/run does)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_train_the_mlp_from_its_page_and_watch_it_live(site, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(site["url"] + "/catalog/mlp/")
+    page.select_option("select[name=dataset]", "spiral")
+    page.fill("input[name=epochs]", "40")
+    page.select_option("select[name=activation]", "tanh")
+    page.get_by_role("button", name=re.compile("train", re.I)).click()
+
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    loss = page.locator("[data-points]").first
+    # Points arrive live while it runs...
+    page.wait_for_function(
+        "() => { const el = document.querySelector('[data-points]'); return el && +el.dataset.points > 0; }",
+        timeout=60_000,
+    )
+    page.screenshot(path=str(ARTIFACTS / "job-running.png"), full_page=True)
+    # ... and the job finishes.
+    page.wait_for_function("() => document.body.dataset.jobStatus === 'SUCCEEDED'", timeout=120_000)
+    assert int(loss.get_attribute("data-points")) > 5
+    assert int(page.evaluate("document.body.dataset.lastSeq")) > 10
+    # The decision boundary view rendered (Plotly draws into the panel).
+    page.wait_for_selector("[data-view=decision_boundary] .main-svg", timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "job-finished.png"), full_page=True)
+
+    # Reloading the finished page rebuilds everything from the stored log.
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.jobStatus === 'SUCCEEDED'", timeout=20_000)
+    page.wait_for_function("() => +document.querySelector('[data-points]').dataset.points > 5", timeout=20_000)
+    assert not [e for e in errors if "favicon" not in e], errors
+    page.close()
+
+
+def test_pages_read_well_on_a_phone(site, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    for name, path in (("home", "/"), ("catalog", "/catalog/"), ("mlp", "/catalog/mlp/"), ("runs", "/jobs/")):
+        page.goto(site["url"] + path)
+        # Nothing wider than the screen: no sideways scrolling on a phone.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 380, f"{path} is {width}px wide at 375px"
+        page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
+    page.close()

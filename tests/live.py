@@ -1,0 +1,113 @@
+"""Real processes for the end-to-end tests: the site (embedded or served) and Celery workers,
+started the way the README starts them, plus a small HTTP client with a session."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import free_port, port_open
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+class Proc:
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str], log_dir: Path):
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "w")
+        self.popen = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def log_tail(self, n: int = 60) -> str:
+        self._log.flush()
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return f"--- {self.name} (last {n} lines) ---\n" + "\n".join(lines[-n:])
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+        self._log.close()
+
+
+def base_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="playground.settings",
+        PLAYGROUND_VAR_DIR=str(var_dir),
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def wait_for_port(port: int, proc: Proc, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open("127.0.0.1", port):
+            return
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"{proc.name} exited early\n{proc.log_tail()}")
+        time.sleep(0.2)
+    raise AssertionError(f"{proc.name} did not listen on {port} in {timeout} s\n{proc.log_tail()}")
+
+
+def start_embedded(env: dict[str, str], log_dir: Path) -> tuple[Proc, int]:
+    port = free_port()
+    proc = Proc("embedded", [sys.executable, "manage.py", "serve", "--port", str(port)], env, log_dir)
+    wait_for_port(port, proc)
+    return proc, port
+
+
+class Session:
+    """An HTTP client that keeps cookies and sends Django's CSRF token."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.csrf = self.get("/api/session")["csrf_token"]
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, dict]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def get(self, path: str) -> dict:
+        status, body = self._open(urllib.request.Request(self.base_url + path))
+        assert status == 200, (status, body)
+        return body
+
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "X-CSRFToken": self.csrf},
+            method="POST",
+        )
+        return self._open(request)

@@ -1,0 +1,161 @@
+import json
+
+import pytest
+import torch
+
+from models_lib import data
+from models_lib.architectures.mlp import MLPHParams, MLPModule
+from models_lib.training import (
+    Callback,
+    Trainer,
+    TrainingDiverged,
+    load_weights,
+    save_weights,
+    seed_everything,
+    select_device,
+)
+
+
+class Recorder(Callback):
+    def __init__(self, stop_after_flushes=None):
+        self.calls, self.events, self.flush_steps = [], [], []
+        self.stop_after = stop_after_flushes
+        self.flag_set_at = None
+
+    def on_train_start(self, trainer):
+        self.calls.append("train_start")
+
+    def on_step(self, trainer):
+        if not self.calls or self.calls[-1] != "step":
+            self.calls.append("step")
+
+    def on_epoch_end(self, trainer):
+        self.calls.append("epoch_end")
+
+    def on_flush(self, trainer, events):
+        self.calls.append("flush")
+        json.dumps(events, allow_nan=False)
+        self.events.extend(events)
+        self.flush_steps.append(trainer.step)
+
+    def on_progress(self, trainer, progress):
+        self.calls.append("progress")
+
+    def on_train_end(self, trainer, result):
+        self.calls.append("train_end")
+
+    def should_stop(self, trainer):
+        if self.stop_after is not None and len(self.flush_steps) >= self.stop_after and self.flag_set_at is None:
+            self.flag_set_at = trainer.step
+        return self.flag_set_at is not None
+
+
+def make_trainer(callbacks, epochs=2, dataset="spiral", clock=None, flush=0.2, view=0.5, **cfg):
+    d = data.load(dataset)
+    config = MLPHParams(epochs=epochs, **cfg)
+    gen = seed_everything(0)
+    kw = {"clock": clock} if clock else {}
+    return Trainer(MLPModule(config, d), epochs=epochs, batch_size=config.batch_size, callbacks=callbacks,
+                   device="cpu", generator=gen, flush_interval_s=flush, view_interval_s=view, **kw)
+
+
+def test_callback_order_and_events():
+    rec = Recorder()
+    result = make_trainer([rec], epochs=2).fit()
+    assert rec.calls[:3] == ["train_start", "flush", "step"]
+    assert rec.calls[-2:] == ["flush", "train_end"]
+    assert rec.calls.count("epoch_end") == 2
+    i = rec.calls.index("epoch_end")
+    assert rec.calls[i + 1 : i + 3] == ["flush", "progress"]
+    kinds = {e["kind"] for e in rec.events}
+    assert kinds == {"log", "metric", "progress", "view"}
+    test_metrics = [e for e in rec.events if e["kind"] == "metric" and "test_accuracy" in e["values"]]
+    assert len(test_metrics) >= 2  # one per epoch end (+ none extra when finished at an epoch end)
+    train_metrics = [e for e in rec.events if e["kind"] == "metric" and "train_loss" in e["values"]]
+    assert train_metrics and all("train_accuracy" in e["values"] for e in train_metrics)
+    progress = [e for e in rec.events if e["kind"] == "progress"][-1]
+    assert progress["fraction"] == 1.0 and progress["total_steps"] == result.metrics["steps"] == 18
+    assert {"elapsed_s", "eta_s", "samples_per_s", "epochs", "epoch"} <= set(progress)
+    assert not result.stopped and result.metrics["epochs"] == 2
+    assert set(result.views) == {"decision_boundary", "confusion_matrix"}
+    assert all(v.device.type == "cpu" for v in result.state_dict.values())
+    for key in ("test_loss", "test_accuracy", "train_loss", "duration_s", "samples_per_s", "n_params"):
+        assert key in result.metrics
+
+
+class FakeClock:
+    def __init__(self, tick):
+        self.t, self.tick = 0.0, tick
+
+    def __call__(self):
+        self.t += self.tick
+        return self.t
+
+
+def test_flush_throttled_by_clock():
+    rec = Recorder()
+    # each clock read advances 1/16 s; the loop reads it once per step, so a 0.25 s interval flushes every 4 steps
+    make_trainer([rec], epochs=1, clock=FakeClock(0.0625), flush=0.25, view=1e9, batch_size=8).fit()
+    timed = rec.flush_steps[1:-2]  # drop the start logs, the epoch end and the final flush
+    gaps = [b - a for a, b in zip(timed, timed[1:])]
+    assert len(gaps) >= 5 and all(g == 4 for g in gaps), rec.flush_steps
+
+
+def test_no_flush_between_epoch_ends_when_interval_is_long():
+    rec = Recorder()
+    make_trainer([rec], epochs=3, flush=1e9, view=1e9).fit()
+    assert rec.flush_steps == [0, 9, 18, 27, 27]  # start logs, 3 epoch ends, final
+
+
+def test_cancel_stops_at_next_flush():
+    rec = Recorder(stop_after_flushes=3)
+    result = make_trainer([rec], epochs=50, clock=FakeClock(0.1), flush=0.2, view=1e9).fit()
+    assert result.stopped
+    assert rec.flag_set_at is not None and result.metrics["steps"] == rec.flag_set_at
+    assert result.metrics["steps"] < 50 * 9
+    assert "test_accuracy" in result.metrics
+    assert rec.calls[-1] == "train_end"
+
+
+def test_divergence_names_learning_rate():
+    rec = Recorder()
+    trainer = make_trainer([rec], epochs=20, dataset="regression2d", optimizer="sgd", learning_rate=10.0, hidden_layers=[64, 64])
+    with pytest.raises(TrainingDiverged) as info:
+        trainer.fit()
+    msg = str(info.value)
+    assert "learning rate (now 10)" in msg and "step" in msg
+    assert rec.events[-1]["kind"] == "log" and rec.events[-1]["level"] == "warning"
+
+
+def test_select_device(monkeypatch):
+    assert select_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert select_device() == torch.device("cpu")
+    from models_lib.training import DeviceUnavailable
+
+    with pytest.raises(DeviceUnavailable, match="no CUDA GPU"):
+        select_device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert select_device() == torch.device("cuda")
+    assert select_device("cuda:1") == torch.device("cuda:1")
+    with pytest.raises(DeviceUnavailable):
+        select_device("cuda:5")
+
+
+def test_seed_everything_repeats():
+    g1 = seed_everything(7)
+    a = (torch.rand(3), torch.randperm(10, generator=g1))
+    g2 = seed_everything(7)
+    b = (torch.rand(3), torch.randperm(10, generator=g2))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_safetensors_round_trip(tmp_path):
+    sd = {"net.0.weight": torch.randn(4, 2), "net.0.bias": torch.randn(4)}
+    path = tmp_path / "w.safetensors"
+    save_weights(sd, path, {"architecture": "mlp", "epochs": 3})
+    loaded, meta = load_weights(path)
+    assert meta == {"architecture": "mlp", "epochs": "3"}
+    assert all(torch.equal(sd[k], loaded[k]) for k in sd)
+    assert path.read_bytes()[:8] != b"\x80\x02\x80\x03"[:8]  # not a pickle

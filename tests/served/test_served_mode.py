@@ -1,0 +1,114 @@
+"""The served mode for real: daphne, a separate Celery worker process, Redis and PostgreSQL,
+and a real WebSocket client following a job to SUCCEEDED."""
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import time
+
+import pytest
+
+from tests.conftest import free_port
+from tests.live import VENV_BIN, Proc, Session, base_env, manage, wait_for_port
+
+pytestmark = [pytest.mark.served, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory, postgres_admin_dsn, redis_url):
+    import psycopg
+    import redis
+
+    tmp_path = tmp_path_factory.mktemp("served")
+    db_name = f"playground_served_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+    redis.Redis.from_url(redis_url).flushdb()
+    env = base_env(
+        tmp_path / "var",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        REDIS_URL=redis_url,
+    )
+    procs: list[Proc] = []
+    try:
+        manage(env, "migrate", "--noinput")
+        port = free_port()
+        web = Proc("daphne", [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                              "playground.asgi:application"], env, tmp_path)
+        procs.append(web)
+        worker = Proc("celery", [sys.executable, "-m", "celery", "-A", "playground", "worker", "-c", "1",
+                                 "--prefetch-multiplier", "1", "-Q", "training", "--loglevel", "INFO",
+                                 "--hostname", "served-test@%h"], env, tmp_path)
+        procs.append(worker)
+        wait_for_port(port, web)
+        yield {"port": port, "procs": procs, "db": db_name}
+    finally:
+        for proc in procs:
+            proc.stop()
+        with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+def test_a_job_streams_to_success_over_a_real_websocket(served_site):
+    from websockets.sync.client import connect
+
+    port = served_site["port"]
+    base = f"http://127.0.0.1:{port}"
+    session = Session(base)
+    status, created = session.post(
+        "/api/jobs", {"architecture": "mlp", "dataset": "moons", "config": {"epochs": 15, "hidden_layers": [16, 16]}}
+    )
+    assert status == 201, created
+
+    seqs: list[int] = []
+    final_status = None
+    deadline = time.monotonic() + 180
+    with connect(
+        f"ws://127.0.0.1:{port}{created['ws_url']}",
+        additional_headers={"Cookie": session.cookie_header(), "Origin": base},
+        open_timeout=10,
+    ) as ws:
+        snapshot = json.loads(ws.recv(timeout=10))
+        assert snapshot["type"] == "snapshot" and snapshot["job"]["id"] == created["id"]
+        batches = [snapshot["events"]]
+        while final_status is None and time.monotonic() < deadline:
+            for event in batches.pop() if batches else []:
+                seqs.append(event["seq"])
+                if event["kind"] == "status" and event["status"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                    final_status = event["status"]
+            if final_status is None:
+                try:
+                    message = json.loads(ws.recv(timeout=30))
+                except TimeoutError:
+                    break
+                assert message["type"] == "events"
+                batches.append(message["events"])
+
+    logs = "\n".join(p.log_tail() for p in served_site["procs"])
+    assert final_status == "SUCCEEDED", logs
+    assert seqs == list(range(1, len(seqs) + 1)), "the stream must be contiguous"
+    job = session.get(f"/api/jobs/{created['id']}")
+    assert job["status"] == "SUCCEEDED"
+    assert job["last_seq"] == seqs[-1]
+    assert job["final_metrics"]["test_accuracy"] > 0.85
+    assert job["device"] == "cpu"
+
+
+def test_a_foreign_visitor_is_refused_by_the_served_websocket(served_site):
+    from websockets.exceptions import InvalidStatus, WebSocketException
+    from websockets.sync.client import connect
+
+    port = served_site["port"]
+    base = f"http://127.0.0.1:{port}"
+    owner = Session(base)
+    status, created = owner.post("/api/jobs", {"architecture": "mlp", "dataset": "xor", "config": {"epochs": 2}})
+    assert status == 201
+    stranger = Session(base)
+    with pytest.raises((InvalidStatus, WebSocketException, ConnectionError, OSError)):
+        with connect(
+            f"ws://127.0.0.1:{port}{created['ws_url']}",
+            additional_headers={"Cookie": stranger.cookie_header(), "Origin": base},
+            open_timeout=10,
+        ) as ws:
+            ws.recv(timeout=10)

@@ -1,0 +1,56 @@
+"""Project-level checks: the compose file validates, plotly.js is served locally, models_lib
+stays free of the web."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compose_command() -> list[str] | None:
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_compose_file_validates():
+    command = _compose_command()
+    require_service(command is not None, "docker compose (or docker-compose)", "apt-get install docker-compose")
+    result = subprocess.run([*command, "-f", "docker/compose.yml", "config"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for service in ("web:", "worker:", "redis:", "postgres:"):
+        assert service in result.stdout
+    assert "capabilities" in result.stdout and "gpu" in result.stdout  # the worker reserves a GPU
+
+
+def test_models_lib_never_imports_the_web():
+    pattern = re.compile(r"^\s*(from|import)\s+(django|channels|celery|ninja|playground)\b", re.M)
+    offenders = [str(p) for p in (ROOT / "models_lib").rglob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_plotly_is_served_from_our_static_files(client):
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("vendor/plotly.min.js")
+    assert path and Path(path).stat().st_size > 1_000_000
+    response = client.get("/static/vendor/plotly.min.js")
+    assert response.status_code == 200
+
+
+def test_no_page_loads_from_a_cdn():
+    hits = []
+    for path in list((ROOT / "templates").rglob("*.html")) + list((ROOT / "static").rglob("*.js")):
+        if re.search(r"https?://(cdn\\.|unpkg\\.com|cdnjs\\.|cdn\\.jsdelivr)", path.read_text()):
+            hits.append(str(path))
+    assert hits == []
