@@ -46,7 +46,8 @@ test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not e2e and not served"
 
 bench: $(VENV)/.dev
-	$(PY) bench/run.py
+	$(PY) bench/bench_mlp.py
+	$(PY) bench/bench_job.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -164,7 +164,8 @@ def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: s
                 "z": z,
                 "x": list(class_names),
                 "y": list(class_names),
-                "colorscale": "Blues",
+                # Light for few samples, deep blue for many (plotly.js's own "Blues" runs the other way).
+                "colorscale": [[0.0, "#f1f5fb"], [0.5, "#8fb3e0"], [1.0, "#1f4e96"]],
                 "texttemplate": "%{z}",
                 "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
                 "showscale": False,

@@ -145,7 +145,7 @@ def _xor(o: PointsOptions) -> TensorData:
 def _circles(o: PointsOptions) -> TensorData:
     rng = np.random.default_rng(o.seed)
     xs, ys = [], []
-    for label, (n, radius) in enumerate(zip(_halves(o.n_samples), (1.0, 0.45))):
+    for label, (n, radius) in enumerate(zip(_halves(o.n_samples), (1.0, 0.45), strict=False)):
         angle = rng.uniform(0.0, 2 * np.pi, n)
         pts = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
         xs.append(pts + rng.normal(0.0, 0.25 * o.noise, pts.shape))

@@ -299,7 +299,7 @@ class Trainer:
         if values:
             keys = list(values)
             flat = torch.stack([values[k].detach().float().reshape(()) for k in keys]).tolist()  # the one sync
-            numbers = dict(zip(keys, flat))
+            numbers = dict(zip(keys, flat, strict=False))
         self._check_divergence(numbers.get("train_loss"))
 
         events = self._take_pending()
@@ -382,7 +382,7 @@ class Trainer:
             if test:
                 keys = list(test)
                 flat = torch.stack([test[k].detach().float().reshape(()) for k in keys]).tolist()
-                numbers = dict(zip(keys, flat))
+                numbers = dict(zip(keys, flat, strict=False))
                 self.last_values.update({k: round_float(v) for k, v in numbers.items()})
                 events.append(self._metric_event(numbers))
         events.extend(self._view_events())

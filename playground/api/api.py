@@ -12,11 +12,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from ninja import NinjaAPI, Router, Schema
-from ninja.responses import Status
 from ninja.errors import HttpError
+from ninja.responses import Status
 from ninja.security import APIKeyCookie
 
-from models_lib import registry
 from playground.access import Viewer, can, viewer_from_request
 from playground.catalog.entries import catalog_entries
 from playground.datasets import selectors as dataset_selectors

@@ -1,17 +1,18 @@
 """Writes on training jobs: submit, cancel, and the worker's side of a run."""
 from __future__ import annotations
 
+import json
 import logging
+import queue
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from models_lib import registry
@@ -53,27 +54,23 @@ def _clean_event(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return event["kind"], payload
 
 
-def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None) -> list[dict]:
-    """Stores events with the next contiguous ``seq`` numbers, then sends them live.
-
-    The job row is locked while numbers are taken, so the worker and a web request (a cancel
-    while queued, say) never hand out the same ``seq``. ``job_updates`` are saved in the same
-    transaction (status, metrics) so the row and its log always agree.
-    """
-    if not events and not job_updates:
-        return []
-    now = time.time()
+def _store_events(
+    job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None
+) -> tuple[list[dict], bool]:
+    """Stores events with the next contiguous ``seq`` numbers, sends them live after commit,
+    and returns them with the job's cancel flag (read under the same lock, no extra query)."""
+    now = round(time.time(), 3)
     with transaction.atomic():
-        job = TrainingJob.objects.select_for_update().only("pk", "last_seq").get(pk=job_id)
+        job = TrainingJob.objects.select_for_update().only("pk", "last_seq", "cancel_requested").get(pk=job_id)
         first = job.last_seq + 1
         rows = []
         stored = []
         for offset, event in enumerate(events):
             kind, payload = _clean_event(event)
-            seq = first + offset
-            rows.append(JobEvent(job_id=job_id, seq=seq, t=round(now, 3), kind=kind, payload=payload))
-            stored.append({"seq": seq, "t": round(now, 3), "kind": kind, **payload})
-        JobEvent.objects.bulk_create(rows)
+            rows.append(JobEvent(job_id=job_id, seq=first + offset, t=now, kind=kind, payload=payload))
+            stored.append({"seq": first + offset, "t": now, "kind": kind, **payload})
+        if rows:
+            JobEvent.objects.bulk_create(rows)
         updates = dict(job_updates or {})
         if rows:
             updates["last_seq"] = first + len(rows) - 1
@@ -81,7 +78,19 @@ def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates:
             TrainingJob.objects.filter(pk=job_id).update(**updates)
         if stored:
             transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored))
-    return stored
+    return stored, job.cancel_requested
+
+
+def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None) -> list[dict]:
+    """Appends to a job's event log (stored, then sent live).
+
+    The job row is locked while numbers are taken, so the worker and a web request (a cancel
+    while queued, say) never hand out the same ``seq``. ``job_updates`` are saved in the same
+    transaction (status, metrics) so the row and its log always agree.
+    """
+    if not events and not job_updates:
+        return []
+    return _store_events(job_id, events, job_updates)[0]
 
 
 def _status_event(status: str, message: str = "") -> dict[str, Any]:
@@ -192,51 +201,91 @@ def job_claim(*, job_id: int, attempt: int, worker: str) -> bool:
     )
 
 
-@dataclass
-class _Reporter:
-    """The Trainer callback that turns a run into the job's stored, streamed event log."""
+class _EventWriter:
+    """Stores and streams a running job's events on a thread of its own.
 
-    job_id: int
-    heartbeat_interval_s: float
-    last_heartbeat: float = field(default_factory=time.monotonic)
-    views: dict[str, Any] = field(default_factory=dict)
-    latest_metrics: dict[str, Any] = field(default_factory=dict)
-    progress: dict[str, Any] = field(default_factory=dict)
-    _stop: bool = False
+    The training loop only queues each flush; database and channel-layer latency never stall
+    a training step. Flushes that queued up while a write was in progress go out together in
+    one transaction. The same thread writes the heartbeat, so a job whose process is alive
+    keeps a fresh heartbeat even during a long step, and reads the cancel flag.
+    """
 
-    def flush(self, events: list[dict[str, Any]]) -> None:
+    def __init__(self, job_id: int, heartbeat_interval_s: float):
+        self.job_id = job_id
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.views: dict[str, Any] = {}
+        self.cancel_requested = False
+        self.error: BaseException | None = None
+        self._latest_metrics: dict[str, Any] = {}
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-events", daemon=True)
+        self._thread.start()
+
+    # -- the training thread's side
+    def submit(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event.get("kind") == "view":
+                self.views[event["view"]] = event["figure"]
+        self._queue.put(events)
+
+    def close(self) -> None:
+        """Waits until everything queued is stored (call before the job's final status)."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    # -- the writer thread
+    def _run(self) -> None:
+        from django.db import connection
+
+        last_heartbeat = time.monotonic()
+        try:
+            done = False
+            while not done:
+                try:
+                    first = self._queue.get(timeout=self.heartbeat_interval_s)
+                except queue.Empty:
+                    first = []
+                batches = [first]
+                while not self._queue.empty():
+                    batches.append(self._queue.get_nowait())
+                if None in batches:
+                    done = True
+                events = [e for batch in batches if batch for e in batch]
+                updates = self._row_updates(events)
+                now = time.monotonic()
+                if now - last_heartbeat >= self.heartbeat_interval_s or not events:
+                    updates["heartbeat_at"] = timezone.now()
+                    last_heartbeat = now
+                _, self.cancel_requested = _store_events(self.job_id, events, updates)
+        except BaseException as exc:  # noqa: BLE001 - reported to the training thread by close()
+            self.error = exc
+            self.cancel_requested = True  # stop training: its events can no longer be stored
+        finally:
+            connection.close()
+
+    def _row_updates(self, events: list[dict[str, Any]]) -> dict[str, Any]:
         updates: dict[str, Any] = {}
         for event in events:
             kind = event.get("kind")
             if kind == "metric":
-                self.latest_metrics.update(event.get("values", {}))
-                updates["latest_metrics"] = self.latest_metrics
+                self._latest_metrics.update(event.get("values", {}))
+                updates["latest_metrics"] = self._latest_metrics
             elif kind == "progress":
-                self.progress = {k: v for k, v in event.items() if k != "kind"}
-                updates["progress"] = self.progress
-            elif kind == "view":
-                self.views[event["view"]] = event["figure"]
-        now = time.monotonic()
-        if now - self.last_heartbeat >= self.heartbeat_interval_s:
-            updates["heartbeat_at"] = timezone.now()
-            self.last_heartbeat = now
-        job_append_events(job_id=self.job_id, events=events, job_updates=updates)
-        # The cancel check: one indexed read per flush.
-        self._stop = TrainingJob.objects.filter(pk=self.job_id, cancel_requested=True).exists()
-
-    def should_stop(self) -> bool:
-        return self._stop
+                updates["progress"] = {k: v for k, v in event.items() if k != "kind"}
+        return updates
 
 
-def _make_callback(reporter: _Reporter):
+def _make_callback(writer: _EventWriter):
     from models_lib.training import Callback
 
     class JobCallback(Callback):
         def on_flush(self, trainer, events):
-            reporter.flush(events)
+            writer.submit(events)
 
         def should_stop(self, trainer):
-            return reporter.should_stop()
+            return writer.cancel_requested
 
     return JobCallback()
 
@@ -251,67 +300,89 @@ def _finish(job_id: int, status: str, message: str = "", **updates: Any) -> None
 
 def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
     """Claims and runs one job to its end. Returns its final status, or None if not claimed."""
-    from models_lib import data as builtin_data
-    from models_lib.training import TrainingDiverged, save_weights, select_device
+    from models_lib.training import TrainingDiverged, TrainingOutOfMemory, select_device
 
     worker = f"{socket.gethostname()}:{threading.current_thread().name}"
     if not job_claim(job_id=job_id, attempt=attempt, worker=worker):
         log.info("job %s attempt %s not claimed (already taken or cancelled)", job_id, attempt)
         return None
     job = TrainingJob.objects.select_related("dataset").get(pk=job_id)
-    device = select_device(_setting("DEVICE") or None)
-    TrainingJob.objects.filter(pk=job_id).update(device=str(device))
-    job_append_events(job_id=job_id, events=[_status_event(JobStatus.RUNNING, f"training on {device}")])
-
-    reporter = _Reporter(job_id=job_id, heartbeat_interval_s=_setting("HEARTBEAT_INTERVAL_S"))
     try:
-        spec = registry.get(job.architecture)
-        config = spec.validate(job.config)
-        if job.dataset is None:
-            raise LookupError("the dataset of this job was deleted before it could start")
-        data = builtin_data.load(job.dataset.slug, job.dataset_options)
-        result = spec.run(
-            config,
-            data,
-            callbacks=[_make_callback(reporter)],
-            device=device,
-            flush_interval_s=_setting("FLUSH_INTERVAL_S"),
-            view_interval_s=_setting("VIEW_INTERVAL_S"),
-            grid_size=_setting("GRID_SIZE"),
-        )
-    except TrainingDiverged as exc:
-        _finish(job_id, JobStatus.FAILED, str(exc), views=reporter.views)
+        device = select_device(_setting("DEVICE") or None)
+    except Exception as exc:  # noqa: BLE001 - a misconfigured worker must not leave the job RUNNING
+        _finish(job_id, JobStatus.FAILED, f"This worker cannot train: {exc}. An admin must fix its PLAYGROUND_DEVICE.")
         return JobStatus.FAILED
+    job_append_events(
+        job_id=job_id,
+        events=[_status_event(JobStatus.RUNNING, f"training on {device}")],
+        job_updates={"device": str(device)},
+    )
+
+    writer = _EventWriter(job_id, _setting("HEARTBEAT_INTERVAL_S"))
+    result = None
+    try:
+        result = _train(job, device, writer)
+        writer.close()
+    except (TrainingDiverged, TrainingOutOfMemory) as exc:
+        message = str(exc)  # already says what to change
     except Exception as exc:  # noqa: BLE001 - any failure must end the job with a message
-        import torch
-
-        if isinstance(exc, torch.cuda.OutOfMemoryError):
-            message = "The GPU ran out of memory: lower the batch size or make the layers narrower, then train again."
-        else:
-            log.exception("job %s failed", job_id)
-            message = f"Training stopped with an error: {exc}. Try other settings; if it persists, tell an admin (job #{job_id})."
-        _finish(job_id, JobStatus.FAILED, message, views=reporter.views)
+        log.exception("job %s failed", job_id)
+        message = f"Training stopped with an error: {exc}. Try other settings; if it persists, tell an admin (job #{job_id})."
+    if result is None or writer.error is not None:
+        _close_quietly(writer)
+        _finish(job_id, JobStatus.FAILED, message, views=writer.views)
         return JobStatus.FAILED
-
     if result.stopped:
-        _finish(job_id, JobStatus.CANCELLED, "cancelled while training", views=result.views or reporter.views,
+        _finish(job_id, JobStatus.CANCELLED, "cancelled while training", views=result.views or writer.views,
                 final_metrics=result.metrics)
         return JobStatus.CANCELLED
-
-    weights_dir = Path(settings.MEDIA_ROOT) / "jobs" / str(job_id)
-    weights_dir.mkdir(parents=True, exist_ok=True)
-    weights_file = weights_dir / "weights.safetensors"
-    save_weights(
-        result.state_dict,
-        weights_file,
-        {"architecture": job.architecture, "job": str(job_id), "dataset": job.dataset_name},
-    )
     _finish(
         job_id,
         JobStatus.SUCCEEDED,
         "finished",
         final_metrics=result.metrics,
         views=result.views,
-        weights_path=str(weights_file.relative_to(settings.MEDIA_ROOT)),
+        weights_path=_save_weights(job, result.state_dict),
     )
     return JobStatus.SUCCEEDED
+
+
+def _train(job: TrainingJob, device: Any, writer: _EventWriter):
+    from models_lib import data as builtin_data
+
+    spec = registry.get(job.architecture)
+    config = spec.validate(job.config)
+    if job.dataset is None:
+        raise LookupError("the dataset of this job was deleted before it could start")
+    data = builtin_data.load(job.dataset.slug, job.dataset_options)
+    return spec.run(
+        config,
+        data,
+        callbacks=[_make_callback(writer)],
+        device=device,
+        flush_interval_s=_setting("FLUSH_INTERVAL_S"),
+        view_interval_s=_setting("VIEW_INTERVAL_S"),
+        grid_size=_setting("GRID_SIZE"),
+    )
+
+
+def _close_quietly(writer: _EventWriter) -> None:
+    try:
+        writer.close()
+    except Exception:  # noqa: BLE001 - the job is failing already; its own message wins
+        log.exception("job %s: could not store its last events", writer.job_id)
+
+
+def _save_weights(job: TrainingJob, state_dict: dict) -> str:
+    from models_lib.training import save_weights
+
+    weights_dir = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    weights_dir.mkdir(parents=True, exist_ok=True)
+    weights_file = weights_dir / "weights.safetensors"
+    save_weights(
+        state_dict,
+        weights_file,
+        {"architecture": job.architecture, "job": str(job.pk), "dataset": job.dataset_name,
+         "config": json.dumps(job.config)},
+    )
+    return str(weights_file.relative_to(settings.MEDIA_ROOT))

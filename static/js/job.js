@@ -75,7 +75,7 @@ function formatDuration(seconds) {
 function formatValue(key, value) {
   if (typeof value !== "number") return String(value);
   if (/accuracy/.test(key)) return `${(value * 100).toFixed(1)} %`;
-  if (/per_s$/.test(key)) return `${numberFormat.format(Math.round(value))} /s`;
+  if (/per_s$/.test(key)) return numberFormat.format(Math.round(value));
   if (/(duration|elapsed)(_s)?$/.test(key)) return value < 10 ? `${value.toFixed(1)} s` : formatDuration(value);
   if (Number.isInteger(value)) return numberFormat.format(value);
   return value.toPrecision(4).replace(/\.?0+$/, "");

@@ -125,4 +125,6 @@ def test_openapi_schema_and_docs(alice):
     schema = alice.client.get("/api/openapi.json").json()
     assert {"/api/jobs", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events", "/api/jobs/{job_id}/cancel",
             "/api/architectures", "/api/datasets"} <= set(schema["paths"])
-    assert alice.client.get("/api/docs").status_code == 200
+    docs = alice.client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()  # served locally, no CDN

@@ -62,7 +62,7 @@ def test_standardised_with_train_stats_only():
     from sklearn.datasets import load_wine
 
     raw = load_wine().data
-    mean, std = np.array(d.meta["mean"]), np.array(d.meta["std"])
+    mean, _std = np.array(d.meta["mean"]), np.array(d.meta["std"])
     # the stats match a train split of the raw rows, not the whole table
     assert not np.allclose(mean, raw.mean(0))
 

@@ -97,7 +97,7 @@ def test_flush_throttled_by_clock():
     # each clock read advances 1/16 s; the loop reads it once per step, so a 0.25 s interval flushes every 4 steps
     make_trainer([rec], epochs=1, clock=FakeClock(0.0625), flush=0.25, view=1e9, batch_size=8).fit()
     timed = rec.flush_steps[1:-2]  # drop the start logs, the epoch end and the final flush
-    gaps = [b - a for a, b in zip(timed, timed[1:])]
+    gaps = [b - a for a, b in zip(timed, timed[1:], strict=False)]
     assert len(gaps) >= 5 and all(g == 4 for g in gaps), rec.flush_steps
 
 
