@@ -1,7 +1,7 @@
 """Throughput of MLP training inside a real job (the Celery task's code path: claim, event
 log stored in the database, live sends to the channel layer) against plain PyTorch.
 
-    .venv/bin/python bench/bench_job.py [--reps 5] [--epochs 8] [--threads 1]
+    .venv/bin/python bench/bench_job.py [--reps 7] [--epochs 20] [--threads 1]
 
 The job arm is timed from the first to the last step as the job itself reports it
 (``final_metrics["samples_per_s"]``) and, separately, end to end (submit to SUCCEEDED).
@@ -57,8 +57,8 @@ def job_loop(config: MLPHParams, options: dict) -> tuple[float, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()

@@ -148,8 +148,8 @@ def decision_boundary_figure(
         "uirevision": "decision_boundary",
         "xaxis": _axis(feature_names[0], rng_x),
         "yaxis": {**_axis(feature_names[1], rng_y), "scaleanchor": "x", "scaleratio": 1},
-        "margin": {"l": 40, "r": 10, "t": 10, "b": 40},
-        "legend": {"orientation": "h", "y": -0.15},
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 90},
+        "legend": {"orientation": "h", "y": -0.32},
     }
     return {"data": traces, "layout": layout}
 

@@ -33,58 +33,61 @@ __all__ = ["MLP", "MLPHParams", "MLPModule", "build_model", "build_optimizer", "
 MAX_POINTS = 600  # points drawn on the decision boundary, train and test together
 
 
-def _knob(default, *, group: str, effect: str, description: str, **limits):
-    return Field(default, description=description, json_schema_extra={"group": group, "effect": effect}, **limits)
+def _knob(default, *, group: str, effect: str, description: str, title: str, choice_labels=None, **limits):
+    extra = {"group": group, "effect": effect}
+    if choice_labels:
+        extra["choice_labels"] = choice_labels
+    return Field(default, title=title, description=description, json_schema_extra=extra, **limits)
 
 
 class MLPHParams(HParams):
     hidden_layers: LayerWidths = _knob(
-        [16, 16], group="architecture",
+        [16, 16], group="architecture", title="Hidden layers",
         description="Width of each hidden layer, e.g. 16,16; empty for none (a linear model).",
         effect="More or wider layers bend the boundary more and fit harder shapes, but train slower and can overfit.",
     )
     activation: Literal["relu", "tanh", "sigmoid", "gelu"] = _knob(
-        "tanh", group="architecture",
+        "tanh", group="architecture", title="Activation", choice_labels={"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "gelu": "GELU"},
         description="Non-linearity applied after each hidden layer.",
         effect="tanh gives smooth curves; relu gives piecewise-straight boundaries; sigmoid learns slowest.",
     )
     optimizer: Literal["sgd", "sgd_momentum", "adam"] = _knob(
-        "adam", group="optimisation",
+        "adam", group="optimisation", title="Optimizer", choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen learning rate.",
     )
     learning_rate: float = _knob(
-        0.03, ge=1e-5, le=10.0, group="optimisation",
+        0.03, ge=1e-5, le=10.0, group="optimisation", title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady but slow.",
     )
     batch_size: int = _knob(
-        32, ge=1, le=4096, group="optimisation",
+        32, ge=1, le=4096, group="optimisation", title="Batch size",
         description="Samples per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones smoother but fewer per epoch.",
     )
     epochs: int = _knob(
-        60, ge=1, le=500, group="optimisation",
+        60, ge=1, le=500, group="optimisation", title="Epochs",
         description="Passes over the training data.",
         effect="More epochs fit the training data better; too many can overfit (test metrics stop improving).",
     )
     l1: float = _knob(
-        0.0, ge=0.0, le=1.0, group="regularisation",
+        0.0, ge=0.0, le=1.0, group="regularisation", title="L1 penalty",
         description="L1 penalty on the weights (sum of absolute values).",
         effect="Higher pushes many weights to exactly zero (sparser, simpler model); too high underfits.",
     )
     l2: float = _knob(
-        0.0, ge=0.0, le=1.0, group="regularisation",
+        0.0, ge=0.0, le=1.0, group="regularisation", title="L2 penalty (weight decay)",
         description="L2 penalty on the weights (weight decay).",
         effect="Higher keeps weights small and the boundary smooth; too high underfits.",
     )
     dropout: float = _knob(
-        0.0, ge=0.0, le=0.9, group="regularisation",
+        0.0, ge=0.0, le=0.9, group="regularisation", title="Dropout",
         description="Share of hidden units switched off at random during training.",
         effect="Higher fights overfitting by forcing redundancy; too high slows learning and underfits.",
     )
     seed: int = _knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility",
+        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
         description="Random seed for the initial weights and the batch order.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
     )

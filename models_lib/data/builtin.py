@@ -21,19 +21,19 @@ SCALE = 1.5
 
 
 class SplitOptions(HParams):
-    test_ratio: float = Field(0.3, ge=0.05, le=0.9, description="Share of the rows held out to test the model.")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Random seed for the split (and generation).")
+    test_ratio: float = Field(0.3, ge=0.05, le=0.9, title="Test share", description="Share of the rows held out to test the model.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, title="Data seed", description="Random seed for the split (and generation).")
 
 
 class PointsOptions(SplitOptions):
-    n_samples: int = Field(400, ge=50, le=5000, description="Number of points generated.")
+    n_samples: int = Field(400, ge=50, le=5000, title="Number of points", description="Number of points generated.")
     noise: float = Field(
-        0.1, ge=0.0, le=1.0, description="How much the points scatter: 0 clean shapes, 1 classes overlap heavily."
+        0.1, ge=0.0, le=1.0, title="Noise", description="How much the points scatter: 0 clean shapes, 1 classes overlap heavily."
     )
 
 
 class GaussiansOptions(PointsOptions):
-    n_blobs: int = Field(3, ge=2, le=6, description="Number of Gaussian blobs, one class each.")
+    n_blobs: int = Field(3, ge=2, le=6, title="Blobs", description="Number of Gaussian blobs, one class each.")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ def catalog_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/list.html", {"families": catalog_by_family()})
 
 
+def _job_to_copy(request: HttpRequest):
+    ref = request.GET.get("from_job", "")
+    return job_selectors.job_get(viewer=request.viewer, job_id=int(ref)) if ref.isdigit() else None
+
+
 @require_http_methods(["GET", "POST"])
 def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entry = catalog_entry(slug)
@@ -70,6 +75,12 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("jobs:detail", job_id=job.pk)
     else:
         status = 200
+        source = _job_to_copy(request)
+        if source is not None and source.architecture == spec.slug:
+            # "Train again with these settings": the form starts from that run's config.
+            config_values, option_values = dict(source.config), dict(source.dataset_options)
+            if source.dataset is not None and "dataset" not in request.GET:
+                selected = source.dataset.slug
 
     dataset_forms = [
         {

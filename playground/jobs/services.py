@@ -93,10 +93,12 @@ def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates:
     return _store_events(job_id, events, job_updates)[0]
 
 
-def _status_event(status: str, message: str = "") -> dict[str, Any]:
-    event = {"kind": "status", "status": status}
+def _status_event(status: str, message: str = "", metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {"kind": "status", "status": status}
     if message:
         event["message"] = message
+    if metrics:
+        event["metrics"] = metrics  # the final metrics travel with the final status
     return event
 
 
@@ -208,11 +210,16 @@ class _EventWriter:
     a training step. Flushes that queued up while a write was in progress go out together in
     one transaction. The same thread writes the heartbeat, so a job whose process is alive
     keeps a fresh heartbeat even during a long step, and reads the cancel flag.
+
+    Writes are at least ``min_interval_s`` apart: short epochs flush at every epoch end, many
+    times a second, and one transaction for all of them keeps the stream's cost off training.
     """
 
-    def __init__(self, job_id: int, heartbeat_interval_s: float):
+    def __init__(self, job_id: int, heartbeat_interval_s: float, min_interval_s: float = 0.0):
         self.job_id = job_id
         self.heartbeat_interval_s = heartbeat_interval_s
+        self.min_interval_s = min_interval_s
+        self._closing = threading.Event()
         self.views: dict[str, Any] = {}
         self.cancel_requested = False
         self.error: BaseException | None = None
@@ -230,6 +237,7 @@ class _EventWriter:
 
     def close(self) -> None:
         """Waits until everything queued is stored (call before the job's final status)."""
+        self._closing.set()
         self._queue.put(None)
         self._thread.join()
         if self.error is not None:
@@ -259,6 +267,8 @@ class _EventWriter:
                     updates["heartbeat_at"] = timezone.now()
                     last_heartbeat = now
                 _, self.cancel_requested = _store_events(self.job_id, events, updates)
+                if not done:
+                    self._closing.wait(self.min_interval_s)
         except BaseException as exc:  # noqa: BLE001 - reported to the training thread by close()
             self.error = exc
             self.cancel_requested = True  # stop training: its events can no longer be stored
@@ -293,7 +303,7 @@ def _make_callback(writer: _EventWriter):
 def _finish(job_id: int, status: str, message: str = "", **updates: Any) -> None:
     job_append_events(
         job_id=job_id,
-        events=[_status_event(status, message)],
+        events=[_status_event(status, message, updates.get("final_metrics"))],
         job_updates={"status": status, "finished_at": timezone.now(), "error_message": message if status != JobStatus.SUCCEEDED else "", **updates},
     )
 
@@ -318,7 +328,7 @@ def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
         job_updates={"device": str(device)},
     )
 
-    writer = _EventWriter(job_id, _setting("HEARTBEAT_INTERVAL_S"))
+    writer = _EventWriter(job_id, _setting("HEARTBEAT_INTERVAL_S"), _setting("FLUSH_INTERVAL_S"))
     result = None
     try:
         result = _train(job, device, writer)

@@ -113,3 +113,24 @@ def test_admin_lists_jobs_and_cancels_them(admin_client, alice, spiral):
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
     assert admin_client.get("/admin/jobs/trainingjob/?q=mlp").status_code == 200
+
+
+def test_train_again_starts_from_that_runs_settings(alice, bob, spiral):
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral,
+        config={"hidden_layers": [5, 7], "learning_rate": 0.123}, dataset_options={"noise": 0.33},
+    )
+    html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    assert 'value="5,7"' in html and 'value="0.123"' in html and 'value="0.33"' in html
+    # Someone else's run is not a template for anyone else.
+    html = bob.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    assert 'value="5,7"' not in html
+
+
+def test_the_final_status_event_carries_the_final_metrics(alice, spiral):
+    from playground.jobs.models import JobEvent
+
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
+    services.job_execute(job_id=job.pk)
+    last = JobEvent.objects.filter(job=job).order_by("-seq").first()
+    assert last.payload["status"] == "SUCCEEDED" and "test_accuracy" in last.payload["metrics"]
