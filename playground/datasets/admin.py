@@ -8,4 +8,4 @@ class DatasetAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "kind", "task", "builtin", "owner_key", "created_at")
     list_filter = ("builtin", "kind", "task")
     search_fields = ("name", "slug", "owner_key")
-    readonly_fields = ("created_at", "options_schema", "info")
+    readonly_fields = ("created_at", "info")

@@ -29,8 +29,6 @@ class Dataset(models.Model):
     task = models.CharField(max_length=20, choices=Task.choices)
     builtin = models.BooleanField(default=False)
     owner_key = models.CharField(max_length=64, blank=True, db_index=True)
-    # JSON schema of the options a job may set when it loads this dataset (noise, split, ...).
-    options_schema = models.JSONField(default=dict, blank=True)
     # Shapes and class names, for the form and the preview.
     info = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -42,3 +40,18 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def options_schema(self) -> dict:
+        """JSON schema of the options a job may set when it loads this dataset (noise, split, ...).
+
+        Read from models_lib each time, so the form and the validation share one schema."""
+        if not self.builtin:
+            return {}
+        from models_lib import data as builtin_data
+        from models_lib.hparams import hparams_json_schema
+
+        try:
+            return hparams_json_schema(builtin_data.builtin_get(self.slug).options)
+        except KeyError:
+            return {}

@@ -1,7 +1,6 @@
 from django.db import transaction
 
 from models_lib import data as builtin_data
-from models_lib.hparams import hparams_json_schema
 
 from .models import Dataset
 
@@ -20,7 +19,6 @@ def dataset_register_builtins() -> int:
                 "task": info.task,
                 "builtin": True,
                 "owner_key": "",
-                "options_schema": hparams_json_schema(info.options),
             },
         )
         count += 1

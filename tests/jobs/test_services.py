@@ -170,3 +170,19 @@ def test_regression_dataset_trains_with_rmse(alice):
     assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert "test_rmse" in job.final_metrics
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_writer_keeps_the_heartbeat_fresh_between_flushes(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    TrainingJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
+    writer = services._EventWriter(job.pk, heartbeat_interval_s=0.05)
+    time.sleep(0.3)  # a long training step: no flush at all
+    job.refresh_from_db()
+    assert job.heartbeat_at is not None
+    writer.submit([{"kind": "log", "level": "info", "message": "hello"}])
+    TrainingJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    writer.close()
+    assert writer.cancel_requested  # read back with the last write
+    assert _seqs(job) == [1, 2]
