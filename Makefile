@@ -37,7 +37,7 @@ serve-served: migrate
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
 
 worker: $(VENV)/.runtime
-	$(VENV)/bin/celery -A playground worker -c 1 --prefetch-multiplier 1 -Q training --loglevel INFO
+	$(VENV)/bin/celery -A playground worker -c 1 --prefetch-multiplier 1 -Q training,ingest --loglevel INFO
 
 test: $(VENV)/.dev
 	$(PY) -m pytest

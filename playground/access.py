@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 VISITOR_KEY = "visitor_id"
 
-Action = Literal["view", "cancel"]
+Action = Literal["view", "cancel", "delete", "use"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,18 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
 
 
 def can(viewer: Viewer, action: Action, obj: Any) -> bool:
-    """The one permission function. ``obj`` is a TrainingJob (datasets and classes follow)."""
+    """The one permission function, for a TrainingJob or a Dataset (classes follow).
+
+    Built-in datasets are everyone's to view and use, and nobody's to delete. Anything else
+    is its owner's (the visitor who made it) and the staff's.
+    """
+    if getattr(obj, "builtin", False):
+        return action in ("view", "use")
     if viewer.is_staff:
         return True
     owner_key = getattr(obj, "owner_key", None)
     if owner_key and viewer.visitor_id and secrets.compare_digest(owner_key, viewer.visitor_id):
-        return action in ("view", "cancel")
+        return True
     return False
 
 

@@ -58,7 +58,7 @@ def start_embedded_worker() -> None:
         hostname=f"embedded-{anon_nodename()}",
         pool="solo",
         concurrency=1,
-        queues=[app.conf.task_default_queue],
+        queues=[app.conf.task_default_queue, "ingest"],
         without_heartbeat=True,
         without_mingle=True,
         without_gossip=True,

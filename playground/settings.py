@@ -121,6 +121,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "training"
+# Parsing uploads is short CPU work: its own queue, so a long training run never holds it up
+# where separate workers take each queue.
+CELERY_TASK_ROUTES = {"datasets.process_dataset": {"queue": "ingest"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=3 * 3600)}
@@ -162,6 +165,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads stream to a temporary file past 2.5 MB, and a request body bigger than the upload
+# limit (plus room for the form fields) is cut off while it arrives, not after.
+FILE_UPLOAD_HANDLERS = [
+    "playground.datasets.uploads.LimitedMemoryFileUploadHandler",
+    "playground.datasets.uploads.LimitedTemporaryFileUploadHandler",
+]
 MEDIA_URL = "media/"
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 90)
@@ -196,6 +205,18 @@ PLAYGROUND = {
     "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=3),
     # Device for this worker: "" picks CUDA when present, else CPU; "cpu" or "cuda:1" force one.
     "DEVICE": env.str("PLAYGROUND_DEVICE", default=""),
+    # Uploads (each a limit a visitor is told about on the form).
+    "UPLOAD_LIMITS": {
+        "max_upload_bytes": env.int("PLAYGROUND_UPLOAD_MAX_BYTES", default=50 * 1024**2),
+        "max_zip_files": env.int("PLAYGROUND_UPLOAD_MAX_ZIP_FILES", default=20_000),
+        "max_zip_total_bytes": env.int("PLAYGROUND_UPLOAD_MAX_UNZIPPED_BYTES", default=500 * 1024**2),
+        "max_compression_ratio": env.float("PLAYGROUND_UPLOAD_MAX_COMPRESSION_RATIO", default=100.0),
+        "max_image_side": env.int("PLAYGROUND_UPLOAD_MAX_IMAGE_SIDE", default=4000),
+        "max_columns": env.int("PLAYGROUND_UPLOAD_MAX_COLUMNS", default=2000),
+        "max_rows": env.int("PLAYGROUND_UPLOAD_MAX_ROWS", default=1_000_000),
+        "max_line_bytes": env.int("PLAYGROUND_UPLOAD_MAX_LINE_BYTES", default=1024**2),
+        "max_text_chars": env.int("PLAYGROUND_UPLOAD_MAX_TEXT_CHARS", default=20_000_000),
+    },
     # Events sent in one WebSocket snapshot at most (older ones are fetched through the API).
     "SNAPSHOT_MAX_EVENTS": env.int("PLAYGROUND_SNAPSHOT_MAX_EVENTS", default=5000),
 }

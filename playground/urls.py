@@ -11,6 +11,7 @@ urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("", include("playground.catalog.urls")),
     path("", include("playground.jobs.urls")),
+    path("", include("playground.datasets.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

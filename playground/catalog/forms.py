@@ -98,6 +98,16 @@ def fields_from_schema(
     return out
 
 
+def _main_type(prop: dict[str, Any]) -> tuple[str | None, dict[str, Any], bool]:
+    """(type, the schema of that type, whether null is allowed) of a property, through anyOf."""
+    if "anyOf" in prop:
+        options = [p for p in prop["anyOf"] if p.get("type") != "null"]
+        nullable = len(options) < len(prop["anyOf"])
+        first = options[0] if options else {}
+        return first.get("type") or ("string" if "enum" in first else None), first, nullable
+    return prop.get("type"), prop, False
+
+
 def values_from_post(schema: dict[str, Any], post: Any, *, prefix: str = "") -> dict[str, Any]:
     """Posted strings to typed values; a value that does not parse is passed on as text so
     the schema's validation names the field (never a silent default)."""
@@ -107,8 +117,15 @@ def values_from_post(schema: dict[str, Any], post: Any, *, prefix: str = "") -> 
         if raw is None:
             continue
         raw = raw.strip()
-        ptype = prop.get("type")
-        if ptype == "integer":
+        ptype, typed, nullable = _main_type(prop)
+        if nullable and raw == "":
+            config[name] = None
+        elif ptype == "array" and typed.get("items", {}).get("type") == "string":
+            # Checkboxes post one value each; an API client may send "a,b,c".
+            values = post.getlist(prefix + name) if hasattr(post, "getlist") else [raw]
+            parts = values if len(values) > 1 else raw.split(",")
+            config[name] = [part.strip() for part in parts if part.strip()]
+        elif ptype == "integer":
             config[name] = _parse(raw, int)
         elif ptype == "number":
             config[name] = _parse(raw, float)

@@ -38,7 +38,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if spec is None:
         return render(request, "catalog/detail.html", context)
 
-    datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds))
+    datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds), ready_only=True)
     schema = spec.json_schema()
     selected = request.POST.get("dataset") or request.GET.get("dataset") or spec.default_dataset
     config_values: dict = {}

@@ -1,20 +1,55 @@
-from django.db.models import Q
+"""Reads on datasets. A dataset that is not the viewer's to see does not exist for them."""
+from __future__ import annotations
 
-from playground.access import Viewer
+from typing import Any
+
+from playground.access import Viewer, can
 
 from .models import Dataset
 
 
-def dataset_list(*, viewer: Viewer, kinds: tuple[str, ...] | None = None) -> list[Dataset]:
+def dataset_list(*, viewer: Viewer, kinds: tuple[str, ...] | None = None, ready_only: bool = False) -> list[Dataset]:
     qs = Dataset.objects.visible_to(viewer.visitor_id)
     if kinds is not None:
         qs = qs.filter(kind__in=kinds)
+    if ready_only:
+        qs = qs.ready()
     return list(qs)
 
 
 def dataset_get(*, viewer: Viewer, ref: int | str) -> Dataset | None:
     """A dataset by id or slug, or None when it does not exist or is not the viewer's to use."""
-    qs = Dataset.objects.visible_to(viewer.visitor_id)
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        return qs.filter(Q(pk=int(ref)) | Q(slug=str(ref))).first()
-    return qs.filter(slug=ref).first()
+        dataset = Dataset.objects.filter(pk=int(ref)).first()
+    else:
+        dataset = Dataset.objects.filter(slug=str(ref)).first()
+    if dataset is None or not can(viewer, "view", dataset):
+        return None
+    return dataset
+
+
+def dataset_as_dict(dataset: Dataset) -> dict[str, Any]:
+    info = dataset.info or {}
+    return {
+        "id": dataset.pk,
+        "slug": dataset.slug,
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "task": dataset.task,
+        "builtin": dataset.builtin,
+        "description": dataset.description,
+        "status": dataset.status,
+        "progress": dataset.progress,
+        "progress_message": dataset.progress_message,
+        "error_message": dataset.error_message,
+        "original_name": dataset.original_name,
+        "size_bytes": dataset.size_bytes,
+        "options": dataset.options,
+        "options_schema": dataset.options_schema,
+        "inspection": dataset.inspection,
+        "schema": {k: info[k] for k in ("feature_names", "class_names", "shapes", "columns", "task") if k in info},
+        "split_sizes": info.get("split", {}),
+        "info": info,
+        "url": f"/datasets/{dataset.pk}/",
+        "created_at": dataset.created_at.isoformat() if dataset.created_at else None,
+    }

@@ -78,3 +78,8 @@ def job_snapshot(*, job: TrainingJob, after: int = 0) -> dict[str, Any]:
     events = compact_views(job_events_after(job_id=job.pk, after=after, limit=cap))
     last_seq = events[-1]["seq"] if events else max(after, 0)
     return {"type": "snapshot", "job": job_as_dict(job), "events": events, "last_seq": last_seq}
+
+
+def job_metric_rows(*, job_id: int) -> list[dict[str, Any]]:
+    rows = JobEvent.objects.filter(job_id=job_id, kind="metric").order_by("seq").values_list("payload", flat=True)
+    return [{"step": p.get("step"), "epoch": p.get("epoch"), "values": p.get("values", {})} for p in rows]

@@ -7,7 +7,6 @@ import queue
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from models_lib import registry
 from models_lib.hparams import HParamsError, validate_hparams
 from playground.access import Viewer
 from playground.datasets.models import Dataset
+from playground.errors import FieldError, Rejected
 
 from . import broadcast
 from .models import JobEvent, JobStatus, TrainingJob
@@ -26,20 +26,8 @@ from .models import JobEvent, JobStatus, TrainingJob
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class FieldError:
-    field: str
-    message: str
-
-
-class JobRejected(Exception):
+class JobRejected(Rejected):
     """A submission that breaks the schema or a limit; ``errors`` name each bad field."""
-
-    def __init__(self, message: str, errors: list[FieldError] | None = None, status: int = 422):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or []
-        self.status = status
 
 
 def _setting(name: str) -> Any:
@@ -128,6 +116,11 @@ def job_submit(
         ) from None
     if dataset is None:
         raise JobRejected("Pick a dataset to train on.", [FieldError("dataset", "unknown dataset, or not yours")])
+    if not dataset.is_ready:
+        raise JobRejected(
+            f"The dataset '{dataset.name}' is not ready to train on ({dataset.get_status_display().lower()}).",
+            [FieldError("dataset", "not ready: wait until it is processed, or fix its upload")],
+        )
     if dataset.kind not in spec.data_kinds:
         raise JobRejected(
             f"{spec.name} cannot train on {dataset.get_kind_display().lower()} data.",
@@ -310,6 +303,7 @@ def _finish(job_id: int, status: str, message: str = "", **updates: Any) -> None
 
 def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
     """Claims and runs one job to its end. Returns its final status, or None if not claimed."""
+    from models_lib.data.ingest import IngestError
     from models_lib.training import TrainingDiverged, TrainingOutOfMemory, select_device
 
     worker = f"{socket.gethostname()}:{threading.current_thread().name}"
@@ -333,7 +327,7 @@ def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
     try:
         result = _train(job, device, writer)
         writer.close()
-    except (TrainingDiverged, TrainingOutOfMemory) as exc:
+    except (TrainingDiverged, TrainingOutOfMemory, IngestError) as exc:
         message = str(exc)  # already says what to change
     except Exception as exc:  # noqa: BLE001 - any failure must end the job with a message
         log.exception("job %s failed", job_id)
@@ -358,13 +352,13 @@ def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
 
 
 def _train(job: TrainingJob, device: Any, writer: _EventWriter):
-    from models_lib import data as builtin_data
+    from playground.datasets.services import dataset_load_tensors
 
     spec = registry.get(job.architecture)
     config = spec.validate(job.config)
     if job.dataset is None:
         raise LookupError("the dataset of this job was deleted before it could start")
-    data = builtin_data.load(job.dataset.slug, job.dataset_options)
+    data = dataset_load_tensors(dataset=job.dataset, options=job.dataset_options)
     return spec.run(
         config,
         data,

@@ -48,3 +48,19 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         raise Http404("No such run (or it is not yours to see).")
     services.job_cancel(job=job)
     return redirect("jobs:detail", job_id=job.pk)
+
+
+def job_metrics_csv(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Every metric point of a run as CSV (step, epoch, then one column per metric)."""
+    from models_lib.data.ingest import write_safe_csv
+
+    job = _job_or_404(request, job_id)
+    rows = selectors.job_metric_rows(job_id=job.pk)
+    keys = sorted({k for row in rows for k in row["values"]})
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="run-{job.pk}-metrics.csv"'
+    write_safe_csv(
+        [["step", "epoch", *keys]] + [[r["step"], r["epoch"], *(r["values"].get(k, "") for k in keys)] for r in rows],
+        response,
+    )
+    return response

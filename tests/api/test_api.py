@@ -128,3 +128,13 @@ def test_openapi_schema_and_docs(alice):
     docs = alice.client.get("/api/docs")
     assert docs.status_code == 200
     assert "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()  # served locally, no CDN
+
+
+def test_metrics_export_as_csv_only_for_the_owner(alice, bob, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
+    services.job_execute(job_id=job.pk)
+    response = alice.client.get(f"/jobs/{job.pk}/metrics.csv")
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("step,epoch,") and "train_loss" in lines[0] and len(lines) > 2
+    assert bob.client.get(f"/jobs/{job.pk}/metrics.csv").status_code == 404

@@ -90,3 +90,45 @@ def test_pages_read_well_on_a_phone(site, browser):
         assert width <= 380, f"{path} is {width}px wide at 375px"
         page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
     page.close()
+
+
+def test_upload_a_csv_pick_the_target_see_the_preview_and_train(site, browser, tmp_path):
+    from tests.datasets.test_uploads import flowers_csv
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    csv_path = tmp_path / "flowers.csv"
+    csv_path.write_bytes(flowers_csv(150))
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    page.goto(site["url"] + "/datasets/upload/")
+    kind = page.locator("[name=kind]").first
+    if kind.evaluate("el => el.tagName") == "SELECT":
+        kind.select_option("tabular")
+    else:
+        page.check("[name=kind][value=tabular]")
+    page.fill("input[name=name]", "Flowers")
+    page.set_input_files("input[name=file]", str(csv_path))
+    page.locator("form[enctype='multipart/form-data'] [type=submit]").click()
+
+    # The options step: the columns of the file are offered as the target.
+    page.wait_for_selector("select[name=target]")
+    page.select_option("select[name=target]", "species")
+    page.screenshot(path=str(ARTIFACTS / "dataset-options.png"), full_page=True)
+    page.locator("form[method=post] [type=submit]", has_text=re.compile("process", re.I)).click()
+
+    # Processing happens off the request; the page follows it and shows the preview.
+    page.wait_for_function("() => document.body.innerText.includes('setosa')", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "dataset-preview.png"), full_page=True)
+
+    page.get_by_role("link", name=re.compile("multilayer perceptron", re.I)).first.click()
+    page.wait_for_url(re.compile(r"/catalog/mlp/"))
+    page.fill("input[name=epochs]", "20")
+    page.get_by_role("button", name=re.compile("train", re.I)).click()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    page.wait_for_function("() => document.body.dataset.jobStatus === 'SUCCEEDED'", timeout=120_000)
+    page.wait_for_selector("[data-view=confusion_matrix] .main-svg", timeout=10_000)
+    page.screenshot(path=str(ARTIFACTS / "job-on-upload.png"), full_page=True)
+    assert not errors, errors
+    page.close()

@@ -38,7 +38,7 @@ def served_site(tmp_path_factory, postgres_admin_dsn, redis_url):
                               "playground.asgi:application"], env, tmp_path)
         procs.append(web)
         worker = Proc("celery", [sys.executable, "-m", "celery", "-A", "playground", "worker", "-c", "1",
-                                 "--prefetch-multiplier", "1", "-Q", "training", "--loglevel", "INFO",
+                                 "--prefetch-multiplier", "1", "-Q", "training,ingest", "--loglevel", "INFO",
                                  "--hostname", "served-test@%h"], env, tmp_path)
         procs.append(worker)
         wait_for_port(port, web)

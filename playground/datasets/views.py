@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from models_lib.data import ingest
+from models_lib.hparams import hparams_json_schema
+from playground.access import can
+from playground.catalog.entries import catalog_entries
+from playground.catalog.forms import FormField, fields_from_schema, values_from_post
+from playground.jobs.models import TrainingJob
+
+from . import selectors, services
+from .models import Dataset
+
+COLUMN_OPTIONS = ("target", "time_column", "text_column", "label_column", "source_column", "target_column",
+                  "id_column", "node_label_column")
+
+
+def _dataset_or_404(request: HttpRequest, dataset_id: int) -> Dataset:
+    dataset = selectors.dataset_get(viewer=request.viewer, ref=dataset_id)
+    if dataset is None:
+        raise Http404("No such dataset (or it is not yours to see).")
+    return dataset
+
+
+def _limits_text() -> list[str]:
+    return services.upload_limits().describe()
+
+
+def _kind_options(kind: str) -> dict[str, Any]:
+    return hparams_json_schema(ingest.options_model(kind))
+
+
+def dataset_list(request: HttpRequest) -> HttpResponse:
+    datasets = selectors.dataset_list(viewer=request.viewer)
+    return render(
+        request,
+        "datasets/list.html",
+        {
+            "builtin": [d for d in datasets if d.builtin],
+            "uploads": [d for d in datasets if not d.builtin],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def dataset_upload(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {
+        "kinds": Dataset.Kind.choices[1:],  # every kind but the generated 2-D points
+        "limits": _limits_text(),
+        "selected_kind": request.POST.get("kind") or request.GET.get("kind") or "tabular",
+        "name": request.POST.get("name", ""),
+        "error": "",
+    }
+    if request.method == "GET":
+        return render(request, "datasets/upload.html", context)
+    if getattr(request, "upload_too_large", False):
+        context["error"] = (
+            f"The file is larger than the upload limit ({context['limits'][0]}). Upload a sample of the data instead."
+        )
+        return render(request, "datasets/upload.html", context, status=413)
+    upload = request.FILES.get("file")
+    if upload is None:
+        context["error"] = "Choose a file to upload."
+        return render(request, "datasets/upload.html", context, status=422)
+    try:
+        dataset = services.dataset_upload(
+            viewer=request.viewer,
+            upload=upload,
+            kind=context["selected_kind"],
+            name=context["name"],
+            nodes_upload=request.FILES.get("nodes_file"),
+        )
+    except services.DatasetRejected as exc:
+        context["error"] = exc.message
+        return render(request, "datasets/upload.html", context, status=exc.status)
+    return redirect("datasets:detail", dataset_id=dataset.pk)
+
+
+def _option_fields(dataset: Dataset, values: dict[str, Any], errors: dict[str, str]) -> list[FormField]:
+    """The kind's options as form fields; column options become pickers of the file's columns."""
+    fields = fields_from_schema(_kind_options(dataset.kind), values=values, errors=errors)
+    columns = [c["name"] for c in dataset.inspection.get("columns", [])]
+    for field in fields:
+        if not columns:
+            break
+        if field.name in COLUMN_OPTIONS or field.name.endswith("_column"):
+            choices = [(c, c) for c in columns]
+            if field.default is None:
+                choices.insert(0, ("", "(none)"))
+            field.widget, field.kind, field.choices = "select", "string", choices
+            if field.value is None and field.default is None and field.name == "target":
+                field.value = columns[-1]  # the usual place for a label column
+        elif field.name == "features":
+            field.widget, field.kind, field.choices = "checkboxes", "columns", [(c, c) for c in columns]
+            if field.value is None:
+                field.value = columns
+    return fields
+
+
+@require_http_methods(["GET", "POST"])
+def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
+    dataset = _dataset_or_404(request, dataset_id)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    message = ""
+    status = 200
+    if request.method == "POST":
+        if not can(request.viewer, "delete", dataset):
+            raise Http404("No such dataset (or it is not yours to see).")
+        values = values_from_post(_kind_options(dataset.kind), request.POST)
+        try:
+            services.dataset_configure(dataset=dataset, options=values)
+        except services.DatasetRejected as exc:
+            message, status = exc.message, exc.status
+            errors = {e.field.removeprefix("options."): e.message for e in exc.errors}
+        else:
+            return redirect("datasets:detail", dataset_id=dataset.pk)
+
+    needs_options = not dataset.builtin and dataset.status in (Dataset.Status.UPLOADED, Dataset.Status.FAILED)
+    trainable = [
+        e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds
+    ] if dataset.is_ready else []
+    jobs = TrainingJob.objects.filter(dataset=dataset).for_owner(request.viewer.visitor_id)[:10]
+    return render(
+        request,
+        "datasets/detail.html",
+        {
+            "dataset": dataset,
+            "dataset_json": selectors.dataset_as_dict(dataset),
+            "preview": services.dataset_preview(dataset=dataset),
+            "needs_options": needs_options,
+            "option_fields": _option_fields(dataset, values or dataset.options, errors) if needs_options else [],
+            "form_message": message,
+            "can_delete": can(request.viewer, "delete", dataset),
+            "trainable_with": trainable,
+            "jobs": jobs,
+        },
+        status=status,
+    )
+
+
+@require_POST
+def dataset_delete(request: HttpRequest, dataset_id: int) -> HttpResponse:
+    dataset = _dataset_or_404(request, dataset_id)
+    if not can(request.viewer, "delete", dataset):
+        raise Http404("No such dataset (or it is not yours to see).")
+    services.dataset_delete(dataset=dataset)
+    return redirect("datasets:list")
+
+
+def dataset_preview_csv(request: HttpRequest, dataset_id: int) -> HttpResponse:
+    """The preview table as CSV; cells that a spreadsheet would run as formulas are escaped."""
+    dataset = _dataset_or_404(request, dataset_id)
+    preview = services.dataset_preview(dataset=dataset)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{dataset.slug}-preview.csv"'
+    rows = [preview.get("columns", [])] + list(preview.get("head", []))
+    ingest.write_safe_csv(rows, response)
+    return response

@@ -1,0 +1,194 @@
+"""Uploads through the API and the pages: stored, inspected, processed by the task, trained on."""
+from __future__ import annotations
+
+import io
+import json
+import pickle
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from playground.datasets import services
+from playground.datasets.models import Dataset
+from playground.jobs import services as job_services
+from playground.jobs.models import TrainingJob
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def flowers_csv(rows: int = 120, *, evil: bool = False) -> bytes:
+    """A small iris-like table with a categorical feature and a class column."""
+    import random
+
+    rng = random.Random(0)
+    out = io.StringIO()
+    out.write("petal_length,petal_width,colour,species\n")
+    for i in range(rows):
+        k = i % 3
+        colour = ["=HYPERLINK(\"http://x\")" if evil and i == 0 else "blue", "white", "purple"][k]
+        out.write(f"{1 + 2 * k + rng.random():.2f},{0.2 + k + rng.random() / 2:.2f},{colour},{['setosa', 'versicolor', 'virginica'][k]}\n")
+    return out.getvalue().encode()
+
+
+def upload(visitor, content: bytes, *, name="flowers.csv", kind="tabular", **fields):
+    return visitor.client.post(
+        "/api/datasets", {"file": SimpleUploadedFile(name, content), "kind": kind, **fields}
+    )
+
+
+def test_upload_with_options_processes_and_trains(alice):
+    response = upload(alice, flowers_csv(), target="species", name="Flowers")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "QUEUED" and body["name"] == "Flowers"
+    assert [c["name"] for c in body["inspection"]["columns"]] == ["petal_length", "petal_width", "colour", "species"]
+    assert services.dataset_process(dataset_id=body["id"]) == "READY"
+    assert services.dataset_process(dataset_id=body["id"]) is None  # a duplicate delivery does nothing
+    detail = alice.client.get(f"/api/datasets/{body['id']}").json()
+    assert detail["status"] == "READY" and detail["task"] == "classify"
+    assert sum(detail["split_sizes"].values()) == 120
+    assert set(detail["schema"]["class_names"]) == {"setosa", "versicolor", "virginica"}
+    listed = [d["id"] for d in alice.client.get("/api/datasets").json()]
+    assert body["id"] in listed
+
+    job = alice.client.post(
+        "/api/jobs", data=json.dumps({"architecture": "mlp", "dataset": body["id"], "config": {"epochs": 30}}),
+        content_type="application/json",
+    )
+    assert job.status_code == 201, job.content
+    assert job_services.job_execute(job_id=job.json()["id"]) == "SUCCEEDED"
+    finished = TrainingJob.objects.get(pk=job.json()["id"])
+    assert finished.final_metrics["test_accuracy"] >= 0.8
+    assert "confusion_matrix" in finished.views and "decision_boundary" not in finished.views
+
+
+def test_upload_without_options_waits_for_them(alice):
+    body = upload(alice, flowers_csv()).json()
+    assert body["status"] == "UPLOADED"
+    bad = alice.client.post(f"/api/datasets/{body['id']}/options", data=json.dumps({"options": {"target": "nope"}}),
+                            content_type="application/json")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "options.target" and "species" in bad.json()["detail"]
+    ok = alice.client.post(f"/api/datasets/{body['id']}/options",
+                           data=json.dumps({"options": {"target": "species", "train": 0.6, "validation": 0.2, "test": 0.2}}),
+                           content_type="application/json")
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["status"] == "QUEUED"
+
+
+def test_an_unfinished_dataset_cannot_be_trained_on(alice):
+    body = upload(alice, flowers_csv()).json()
+    response = alice.client.post(
+        "/api/jobs", data=json.dumps({"architecture": "mlp", "dataset": body["id"]}), content_type="application/json"
+    )
+    assert response.status_code == 422 and "not ready" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "words"),
+    [
+        (pickle.dumps({"a": 1}), "data.csv", "pickle"),
+        (b"\x7fELF\x02\x01\x01" + bytes(200), "data.csv", "executable"),
+        (b"", "empty.csv", "empty"),
+    ],
+)
+def test_hostile_or_empty_files_are_refused_and_leave_nothing(alice, settings, content, name, words):
+    response = upload(alice, content, name=name, target="x")
+    assert response.status_code in (413, 422), response.content
+    assert words in response.json()["detail"].lower()
+    assert not Dataset.objects.filter(builtin=False).exists()
+    uploads = settings.MEDIA_ROOT / "uploads"
+    assert not uploads.exists() or not any(p.is_file() for p in uploads.rglob("*"))
+
+
+def test_the_upload_limit_is_a_setting(alice, settings):
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "UPLOAD_LIMITS": {**settings.PLAYGROUND["UPLOAD_LIMITS"], "max_upload_bytes": 1000}}
+    response = upload(alice, flowers_csv(200), target="species")
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"].lower()
+
+
+def test_bad_options_name_the_field(alice):
+    response = upload(alice, flowers_csv(), target="species", train="2")
+    assert response.status_code == 422
+    assert any(e["field"].startswith("options.") for e in response.json()["errors"])
+    assert not Dataset.objects.filter(builtin=False).exists()
+
+
+def test_another_visitors_dataset_is_invisible(alice, bob):
+    body = upload(alice, flowers_csv(), target="species").json()
+    services.dataset_process(dataset_id=body["id"])
+    for path in (f"/api/datasets/{body['id']}", f"/datasets/{body['id']}/", f"/datasets/{body['id']}/preview.csv"):
+        assert bob.client.get(path).status_code == 404, path
+    assert bob.client.delete(f"/api/datasets/{body['id']}").status_code == 404
+    assert bob.client.post(f"/datasets/{body['id']}/delete/").status_code == 404
+    assert body["id"] not in [d["id"] for d in bob.client.get("/api/datasets").json()]
+    response = bob.client.post(
+        "/api/jobs", data=json.dumps({"architecture": "mlp", "dataset": body["id"]}), content_type="application/json"
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "dataset"
+    assert Dataset.objects.filter(pk=body["id"]).exists()
+
+
+def test_deleting_a_used_dataset_keeps_its_jobs_pages(alice):
+    body = upload(alice, flowers_csv(), target="species").json()
+    services.dataset_process(dataset_id=body["id"])
+    dataset = Dataset.objects.get(pk=body["id"])
+    job = job_services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=dataset, config={"epochs": 3})
+    job_services.job_execute(job_id=job.pk)
+    assert alice.client.delete(f"/api/datasets/{body['id']}").status_code == 204
+    job.refresh_from_db()
+    assert job.dataset is None and job.dataset_name == "flowers"
+    page = alice.client.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200 and "flowers" in page.content.decode()
+    assert alice.client.get(f"/api/jobs/{job.pk}").json()["status"] == "SUCCEEDED"
+
+
+def test_builtins_cannot_be_deleted_and_have_preview_pages(alice):
+    spiral = Dataset.objects.get(slug="spiral")
+    assert alice.client.delete(f"/api/datasets/{spiral.pk}").status_code == 403
+    page = alice.client.get(f"/datasets/{spiral.pk}/")
+    assert page.status_code == 200 and "dataset-preview" in page.content.decode()
+    iris = Dataset.objects.get(slug="iris")
+    assert alice.client.get(f"/datasets/{iris.pk}/").status_code == 200
+    listing = alice.client.get("/datasets/").content.decode()
+    assert f"/datasets/{spiral.pk}/" in listing
+
+
+def test_exported_preview_escapes_formulas(alice):
+    body = upload(alice, flowers_csv(evil=True), target="species").json()
+    services.dataset_process(dataset_id=body["id"])
+    csv_text = alice.client.get(f"/datasets/{body['id']}/preview.csv").content.decode()
+    assert "'=HYPERLINK" in csv_text
+    assert "\n=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
+
+
+def test_the_upload_pages_flow(alice):
+    page = alice.client.get("/datasets/upload/")
+    assert page.status_code == 200 and "50 MB" in page.content.decode()
+    response = alice.client.post(
+        "/datasets/upload/", {"file": SimpleUploadedFile("flowers.csv", flowers_csv()), "kind": "tabular", "name": "F"}
+    )
+    assert response.status_code == 302
+    dataset = Dataset.objects.get(builtin=False)
+    detail = alice.client.get(response["Location"]).content.decode()
+    assert 'name="target"' in detail and "species" in detail
+    response = alice.client.post(
+        response["Location"],
+        {"target": "species", "features": ["petal_length", "petal_width"], "task": "auto", "missing": "drop",
+         "train": "0.7", "validation": "0.15", "test": "0.15", "seed": "0"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dataset.refresh_from_db()
+    assert dataset.status == "QUEUED" and dataset.options["features"] == ["petal_length", "petal_width"]
+    services.dataset_process(dataset_id=dataset.pk)
+    html = alice.client.get(f"/datasets/{dataset.pk}/").content.decode()
+    assert "setosa" in html and f"/catalog/mlp/?dataset={dataset.slug}" in html
+
+
+def test_a_refused_page_upload_says_why(alice):
+    response = alice.client.post(
+        "/datasets/upload/", {"file": SimpleUploadedFile("x.csv", pickle.dumps([1])), "kind": "tabular"}
+    )
+    assert response.status_code == 422
+    assert "pickle" in response.content.decode().lower()

@@ -1,0 +1,266 @@
+"""Real-looking uploads of every kind ingest with the right shapes, classes and splits."""
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from models_lib.data.ingest import (
+    IngestError,
+    IngestLimits,
+    ingest,
+    inspect_upload,
+    load_ingested,
+    options_model,
+    save_ingested,
+    to_tensordata,
+)
+from models_lib.hparams import HParamsError, validate_hparams
+
+from .conftest import class_zip, image_bytes, write_tabular, zip_of
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1"])
+def test_tabular_dialects(tmp_path, limits, delimiter, encoding):
+    path = write_tabular(tmp_path / "t.csv", delimiter=delimiter, encoding=encoding)
+    info = inspect_upload(path, "tabular", limits)
+    json.dumps(info)
+    assert info["delimiter"] == delimiter
+    assert info["encoding"] == encoding
+    assert info["header"] is True
+    assert info["rows"] == 200
+    types = {c["name"]: c["type"] for c in info["columns"]}
+    assert types == {"âge": "numeric", "income": "numeric", "city": "categorical", "score": "numeric", "label": "categorical"}
+    missing = {c["name"]: c["missing"] for c in info["columns"]}
+    assert missing["âge"] > 0 and missing["city"] > 0
+    res = ingest(path, "tabular", {"target": "label"}, limits)
+    assert res.meta["task"] == "classify"
+    assert res.meta["class_names"] == ["no", "yes"]
+    assert res.meta["feature_names"] == ["âge", "income", "city=Köln", "city=Paris", "city=Zürich", "score"]
+    assert res.meta["split"] == {"train": 140, "validation": 30, "test": 30}
+    assert res.arrays["X_train"].shape == (140, 6) and res.arrays["X_train"].dtype == np.float32
+    assert res.arrays["y_test"].dtype == np.int64
+    assert not np.isnan(res.arrays["X_train"]).any()
+    assert 40000 < res.arrays["X_train"][:, 1].mean() < 60000  # decimal commas read right
+    json.dumps(res.meta), json.dumps(res.preview)
+    assert len(res.preview["head"]) == 20
+
+
+def test_tabular_repeatable_and_seeded(tmp_path, limits):
+    path = write_tabular(tmp_path / "t.csv")
+    a = ingest(path, "tabular", {"target": "label", "seed": 3}, limits)
+    b = ingest(path, "tabular", {"target": "label", "seed": 3}, limits)
+    c = ingest(path, "tabular", {"target": "label", "seed": 4}, limits)
+    for k in a.arrays:
+        np.testing.assert_array_equal(a.arrays[k], b.arrays[k])
+    assert not np.array_equal(a.arrays["X_train"], c.arrays["X_train"])
+
+
+def test_tabular_missing_rules_and_regress(tmp_path, limits):
+    path = write_tabular(tmp_path / "t.csv")
+    drop = ingest(path, "tabular", {"target": "score", "missing": "drop", "features": "âge, city"}, limits)
+    assert drop.meta["task"] == "regress"
+    assert drop.meta["missing"]["rows_dropped"] > 0
+    assert sum(drop.meta["split"].values()) == 200 - drop.meta["missing"]["rows_dropped"]
+    zero = ingest(path, "tabular", {"target": "score", "missing": "zero", "features": ["city"]}, limits)
+    assert "city=missing" in zero.meta["feature_names"]
+    assert zero.arrays["y_train"].dtype == np.float32
+    td = to_tensordata(zero)
+    assert td.task == "regress" and td.n_features == 4
+    assert td.n_train == zero.meta["split"]["train"]
+    assert td.meta["X_val"].shape[0] == zero.meta["split"]["validation"]
+
+
+def test_tabular_integer_target_classifies_and_tensordata(tmp_path, limits):
+    rng = np.random.default_rng(0)
+    rows = ["a,b,y"] + [f"{rng.random():.3f},{rng.random():.3f},{i % 4}" for i in range(100)]
+    path = tmp_path / "int.csv"
+    path.write_text("\n".join(rows))
+    res = ingest(path, "tabular", {"target": "y", "train": 0.8, "validation": 0.0, "test": 0.2}, limits)
+    assert res.meta["class_names"] == ["0", "1", "2", "3"]
+    assert res.meta["class_balance"] == {"0": 25, "1": 25, "2": 25, "3": 25}
+    assert res.meta["split"] == {"train": 80, "validation": 0, "test": 20}
+    td = to_tensordata(res)
+    assert td.n_classes == 4 and td.n_test == 20
+    assert np.bincount(res.arrays["y_test"]).tolist() == [5, 5, 5, 5]  # stratified
+
+
+def test_save_load_roundtrip(tmp_path, limits):
+    path = write_tabular(tmp_path / "t.csv")
+    res = ingest(path, "tabular", {"target": "label"}, limits)
+    save_ingested(res, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["arrays.safetensors", "meta.json", "preview.json", "texts.json"]
+    back = load_ingested(tmp_path / "out")
+    assert back.kind == "tabular" and back.meta == res.meta
+    for k in res.arrays:
+        np.testing.assert_array_equal(back.arrays[k], res.arrays[k])
+
+
+def test_headerless_csv(tmp_path, limits):
+    path = tmp_path / "n.csv"
+    path.write_text("\n".join(f"{i},{i * 2.5},{i % 2}" for i in range(50)))
+    info = inspect_upload(path, "tabular", limits)
+    assert info["header"] is False and [c["name"] for c in info["columns"]] == ["column 1", "column 2", "column 3"]
+    res = ingest(path, "tabular", {"target": "column 3"}, limits)
+    assert res.meta["n_rows"] == 50
+
+
+def test_options_validation(limits, tmp_path):
+    with pytest.raises(HParamsError) as exc:
+        validate_hparams(options_model("tabular"), {"target": "x", "colour": 1})
+    assert exc.value.errors[0]["field"] == "colour"
+    with pytest.raises(HParamsError) as exc:
+        validate_hparams(options_model("images"), {"train": 0.5, "validation": 0.1, "test": 0.1})
+    assert "add up to 1" in str(exc.value)
+    with pytest.raises(HParamsError):
+        validate_hparams(options_model("timeseries"), {})
+    with pytest.raises(IngestError):
+        options_model("audio")
+    path = write_tabular(tmp_path / "t.csv")
+    with pytest.raises(IngestError, match="no column 'nope'"):
+        ingest(path, "tabular", {"target": "nope"}, limits)
+
+
+@pytest.mark.parametrize("color,channels", [("rgb", 3), ("grayscale", 1)])
+def test_images_zip(tmp_path, limits, color, channels):
+    path = class_zip(tmp_path / "imgs.zip", per_class=10, prefix="animals/")
+    info = inspect_upload(path, "images", limits)
+    assert info["classes"] == {"birds": 10, "cats": 10, "dogs": 10}
+    calls = []
+    res = ingest(path, "images", {"size": 16, "color": color, "seed": 1}, limits, progress=lambda f, m: calls.append(f))
+    assert calls and calls[-1] == 1.0
+    assert res.meta["class_names"] == ["birds", "cats", "dogs"]
+    assert set(res.meta["formats"]) == {"PNG", "JPEG", "GIF", "BMP", "WEBP"}
+    assert res.meta["split"] == {"train": 21, "validation": 4, "test": 5}
+    assert res.arrays["X_train"].shape == (21, channels, 16, 16) and res.arrays["X_train"].dtype == np.uint8
+    assert sorted(np.bincount(res.arrays["y_train"]).tolist()) == [7, 7, 7]
+    assert all(len(v) == 8 and v[0].startswith("data:image/png;base64,") for v in res.preview["thumbnails"].values())
+    assert len(json.dumps(res.preview)) < 200_000
+    again = ingest(path, "images", {"size": 16, "color": color, "seed": 1}, limits)
+    np.testing.assert_array_equal(again.arrays["X_test"], res.arrays["X_test"])
+    save_ingested(res, tmp_path / "o")
+    assert load_ingested(tmp_path / "o").arrays["X_val"].shape[1] == channels
+    with pytest.raises(IngestError, match="tabular"):
+        to_tensordata(res)
+
+
+def test_timeseries(tmp_path, limits):
+    t = np.arange(300)
+    lines = ["date;temp;humidity;note"] + [
+        f"2024-01-01T{h // 60:02d}:{h % 60:02d}:00;{np.sin(h / 10):.3f};{'' if h == 50 else str(h % 7)};x" for h in t
+    ]
+    path = tmp_path / "ts.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    info = inspect_upload(path, "timeseries", limits)
+    assert info["delimiter"] == ";"
+    res = ingest(path, "timeseries", {"target": "temp", "time_column": "date"}, limits)
+    assert res.meta["channels"] == ["temp", "humidity"]
+    assert res.meta["time_kind"] == "datetime"
+    assert res.arrays["series"].shape == (300, 2)
+    assert res.meta["split"] == {"train": 210, "validation": 45, "test": 45}
+    np.testing.assert_array_equal(res.arrays["series_train"], res.arrays["series"][:210])  # chronological
+    assert res.meta["missing"]["columns"]["humidity"] == 1
+    assert res.preview["plot"]["data"][0]["x"][0] == "2024-01-01T00:00:00"
+    long = tmp_path / "long.csv"
+    long.write_text("v\n" + "\n".join(str(i) for i in range(5000)))
+    res = ingest(long, "timeseries", {"target": "v"}, limits)
+    assert len(res.preview["plot"]["data"][0]["y"]) <= 2000
+
+
+def test_text_corpus(tmp_path, limits):
+    path = tmp_path / "corpus.txt"
+    path.write_text("To be, or not to be: that is the question.\nWhether 'tis nobler in the mind to suffer\n" * 50)
+    info = inspect_upload(path, "text", limits)
+    assert info["lines"] == 100
+    res = ingest(path, "text", {}, limits)
+    assert res.texts["corpus"][0].startswith("To be")
+    assert res.preview["chars"] == len(res.texts["corpus"][0])
+    save_ingested(res, tmp_path / "o")
+    assert load_ingested(tmp_path / "o").texts == res.texts
+    with pytest.raises(IngestError, match="limit"):
+        ingest(path, "text", {}, IngestLimits(max_text_chars=100))
+
+
+def test_text_labels_and_pairs(tmp_path, limits):
+    rows = ["review,sentiment"] + [f"\"This film was {'great' if i % 2 else 'awful'}, really {i}\",{'pos' if i % 2 else 'neg'}"
+                                   for i in range(100)]
+    path = tmp_path / "tl.csv"
+    path.write_text("\n".join(rows))
+    res = ingest(path, "text_labels", {}, limits)
+    assert res.meta["class_names"] == ["neg", "pos"]
+    assert len(res.texts["text_train"]) == 70 == len(res.arrays["y_train"])
+    assert res.texts["text_train"][0].startswith("This film was")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("en\tfr\n" + "\n".join(f"hello {i}\tbonjour {i}" for i in range(40)))
+    res = ingest(pairs, "pairs", {"source_column": "en", "target_column": "fr"}, limits)
+    assert len(res.texts["source_train"]) == 28
+    assert all(s.split()[1] == t.split()[1] for s, t in zip(res.texts["source_test"], res.texts["target_test"]))
+    save_ingested(res, tmp_path / "o")
+    assert load_ingested(tmp_path / "o").texts == res.texts
+
+
+def test_graph(tmp_path, limits):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("src,dst\n" + "\n".join(f"n{i},n{(i + 1) % 10}" for i in range(10)) + "\nx1,x2\nn0,n0\n")
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("id,weight,colour,label\n" + "\n".join(f"n{i},{i * 0.5},{'red' if i % 2 else 'blue'},{'a' if i < 5 else 'b'}"
+                                                             for i in range(10)))
+    info = inspect_upload(edges, "graph", limits, nodes_path=nodes)
+    assert [c["name"] for c in info["columns"]] == ["src", "dst"]
+    assert [c["name"] for c in info["nodes"]["columns"]] == ["id", "weight", "colour", "label"]
+    res = ingest(edges, "graph", {}, limits, nodes_path=nodes)
+    m = res.meta
+    assert (m["nodes"], m["edges"], m["components"], m["self_loops"]) == (12, 12, 2, 1)
+    assert res.arrays["edge_index"].shape == (2, 12) and res.arrays["edge_index"].dtype == np.int64
+    assert res.arrays["x"].shape == (12, 3) and m["feature_names"] == ["weight", "colour=blue", "colour=red"]
+    assert res.arrays["y"].tolist()[10:] == [-1, -1]
+    assert sum(int(res.arrays[f"{s}_mask"].sum()) for s in ("train", "val", "test")) == 10
+    assert res.preview["degree_histogram"]["data"][0]["type"] == "bar"
+    plain = ingest(edges, "graph", {}, limits)
+    assert plain.meta["task"] is None and plain.arrays["x"].shape == (12, 0)
+
+
+def test_detection(tmp_path, limits):
+    members = {f"data/img{i}.png": image_bytes("PNG", size=(40, 30), seed=i) for i in range(10)}
+    members["data/boxes.csv"] = ("image,class,x,y,w,h\n" + "\n".join(
+        f"img{i}.png,{'car' if i % 2 else 'dog'},5,5,10,{20 + i}" for i in range(10)) + "\nimg0.png,car,30,20,20,20\n").encode()
+    path = zip_of(tmp_path / "det.zip", members)
+    info = inspect_upload(path, "detection", limits)
+    assert info == {"files": 11, "images": 10, "boxes": 11, "classes": {"car": 6, "dog": 5}}
+    res = ingest(path, "detection", {"size": 32}, limits)
+    assert res.arrays["images"].shape == (10, 3, 32, 32)
+    b = res.arrays["boxes"]
+    assert b.shape == (11, 6) and b.dtype == np.float32
+    np.testing.assert_allclose(b[0, 2:], [5 / 40, 5 / 30, 10 / 40, 20 / 30], rtol=1e-6)
+    assert (b[:, 2:] <= 1).all() and "clipped" in " ".join(res.meta["warnings"])
+    assert sorted(np.concatenate([res.arrays[k] for k in ("train_index", "val_index", "test_index")]).tolist()) == list(range(10))
+    bad = dict(members)
+    bad["data/boxes.csv"] = b"image,class,x,y,w,h\nimg0.png,car,5,5,10,10\nnope.png,car,1,1,2,2\n"
+    with pytest.raises(IngestError, match="line 3.*nope.png"):
+        ingest(zip_of(tmp_path / "bad.zip", bad), "detection", {}, limits)
+
+
+def test_segmentation(tmp_path, limits):
+    from PIL import Image
+
+    members = {}
+    for i in range(8):
+        members[f"images/s{i}.jpg"] = image_bytes("JPEG", size=(24, 24), seed=i)
+        mask = np.zeros((24, 24), dtype=np.uint8)
+        mask[4:12, 4:12] = 255 if i % 2 else 128
+        buf = io.BytesIO()
+        Image.fromarray(mask).save(buf, format="PNG")
+        members[f"masks/s{i}.png"] = buf.getvalue()
+    path = zip_of(tmp_path / "seg.zip", members)
+    assert inspect_upload(path, "segmentation", limits)["pairs"] == 8
+    res = ingest(path, "segmentation", {"size": 16, "color": "grayscale"}, limits)
+    assert res.meta["mask_values"] == [0, 128, 255]
+    assert res.arrays["X_train"].shape[1:] == (1, 16, 16)
+    assert res.arrays["y_train"].shape[1:] == (16, 16) and res.arrays["y_train"].max() <= 2
+    assert sum(res.meta["split"].values()) == 8
+    del members["masks/s3.png"]
+    with pytest.raises(IngestError, match="no mask"):
+        inspect_upload(zip_of(tmp_path / "s2.zip", members), "segmentation", limits)
