@@ -48,6 +48,7 @@ test-fast: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_job.py
+	$(PY) bench/bench_ingest.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

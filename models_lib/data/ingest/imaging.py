@@ -24,8 +24,10 @@ def image_family(name: str) -> str | None:
     return FAMILIES.get(name[dot:].lower()) if dot >= 0 else None
 
 
-def check_head(head: bytes, name: str) -> str:
-    """Refuse a file whose first bytes are not the image format its extension promises."""
+def check_head(head: bytes, name: str, limits: IngestLimits | None = None) -> str:
+    """Refuse a file whose first bytes are not the image format its extension promises, or
+    (given limits) whose header declares more pixels than allowed: found at upload time,
+    without decoding anything."""
     family = image_family(name)
     kind = sniff(head)
     real = IMAGE_KINDS.get(kind or "")
@@ -40,7 +42,29 @@ def check_head(head: bytes, name: str) -> str:
             f"'{name}' in the zip is really a {real} file, not {family}. Rename it to {_EXT_FOR[real]} or re-save it as {family}.",
             where=f"file {name} in the zip",
         )
+    if limits is not None:
+        size = _header_size(head, family)
+        if size is not None and max(size) > limits.max_image_side:
+            shown = "an enormous number of" if max(size) == 2**31 - 1 else f"{size[0]:,} x {size[1]:,}"
+            raise IngestError(
+                f"'{name}' in the zip declares {shown} pixels; images may be at most {limits.max_image_side:,} x "
+                f"{limits.max_image_side:,}. Shrink it and zip again.",
+                where=f"file {name} in the zip",
+            )
     return family
+
+
+def _header_size(head: bytes, family: str) -> tuple[int, int] | None:
+    """Width and height from the first bytes, when the format keeps them there (JPEG may not)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(head), formats=[family]) as im:
+                return im.size
+    except Image.DecompressionBombError:
+        return (2**31 - 1, 2**31 - 1)  # more pixels than Pillow itself will open
+    except Exception:  # noqa: BLE001 - a header we cannot read here is checked again when decoded
+        return None
 
 
 def decode(data: bytes, name: str, limits: IngestLimits, draft_size: int | None = None) -> Image.Image:

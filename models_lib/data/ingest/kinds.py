@@ -209,6 +209,11 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
     else:
         y = tc.values[rows].astype(np.float32)
         class_names = []
+    # The split comes first: missing values are filled from the training rows only, so no
+    # statistic of the validation or test rows leaks into the features.
+    parts = split_indices(len(rows), opts, labels=y if task == "classify" else None)
+    train_part = np.zeros(len(rows), dtype=bool)
+    train_part[parts[0]] = True
     # X
     blocks: list[tuple[str, object]] = []
     feature_names: list[str] = []
@@ -234,7 +239,8 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
             v = c.values[rows].copy()
             miss = np.isnan(v)
             if miss.any():
-                fill = 0.0 if opts.missing == "zero" or miss.all() else float(np.nanmean(v))
+                seen = v[train_part & ~miss]
+                fill = 0.0 if opts.missing == "zero" or len(seen) == 0 else float(seen.mean())
                 v[miss] = fill
                 fills[name] = fill
             X[:, j] = v
@@ -251,7 +257,8 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
                     lookup[-1] = levels.index("missing")
                     fills[name] = "missing"
                 else:
-                    present_codes = lookup[codes[~miss]]
+                    present_codes = lookup[codes[train_part & ~miss]]
+                    present_codes = present_codes[present_codes >= 0]
                     mode = int(np.bincount(present_codes, minlength=len(levels)).argmax()) if len(present_codes) else 0
                     lookup[-1] = mode
                     fills[name] = levels[mode] if levels else None
@@ -260,7 +267,6 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
             X[np.flatnonzero(ok), j + idx[ok]] = 1.0
             j += len(levels)
     prog(0.9, "splitting")
-    parts = split_indices(len(rows), opts, labels=y if task == "classify" else None)
     arrays = {**_by_split("X", X, parts), **_by_split("y", y, parts)}
     if task == "classify":
         counts = np.bincount(y, minlength=len(class_names))
@@ -683,7 +689,7 @@ def _class_images(sz: SafeZip, check_heads: bool) -> tuple[dict[str, list[tuple]
             skipped += 1
             continue
         if check_heads:
-            check_head(sz.head(info), info.filename)
+            check_head(sz.head(info), info.filename, sz.limits)
         parts = PurePosixPath(rel).parts
         if len(parts) < 2:
             raise IngestError(
@@ -1023,8 +1029,8 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
         if kind == "segmentation":
             pairs, skipped = _seg_pairs(sz)
             for (iinfo, _), (minfo, _) in pairs:
-                check_head(sz.head(iinfo), iinfo.filename)
-                check_head(sz.head(minfo), minfo.filename)
+                check_head(sz.head(iinfo), iinfo.filename, sz.limits)
+                check_head(sz.head(minfo), minfo.filename, sz.limits)
             return {"files": len(sz.members), "pairs": len(pairs), "skipped": skipped}
         # detection
         with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
@@ -1036,7 +1042,7 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
             if image_family(rel) is None:
                 _refuse_if_archive(sz, info)
             else:
-                check_head(sz.head(info), info.filename)
+                check_head(sz.head(info), info.filename, sz.limits)
                 n_images += 1
         classes = Counter(c.strip() for c in cols[names[1]].values if c is not None)
         return {"files": len(sz.members), "images": n_images, "boxes": int(len(lines)), "classes": dict(sorted(classes.items()))}

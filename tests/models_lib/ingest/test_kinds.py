@@ -264,3 +264,16 @@ def test_segmentation(tmp_path, limits):
     del members["masks/s3.png"]
     with pytest.raises(IngestError, match="no mask"):
         inspect_upload(zip_of(tmp_path / "s2.zip", members), "segmentation", limits)
+
+
+def test_missing_values_are_filled_from_the_training_rows_only(tmp_path):
+    lines = ["x,label"] + [f"{'' if i == 0 else i * i},{'a' if i % 2 else 'b'}" for i in range(200)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    res = ingest(path, "tabular", {"target": "label", "missing": "fill", "seed": 3}, IngestLimits())
+    fill = res.meta["missing"]["fill_values"]["x"]
+    train_x = res.arrays["X_train"][:, 0].astype(np.float64)
+    train_seen = train_x[train_x != np.float32(fill)]
+    assert fill == pytest.approx(train_seen.mean(), rel=1e-4)
+    overall = np.mean([i * i for i in range(1, 200)])
+    assert fill != pytest.approx(overall, rel=1e-4)  # the whole column's mean would leak the test rows
