@@ -103,6 +103,28 @@ class Session:
         assert status == 200, (status, body)
         return body
 
+    def upload(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[int, dict]:
+        """A multipart/form-data POST, as a browser sends a file."""
+        import uuid
+
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in fields.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (filename, content) in files.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n"
+            )
+        parts.append(f"--{boundary}--\r\n".encode())
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=b"".join(parts),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": self.csrf},
+            method="POST",
+        )
+        return self._open(request)
+
     def post(self, path: str, body: dict) -> tuple[int, dict]:
         request = urllib.request.Request(
             self.base_url + path,

@@ -324,6 +324,12 @@ def _builtin_preview(slug: str) -> dict[str, Any]:
             for row, t in zip(X[:20], y[:20], strict=False)
         ],
         "split_sizes": {"train": data.n_train, "test": data.n_test},
+        "note": (
+            "These are the training rows as the network sees them: every feature is standardised "
+            "(mean 0 and spread 1 over the training rows), so the numbers are not the original units."
+            if data.kind == "tabular" else
+            "The points as the network sees them: both coordinates are scaled to about -1.5 to 1.5."
+        ),
     }
     if data.class_names:
         counts = np.bincount(y.astype(int), minlength=len(data.class_names))

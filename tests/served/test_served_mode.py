@@ -112,3 +112,32 @@ def test_a_foreign_visitor_is_refused_by_the_served_websocket(served_site):
             open_timeout=10,
         ) as ws:
             ws.recv(timeout=10)
+
+
+def test_an_upload_is_processed_by_the_worker_and_trained_on(served_site):
+    from tests.datasets.test_uploads import flowers_csv
+
+    base = f"http://127.0.0.1:{served_site['port']}"
+    session = Session(base)
+    status, dataset = session.upload(
+        "/api/datasets", {"kind": "tabular", "name": "Flowers", "target": "species"},
+        {"file": ("flowers.csv", flowers_csv(150))},
+    )
+    assert status == 201, dataset
+    deadline = time.monotonic() + 60
+    while dataset["status"] in ("QUEUED", "PROCESSING") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        dataset = session.get(f"/api/datasets/{dataset['id']}")
+    logs = "\n".join(p.log_tail() for p in served_site["procs"])
+    assert dataset["status"] == "READY", (dataset, logs)
+    assert dataset["split_sizes"] == {"train": 105, "validation": 22, "test": 23}
+    status, job = session.post("/api/jobs", {"architecture": "mlp", "dataset": dataset["id"], "config": {"epochs": 20}})
+    assert status == 201, job
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        detail = session.get(f"/api/jobs/{job['id']}")
+        if detail["status"] not in ("QUEUED", "RUNNING"):
+            break
+        time.sleep(0.5)
+    assert detail["status"] == "SUCCEEDED", (detail, logs)
+    assert detail["final_metrics"]["test_accuracy"] >= 0.8
