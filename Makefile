@@ -39,7 +39,14 @@ serve-served: migrate
 worker: $(VENV)/.runtime
 	$(VENV)/bin/celery -A playground worker -c 1 --prefetch-multiplier 1 -Q training,ingest --loglevel INFO
 
-test: $(VENV)/.dev
+# axe-core (the accessibility engine the browser tests inject), from the npm registry.
+AXE_VERSION := 4.14.1
+AXE := var/npm/node_modules/axe-core/axe.min.js
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility tests (apt-get install npm)"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix var/npm axe-core@$(AXE_VERSION)
+
+test: $(VENV)/.dev $(AXE)
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.dev

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 VISITOR_KEY = "visitor_id"
 
-Action = Literal["view", "cancel", "delete", "use"]
+Action = Literal["view", "cancel", "delete", "use", "share"]
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,14 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
 def can(viewer: Viewer, action: Action, obj: Any) -> bool:
     """The one permission function, for a TrainingJob or a Dataset (classes follow).
 
-    Built-in datasets are everyone's to view and use, and nobody's to delete. Anything else
-    is its owner's (the visitor who made it) and the staff's.
+    Built-in datasets are everyone's to view and use, and nobody's to delete. A shared
+    (public) run is everyone's to view, and only its owner's to change. Anything else is its
+    owner's (the visitor who made it) and the staff's.
     """
     if getattr(obj, "builtin", False):
         return action in ("view", "use")
+    if action == "view" and getattr(obj, "public", False):
+        return True  # a shared run: anyone with the link may watch it
     if viewer.is_staff:
         return True
     owner_key = getattr(obj, "owner_key", None)

@@ -132,7 +132,12 @@ class JobOut(Schema):
     progress: dict[str, Any]
     last_seq: int
     cancel_requested: bool
+    public: bool
     ws_url: str
+
+
+class ShareIn(Schema):
+    public: bool
 
 
 class EventsOut(Schema):
@@ -315,6 +320,14 @@ def job_cancel(request: HttpRequest, job_id: int):
     if not can(request.auth, "cancel", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
     return job_selectors.job_as_dict(job_services.job_cancel(job=job))
+
+
+@router.post("/jobs/{job_id}/share", response={200: JobOut, 404: ErrorOut}, summary="Share a run by link, or unshare it")
+def job_share(request: HttpRequest, job_id: int, payload: ShareIn):
+    job = _job_or_404(request, job_id)
+    if not can(request.auth, "share", job):
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return job_selectors.job_as_dict(job_services.job_share(job=job, public=payload.public))
 
 
 api.add_router("", router)

@@ -34,7 +34,11 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if entry is None:
         raise Http404("No such architecture in the catalog.")
     spec = entry.spec
-    context: dict = {"entry": entry, "spec": spec}
+    context: dict = {
+        "entry": entry,
+        "spec": spec,
+        "public_runs": job_selectors.job_public_recent(architecture=entry.slug),
+    }
     if spec is None:
         return render(request, "catalog/detail.html", context)
 

@@ -25,6 +25,9 @@ class TrainingJobQuerySet(models.QuerySet):
     def running(self) -> "TrainingJobQuerySet":
         return self.filter(status=JobStatus.RUNNING)
 
+    def public_finished(self) -> "TrainingJobQuerySet":
+        return self.filter(public=True, status=JobStatus.SUCCEEDED)
+
 
 class TrainingJob(models.Model):
     """One training run: an architecture, a dataset and a validated config."""
@@ -44,6 +47,9 @@ class TrainingJob(models.Model):
     error_message = models.TextField(blank=True)
 
     owner_key = models.CharField(max_length=64, db_index=True)
+    # Shared by its owner: anyone with the link may watch it (read only), and it is listed
+    # among the architecture's recent public runs.
+    public = models.BooleanField(default=False, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

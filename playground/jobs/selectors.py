@@ -23,6 +23,10 @@ def job_list(*, viewer: Viewer, limit: int = 100) -> list[TrainingJob]:
     return list(qs[:limit])
 
 
+def job_public_recent(*, architecture: str, limit: int = 5) -> list[TrainingJob]:
+    return list(TrainingJob.objects.public_finished().filter(architecture=architecture).order_by("-finished_at")[:limit])
+
+
 def job_events_after(*, job_id: int, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
     qs = JobEvent.objects.filter(job_id=job_id, seq__gt=after).order_by("seq")
     if limit is not None:
@@ -50,6 +54,7 @@ def job_as_dict(job: TrainingJob) -> dict[str, Any]:
         "progress": job.progress,
         "last_seq": job.last_seq,
         "cancel_requested": job.cancel_requested,
+        "public": job.public,
         "ws_url": job.ws_path,
     }
 

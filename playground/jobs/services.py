@@ -183,6 +183,13 @@ def job_cancel(*, job: TrainingJob) -> TrainingJob:
     return job
 
 
+def job_share(*, job: TrainingJob, public: bool) -> TrainingJob:
+    """Shares a run by link (read only for everyone else) or makes it private again."""
+    TrainingJob.objects.filter(pk=job.pk).update(public=public)
+    job.refresh_from_db()
+    return job
+
+
 # ---------------------------------------------------------------- the worker's side
 
 

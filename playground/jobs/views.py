@@ -32,6 +32,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "job_json": selectors.job_as_dict(job),
             "stored_views": job.views,
             "config_items": sorted(job.config.items()),
+            "can_manage": can(request.viewer, "cancel", job),
             "option_items": sorted(job.dataset_options.items()),
         },
     )
@@ -39,6 +40,15 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/list.html", {"jobs": selectors.job_list(viewer=request.viewer)})
+
+
+@require_POST
+def job_share(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    if not can(request.viewer, "share", job):
+        raise Http404("No such run (or it is not yours to see).")
+    services.job_share(job=job, public=request.POST.get("public") == "1")
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @require_POST

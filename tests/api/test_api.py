@@ -138,3 +138,24 @@ def test_metrics_export_as_csv_only_for_the_owner(alice, bob, spiral):
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("step,epoch,") and "train_loss" in lines[0] and len(lines) > 2
     assert bob.client.get(f"/jobs/{job.pk}/metrics.csv").status_code == 404
+
+
+def test_a_shared_run_is_watchable_by_anyone_but_stays_the_owners(alice, bob, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
+    services.job_execute(job_id=job.pk)
+    assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404
+    assert _post(bob, f"/api/jobs/{job.pk}/share", {"public": True}).status_code == 404
+    response = _post(alice, f"/api/jobs/{job.pk}/share", {"public": True})
+    assert response.status_code == 200 and response.json()["public"] is True
+    assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 200
+    page = bob.client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Share by link" not in page and "cancel-form" not in page
+    assert _post(bob, f"/api/jobs/{job.pk}/cancel").status_code == 404
+    assert _post(bob, f"/api/jobs/{job.pk}/share", {"public": False}).status_code == 404
+    # It shows among the architecture's recent public runs.
+    from playground.jobs.selectors import job_public_recent
+
+    assert [j.pk for j in job_public_recent(architecture="mlp")] == [job.pk]
+    # Unshared, it is private again.
+    alice.client.post(f"/jobs/{job.pk}/share/", {"public": "0"})
+    assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404

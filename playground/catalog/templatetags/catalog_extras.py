@@ -1,0 +1,39 @@
+"""Template helpers for the catalog: formulas typeset on the server, run metrics in words."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from latex2mathml.converter import convert
+
+register = template.Library()
+
+
+@lru_cache(maxsize=512)
+def tex_to_mathml(tex: str, display: bool = False) -> str:
+    """MathML Core for one TeX formula; the browser draws it, so no script and no CDN are needed."""
+    mathml = convert(tex, display="block" if display else "inline")
+    # Keep the source for assistive tech and for copy-paste (MathML's own `alttext`).
+    mathml = mathml.replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
+    if display:
+        # A wide formula scrolls sideways inside its box on a phone instead of widening the page.
+        mathml = f'<div class="formula">{mathml}</div>'
+    return mathml
+
+
+@register.simple_tag
+def math(tex: str, display: bool = False) -> SafeString:
+    return mark_safe(tex_to_mathml(str(tex), bool(display)))  # noqa: S308 - latex2mathml escapes its text
+
+
+@register.filter
+def metric_text(metrics: dict | None) -> str:
+    """A finished run's headline score in words: "accuracy 93.4 %" or "RMSE 0.121"."""
+    metrics = metrics or {}
+    if metrics.get("test_accuracy") is not None:
+        return f"accuracy {float(metrics['test_accuracy']) * 100:.1f} %"
+    if metrics.get("test_rmse") is not None:
+        return f"RMSE {float(metrics['test_rmse']):.3g}"
+    return "—"

@@ -1,0 +1,95 @@
+"""Every page passes axe-core in Chromium with no serious or critical violation, and reads
+well at 375 px and 1440 px (no sideways scrolling; screenshots kept in test-artifacts/)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_service
+from tests.e2e.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.live import Session, base_env, manage, start_embedded
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "var" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (375, 1440)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("a11y")
+    env = base_env(tmp / "var")
+    manage(env, "migrate", "--noinput")
+    proc, port = start_embedded(env, tmp)
+    base = f"http://127.0.0.1:{port}"
+    # A finished run and an uploaded dataset, so their pages are checked too.
+    session = Session(base)
+    status, job = session.post("/api/jobs", {"architecture": "mlp", "dataset": "moons", "config": {"epochs": 3}})
+    assert status == 201, job
+    # Shared, so the browser (another visitor) may open its page: a public run's page is checked.
+    assert session.post(f"/api/jobs/{job['id']}/share", {"public": True})[0] == 200
+    yield {"url": base, "proc": proc, "session": session, "job": job}
+    proc.stop()
+
+
+def _pages(site) -> list[str]:
+    from playground.catalog.entries import catalog_entries
+
+    session = site["session"]
+    datasets = {d["slug"]: d["id"] for d in session.get("/api/datasets")}
+    pages = ["/", "/catalog/", "/guide/", "/guide/?data=images&labels=yes&goal=predict_class", "/datasets/",
+             "/datasets/upload/", f"/datasets/{datasets['spiral']}/", f"/datasets/{datasets['iris']}/", "/jobs/",
+             f"/jobs/{site['job']['id']}/"]
+    pages += [f"/catalog/{e.slug}/" for e in catalog_entries()]
+    return pages
+
+
+def _serious(violations: list[dict]) -> list[str]:
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def test_every_page_passes_axe_and_fits_phones_and_desktops(site):
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    require_service(bool(chromium), "Debian's chromium", "apt-get install chromium (.ci/run does)")
+    require_service(AXE.is_file(), "axe-core", "make test installs it from the npm registry (make var/npm/...)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    # Let the little run finish so its page shows charts, not only progress.
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and site["session"].get(f"/api/jobs/{site['job']['id']}")["status"] in ("QUEUED", "RUNNING"):
+        time.sleep(0.5)
+
+    problems: dict[str, list[str]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        for width in WIDTHS:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for path in _pages(site):
+                page.goto(site["url"] + path, wait_until="networkidle")
+                page.add_script_tag(path=str(AXE))
+                result = page.evaluate(
+                    "async () => await axe.run(document, {resultTypes: ['violations'],"
+                    " runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+                )
+                found = _serious(result["violations"])
+                overflow = page.evaluate("document.documentElement.scrollWidth") - width
+                if overflow > 2:
+                    found.append(f"page is {overflow}px wider than the {width}px screen")
+                if found:
+                    problems[f"{path} @ {width}px"] = found
+                name = path.strip("/").replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "_") or "home"
+                page.screenshot(path=str(ARTIFACTS / f"a11y-{width}-{name}.png"), full_page=True)
+            page.close()
+        browser.close()
+    assert not problems, json.dumps(problems, indent=2)
