@@ -82,7 +82,7 @@ RULES: tuple[Rule, ...] = (
     _r("cnn", 7, "A number from a picture (a count, an angle): a CNN with a single output does image regression.", data="images", goal="predict_number"),
     _r("cnn", 3, "Almost every network that reads images starts with convolutions.", data="images"),
     _r("mlp", 3, "A baseline: flatten the pixels. Fine for tiny images, wasteful for big ones.", data="images", goal="predict_class"),
-    _r("dbn", 4, "Few labels: pre-train layer by layer on all the images, then fine-tune on the labelled few.", data="images", goal="predict_class"),
+    _r("dbn", 4, "The historical route: pre-train layer by layer without labels, then fine-tune; it helps most when labels are few.", data="images", goal="predict_class"),
     _r("dbn", 4, "Unlabelled images help here: the greedy pre-training needs no labels.", data="images", labels="some", goal="predict_class"),
     _r("transformer", 2, "Vision transformers read images as patches, but they need far more data than a CNN.", data="images", goal="predict_class"),
     _r("detection", 12, "Boxes and names for every object: exactly what a detector predicts.", data="images", goal="find_objects"),
