@@ -132,3 +132,23 @@ def test_upload_a_csv_pick_the_target_see_the_preview_and_train(site, browser, t
     page.screenshot(path=str(ARTIFACTS / "job-on-upload.png"), full_page=True)
     assert not errors, errors
     page.close()
+
+
+def test_the_catalog_search_filters_as_you_type(site, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site["url"] + "/catalog/")
+    cards = page.locator("[data-search]")
+    total = cards.count()
+    assert total == 18
+    page.fill("#catalog-search-input", "graph")
+    visible = [c for c in cards.all() if c.is_visible()]
+    assert 1 <= len(visible) < total
+    assert any("Graph neural" in c.inner_text() for c in visible)
+    page.fill("#catalog-search-input", "segment")  # by task
+    assert any("segmentation" in c.inner_text().lower() for c in cards.all() if c.is_visible())
+    page.fill("#catalog-search-input", "zzzz-nothing")
+    assert not [c for c in cards.all() if c.is_visible()]
+    assert "No architecture matches" in page.inner_text("#catalog-search-status")
+    page.fill("#catalog-search-input", "")
+    assert len([c for c in cards.all() if c.is_visible()]) == total
+    page.close()
