@@ -64,7 +64,7 @@ def trace(model: nn.Module, example: torch.Tensor | tuple, names: Sequence[str] 
 def compress(n: int, limit: int) -> list[int | None]:
     """Indices of repeated blocks to draw: all when ``n <= limit``, else the first
     ``limit - 1``, ``None`` (the "× more" marker) and the last."""
-    if n <= limit:
+    if n <= limit + 1:  # never hide a single block behind a marker
         return list(range(n))
     return [*range(limit - 1), None, n - 1]
 

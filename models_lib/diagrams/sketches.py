@@ -198,19 +198,23 @@ def cnn(k: CNNSketch) -> dict:
     blocks = [i for i, it in enumerate(items) if it[3] in ("res", "inception")]
     limit = 5 if k.variant == "resnet" else 3
     shown_blocks = {blocks[i] for i in compress(len(blocks), limit) if i is not None}
-    marker_after = blocks[limit - 2] if len(blocks) > limit else None
+    marker_after = blocks[limit - 2] if len(blocks) > limit + 1 else None
     col, row, prev, per_row = 0, 0.0, None, 8
 
     def place(nid, label, sub, kind, params=None, group=None):
         nonlocal col, row, prev
         if col >= per_row:
-            col, row = 0, row + 2.0
+            col, row = 0, row + 1.7
         c.node(nid, label, sub, kind, col=col, row=row + 0.5, params=params, group=group)
         if prev:
             c.edge(prev, nid)
         prev = nid
         col += 1
         return nid
+
+    def sub_in(name):
+        j = [it[0] for it in items].index(name)
+        return shape_text(shapes[items[j - 1][0]]) if j else ""
 
     for i, (name, mod, label, kind) in enumerate(items):
         sub = shape_text(shapes[name])
@@ -219,17 +223,18 @@ def cnn(k: CNNSketch) -> dict:
             continue
         if kind == "res":
             if col + 3 > per_row:
-                col, row = 0, row + 2.0
+                col, row = 0, row + 1.7
+                place(f"{name}in", "block input", sub_in(name), "op")  # keeps the skip arrow on one row
             start = prev
             g = c.group(f"g{name}", f"Residual block {blocks.index(i) + 1}")
-            place(f"{name}a", f"Conv {ks}×{ks} + BN", shape_text(shapes[name]), "conv", group=g)
+            place(f"{name}a", f"Conv {ks}×{ks} + BN", sub, "conv", group=g)
             place(f"{name}b", f"Conv {ks}×{ks} + BN", sub, "conv", group=g)
             add = place(f"{name}add", "⊕ add + ReLU", sub, "op", params=params, group=g)
             proj = not isinstance(mod.proj, nn.Identity)
             c.edge(start, add, "skip", "1×1 projection" if proj else "identity")
         elif kind == "inception":
             if col + 2 > per_row:
-                col, row = 0, row + 2.0
+                col, row = 0, row + 1.7
             start = prev
             g = c.group(f"g{name}", f"Inception block {blocks.index(i) + 1}")
             branches = [("1×1 conv", "conv"), ("1×1 → 3×3", "conv"), ("1×1 → 5×5", "conv"), ("pool → 1×1", "pool")]
@@ -641,10 +646,10 @@ def transformer(k: TransformerSketch) -> dict:
                   "sublabel": f"{n} positions", "kind": "input"},
                  {"id": f"{sid}_emb", "label": "Embed + position", "sublabel": shape, "kind": "embedding"}], row=row)
         prev = f"{sid}_emb"
-        attn = f"{'Masked ' if causal else ''}self-attn · {H} heads"
-        sub = [(attn, f"{H}×{d // H} per head", "attention", "in"), ("Add & Norm", shape, "norm", "add")]
+        attn = f"{'Masked' if causal else 'Self'}-attn · {H}-head"
+        sub = [(attn, f"{H} heads × {d // H}", "attention", "in"), ("Add & Norm", shape, "norm", "add")]
         if sid == "dec" and k.variant == "encoder_decoder":
-            sub += [(f"Cross-attn · {H} heads", f"{H}×{d // H} per head", "attention", "in"), ("Add & Norm", shape, "norm", "add")]
+            sub += [(f"Cross-attn · {H}-head", f"{H} heads × {d // H}", "attention", "in"), ("Add & Norm", shape, "norm", "add")]
         sub += [("Feed-forward", f"{d}→{ff}→{d}", "dense", "in"), ("Add & Norm", shape, "norm", "add")]
         for i, idx in enumerate(compress(L, 4)):
             if idx is None:
@@ -874,7 +879,7 @@ def vae(k: VAESketch) -> dict:
     c.group("enc", "Encoder q(z|x)")
     c.group("dec", "Decoder p(x|z)")
     items = [{"id": "input", "label": "Input x", "sublabel": str(k.input_size), "kind": "input"}]
-    items += [{"id": f"e{i}", "label": f"Dense {a}→{b} + ReLU", "sublabel": str(b), "kind": "dense", "group": "enc",
+    items += [{"id": f"e{i}", "label": f"Dense {a}→{b}", "sublabel": str(b), "kind": "dense", "group": "enc",
                "params": count_params(enc[i])} for i, (a, b) in enumerate(zip(widths, widths[1:]))]
     c.chain(items, row=0.5)
     col = len(items)
@@ -888,7 +893,7 @@ def vae(k: VAESketch) -> dict:
     c.edge("sigma", "z", "sample")
     c.edge("eps", "z", "sample", "reparameterise")
     dwidths = [k.latent] + widths[::-1]
-    ditems = [{"id": f"d{i}", "label": f"Dense {a}→{b}" + (" + ReLU" if i < len(dwidths) - 2 else ""), "sublabel": str(b),
+    ditems = [{"id": f"d{i}", "label": f"Dense {a}→{b}", "sublabel": str(b),
                "kind": "output" if i == len(dwidths) - 2 else "dense", "group": None if i == len(dwidths) - 2 else "dec",
                "params": count_params(dec[i])} for i, (a, b) in enumerate(zip(dwidths, dwidths[1:]))]
     ditems[-1]["label"] = "Reconstruction x̂"
@@ -898,7 +903,8 @@ def vae(k: VAESketch) -> dict:
     c.node("kl", "KL(q(z|x) ‖ N(0, I))", "pulls codes to a unit Gaussian", "loss", col=col + 2 + len(ditems), row=1.6, h=44)
     c.edge("mu", "kl", "feedback")
     c.edge("sigma", "kl", "feedback")
-    c.note("The encoder outputs a distribution (μ, σ); z is sampled from it with the reparameterisation trick "
+    c.note("Dense layers use ReLU, except the mean, log-variance and output layers. "
+           "The encoder outputs a distribution (μ, σ); z is sampled from it with the reparameterisation trick "
            "so gradients flow through μ and σ. Sampling z ~ N(0, I) and decoding generates new data.")
     c.note(f"{total:,} parameters, read from real PyTorch layers.")
     return c.finish(total)
@@ -1098,7 +1104,7 @@ def gan(k: GANSketch) -> dict:
     c.node("gloss", "G loss", "wants D to say real", "loss", col=out_col, row=0)
     c.edge("verdict", "dloss")
     c.edge("verdict", "gloss")
-    c.edge("gloss", "g0", "adversarial", "gradients through D")
+    c.edge("gloss", "g0", "adversarial")
     c.note("Two networks trained against each other: D learns to tell real from fake, G learns to fool D "
            "(the dashed red arrow: G's gradients come back through D).")
     return c.finish(total_g + total_d)

@@ -23,7 +23,7 @@ from playground.catalog.entries import catalog_entries
 from playground.catalog.forms import values_from_post
 from playground.datasets import selectors as dataset_selectors
 from playground.datasets import services as dataset_services
-from playground.errors import Rejected
+from playground.errors import FieldError, Rejected
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 
@@ -328,6 +328,51 @@ def job_share(request: HttpRequest, job_id: int, payload: ShareIn):
     if not can(request.auth, "share", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
     return job_selectors.job_as_dict(job_services.job_share(job=job, public=payload.public))
+
+
+# ------------------------------------------------------------------ architecture diagrams
+
+
+class DiagramIn(Schema):
+    config: dict[str, Any] = {}
+
+
+def _diagram(slug: str, config: dict[str, Any]) -> dict[str, Any]:
+    from models_lib.diagrams import DiagramError, HParamsError, diagram
+
+    try:
+        return diagram(slug, config)
+    except DiagramError:
+        raise HttpError(404, f"No diagram for {slug!r}: not a catalog entry.") from None
+    except HParamsError as exc:
+        raise Rejected(
+            "These settings cannot be drawn: " + str(exc),
+            [FieldError(e["field"], e["message"]) for e in exc.errors],
+        ) from None
+
+
+@router.get(
+    "/architectures/{slug}/diagram",
+    response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut},
+    summary="Diagram of an architecture for the knobs in the query string",
+)
+def architecture_diagram(request: HttpRequest, slug: str):
+    from models_lib.diagrams import DiagramError, diagram_schema
+
+    try:
+        schema = diagram_schema(slug)
+    except DiagramError:
+        raise HttpError(404, f"No diagram for {slug!r}: not a catalog entry.") from None
+    return _diagram(slug, values_from_post(schema, request.GET))
+
+
+@router.post(
+    "/architectures/{slug}/diagram",
+    response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut},
+    summary="Diagram of an architecture for a JSON config",
+)
+def architecture_diagram_post(request: HttpRequest, slug: str, payload: DiagramIn):
+    return _diagram(slug, payload.config)
 
 
 api.add_router("", router)

@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from models_lib.diagrams import diagram, sketch_schema
 from playground.datasets import selectors as dataset_selectors
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
@@ -38,6 +39,8 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "entry": entry,
         "spec": spec,
         "public_runs": job_selectors.job_public_recent(architecture=entry.slug),
+        "diagram": diagram(entry.slug),
+        "sketch_fields": [] if spec else fields_from_schema(sketch_schema(entry.slug)),
     }
     if spec is None:
         return render(request, "catalog/detail.html", context)
@@ -99,6 +102,11 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         for d in datasets
     ]
     fields = fields_from_schema(schema, values=config_values, errors=errors)
+    if config_values and not errors:
+        try:
+            context["diagram"] = diagram(spec.slug, config_values)
+        except ValueError:
+            pass  # the default drawing stays; the form shows what to fix
     context.update(
         {
             "fields": fields,

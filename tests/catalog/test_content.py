@@ -34,7 +34,7 @@ def test_every_entry_has_its_files_and_neighbours():
 
 def test_math_tag_gives_mathml_with_its_source_and_a_scroll_box():
     block = math(r"\frac{a}{b} < c", display=True)
-    assert block.startswith('<div class="formula"><math')
+    assert block.startswith('<div class="formula" tabindex="0"') and "<math" in block  # keyboard-scrollable on phones
     assert 'display="block"' in block and 'alttext="\\frac{a}{b} &lt; c"' in block
     assert "<mfrac>" in block
     inline = math(r"\eta")

@@ -134,3 +134,23 @@ def test_the_final_status_event_carries_the_final_metrics(alice, spiral):
     services.job_execute(job_id=job.pk)
     last = JobEvent.objects.filter(job=job).order_by("-seq").first()
     assert last.payload["status"] == "SUCCEEDED" and "test_accuracy" in last.payload["metrics"]
+
+
+def test_every_entry_page_has_its_diagram_and_its_knobs(alice):
+    import json
+    import re
+
+    for entry in catalog_entries():
+        html = alice.client.get(f"/catalog/{entry.slug}/").content.decode()
+        found = re.search(r'<script id="diagram-data" type="application/json">(.*?)</script>', html, re.S)
+        assert found, entry.slug
+        drawing = json.loads(found.group(1))
+        assert drawing["nodes"] and drawing["edges"], entry.slug
+        # Knobs: the train form's for trainable entries, the sketch's for the others.
+        assert "<input" in html or "<select" in html, entry.slug
+
+
+def test_the_mlp_diagram_follows_the_form_it_starts_from(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"hidden_layers": [4, 8, 4]})
+    html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    assert "Linear 4→8" in html or "4→8" in html

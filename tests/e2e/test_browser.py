@@ -152,3 +152,23 @@ def test_the_catalog_search_filters_as_you_type(site, browser):
     page.fill("#catalog-search-input", "")
     assert len([c for c in cards.all() if c.is_visible()]) == total
     page.close()
+
+
+def test_the_diagram_redraws_as_the_knobs_change(site, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site["url"] + "/catalog/mlp/")
+    page.wait_for_selector(".arch-diagram svg")
+    page.fill("input[name=hidden_layers]", "4,8,4")
+    page.wait_for_function("() => document.querySelector('.arch-diagram svg').textContent.includes('4→8')", timeout=10_000)
+    page.goto(site["url"] + "/catalog/rnn/")
+    page.wait_for_selector(".arch-diagram svg")
+    before = page.inner_html(".arch-diagram svg")
+    bidirectional = page.locator("[name=bidirectional]")
+    if bidirectional.evaluate("el => el.tagName") == "SELECT":
+        bidirectional.select_option("true")
+    else:
+        bidirectional.check()
+    page.wait_for_function(
+        "(old) => document.querySelector('.arch-diagram svg').innerHTML !== old", arg=before, timeout=10_000
+    )
+    page.close()

@@ -19,7 +19,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     mathml = mathml.replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
     if display:
         # A wide formula scrolls sideways inside its box on a phone instead of widening the page.
-        mathml = f'<div class="formula">{mathml}</div>'
+        mathml = f'<div class="formula" tabindex="0" role="group" aria-label="formula">{mathml}</div>'
     return mathml
 
 
