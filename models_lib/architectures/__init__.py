@@ -1,2 +1,6 @@
 """One module per catalog entry; importing this package registers them all."""
-from models_lib.architectures import mlp  # noqa: F401
+from models_lib.architectures import (
+    cnn,  # noqa: F401
+    mlp,  # noqa: F401
+    rnn,  # noqa: F401
+)

@@ -374,5 +374,83 @@ def architecture_diagram(request: HttpRequest, slug: str):
 def architecture_diagram_post(request: HttpRequest, slug: str, payload: DiagramIn):
     return _diagram(slug, payload.config)
 
+# ------------------------------------------------------------------ backpropagation explainer (stateless)
+
+
+class BackpropStartIn(Schema):
+    config: dict[str, Any] = {}
+
+
+class BackpropStepIn(Schema):
+    state: dict[str, Any]
+    config: dict[str, Any] = {}
+    run: int = 0
+
+
+class BackpropSurfaceIn(Schema):
+    state: dict[str, Any]
+    w_a: str
+    w_b: str
+    config: dict[str, Any] = {}
+
+
+BACKPROP_MAX_RUN = 200
+
+
+def _backprop_call(fn):
+    """Run a models_lib.backprop call, turning its BackpropError into a 422 naming each field."""
+    from models_lib.backprop import BackpropError
+
+    try:
+        return fn()
+    except BackpropError as exc:
+        raise Rejected(str(exc), [FieldError(e["field"], e["message"]) for e in exc.errors]) from None
+
+
+@router.post(
+    "/backprop/start",
+    response={200: dict[str, Any], 422: ErrorOut},
+    summary="Backprop explainer: a fresh 2-3-1 network and its first phase",
+)
+def backprop_start(request: HttpRequest, payload: BackpropStartIn):
+    from models_lib import backprop
+
+    return _backprop_call(lambda: backprop.start(backprop.parse_config(payload.config)))
+
+
+@router.post(
+    "/backprop/step",
+    response={200: dict[str, Any], 422: ErrorOut},
+    summary="Backprop explainer: the next phase (or `run` full updates) for the state sent",
+)
+def backprop_step(request: HttpRequest, payload: BackpropStepIn):
+    from models_lib import backprop
+
+    if not 0 <= payload.run <= BACKPROP_MAX_RUN:
+        raise Rejected("Too many steps at once.", [FieldError("run", f"Must be from 0 to {BACKPROP_MAX_RUN}.")])
+
+    def go():
+        config = backprop.parse_config(payload.config)
+        state = backprop.validate_state(payload.state)
+        return backprop.step(state, config, run=payload.run)
+
+    return _backprop_call(go)
+
+
+@router.post(
+    "/backprop/surface",
+    response={200: dict[str, Any], 422: ErrorOut},
+    summary="Backprop explainer: the loss along two weights, with the path taken (a Plotly figure)",
+)
+def backprop_surface(request: HttpRequest, payload: BackpropSurfaceIn):
+    from models_lib import backprop
+
+    def go():
+        config = backprop.parse_config(payload.config)
+        state = backprop.validate_state(payload.state)
+        return backprop.surface_figure(state, payload.w_a, payload.w_b, kind=config.loss)
+
+    return _backprop_call(go)
+
 
 api.add_router("", router)

@@ -10,6 +10,9 @@ from functools import cache
 
 from models_lib import registry
 
+# Entries that are live without a training job: their page is the demo.
+INTERACTIVE = frozenset({"backprop"})
+
 FAMILIES: tuple[tuple[str, str], ...] = (
     ("foundations", "Foundations"),
     ("vision", "Vision"),
@@ -59,6 +62,11 @@ class CatalogEntry:
     @property
     def trainable(self) -> bool:
         return self.spec is not None
+
+    @property
+    def interactive(self) -> bool:
+        """Usable today without a training job (the step-through backprop explainer)."""
+        return self.slug in INTERACTIVE
 
     @property
     def url(self) -> str:

@@ -313,9 +313,26 @@ def dataset_preview(*, dataset: Dataset) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=32)
 def _builtin_preview(slug: str) -> dict[str, Any]:
+    data = builtin_data.load(slug, None)
+    if data.kind == "images":
+        from models_lib.data.builtin_images import image_preview
+
+        shape = " × ".join(str(d) for d in data.X_train.shape[1:])
+        return {
+            **image_preview(data, per_class=8),
+            "split_sizes": {"train": data.n_train, "test": data.n_test},
+            "note": f"Each image is {shape} (channels × height × width), pixel values scaled to 0–1.",
+        }
+    if data.kind == "timeseries":
+        return _series_preview(data)
+    if data.kind == "text":
+        return _text_preview(data)
+    return _table_preview(data)
+
+
+def _table_preview(data) -> dict[str, Any]:
     import numpy as np
 
-    data = builtin_data.load(slug, None)
     X, y = data.X_train.numpy(), data.y_train.numpy()
     preview: dict[str, Any] = {
         "columns": list(data.feature_names) + ["target"],
@@ -352,3 +369,37 @@ def _builtin_preview(slug: str) -> dict[str, Any]:
                        "margin": {"l": 50, "r": 10, "t": 10, "b": 50}, "height": 420},
         }
     return preview
+
+
+def _series_preview(data) -> dict[str, Any]:
+    import numpy as np
+
+    series = np.asarray(data.meta["series"], dtype=float)
+    step = max(1, len(series) // 2000)
+    xs = list(range(0, len(series), step))
+    split = [("train", 0, data.meta["train_end"]), ("validation", data.meta["train_end"], data.meta["val_end"]),
+             ("test", data.meta["val_end"], len(series))]
+    traces = [
+        {"type": "scatter", "mode": "lines", "name": name,
+         "x": [i for i in xs if lo <= i < hi], "y": [round(float(series[i, 0]), 4) for i in xs if lo <= i < hi]}
+        for name, lo, hi in split
+    ]
+    return {
+        "plot": {"data": traces, "layout": {"xaxis": {"title": {"text": "time step"}},
+                                            "yaxis": {"title": {"text": data.meta["channels"][0]}},
+                                            "margin": {"l": 50, "r": 10, "t": 10, "b": 50}, "height": 360}},
+        "split_sizes": {name: int(hi - lo) for name, lo, hi in split},
+        "note": f"{len(series):,} time steps; the model learns from windows of the past and is scored on the later, unseen part.",
+    }
+
+
+def _text_preview(data) -> dict[str, Any]:
+    vocab, ids = data.meta["vocab"], data.meta["ids"]
+    text = "".join(vocab[int(i)] for i in ids[:3000])
+    samples = [p.strip() for p in text.split("\n") if p.strip()][:6]
+    return {
+        "samples": samples,
+        "vocabulary": len(vocab),
+        "chars": int(len(ids)),
+        "note": "A character-level corpus: the model reads one character at a time and learns to guess the next.",
+    }

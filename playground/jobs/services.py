@@ -1,6 +1,7 @@
 """Writes on training jobs: submit, cancel, and the worker's side of a run."""
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import queue
@@ -366,15 +367,16 @@ def _train(job: TrainingJob, device: Any, writer: _EventWriter):
     if job.dataset is None:
         raise LookupError("the dataset of this job was deleted before it could start")
     data = dataset_load_tensors(dataset=job.dataset, options=job.dataset_options)
-    return spec.run(
-        config,
-        data,
-        callbacks=[_make_callback(writer)],
-        device=device,
-        flush_interval_s=_setting("FLUSH_INTERVAL_S"),
-        view_interval_s=_setting("VIEW_INTERVAL_S"),
-        grid_size=_setting("GRID_SIZE"),
-    )
+    options = {
+        "flush_interval_s": _setting("FLUSH_INTERVAL_S"),
+        "view_interval_s": _setting("VIEW_INTERVAL_S"),
+        "grid_size": _setting("GRID_SIZE"),
+    }
+    # Each architecture takes the streaming options that apply to it (the grid is the MLP's).
+    accepted = inspect.signature(spec.run).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        options = {k: v for k, v in options.items() if k in accepted}
+    return spec.run(config, data, callbacks=[_make_callback(writer)], device=device, **options)
 
 
 def _close_quietly(writer: _EventWriter) -> None:

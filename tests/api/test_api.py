@@ -26,7 +26,7 @@ def test_architectures_lists_every_catalog_entry_with_schema(alice):
     props = mlp["hyperparameters"]["properties"]
     assert props["learning_rate"]["maximum"] >= props["learning_rate"]["default"] > 0
     assert set(props["activation"]["enum"]) == {"relu", "tanh", "sigmoid", "gelu"}
-    assert rows["cnn"]["trainable"] is False and rows["cnn"]["hyperparameters"] is None
+    assert rows["gnn"]["trainable"] is False and rows["gnn"]["hyperparameters"] is None
 
 
 def test_datasets_lists_builtins(alice):

@@ -192,3 +192,11 @@ def test_a_refused_page_upload_says_why(alice):
     )
     assert response.status_code == 422
     assert "pickle" in response.content.decode().lower()
+
+
+@pytest.mark.parametrize(("slug", "words"), [("digits", "thumb"), ("seasonal", "dataset-preview"), ("rivers_text", "character")])
+def test_every_builtin_kind_has_a_preview_page(alice, slug, words):
+    dataset = Dataset.objects.get(slug=slug)
+    page = alice.client.get(f"/datasets/{dataset.pk}/")
+    assert page.status_code == 200
+    assert words in page.content.decode().lower()

@@ -186,3 +186,19 @@ def test_the_event_writer_keeps_the_heartbeat_fresh_between_flushes(alice, spira
     writer.close()
     assert writer.cancel_requested  # read back with the last write
     assert _seqs(job) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("slug", [spec.slug for spec in __import__("models_lib").registry.all()])
+def test_every_registered_architecture_runs_as_a_job(alice, slug):
+    from models_lib import registry
+    from playground.datasets.models import Dataset
+
+    spec = registry.get(slug)
+    dataset = Dataset.objects.get(slug=spec.default_dataset)
+    job = services.job_submit(viewer=alice.viewer, architecture=slug, dataset=dataset, config={"epochs": 2})
+    assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED, TrainingJob.objects.get(pk=job.pk).error_message
+    job.refresh_from_db()
+    assert job.views and job.final_metrics
+    seqs = _seqs(job)
+    assert seqs == list(range(1, len(seqs) + 1))

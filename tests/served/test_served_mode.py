@@ -15,6 +15,15 @@ from tests.live import VENV_BIN, Proc, Session, base_env, manage, wait_for_port
 pytestmark = [pytest.mark.served, pytest.mark.timeout(300)]
 
 
+@pytest.fixture(autouse=True)
+def _logs_on_failure(request, served_site):
+    """A failure here is about several processes: show what each of them said."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        print("\n".join(p.log_tail(120) for p in served_site["procs"]))
+
+
 @pytest.fixture(scope="module")
 def served_site(tmp_path_factory, postgres_admin_dsn, redis_url):
     import psycopg

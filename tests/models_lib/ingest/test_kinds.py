@@ -143,8 +143,9 @@ def test_images_zip(tmp_path, limits, color, channels):
     np.testing.assert_array_equal(again.arrays["X_test"], res.arrays["X_test"])
     save_ingested(res, tmp_path / "o")
     assert load_ingested(tmp_path / "o").arrays["X_val"].shape[1] == channels
-    with pytest.raises(IngestError, match="tabular"):
-        to_tensordata(res)
+    tensors = to_tensordata(res)
+    assert tensors.kind == "images" and tensors.X_train.shape == (21, channels, 16, 16)
+    assert float(tensors.X_train.max()) <= 1.0 and tensors.class_names == ["birds", "cats", "dogs"]
 
 
 def test_timeseries(tmp_path, limits):

@@ -1,0 +1,117 @@
+"""Throughput of CNN training inside the Trainer (with a streaming-like callback)
+against the same loop written in plain PyTorch.
+
+    .venv/bin/python bench/plain_cnn.py [--reps 3] [--epochs 6] [--threads 1] [--dataset digits] [--device cpu]
+
+Both arms: same model (``build_model``), optimizer (``build_optimizer``), data,
+batch size, augmentation, device and thread count. The Trainer arm includes
+everything a web job pays for: metric flushes, test evaluation at each epoch
+end, all five views, and a callback that JSON-serialises every flush's events.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from models_lib import data as datasets  # noqa: E402
+from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
+from models_lib.training import Callback, seed_everything, select_device, to_device  # noqa: E402
+
+
+class StreamingCallback(Callback):
+    """Does what the web task does with events, minus the network: serialise them."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.flushes = 0
+
+    def on_flush(self, trainer, events):
+        self.flushes += 1
+        self.bytes += len(json.dumps(events))
+
+
+def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
+    """The same training in plain PyTorch; returns samples/s."""
+    generator = seed_everything(config.seed)
+    model = build_model(config, int(data.X_train.shape[1]), int(data.X_train.shape[-1]), data.n_classes).to(device)
+    optimizer = build_optimizer(config, model, device)
+    X, y = to_device(data.X_train, device), to_device(data.y_train, device)
+    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
+    steps = -(-n // bs)
+    amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda") if amp else None
+    augmenting = config.flip or config.shift > 0 or config.rotation > 0
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    model.train()
+    for _ in range(config.epochs):
+        perm = torch.randperm(n, generator=generator).to(device)
+        Xs, ys = X.index_select(0, perm), y.index_select(0, perm)
+        for i in range(steps):
+            xb, yb = Xs[i * bs : (i + 1) * bs], ys[i * bs : (i + 1) * bs]
+            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=amp):
+                if augmenting:
+                    xb = augment(xb, config.flip, config.shift, config.rotation)
+                loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+    loss.item()  # wait for the device
+    return n * config.epochs / (time.perf_counter() - t0)
+
+
+def trainer_loop(config: CNNHParams, data, device: torch.device) -> tuple[float, StreamingCallback]:
+    callback = StreamingCallback()
+    t0 = time.perf_counter()
+    spec.run(config, data, callbacks=[callback], device=device)
+    return data.n_train * config.epochs / (time.perf_counter() - t0), callback
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--dataset", default="digits")
+    parser.add_argument("--variant", default="lenet")
+    parser.add_argument("--device", default=None)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    data = datasets.load(args.dataset)
+    config = CNNHParams(epochs=args.epochs, batch_size=args.batch_size, variant=args.variant)
+    plain_loop(config, data, device)  # warm-up both arms
+    trainer_loop(config, data, device)
+    plains, trainers = [], []
+    for _ in range(args.reps):  # interleaved, so drift hits both arms alike
+        plains.append(plain_loop(config, data, device))
+        speed, callback = trainer_loop(config, data, device)
+        trainers.append(speed)
+    plain, trainer = statistics.median(plains), statistics.median(trainers)
+    print(
+        f"device {device}, threads {args.threads}, {args.dataset} {data.n_train} images x {args.epochs} epochs, "
+        f"batch {args.batch_size}, {args.variant}, {args.reps} reps (median); last trainer run: {callback.flushes} flushes, "
+        f"{callback.bytes / 1024:.0f} KiB of events"
+    )
+    print(f"cnn  trainer {trainer:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {trainer / plain:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Throughput of RNN forecasting inside the Trainer against the same loop in plain PyTorch.
+
+    .venv/bin/python bench/plain_rnn.py [--reps 3] [--epochs 4] [--threads 1] [--device cpu]
+
+Both arms: same model, windows, batch size, optimizer (with the clipping hook), teacher
+forcing and device. The Trainer arm also pays for metric flushes, validation/test metrics each
+epoch, the views (throttled) and a callback that JSON-serialises every flush.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+from models_lib import data as datasets  # noqa: E402
+from models_lib.architectures.rnn import RNNHParams, RNNModule, build_optimizer, spec  # noqa: E402
+from models_lib.training import Callback, seed_everything, select_device  # noqa: E402
+
+
+class StreamingCallback(Callback):
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.flushes = 0
+
+    def on_flush(self, trainer, events):
+        self.flushes += 1
+        self.bytes += len(json.dumps(events))
+
+
+def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
+    """The same training in plain PyTorch; returns samples/s (windows/s)."""
+    generator = seed_everything(config.seed)
+    module = RNNModule(config, data)  # only for its model and windowing
+    X, Y = module.setup(device)
+    model = module.model
+    optimizer = build_optimizer(config, model, device)
+    tf_gen = torch.Generator(device=device).manual_seed(config.seed)
+    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
+    steps = -(-n // bs)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    model.train()
+    for _ in range(config.epochs):
+        perm = torch.randperm(n, generator=generator).to(device)
+        Xs, Ys = X.index_select(0, perm), Y.index_select(0, perm)
+        for i in range(steps):
+            xb, yb = Xs[i * bs : (i + 1) * bs], Ys[i * bs : (i + 1) * bs]
+            loss = F.mse_loss(model(xb, yb, config.teacher_forcing, tf_gen), yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    loss.item()  # wait for the device
+    return n * config.epochs / (time.perf_counter() - t0)
+
+
+def trainer_loop(config: RNNHParams, data, device: torch.device) -> tuple[float, StreamingCallback]:
+    callback = StreamingCallback()
+    n = RNNModule(config, data).setup(torch.device("cpu"))[0].shape[0]
+    t0 = time.perf_counter()
+    spec.run(config, data, callbacks=[callback], device=device)
+    return n * config.epochs / (time.perf_counter() - t0), callback
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default=None)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = select_device(args.device)
+    data = datasets.load("seasonal")
+    config = RNNHParams(epochs=args.epochs)
+    plain_loop(config, data, device)
+    trainer_loop(config, data, device)
+    plains, trainers = [], []
+    for _ in range(args.reps):
+        plains.append(plain_loop(config, data, device))
+        speed, callback = trainer_loop(config, data, device)
+        trainers.append(speed)
+    plain, trainer = statistics.median(plains), statistics.median(trainers)
+    print(f"device {device}, threads {args.threads}, {args.epochs} epochs, {args.reps} reps (median); "
+          f"last trainer run: {callback.flushes} flushes, {callback.bytes / 1024:.0f} KiB of events")
+    print(f"rnn  trainer {trainer:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {trainer / plain:.3f}")
+
+
+if __name__ == "__main__":
+    main()

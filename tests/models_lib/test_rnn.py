@@ -1,0 +1,105 @@
+import json
+
+import pytest
+import torch
+from torch.nn import functional as F
+
+import models_lib
+from models_lib import data
+from models_lib.architectures import rnn as R
+from models_lib.hparams import HParamsError
+from models_lib.training import Callback
+
+
+class Views(Callback):
+    def __init__(self):
+        self.views = []
+
+    def on_flush(self, trainer, events):
+        self.views += [e for e in events if e["kind"] == "view"]
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return models_lib.get("rnn")
+
+
+def test_spec(spec):
+    assert spec.family == "sequences" and spec.default_dataset == "seasonal"
+    assert spec.accepts(data.builtin_get("seasonal")) and spec.accepts(data.builtin_get("rivers_text"))
+    for key, prop in spec.json_schema()["properties"].items():
+        assert prop.get("title") and prop.get("description") and prop.get("effect"), key
+
+
+def test_lstm_beats_seasonal_naive(spec):
+    d = data.load("seasonal")
+    cb = Views()
+    result = spec.run({"cell": "lstm"}, d, callbacks=[cb], device="cpu")
+    m = result.metrics
+    print(f"\nseasonal: test RMSE {m['test_rmse']:.4f} vs seasonal-naive {m['test_naive_rmse']:.4f}")
+    assert m["test_rmse"] < m["test_naive_rmse"], m
+    assert {"forecast", "gradient_norms", "hidden_state"} == set(result.views)
+    for v in cb.views:
+        assert len(json.dumps(v)) < 80_000, v["view"]
+
+
+def test_char_generation_vocabulary(spec):
+    d = data.load("rivers_text")
+    result = spec.run({"cell": "gru", "epochs": 2, "hidden_size": 64, "window": 32}, d, device="cpu")
+    assert set(result.views) == {"generated_text", "gradient_norms", "hidden_state"}
+    samples = result.views["generated_text"]["data"][0]["cells"]["values"][1]
+    vocab = set(d.meta["vocab"]) | {"⏎", " "}
+    assert samples and all(set(s) <= vocab for s in samples)
+    assert result.metrics["test_loss"] < 3.5  # below uniform guessing over ~45 characters (3.8)
+    model = R.CharModel("gru", len(d.meta["vocab"]), 16, 1)
+    ids = R.generate(model, torch.tensor([0]), 50, 0.8)
+    assert ids.shape == (50,) and int(ids.max()) < len(d.meta["vocab"])
+
+
+@pytest.mark.xfail(reason="LSTM does not yet learn lag-40 with distractors within the CPU budget", strict=False)
+def test_copy_task_lstm_beats_rnn():
+    lstm_acc, lstm, (X, y) = R.train_copy_task("lstm", lag=40)
+    rnn_acc, rnn, _ = R.train_copy_task("rnn", lag=40)
+    print(f"\ncopy task, lag 40: LSTM {lstm_acc:.3f}, vanilla RNN {rnn_acc:.3f} (chance 0.25)")
+    assert lstm_acc >= 0.9 and rnn_acc <= 0.45
+
+    def ratio(model):
+        n = R.hidden_gradient_norms(model.encoder, X[:64], lambda st: F.cross_entropy(model.head(R._state_h(st)[-1]), y[:64]))
+        return float(n[-1] / n[0])  # last-step over first-step norm: big = the gradient vanished on the way back
+
+    print(f"gradient norm last/first step: LSTM {ratio(lstm):.3g}, RNN {ratio(rnn):.3g}")
+    assert ratio(lstm) < ratio(rnn)
+
+
+@pytest.mark.parametrize("config, field", [
+    ({"cell": "transformer"}, "cell"), ({"hidden_size": 0}, "hidden_size"), ({"teacher_forcing": 1.5}, "teacher_forcing"),
+    ({"temperature": 0}, "temperature"), ({"window": 1}, "window"), ({"grad_clip": -1}, "grad_clip"),
+])
+def test_bad_knobs(spec, config, field):
+    with pytest.raises(HParamsError) as exc:
+        spec.validate(config)
+    assert any(e["field"] == field for e in exc.value.errors)
+
+
+def test_knobs_against_data(spec):
+    with pytest.raises(HParamsError) as exc:
+        spec.run({"bidirectional": True}, data.load("rivers_text"), device="cpu")
+    assert exc.value.errors[0]["field"] == "bidirectional"
+    with pytest.raises(HParamsError) as exc:
+        spec.run({"window": 500}, data.load("seasonal"), device="cpu")
+    assert exc.value.errors[0]["field"] == "window"
+
+
+def test_timeseries_upload_path():
+    import numpy as np
+
+    from models_lib.data.ingest.result import IngestResult, to_tensordata
+
+    d0 = data.load("sine", {"length": 400})
+    s = d0.meta["series"]
+    arrays = {"series": s, "series_train": s[:280], "series_val": s[280:340], "series_test": s[340:],
+              "time": np.arange(400, dtype=np.float64)}
+    d = to_tensordata(IngestResult("timeseries", arrays, {"task": "forecast", "channels": ["v"], "target": "v"}, {}))
+    assert d.kind == "timeseries" and d.task == "forecast" and d.meta["train_end"] == 280 and d.meta["season"] in (23, 24, 25)
+    result = models_lib.get("rnn").run({"epochs": 1, "bidirectional": True, "cell": "gru", "window": 30}, d, device="cpu")
+    assert result.metrics["test_rmse"] is not None
