@@ -20,15 +20,14 @@ from torch.nn import functional as F
 from models_lib.data import TensorData
 from models_lib.data.builtin_images import png_data_uri, to_uint8_hwc
 from models_lib.figures import PALETTE, confusion_matrix_figure
-from models_lib.hparams import HParams, HParamsError, validate_hparams
+from models_lib.hparams import HParams, HParamsError
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
     RunResult,
-    Trainer,
     TrainingModule,
-    seed_everything,
-    select_device,
+    fit_module,
+    prepare_run,
     to_device,
 )
 
@@ -646,26 +645,13 @@ def run(
     view_interval_s: float = 1.0,
 ) -> RunResult:
     """Train a CNN on an images dataset (classification)."""
-    config = validate_hparams(CNNHParams, config if isinstance(config, dict) else config.model_dump())
-    if not spec.accepts(data):
-        raise ValueError(
-            f"the CNN takes {' or '.join(spec.data_kinds)} data for {spec.task}; this dataset is {data.kind} for {data.task}"
-        )
-    device = device if isinstance(device, torch.device) else select_device(device)
-    generator = seed_everything(config.seed)
+    config, device, generator = prepare_run(spec, config, data, device)
     module = CNNModule(config, data)
-    trainer = Trainer(
-        module,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        callbacks=callbacks,
-        device=device,
-        generator=generator,
-        flush_interval_s=flush_interval_s,
-        view_interval_s=view_interval_s,
-        cpu_threads=1 if _small(module.model, config, module.in_channels, module.side) else None,
+    return fit_module(
+        module, config, callbacks=callbacks, device=device, generator=generator,
+        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        single_thread=_small(module.model, config, module.in_channels, module.side),
     )
-    return trainer.fit()
 
 
 SMALL_BATCH_MACS = 200e6

@@ -16,15 +16,14 @@ from torch.nn import functional as F
 
 from models_lib.data import TensorData
 from models_lib.figures import confusion_matrix_figure, decision_boundary_figure, plane_grid, sample_indices
-from models_lib.hparams import HParams, LayerWidths, validate_hparams
+from models_lib.hparams import HParams, LayerWidths
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
     RunResult,
-    Trainer,
     TrainingModule,
-    seed_everything,
-    select_device,
+    fit_module,
+    prepare_run,
     to_device,
 )
 
@@ -273,27 +272,12 @@ def run(
     grid_size: int = 60,
 ) -> RunResult:
     """Train an MLP on ``data`` (classification or regression by ``data.task``)."""
-    config = validate_hparams(MLPHParams, config if isinstance(config, dict) else config.model_dump())
-    if not spec.accepts(data):
-        raise ValueError(
-            f"the MLP takes {' or '.join(spec.data_kinds)} data for {spec.task}; "
-            f"this dataset is {data.kind} for {data.task}"
-        )
-    device = device if isinstance(device, torch.device) else select_device(device)
-    generator = seed_everything(config.seed)
-    module = MLPModule(config, data, grid_size=grid_size)
-    trainer = Trainer(
-        module,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        callbacks=callbacks,
-        device=device,
-        generator=generator,
-        flush_interval_s=flush_interval_s,
-        view_interval_s=view_interval_s,
-        cpu_threads=1 if _small(config, data) else None,
+    config, device, generator = prepare_run(spec, config, data, device)
+    return fit_module(
+        MLPModule(config, data, grid_size=grid_size), config, callbacks=callbacks, device=device,
+        generator=generator, flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        single_thread=_small(config, data),
     )
-    return trainer.fit()
 
 
 def _small(config: MLPHParams, data: TensorData) -> bool:

@@ -29,15 +29,14 @@ from torch.nn import functional as F
 
 from models_lib.data import TensorData
 from models_lib.data.builtin_sequences import series_windows
-from models_lib.hparams import HParams, HParamsError, validate_hparams
+from models_lib.hparams import HParams, HParamsError
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
     RunResult,
-    Trainer,
     TrainingModule,
-    seed_everything,
-    select_device,
+    fit_module,
+    prepare_run,
     to_device,
 )
 
@@ -720,27 +719,13 @@ def run(
     view_interval_s: float = 0.5,
 ) -> RunResult:
     """Train a recurrent network: forecasting on ``timeseries`` data, a character model on ``text``."""
-    config = validate_hparams(RNNHParams, config if isinstance(config, dict) else config.model_dump())
-    if not spec.accepts(data):
-        raise ValueError(
-            f"the recurrent networks take {' or '.join(spec.data_kinds)} data; this dataset is {data.kind} for {data.task}"
-        )
+    config, device, generator = prepare_run(spec, config, data, device)
     _check_against_data(config, data)
-    device = device if isinstance(device, torch.device) else select_device(device)
-    generator = seed_everything(config.seed)
-    module = RNNModule(config, data)
-    trainer = Trainer(
-        module,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        callbacks=callbacks,
-        device=device,
-        generator=generator,
-        flush_interval_s=flush_interval_s,
-        view_interval_s=view_interval_s,
-        cpu_threads=1 if config.batch_size * (4 * config.hidden_size) * config.hidden_size < 4_000_000 else None,
+    return fit_module(
+        RNNModule(config, data), config, callbacks=callbacks, device=device, generator=generator,
+        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        single_thread=config.batch_size * (4 * config.hidden_size) * config.hidden_size < 4_000_000,
     )
-    return trainer.fit()
 
 
 def _check_against_data(config: RNNHParams, data: TensorData) -> None:

@@ -1,5 +1,6 @@
 """Trainer loop, callbacks, device selection, seeding and safetensors weights."""
 from models_lib.training.device import DeviceUnavailable, seed_everything, select_device
+from models_lib.training.run import fit_module, prepare_run
 from models_lib.training.trainer import (
     Callback,
     RunResult,
@@ -20,7 +21,9 @@ __all__ = [
     "TrainingDiverged",
     "TrainingModule",
     "TrainingOutOfMemory",
+    "fit_module",
     "load_weights",
+    "prepare_run",
     "round_float",
     "save_weights",
     "seed_everything",
