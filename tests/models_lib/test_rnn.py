@@ -56,7 +56,7 @@ def test_char_generation_vocabulary(spec):
     assert ids.shape == (50,) and int(ids.max()) < len(d.meta["vocab"])
 
 
-@pytest.mark.xfail(reason="LSTM does not yet learn lag-40 with distractors within the CPU budget", strict=False)
+@pytest.mark.xfail(reason="LSTM does not yet learn lag-40 with distractors within the CPU budget", strict=True)
 def test_copy_task_lstm_beats_rnn():
     lstm_acc, lstm, (X, y) = R.train_copy_task("lstm", lag=40)
     rnn_acc, rnn, _ = R.train_copy_task("rnn", lag=40)
