@@ -99,6 +99,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not the in-memory shared cache: the worker's event-writer thread and the
+            # test's own thread write at once, and only a file database waits for its lock
+            # (shared-cache tables fail at once with "database table is locked").
+            "TEST": {"NAME": env.str("SQLITE_TEST_PATH", default=str(VAR_DIR / "test-playground.sqlite3"))},
         }
     }
 
