@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -43,7 +44,9 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     require_service(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379", "start redis-server (.ci/run does)")
-    return "redis://127.0.0.1:6379/15"
+    # A database of its own per test session (1-15, never the default 0), so two runs on one
+    # machine do not share Celery queues or channel groups.
+    return f"redis://127.0.0.1:6379/{1 + secrets.randbelow(15)}"
 
 
 @pytest.fixture(scope="session")
