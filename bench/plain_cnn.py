@@ -11,7 +11,6 @@ end, all five views, and a callback that JSON-serialises every flush's events.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -22,21 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+from bench.bench_mlp import StreamingCallback  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
-from models_lib.training import Callback, seed_everything, select_device, to_device  # noqa: E402
-
-
-class StreamingCallback(Callback):
-    """Does what the web task does with events, minus the network: serialise them."""
-
-    def __init__(self) -> None:
-        self.bytes = 0
-        self.flushes = 0
-
-    def on_flush(self, trainer, events):
-        self.flushes += 1
-        self.bytes += len(json.dumps(events))
+from models_lib.training import seed_everything, select_device, to_device  # noqa: E402
 
 
 def plain_loop(config: CNNHParams, data, device: torch.device) -> float:

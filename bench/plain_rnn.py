@@ -9,7 +9,6 @@ epoch, the views (throttled) and a callback that JSON-serialises every flush.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -20,19 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
+from bench.bench_mlp import StreamingCallback  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.rnn import RNNHParams, RNNModule, build_optimizer, spec  # noqa: E402
-from models_lib.training import Callback, seed_everything, select_device  # noqa: E402
-
-
-class StreamingCallback(Callback):
-    def __init__(self) -> None:
-        self.bytes = 0
-        self.flushes = 0
-
-    def on_flush(self, trainer, events):
-        self.flushes += 1
-        self.bytes += len(json.dumps(events))
+from models_lib.training import seed_everything, select_device  # noqa: E402
 
 
 def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
