@@ -101,7 +101,7 @@ const BASE_LAYOUT = {
   colorway: ["#4f46e5", "#ea580c", "#16a34a", "#db2777", "#0891b2", "#ca8a04"],
 };
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
-const COLORS = { train: "#4f46e5", test: "#ea580c", val: "#ea580c", r2: "#16a34a" };
+const COLORS = { train: "#4f46e5", test: "#ea580c", val: "#0891b2", r2: "#16a34a", baseline: "#64748b" };
 
 function makeChart(el, kind) {
   return { el, kind, series: new Map(), order: [], traceOf: new Map(), drawn: new Map(), plotted: false, dirty: false, layoutKey: "" };
@@ -111,7 +111,10 @@ const scoreChart = makeChart(ui.scoreChart, "score");
 
 function traceFor(chart, key) {
   const isTest = /^(test|val)_/.test(key);
+  const isVal = /^val_/.test(key);
   const isR2 = /r2$/.test(key);
+  // A baseline (e.g. the seasonal-naive forecast's error) is a reference line, not a result.
+  const isBaseline = /naive|baseline/.test(key);
   const s = chart.series.get(key);
   return {
     type: "scatter",
@@ -119,7 +122,11 @@ function traceFor(chart, key) {
     x: s.x.slice(),
     y: s.y.slice(),
     mode: isTest ? "lines+markers" : "lines",
-    line: { width: isTest ? 2.5 : 1.5, color: isR2 ? COLORS.r2 : isTest ? COLORS.test : COLORS.train },
+    line: {
+      width: isTest ? 2.5 : 1.5,
+      dash: isBaseline ? "dot" : "solid",
+      color: isBaseline ? COLORS.baseline : isR2 ? COLORS.r2 : isVal ? COLORS.val : isTest ? COLORS.test : COLORS.train,
+    },
     marker: { size: 6 },
     yaxis: isR2 ? "y2" : "y",
     hovertemplate: "%{y:.4g}",
