@@ -64,10 +64,11 @@ def plain_loop(config: MLPHParams, data, device: torch.device) -> float:
     return n * config.epochs / (time.perf_counter() - t0)
 
 
-def trainer_loop(config: MLPHParams, data, device: torch.device) -> tuple[float, StreamingCallback]:
+def trainer_loop(config, data, device: torch.device, arch=None) -> tuple[float, StreamingCallback]:
+    """Samples/s of ``arch.run`` (the MLP's by default) with the streaming callback on."""
     callback = StreamingCallback()
     t0 = time.perf_counter()
-    spec.run(config, data, callbacks=[callback], device=device)
+    (arch or spec).run(config, data, callbacks=[callback], device=device)
     return data.n_train * config.epochs / (time.perf_counter() - t0), callback
 
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from bench.bench_mlp import StreamingCallback  # noqa: E402
+from bench.bench_mlp import trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
 from models_lib.training import seed_everything, select_device, to_device  # noqa: E402
@@ -63,13 +63,6 @@ def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
     return n * config.epochs / (time.perf_counter() - t0)
 
 
-def trainer_loop(config: CNNHParams, data, device: torch.device) -> tuple[float, StreamingCallback]:
-    callback = StreamingCallback()
-    t0 = time.perf_counter()
-    spec.run(config, data, callbacks=[callback], device=device)
-    return data.n_train * config.epochs / (time.perf_counter() - t0), callback
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
@@ -86,11 +79,11 @@ def main() -> None:
     data = datasets.load(args.dataset)
     config = CNNHParams(epochs=args.epochs, batch_size=args.batch_size, variant=args.variant)
     plain_loop(config, data, device)  # warm-up both arms
-    trainer_loop(config, data, device)
+    trainer_loop(config, data, device, arch=spec)
     plains, trainers = [], []
     for _ in range(args.reps):  # interleaved, so drift hits both arms alike
         plains.append(plain_loop(config, data, device))
-        speed, callback = trainer_loop(config, data, device)
+        speed, callback = trainer_loop(config, data, device, arch=spec)
         trainers.append(speed)
     plain, trainer = statistics.median(plains), statistics.median(trainers)
     print(

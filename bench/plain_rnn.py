@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from bench.bench_mlp import StreamingCallback  # noqa: E402
+from bench.bench_mlp import trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.rnn import RNNHParams, RNNModule, build_optimizer, spec  # noqa: E402
 from models_lib.training import seed_everything, select_device  # noqa: E402
@@ -52,14 +52,6 @@ def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
     return n * config.epochs / (time.perf_counter() - t0)
 
 
-def trainer_loop(config: RNNHParams, data, device: torch.device) -> tuple[float, StreamingCallback]:
-    callback = StreamingCallback()
-    n = RNNModule(config, data).setup(torch.device("cpu"))[0].shape[0]
-    t0 = time.perf_counter()
-    spec.run(config, data, callbacks=[callback], device=device)
-    return n * config.epochs / (time.perf_counter() - t0), callback
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
@@ -72,11 +64,11 @@ def main() -> None:
     data = datasets.load("seasonal")
     config = RNNHParams(epochs=args.epochs)
     plain_loop(config, data, device)
-    trainer_loop(config, data, device)
+    trainer_loop(config, data, device, arch=spec)
     plains, trainers = [], []
     for _ in range(args.reps):
         plains.append(plain_loop(config, data, device))
-        speed, callback = trainer_loop(config, data, device)
+        speed, callback = trainer_loop(config, data, device, arch=spec)
         trainers.append(speed)
     plain, trainer = statistics.median(plains), statistics.median(trainers)
     print(f"device {device}, threads {args.threads}, {args.epochs} epochs, {args.reps} reps (median); "

@@ -130,3 +130,12 @@ def validate_hparams(cls: type[HParams], data: dict | None) -> HParams:
             field = ".".join(str(part) for part in err["loc"]) or "__all__"
             errors.append({"field": field, "message": _message(err)})
         raise HParamsError(errors) from None
+
+
+def knob(default, *, group: str, effect: str, description: str, title: str, choice_labels=None, **limits):
+    """One hyperparameter: its default, its limits, a title, a one-line help, the form group
+    it belongs to, what turning it up or down does, and (for choices) readable labels."""
+    extra = {"group": group, "effect": effect}
+    if choice_labels:
+        extra["choice_labels"] = choice_labels
+    return Field(default, title=title, description=description, json_schema_extra=extra, **limits)

@@ -13,14 +13,13 @@ from typing import Literal
 
 import numpy as np
 import torch
-from pydantic import Field
 from torch import nn
 from torch.nn import functional as F
 
 from models_lib.data import TensorData
 from models_lib.data.builtin_images import png_data_uri, to_uint8_hwc
 from models_lib.figures import PALETTE, confusion_matrix_figure
-from models_lib.hparams import HParams, HParamsError
+from models_lib.hparams import HParams, HParamsError, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
@@ -42,15 +41,8 @@ MAX_MISSED = 12
 VARIANTS = ("lenet", "vgg", "resnet", "inception", "alexnet")
 
 
-def _knob(default, *, group: str, effect: str, description: str, title: str, choice_labels=None, **limits):
-    extra = {"group": group, "effect": effect}
-    if choice_labels:
-        extra["choice_labels"] = choice_labels
-    return Field(default, title=title, description=description, json_schema_extra=extra, **limits)
-
-
 class CNNHParams(HParams):
-    variant: Literal["lenet", "vgg", "resnet", "inception", "alexnet"] = _knob(
+    variant: Literal["lenet", "vgg", "resnet", "inception", "alexnet"] = knob(
         "lenet", group="architecture", title="Variant",
         choice_labels={"lenet": "LeNet-style", "vgg": "VGG-style (stacked convolutions)", "resnet": "ResNet-style (residual blocks)",
                        "inception": "Inception-style (parallel branches)", "alexnet": "AlexNet-style (large first kernel)"},
@@ -59,89 +51,89 @@ class CNNHParams(HParams):
         effect="LeNet is fastest; VGG and ResNet go deeper for the same stages; ResNet's skips keep deep nets trainable; "
         "Inception mixes scales.",
     )
-    channels: int = _knob(
+    channels: int = knob(
         32, ge=2, le=128, group="architecture", title="Channels",
         description="Filters in the first stage; each further stage doubles them (at most 256).",
         effect="More channels detect more patterns and fit better, but train slower and can overfit small datasets.",
     )
-    kernel_size: int = _knob(
+    kernel_size: int = knob(
         3, ge=1, le=11, group="architecture", title="Kernel size",
         description="Side of each square filter in pixels (odd sizes keep the image centred).",
         effect="Larger kernels see more context per layer but cost more and blur detail; 3 is the usual choice.",
     )
-    stride: int = _knob(
+    stride: int = knob(
         1, ge=1, le=4, group="architecture", title="Stride (first layer)",
         description="Step in pixels between filter positions in the first convolution.",
         effect="A stride of 2 or more shrinks the image early: much faster, but fine detail is lost.",
     )
-    padding: Literal["same", "valid"] = _knob(
+    padding: Literal["same", "valid"] = knob(
         "same", group="architecture", title="Padding", choice_labels={"same": "same (zero-pad)", "valid": "valid (no pad)"},
         description="'same' pads the border with zeros so a convolution keeps the size; 'valid' does not pad.",
         effect="'valid' shrinks the map by kernel_size - 1 per convolution and ignores border pixels; tiny images "
         "run out of pixels quickly.",
     )
-    pooling: Literal["max", "avg", "none"] = _knob(
+    pooling: Literal["max", "avg", "none"] = knob(
         "max", group="architecture", title="Pooling", choice_labels={"max": "max", "avg": "average", "none": "none"},
         description="Halving of the map after each stage: keep the strongest response (max) or the mean (avg).",
         effect="Pooling makes the net tolerate small shifts and makes it cheaper; none keeps full resolution (slower).",
     )
-    depth: int = _knob(
+    depth: int = knob(
         2, ge=1, le=6, group="architecture", title="Depth (stages)",
         description="Number of convolutional stages (each halves the map when pooling is on).",
         effect="More stages build more abstract features and a wider view; too many overfit small images or run "
         "out of pixels.",
     )
-    batch_norm: bool = _knob(
+    batch_norm: bool = knob(
         False, group="architecture", title="Batch normalisation",
         description="Normalise each channel over the batch after every convolution.",
         effect="Usually trains faster and tolerates higher learning rates, especially for deeper variants.",
     )
-    dropout: float = _knob(
+    dropout: float = knob(
         0.0, ge=0.0, le=0.9, group="regularisation", title="Dropout",
         description="Share of the dense-head units switched off at random during training.",
         effect="Higher fights overfitting; too high slows learning and underfits.",
     )
-    flip: bool = _knob(
+    flip: bool = knob(
         False, group="augmentation", title="Random flips",
         description="Mirror each training image left-right with probability 1/2.",
         effect="Helps when mirrored images mean the same thing (shapes); hurts when they do not (digits, text).",
     )
-    shift: float = _knob(
+    shift: float = knob(
         0.0, ge=0.0, le=0.3, group="augmentation", title="Random shifts",
         description="Largest random shift of a training image, as a share of its side (0.1 = 10%).",
         effect="Teaches position tolerance and fights overfitting; large shifts push content out of the frame.",
     )
-    rotation: float = _knob(
+    rotation: float = knob(
         0.0, ge=0.0, le=45.0, group="augmentation", title="Random rotations (degrees)",
         description="Largest random rotation of a training image, in degrees either way.",
         effect="Teaches tolerance to tilt; large angles can make classes like 6 and 9 ambiguous.",
     )
-    optimizer: Literal["sgd", "sgd_momentum", "adam"] = _knob(
+    optimizer: Literal["sgd", "sgd_momentum", "adam"] = knob(
         "adam", group="optimisation", title="Optimizer", choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen, larger learning rate.",
     )
-    learning_rate: float = _knob(
+    learning_rate: float = knob(
         0.003, ge=1e-5, le=10.0, group="optimisation", title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady but slow.",
     )
-    batch_size: int = _knob(
+    batch_size: int = knob(
         64, ge=1, le=4096, group="optimisation", title="Batch size",
         description="Images per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones are smoother and faster on a GPU.",
     )
-    epochs: int = _knob(
+    epochs: int = knob(
         15, ge=1, le=500, group="optimisation", title="Epochs",
         description="Passes over the training images.",
         effect="More epochs fit the training images better; too many can overfit (test accuracy stops improving).",
     )
-    l2: float = _knob(
+    l2: float = knob(
         0.0, ge=0.0, le=1.0, group="regularisation", title="L2 penalty (weight decay)",
         description="L2 penalty on the weights (weight decay), not on biases.",
         effect="Higher keeps weights small and fights overfitting; too high underfits.",
     )
-    seed: int = _knob(
+    seed: int = knob(
         0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
         description="Random seed for the initial weights, the batch order and the augmentation.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",

@@ -10,13 +10,12 @@ from typing import Literal
 
 import numpy as np
 import torch
-from pydantic import Field
 from torch import nn
 from torch.nn import functional as F
 
 from models_lib.data import TensorData
 from models_lib.figures import confusion_matrix_figure, decision_boundary_figure, plane_grid, sample_indices
-from models_lib.hparams import HParams, LayerWidths
+from models_lib.hparams import HParams, LayerWidths, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
@@ -32,60 +31,53 @@ __all__ = ["MLP", "MLPHParams", "MLPModule", "build_model", "build_optimizer", "
 MAX_POINTS = 600  # points drawn on the decision boundary, train and test together
 
 
-def _knob(default, *, group: str, effect: str, description: str, title: str, choice_labels=None, **limits):
-    extra = {"group": group, "effect": effect}
-    if choice_labels:
-        extra["choice_labels"] = choice_labels
-    return Field(default, title=title, description=description, json_schema_extra=extra, **limits)
-
-
 class MLPHParams(HParams):
-    hidden_layers: LayerWidths = _knob(
+    hidden_layers: LayerWidths = knob(
         [16, 16], group="architecture", title="Hidden layers",
         description="Width of each hidden layer, e.g. 16,16; empty for none (a linear model).",
         effect="More or wider layers bend the boundary more and fit harder shapes, but train slower and can overfit.",
     )
-    activation: Literal["relu", "tanh", "sigmoid", "gelu"] = _knob(
+    activation: Literal["relu", "tanh", "sigmoid", "gelu"] = knob(
         "tanh", group="architecture", title="Activation", choice_labels={"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "gelu": "GELU"},
         description="Non-linearity applied after each hidden layer.",
         effect="tanh gives smooth curves; relu gives piecewise-straight boundaries; sigmoid learns slowest.",
     )
-    optimizer: Literal["sgd", "sgd_momentum", "adam"] = _knob(
+    optimizer: Literal["sgd", "sgd_momentum", "adam"] = knob(
         "adam", group="optimisation", title="Optimizer", choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen learning rate.",
     )
-    learning_rate: float = _knob(
+    learning_rate: float = knob(
         0.03, ge=1e-5, le=10.0, group="optimisation", title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady but slow.",
     )
-    batch_size: int = _knob(
+    batch_size: int = knob(
         32, ge=1, le=4096, group="optimisation", title="Batch size",
         description="Samples per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones smoother but fewer per epoch.",
     )
-    epochs: int = _knob(
+    epochs: int = knob(
         60, ge=1, le=500, group="optimisation", title="Epochs",
         description="Passes over the training data.",
         effect="More epochs fit the training data better; too many can overfit (test metrics stop improving).",
     )
-    l1: float = _knob(
+    l1: float = knob(
         0.0, ge=0.0, le=1.0, group="regularisation", title="L1 penalty",
         description="L1 penalty on the weights (sum of absolute values).",
         effect="Higher pushes many weights to exactly zero (sparser, simpler model); too high underfits.",
     )
-    l2: float = _knob(
+    l2: float = knob(
         0.0, ge=0.0, le=1.0, group="regularisation", title="L2 penalty (weight decay)",
         description="L2 penalty on the weights (weight decay).",
         effect="Higher keeps weights small and the boundary smooth; too high underfits.",
     )
-    dropout: float = _knob(
+    dropout: float = knob(
         0.0, ge=0.0, le=0.9, group="regularisation", title="Dropout",
         description="Share of hidden units switched off at random during training.",
         effect="Higher fights overfitting by forcing redundancy; too high slows learning and underfits.",
     )
-    seed: int = _knob(
+    seed: int = knob(
         0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
         description="Random seed for the initial weights and the batch order.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",

@@ -23,13 +23,12 @@ from typing import Literal
 
 import numpy as np
 import torch
-from pydantic import Field
 from torch import nn
 from torch.nn import functional as F
 
 from models_lib.data import TensorData
 from models_lib.data.builtin_sequences import series_windows
-from models_lib.hparams import HParams, HParamsError
+from models_lib.hparams import HParams, HParamsError, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
@@ -62,81 +61,74 @@ MAX_UNITS = 48  # hidden units shown in the heatmap
 MAX_STEPS_SHOWN = 120
 
 
-def _knob(default, *, group: str, effect: str, description: str, title: str, choice_labels=None, **limits):
-    extra = {"group": group, "effect": effect}
-    if choice_labels:
-        extra["choice_labels"] = choice_labels
-    return Field(default, title=title, description=description, json_schema_extra=extra, **limits)
-
-
 class RNNHParams(HParams):
-    cell: Literal["rnn", "lstm", "gru"] = _knob(
+    cell: Literal["rnn", "lstm", "gru"] = knob(
         "lstm", group="architecture", title="Cell type", choice_labels={"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"},
         description="The recurrent unit that updates the hidden state at each step.",
         effect="LSTM and GRU gate what to keep and so remember over long spans; a vanilla RNN forgets after a few dozen steps.",
     )
-    hidden_size: int = _knob(
+    hidden_size: int = knob(
         64, ge=2, le=1024, group="architecture", title="Hidden size",
         description="Number of units in the hidden state.",
         effect="Larger remembers and fits more but trains slower and can overfit a short series.",
     )
-    layers: int = _knob(
+    layers: int = knob(
         1, ge=1, le=4, group="architecture", title="Layers",
         description="Recurrent layers stacked on top of each other.",
         effect="More layers learn more abstract patterns; deeper stacks train slower and are harder to optimise.",
     )
-    bidirectional: bool = _knob(
+    bidirectional: bool = knob(
         False, group="architecture", title="Bidirectional",
         description="Also read the input window backwards (forecasting only; a text model must read left to right).",
         effect="Can help the encoder summarise the window; doubles the encoder's cost.",
     )
-    window: int = _knob(
+    window: int = knob(
         48, ge=2, le=512, group="data", title="Sequence length (window)",
         description="Time steps (or characters) the network reads before predicting.",
         effect="Longer windows show more history (e.g. whole seasons) but are slower and expose vanishing gradients.",
     )
-    horizon: int = _knob(
+    horizon: int = knob(
         12, ge=1, le=200, group="data", title="Forecast horizon",
         description="Steps ahead predicted from each window (forecasting only).",
         effect="Longer horizons are harder: errors pile up as the decoder feeds back its own predictions.",
     )
-    teacher_forcing: float = _knob(
+    teacher_forcing: float = knob(
         0.5, ge=0.0, le=1.0, group="optimisation", title="Teacher forcing ratio",
         description="In training, the chance the decoder is fed the true previous value instead of its own prediction (forecasting).",
         effect="1 trains fast but the model never practises on its own errors; 0 trains exactly as it forecasts but learns slower.",
     )
-    grad_clip: float = _knob(
+    grad_clip: float = knob(
         1.0, ge=0.0, le=100.0, group="optimisation", title="Gradient clipping",
         description="Largest allowed norm of the whole gradient; 0 turns clipping off.",
         effect="Clipping stops exploding gradients from wrecking training; too small slows learning.",
     )
-    optimizer: Literal["sgd", "sgd_momentum", "adam", "rmsprop"] = _knob(
+    optimizer: Literal["sgd", "sgd_momentum", "adam", "rmsprop"] = knob(
         "adam", group="optimisation", title="Optimizer",
         choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam", "rmsprop": "RMSprop"},
         description="Rule that turns gradients into weight updates.",
         effect="adam and rmsprop adapt the step per weight and suit recurrent nets; plain sgd needs a careful learning rate.",
     )
-    learning_rate: float = _knob(
+    learning_rate: float = knob(
         0.005, ge=1e-5, le=1.0, group="optimisation", title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until the loss jumps or becomes NaN; lower is steady but slow.",
     )
-    batch_size: int = _knob(
+    batch_size: int = knob(
         64, ge=1, le=4096, group="optimisation", title="Batch size",
         description="Windows per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones smoother but fewer per epoch.",
     )
-    epochs: int = _knob(
+    epochs: int = knob(
         30, ge=1, le=500, group="optimisation", title="Epochs",
         description="Passes over the training windows.",
         effect="More epochs fit better; too many overfit (the test error stops falling).",
     )
-    temperature: float = _knob(
+    temperature: float = knob(
         0.8, ge=0.05, le=3.0, group="generation", title="Temperature",
         description="Sharpness of sampling when generating text (text only).",
         effect="Low picks the likeliest characters (safe, repetitive); high is more varied and makes more mistakes.",
     )
-    seed: int = _knob(
+    seed: int = knob(
         0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
         description="Random seed for the initial weights, batch order, teacher forcing and sampling.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
