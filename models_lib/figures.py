@@ -6,9 +6,23 @@ points are downsampled by the caller, and the layout carries a constant
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-__all__ = ["PALETTE", "confusion_matrix_figure", "decision_boundary_figure", "plane_grid", "sample_indices"]
+from models_lib.data.builtin_images import png_data_uri
+
+__all__ = [
+    "PALETTE",
+    "confusion_matrix_figure",
+    "decision_boundary_figure",
+    "diverging",
+    "image_figure",
+    "plane_grid",
+    "sample_indices",
+    "tile_grid",
+    "upscale",
+]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 MAX_GRID = 100
@@ -179,3 +193,49 @@ def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: s
             "margin": {"l": 80, "r": 10, "t": 30, "b": 60},
         },
     }
+
+
+# ------------------------------------------------------------------------------ image grids
+
+
+def tile_grid(tiles: list[np.ndarray], cols: int, gap: int = 1, fill: int = 255) -> tuple[np.ndarray, int]:
+    """Tiles (same-size ``[h, w]`` or ``[h, w, 3]`` uint8) in a grid with white gutters; returns (image, tile side+gap)."""
+    h, w = tiles[0].shape[:2]
+    rows = -(-len(tiles) // cols)
+    shape = (rows * (h + gap) - gap, cols * (w + gap) - gap) + tiles[0].shape[2:]
+    out = np.full(shape, fill, dtype=np.uint8)
+    for i, t in enumerate(tiles):
+        r, c = divmod(i, cols)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = t
+    return out, w + gap
+
+
+def upscale(img: np.ndarray, min_side: int) -> np.ndarray:
+    k = max(1, -(-min_side // img.shape[0]))
+    return img.repeat(k, 0).repeat(k, 1) if k > 1 else img
+
+
+def diverging(v: np.ndarray) -> np.ndarray:
+    """Values in -1..1 as blue-white-red uint8 ``[..., 3]``."""
+    v = np.clip(v, -1, 1)[..., None]
+    blue, red, white = np.array([33, 102, 172.0]), np.array([178, 24, 43.0]), np.array([247, 247, 247.0])
+    out = np.where(v < 0, white + (blue - white) * (-v), white + (red - white) * v)
+    return np.rint(out).astype(np.uint8)
+
+
+def image_figure(img: np.ndarray, key: str, annotations: Sequence[dict] = (), height: int | None = None,
+                  margin: dict | None = None) -> dict:
+    """A Plotly ``image`` trace with a base64 PNG ``source`` (pixelated), axes hidden, in pixel coordinates."""
+    h, w = img.shape[:2]
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    layout = {
+        "uirevision": key,
+        "xaxis": {**axis, "range": [-0.5, w - 0.5]},
+        "yaxis": {**axis, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
+        "margin": margin or {"l": 10, "r": 10, "t": 30, "b": 10},
+        "annotations": list(annotations),
+    }
+    if height:
+        layout["height"] = height
+    return {"data": [{"type": "image", "source": png_data_uri(img), "x0": 0, "y0": 0, "dx": 1, "dy": 1,
+                      "hoverinfo": "skip"}], "layout": layout}

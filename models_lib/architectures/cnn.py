@@ -17,8 +17,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from models_lib.data import TensorData
-from models_lib.data.builtin_images import png_data_uri, to_uint8_hwc
-from models_lib.figures import PALETTE, confusion_matrix_figure
+from models_lib.data.builtin_images import to_uint8_hwc
+from models_lib.figures import PALETTE, confusion_matrix_figure, diverging, image_figure, tile_grid, upscale
 from models_lib.hparams import HParams, HParamsError, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
@@ -330,49 +330,6 @@ def augment(x: torch.Tensor, flip: bool, shift: float, rotation: float) -> torch
 # ------------------------------------------------------------------------------ figures
 
 
-def _tile_grid(tiles: list[np.ndarray], cols: int, gap: int = 1, fill: int = 255) -> tuple[np.ndarray, int]:
-    """Tiles (same-size ``[h, w]`` or ``[h, w, 3]`` uint8) in a grid with white gutters; returns (image, tile side+gap)."""
-    h, w = tiles[0].shape[:2]
-    rows = -(-len(tiles) // cols)
-    shape = (rows * (h + gap) - gap, cols * (w + gap) - gap) + tiles[0].shape[2:]
-    out = np.full(shape, fill, dtype=np.uint8)
-    for i, t in enumerate(tiles):
-        r, c = divmod(i, cols)
-        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = t
-    return out, w + gap
-
-
-def _upscale(img: np.ndarray, min_side: int) -> np.ndarray:
-    k = max(1, -(-min_side // img.shape[0]))
-    return img.repeat(k, 0).repeat(k, 1) if k > 1 else img
-
-
-def _diverging(v: np.ndarray) -> np.ndarray:
-    """Values in -1..1 as blue-white-red uint8 ``[..., 3]``."""
-    v = np.clip(v, -1, 1)[..., None]
-    blue, red, white = np.array([33, 102, 172.0]), np.array([178, 24, 43.0]), np.array([247, 247, 247.0])
-    out = np.where(v < 0, white + (blue - white) * (-v), white + (red - white) * v)
-    return np.rint(out).astype(np.uint8)
-
-
-def _image_figure(img: np.ndarray, key: str, annotations: Sequence[dict] = (), height: int | None = None,
-                  margin: dict | None = None) -> dict:
-    """A Plotly ``image`` trace with a base64 PNG ``source`` (pixelated), axes hidden, in pixel coordinates."""
-    h, w = img.shape[:2]
-    axis = {"visible": False, "showgrid": False, "zeroline": False}
-    layout = {
-        "uirevision": key,
-        "xaxis": {**axis, "range": [-0.5, w - 0.5]},
-        "yaxis": {**axis, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
-        "margin": margin or {"l": 10, "r": 10, "t": 30, "b": 10},
-        "annotations": list(annotations),
-    }
-    if height:
-        layout["height"] = height
-    return {"data": [{"type": "image", "source": png_data_uri(img), "x0": 0, "y0": 0, "dx": 1, "dy": 1,
-                      "hoverinfo": "skip"}], "layout": layout}
-
-
 def filters_figure(weight: torch.Tensor) -> dict:
     """First-layer filters ``[out, in, k, k]``: RGB filters as colours, others as blue (−) / red (+)."""
     w = weight.detach().float().cpu()[:MAX_FILTERS]
@@ -385,11 +342,11 @@ def filters_figure(weight: torch.Tensor) -> dict:
             t = ((f - lo) / (hi - lo).clamp_min(1e-8) * 255).round().byte().permute(1, 2, 0).numpy()
         else:
             m = f.mean(0)
-            t = _diverging((m / m.abs().max().clamp_min(1e-8)).numpy())
+            t = diverging((m / m.abs().max().clamp_min(1e-8)).numpy())
         tiles.append(t.repeat(tile, 0).repeat(tile, 1))
-    img, _ = _tile_grid(tiles, cols=min(8, len(tiles)), gap=max(1, tile // 3))
+    img, _ = tile_grid(tiles, cols=min(8, len(tiles)), gap=max(1, tile // 3))
     colour = "colours: the filter's RGB weights" if w.shape[1] == 3 else "red positive, blue negative weights"
-    fig = _image_figure(img, "filters")
+    fig = image_figure(img, "filters")
     fig["layout"]["title"] = {"text": f"{weight.shape[0]} first-layer filters {k}x{k} ({colour})", "font": {"size": 12}}
     return fig
 
@@ -428,14 +385,14 @@ def feature_maps_figure(sample: torch.Tensor, outputs: list[torch.Tensor], label
     for r in rows:
         tiles += [blank] + [fit(t) for t in r] + [blank] * (cols - 1 - len(r))
     gap = 3
-    img, step = _tile_grid(tiles, cols=cols, gap=gap)
+    img, step = tile_grid(tiles, cols=cols, gap=gap)
     ann = [{"x": cell + gap, "y": i * step - 1, "xanchor": "left", "yanchor": "bottom", "showarrow": False,
             "text": text, "font": {"size": 10}} for i, text in enumerate([f"input ({label})", *names])]
     # the labels sit in the gutter above each row: give each row room for them
-    spaced, _ = _tile_grid([img[i * step : i * step + cell] for i in range(len(rows) + 1)], cols=1, gap=14)
+    spaced, _ = tile_grid([img[i * step : i * step + cell] for i in range(len(rows) + 1)], cols=1, gap=14)
     for i, a in enumerate(ann):
         a["y"] = i * (cell + 14) - 2
-    return _image_figure(spaced, "feature_maps", ann, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+    return image_figure(spaced, "feature_maps", ann, margin={"l": 10, "r": 10, "t": 20, "b": 10})
 
 
 def misclassified_figure(images: torch.Tensor, pred: list[int], true: list[int], class_names: list[str], total: int,
@@ -450,7 +407,7 @@ def misclassified_figure(images: torch.Tensor, pred: list[int], true: list[int],
     for img in images:
         t = to_uint8_hwc(img)
         t = t if t.ndim == 3 else np.repeat(t[..., None], 3, -1)
-        tiles.append(_upscale(t, 32))
+        tiles.append(upscale(t, 32))
     cols = min(6, len(tiles))
     gap = 4
     side = tiles[0].shape[0]
@@ -459,16 +416,16 @@ def misclassified_figure(images: torch.Tensor, pred: list[int], true: list[int],
     strips = []
     for row in rows:
         row = row + [np.full_like(tiles[0], 255)] * (cols - len(row))
-        strip, step = _tile_grid(row, cols=cols, gap=gap)
+        strip, step = tile_grid(row, cols=cols, gap=gap)
         strips.append(strip)
-    img, _ = _tile_grid(strips, cols=1, gap=title_h)
+    img, _ = tile_grid(strips, cols=1, gap=title_h)
     ann = []
     for i, (p, t) in enumerate(zip(pred, true, strict=False)):
         r, c = divmod(i, cols)
         ann.append({"x": c * (side + gap) + side / 2, "y": r * (side + title_h) - 1, "xanchor": "center", "yanchor": "bottom",
                     "showarrow": False, "font": {"size": 9},
                     "text": f"pred {class_names[p]} / true {class_names[t]}"})
-    fig = _image_figure(img, "misclassified", ann, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig = image_figure(img, "misclassified", ann, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     fig["layout"]["title"] = {"text": f"{total} of {n_test} test images misclassified; first {len(pred)}", "font": {"size": 12}}
     return fig
 

@@ -8,6 +8,7 @@ from models_lib.training.trainer import (
     TrainingDiverged,
     TrainingModule,
     TrainingOutOfMemory,
+    autocast,
     round_float,
     to_device,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "TrainingDiverged",
     "TrainingModule",
     "TrainingOutOfMemory",
+    "autocast",
     "fit_module",
     "load_weights",
     "prepare_run",

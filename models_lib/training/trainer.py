@@ -14,6 +14,7 @@ tensors to a list. A flush reduces them and syncs once (one ``.tolist()``).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ __all__ = [
     "TrainingDiverged",
     "TrainingModule",
     "TrainingOutOfMemory",
+    "autocast",
     "round_float",
     "to_device",
 ]
@@ -83,6 +85,10 @@ class TrainingModule:
     """
 
     model: nn.Module
+    #: True when the module steps its own optimizers (GANs: two networks, k discriminator
+    #: steps per generator step). The Trainer then calls :meth:`manual_step` instead of
+    #: back-propagating ``training_step``'s loss itself.
+    manual_optimization: bool = False
 
     def setup(self, device: torch.device) -> Sequence[torch.Tensor]:
         """Move the model and evaluation data to ``device``; return the training tensors there."""
@@ -92,6 +98,15 @@ class TrainingModule:
         raise NotImplementedError
 
     def training_step(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, Any]:
+        raise NotImplementedError
+
+    def manual_step(self, batch: Sequence[torch.Tensor], optimizer: Any, scaler: Any) -> Any:
+        """One step with ``manual_optimization``: zero, back-propagate and step ``optimizer``
+        (whatever :meth:`configure_optimizer` returned) and return the record.
+
+        ``scaler`` is a ``torch.amp.GradScaler`` when mixed precision is on (CUDA), else None;
+        :func:`autocast` gives the matching forward context.
+        """
         raise NotImplementedError
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
@@ -114,6 +129,13 @@ class TrainingModule:
 
     def start_messages(self) -> list[str]:
         return []
+
+
+def autocast(device: torch.device, enabled: bool):
+    """Mixed-precision forward context on CUDA when ``enabled``; a no-op elsewhere."""
+    if enabled and device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
 
 
 def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -218,6 +240,7 @@ class Trainer:
         self.steps_per_epoch = math.ceil(n / bs)
         self.total_steps = self.steps_per_epoch * self.epochs
         self.n_params = sum(p.numel() for p in model.parameters())
+        manual = bool(getattr(module, "manual_optimization", False))
         step_callbacks = [cb for cb in self.callbacks if type(cb).on_step is not Callback.on_step]
 
         self._t0 = self.clock()
@@ -243,7 +266,9 @@ class Trainer:
             last = self.steps_per_epoch - 1
             for i in range(self.steps_per_epoch):
                 batch = [t[i * bs : (i + 1) * bs] for t in shuffled]
-                if scaler is None:
+                if manual:
+                    record = module.manual_step(batch, optimizer, scaler)
+                elif scaler is None:
                     loss, record = module.training_step(batch)
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
