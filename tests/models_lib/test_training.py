@@ -183,7 +183,7 @@ class TwoStepModule(MLPModule):
 
 
 def test_manual_optimization_steps_are_the_modules():
-    d = data.load("spiral")
+    d = data.load("gaussians")
     config = MLPHParams(epochs=3)
     module = TwoStepModule(config, d)
     rec = Recorder()
@@ -192,4 +192,4 @@ def test_manual_optimization_steps_are_the_modules():
     assert module.manual_calls == result.metrics["steps"] == 3 * -(-d.n_train // config.batch_size)
     losses = [e["values"]["train_loss"] for e in rec.events if e["kind"] == "metric" and "train_loss" in e["values"]]
     assert losses[-1] < losses[0]  # it learned: the module's own updates took effect
-    assert result.metrics["test_accuracy"] > 0.55  # spiral after 3 short epochs: above chance (0.5)
+    assert result.metrics["test_accuracy"] > 0.8  # three blobs: chance is 1/3
