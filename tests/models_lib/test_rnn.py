@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 import torch
@@ -56,12 +57,17 @@ def test_char_generation_vocabulary(spec):
     assert ids.shape == (50,) and int(ids.max()) < len(d.meta["vocab"])
 
 
-@pytest.mark.xfail(reason="LSTM does not yet learn lag-40 with distractors within the CPU budget", strict=True)
 def test_copy_task_lstm_beats_rnn():
-    lstm_acc, lstm, (X, y) = R.train_copy_task("lstm", lag=40)
-    rnn_acc, rnn, _ = R.train_copy_task("rnn", lag=40)
-    print(f"\ncopy task, lag 40: LSTM {lstm_acc:.3f}, vanilla RNN {rnn_acc:.3f} (chance 0.25)")
-    assert lstm_acc >= 0.9 and rnn_acc <= 0.45
+    """Remember a symbol over 80 steps of distractors: the LSTM does, the vanilla RNN cannot reliably."""
+    runs = {cell: [R.train_copy_task(cell, lag=80, seed=seed) for seed in (0, 1, 2)] for cell in ("lstm", "rnn")}
+    lstm_accs = [round(r[0], 3) for r in runs["lstm"]]
+    rnn_accs = [round(r[0], 3) for r in runs["rnn"]]
+    print(f"\ncopy task, lag 80, seeds 0-2: LSTM {lstm_accs}, vanilla RNN {rnn_accs} (chance 0.25)")
+    assert min(lstm_accs) >= 0.9
+    assert sum(rnn_accs) / 3 <= 0.6
+    assert all(a > b for a, b in zip(lstm_accs, rnn_accs))
+    _, lstm, (X, y) = runs["lstm"][0]
+    _, rnn, _ = runs["rnn"][0]
 
     def ratio(model):
         n = R.hidden_gradient_norms(model.encoder, X[:64], lambda st: F.cross_entropy(model.head(R._state_h(st)[-1]), y[:64]))
@@ -103,3 +109,12 @@ def test_timeseries_upload_path():
     assert d.kind == "timeseries" and d.task == "forecast" and d.meta["train_end"] == 280 and d.meta["season"] in (23, 24, 25)
     result = models_lib.get("rnn").run({"epochs": 1, "bidirectional": True, "cell": "gru", "window": 30}, d, device="cpu")
     assert result.metrics["test_rmse"] is not None
+
+
+def test_chrono_init_spreads_forget_biases():
+    lstm = torch.nn.LSTM(3, 16, batch_first=True)
+    R.chrono_init(lstm, 80, generator=torch.Generator().manual_seed(0))
+    b = lstm.bias_ih_l0.detach()
+    forget, inp = b[16:32], b[:16]
+    assert torch.equal(inp, -forget) and float(lstm.bias_hh_l0.abs().sum()) == 0
+    assert 0 <= float(forget.min()) and float(forget.max()) <= math.log(79) and float(forget.std()) > 0.3
