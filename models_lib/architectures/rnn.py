@@ -110,7 +110,7 @@ class RNNHParams(HParams):
         effect="adam and rmsprop adapt the step per weight and suit recurrent nets; plain sgd needs a careful learning rate.",
     )
     learning_rate: float = knob(
-        0.005, ge=1e-5, le=1.0, group="optimisation", title="Learning rate",
+        0.002, ge=1e-5, le=1.0, group="optimisation", title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until the loss jumps or becomes NaN; lower is steady but slow.",
     )

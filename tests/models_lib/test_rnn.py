@@ -33,12 +33,15 @@ def test_spec(spec):
 
 
 def test_lstm_beats_seasonal_naive(spec):
+    """The default LSTM beats the seasonal-naive forecast on two seeds, not one lucky one."""
     d = data.load("seasonal")
-    cb = Views()
-    result = spec.run({"cell": "lstm"}, d, callbacks=[cb], device="cpu")
-    m = result.metrics
-    print(f"\nseasonal: test RMSE {m['test_rmse']:.4f} vs seasonal-naive {m['test_naive_rmse']:.4f}")
-    assert m["test_rmse"] < m["test_naive_rmse"], m
+    for seed in (0, 1):
+        cb = Views()
+        result = spec.run({"cell": "lstm", "seed": seed}, d, callbacks=[cb], device="cpu")
+        m = result.metrics
+        print(f"\nseasonal, seed {seed}: test RMSE {m['test_rmse']:.4f} vs seasonal-naive {m['test_naive_rmse']:.4f} "
+              f"in {m['duration_s']:.1f} s")
+        assert m["test_rmse"] < 0.9 * m["test_naive_rmse"], m
     assert {"forecast", "gradient_norms", "hidden_state"} == set(result.views)
     for v in cb.views:
         assert len(json.dumps(v)) < 80_000, v["view"]
