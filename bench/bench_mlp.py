@@ -3,10 +3,11 @@ against the same loop written in plain PyTorch.
 
     .venv/bin/python bench/bench_mlp.py [--reps 5] [--epochs 8] [--threads 1] [--device cpu]
 
-Both arms: same model, data, batch size, optimizer, device and thread count.
-The Trainer arm includes everything a web job pays for: metric flushes, test
-evaluation at each epoch end, decision-boundary and confusion-matrix views,
-and a callback that JSON-serialises every flush's events.
+Both arms: same model, data, batch size, optimizer, device and thread count, and
+both measure the held-out split at each epoch end (what any training script
+prints). On top, the Trainer arm pays for what a web job adds: metric flushes,
+decision-boundary and confusion-matrix views, and a callback that
+JSON-serialises every flush's events.
 """
 from __future__ import annotations
 
@@ -39,12 +40,23 @@ class StreamingCallback(Callback):
         self.bytes += len(json.dumps(events))
 
 
+def held_out(model: torch.nn.Module, metric) -> torch.Tensor:
+    """What any training script does at the end of an epoch: the held-out loss, in eval mode,
+    without gradients (left on the device, like the Trainer's, until someone prints it)."""
+    model.eval()
+    with torch.no_grad():
+        value = metric()
+    model.train()
+    return value
+
+
 def plain_loop(config: MLPHParams, data, device: torch.device) -> float:
     """The same training in plain PyTorch; returns samples/s."""
     generator = seed_everything(config.seed)
     model = build_model(config, data.n_features, data.n_classes).to(device)
     optimizer = build_optimizer(config, model, device)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
+    X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
     n, bs = X.shape[0], config.batch_size
     steps = -(-n // bs)
     if device.type == "cuda":
@@ -60,6 +72,7 @@ def plain_loop(config: MLPHParams, data, device: torch.device) -> float:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+        held_out(model, lambda: F.cross_entropy(model(X_test), y_test))
     loss.item()  # wait for the device
     return n * config.epochs / (time.perf_counter() - t0)
 

@@ -4,9 +4,10 @@ against the same loop written in plain PyTorch.
     .venv/bin/python bench/plain_cnn.py [--reps 3] [--epochs 6] [--threads 1] [--dataset digits] [--device cpu]
 
 Both arms: same model (``build_model``), optimizer (``build_optimizer``), data,
-batch size, augmentation, device and thread count. The Trainer arm includes
-everything a web job pays for: metric flushes, test evaluation at each epoch
-end, all five views, and a callback that JSON-serialises every flush's events.
+batch size, augmentation, device and thread count, and both measure the test
+split at each epoch end. On top, the Trainer arm pays for what a web job adds:
+metric flushes, all five views, and a callback that JSON-serialises every
+flush's events.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from bench.bench_mlp import trainer_loop  # noqa: E402
+from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
 from models_lib.training import seed_everything, select_device, to_device  # noqa: E402
@@ -33,6 +34,7 @@ def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
     model = build_model(config, int(data.X_train.shape[1]), int(data.X_train.shape[-1]), data.n_classes).to(device)
     optimizer = build_optimizer(config, model, device)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
+    X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
     n, bs = X.shape[0], min(config.batch_size, X.shape[0])
     steps = -(-n // bs)
     amp = device.type == "cuda"
@@ -59,6 +61,7 @@ def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
+        held_out(model, lambda: F.cross_entropy(model(X_test), y_test))
     loss.item()  # wait for the device
     return n * config.epochs / (time.perf_counter() - t0)
 

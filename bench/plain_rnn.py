@@ -3,8 +3,9 @@
     .venv/bin/python bench/plain_rnn.py [--reps 3] [--epochs 4] [--threads 1] [--device cpu]
 
 Both arms: same model, windows, batch size, optimizer (with the clipping hook), teacher
-forcing and device. The Trainer arm also pays for metric flushes, validation/test metrics each
-epoch, the views (throttled) and a callback that JSON-serialises every flush.
+forcing and device; both measure the validation and test windows at each epoch end. On top,
+the Trainer arm pays for metric flushes, the views (throttled) and a callback that
+JSON-serialises every flush.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from bench.bench_mlp import trainer_loop  # noqa: E402
+from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.rnn import RNNHParams, RNNModule, build_optimizer, spec  # noqa: E402
 from models_lib.training import seed_everything, select_device  # noqa: E402
@@ -48,6 +49,8 @@ def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+        for part in module.eval_parts.values():
+            held_out(model, lambda part=part: F.mse_loss(model(part["X"]).float(), part["Y"]))
     loss.item()  # wait for the device
     return n * config.epochs / (time.perf_counter() - t0)
 
