@@ -23,6 +23,7 @@ from models_lib.hparams import HParams, HParamsError, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
+    Checkpoint,
     RunResult,
     TrainingModule,
     fit_module,
@@ -540,6 +541,9 @@ class CNNModule(TrainingModule):
                 )
         return figures
 
+    def resume_at(self, step: int) -> None:
+        self._steps = step
+
     def divergence_hint(self) -> str:
         lr = self.config.learning_rate
         hint = f"lower the learning rate (now {lr:g}), for example to {lr / 10:g}"
@@ -592,6 +596,7 @@ def run(
     device: torch.device | str | None = None,
     flush_interval_s: float = 0.2,
     view_interval_s: float = 1.0,
+    resume: Checkpoint | None = None,
 ) -> RunResult:
     """Train a CNN on an images dataset (classification)."""
     config, device, generator = prepare_run(spec, config, data, device)
@@ -600,6 +605,7 @@ def run(
         module, config, callbacks=callbacks, device=device, generator=generator,
         flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
         single_thread=_small(module.model, config, module.in_channels, module.side),
+        resume=resume,
     )
 
 

@@ -19,6 +19,7 @@ from models_lib.hparams import HParams, LayerWidths, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
+    Checkpoint,
     RunResult,
     TrainingModule,
     fit_module,
@@ -262,6 +263,7 @@ def run(
     flush_interval_s: float = 0.2,
     view_interval_s: float = 0.5,
     grid_size: int = 60,
+    resume: Checkpoint | None = None,
 ) -> RunResult:
     """Train an MLP on ``data`` (classification or regression by ``data.task``)."""
     config, device, generator = prepare_run(spec, config, data, device)
@@ -269,6 +271,7 @@ def run(
         MLPModule(config, data, grid_size=grid_size), config, callbacks=callbacks, device=device,
         generator=generator, flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
         single_thread=_small(config, data),
+        resume=resume,
     )
 
 

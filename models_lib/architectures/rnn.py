@@ -32,6 +32,7 @@ from models_lib.hparams import HParams, HParamsError, knob
 from models_lib.registry import ViewSpec, register
 from models_lib.training import (
     Callback,
+    Checkpoint,
     RunResult,
     TrainingModule,
     fit_module,
@@ -453,7 +454,9 @@ class RNNModule(TrainingModule):
     def setup(self, device: torch.device) -> list[torch.Tensor]:
         self.device = device
         self.model.to(device)
+        # separate streams: the views' sampling (at wall-clock times) never shifts training's draws
         self.generator = torch.Generator(device=device).manual_seed(self.config.seed)
+        self.sample_generator = torch.Generator(device=device).manual_seed(self.config.seed + 1)
         train = self._text_setup(device) if self.text else self._series_setup(device)
         n = int(train[0].shape[0])
         self.steps_per_epoch = math.ceil(n / max(1, min(self.config.batch_size, n)))
@@ -529,7 +532,7 @@ class RNNModule(TrainingModule):
                 not self._samples or self._steps - self._last_sample_step >= self.steps_per_epoch
                 or self._steps >= self.total_steps
             ):
-                ids = generate(self.model, self.prompt, SAMPLE_CHARS, self.config.temperature, self.generator)
+                ids = generate(self.model, self.prompt, SAMPLE_CHARS, self.config.temperature, self.sample_generator)
                 text = "".join(self.vocab[i] for i in torch.cat([self.prompt, ids]).tolist())
                 self._samples = ([(epoch, text)] + self._samples)[:5]
                 self._last_sample_step = self._steps
@@ -590,6 +593,12 @@ class RNNModule(TrainingModule):
         return hidden_state_figure(h, labels[-MAX_STEPS_SHOWN:] if labels else None)
 
     # -- messages ----------------------------------------------------------------------------
+    def resume_at(self, step: int) -> None:
+        self._steps = step
+
+    def generators(self) -> dict[str, torch.Generator]:
+        return {"teacher_forcing": self.generator}
+
     def divergence_hint(self) -> str:
         c = self.config
         lr = c.learning_rate
@@ -733,6 +742,7 @@ def run(
     device: torch.device | str | None = None,
     flush_interval_s: float = 0.2,
     view_interval_s: float = 0.5,
+    resume: Checkpoint | None = None,
 ) -> RunResult:
     """Train a recurrent network: forecasting on ``timeseries`` data, a character model on ``text``."""
     config, device, generator = prepare_run(spec, config, data, device)
@@ -741,6 +751,7 @@ def run(
         RNNModule(config, data), config, callbacks=callbacks, device=device, generator=generator,
         flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
         single_thread=config.batch_size * (4 * config.hidden_size) * config.hidden_size < 4_000_000,
+        resume=resume,
     )
 
 

@@ -1,4 +1,5 @@
 """Trainer loop, callbacks, device selection, seeding and safetensors weights."""
+from models_lib.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from models_lib.training.device import DeviceUnavailable, seed_everything, select_device
 from models_lib.training.run import fit_module, prepare_run
 from models_lib.training.trainer import (
@@ -16,6 +17,7 @@ from models_lib.training.weights import load_weights, save_weights
 
 __all__ = [
     "Callback",
+    "Checkpoint",
     "DeviceUnavailable",
     "RunResult",
     "Trainer",
@@ -24,9 +26,11 @@ __all__ = [
     "TrainingOutOfMemory",
     "autocast",
     "fit_module",
+    "load_checkpoint",
     "load_weights",
     "prepare_run",
     "round_float",
+    "save_checkpoint",
     "save_weights",
     "seed_everything",
     "select_device",

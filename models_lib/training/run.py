@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from models_lib.hparams import HParams, validate_hparams
+from models_lib.training.checkpoint import Checkpoint
 from models_lib.training.device import seed_everything, select_device
 from models_lib.training.trainer import Callback, RunResult, Trainer, TrainingModule
 
@@ -36,11 +37,13 @@ def fit_module(
     flush_interval_s: float,
     view_interval_s: float,
     single_thread: bool | Callable[[], bool] = False,
+    resume: Checkpoint | None = None,
 ) -> RunResult:
     """Trains ``module`` for ``config.epochs`` epochs of ``config.batch_size``.
 
     ``single_thread``: small steps run faster on one CPU thread than on several (thread
     start-up costs more than the arithmetic), so each architecture says when its step is small.
+    ``resume``: go on from that checkpoint of the same config and data.
     """
     small = single_thread() if callable(single_thread) else single_thread
     return Trainer(
@@ -53,4 +56,5 @@ def fit_module(
         flush_interval_s=flush_interval_s,
         view_interval_s=view_interval_s,
         cpu_threads=1 if small else None,
+        resume=resume,
     ).fit()

@@ -24,6 +24,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from models_lib.training.checkpoint import Checkpoint, optimizers_of
+
 __all__ = [
     "Callback",
     "RunResult",
@@ -121,6 +123,14 @@ class TrainingModule:
         """Plotly figures by view key (called under ``no_grad``, in eval mode)."""
         return {}
 
+    def resume_at(self, step: int) -> None:
+        """Called before the loop when a run goes on from a checkpoint taken after ``step`` steps
+        (modules that count their own steps set their counter here)."""
+
+    def generators(self) -> dict[str, torch.Generator]:
+        """Random streams of the module's own that training draws from (saved in checkpoints)."""
+        return {}
+
     def divergence_hint(self) -> str:
         return "lower the learning rate"
 
@@ -169,6 +179,7 @@ class Trainer:
         amp: bool | None = None,
         cpu_threads: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        resume: Checkpoint | None = None,
     ):
         from models_lib.training.device import select_device
 
@@ -182,6 +193,7 @@ class Trainer:
         self.view_interval_s = float(view_interval_s)
         self.amp = (self.device.type == "cuda") if amp is None else (bool(amp) and self.device.type == "cuda")
         self.clock = clock
+        self.resume = resume
         # tiny models on the CPU run many times faster on one thread than on several
         # (intra-op threads only add synchronisation); restored after the run
         self.cpu_threads = cpu_threads
@@ -201,6 +213,9 @@ class Trainer:
         self._records: list = []
         self._last_view_t = -math.inf
         self._test_at_step = -1
+        self._optimizer: Any = None
+        self._index = 0  # steps done in the current epoch
+        self._epoch_generator_state: torch.Tensor | None = None
 
     @property
     def model(self) -> nn.Module:
@@ -234,6 +249,7 @@ class Trainer:
         train = [t for t in module.setup(device)]
         model = module.model
         optimizer = module.configure_optimizer(device)
+        self._optimizer = optimizer
         scaler = torch.amp.GradScaler("cuda") if self.amp else None
         n = int(train[0].shape[0])
         bs = min(self.batch_size, n)
@@ -244,8 +260,14 @@ class Trainer:
         step_callbacks = [cb for cb in self.callbacks if type(cb).on_step is not Callback.on_step]
 
         self._t0 = self.clock()
+        start_epoch, start_index = 1, 0
+        if self.resume is not None:
+            start_epoch, start_index = self._restore(self.resume, n)
         for cb in self.callbacks:
             cb.on_train_start(self)
+        if self.resume is not None:
+            self.log(f"resumed from the checkpoint after step {self.step} (epoch {start_epoch}, "
+                     f"{self.elapsed_s:.1f} s of training so far)")
         self.log(
             f"training on {device} ({'mixed precision' if self.amp else 'float32'}): {self.n_params:,} parameters, "
             f"{n:,} training samples, {self.epochs} epochs of {self.steps_per_epoch} steps (batch {bs})"
@@ -257,14 +279,16 @@ class Trainer:
         clock, interval, records = self.clock, self.flush_interval_s, self._records
         next_flush = clock() + interval
         model.train()
-        for epoch in range(1, self.epochs + 1):
+        for epoch in range(start_epoch, self.epochs + 1):
             self.epoch = epoch
+            self._epoch_generator_state = self.generator.get_state()
             perm = torch.randperm(n, generator=self.generator)
             if device.type != "cpu":
                 perm = perm.to(device, non_blocking=True)
             shuffled = [t.index_select(0, perm) for t in train]
             last = self.steps_per_epoch - 1
-            for i in range(self.steps_per_epoch):
+            first, start_index = start_index, 0
+            for i in range(first, self.steps_per_epoch):
                 batch = [t[i * bs : (i + 1) * bs] for t in shuffled]
                 if manual:
                     record = module.manual_step(batch, optimizer, scaler)
@@ -282,6 +306,7 @@ class Trainer:
                     scaler.update()
                 records.append(record)
                 self.step += 1
+                self._index = i + 1
                 self.samples_seen += int(batch[0].shape[0])
                 for cb in step_callbacks:
                     cb.on_step(self)
@@ -295,6 +320,49 @@ class Trainer:
                 return self._finish(stopped=epoch < self.epochs)
             next_flush = clock() + interval
         return self._finish(stopped=False)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def checkpoint(self, **meta: str) -> Checkpoint:
+        """Everything needed to go on from here (call between steps: from a callback)."""
+        cuda_rng = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
+        return Checkpoint(
+            step=self.step, epoch=max(self.epoch, 1), index=self._index, samples_seen=self.samples_seen,
+            elapsed_s=self.elapsed_s,
+            model={k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()},
+            optimizers=[o.state_dict() for o in optimizers_of(self._optimizer)],
+            generator_state=(self._epoch_generator_state if self._epoch_generator_state is not None
+                             else self.generator.get_state()),
+            torch_rng=torch.get_rng_state(), cuda_rng=cuda_rng,
+            module_rng={k: g.get_state() for k, g in self.module.generators().items()},
+            last_values=dict(self.last_values), first_loss=self._first_loss, meta=meta,
+        )
+
+    def _restore(self, ckpt: Checkpoint, n: int) -> tuple[int, int]:
+        """Load ``ckpt``; returns (epoch, step within it) to start from."""
+        self.model.load_state_dict(ckpt.model)
+        optimizers = optimizers_of(self._optimizer)
+        if len(optimizers) != len(ckpt.optimizers):
+            raise ValueError(f"the checkpoint has {len(ckpt.optimizers)} optimizer states, the run {len(optimizers)}")
+        for opt, state in zip(optimizers, ckpt.optimizers, strict=True):
+            opt.load_state_dict(state)
+        torch.set_rng_state(ckpt.torch_rng)
+        if ckpt.cuda_rng is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state(ckpt.cuda_rng, self.device)
+        self.step, self.samples_seen, self.epoch = ckpt.step, ckpt.samples_seen, ckpt.epoch
+        self.last_values.update(ckpt.last_values)
+        self._first_loss = ckpt.first_loss
+        self._t0 = self.clock() - ckpt.elapsed_s
+        self.generator.set_state(ckpt.generator_state)
+        own = self.module.generators()
+        for name, state in ckpt.module_rng.items():
+            if name in own:
+                own[name].set_state(state)
+        epoch, index = ckpt.epoch, ckpt.index
+        if index >= self.steps_per_epoch:  # taken at an epoch end: draw that epoch's order to move past it
+            torch.randperm(n, generator=self.generator)
+            epoch, index = epoch + 1, 0
+        self.module.resume_at(self.step)
+        return epoch, index
 
     # -- flushing ---------------------------------------------------------------------------
     def _take_pending(self) -> list[dict]:
