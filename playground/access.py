@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 VISITOR_KEY = "visitor_id"
 
-Action = Literal["view", "cancel", "delete", "use", "share"]
+Action = Literal["view", "cancel", "resume", "delete", "use", "share"]
 
 
 @dataclass(frozen=True)

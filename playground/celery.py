@@ -7,9 +7,18 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 
 app = Celery("playground")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _start_reaper(**_):
+    """Each worker's main process watches the heartbeats too (see ``playground.jobs.reaper``)."""
+    from playground.jobs.reaper import start_reaper
+
+    start_reaper()

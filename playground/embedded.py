@@ -22,12 +22,12 @@ def recover_after_restart() -> tuple[int, int]:
     from django.utils import timezone
 
     from playground.jobs.models import JobStatus, TrainingJob
-    from playground.jobs.services import job_append_events
-    from playground.jobs.tasks import run_training_job
+    from playground.jobs.services import enqueue, job_append_events
 
     interrupted = 0
     for job in TrainingJob.objects.running():
-        message = "The server restarted while this run was training. Start it again from its page."
+        message = ("The server restarted while this run was training. Resume it from its page to go on from its "
+                   "last checkpoint.")
         job_append_events(
             job_id=job.pk,
             events=[{"kind": "status", "status": JobStatus.INTERRUPTED, "message": message}],
@@ -36,7 +36,7 @@ def recover_after_restart() -> tuple[int, int]:
         interrupted += 1
     queued = 0
     for job in TrainingJob.objects.filter(status=JobStatus.QUEUED):
-        run_training_job.delay(job.pk, job.attempt)
+        enqueue(job.pk, job.attempt)
         queued += 1
     return interrupted, queued
 

@@ -205,6 +205,18 @@ PLAYGROUND = {
     "GRID_SIZE": env.int("PLAYGROUND_GRID_SIZE", default=60),
     # A running job writes a heartbeat this often.
     "HEARTBEAT_INTERVAL_S": env.float("PLAYGROUND_HEARTBEAT_INTERVAL_S", default=5.0),
+    # A running job whose heartbeat is older than this is INTERRUPTED by the reaper (its worker
+    # was killed or ran out of memory); the reaper looks this often.
+    "HEARTBEAT_TIMEOUT_S": env.float("PLAYGROUND_HEARTBEAT_TIMEOUT_S", default=15.0),
+    "REAPER_INTERVAL_S": env.float("PLAYGROUND_REAPER_INTERVAL_S", default=5.0),
+    # A running job saves a checkpoint (weights, optimizer, position, RNG) at most this often.
+    "CHECKPOINT_INTERVAL_S": env.float("PLAYGROUND_CHECKPOINT_INTERVAL_S", default=30.0),
+    # Wall time per attempt: the soft limit checkpoints and ends the job FAILED ("Time limit
+    # reached", resumable); the hard limit (soft + grace) is Celery's backstop that kills the task.
+    "JOB_SOFT_TIME_LIMIT_S": env.float("PLAYGROUND_JOB_SOFT_TIME_LIMIT_S", default=30 * 60.0),
+    "JOB_HARD_TIME_LIMIT_GRACE_S": env.float("PLAYGROUND_JOB_HARD_TIME_LIMIT_GRACE_S", default=120.0),
+    # Largest model a job may train (parameters).
+    "MAX_JOB_PARAMS": env.int("PLAYGROUND_MAX_JOB_PARAMS", default=20_000_000),
     # Jobs a visitor may have queued or running at once.
     "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=3),
     # Device for this worker: "" picks CUDA when present, else CPU; "cpu" or "cuda:1" force one.

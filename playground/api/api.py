@@ -132,6 +132,8 @@ class JobOut(Schema):
     progress: dict[str, Any]
     last_seq: int
     cancel_requested: bool
+    resumable: bool
+    checkpoint_step: int | None
     public: bool
     ws_url: str
 
@@ -320,6 +322,15 @@ def job_cancel(request: HttpRequest, job_id: int):
     if not can(request.auth, "cancel", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
     return job_selectors.job_as_dict(job_services.job_cancel(job=job))
+
+
+@router.post("/jobs/{job_id}/resume", response={200: JobOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+             summary="Resume an interrupted run from its last checkpoint (a new attempt)")
+def job_resume(request: HttpRequest, job_id: int):
+    job = _job_or_404(request, job_id)
+    if not can(request.auth, "resume", job):
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return job_selectors.job_as_dict(job_services.job_resume(job=job))
 
 
 @router.post("/jobs/{job_id}/share", response={200: JobOut, 404: ErrorOut}, summary="Share a run by link, or unshare it")

@@ -12,6 +12,8 @@ class JobStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+# How a job stopped by its soft time limit begins its message (it may be resumed).
+TIME_LIMIT_MESSAGE = "Time limit reached"
 FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.INTERRUPTED)
 
 
@@ -67,6 +69,10 @@ class TrainingJob(models.Model):
     # The last figure of each live view: a finished job's page needs no worker.
     views = models.JSONField(default=dict, blank=True)
     weights_path = models.CharField(max_length=300, blank=True)
+    # The last checkpoint (weights, optimizer state, position, RNG), relative to MEDIA_ROOT:
+    # an interrupted or timed-out run resumes from it as a new attempt.
+    checkpoint_path = models.CharField(max_length=300, blank=True)
+    checkpoint_step = models.PositiveIntegerField(default=0)
 
     objects = TrainingJobQuerySet.as_manager()
 
@@ -79,6 +85,13 @@ class TrainingJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_resumable(self) -> bool:
+        """Stopped by a fault or a limit (not by its owner, not finished): may go on as a new attempt."""
+        if self.status == JobStatus.INTERRUPTED:
+            return True
+        return self.status == JobStatus.FAILED and self.error_message.startswith(TIME_LIMIT_MESSAGE)
 
     @property
     def ws_path(self) -> str:

@@ -54,6 +54,8 @@ def job_as_dict(job: TrainingJob) -> dict[str, Any]:
         "progress": job.progress,
         "last_seq": job.last_seq,
         "cancel_requested": job.cancel_requested,
+        "resumable": job.is_resumable,
+        "checkpoint_step": job.checkpoint_step if job.checkpoint_path else None,
         "public": job.public,
         "ws_url": job.ws_path,
     }

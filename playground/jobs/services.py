@@ -8,11 +8,13 @@ import queue
 import socket
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from models_lib import registry
@@ -22,7 +24,7 @@ from playground.datasets.models import Dataset
 from playground.errors import FieldError, Rejected
 
 from . import broadcast
-from .models import JobEvent, JobStatus, TrainingJob
+from .models import TIME_LIMIT_MESSAGE, JobEvent, JobStatus, TrainingJob
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,19 @@ def _clean_event(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _store_events(
-    job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None
+    job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None,
+    attempt: int | None = None,
 ) -> tuple[list[dict], bool]:
     """Stores events with the next contiguous ``seq`` numbers, sends them live after commit,
-    and returns them with the job's cancel flag (read under the same lock, no extra query)."""
+    and returns them with whether the run should stop: its cancel flag (read under the same
+    lock, no extra query) or, with ``attempt``, the job no longer RUNNING that attempt (the
+    reaper gave it up, or a newer attempt took over) — then nothing is stored."""
     now = round(time.time(), 3)
     with transaction.atomic():
-        job = TrainingJob.objects.select_for_update().only("pk", "last_seq", "cancel_requested").get(pk=job_id)
+        job = (TrainingJob.objects.select_for_update()
+               .only("pk", "last_seq", "cancel_requested", "status", "attempt").get(pk=job_id))
+        if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
+            return [], True
         first = job.last_seq + 1
         rows = []
         stored = []
@@ -82,8 +90,8 @@ def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates:
     return _store_events(job_id, events, job_updates)[0]
 
 
-def _status_event(status: str, message: str = "", metrics: dict[str, Any] | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {"kind": "status", "status": status}
+def _status_event(status: str, message: str = "", metrics: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {"kind": "status", "status": status, **extra}
     if message:
         event["message"] = message
     if metrics:
@@ -103,8 +111,6 @@ def job_submit(
     dataset_options: dict[str, Any] | None = None,
 ) -> TrainingJob:
     """Validates everything, saves the job QUEUED and enqueues its task after commit."""
-    from .tasks import run_training_job
-
     if not viewer.visitor_id:
         raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
     try:
@@ -147,13 +153,7 @@ def job_submit(
             f"{len(errors)} setting{'s' if len(errors) != 1 else ''} need fixing before training can start.", errors
         )
 
-    limit = _setting("MAX_ACTIVE_JOBS_PER_VISITOR")
-    if TrainingJob.objects.for_owner(viewer.visitor_id).active().count() >= limit:
-        raise JobRejected(
-            f"You already have {limit} runs queued or running, the most one visitor may have at once. "
-            "Wait for one to finish or cancel one on My runs.",
-            status=429,
-        )
+    _check_active_limit(viewer.visitor_id)
 
     with transaction.atomic():
         job = TrainingJob.objects.create(
@@ -166,9 +166,90 @@ def job_submit(
             user_id=viewer.user_id,
         )
         job_append_events(job_id=job.pk, events=[_status_event(JobStatus.QUEUED, "waiting for a worker")])
-        run_training_job.delay_on_commit(job.pk, job.attempt)
+        enqueue(job.pk, job.attempt)
     job.refresh_from_db()
     return job
+
+
+def _check_active_limit(owner_key: str) -> None:
+    limit = _setting("MAX_ACTIVE_JOBS_PER_VISITOR")
+    if TrainingJob.objects.for_owner(owner_key).active().count() >= limit:
+        raise JobRejected(
+            f"You already have {limit} runs queued or running, the most one visitor may have at once. "
+            "Wait for one to finish or cancel one on My runs.",
+            status=429,
+        )
+
+
+def enqueue(job_id: int, attempt: int) -> None:
+    """Sends the attempt's task once the transaction commits, with Celery's hard time limit
+    (soft limit + grace): past it the worker kills the task and the reaper marks the job."""
+    from .tasks import run_training_job
+
+    hard = _setting("JOB_SOFT_TIME_LIMIT_S") + _setting("JOB_HARD_TIME_LIMIT_GRACE_S")
+    transaction.on_commit(lambda: run_training_job.apply_async((job_id, attempt), time_limit=hard))
+
+
+def job_resume(*, job: TrainingJob) -> TrainingJob:
+    """An interrupted (or timed-out) run goes on from its last checkpoint as a new attempt.
+
+    One conditional UPDATE moves it to QUEUED with ``attempt + 1``: two resumes at once
+    produce one attempt, and a late delivery of the old attempt's task claims nothing.
+    """
+    if not job.is_resumable:
+        raise JobRejected(
+            f"Only a run that was interrupted or stopped by its time limit can be resumed; this one is "
+            f"{job.get_status_display().lower()}.",
+            status=409,
+        )
+    _check_active_limit(job.owner_key)
+    with transaction.atomic():
+        moved = TrainingJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
+            status=JobStatus.QUEUED, attempt=F("attempt") + 1, cancel_requested=False, finished_at=None,
+            error_message="", worker="", heartbeat_at=None,
+        )
+        if not moved:
+            raise JobRejected("This run changed in the meantime (it was resumed already): reload the page.", status=409)
+        job.refresh_from_db()
+        where = (f"from its checkpoint at step {job.checkpoint_step}" if job.checkpoint_path
+                 else "from the start (it had no checkpoint yet)")
+        step = job.checkpoint_step if job.checkpoint_path else 0
+        job_append_events(job_id=job.pk, events=[
+            _status_event(JobStatus.QUEUED, f"attempt {job.attempt}: resuming {where}", resume_step=step)])
+        enqueue(job.pk, job.attempt)
+    return job
+
+
+STALE_MESSAGE = "The worker training this run stopped answering (it was stopped, killed or ran out of memory)"
+
+
+def job_reap_stale(*, now: Any = None) -> list[int]:
+    """Marks RUNNING jobs whose heartbeat is older than ``HEARTBEAT_TIMEOUT_S`` INTERRUPTED.
+
+    Safe to run in every process at once: each job moves under its row lock, only if it is
+    still RUNNING with a stale heartbeat. Returns the ids it marked.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=_setting("HEARTBEAT_TIMEOUT_S"))
+    reaped = []
+    for job_id in TrainingJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            job = (TrainingJob.objects.select_for_update()
+                   .filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).first())
+            if job is None:
+                continue
+            step = max((job.progress or {}).get("step", 0), job.checkpoint_step)
+            then = (f"Resume it to go on from its checkpoint at step {job.checkpoint_step}." if job.checkpoint_path
+                    else "It had saved no checkpoint yet: resuming starts it again.")
+            message = f"{STALE_MESSAGE} near step {step}. {then}"
+            job_append_events(
+                job_id=job_id,
+                events=[_status_event(JobStatus.INTERRUPTED, message)],
+                job_updates={"status": JobStatus.INTERRUPTED, "error_message": message, "finished_at": now},
+            )
+        log.warning("job %s: heartbeat older than %s s, marked INTERRUPTED", job_id, _setting("HEARTBEAT_TIMEOUT_S"))
+        reaped.append(job_id)
+    return reaped
 
 
 def job_cancel(*, job: TrainingJob) -> TrainingJob:
@@ -216,8 +297,9 @@ class _EventWriter:
     times a second, and one transaction for all of them keeps the stream's cost off training.
     """
 
-    def __init__(self, job_id: int, heartbeat_interval_s: float, min_interval_s: float = 0.0):
+    def __init__(self, job_id: int, attempt: int, heartbeat_interval_s: float, min_interval_s: float = 0.0):
         self.job_id = job_id
+        self.attempt = attempt
         self.heartbeat_interval_s = heartbeat_interval_s
         self.min_interval_s = min_interval_s
         self._closing = threading.Event()
@@ -267,7 +349,7 @@ class _EventWriter:
                 if now - last_heartbeat >= self.heartbeat_interval_s or not events:
                     updates["heartbeat_at"] = timezone.now()
                     last_heartbeat = now
-                _, self.cancel_requested = _store_events(self.job_id, events, updates)
+                _, self.cancel_requested = _store_events(self.job_id, events, updates, attempt=self.attempt)
                 if not done:
                     self._closing.wait(self.min_interval_s)
         except BaseException as exc:  # noqa: BLE001 - reported to the training thread by close()
@@ -288,24 +370,96 @@ class _EventWriter:
         return updates
 
 
-def _make_callback(writer: _EventWriter):
-    from models_lib.training import Callback
-
-    class JobCallback(Callback):
-        def on_flush(self, trainer, events):
-            writer.submit(events)
-
-        def should_stop(self, trainer):
-            return writer.cancel_requested
-
-    return JobCallback()
+class JobLimitReached(Exception):
+    """A per-job limit (parameters) stopped the run; the message says what to change."""
 
 
-def _finish(job_id: int, status: str, message: str = "", **updates: Any) -> None:
-    job_append_events(
-        job_id=job_id,
-        events=[_status_event(status, message, updates.get("final_metrics"))],
-        job_updates={"status": status, "finished_at": timezone.now(), "error_message": message if status != JobStatus.SUCCEEDED else "", **updates},
+class _JobCallback:
+    """The worker's hooks into the Trainer: stream, checkpoint, limits, cancel."""
+
+    def __init__(self, job: TrainingJob, writer: _EventWriter):
+        from models_lib.training import Callback
+
+        self.job, self.writer, self.attempt = job, writer, job.attempt
+        self.started = time.monotonic()
+        self.last_checkpoint = self.started
+        self.timed_out = False
+        outer = self
+
+        class JobCallback(Callback):
+            def on_train_start(self, trainer):
+                limit = _setting("MAX_JOB_PARAMS")
+                if trainer.n_params > limit:
+                    raise JobLimitReached(
+                        f"This model has {trainer.n_params:,} parameters, more than the {limit:,} a run may train here: "
+                        "make it narrower or shallower (fewer channels, units or layers)."
+                    )
+
+            def on_flush(self, trainer, events):
+                writer.submit(events)
+                if time.monotonic() - outer.last_checkpoint >= _setting("CHECKPOINT_INTERVAL_S"):
+                    outer.save_checkpoint(trainer)
+
+            def should_stop(self, trainer):
+                if writer.cancel_requested:
+                    return True
+                if time.monotonic() - outer.started >= _setting("JOB_SOFT_TIME_LIMIT_S"):
+                    outer.timed_out = True
+                    outer.save_checkpoint(trainer)
+                    return True
+                return False
+
+        self.callback = JobCallback()
+
+    def save_checkpoint(self, trainer) -> None:
+        """One file per attempt, recorded only while this attempt still owns the job: a zombie
+        attempt (given up by the reaper) never overwrites what a newer attempt resumes from."""
+        from models_lib.training import save_checkpoint
+
+        directory = _job_dir(self.job)
+        path = directory / f"checkpoint-{self.attempt}-{trainer.step}.safetensors"  # never over the recorded one
+        save_checkpoint(trainer.checkpoint(job=str(self.job.pk), architecture=self.job.architecture,
+                                           attempt=str(self.attempt)), path)
+        owned = TrainingJob.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING, attempt=self.attempt).update(
+            checkpoint_path=str(path.relative_to(settings.MEDIA_ROOT)), checkpoint_step=trainer.step
+        )
+        if not owned:
+            path.unlink(missing_ok=True)
+            self.writer.cancel_requested = True
+            return
+        for old in directory.glob("checkpoint-*.safetensors"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        self.last_checkpoint = time.monotonic()
+
+
+def _job_dir(job: TrainingJob) -> Path:
+    directory = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _load_checkpoint(job: TrainingJob):
+    """The job's last checkpoint, or None (none saved, or its file is gone)."""
+    from models_lib.training import load_checkpoint
+
+    if not job.checkpoint_path:
+        return None
+    path = Path(settings.MEDIA_ROOT) / job.checkpoint_path
+    if not path.exists():
+        log.warning("job %s: checkpoint %s is missing; starting again", job.pk, path)
+        return None
+    return load_checkpoint(path)
+
+
+def _finish(job_id: int, attempt: int, status: str, message: str = "", **updates: Any) -> None:
+    """The attempt's final status, unless the job moved on without it (reaped, or resumed anew)."""
+    _store_events(
+        job_id,
+        [_status_event(status, message, updates.get("final_metrics"))],
+        {"status": status, "finished_at": timezone.now(), "error_message": message if status != JobStatus.SUCCEEDED else "",
+         **updates},
+        attempt=attempt,
     )
 
 
@@ -322,44 +476,62 @@ def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
     try:
         device = select_device(_setting("DEVICE") or None)
     except Exception as exc:  # noqa: BLE001 - a misconfigured worker must not leave the job RUNNING
-        _finish(job_id, JobStatus.FAILED, f"This worker cannot train: {exc}. An admin must fix its PLAYGROUND_DEVICE.")
+        _finish(job_id, attempt, JobStatus.FAILED,
+                f"This worker cannot train: {exc}. An admin must fix its PLAYGROUND_DEVICE.")
         return JobStatus.FAILED
     job_append_events(
         job_id=job_id,
-        events=[_status_event(JobStatus.RUNNING, f"training on {device}")],
+        events=[_status_event(JobStatus.RUNNING, f"training on {device}" + (f" (attempt {attempt})" if attempt > 1 else ""))],
         job_updates={"device": str(device)},
     )
 
-    writer = _EventWriter(job_id, _setting("HEARTBEAT_INTERVAL_S"), _setting("FLUSH_INTERVAL_S"))
+    writer = _EventWriter(job_id, attempt, _setting("HEARTBEAT_INTERVAL_S"), _setting("FLUSH_INTERVAL_S"))
+    hooks = _JobCallback(job, writer)
     result = None
     try:
-        result = _train(job, device, writer)
+        result = _train(job, device, hooks.callback, _load_checkpoint(job) if attempt > 1 else None)
         writer.close()
-    except (TrainingDiverged, TrainingOutOfMemory, IngestError) as exc:
+    except (TrainingDiverged, TrainingOutOfMemory, IngestError, JobLimitReached) as exc:
         message = str(exc)  # already says what to change
     except Exception as exc:  # noqa: BLE001 - any failure must end the job with a message
         log.exception("job %s failed", job_id)
         message = f"Training stopped with an error: {exc}. Try other settings; if it persists, tell an admin (job #{job_id})."
     if result is None or writer.error is not None:
         _close_quietly(writer)
-        _finish(job_id, JobStatus.FAILED, message, views=writer.views)
+        _finish(job_id, attempt, JobStatus.FAILED, message, views=writer.views)
+        return JobStatus.FAILED
+    views = result.views or writer.views
+    if hooks.timed_out:
+        limit = _setting("JOB_SOFT_TIME_LIMIT_S")
+        _finish(job_id, attempt, JobStatus.FAILED,
+                f"{TIME_LIMIT_MESSAGE} after {limit:g} s of training (the limit for one attempt). A checkpoint at step "
+                f"{result.metrics['steps']} was saved: resume the run to go on, or train fewer epochs.",
+                views=views, final_metrics=result.metrics)
         return JobStatus.FAILED
     if result.stopped:
-        _finish(job_id, JobStatus.CANCELLED, "cancelled while training", views=result.views or writer.views,
-                final_metrics=result.metrics)
+        _finish(job_id, attempt, JobStatus.CANCELLED, "cancelled while training", views=views, final_metrics=result.metrics)
         return JobStatus.CANCELLED
     _finish(
         job_id,
+        attempt,
         JobStatus.SUCCEEDED,
         "finished",
         final_metrics=result.metrics,
         views=result.views,
         weights_path=_save_weights(job, result.state_dict),
+        checkpoint_path="",
     )
+    _remove_checkpoint(job)
     return JobStatus.SUCCEEDED
 
 
-def _train(job: TrainingJob, device: Any, writer: _EventWriter):
+def _remove_checkpoint(job: TrainingJob) -> None:
+    """A finished run keeps its weights; its checkpoints are only for going on."""
+    for path in (Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)).glob("checkpoint-*.safetensors"):
+        path.unlink(missing_ok=True)
+
+
+def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
     from playground.datasets.services import dataset_load_tensors
 
     spec = registry.get(job.architecture)
@@ -372,11 +544,15 @@ def _train(job: TrainingJob, device: Any, writer: _EventWriter):
         "view_interval_s": _setting("VIEW_INTERVAL_S"),
         "grid_size": _setting("GRID_SIZE"),
     }
+    if resume is not None:
+        options["resume"] = resume
     # Each architecture takes the streaming options that apply to it (the grid is the MLP's).
     accepted = inspect.signature(spec.run).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         options = {k: v for k, v in options.items() if k in accepted}
-    return spec.run(config, data, callbacks=[_make_callback(writer)], device=device, **options)
+    if resume is not None and "resume" not in options:
+        raise JobLimitReached(f"{spec.name} cannot resume from a checkpoint yet: start a new run instead.")
+    return spec.run(config, data, callbacks=[callback], device=device, **options)
 
 
 def _close_quietly(writer: _EventWriter) -> None:
@@ -389,9 +565,7 @@ def _close_quietly(writer: _EventWriter) -> None:
 def _save_weights(job: TrainingJob, state_dict: dict) -> str:
     from models_lib.training import save_weights
 
-    weights_dir = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
-    weights_dir.mkdir(parents=True, exist_ok=True)
-    weights_file = weights_dir / "weights.safetensors"
+    weights_file = _job_dir(job) / "weights.safetensors"
     save_weights(
         state_dict,
         weights_file,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -33,6 +34,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "stored_views": job.views,
             "config_items": sorted(job.config.items()),
             "can_manage": can(request.viewer, "cancel", job),
+            "can_resume": job.is_resumable and can(request.viewer, "resume", job),
             "option_items": sorted(job.dataset_options.items()),
         },
     )
@@ -57,6 +59,18 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     if not can(request.viewer, "cancel", job):
         raise Http404("No such run (or it is not yours to see).")
     services.job_cancel(job=job)
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@require_POST
+def job_resume(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    if not can(request.viewer, "resume", job):
+        raise Http404("No such run (or it is not yours to see).")
+    try:
+        services.job_resume(job=job)
+    except services.JobRejected as exc:
+        messages.error(request, str(exc))
     return redirect("jobs:detail", job_id=job.pk)
 
 

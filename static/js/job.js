@@ -180,6 +180,29 @@ function addMetric(event) {
   }
 }
 
+// A resumed run goes on from its checkpoint: the points its lost attempt drew past that
+// step are redrawn by the new attempt, so they are dropped rather than drawn twice.
+function rewindCharts(step) {
+  for (const chart of [lossChart, scoreChart]) {
+    let dropped = false;
+    for (const s of chart.series.values()) {
+      let keep = s.x.length;
+      while (keep > 0 && s.x[keep - 1] > step) keep -= 1;
+      if (keep < s.x.length) {
+        s.x.length = keep;
+        s.y.length = keep;
+        dropped = true;
+      }
+    }
+    if (dropped && chart.plotted) {
+      chart.plotted = false; // redrawn whole on the next frame
+      chart.traceOf.clear();
+      chart.drawn.clear();
+    }
+    chart.dirty = chart.dirty || dropped;
+  }
+}
+
 function drawChart(chart) {
   const P = Plotly();
   if (!chart.dirty || !P || !chart.el) return;
@@ -371,7 +394,10 @@ function applyEvent(event) {
     case "metric": addMetric(event); break;
     case "progress": showProgress(event); break;
     case "view": if (!event.superseded) queueView(event.view, event.figure); break;
-    case "status": setStatus(event.status, event.message); break;
+    case "status":
+      if (typeof event.resume_step === "number") rewindCharts(event.resume_step);
+      setStatus(event.status, event.message);
+      break;
     case "log": pendingLog.push(event); break;
     default: break; // an event kind this page does not know yet
   }

@@ -177,7 +177,7 @@ def test_the_event_writer_keeps_the_heartbeat_fresh_between_flushes(alice, spira
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
     assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
     TrainingJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
-    writer = services._EventWriter(job.pk, heartbeat_interval_s=0.05)
+    writer = services._EventWriter(job.pk, 1, heartbeat_interval_s=0.05)
     time.sleep(0.3)  # a long training step: no flush at all
     job.refresh_from_db()
     assert job.heartbeat_at is not None

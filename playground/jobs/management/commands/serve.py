@@ -23,6 +23,7 @@ class Command(BaseCommand):
         from daphne.server import Server
 
         from playground.asgi import application
+        from playground.jobs.reaper import start_reaper
 
         if settings.EMBEDDED:
             from playground.embedded import recover_after_restart, start_embedded_worker
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             mode = "embedded mode: SQLite, in-memory channel layer, Celery worker in this process"
         else:
             mode = "served mode: Redis and PostgreSQL; start workers with `celery -A playground worker`"
+        start_reaper()
         self.stdout.write(self.style.SUCCESS(f"Playground on http://{host}:{port}/ ({mode})"))
         self.stdout.write("Quit with CTRL-C.")
         Server(

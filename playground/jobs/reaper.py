@@ -1,0 +1,49 @@
+"""The heartbeat reaper: a thread that marks runs whose worker died INTERRUPTED.
+
+It runs in the web process (``manage.py serve``) and in every Celery worker's main process
+(a prefork parent outlives a child killed for memory or by the hard time limit), so a dead
+worker is noticed as long as any other part of the site is up. Several reapers at once are
+safe: each job moves under its row lock (``job_reap_stale``).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+log = logging.getLogger(__name__)
+
+_thread: threading.Thread | None = None
+_stop = threading.Event()
+
+
+def _loop(interval: float) -> None:
+    from playground.jobs.services import job_reap_stale
+
+    while not _stop.wait(interval):
+        try:
+            close_old_connections()
+            job_reap_stale()
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the reaper
+            log.exception("reaper: could not check heartbeats")
+        finally:
+            connection.close()
+
+
+def start_reaper() -> threading.Thread:
+    """Starts this process's reaper thread once (a daemon: it ends with the process)."""
+    global _thread
+    if _thread is not None and _thread.is_alive():
+        return _thread
+    _stop.clear()
+    interval = settings.PLAYGROUND["REAPER_INTERVAL_S"]
+    _thread = threading.Thread(target=_loop, args=(interval,), name="heartbeat-reaper", daemon=True)
+    _thread.start()
+    log.info("heartbeat reaper started: every %s s, timeout %s s", interval, settings.PLAYGROUND["HEARTBEAT_TIMEOUT_S"])
+    return _thread
+
+
+def stop_reaper() -> None:
+    _stop.set()

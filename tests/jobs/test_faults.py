@@ -1,0 +1,168 @@
+"""Faults and limits at the service level: the reaper, resuming from a checkpoint, duplicate
+deliveries, the soft time limit and the parameter limit. (Real processes: tests/served.)"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import torch
+from django.utils import timezone
+
+from models_lib.training import load_weights
+from playground.jobs import services
+from playground.jobs.models import JobEvent, JobStatus, TrainingJob
+from tests.django_fixtures import TrainingJobFactory
+
+# Long enough to stop in the middle, short enough for a test (spiral, 2000 points).
+LONG = {"hidden_layers": [32, 32], "epochs": 60, "batch_size": 16}
+OPTIONS = {"n_samples": 2000}
+
+
+def _seqs(job: TrainingJob) -> list[int]:
+    return list(JobEvent.objects.filter(job=job).order_by("seq").values_list("seq", flat=True))
+
+
+def _statuses(job: TrainingJob) -> list[dict]:
+    return [e.payload for e in JobEvent.objects.filter(job=job, kind="status").order_by("seq")]
+
+
+def _run_in_thread(job_id: int, attempt: int) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(status=services.job_execute(job_id=job_id, attempt=attempt)))
+    thread.start()
+    return thread, outcome
+
+
+def _wait(job: TrainingJob, predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if predicate(job):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting; job is {job.status} at step {job.progress.get('step')}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reaper_marks_only_silent_runs_interrupted(alice, spiral):
+    silent = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 1})
+    alive = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 1})
+    for job in (silent, alive):
+        assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    TrainingJob.objects.filter(pk=silent.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=60))
+
+    assert services.job_reap_stale() == [silent.pk]
+    assert services.job_reap_stale() == []  # once only
+    silent.refresh_from_db()
+    alive.refresh_from_db()
+    assert alive.status == JobStatus.RUNNING
+    assert silent.status == JobStatus.INTERRUPTED and silent.is_resumable
+    assert silent.error_message.startswith(services.STALE_MESSAGE)
+    assert "no checkpoint yet" in silent.error_message
+    assert _statuses(silent)[-1]["status"] == JobStatus.INTERRUPTED
+    assert _seqs(silent) == list(range(1, silent.last_seq + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroken_one(alice, spiral, settings):
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "CHECKPOINT_INTERVAL_S": 0.0}  # a checkpoint at every flush
+    # The reference: the same job, never interrupted.
+    whole = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
+    assert services.job_execute(job_id=whole.pk) == JobStatus.SUCCEEDED
+    whole.refresh_from_db()
+
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
+    thread, outcome = _run_in_thread(job.pk, 1)
+    _wait(job, lambda j: j.checkpoint_step > 200)
+    # The worker goes silent (as if killed): its heartbeat ages and the reaper gives the run up.
+    TrainingJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=60))
+    assert services.job_reap_stale() == [job.pk]
+    thread.join(timeout=30)
+    assert not thread.is_alive()  # a zombie attempt notices it lost the job and stops ...
+    job.refresh_from_db()
+    assert job.status == JobStatus.INTERRUPTED  # ... without overwriting the reaper's verdict
+    assert job.is_resumable and job.checkpoint_path and f"checkpoint at step {job.checkpoint_step}" in job.error_message
+    checkpoint_step = job.checkpoint_step
+
+    job = services.job_resume(job=job)
+    assert (job.status, job.attempt) == (JobStatus.QUEUED, 2)
+    queued = _statuses(job)[-1]
+    assert queued["resume_step"] == checkpoint_step and "attempt 2" in queued["message"]
+    assert services.job_execute(job_id=job.pk, attempt=1) is None  # a late copy of the old attempt: nothing
+    assert services.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+
+    assert job.final_metrics["steps"] == whole.final_metrics["steps"]
+    mine, _ = load_weights(settings.MEDIA_ROOT / job.weights_path)
+    reference, _ = load_weights(settings.MEDIA_ROOT / whole.weights_path)
+    assert all(torch.equal(mine[k], reference[k]) for k in reference)
+    assert not job.checkpoint_path and not list((settings.MEDIA_ROOT / "jobs" / str(job.pk)).glob("checkpoint-*"))
+    assert _seqs(job) == list(range(1, job.last_seq + 1))  # no event lost, none numbered twice
+    logs = [e.payload["message"] for e in JobEvent.objects.filter(job=job, kind="log")]
+    assert any(m.startswith(f"resumed from the checkpoint after step {checkpoint_step}") for m in logs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resume_is_one_attempt_at_a_time_and_only_for_stopped_runs(alice, spiral):
+    job = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.INTERRUPTED)
+    stale = TrainingJob.objects.get(pk=job.pk)
+    services.job_resume(job=job)
+    with pytest.raises(services.JobRejected) as info:
+        services.job_resume(job=stale)  # a second click from an old page
+    assert info.value.status == 409
+    job.refresh_from_db()
+    assert job.attempt == 2 and job.status == JobStatus.QUEUED
+
+    done = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED)
+    with pytest.raises(services.JobRejected, match="can be resumed"):
+        services.job_resume(job=done)
+    failed = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.FAILED, error_message="loss became NaN")
+    assert not failed.is_resumable
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral, settings):
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 0.5}
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
+    assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert job.error_message.startswith("Time limit reached after 0.5 s")
+    assert job.is_resumable and job.checkpoint_path and job.checkpoint_step > 0
+    assert f"checkpoint at step {job.checkpoint_step}" in job.error_message
+
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 600.0}
+    services.job_resume(job=job)
+    assert services.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert job.final_metrics["epochs"] == LONG["epochs"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_model_over_the_parameter_limit_fails_naming_what_to_shrink(alice, spiral, settings):
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_JOB_PARAMS": 1000}
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG)
+    assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert "more than the 1,000 a run may train here" in job.error_message
+    assert "narrower or shallower" in job.error_message
+
+
+def _post(visitor, path):
+    return visitor.client.post(path, data={}, content_type="application/json")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resume_through_the_api_and_the_page_is_the_owners(alice, bob):
+    job = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.INTERRUPTED, error_message="worker lost")
+    assert _post(bob, f"/api/jobs/{job.pk}/resume").status_code == 404
+    assert bob.client.post(f"/jobs/{job.pk}/resume/").status_code == 404
+    page = alice.client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'id="resume-form"' in page and "Start again" in page  # no checkpoint: it says so
+    response = _post(alice, f"/api/jobs/{job.pk}/resume")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == JobStatus.QUEUED and body["attempt"] == 2 and not body["resumable"]
+    again = _post(alice, f"/api/jobs/{job.pk}/resume")
+    assert again.status_code == 409 and "can be resumed" in again.json()["detail"]
