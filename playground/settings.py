@@ -112,7 +112,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 500, "expiry": 30},
+            # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
+            # channels-redis blocks in BZPOPMIN: an idle viewer's socket then dies with
+            # "Timeout reading". Reads may wait longer than the block; a dead server is still
+            # noticed by the health check.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 15}],
+                "capacity": 500,
+                "expiry": 30,
+            },
         }
     }
 else:

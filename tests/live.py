@@ -2,9 +2,11 @@
 started the way the README starts them, plus a small HTTP client with a session."""
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -133,3 +135,45 @@ class Session:
             method="POST",
         )
         return self._open(request)
+
+
+def start_worker(env: dict[str, str], log_dir: Path, name: str = "celery") -> Proc:
+    """A Celery worker process as the README starts one (one job at a time)."""
+    return Proc(name, [sys.executable, "-m", "celery", "-A", "playground", "worker", "-c", "1",
+                       "--prefetch-multiplier", "1", "-Q", "training,ingest", "--loglevel", "INFO",
+                       "--hostname", f"{name}@%h"], env, log_dir)
+
+
+@contextlib.contextmanager
+def served_stack(tmp_path: Path, postgres_admin_dsn: str, redis_url: str, **extra_env: str):
+    """The served mode for real: a database of its own in PostgreSQL, Redis, the web process
+    (``manage.py serve``: daphne and the heartbeat reaper) and one Celery worker process.
+
+    Yields ``{"port", "env", "procs", "db", "log_dir"}``; more workers go into ``procs``."""
+    import psycopg
+    import redis
+
+    db_name = f"playground_served_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+    redis.Redis.from_url(redis_url).flushdb()
+    env = base_env(
+        tmp_path / "var",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        REDIS_URL=redis_url,
+        **extra_env,
+    )
+    procs: list[Proc] = []
+    try:
+        manage(env, "migrate", "--noinput")
+        port = free_port()
+        web = Proc("web", [sys.executable, "manage.py", "serve", "--port", str(port)], env, tmp_path)
+        procs.append(web)
+        procs.append(start_worker(env, tmp_path))
+        wait_for_port(port, web)
+        yield {"port": port, "procs": procs, "db": db_name, "env": env, "log_dir": tmp_path}
+    finally:
+        for proc in procs:
+            proc.stop()
+        with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')

@@ -3,14 +3,11 @@ and a real WebSocket client following a job to SUCCEEDED."""
 from __future__ import annotations
 
 import json
-import secrets
-import sys
 import time
 
 import pytest
 
-from tests.conftest import free_port
-from tests.live import VENV_BIN, Proc, Session, base_env, manage, wait_for_port
+from tests.live import Session, served_stack
 
 pytestmark = [pytest.mark.served, pytest.mark.timeout(300)]
 
@@ -26,37 +23,8 @@ def _logs_on_failure(request, served_site):
 
 @pytest.fixture(scope="module")
 def served_site(tmp_path_factory, postgres_admin_dsn, redis_url):
-    import psycopg
-    import redis
-
-    tmp_path = tmp_path_factory.mktemp("served")
-    db_name = f"playground_served_{secrets.token_hex(4)}"
-    with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db_name}"')
-    redis.Redis.from_url(redis_url).flushdb()
-    env = base_env(
-        tmp_path / "var",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
-        REDIS_URL=redis_url,
-    )
-    procs: list[Proc] = []
-    try:
-        manage(env, "migrate", "--noinput")
-        port = free_port()
-        web = Proc("daphne", [str(VENV_BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                              "playground.asgi:application"], env, tmp_path)
-        procs.append(web)
-        worker = Proc("celery", [sys.executable, "-m", "celery", "-A", "playground", "worker", "-c", "1",
-                                 "--prefetch-multiplier", "1", "-Q", "training,ingest", "--loglevel", "INFO",
-                                 "--hostname", "served-test@%h"], env, tmp_path)
-        procs.append(worker)
-        wait_for_port(port, web)
-        yield {"port": port, "procs": procs, "db": db_name}
-    finally:
-        for proc in procs:
-            proc.stop()
-        with psycopg.connect(postgres_admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    with served_stack(tmp_path_factory.mktemp("served"), postgres_admin_dsn, redis_url) as site:
+        yield site
 
 
 def test_a_job_streams_to_success_over_a_real_websocket(served_site):
