@@ -54,3 +54,31 @@ def test_no_page_loads_from_a_cdn():
         if re.search(r"https?://(cdn\\.|unpkg\\.com|cdnjs\\.|cdn\\.jsdelivr)", path.read_text()):
             hits.append(str(path))
     assert hits == []
+
+
+def test_check_deploy_passes_with_the_production_settings(tmp_path):
+    """``manage.py check --deploy`` has nothing to say about the production settings."""
+    import os
+    import secrets
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    env.update(DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="playground.example.org",
+               PLAYGROUND_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="playground.settings")
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_every_page_sends_a_content_security_policy_without_inline_scripts(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";")[0]
+    for path in ("/catalog/", "/catalog/mlp/", "/datasets/", "/guide/", "/jobs/"):
+        html = client.get(path).content.decode()
+        inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
+        assert inline == [], (path, inline)  # every script is a file; data blocks are JSON
+        assert not re.search(r"\son[a-z]+=\"", html), path  # no inline event handlers either

@@ -354,12 +354,12 @@ def _table_preview(data) -> dict[str, Any]:
     if data.kind == "points2d":
         if data.class_names:
             traces = [
-                {"type": "scattergl", "mode": "markers", "name": name, "x": X[y == i, 0].round(3).tolist(),
+                {"type": "scatter", "mode": "markers", "name": name, "x": X[y == i, 0].round(3).tolist(),
                  "y": X[y == i, 1].round(3).tolist(), "marker": {"size": 6}}
                 for i, name in enumerate(data.class_names)
             ]
         else:
-            traces = [{"type": "scattergl", "mode": "markers", "name": "points", "x": X[:, 0].round(3).tolist(),
+            traces = [{"type": "scatter", "mode": "markers", "name": "points", "x": X[:, 0].round(3).tolist(),
                        "y": X[:, 1].round(3).tolist(),
                        "marker": {"size": 6, "color": y.round(3).tolist(), "colorscale": "Viridis", "showscale": True}}]
         preview["plot"] = {

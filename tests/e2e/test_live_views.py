@@ -29,6 +29,8 @@ def test_live_views_render_and_update(site, browser, slug):  # noqa: F811 - pyte
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                         "(e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));")
     page.goto(site["url"] + f"/jobs/{job['id']}/")
     # Updates arrive live: the event log grows while the page is open...
     page.wait_for_function("() => +(document.body.dataset.lastSeq || 0) > 3", timeout=120_000)
@@ -42,4 +44,5 @@ def test_live_views_render_and_update(site, browser, slug):  # noqa: F811 - pyte
     drawn = {e["view"] for e in stored if e["kind"] == "view" and "figure" in e}
     assert set(views) <= drawn, (views, drawn)
     assert not errors, errors
+    assert page.evaluate("window.__csp") == []  # every view draws within the Content Security Policy
     page.close()
