@@ -113,6 +113,12 @@ class JobCreated(Schema):
     url: str
 
 
+class QueueOut(Schema):
+    position: int = Field(description="1 = the next run a free worker takes (fair order: round-robin by owner)")
+    ahead: int
+    eta_s: float = Field(description="Rough wait in seconds, from the recent runs' median length")
+
+
 class JobOut(Schema):
     id: int
     architecture: str
@@ -134,6 +140,7 @@ class JobOut(Schema):
     cancel_requested: bool
     resumable: bool
     checkpoint_step: int | None
+    queue: QueueOut | None
     public: bool
     ws_url: str
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from playground.access import Viewer, can
 
+from . import queue
 from .models import JobEvent, TrainingJob
 
 
@@ -55,6 +56,7 @@ def job_as_dict(job: TrainingJob) -> dict[str, Any]:
         "last_seq": job.last_seq,
         "cancel_requested": job.cancel_requested,
         "resumable": job.is_resumable,
+        "queue": queue.position(job),
         "checkpoint_step": job.checkpoint_step if job.checkpoint_path else None,
         "public": job.public,
         "ws_url": job.ws_path,

@@ -182,12 +182,13 @@ def _check_active_limit(owner_key: str) -> None:
 
 
 def enqueue(job_id: int, attempt: int) -> None:
-    """Sends the attempt's task once the transaction commits, with Celery's hard time limit
+    """Tells the workers a run is waiting once the transaction commits, with Celery's hard time limit
     (soft limit + grace): past it the worker kills the task and the reaper marks the job."""
     from .tasks import run_training_job
 
     hard = _setting("JOB_SOFT_TIME_LIMIT_S") + _setting("JOB_HARD_TIME_LIMIT_GRACE_S")
-    transaction.on_commit(lambda: run_training_job.apply_async((job_id, attempt), time_limit=hard))
+    # The message names no run: the worker that takes it trains the fairest waiting one.
+    transaction.on_commit(lambda: run_training_job.apply_async((), time_limit=hard))
 
 
 def job_resume(*, job: TrainingJob) -> TrainingJob:
@@ -465,13 +466,31 @@ def _finish(job_id: int, attempt: int, status: str, message: str = "", **updates
 
 def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
     """Claims and runs one job to its end. Returns its final status, or None if not claimed."""
+    if not job_claim(job_id=job_id, attempt=attempt, worker=_worker_name()):
+        log.info("job %s attempt %s not claimed (already taken or cancelled)", job_id, attempt)
+        return None
+    return _run_claimed(job_id, attempt)
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{threading.current_thread().name}"
+
+
+def job_run_next() -> str | None:
+    """Claims the fairest waiting run (see ``queue``) and trains it; None when none waits."""
+    from .queue import claim_next
+
+    claimed = claim_next(worker=_worker_name(), now=timezone.now())
+    if claimed is None:
+        log.info("no waiting run to claim (taken by another worker, or cancelled)")
+        return None
+    return _run_claimed(*claimed)
+
+
+def _run_claimed(job_id: int, attempt: int) -> str:
     from models_lib.data.ingest import IngestError
     from models_lib.training import TrainingDiverged, TrainingOutOfMemory, select_device
 
-    worker = f"{socket.gethostname()}:{threading.current_thread().name}"
-    if not job_claim(job_id=job_id, attempt=attempt, worker=worker):
-        log.info("job %s attempt %s not claimed (already taken or cancelled)", job_id, attempt)
-        return None
     job = TrainingJob.objects.select_related("dataset").get(pk=job_id)
     try:
         device = select_device(_setting("DEVICE") or None)

@@ -4,6 +4,11 @@ from . import services
 
 
 @shared_task(name="jobs.run_training_job", acks_late=True)
-def run_training_job(job_id: int, attempt: int = 1) -> str | None:
-    """Trains one job; a duplicate delivery finds it already claimed and does nothing."""
+def run_training_job(job_id: int | None = None, attempt: int = 1) -> str | None:
+    """Trains the fairest waiting run (or, given ``job_id``, that attempt of that run).
+
+    A duplicate delivery finds nothing left to claim and does nothing.
+    """
+    if job_id is None:
+        return services.job_run_next()
     return services.job_execute(job_id=job_id, attempt=attempt)

@@ -23,6 +23,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     entry = catalog_entry(job.architecture)
     spec = entry.spec if entry else None
     views = spec.views if spec else ()
+    job_json = selectors.job_as_dict(job)
     return render(
         request,
         "jobs/detail.html",
@@ -30,7 +31,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "job": job,
             "entry": entry,
             "view_specs": views,
-            "job_json": selectors.job_as_dict(job),
+            "job_json": job_json,
+            "queue": job_json["queue"],
             "stored_views": job.views,
             "config_items": sorted(job.config.items()),
             "can_manage": can(request.viewer, "cancel", job),

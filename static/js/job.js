@@ -345,7 +345,29 @@ function renderProgressText() {
   const detail = parts.join(" · ");
   if (FINISHED.has(status)) ui.progressText.textContent = [SUMMARIES[status], detail].filter(Boolean).join(" ");
   else if (detail) ui.progressText.textContent = detail;
-  else ui.progressText.textContent = status === "QUEUED" ? "Waiting for a free worker…" : "Training has started…";
+  else ui.progressText.textContent = status === "QUEUED" ? queueText(job.queue) : "Training has started…";
+}
+
+function ordinal(n) {
+  const tail = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
+  return `${numberFormat.format(n)}${tail}`;
+}
+
+function queueText(queue) {
+  if (!queue || typeof queue.position !== "number") return "Waiting for a free worker…";
+  const where = queue.position === 1 ? "next in line" : `${ordinal(queue.position)} in line`;
+  const wait = queue.eta_s > 0 ? `, about ${formatDuration(queue.eta_s)} to wait` : "";
+  return `Waiting for a free worker: ${where}${wait}. Runs are taken in turns, one per visitor.`;
+}
+
+// While a run waits, its place in the queue is asked for every few seconds.
+const QUEUE_POLL_MS = 5000;
+function pollQueue() {
+  if (status !== "QUEUED") return;
+  refreshJob().then(() => {
+    if (status === "QUEUED" && !lastProgress) renderProgressText();
+    setTimeout(pollQueue, QUEUE_POLL_MS);
+  });
 }
 
 function showFinalMetrics(metrics) {
@@ -581,6 +603,7 @@ if (job.progress && Object.keys(job.progress).length) showProgress(job.progress)
 setStatus(status, job.error_message || undefined);
 if (FINISHED.has(status)) showFinalMetrics(job.final_metrics);
 knownLastSeq = job.last_seq || 0;
+if (status === "QUEUED") setTimeout(pollQueue, QUEUE_POLL_MS);
 exposeForTests();
 scheduleDraw();
 connect();
