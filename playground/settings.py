@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "playground.datasets",
     "playground.jobs",
     "playground.api",
+    "playground.audit",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["DeviceUnavailable", "seed_everything", "select_device"]
+__all__ = ["DeviceUnavailable", "describe_device", "seed_everything", "select_device"]
 
 
 class DeviceUnavailable(RuntimeError):
@@ -48,3 +48,12 @@ def seed_everything(seed: int) -> torch.Generator:
     generator = torch.Generator()
     generator.manual_seed(seed)
     return generator
+
+
+def describe_device(device: torch.device) -> dict:
+    """What a worker trains on, for people: ``{"device", "name", "memory_gb"}`` (GPU name and
+    memory on CUDA; the CPU's thread count otherwise)."""
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        return {"device": str(device), "name": props.name, "memory_gb": round(props.total_memory / 1024**3, 1)}
+    return {"device": "cpu", "name": f"CPU, {torch.get_num_threads()} threads", "memory_gb": None}

@@ -1,25 +1,48 @@
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 
-from . import services
-from .models import JobEvent, JobStatus, TrainingJob
+from playground.audit.services import audit_record
+
+from . import queue, services
+from .models import JobEvent, JobStatus, TrainingJob, WorkerProcess
 
 
 @admin.register(TrainingJob)
 class TrainingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "status", "architecture", "dataset_name", "owner_key", "device", "duration", "created_at")
-    list_filter = ("status", "architecture", "device", "created_at")
+    list_display = ("id", "status", "architecture", "dataset_name", "owner_key", "attempt", "place_in_queue", "worker",
+                    "device", "heartbeat_age", "duration", "created_at")
+    list_filter = ("status", "architecture", "device", "public", "created_at")
     search_fields = ("=id", "architecture", "dataset_name", "owner_key", "worker", "error_message")
     date_hierarchy = "created_at"
-    actions = ("cancel_jobs",)
+    actions = ("cancel_jobs", "resume_jobs", "requeue_jobs", "delete_jobs_with_files")
     readonly_fields = (
         "architecture", "dataset", "dataset_name", "pretty_config", "pretty_dataset_options", "status", "attempt",
         "cancel_requested", "error_message", "owner_key", "user", "created_at", "started_at", "finished_at",
-        "heartbeat_at", "worker", "device", "last_seq", "pretty_final_metrics", "weights_path", "recent_events",
+        "heartbeat_at", "worker", "device", "last_seq", "pretty_final_metrics", "weights_path", "checkpoint_path",
+        "checkpoint_step", "recent_events",
     )
     exclude = ("config", "dataset_options", "latest_metrics", "progress", "final_metrics", "views")
+
+    def changelist_view(self, request, extra_context=None):
+        # One fair-order computation per page, not one per row.
+        self._order = {pk: i + 1 for i, (pk, _) in enumerate(queue.fair_order())}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="in line")
+    def place_in_queue(self, obj: TrainingJob) -> str:
+        place = getattr(self, "_order", {}).get(obj.pk)
+        return "" if place is None else f"#{place}"
+
+    @admin.display(description="heartbeat", ordering="heartbeat_at")
+    def heartbeat_age(self, obj: TrainingJob) -> str:
+        if obj.status != JobStatus.RUNNING or not obj.heartbeat_at:
+            return ""
+        age = (timezone.now() - obj.heartbeat_at).total_seconds()
+        return f"{age:.0f} s ago"
 
     @admin.display(description="duration", ordering="finished_at")
     def duration(self, obj: TrainingJob) -> str:
@@ -54,10 +77,63 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Cancel the selected jobs")
+    def _each(self, request, queryset, action: str, verb: str, do) -> None:
+        done, refused = 0, []
+        for job in queryset:
+            try:
+                do(job)
+            except services.JobRejected as exc:
+                refused.append(f"#{job.pk}: {exc}")
+                continue
+            audit_record(user=request.user, action=action, target=job, status=job.status, attempt=job.attempt)
+            done += 1
+        self.message_user(request, f"{verb} {done} run(s).", messages.SUCCESS)
+        for text in refused:
+            self.message_user(request, text, messages.WARNING)
+
+    @admin.action(description="Cancel the selected runs")
     def cancel_jobs(self, request, queryset):
-        count = 0
-        for job in queryset.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)):
-            services.job_cancel(job=job)
-            count += 1
-        self.message_user(request, f"Asked {count} job(s) to stop.", messages.SUCCESS)
+        self._each(request, queryset.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)), "job.cancel",
+                   "Asked to stop", lambda job: services.job_cancel(job=job))
+
+    @admin.action(description="Resume the selected interrupted runs from their checkpoints")
+    def resume_jobs(self, request, queryset):
+        self._each(request, queryset, "job.resume", "Resumed", lambda job: services.job_resume(job=job))
+
+    @admin.action(description="Requeue the selected runs (start again from the beginning)")
+    def requeue_jobs(self, request, queryset):
+        self._each(request, queryset, "job.requeue", "Requeued", lambda job: services.job_requeue(job=job))
+
+    @admin.action(description="Delete the selected runs with their files (weights, checkpoints, events)")
+    def delete_jobs_with_files(self, request, queryset):
+        self._each(request, queryset, "job.delete", "Deleted", lambda job: services.job_delete(job=job))
+
+
+@admin.register(WorkerProcess)
+class WorkerProcessAdmin(admin.ModelAdmin):
+    """The workers page: every process that trains, its device and what it is doing."""
+
+    list_display = ("name", "live", "device", "device_name", "memory", "current_job_link", "last_seen", "started_at")
+    list_filter = ("device", "hostname")
+    search_fields = ("name", "hostname", "device_name")
+    readonly_fields = [f.name for f in WorkerProcess._meta.fields]
+
+    @admin.display(boolean=True, description="live")
+    def live(self, obj: WorkerProcess) -> bool:
+        return (timezone.now() - obj.last_seen).total_seconds() < settings.PLAYGROUND["HEARTBEAT_TIMEOUT_S"]
+
+    @admin.display(description="GPU memory")
+    def memory(self, obj: WorkerProcess) -> str:
+        return "" if obj.memory_gb is None else f"{obj.memory_gb:g} GB"
+
+    @admin.display(description="current run")
+    def current_job_link(self, obj: WorkerProcess) -> str:
+        if obj.current_job_id is None:
+            return "idle"
+        return format_html('<a href="/admin/jobs/trainingjob/{}/change/">#{}</a>', obj.current_job_id, obj.current_job_id)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -120,3 +120,25 @@ class JobEvent(models.Model):
 
     def as_dict(self) -> dict:
         return {"seq": self.seq, "t": self.t, "kind": self.kind, **self.payload}
+
+
+class WorkerProcess(models.Model):
+    """A training worker process, as it last reported itself (every heartbeat interval)."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="host:pid")
+    hostname = models.CharField(max_length=150)
+    pid = models.PositiveIntegerField()
+    device = models.CharField(max_length=60)
+    device_name = models.CharField(max_length=150, blank=True)
+    memory_gb = models.FloatField(null=True, blank=True)
+    queues = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+    current_job = models.ForeignKey(TrainingJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = "worker"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.device})"

@@ -5,7 +5,6 @@ import inspect
 import json
 import logging
 import queue
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -219,6 +218,41 @@ def job_resume(*, job: TrainingJob) -> TrainingJob:
             _status_event(JobStatus.QUEUED, f"attempt {job.attempt}: resuming {where}", resume_step=step)])
         enqueue(job.pk, job.attempt)
     return job
+
+
+def job_requeue(*, job: TrainingJob) -> TrainingJob:
+    """An admin's "run it again": a finished run starts over from step 0 as a new attempt (its
+    checkpoint is dropped); a QUEUED run whose message was lost is announced to the workers again."""
+    if job.status == JobStatus.QUEUED:
+        enqueue(job.pk, job.attempt)
+        return job
+    if job.status == JobStatus.RUNNING:
+        raise JobRejected("This run is training; cancel it first.", status=409)
+    with transaction.atomic():
+        moved = TrainingJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
+            status=JobStatus.QUEUED, attempt=F("attempt") + 1, cancel_requested=False, finished_at=None,
+            error_message="", worker="", heartbeat_at=None, checkpoint_path="", checkpoint_step=0,
+        )
+        if not moved:
+            raise JobRejected("This run changed in the meantime: reload the page.", status=409)
+        job.refresh_from_db()
+        job_append_events(job_id=job.pk, events=[
+            _status_event(JobStatus.QUEUED, f"attempt {job.attempt}: started again from the beginning by an admin",
+                          resume_step=0)])
+        enqueue(job.pk, job.attempt)
+    _remove_checkpoint(job)
+    return job
+
+
+def job_delete(*, job: TrainingJob) -> None:
+    """Deletes a run with its events and files (weights, checkpoints); a running one is cancelled first."""
+    import shutil
+
+    if job.status == JobStatus.RUNNING:
+        job_cancel(job=job)
+    directory = Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)
+    TrainingJob.objects.filter(pk=job.pk).delete()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 STALE_MESSAGE = "The worker training this run stopped answering (it was stopped, killed or ran out of memory)"
@@ -473,7 +507,10 @@ def job_execute(*, job_id: int, attempt: int = 1) -> str | None:
 
 
 def _worker_name() -> str:
-    return f"{socket.gethostname()}:{threading.current_thread().name}"
+    """``host:pid:thread``: the worker page matches runs to processes by ``host:pid``."""
+    from .workers import process_name
+
+    return f"{process_name()}:{threading.current_thread().name}"
 
 
 def job_run_next() -> str | None:
