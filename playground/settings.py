@@ -246,6 +246,9 @@ PLAYGROUND = {
     "JOB_HARD_TIME_LIMIT_GRACE_S": env.float("PLAYGROUND_JOB_HARD_TIME_LIMIT_GRACE_S", default=120.0),
     # Largest model a job may train (parameters).
     "MAX_JOB_PARAMS": env.int("PLAYGROUND_MAX_JOB_PARAMS", default=20_000_000),
+    # Runs a visitor may start in any hour, and bytes of uploads a visitor may keep stored.
+    "MAX_JOBS_PER_HOUR_PER_VISITOR": env.int("PLAYGROUND_MAX_JOBS_PER_HOUR_PER_VISITOR", default=60),
+    "MAX_STORED_BYTES_PER_VISITOR": env.int("PLAYGROUND_MAX_STORED_BYTES_PER_VISITOR", default=200 * 1024**2),
     # Jobs a visitor may have queued or running at once.
     "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=3),
     # Device for this worker: "" picks CUDA when present, else CPU; "cpu" or "cuda:1" force one.

@@ -88,6 +88,26 @@ def _refuse(message: str, field: str | None = None, status: int = 422) -> Datase
     return DatasetRejected(message, [FieldError(field, message)] if field else [], status=status)
 
 
+def stored_bytes(owner_key: str) -> int:
+    """Bytes of uploads this visitor keeps stored."""
+    from django.db.models import Sum
+
+    return Dataset.objects.filter(owner_key=owner_key, builtin=False).aggregate(total=Sum("size_bytes"))["total"] or 0
+
+
+def _check_quota(owner_key: str, incoming: int) -> None:
+    quota = settings.PLAYGROUND["MAX_STORED_BYTES_PER_VISITOR"]
+    used = stored_bytes(owner_key)
+    if used + incoming > quota:
+        mb = 1024**2
+        raise _refuse(
+            f"This upload ({incoming / mb:.1f} MB) would take your stored data to {(used + incoming) / mb:.1f} MB; "
+            f"each visitor may keep {quota / mb:.0f} MB. Delete datasets you no longer need on the Datasets page.",
+            "file",
+            status=413,
+        )
+
+
 def _check_size(upload: UploadedFile | None, limits: ingest.IngestLimits, field: str) -> None:
     if upload is None:
         return
@@ -127,6 +147,7 @@ def dataset_upload(
     limits = upload_limits()
     _check_size(upload, limits, "file")
     _check_size(nodes_upload, limits, "nodes_file")
+    _check_quota(viewer.visitor_id, upload.size + (nodes_upload.size if nodes_upload is not None else 0))
 
     folder = Path("uploads") / viewer.visitor_id[:16] / uuid.uuid4().hex
     (Path(settings.MEDIA_ROOT) / folder).mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,10 @@ def _dataset_or_404(request: HttpRequest, dataset_id: int) -> Dataset:
 
 
 def _limits_text() -> list[str]:
-    return services.upload_limits().describe()
+    from django.conf import settings
+
+    quota = settings.PLAYGROUND["MAX_STORED_BYTES_PER_VISITOR"] / 1024**2
+    return [*services.upload_limits().describe(), f"{quota:.0f} MB of uploads kept per visitor (delete old ones to free space)"]
 
 
 def _kind_options(kind: str) -> dict[str, Any]:

@@ -153,6 +153,7 @@ def job_submit(
         )
 
     _check_active_limit(viewer.visitor_id)
+    _check_hourly_limit(viewer.visitor_id)
 
     with transaction.atomic():
         job = TrainingJob.objects.create(
@@ -176,6 +177,20 @@ def _check_active_limit(owner_key: str) -> None:
         raise JobRejected(
             f"You already have {limit} runs queued or running, the most one visitor may have at once. "
             "Wait for one to finish or cancel one on My runs.",
+            status=429,
+        )
+
+
+def _check_hourly_limit(owner_key: str) -> None:
+    limit = _setting("MAX_JOBS_PER_HOUR_PER_VISITOR")
+    since = timezone.now() - timedelta(hours=1)
+    started = TrainingJob.objects.for_owner(owner_key).filter(created_at__gte=since)
+    if started.count() >= limit:
+        oldest = started.order_by("created_at").values_list("created_at", flat=True).first()
+        wait_min = max(1, int(((oldest + timedelta(hours=1)) - timezone.now()).total_seconds() // 60) + 1)
+        raise JobRejected(
+            f"You have started {limit} runs in the last hour, the most one visitor may start per hour. "
+            f"Try again in about {wait_min} minute{'s' if wait_min != 1 else ''}.",
             status=429,
         )
 

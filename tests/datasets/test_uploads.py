@@ -200,3 +200,17 @@ def test_every_builtin_kind_has_a_preview_page(alice, slug, words):
     page = alice.client.get(f"/datasets/{dataset.pk}/")
     assert page.status_code == 200
     assert words in page.content.decode().lower()
+
+
+def test_each_visitor_keeps_at_most_the_stored_quota(alice, bob, settings):
+    content = flowers_csv(200)
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_STORED_BYTES_PER_VISITOR": int(len(content) * 1.5)}
+    first = upload(alice, content, target="species")
+    assert first.status_code == 201, first.content
+    second = upload(alice, content, target="species")
+    assert second.status_code == 413
+    detail = second.json()["detail"]
+    assert "each visitor may keep" in detail and "Delete datasets" in detail
+    assert upload(bob, content, target="species").status_code == 201  # a quota per visitor
+    assert Dataset.objects.filter(owner_key=alice.visitor_id).count() == 1
+    assert "of uploads kept per visitor" in alice.client.get("/datasets/upload/").content.decode()

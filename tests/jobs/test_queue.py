@@ -78,3 +78,15 @@ def test_the_api_and_page_show_the_place_in_line(spiral):
     body = dave.client.get(f"/api/jobs/{mine.pk}").json()
     assert body["queue"]["position"] == 2 and body["queue"]["ahead"] == 1
     assert "number 2 in line" in dave.client.get(f"/jobs/{mine.pk}/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_per_hour_are_limited_with_a_time_to_wait(alice, spiral, settings):
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_JOBS_PER_HOUR_PER_VISITOR": 2, "MAX_ACTIVE_JOBS_PER_VISITOR": 10}
+    _submit(alice, spiral, 2)
+    with pytest.raises(services.JobRejected) as info:
+        _submit(alice, spiral, 1)
+    assert info.value.status == 429
+    assert "2 runs in the last hour" in str(info.value) and "Try again in about 60 minutes" in str(info.value)
+    TrainingJob.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    _submit(alice, spiral, 1)  # an hour later it may again
