@@ -222,6 +222,11 @@ class Trainer:
         return self.module.model
 
     @property
+    def measured_at_step(self) -> int:
+        """The step at which the held-out split was last measured (-1: not yet)."""
+        return self._test_at_step
+
+    @property
     def elapsed_s(self) -> float:
         return self.clock() - self._t0
 

@@ -104,6 +104,8 @@ class JobIn(Schema):
     dataset: int | str
     config: dict[str, Any] = {}
     dataset_options: dict[str, Any] = {}
+    run_options: dict[str, Any] = Field(
+        {}, description="How the run is looked after: patience (early stopping, epochs), stop_unwatched_min")
 
 
 class JobCreated(Schema):
@@ -142,6 +144,7 @@ class JobOut(Schema):
     checkpoint_step: int | None
     queue: QueueOut | None
     public: bool
+    run_options: dict[str, Any]
     ws_url: str
 
 
@@ -292,6 +295,7 @@ def job_create(request: HttpRequest, payload: JobIn):
         dataset=dataset,
         config=payload.config,
         dataset_options=payload.dataset_options,
+        run_options=payload.run_options,
     )
     return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
 

@@ -5,9 +5,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from models_lib.diagrams import diagram, sketch_schema
+from models_lib.hparams import hparams_json_schema
 from playground.datasets import selectors as dataset_selectors
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
+from playground.jobs.options import RunOptions
 
 from .entries import catalog_by_family, catalog_entries, catalog_entry
 from .forms import fields_from_schema, values_from_post
@@ -52,11 +54,15 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     option_values: dict = {}
     errors: dict[str, str] = {}
     option_errors: dict[str, str] = {}
+    run_values: dict = {}
+    run_errors: dict[str, str] = {}
+    run_schema = hparams_json_schema(RunOptions)
     message = ""
 
     if request.method == "POST":
         dataset = dataset_selectors.dataset_get(viewer=request.viewer, ref=selected)
         config_values = values_from_post(schema, request.POST)
+        run_values = values_from_post(run_schema, request.POST, prefix="run__")
         if dataset is not None:
             option_values = values_from_post(dataset.options_schema, request.POST, prefix="data__")
         try:
@@ -66,6 +72,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 dataset=dataset,
                 config=config_values,
                 dataset_options=option_values,
+                run_options=run_values,
             )
         except job_services.JobRejected as exc:
             message = exc.message
@@ -75,6 +82,8 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     errors[rest.split(".")[0]] = err.message
                 elif head == "dataset_options":
                     option_errors[rest.split(".")[0]] = err.message
+                elif head == "run_options":
+                    run_errors[rest.split(".")[0]] = err.message
                 else:
                     errors[head] = err.message
             status = exc.status
@@ -86,6 +95,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if source is not None and source.architecture == spec.slug:
             # "Train again with these settings": the form starts from that run's config.
             config_values, option_values = dict(source.config), dict(source.dataset_options)
+            run_values = dict(source.run_options)
             if source.dataset is not None and "dataset" not in request.GET:
                 selected = source.dataset.slug
 
@@ -110,6 +120,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context.update(
         {
             "fields": fields,
+            "run_fields": fields_from_schema(run_schema, values=run_values, prefix="run__", errors=run_errors),
             "dataset_forms": dataset_forms,
             "selected_dataset": selected,
             "form_message": message,

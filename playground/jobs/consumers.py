@@ -13,6 +13,7 @@ from playground.access import viewer_from_scope
 from . import broadcast, selectors
 
 CATCH_UP_BATCH = 2000
+WATCH_TOUCH_S = 60.0  # while a viewer is connected, the run is marked watched this often
 
 
 class JobConsumer(AsyncJsonWebsocketConsumer):
@@ -37,8 +38,24 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(snapshot)
         self.last_sent = snapshot["last_seq"]
         await self._catch_up()
+        self._watching = asyncio.ensure_future(self._keep_watched())
+
+    async def _keep_watched(self) -> None:
+        """Marks the run watched now and every minute while this viewer stays (for the
+        "pause when unwatched" option); one small UPDATE, never on the event path."""
+        from . import services
+
+        try:
+            while True:
+                await database_sync_to_async(services.job_touch_watched)(job_id=self.job_id)
+                await asyncio.sleep(WATCH_TOUCH_S)
+        except asyncio.CancelledError:
+            pass
 
     async def disconnect(self, code: int) -> None:
+        watching = getattr(self, "_watching", None)
+        if watching is not None:
+            watching.cancel()
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

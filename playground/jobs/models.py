@@ -42,6 +42,8 @@ class TrainingJob(models.Model):
     dataset_name = models.CharField(max_length=120, blank=True)
     dataset_options = models.JSONField(default=dict, blank=True)
     config = models.JSONField(default=dict)
+    # How the run is looked after, not how the model is built: early stopping, stop when unwatched.
+    run_options = models.JSONField(default=dict, blank=True)
 
     status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     attempt = models.PositiveIntegerField(default=1)
@@ -58,6 +60,8 @@ class TrainingJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Touched while someone has the run's page open (WebSocket or page load).
+    last_watched_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     device = models.CharField(max_length=60, blank=True)
 

@@ -57,6 +57,7 @@ def job_as_dict(job: TrainingJob) -> dict[str, Any]:
         "cancel_requested": job.cancel_requested,
         "resumable": job.is_resumable,
         "queue": queue.position(job),
+        "run_options": job.run_options,
         "checkpoint_step": job.checkpoint_step if job.checkpoint_path else None,
         "public": job.public,
         "ws_url": job.ws_path,

@@ -47,17 +47,18 @@ def _clean_event(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _store_events(
     job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None,
     attempt: int | None = None,
-) -> tuple[list[dict], bool]:
+) -> tuple[list[dict], TrainingJob | None]:
     """Stores events with the next contiguous ``seq`` numbers, sends them live after commit,
-    and returns them with whether the run should stop: its cancel flag (read under the same
-    lock, no extra query) or, with ``attempt``, the job no longer RUNNING that attempt (the
-    reaper gave it up, or a newer attempt took over) — then nothing is stored."""
+    and returns them with the job row as it was under the lock (cancel flag, last watched:
+    no extra query). With ``attempt``, a job no longer RUNNING that attempt (the reaper gave it
+    up, or a newer attempt took over) stores nothing and comes back as None."""
     now = round(time.time(), 3)
     with transaction.atomic():
         job = (TrainingJob.objects.select_for_update()
-               .only("pk", "last_seq", "cancel_requested", "status", "attempt").get(pk=job_id))
+               .only("pk", "last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at")
+               .get(pk=job_id))
         if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
-            return [], True
+            return [], None
         first = job.last_seq + 1
         rows = []
         stored = []
@@ -74,7 +75,7 @@ def _store_events(
             TrainingJob.objects.filter(pk=job_id).update(**updates)
         if stored:
             transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored))
-    return stored, job.cancel_requested
+    return stored, job
 
 
 def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None) -> list[dict]:
@@ -108,8 +109,10 @@ def job_submit(
     dataset: Dataset | None,
     config: dict[str, Any] | None,
     dataset_options: dict[str, Any] | None = None,
+    run_options: dict[str, Any] | None = None,
 ) -> TrainingJob:
     """Validates everything, saves the job QUEUED and enqueues its task after commit."""
+    from .options import RunOptions
     if not viewer.visitor_id:
         raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
     try:
@@ -147,6 +150,11 @@ def job_submit(
             options = validate_hparams(builtin_data.builtin_get(dataset.slug).options, dataset_options or {})
         except HParamsError as exc:
             errors += [FieldError(f"dataset_options.{e['field']}", e["message"]) for e in exc.errors]
+    try:
+        looked_after = validate_hparams(RunOptions, run_options or {})
+    except HParamsError as exc:
+        errors += [FieldError(f"run_options.{e['field']}", e["message"]) for e in exc.errors]
+        looked_after = None
     if errors:
         raise JobRejected(
             f"{len(errors)} setting{'s' if len(errors) != 1 else ''} need fixing before training can start.", errors
@@ -162,6 +170,7 @@ def job_submit(
             dataset_name=dataset.name,
             dataset_options=options.model_dump() if options is not None else {},
             config=hparams.model_dump(),
+            run_options=looked_after.model_dump(),
             owner_key=viewer.visitor_id,
             user_id=viewer.user_id,
         )
@@ -315,6 +324,12 @@ def job_cancel(*, job: TrainingJob) -> TrainingJob:
     return job
 
 
+def job_touch_watched(*, job_id: int) -> None:
+    """Someone has the run's page open (the "pause when unwatched" option reads this)."""
+    TrainingJob.objects.filter(pk=job_id, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
+        last_watched_at=timezone.now())
+
+
 def job_share(*, job: TrainingJob, public: bool) -> TrainingJob:
     """Shares a run by link (read only for everyone else) or makes it private again."""
     TrainingJob.objects.filter(pk=job.pk).update(public=public)
@@ -355,6 +370,7 @@ class _EventWriter:
         self._closing = threading.Event()
         self.views: dict[str, Any] = {}
         self.cancel_requested = False
+        self.last_watched: Any = None  # when someone last had the run's page open
         self.error: BaseException | None = None
         self._latest_metrics: dict[str, Any] = {}
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -399,7 +415,10 @@ class _EventWriter:
                 if now - last_heartbeat >= self.heartbeat_interval_s or not events:
                     updates["heartbeat_at"] = timezone.now()
                     last_heartbeat = now
-                _, self.cancel_requested = _store_events(self.job_id, events, updates, attempt=self.attempt)
+                _, row = _store_events(self.job_id, events, updates, attempt=self.attempt)
+                self.cancel_requested = row is None or row.cancel_requested
+                if row is not None:
+                    self.last_watched = row.last_watched_at or row.started_at
                 if not done:
                     self._closing.wait(self.min_interval_s)
         except BaseException as exc:  # noqa: BLE001 - reported to the training thread by close()
@@ -434,6 +453,13 @@ class _JobCallback:
         self.started = time.monotonic()
         self.last_checkpoint = self.started
         self.timed_out = False
+        self.stopped_early = ""  # why, when early stopping ended the run
+        self.unwatched = False
+        options = job.run_options or {}
+        self.patience = int(options.get("patience") or 0)
+        self.unwatched_s = 60.0 * float(options.get("stop_unwatched_min") or 0)
+        self.best: tuple[float, int] | None = None  # (held-out loss, epoch)
+        self.checked_step = -1
         outer = self
 
         class JobCallback(Callback):
@@ -457,9 +483,34 @@ class _JobCallback:
                     outer.timed_out = True
                     outer.save_checkpoint(trainer)
                     return True
-                return False
+                if outer.unwatched_s and writer.last_watched is not None and (
+                        timezone.now() - writer.last_watched).total_seconds() >= outer.unwatched_s:
+                    outer.unwatched = True
+                    outer.save_checkpoint(trainer)
+                    return True
+                return outer.plateaued(trainer)
 
         self.callback = JobCallback()
+
+    def plateaued(self, trainer) -> bool:
+        """Early stopping: at each epoch end, has the held-out loss stopped improving?"""
+        if not self.patience or trainer.measured_at_step != trainer.step or self.checked_step == trainer.step:
+            return False
+        self.checked_step = trainer.step
+        name = "val_loss" if trainer.last_values.get("val_loss") is not None else "test_loss"
+        loss = trainer.last_values.get(name)
+        if loss is None:
+            return False
+        if self.best is None or loss < self.best[0] - 1e-4 * abs(self.best[0]):
+            self.best = (loss, trainer.epoch)
+            return False
+        if trainer.epoch - self.best[1] >= self.patience:
+            held_out = "validation" if name == "val_loss" else "test"
+            self.stopped_early = (f"stopped early after epoch {trainer.epoch}: the {held_out} loss has not improved for "
+                                  f"{self.patience} epoch{'s' if self.patience != 1 else ''} (best {self.best[0]:.4g} "
+                                  f"at epoch {self.best[1]})")
+            return True
+        return False
 
     def save_checkpoint(self, trainer) -> None:
         """One file per attempt, recorded only while this attempt still owns the job: a zombie
@@ -579,14 +630,22 @@ def _run_claimed(job_id: int, attempt: int) -> str:
                 f"{result.metrics['steps']} was saved: resume the run to go on, or train fewer epochs.",
                 views=views, final_metrics=result.metrics)
         return JobStatus.FAILED
-    if result.stopped:
+    if hooks.unwatched:
+        minutes = hooks.unwatched_s / 60
+        _finish(job_id, attempt, JobStatus.INTERRUPTED,
+                f"Paused because nobody had watched this run for {minutes:g} minute{'s' if minutes != 1 else ''} (its run "
+                f"option), to free the worker. "
+                f"A checkpoint at step {result.metrics['steps']} was saved: resume it to go on.",
+                views=views, final_metrics=result.metrics)
+        return JobStatus.INTERRUPTED
+    if result.stopped and not hooks.stopped_early:
         _finish(job_id, attempt, JobStatus.CANCELLED, "cancelled while training", views=views, final_metrics=result.metrics)
         return JobStatus.CANCELLED
     _finish(
         job_id,
         attempt,
         JobStatus.SUCCEEDED,
-        "finished",
+        hooks.stopped_early or "finished",
         final_metrics=result.metrics,
         views=result.views,
         weights_path=_save_weights(job, result.state_dict),

@@ -20,6 +20,8 @@ def _job_or_404(request: HttpRequest, job_id: int):
 
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
+    if job.is_active and can(request.viewer, "cancel", job):
+        services.job_touch_watched(job_id=job.pk)
     entry = catalog_entry(job.architecture)
     spec = entry.spec if entry else None
     views = spec.views if spec else ()

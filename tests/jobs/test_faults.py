@@ -166,3 +166,50 @@ def test_resume_through_the_api_and_the_page_is_the_owners(alice, bob):
     assert body["status"] == JobStatus.QUEUED and body["attempt"] == 2 and not body["resumable"]
     again = _post(alice, f"/api/jobs/{job.pk}/resume")
     assert again.status_code == 409 and "can be resumed" in again.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_early_stopping_ends_a_plateaued_run_as_succeeded_with_the_reason(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral,
+                              config={"hidden_layers": [], "epochs": 300, "learning_rate": 0.05},  # linear: plateaus fast
+                              run_options={"patience": 3})
+    assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert job.final_metrics["epochs"] < 300
+    final = _statuses(job)[-1]["message"]
+    assert final.startswith(f"stopped early after epoch {job.final_metrics['epochs']}: the test loss has not improved "
+                            "for 3 epochs"), final
+    assert job.weights_path
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_nobody_watches_pauses_with_a_checkpoint_and_resumes(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG,
+                              dataset_options=OPTIONS, run_options={"stop_unwatched_min": 1})
+    thread, outcome = _run_in_thread(job.pk, 1)
+    _wait(job, lambda j: j.status == JobStatus.RUNNING and j.last_seq > 3)
+    services.job_touch_watched(job_id=job.pk)  # someone looks ...
+    time.sleep(0.5)
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING
+    # ... and then nobody, for over a minute.
+    TrainingJob.objects.filter(pk=job.pk).update(last_watched_at=timezone.now() - timedelta(minutes=2))
+    thread.join(timeout=30)
+    assert outcome["status"] == JobStatus.INTERRUPTED
+    job.refresh_from_db()
+    assert job.error_message.startswith("Paused because nobody had watched this run for 1 minute (its run option)")
+    assert job.is_resumable and job.checkpoint_step > 0
+
+
+@pytest.mark.django_db
+def test_run_options_are_validated_and_offered_on_the_form(alice, spiral):
+    with pytest.raises(services.JobRejected) as info:
+        services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={},
+                            run_options={"patience": -1, "nonsense": 1})
+    fields = {e.field for e in info.value.errors}
+    assert {"run_options.patience", "run_options.nonsense"} <= fields
+    page = alice.client.get("/catalog/mlp/").content.decode()
+    assert 'name="run__patience"' in page and 'name="run__stop_unwatched_min"' in page
+    response = alice.client.post("/catalog/mlp/", {"dataset": "spiral", "run__patience": "4"})
+    assert response.status_code == 302
+    assert TrainingJob.objects.get(owner_key=alice.visitor_id).run_options == {"patience": 4, "stop_unwatched_min": 0}
