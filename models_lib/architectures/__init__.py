@@ -1,6 +1,7 @@
 """One module per catalog entry; importing this package registers them all."""
 from models_lib.architectures import (
     cnn,  # noqa: F401
+    gan,  # noqa: F401
     mlp,  # noqa: F401
     rnn,  # noqa: F401
 )

@@ -186,6 +186,64 @@ def _gaussians(o: GaussiansOptions) -> TensorData:
     return _points(pts, y, o, "Gaussian blobs", [f"blob {i + 1}" for i in range(k)])
 
 
+class MixtureOptions(PointsOptions):
+    # the split is stratified by mode: the test share must hold a point of each of the 8 modes
+    n_samples: int = Field(400, ge=200, le=5000, title="Number of points", description="Number of points generated.")
+    noise: float = Field(
+        0.1, ge=0.0, le=1.0, title="Noise",
+        description="Width of each Gaussian: its standard deviation is (0.05 + 0.5 x noise) times the distance "
+        "between neighbouring centres, so 0 gives tight dots and 1 merges the modes.",
+    )
+
+
+class GridMixtureOptions(MixtureOptions):
+    # 25 modes: fewer points would leave a mode without test points at the smallest test share
+    n_samples: int = Field(1000, ge=500, le=5000, title="Number of points", description="Number of points generated.")
+
+
+def _mixture(centres: np.ndarray, spacing: float, o: MixtureOptions, name: str) -> TensorData:
+    """Equal shares of points around each centre (unit frame); the label is the mode's index.
+
+    ``meta["modes"]`` (the centres) and ``meta["mode_std"]`` are in the data's own (scaled) units,
+    so a generative model can count the modes its samples land on.
+    """
+    rng = np.random.default_rng(o.seed)
+    k = len(centres)
+    y = np.arange(o.n_samples) % k
+    rng.shuffle(y)
+    std = (0.05 + 0.5 * o.noise) * spacing
+    pts = centres[y] + rng.normal(0.0, std, (o.n_samples, 2))
+    data = _points(pts, y, o, name, [f"mode {i + 1}" for i in range(k)])
+    data.meta.update(modes=np.round(centres * SCALE, 6).tolist(), mode_std=round(float(std * SCALE), 6))
+    return data
+
+
+@_builtin(
+    "ring", "Ring of Gaussians", "points2d", "classify",
+    "Eight small Gaussian clouds evenly spaced on a circle; the label is the cloud's index. The classic "
+    "test of a generative model: does it reproduce all eight modes, or collapse onto a few?",
+    MixtureOptions,
+)
+def _ring(o: MixtureOptions) -> TensorData:
+    k, radius = 8, 0.8
+    angle = 2 * np.pi * np.arange(k) / k
+    centres = radius * np.stack([np.cos(angle), np.sin(angle)], 1)
+    return _mixture(centres, 2 * radius * np.sin(np.pi / k), o, "Ring of Gaussians")
+
+
+@_builtin(
+    "grid", "Grid of Gaussians", "points2d", "classify",
+    "Twenty-five small Gaussian clouds on a 5 x 5 grid; the label is the cloud's index. A harder mode-coverage "
+    "test than the ring: many modes, close together.",
+    GridMixtureOptions,
+)
+def _grid(o: GridMixtureOptions) -> TensorData:
+    axis = np.linspace(-0.8, 0.8, 5)
+    xx, yy = np.meshgrid(axis, axis)
+    centres = np.stack([xx.ravel(), yy.ravel()], 1)
+    return _mixture(centres, float(axis[1] - axis[0]), o, "Grid of Gaussians")
+
+
 @_builtin(
     "regression2d", "Smooth surface (regression)", "points2d", "regress",
     "Points on the plane whose target is a smooth wavy surface plus noise. "

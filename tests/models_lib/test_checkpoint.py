@@ -105,3 +105,17 @@ def test_checkpoint_file_is_not_a_pickle_and_refuses_other_files(tmp_path):
     save_weights({"w": torch.zeros(2)}, weights)
     with pytest.raises(ValueError, match="not a training checkpoint"):
         load_checkpoint(weights)
+
+
+def test_a_gan_resumes_with_both_optimizers(tmp_path):
+    """Two optimizers (manual optimization) and a repeated-index epoch: still exact."""
+    spec = registry.get("gan")
+    d = data.load("ring")
+    config = {"epochs": 2, "g_width": 16, "d_width": 16}
+    whole = spec.run(config, d, device="cpu", flush_interval_s=0.0)
+    stop = StopAt(37)
+    spec.run(config, d, callbacks=[stop], device="cpu", flush_interval_s=0.0)
+    assert len(stop.ckpt.optimizers) == 2
+    save_checkpoint(stop.ckpt, tmp_path / "gan.safetensors")
+    rest = spec.run(config, d, device="cpu", flush_interval_s=0.0, resume=load_checkpoint(tmp_path / "gan.safetensors"))
+    assert_same_weights(rest.state_dict, whole.state_dict)
