@@ -102,6 +102,18 @@ const BASE_LAYOUT = {
 };
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 const COLORS = { train: "#4f46e5", test: "#ea580c", val: "#0891b2", r2: "#16a34a", baseline: "#64748b" };
+// Series that are not the usual train/test pair (a GAN's two losses, its coverage and quality)
+// each get a colour of their own, in the order they first arrive.
+const EXTRA_COLORS = ["#db2777", "#0f766e", "#ca8a04", "#7c3aed", "#65a30d", "#be123c"];
+const CANONICAL = /^(train|test|val)_(loss|accuracy|rmse|mse)$/;
+
+function seriesColor(chart, key) {
+  if (/naive|baseline/.test(key)) return COLORS.baseline;
+  if (/r2$/.test(key)) return COLORS.r2;
+  if (CANONICAL.test(key)) return /^val_/.test(key) ? COLORS.val : /^test_/.test(key) ? COLORS.test : COLORS.train;
+  const extras = chart.order.filter((k) => !CANONICAL.test(k) && !/naive|baseline|r2$/.test(k));
+  return EXTRA_COLORS[Math.max(0, extras.indexOf(key)) % EXTRA_COLORS.length];
+}
 
 function makeChart(el, kind) {
   return { el, kind, series: new Map(), order: [], traceOf: new Map(), drawn: new Map(), plotted: false, dirty: false, layoutKey: "" };
@@ -125,7 +137,7 @@ function traceFor(chart, key) {
     line: {
       width: isTest ? 2.5 : 1.5,
       dash: isBaseline ? "dot" : "solid",
-      color: isBaseline ? COLORS.baseline : isR2 ? COLORS.r2 : isVal ? COLORS.val : isTest ? COLORS.test : COLORS.train,
+      color: seriesColor(chart, key),
     },
     marker: { size: 6 },
     yaxis: isR2 ? "y2" : "y",
@@ -141,9 +153,10 @@ function chartLayout(chart) {
     return layout;
   }
   const accuracy = keys.some((k) => /accuracy/.test(k));
+  const error = keys.some((k) => /rmse|mse/.test(k));
   layout.yaxis = accuracy
     ? { ...AXIS, title: { text: "accuracy" }, tickformat: ".0%" }
-    : { ...AXIS, title: { text: "error (RMSE)" } };
+    : error ? { ...AXIS, title: { text: "error (RMSE)" } } : { ...AXIS, title: { text: "score" } };
   if (keys.some((k) => /r2$/.test(k))) {
     layout.yaxis2 = { ...AXIS, title: { text: "R²" }, overlaying: "y", side: "right", showgrid: false };
     layout.margin = { ...BASE_LAYOUT.margin, r: 56 };
@@ -155,6 +168,9 @@ function describeScore(keys) {
   if (keys.some((k) => /accuracy/.test(k))) {
     ui.scoreTitle.textContent = "Accuracy";
     ui.scoreDescription.textContent = "The share of points the model gets right. Higher is better; a test score well below the train score means it is memorising.";
+  } else if (!keys.some((k) => /rmse|mse|r2$/.test(k))) {
+    ui.scoreTitle.textContent = "Scores";
+    ui.scoreDescription.textContent = "What this architecture measures on held-out data as it trains (hover a line for its values). The catalog page says what each one means.";
   } else {
     ui.scoreTitle.textContent = "Error and fit";
     ui.scoreDescription.textContent = "RMSE is the typical size of a prediction's error (lower is better). R² is the share of the variation explained: 1 is perfect, 0 is no better than guessing the mean.";

@@ -41,9 +41,12 @@ def test_math_tag_gives_mathml_with_its_source_and_a_scroll_box():
     assert inline.startswith("<math") and 'display="inline"' in inline
 
 
-def test_metric_text_reads_either_score():
+def test_metric_text_reads_each_familys_headline_score():
     assert metric_text({"test_accuracy": 0.934}) == "accuracy 93.4 %"
     assert metric_text({"test_rmse": 0.1213}) == "RMSE 0.121"
+    assert metric_text({"test_modes_covered": 0.875, "test_high_quality": 0.9}) == "modes covered 88 %"
+    assert metric_text({"test_diversity": 0.9}) == "diversity 0.90 of the real images'"
+    assert metric_text({"test_loss": 0.01234}) == "test loss 0.0123"
     assert metric_text({}) == "—" and metric_text(None) == "—"
 
 

@@ -30,10 +30,23 @@ def math(tex: str, display: bool = False) -> SafeString:
 
 @register.filter
 def metric_text(metrics: dict | None) -> str:
-    """A finished run's headline score in words: "accuracy 93.4 %" or "RMSE 0.121"."""
+    """A finished run's headline score in words: "accuracy 93.4 %", "RMSE 0.121", "modes 100 %"…"""
     metrics = metrics or {}
-    if metrics.get("test_accuracy") is not None:
-        return f"accuracy {float(metrics['test_accuracy']) * 100:.1f} %"
-    if metrics.get("test_rmse") is not None:
-        return f"RMSE {float(metrics['test_rmse']):.3g}"
+
+    def value(key: str) -> float | None:
+        v = metrics.get(key)
+        return None if v is None else float(v)
+
+    if (v := value("test_accuracy")) is not None:
+        return f"accuracy {v * 100:.1f} %"
+    if (v := value("test_rmse")) is not None:
+        return f"RMSE {v:.3g}"
+    if (v := value("test_modes_covered")) is not None:
+        return f"modes covered {v * 100:.0f} %"
+    if (v := value("test_diversity")) is not None:
+        return f"diversity {v:.2f} of the real images'"
+    if (v := value("test_recall")) is not None:
+        return f"recall {v * 100:.0f} %"
+    if (v := value("test_loss")) is not None:
+        return f"test loss {v:.3g}"
     return "—"
