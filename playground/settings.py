@@ -244,6 +244,11 @@ PLAYGROUND = {
     # reached", resumable); the hard limit (soft + grace) is Celery's backstop that kills the task.
     "JOB_SOFT_TIME_LIMIT_S": env.float("PLAYGROUND_JOB_SOFT_TIME_LIMIT_S", default=30 * 60.0),
     "JOB_HARD_TIME_LIMIT_GRACE_S": env.float("PLAYGROUND_JOB_HARD_TIME_LIMIT_GRACE_S", default=120.0),
+    # Retention in days: finished runs keep only their summary after JOB_RETENTION_DAYS; uploads
+    # are deleted after UPLOAD_RETENTION_DAYS; interrupted runs' checkpoints after CHECKPOINT_RETENTION_DAYS.
+    "JOB_RETENTION_DAYS": env.float("PLAYGROUND_JOB_RETENTION_DAYS", default=30.0),
+    "UPLOAD_RETENTION_DAYS": env.float("PLAYGROUND_UPLOAD_RETENTION_DAYS", default=30.0),
+    "CHECKPOINT_RETENTION_DAYS": env.float("PLAYGROUND_CHECKPOINT_RETENTION_DAYS", default=7.0),
     # Largest model a job may train (parameters).
     "MAX_JOB_PARAMS": env.int("PLAYGROUND_MAX_JOB_PARAMS", default=20_000_000),
     # Runs a visitor may start in any hour, and bytes of uploads a visitor may keep stored.

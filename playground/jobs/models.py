@@ -77,6 +77,8 @@ class TrainingJob(models.Model):
     # an interrupted or timed-out run resumes from it as a new attempt.
     checkpoint_path = models.CharField(max_length=300, blank=True)
     checkpoint_step = models.PositiveIntegerField(default=0)
+    # Set when retention trimmed the run to its summary (events and files gone).
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     objects = TrainingJobQuerySet.as_manager()
 

@@ -1,4 +1,5 @@
-"""The heartbeat reaper: a thread that marks runs whose worker died INTERRUPTED.
+"""The heartbeat reaper: a thread that marks runs whose worker died INTERRUPTED (and, about
+once an hour, applies the retention periods: ``playground.jobs.retention``).
 
 It runs in the web process (``manage.py serve``) and in every Celery worker's main process
 (a prefork parent outlives a child killed for memory or by the hard time limit), so a dead
@@ -19,13 +20,24 @@ _thread: threading.Thread | None = None
 _stop = threading.Event()
 
 
+PURGE_EVERY_S = 3600.0
+
+
 def _loop(interval: float) -> None:
+    import time
+
+    from playground.jobs.retention import purge_expired
     from playground.jobs.services import job_reap_stale
 
+    last_purge = time.monotonic() - PURGE_EVERY_S + 60.0  # first purge a minute after start
     while not _stop.wait(interval):
         try:
             close_old_connections()
             job_reap_stale()
+            if time.monotonic() - last_purge >= PURGE_EVERY_S:
+                last_purge = time.monotonic()
+                purged = purge_expired()
+                log.info("retention: %s", purged)
         except Exception:  # noqa: BLE001 - a database hiccup must not end the reaper
             log.exception("reaper: could not check heartbeats")
         finally:

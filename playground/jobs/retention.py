@@ -1,0 +1,73 @@
+"""Retention: old runs, uploads and checkpoints are purged after their period (settings).
+
+- A run finished more than ``JOB_RETENTION_DAYS`` ago keeps its summary (settings, final
+  metrics, the last figure of each view, status and message) and loses its event log and
+  files (weights, checkpoints).
+- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run needs is
+  deleted with its files; the runs that used it keep their pages (they store its name).
+- A checkpoint left by an interrupted run for ``CHECKPOINT_RETENTION_DAYS`` is deleted: the
+  run can no longer be resumed, only started again.
+
+Runs from the reaper thread about once an hour, and on demand with ``manage.py purge``.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import ACTIVE_STATUSES, FINISHED_STATUSES, JobEvent, JobStatus, TrainingJob
+
+
+@dataclass
+class Purged:
+    runs: int = 0
+    events: int = 0
+    uploads: int = 0
+    checkpoints: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.runs} run(s) trimmed to their summary ({self.events} events), {self.uploads} upload(s) "
+                f"deleted, {self.checkpoints} old checkpoint(s) removed")
+
+
+def _days(name: str) -> timedelta:
+    return timedelta(days=settings.PLAYGROUND[name])
+
+
+def purge_expired(*, now: Any = None) -> Purged:
+    from playground.datasets.models import Dataset
+    from playground.datasets.services import dataset_delete
+
+    now = now or timezone.now()
+    done = Purged()
+    media = Path(settings.MEDIA_ROOT)
+
+    old_runs = TrainingJob.objects.filter(status__in=FINISHED_STATUSES, finished_at__lt=now - _days("JOB_RETENTION_DAYS"),
+                                          purged_at__isnull=True)
+    for job in old_runs.iterator():
+        done.events += JobEvent.objects.filter(job=job).delete()[0]
+        shutil.rmtree(media / "jobs" / str(job.pk), ignore_errors=True)
+        TrainingJob.objects.filter(pk=job.pk).update(purged_at=now, weights_path="", checkpoint_path="")
+        done.runs += 1
+
+    stale = (TrainingJob.objects.filter(status=JobStatus.INTERRUPTED, finished_at__lt=now - _days("CHECKPOINT_RETENTION_DAYS"))
+             .exclude(checkpoint_path=""))
+    for job in stale.iterator():
+        for path in (media / "jobs" / str(job.pk)).glob("checkpoint-*.safetensors"):
+            path.unlink(missing_ok=True)
+        TrainingJob.objects.filter(pk=job.pk).update(checkpoint_path="", checkpoint_step=0)
+        done.checkpoints += 1
+
+    needed = TrainingJob.objects.filter(status__in=ACTIVE_STATUSES).values("dataset_id")
+    old_uploads = Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS")).exclude(
+        pk__in=needed)
+    for dataset in old_uploads.iterator():
+        dataset_delete(dataset=dataset)
+        done.uploads += 1
+    return done
