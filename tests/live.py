@@ -145,7 +145,7 @@ def start_worker(env: dict[str, str], log_dir: Path, name: str = "celery") -> Pr
 
 
 @contextlib.contextmanager
-def served_stack(tmp_path: Path, postgres_admin_dsn: str, redis_url: str, **extra_env: str):
+def served_stack(tmp_path: Path, postgres_admin_dsn: str, redis_url: str, workers: int = 1, **extra_env: str):
     """The served mode for real: a database of its own in PostgreSQL, Redis, the web process
     (``manage.py serve``: daphne and the heartbeat reaper) and one Celery worker process.
 
@@ -169,7 +169,8 @@ def served_stack(tmp_path: Path, postgres_admin_dsn: str, redis_url: str, **extr
         port = free_port()
         web = Proc("web", [sys.executable, "manage.py", "serve", "--port", str(port)], env, tmp_path)
         procs.append(web)
-        procs.append(start_worker(env, tmp_path))
+        for i in range(workers):
+            procs.append(start_worker(env, tmp_path, name="celery" if i == 0 else f"celery-{i + 1}"))
         wait_for_port(port, web)
         yield {"port": port, "procs": procs, "db": db_name, "env": env, "log_dir": tmp_path}
     finally:
