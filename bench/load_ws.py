@@ -107,10 +107,12 @@ def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Eve
     connection.close()
 
 
-async def viewer(url: str, origin: str, latencies: list[float], seen: dict, key: int, done: asyncio.Event) -> None:
+async def viewer(url: str, origin: str, latencies: list[float], seen: dict, key: int, done: asyncio.Event,
+                 delay: float = 0.0) -> None:
     from websockets.asyncio.client import connect
 
     seqs: list[int] = []
+    await asyncio.sleep(delay)  # viewers arrive over the ramp, not all in one instant
     async with connect(url, additional_headers={"Origin": origin}, open_timeout=60, max_size=2**24) as ws:
         first = True
         while not done.is_set():
@@ -135,20 +137,27 @@ async def viewer(url: str, origin: str, latencies: list[float], seen: dict, key:
     seen[key] = seqs
 
 
-async def run_viewers(port: int, job_ids: list[int], n: int, seconds: float, stats: dict) -> None:
+async def run_viewers(port: int, job_ids: list[int], keys: list[int], seconds: float, ramp: float, n: int) -> dict:
     origin = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     seen: dict[int, list[int]] = {}
     done = asyncio.Event()
     tasks = [asyncio.create_task(viewer(f"ws://127.0.0.1:{port}/ws/jobs/{job_ids[i % len(job_ids)]}/", origin,
-                                        latencies, seen, i, done)) for i in range(n)]
-    stats["connected_at"] = time.monotonic()
+                                        latencies, seen, i, done, ramp * i / max(n, 1))) for i in keys]
     await asyncio.sleep(seconds)
     done.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
-    stats["errors"] = [repr(r) for r in results if isinstance(r, BaseException)]
-    stats["latencies"] = latencies
-    stats["seen"] = seen
+    return {"errors": [repr(r) for r in results if isinstance(r, BaseException)], "latencies": latencies, "seen": seen}
+
+
+def viewer_process(port: int, job_ids: list[int], keys: list[int], seconds: float, ramp: float, n: int, out) -> None:
+    """One client process: its share of the viewers on one event loop (the load client must
+    not be the bottleneck it measures, so the viewers are spread over processes)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * len(keys) + 256)), hard))
+    out.put(asyncio.run(run_viewers(port, job_ids, keys, seconds, ramp, n)))
 
 
 def main() -> None:
@@ -157,12 +166,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=2.0, help="flushes per second per job")
+    parser.add_argument("--clients", type=int, default=2, help="processes the viewers are spread over")
+    parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the viewers arrive")
     args = parser.parse_args()
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.viewers + 256)), hard))
-
     with served_stack(Path(tempfile.mkdtemp(prefix="load-")), PG, REDIS, workers=0) as site:
         setup_django(site["env"])
         from playground.jobs.models import JobEvent
@@ -170,13 +176,19 @@ def main() -> None:
         job_ids = make_jobs(args.jobs)
         web = site["procs"][0]
         rss_before = rss_mb(web.popen.pid)
-        stats: dict = {}
+        import multiprocessing
+
         counts = {"flushes": 0, "late_ticks": 0}
         stop = threading.Event()
-        loop_thread = threading.Thread(target=lambda: asyncio.run(
-            run_viewers(site["port"], job_ids, args.viewers, args.seconds + 3, stats)))
-        loop_thread.start()
-        time.sleep(3)  # let the viewers connect and take their snapshots
+        ctx = multiprocessing.get_context("spawn")
+        out = ctx.Queue()
+        shares = [list(range(args.viewers))[k :: args.clients] for k in range(args.clients)]
+        clients = [ctx.Process(target=viewer_process,
+                               args=(site["port"], job_ids, keys, args.ramp + args.seconds + 5, args.ramp, args.viewers, out))
+                   for keys in shares]
+        for c in clients:
+            c.start()
+        time.sleep(args.ramp + 5)  # let the viewers connect and take their snapshots
         peak = [rss_mb(web.popen.pid)]
         producer = threading.Thread(target=produce, args=(job_ids, args.seconds, args.rate, stop, counts))
         t0 = time.monotonic()
@@ -185,7 +197,14 @@ def main() -> None:
             peak.append(rss_mb(web.popen.pid))
             producer.join(1.0)
         produced_s = time.monotonic() - t0
-        loop_thread.join()
+        stats: dict = {"errors": [], "latencies": [], "seen": {}}
+        for _ in clients:
+            part = out.get(timeout=300)
+            stats["errors"] += part["errors"]
+            stats["latencies"] += part["latencies"]
+            stats["seen"].update(part["seen"])
+        for c in clients:
+            c.join()
 
         last_seq = dict(JobEvent.objects.filter(job_id__in=job_ids).values_list("job_id").annotate(
             n=__import__("django.db.models", fromlist=["Max"]).Max("seq")))

@@ -15,6 +15,7 @@ Which event loop runs the send:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -88,4 +89,7 @@ def publish(group: str, message: dict[str, Any]) -> bool:
 
 
 def publish_job_events(job_id: int, events: list[dict[str, Any]]) -> bool:
-    return publish(job_group(job_id), {"type": "job.events", "events": events})
+    """Sends a job's new events to its viewers, encoded once here as the frame each viewer
+    gets (``text``): with many viewers per job, the web process then only forwards it."""
+    frame = json.dumps({"type": "events", "events": events}, separators=(",", ":"))
+    return publish(job_group(job_id), {"type": "job.events", "events": events, "text": frame})

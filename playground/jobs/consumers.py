@@ -74,7 +74,10 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
             await self._catch_up()
         fresh = [e for e in events if e["seq"] > self.last_sent]
         if fresh and fresh[0]["seq"] == self.last_sent + 1:
-            await self.send_json({"type": "events", "events": fresh})
+            if len(fresh) == len(events) and message.get("text"):
+                await self.send(text_data=message["text"])  # encoded once by the sender, for every viewer
+            else:
+                await self.send_json({"type": "events", "events": fresh})
             self.last_sent = fresh[-1]["seq"]
 
     async def _catch_up(self) -> None:
