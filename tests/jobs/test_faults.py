@@ -213,3 +213,27 @@ def test_run_options_are_validated_and_offered_on_the_form(alice, spiral):
     response = alice.client.post("/catalog/mlp/", {"dataset": "spiral", "run__patience": "4"})
     assert response.status_code == 302
     assert TrainingJob.objects.get(owner_key=alice.visitor_id).run_options == {"patience": 4, "stop_unwatched_min": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_out_of_device_memory_fails_naming_what_to_reduce_and_the_worker_goes_on(alice, spiral, monkeypatch):
+    """A CUDA out-of-memory error (raised here by the model's forward, as a GPU would) ends the run
+    with the knobs to lower; the next run on the same worker trains normally."""
+    from models_lib.architectures import mlp
+
+    calls = {"n": 0}
+    original = mlp.MLP.forward
+
+    def forward(self, x):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(self, x)
+
+    monkeypatch.setattr(mlp.MLP, "forward", forward)
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 3})
+    assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    job.refresh_from_db()
+    assert "ran out of memory" in job.error_message and "batch_size" in job.error_message
+    after = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
+    assert services.job_execute(job_id=after.pk) == JobStatus.SUCCEEDED

@@ -53,7 +53,7 @@ def test_stale_checkpoints_and_old_unused_uploads_go(alice, settings):
     folder = _files(settings, interrupted)
     old_upload = Dataset.objects.create(name="old", slug="old", kind="tabular", owner_key=alice.visitor_id, status="READY")
     needed = Dataset.objects.create(name="needed", slug="needed", kind="tabular", owner_key=alice.visitor_id, status="READY")
-    fresh = Dataset.objects.create(name="fresh", slug="fresh", kind="tabular", owner_key=alice.visitor_id, status="READY")
+    Dataset.objects.create(name="fresh", slug="fresh", kind="tabular", owner_key=alice.visitor_id, status="READY")
     Dataset.objects.filter(pk__in=[old_upload.pk, needed.pk]).update(created_at=now - timedelta(days=40))
     TrainingJobFactory(dataset=needed, status=JobStatus.QUEUED)
 

@@ -148,3 +148,72 @@ def test_the_same_task_delivered_to_two_workers_trains_once(site):
             break
         time.sleep(0.5)
     assert f"job {job['id']} attempt 1 not claimed" in logs
+
+
+def test_redis_restarted_mid_run_loses_no_event_for_a_reconnecting_viewer(tmp_path_factory, postgres_admin_dsn):
+    """A Redis of its own, stopped and started again while a run trains: the run ends with a
+    clear status, and a viewer that reconnects (as the page does) replays what it missed."""
+    import shutil
+
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    from tests.conftest import free_port, port_open, require_service
+
+    server = shutil.which("redis-server")
+    require_service(bool(server), "redis-server", "apt-get install redis-server (.ci/run does)")
+    tmp = tmp_path_factory.mktemp("redis-restart")
+    rport = free_port()
+
+    def start_redis():
+        proc = subprocess.Popen([server, "--port", str(rport), "--save", "", "--appendonly", "no"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", rport) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return proc
+
+    redis_proc = start_redis()
+    try:
+        with served_stack(tmp, postgres_admin_dsn, f"redis://127.0.0.1:{rport}/0", **FAST_FAULTS) as site:
+            base = f"http://127.0.0.1:{site['port']}"
+            owner = Session(base)
+            status, job = owner.post("/api/jobs", {**LONG, "config": {**LONG["config"], "epochs": 25}})
+            assert status == 201, job
+            events: list[dict] = []
+            final = None
+            restarted = False
+            deadline = time.monotonic() + 240
+            while final is None and time.monotonic() < deadline:
+                after = events[-1]["seq"] if events else 0
+                try:
+                    with connect(f"ws://127.0.0.1:{site['port']}{job['ws_url']}?after={after}",
+                                 additional_headers={"Cookie": owner.cookie_header(), "Origin": base},
+                                 open_timeout=10) as ws:
+                        while final is None:
+                            message = json.loads(ws.recv(timeout=20))
+                            for event in message.get("events", []):
+                                if events and event["seq"] <= events[-1]["seq"]:
+                                    continue
+                                events.append(event)
+                                if event["kind"] == "status" and event["status"] in ("SUCCEEDED", "FAILED", "INTERRUPTED"):
+                                    final = event
+                            if not restarted and any(e["kind"] == "metric" for e in events) and len(events) > 20:
+                                redis_proc.terminate()
+                                redis_proc.wait(10)
+                                time.sleep(2)
+                                redis_proc = start_redis()
+                                restarted = True
+                except (WebSocketException, OSError, TimeoutError):
+                    time.sleep(1)  # the page backs off and reconnects the same way (a refusal while Redis is down too)
+            assert restarted, "the run ended before Redis could be restarted"
+            assert final is not None, "no final status within the time"
+            assert final["status"] == "SUCCEEDED" or final.get("message"), final
+            seqs = [e["seq"] for e in events]
+            assert seqs == list(range(1, len(seqs) + 1)), "a reconnecting viewer missed or repeated events"
+            stored = owner.get(f"/api/jobs/{job['id']}")
+            assert stored["last_seq"] == seqs[-1]
+            print(f"\nRedis restarted mid-run: run {final['status']}, {len(seqs)} events, none missed")
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(10)
