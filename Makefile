@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-fast bench lint migrate worker serve-served clean help
+.PHONY: run test test-fast bench load lint migrate worker serve-served clean help
 
 help:
 	@echo "make run    - install into .venv and serve http://$(HOST):$(PORT) (embedded mode)"
@@ -34,7 +34,7 @@ run: migrate
 
 # Served mode pieces (REDIS_URL and DATABASE_URL must be set): web under daphne, workers apart.
 serve-served: migrate
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+	$(VENV)/bin/python manage.py serve --host $(HOST) --port $(PORT)
 
 worker: $(VENV)/.runtime
 	$(VENV)/bin/celery -A playground worker -c 1 --prefetch-multiplier 1 -Q training,ingest --loglevel INFO
@@ -56,6 +56,10 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_job.py
 	$(PY) bench/bench_ingest.py
+
+load: $(VENV)/.dev
+	$(PY) bench/load_ws.py --viewers 200 --jobs 20 --seconds 30
+	$(PY) bench/load_ws.py --viewers 1000 --jobs 50 --seconds 30 --ramp 20
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
