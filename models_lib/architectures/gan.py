@@ -475,6 +475,7 @@ def samples_figure(images: torch.Tensor, cols: int, row_labels: Sequence[str] = 
 
 class GANModule(TrainingModule):
     manual_optimization = True
+    divergence_key = "g_loss"  # there is no single training loss: two networks, two losses
 
     def __init__(self, config: GANHParams, data: TensorData):
         check_fits(config, data)
@@ -601,8 +602,8 @@ class GANModule(TrainingModule):
         g_loss = torch.stack([r[1] for r in records]).float().mean()
         correct = torch.stack([r[2] for r in records]).sum()
         n = sum(r[3] for r in records)
-        # the generator's loss stands for the run: the divergence check watches it (NaN, or a blow-up)
-        return {"train_loss": g_loss, "d_loss": d_loss, "g_loss": g_loss, "d_accuracy": correct.float() / max(n, 1)}
+        # the generator's loss stands for the run (divergence_key): the check watches it (NaN, or a blow-up)
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_accuracy": correct.float() / max(n, 1)}
 
     # -- measuring ------------------------------------------------------------------------------
     def _generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

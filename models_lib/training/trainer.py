@@ -91,6 +91,8 @@ class TrainingModule:
     #: steps per generator step). The Trainer then calls :meth:`manual_step` instead of
     #: back-propagating ``training_step``'s loss itself.
     manual_optimization: bool = False
+    #: The train metric the divergence check watches (and the run summary reports).
+    divergence_key: str = "train_loss"
 
     def setup(self, device: torch.device) -> Sequence[torch.Tensor]:
         """Move the model and evaluation data to ``device``; return the training tensors there."""
@@ -112,7 +114,7 @@ class TrainingModule:
         raise NotImplementedError
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
-        """Device scalars since the last flush; must include ``train_loss``."""
+        """Device scalars since the last flush; must include ``divergence_key`` (``train_loss``)."""
         raise NotImplementedError
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
@@ -398,7 +400,7 @@ class Trainer:
             keys = list(values)
             flat = torch.stack([values[k].detach().float().reshape(()) for k in keys]).tolist()  # the one sync
             numbers = dict(zip(keys, flat, strict=False))
-        self._check_divergence(numbers.get("train_loss"))
+        self._check_divergence(numbers.get(self.module.divergence_key))
 
         events = self._take_pending()
         if train_keys:
@@ -485,7 +487,8 @@ class Trainer:
                 events.append(self._metric_event(numbers))
         events.extend(self._view_events())
         duration = self.elapsed_s
-        metrics = {k: v for k, v in self.last_values.items() if k.startswith("test_") or k == "train_loss"}
+        watched = self.module.divergence_key
+        metrics = {k: v for k, v in self.last_values.items() if k.startswith("test_") or k in ("train_loss", watched)}
         metrics.update(
             epochs=self.epoch if not stopped or self.step % max(self.steps_per_epoch, 1) == 0 else self.epoch - 1,
             steps=self.step,

@@ -626,8 +626,8 @@ def _run_claimed(job_id: int, attempt: int) -> str:
     if hooks.timed_out:
         limit = _setting("JOB_SOFT_TIME_LIMIT_S")
         _finish(job_id, attempt, JobStatus.FAILED,
-                f"{TIME_LIMIT_MESSAGE} after {limit:g} s of training (the limit for one attempt). A checkpoint at step "
-                f"{result.metrics['steps']} was saved: resume the run to go on, or train fewer epochs.",
+                f"{TIME_LIMIT_MESSAGE}: this attempt ran for {limit:g} s, the most one attempt may run. A checkpoint at "
+                f"step {result.metrics['steps']} was saved: resume the run to go on, or train fewer epochs.",
                 views=views, final_metrics=result.metrics)
         return JobStatus.FAILED
     if hooks.unwatched:

@@ -152,11 +152,13 @@ function chartLayout(chart) {
     layout.yaxis = { ...AXIS, title: { text: "loss" } };
     return layout;
   }
-  const accuracy = keys.some((k) => /accuracy/.test(k));
+  const accuracy = keys.some((k) => /^(train|test|val)_accuracy$/.test(k));
+  const shares = keys.every((k) => /accuracy|covered|quality|recall|precision/.test(k));
   const error = keys.some((k) => /rmse|mse/.test(k));
   layout.yaxis = accuracy
     ? { ...AXIS, title: { text: "accuracy" }, tickformat: ".0%" }
-    : error ? { ...AXIS, title: { text: "error (RMSE)" } } : { ...AXIS, title: { text: "score" } };
+    : error ? { ...AXIS, title: { text: "error (RMSE)" } }
+      : { ...AXIS, title: { text: "score" }, ...(shares ? { tickformat: ".0%" } : {}) };
   if (keys.some((k) => /r2$/.test(k))) {
     layout.yaxis2 = { ...AXIS, title: { text: "R²" }, overlaying: "y", side: "right", showgrid: false };
     layout.margin = { ...BASE_LAYOUT.margin, r: 56 };
@@ -165,7 +167,7 @@ function chartLayout(chart) {
 }
 
 function describeScore(keys) {
-  if (keys.some((k) => /accuracy/.test(k))) {
+  if (keys.some((k) => /^(train|test|val)_accuracy$/.test(k))) {
     ui.scoreTitle.textContent = "Accuracy";
     ui.scoreDescription.textContent = "The share of points the model gets right. Higher is better; a test score well below the train score means it is memorising.";
   } else if (!keys.some((k) => /rmse|mse|r2$/.test(k))) {

@@ -128,7 +128,7 @@ def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral,
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
     assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
-    assert job.error_message.startswith("Time limit reached after 0.5 s")
+    assert job.error_message.startswith("Time limit reached: this attempt ran for 0.5 s")
     assert job.is_resumable and job.checkpoint_path and job.checkpoint_step > 0
     assert f"checkpoint at step {job.checkpoint_step}" in job.error_message
 
