@@ -217,3 +217,30 @@ def test_redis_restarted_mid_run_loses_no_event_for_a_reconnecting_viewer(tmp_pa
     finally:
         redis_proc.terminate()
         redis_proc.wait(10)
+
+
+def test_a_viewer_that_never_reads_does_not_hold_up_the_run_or_other_viewers(site):
+    """One viewer connects and then reads nothing (its socket buffers fill); the run and a second
+    viewer go on as if it were not there."""
+    import socket
+
+    base = f"http://127.0.0.1:{site['port']}"
+    owner = Session(base)
+    status, job = owner.post("/api/jobs", {**LONG, "config": {**LONG["config"], "epochs": 10}})
+    assert status == 201
+    stalled = socket.create_connection(("127.0.0.1", site["port"]))
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.sendall((f"GET {job['ws_url']} HTTP/1.1\r\nHost: 127.0.0.1:{site['port']}\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     f"Sec-WebSocket-Version: 13\r\nOrigin: {base}\r\nCookie: {owner.cookie_header()}\r\n\r\n").encode())
+    try:
+        reader = Follower(site, owner, job["ws_url"])
+        final = reader.until(lambda e: e["kind"] == "status" and e["status"] in ("SUCCEEDED", "FAILED"), 180)
+        received_at = time.time()
+        reader.close()
+        assert final and final["status"] == "SUCCEEDED", final
+        seqs = [e["seq"] for e in reader.events]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert received_at - final["t"] < 5.0, "the reading viewer got the end late"
+    finally:
+        stalled.close()
