@@ -14,7 +14,8 @@ from django.http import HttpRequest
 
 VISITOR_KEY = "visitor_id"
 
-Action = Literal["view", "cancel", "resume", "delete", "use", "share"]
+# "manage": a class session's teacher controls (stop every run, end, open or pause joining, results).
+Action = Literal["view", "cancel", "resume", "delete", "use", "share", "manage"]
 
 
 @dataclass(frozen=True)
@@ -61,22 +62,45 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
 
 
 def can(viewer: Viewer, action: Action, obj: Any) -> bool:
-    """The one permission function, for a TrainingJob or a Dataset (classes follow).
+    """The one permission function, for a TrainingJob, a Dataset or a ClassSession.
 
     Built-in datasets are everyone's to view and use, and nobody's to delete. A shared
     (public) run is everyone's to view, and only its owner's to change. Anything else is its
-    owner's (the visitor who made it) and the staff's.
+    owner's (the visitor who made it) and the staff's. In a class session: its teacher may do
+    anything to it and may view and cancel every run in it; its students (browsers that joined)
+    may view it, and view and use its dataset; nobody else sees any of it.
     """
+    from playground.classes.models import ClassSession
+    from playground.datasets.models import Dataset
+
     if getattr(obj, "builtin", False):
         return action in ("view", "use")
     if action == "view" and getattr(obj, "public", False):
         return True  # a shared run: anyone with the link may watch it
     if viewer.is_staff:
         return True
+    if isinstance(obj, ClassSession):
+        if viewer.user_id is not None and obj.teacher_id == viewer.user_id:
+            return True
+        return action == "view" and _joined(viewer, ClassSession.objects.filter(pk=obj.pk))
     owner_key = getattr(obj, "owner_key", None)
     if owner_key and viewer.visitor_id and secrets.compare_digest(owner_key, viewer.visitor_id):
         return True
+    if getattr(obj, "class_session_id", None) and action in ("view", "cancel"):
+        # a student's run: their teacher watches it and may stop it
+        return viewer.user_id is not None and ClassSession.objects.filter(
+            pk=obj.class_session_id, teacher_id=viewer.user_id).exists()
+    if isinstance(obj, Dataset) and action in ("view", "use"):
+        # the dataset of a class session: its teacher and its students train on it
+        sessions = ClassSession.objects.filter(dataset=obj)
+        taught = viewer.user_id is not None and sessions.filter(teacher_id=viewer.user_id).exists()
+        return taught or _joined(viewer, sessions)
     return False
+
+
+def _joined(viewer: Viewer, sessions: Any) -> bool:
+    """True when the viewer's browser joined one of ``sessions`` as a student."""
+    return bool(viewer.visitor_id) and sessions.filter(students__visitor_key=viewer.visitor_id).exists()
 
 
 class VisitorMiddleware:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "playground.jobs",
     "playground.api",
     "playground.audit",
+    "playground.classes",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,11 @@ CELERY_TASK_ROUTES = {"datasets.process_dataset": {"queue": "ingest"}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=3 * 3600)}
+
+# Teachers sign in with Django's auth views; students and visitors never need to.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/classes/"
+LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -256,6 +262,8 @@ PLAYGROUND = {
     "MAX_STORED_BYTES_PER_VISITOR": env.int("PLAYGROUND_MAX_STORED_BYTES_PER_VISITOR", default=200 * 1024**2),
     # Jobs a visitor may have queued or running at once.
     "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=3),
+    # Students one class session may have (a join past it is refused with a message).
+    "MAX_STUDENTS_PER_CLASS": env.int("PLAYGROUND_MAX_STUDENTS_PER_CLASS", default=60),
     # Device for this worker: "" picks CUDA when present, else CPU; "cpu" or "cuda:1" force one.
     "DEVICE": env.str("PLAYGROUND_DEVICE", default=""),
     # Uploads (each a limit a visitor is told about on the form).

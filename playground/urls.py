@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("playground.catalog.urls")),
     path("", include("playground.jobs.urls")),
     path("", include("playground.datasets.urls")),
+    path("", include("playground.classes.urls")),
     path("api/", api.urls),
+    # Teachers sign in here (Django's auth views; templates/registration/).
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,10 +6,11 @@ required on every state-changing request (``X-CSRFToken`` header). A script star
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Field, File, Form, NinjaAPI, Router, Schema, UploadedFile
 from ninja.errors import HttpError
@@ -21,6 +22,8 @@ from models_lib.hparams import hparams_json_schema
 from playground.access import Viewer, can, viewer_from_request
 from playground.catalog.entries import catalog_entries
 from playground.catalog.forms import values_from_post
+from playground.classes import selectors as class_selectors
+from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
 from playground.datasets import services as dataset_services
 from playground.errors import FieldError, Rejected
@@ -106,6 +109,9 @@ class JobIn(Schema):
     dataset_options: dict[str, Any] = {}
     run_options: dict[str, Any] = Field(
         {}, description="How the run is looked after: patience (early stopping, epochs), stop_unwatched_min")
+    class_session: int | None = Field(
+        None, description="A class session you joined: the run must keep to its assignment (architecture, dataset, "
+        "locked knobs); the knobs you leave out start from the teacher's preset")
 
 
 class JobCreated(Schema):
@@ -276,14 +282,16 @@ def dataset_options(request: HttpRequest, dataset_id: int, payload: DatasetOptio
 def dataset_delete(request: HttpRequest, dataset_id: int):
     dataset = _dataset_or_404(request, dataset_id)
     if not can(request.auth, "delete", dataset):
-        raise HttpError(403, "Built-in datasets cannot be deleted.")
+        # Built-in, or a class's dataset its students may use but not delete.
+        raise HttpError(403, "Built-in datasets cannot be deleted." if dataset.builtin
+                        else "Only the person who uploaded this dataset may delete it.")
     dataset_services.dataset_delete(dataset=dataset)
     return Status(204, None)
 
 
 @router.post(
     "/jobs",
-    response={201: JobCreated, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: JobCreated, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Start training",
 )
 def job_create(request: HttpRequest, payload: JobIn):
@@ -296,6 +304,7 @@ def job_create(request: HttpRequest, payload: JobIn):
         config=payload.config,
         dataset_options=payload.dataset_options,
         run_options=payload.run_options,
+        class_session=payload.class_session,
     )
     return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
 
@@ -350,6 +359,155 @@ def job_share(request: HttpRequest, job_id: int, payload: ShareIn):
     if not can(request.auth, "share", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
     return job_selectors.job_as_dict(job_services.job_share(job=job, public=payload.public))
+
+
+# ------------------------------------------------------------------ class sessions
+
+
+class ClassIn(Schema):
+    title: str
+    architecture: str
+    dataset: int | str = Field(description="A built-in dataset (id or slug) or one of your uploads")
+    config: dict[str, Any] = Field({}, description="The preset: students start from it")
+    locked: list[str] = Field([], description="Knobs students may not change")
+    goal: dict[str, Any] = Field(
+        description='What to reach, e.g. {"metric": "test_accuracy", "at_least": 0.9, "max_params": 2000}; '
+        "at_most for metrics where lower is better (test_loss, test_rmse)")
+    deadline: datetime | None = Field(None, description="After it the session takes no new runs (ISO 8601, UTC)")
+
+
+class ClassCreated(Schema):
+    id: int
+    code: str
+    join_url: str
+
+
+class ClassJoinIn(Schema):
+    code: str
+    nickname: str = Field(description="1 to 24 characters, unique in the class (case does not matter)")
+
+
+class ClassJoined(Schema):
+    session: int
+    student: int
+    nickname: str
+
+
+class ClassOut(Schema):
+    id: int
+    title: str
+    code: str
+    join_url: str
+    role: str = Field(description="teacher or student: what you are in this session")
+    student: int | None
+    nickname: str | None
+    architecture: str
+    dataset: int | None
+    dataset_name: str
+    config: dict[str, Any]
+    locked: list[str]
+    goal: dict[str, Any]
+    deadline: str | None
+    joining_open: bool
+    ended: bool
+    ended_at: str | None
+    students: int
+    created_at: str | None
+
+
+class LeaderboardRowOut(Schema):
+    nickname: str
+    best: float | None = Field(description="The best value of the goal's metric over the student's finished runs")
+    runs: int
+    running: bool = Field(description="A run of theirs is queued or training now")
+    reached_goal: bool = Field(description="A finished run met the goal's target (and its size limit)")
+    job_id: int | None = Field(description="The best run (the teacher only; null for students)")
+
+
+class ClassStopped(Schema):
+    stopped: int
+
+
+class ClassJoiningIn(Schema):
+    open: bool
+
+
+def _class_or_404(request: HttpRequest, class_id: int):
+    session = class_selectors.class_get(viewer=request.auth, class_id=class_id)
+    if session is None:
+        raise HttpError(404, "No such class session (or you are not in it).")
+    return session
+
+
+def _class_to_manage(request: HttpRequest, class_id: int):
+    session = _class_or_404(request, class_id)
+    if not can(request.auth, "manage", session):
+        raise HttpError(403, "Only the session's teacher may do this.")
+    return session
+
+
+@router.post("/classes", response={201: ClassCreated, 403: ErrorOut, 422: ErrorOut},
+             summary="Create a class session (approved teachers, signed in)")
+def class_create(request: HttpRequest, payload: ClassIn):
+    viewer: Viewer = request.auth
+    session = class_services.class_create(
+        teacher=request.user, viewer=viewer, title=payload.title, architecture=payload.architecture,
+        dataset=dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset), config=payload.config,
+        locked=payload.locked, goal=payload.goal, deadline=payload.deadline,
+    )
+    return Status(201, {"id": session.pk, "code": session.code, "join_url": session.join_url})
+
+
+@router.post("/classes/join", response={200: ClassJoined, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                        422: ErrorOut, 429: ErrorOut},
+             summary="Join a class session with its code and a nickname (no account)")
+def class_join(request: HttpRequest, payload: ClassJoinIn):
+    student = class_services.class_join(viewer=request.auth, code=payload.code, nickname=payload.nickname)
+    return {"session": student.session_id, "student": student.pk, "nickname": student.nickname}
+
+
+@router.get("/classes/{class_id}", response={200: ClassOut, 404: ErrorOut},
+            summary="A class session's assignment (its teacher and its students)")
+def class_detail(request: HttpRequest, class_id: int):
+    return class_selectors.class_as_dict(_class_or_404(request, class_id), viewer=request.auth)
+
+
+@router.get("/classes/{class_id}/leaderboard", response={200: list[LeaderboardRowOut], 404: ErrorOut},
+            summary="Each student's best finished run, best first by the goal's metric")
+def class_leaderboard(request: HttpRequest, class_id: int):
+    return class_selectors.class_leaderboard(session=_class_or_404(request, class_id), viewer=request.auth)
+
+
+@router.post("/classes/{class_id}/stop_all", response={200: ClassStopped, 403: ErrorOut, 404: ErrorOut},
+             summary="Cancel every queued or running run of the session (its teacher)")
+def class_stop_all(request: HttpRequest, class_id: int):
+    session = _class_to_manage(request, class_id)
+    return {"stopped": class_services.class_stop_all(session=session, user=request.user)}
+
+
+@router.post("/classes/{class_id}/end", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+             summary="End the session: joining closes, no new runs, the runs stay viewable (its teacher)")
+def class_end(request: HttpRequest, class_id: int):
+    session = class_services.class_end(session=_class_to_manage(request, class_id), user=request.user)
+    return class_selectors.class_as_dict(session, viewer=request.auth)
+
+
+@router.post("/classes/{class_id}/joining", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+             summary="Open or pause joining (its teacher)")
+def class_joining(request: HttpRequest, class_id: int, payload: ClassJoiningIn):
+    session = class_services.class_set_joining(session=_class_to_manage(request, class_id), user=request.user,
+                                               joining_open=payload.open)
+    return class_selectors.class_as_dict(session, viewer=request.auth)
+
+
+@router.get("/classes/{class_id}/results.csv", response={200: None, 403: ErrorOut, 404: ErrorOut},
+            summary="Every run of the session as CSV (its teacher)")
+def class_results(request: HttpRequest, class_id: int):
+    session = _class_to_manage(request, class_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="class-{session.code}-results.csv"'
+    class_services.class_results_export(session=session, user=request.user, file=response)
+    return response
 
 
 # ------------------------------------------------------------------ architecture diagrams

@@ -55,6 +55,11 @@ class TrainingJob(models.Model):
     # among the architecture's recent public runs.
     public = models.BooleanField(default=False, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # A student's run for a class session's assignment (the teacher may watch and stop it).
+    class_session = models.ForeignKey(
+        "classes.ClassSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    student = models.ForeignKey("classes.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

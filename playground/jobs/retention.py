@@ -3,8 +3,8 @@
 - A run finished more than ``JOB_RETENTION_DAYS`` ago keeps its summary (settings, final
   metrics, the last figure of each view, status and message) and loses its event log and
   files (weights, checkpoints).
-- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run needs is
-  deleted with its files; the runs that used it keep their pages (they store its name).
+- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run and no class
+  session still open needs is deleted with its files; the runs that used it keep their pages (they store its name).
 - A checkpoint left by an interrupted run for ``CHECKPOINT_RETENTION_DAYS`` is deleted: the
   run can no longer be resumed, only started again.
 
@@ -41,6 +41,7 @@ def _days(name: str) -> timedelta:
 
 
 def purge_expired(*, now: Any = None) -> Purged:
+    from playground.classes.models import ClassSession
     from playground.datasets.models import Dataset
     from playground.datasets.services import dataset_delete
 
@@ -65,8 +66,9 @@ def purge_expired(*, now: Any = None) -> Purged:
         done.checkpoints += 1
 
     needed = TrainingJob.objects.filter(status__in=ACTIVE_STATUSES).values("dataset_id")
-    old_uploads = Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS")).exclude(
-        pk__in=needed)
+    taught = ClassSession.objects.filter(ended_at__isnull=True, dataset__isnull=False).values("dataset_id")
+    old_uploads = (Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS"))
+                   .exclude(pk__in=needed).exclude(pk__in=taught))
     for dataset in old_uploads.iterator():
         dataset_delete(dataset=dataset)
         done.uploads += 1

@@ -110,11 +110,21 @@ def job_submit(
     config: dict[str, Any] | None,
     dataset_options: dict[str, Any] | None = None,
     run_options: dict[str, Any] | None = None,
+    class_session: int | None = None,
 ) -> TrainingJob:
-    """Validates everything, saves the job QUEUED and enqueues its task after commit."""
+    """Validates everything, saves the job QUEUED and enqueues its task after commit.
+
+    With ``class_session`` (a session the viewer joined) the run is a student's: it must keep to
+    the assignment, and its unlocked knobs start from the teacher's preset."""
     from .options import RunOptions
     if not viewer.visitor_id:
         raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
+    student = None
+    if class_session is not None:
+        from playground.classes.services import class_run_prepare
+
+        student, config = class_run_prepare(viewer=viewer, class_session_id=class_session,
+                                            architecture=architecture, dataset=dataset, config=config)
     try:
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
@@ -173,6 +183,8 @@ def job_submit(
             run_options=looked_after.model_dump(),
             owner_key=viewer.visitor_id,
             user_id=viewer.user_id,
+            class_session_id=student.session_id if student else None,
+            student=student,
         )
         job_append_events(job_id=job.pk, events=[_status_event(JobStatus.QUEUED, "waiting for a worker")])
         enqueue(job.pk, job.attempt)

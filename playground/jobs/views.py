@@ -38,6 +38,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "stored_views": job.views,
             "config_items": sorted(job.config.items()),
             "can_manage": can(request.viewer, "cancel", job),
+            "can_share": can(request.viewer, "share", job),
             "can_resume": job.is_resumable and can(request.viewer, "resume", job),
             "option_items": sorted(job.dataset_options.items()),
         },

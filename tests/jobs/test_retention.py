@@ -54,13 +54,20 @@ def test_stale_checkpoints_and_old_unused_uploads_go(alice, settings):
     old_upload = Dataset.objects.create(name="old", slug="old", kind="tabular", owner_key=alice.visitor_id, status="READY")
     needed = Dataset.objects.create(name="needed", slug="needed", kind="tabular", owner_key=alice.visitor_id, status="READY")
     Dataset.objects.create(name="fresh", slug="fresh", kind="tabular", owner_key=alice.visitor_id, status="READY")
-    Dataset.objects.filter(pk__in=[old_upload.pk, needed.pk]).update(created_at=now - timedelta(days=40))
+    taught = Dataset.objects.create(name="taught", slug="taught", kind="tabular", owner_key="t", status="READY")
+    Dataset.objects.filter(pk__in=[old_upload.pk, needed.pk, taught.pk]).update(created_at=now - timedelta(days=40))
     TrainingJobFactory(dataset=needed, status=JobStatus.QUEUED)
+    from django.contrib.auth.models import User
+
+    from playground.classes.models import ClassSession
+
+    ClassSession.objects.create(teacher=User.objects.create(username="t"), title="Open class", code="ABC234",
+                                architecture="mlp", dataset=taught)  # not ended: its dataset stays
 
     call_command("purge")
     interrupted.refresh_from_db()
     assert not interrupted.checkpoint_path and interrupted.status == JobStatus.INTERRUPTED  # may start again
     assert not list(folder.glob("checkpoint-*")) and (folder / "weights.safetensors").exists()
     names = set(Dataset.objects.filter(builtin=False).values_list("name", flat=True))
-    assert names == {"needed", "fresh"}
+    assert names == {"needed", "fresh", "taught"}
     assert TrainingJob.objects.filter(dataset=needed).exists()

@@ -1,0 +1,87 @@
+"""Class sessions: a teacher's assignment (architecture, dataset, preset and locked knobs, goal)
+that students join with a short code and a nickname, without an account."""
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+TEACHERS_GROUP = "teachers"
+
+
+class TeacherProfile(models.Model):
+    """A teacher account. Only an approved teacher may create class sessions."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher_profile")
+    approved = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({'approved' if self.approved else 'waiting for approval'})"
+
+
+class ClassSessionQuerySet(models.QuerySet):
+    def open(self) -> "ClassSessionQuerySet":
+        """Not ended: students in it may still train for it."""
+        return self.filter(ended_at__isnull=True)
+
+    def joined_by(self, visitor_id: str | None) -> "ClassSessionQuerySet":
+        return self.filter(students__visitor_key=visitor_id) if visitor_id else self.none()
+
+
+class ClassSession(models.Model):
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="class_sessions")
+    title = models.CharField(max_length=120)
+    # What students type to join (also in the join link): see services.CODE_ALPHABET.
+    code = models.CharField(max_length=12, unique=True)
+    architecture = models.CharField(max_length=40)
+    # A built-in set or the teacher's upload; its students may see and use it.
+    dataset = models.ForeignKey("datasets.Dataset", null=True, on_delete=models.SET_NULL, related_name="class_sessions")
+    # Kept so the session still reads well if its dataset is deleted.
+    dataset_name = models.CharField(max_length=120, blank=True)
+    # The preset: the architecture's full validated config. Students start from it.
+    config = models.JSONField(default=dict)
+    # Knobs students may not change (names of the architecture's hyperparameters).
+    locked = models.JSONField(default=list, blank=True)
+    # {"metric": "test_accuracy", "at_least": 0.9, "max_params": 2000} (see goals.py).
+    goal = models.JSONField(default=dict)
+    deadline = models.DateTimeField(null=True, blank=True)
+    joining_open = models.BooleanField(default=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClassSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.code})"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+    @property
+    def join_url(self) -> str:
+        return f"/classes/join/{self.code}/"
+
+
+class Student(models.Model):
+    """A browser that joined a class session: known by its nickname and its visitor id."""
+
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="students")
+    nickname = models.CharField(max_length=24)
+    visitor_key = models.CharField(max_length=64, db_index=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("nickname"), "session", name="student_unique_nickname_ci"),
+            models.UniqueConstraint(fields=["session", "visitor_key"], name="student_unique_visitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nickname} in {self.session.code}"

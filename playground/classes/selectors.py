@@ -1,0 +1,150 @@
+"""Reads on class sessions. A session that is not the viewer's to see does not exist for them."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import Q
+
+from playground.access import Viewer, can
+from playground.jobs.models import ACTIVE_STATUSES, JobStatus, TrainingJob
+
+from . import goals
+from .models import TEACHERS_GROUP, ClassSession, Student, TeacherProfile
+
+
+def is_teacher(user: Any) -> bool:
+    """A signed-in account in the teachers group."""
+    return bool(user is not None and user.is_authenticated and user.is_active
+                and user.groups.filter(name=TEACHERS_GROUP).exists())
+
+
+def is_approved_teacher(user: Any) -> bool:
+    """A teacher an admin approved (``add_teacher`` approves at once): may create class sessions."""
+    return is_teacher(user) and TeacherProfile.objects.filter(user=user, approved=True).exists()
+
+
+def class_get(*, viewer: Viewer, class_id: int) -> ClassSession | None:
+    session = ClassSession.objects.select_related("dataset").filter(pk=class_id).first()
+    if session is None or not can(viewer, "view", session):
+        return None
+    return session
+
+
+def class_student(*, viewer: Viewer, session: ClassSession) -> Student | None:
+    """The viewer's student row in ``session``, if their browser joined it."""
+    if not viewer.visitor_id:
+        return None
+    return session.students.filter(visitor_key=viewer.visitor_id).first()
+
+
+def class_dataset_ids(*, viewer: Viewer) -> list[int]:
+    """Datasets the viewer may see through a class: those of sessions they teach or joined."""
+    who = Q(students__visitor_key=viewer.visitor_id) if viewer.visitor_id else Q(pk__in=[])
+    if viewer.user_id:
+        who |= Q(teacher_id=viewer.user_id)
+    return list(ClassSession.objects.filter(who, dataset__isnull=False).values_list("dataset_id", flat=True).distinct())
+
+
+def class_as_dict(session: ClassSession, *, viewer: Viewer) -> dict[str, Any]:
+    teaching = can(viewer, "manage", session)
+    student = None if teaching else class_student(viewer=viewer, session=session)
+    return {
+        "id": session.pk,
+        "title": session.title,
+        "code": session.code,
+        "join_url": session.join_url,
+        "role": "teacher" if teaching else "student",
+        "student": student.pk if student else None,
+        "nickname": student.nickname if student else None,
+        "architecture": session.architecture,
+        "dataset": session.dataset_id,
+        "dataset_name": session.dataset_name,
+        "config": session.config,
+        "locked": session.locked,
+        "goal": session.goal,
+        "deadline": session.deadline.isoformat() if session.deadline else None,
+        "joining_open": session.joining_open,
+        "ended": session.is_ended,
+        "ended_at": session.ended_at.isoformat() if session.ended_at else None,
+        "students": session.students.count(),
+        "created_at": session.created_at.isoformat() if session.created_at else None,
+    }
+
+
+def _runs_by_student(session: ClassSession) -> dict[int, list[dict[str, Any]]]:
+    runs: dict[int, list[dict[str, Any]]] = {}
+    rows = (TrainingJob.objects.filter(class_session=session, student__isnull=False).order_by("created_at", "pk")
+            .values("pk", "student_id", "status", "final_metrics", "config", "created_at", "finished_at"))
+    for row in rows:
+        runs.setdefault(row["student_id"], []).append(row)
+    return runs
+
+
+def _when(finished_at: Any) -> float:
+    """Sort key: earlier first, unknown last."""
+    return finished_at.timestamp() if finished_at is not None else float("inf")
+
+
+def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str, Any]]:
+    """One row per student: their best finished run by the goal's metric, best first (highest
+    for accuracy-like metrics, lowest for losses); students with no finished run last.
+
+    ``job_id`` (the best run) is for the teacher only; students see nicknames and numbers."""
+    goal = session.goal
+    higher = goals.higher_is_better(goal.get("metric", ""))
+    teaching = can(viewer, "manage", session)
+    runs = _runs_by_student(session)
+    rows = []
+    for student in session.students.all():
+        mine = runs.get(student.pk, [])
+        finished = [(goals.metric_value(goal, r["final_metrics"]), r) for r in mine if r["status"] == JobStatus.SUCCEEDED]
+        scored = [(v, r) for v, r in finished if v is not None]
+        best_value, best_run = None, None
+        if scored:
+            # Best value; of equal ones, the one reached first.
+            best_value, best_run = min(scored, key=lambda vr: (-vr[0] if higher else vr[0], _when(vr[1]["finished_at"])))
+        rows.append({
+            "nickname": student.nickname,
+            "best": best_value,
+            "runs": len(mine),
+            "running": any(r["status"] in ACTIVE_STATUSES for r in mine),
+            "reached_goal": any(goals.goal_reached(goal, r["final_metrics"]) for _, r in finished),
+            "job_id": best_run["pk"] if teaching and best_run else None,
+            "_reached_at": best_run["finished_at"] if best_run else None,
+        })
+    ranked = sorted((r for r in rows if r["best"] is not None),
+                    key=lambda r: (-r["best"] if higher else r["best"], _when(r["_reached_at"]), r["nickname"].lower()))
+    unranked = sorted((r for r in rows if r["best"] is None), key=lambda r: r["nickname"].lower())
+    for row in rows:
+        del row["_reached_at"]
+    return ranked + unranked
+
+
+def class_results_rows(*, session: ClassSession) -> list[list[Any]]:
+    """The results table (header first): one row per run, and one per student who has none."""
+    goal = session.goal
+    metric = goal.get("metric", "metric")
+    header = ["nickname", "run", "status", "started", "finished", metric, "n_params", "reached_goal",
+              "changed_settings"]
+    out: list[list[Any]] = [header]
+    runs = _runs_by_student(session)
+    for student in sorted(session.students.all(), key=lambda s: (s.nickname.lower(), s.pk)):
+        mine = runs.get(student.pk, [])
+        if not mine:
+            out.append([student.nickname, None, "no runs", None, None, None, None, None, None])
+        for run in mine:
+            changed = {k: v for k, v in (run["config"] or {}).items() if session.config.get(k) != v}
+            finished = run["status"] == JobStatus.SUCCEEDED
+            out.append([
+                student.nickname,
+                run["pk"],
+                run["status"],
+                run["created_at"].isoformat() if run["created_at"] else None,
+                run["finished_at"].isoformat() if run["finished_at"] else None,
+                goals.metric_value(goal, run["final_metrics"]) if finished else None,
+                (run["final_metrics"] or {}).get("n_params"),
+                "yes" if finished and goals.goal_reached(goal, run["final_metrics"]) else "no",
+                json.dumps(changed, sort_keys=True) if changed else "",
+            ])
+    return out
