@@ -7,7 +7,7 @@ required on every state-changing request (``X-CSRFToken`` header). A script star
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +30,9 @@ from playground.errors import FieldError, Rejected
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 
+# Ids as the database stores them (64-bit): anything larger is a 422, never a database overflow.
+DB_INT_MAX = 2**63 - 1
+DbId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 
 class VisitorSession(APIKeyCookie):
     """The visitor's browser session; CSRF is checked on unsafe methods."""
@@ -104,12 +107,12 @@ class DatasetOptionsIn(Schema):
 
 class JobIn(Schema):
     architecture: str
-    dataset: int | str
+    dataset: DbId | str
     config: dict[str, Any] = {}
     dataset_options: dict[str, Any] = {}
     run_options: dict[str, Any] = Field(
         {}, description="How the run is looked after: patience (early stopping, epochs), stop_unwatched_min")
-    class_session: int | None = Field(
+    class_session: DbId | None = Field(
         None, description="A class session you joined: the run must keep to its assignment (architecture, dataset, "
         "locked knobs); the knobs you leave out start from the teacher's preset")
 
@@ -216,7 +219,7 @@ def datasets(request: HttpRequest):
     return [dataset_selectors.dataset_as_dict(d) for d in dataset_selectors.dataset_list(viewer=request.auth)]
 
 
-def _dataset_or_404(request: HttpRequest, dataset_id: int):
+def _dataset_or_404(request: HttpRequest, dataset_id: DbId):
     dataset = dataset_selectors.dataset_get(viewer=request.auth, ref=dataset_id)
     if dataset is None:
         raise HttpError(404, "No such dataset (or it is not yours to see).")
@@ -261,7 +264,7 @@ def _has_required(schema: dict[str, Any], options: dict[str, Any]) -> bool:
 
 
 @router.get("/datasets/{dataset_id}", response={200: DatasetOut, 404: ErrorOut}, by_alias=True, summary="One dataset")
-def dataset_detail(request: HttpRequest, dataset_id: int):
+def dataset_detail(request: HttpRequest, dataset_id: DbId):
     return dataset_selectors.dataset_as_dict(_dataset_or_404(request, dataset_id))
 
 
@@ -271,7 +274,7 @@ def dataset_detail(request: HttpRequest, dataset_id: int):
     summary="Choose an upload's options and process it",
     by_alias=True,
 )
-def dataset_options(request: HttpRequest, dataset_id: int, payload: DatasetOptionsIn):
+def dataset_options(request: HttpRequest, dataset_id: DbId, payload: DatasetOptionsIn):
     dataset = _dataset_or_404(request, dataset_id)
     if not can(request.auth, "delete", dataset):
         raise HttpError(404, "No such dataset (or it is not yours to see).")
@@ -279,7 +282,7 @@ def dataset_options(request: HttpRequest, dataset_id: int, payload: DatasetOptio
 
 
 @router.delete("/datasets/{dataset_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, summary="Delete an upload")
-def dataset_delete(request: HttpRequest, dataset_id: int):
+def dataset_delete(request: HttpRequest, dataset_id: DbId):
     dataset = _dataset_or_404(request, dataset_id)
     if not can(request.auth, "delete", dataset):
         # Built-in, or a class's dataset its students may use but not delete.
@@ -309,7 +312,7 @@ def job_create(request: HttpRequest, payload: JobIn):
     return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
 
 
-def _job_or_404(request: HttpRequest, job_id: int):
+def _job_or_404(request: HttpRequest, job_id: DbId):
     job = job_selectors.job_get(viewer=request.auth, job_id=job_id)
     if job is None:
         raise HttpError(404, "No such job (or it is not yours to see).")
@@ -322,12 +325,13 @@ def job_list(request: HttpRequest):
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut}, summary="One run")
-def job_detail(request: HttpRequest, job_id: int):
+def job_detail(request: HttpRequest, job_id: DbId):
     return job_selectors.job_as_dict(_job_or_404(request, job_id))
 
 
 @router.get("/jobs/{job_id}/events", response={200: EventsOut, 404: ErrorOut}, summary="Stored events after a seq")
-def job_events(request: HttpRequest, job_id: int, after: int = 0, limit: int = 1000):
+def job_events(request: HttpRequest, job_id: DbId, after: Annotated[int, Field(ge=0, le=DB_INT_MAX)] = 0,
+               limit: int = 1000):
     job = _job_or_404(request, job_id)
     limit = max(1, min(limit, 5000))
     events = job_selectors.job_events_after(job_id=job.pk, after=max(0, after), limit=limit + 1)
@@ -337,7 +341,7 @@ def job_events(request: HttpRequest, job_id: int, after: int = 0, limit: int = 1
 
 
 @router.post("/jobs/{job_id}/cancel", response={200: JobOut, 404: ErrorOut}, summary="Stop a run")
-def job_cancel(request: HttpRequest, job_id: int):
+def job_cancel(request: HttpRequest, job_id: DbId):
     job = _job_or_404(request, job_id)
     if not can(request.auth, "cancel", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
@@ -346,7 +350,7 @@ def job_cancel(request: HttpRequest, job_id: int):
 
 @router.post("/jobs/{job_id}/resume", response={200: JobOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
              summary="Resume an interrupted run from its last checkpoint (a new attempt)")
-def job_resume(request: HttpRequest, job_id: int):
+def job_resume(request: HttpRequest, job_id: DbId):
     job = _job_or_404(request, job_id)
     if not can(request.auth, "resume", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
@@ -354,7 +358,7 @@ def job_resume(request: HttpRequest, job_id: int):
 
 
 @router.post("/jobs/{job_id}/share", response={200: JobOut, 404: ErrorOut}, summary="Share a run by link, or unshare it")
-def job_share(request: HttpRequest, job_id: int, payload: ShareIn):
+def job_share(request: HttpRequest, job_id: DbId, payload: ShareIn):
     job = _job_or_404(request, job_id)
     if not can(request.auth, "share", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
@@ -367,7 +371,7 @@ def job_share(request: HttpRequest, job_id: int, payload: ShareIn):
 class ClassIn(Schema):
     title: str
     architecture: str
-    dataset: int | str = Field(description="A built-in dataset (id or slug) or one of your uploads")
+    dataset: DbId | str = Field(description="A built-in dataset (id or slug) or one of your uploads")
     config: dict[str, Any] = Field({}, description="The preset: students start from it")
     locked: list[str] = Field([], description="Knobs students may not change")
     goal: dict[str, Any] = Field(
@@ -432,14 +436,14 @@ class ClassJoiningIn(Schema):
     open: bool
 
 
-def _class_or_404(request: HttpRequest, class_id: int):
+def _class_or_404(request: HttpRequest, class_id: DbId):
     session = class_selectors.class_get(viewer=request.auth, class_id=class_id)
     if session is None:
         raise HttpError(404, "No such class session (or you are not in it).")
     return session
 
 
-def _class_to_manage(request: HttpRequest, class_id: int):
+def _class_to_manage(request: HttpRequest, class_id: DbId):
     session = _class_or_404(request, class_id)
     if not can(request.auth, "manage", session):
         raise HttpError(403, "Only the session's teacher may do this.")
@@ -468,33 +472,33 @@ def class_join(request: HttpRequest, payload: ClassJoinIn):
 
 @router.get("/classes/{class_id}", response={200: ClassOut, 404: ErrorOut},
             summary="A class session's assignment (its teacher and its students)")
-def class_detail(request: HttpRequest, class_id: int):
+def class_detail(request: HttpRequest, class_id: DbId):
     return class_selectors.class_as_dict(_class_or_404(request, class_id), viewer=request.auth)
 
 
 @router.get("/classes/{class_id}/leaderboard", response={200: list[LeaderboardRowOut], 404: ErrorOut},
             summary="Each student's best finished run, best first by the goal's metric")
-def class_leaderboard(request: HttpRequest, class_id: int):
+def class_leaderboard(request: HttpRequest, class_id: DbId):
     return class_selectors.class_leaderboard(session=_class_or_404(request, class_id), viewer=request.auth)
 
 
 @router.post("/classes/{class_id}/stop_all", response={200: ClassStopped, 403: ErrorOut, 404: ErrorOut},
              summary="Cancel every queued or running run of the session (its teacher)")
-def class_stop_all(request: HttpRequest, class_id: int):
+def class_stop_all(request: HttpRequest, class_id: DbId):
     session = _class_to_manage(request, class_id)
     return {"stopped": class_services.class_stop_all(session=session, user=request.user)}
 
 
 @router.post("/classes/{class_id}/end", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
              summary="End the session: joining closes, no new runs, the runs stay viewable (its teacher)")
-def class_end(request: HttpRequest, class_id: int):
+def class_end(request: HttpRequest, class_id: DbId):
     session = class_services.class_end(session=_class_to_manage(request, class_id), user=request.user)
     return class_selectors.class_as_dict(session, viewer=request.auth)
 
 
 @router.post("/classes/{class_id}/joining", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
              summary="Open or pause joining (its teacher)")
-def class_joining(request: HttpRequest, class_id: int, payload: ClassJoiningIn):
+def class_joining(request: HttpRequest, class_id: DbId, payload: ClassJoiningIn):
     session = class_services.class_set_joining(session=_class_to_manage(request, class_id), user=request.user,
                                                joining_open=payload.open)
     return class_selectors.class_as_dict(session, viewer=request.auth)
@@ -502,7 +506,7 @@ def class_joining(request: HttpRequest, class_id: int, payload: ClassJoiningIn):
 
 @router.get("/classes/{class_id}/results.csv", response={200: None, 403: ErrorOut, 404: ErrorOut},
             summary="Every run of the session as CSV (its teacher)")
-def class_results(request: HttpRequest, class_id: int):
+def class_results(request: HttpRequest, class_id: DbId):
     session = _class_to_manage(request, class_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="class-{session.code}-results.csv"'

@@ -24,6 +24,8 @@ def dataset_list(*, viewer: Viewer, kinds: tuple[str, ...] | None = None, ready_
 def dataset_get(*, viewer: Viewer, ref: int | str) -> Dataset | None:
     """A dataset by id or slug, or None when it does not exist or is not the viewer's to use."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if not 0 < int(ref) < 2**63:
+            return None  # no row has such an id (and the database cannot even compare it)
         dataset = Dataset.objects.filter(pk=int(ref)).first()
     else:
         dataset = Dataset.objects.filter(slug=str(ref)).first()

@@ -53,3 +53,18 @@ def test_no_generated_request_is_a_server_error():
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
             failures[operation.label] = str(exc)[:2000]
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+
+
+@pytest.mark.django_db
+def test_ids_beyond_the_database_range_are_refused_not_crashed():
+    """Found by the fuzzer: a class session id of 2**64 reached SQLite and overflowed (500)."""
+    visitor = Visitor("big-ids")
+    huge = 2**64
+    for path in (f"/api/jobs/{huge}", f"/api/datasets/{huge}", f"/api/classes/{huge}", "/api/jobs/1/events?after=" + str(huge)):
+        assert visitor.client.get(path).status_code in (404, 422), path
+    token = _get_new_csrf_string()
+    visitor.client.cookies["csrftoken"] = token
+    for body in ({"architecture": "mlp", "dataset": "spiral", "class_session": huge},
+                 {"architecture": "mlp", "dataset": str(huge)}):
+        response = visitor.client.post("/api/jobs", body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+        assert response.status_code == 422, (body, response.content)
