@@ -765,9 +765,9 @@ def _t(i: int) -> str:
 
 
 class AutoencoderSketch(HParams):
-    variant: Literal["dense", "conv", "denoising", "sparse", "contractive", "lstm"] = knob(
+    variant: Literal["dense", "convolutional", "denoising", "sparse", "contractive", "lstm"] = knob(
         "dense", title="Variant", description="The kind of autoencoder.",
-        choice_labels={"dense": "Dense", "conv": "Convolutional", "denoising": "Denoising", "sparse": "Sparse",
+        choice_labels={"dense": "Dense", "convolutional": "Convolutional", "denoising": "Denoising", "sparse": "Sparse",
                        "contractive": "Contractive", "lstm": "LSTM (sequences)"})
     code_size: int = knob(8, ge=1, le=256, title="Code size", description="Units in the bottleneck code.")
     depth: int = knob(2, ge=1, le=4, title="Depth", description="Layers in the encoder (the decoder mirrors it).")
@@ -793,7 +793,7 @@ class _LSTMStack(nn.Module):
 
 def _autoencoder_parts(variant: str, depth: int, code: int):
     """(encoder, decoder, example input, per-layer labels and kinds)."""
-    if variant == "conv":
+    if variant == "convolutional":
         chans = [1] + [8 * 2 ** i for i in range(depth)]
         enc = nn.Sequential(*[ConvAct(a, b, 3, 2) for a, b in zip(chans, chans[1:])],
                             nn.Sequential(nn.Flatten(), nn.LazyLinear(code)))
@@ -827,7 +827,7 @@ def autoencoder(k: AutoencoderSketch) -> dict:
     names = [f"0.{i}" for i in range(len(enc))] + [f"1.{i}" for i in range(len(dec))]
     shapes = trace(model, x, names)
     total = count_params(model)
-    titles = {"dense": "Dense autoencoder", "conv": "Convolutional autoencoder", "denoising": "Denoising autoencoder",
+    titles = {"dense": "Dense autoencoder", "convolutional": "Convolutional autoencoder", "denoising": "Denoising autoencoder",
               "sparse": "Sparse autoencoder", "contractive": "Contractive autoencoder", "lstm": "LSTM autoencoder"}
     c = Canvas("autoencoder", titles[k.variant])
     c.group("enc", "Encoder")
@@ -851,7 +851,7 @@ def autoencoder(k: AutoencoderSketch) -> dict:
         c.edge("e0", "e0", "recurrent", "h, c")
         c.edge("d0", "d0", "recurrent", "h, c")
     c.note({"dense": "The code is narrower than the input, so the net must keep only what matters to rebuild it.",
-            "conv": "Strided convolutions shrink the image to a code; transposed convolutions grow it back.",
+            "convolutional": "Strided convolutions shrink the image to a code; transposed convolutions grow it back.",
             "denoising": "The input is corrupted on the way in, but the loss compares with the clean input.",
             "sparse": "An L1 penalty on the code keeps most of its units near zero.",
             "contractive": "A penalty on the encoder's Jacobian makes the code insensitive to small input changes.",
@@ -861,20 +861,20 @@ def autoencoder(k: AutoencoderSketch) -> dict:
 
 
 class VAESketch(HParams):
-    latent: int = knob(2, ge=1, le=64, title="Latent size", description="Dimensions of the code z.")
+    latent_size: int = knob(2, ge=1, le=64, title="Latent size", description="Dimensions of the code z.")
     depth: int = knob(2, ge=1, le=4, title="Depth", description="Hidden layers in the encoder (the decoder mirrors it).")
     input_size: int = knob(784, ge=2, le=4096, title="Input size", description="Numbers per sample (784 for a 28×28 image).")
 
 
 @sketch("vae", VAESketch)
 def vae(k: VAESketch) -> dict:
-    widths = [k.input_size] + [max(k.latent * 2, 256 // 2 ** i) for i in range(k.depth)]
+    widths = [k.input_size] + [max(k.latent_size * 2, 256 // 2 ** i) for i in range(k.depth)]
     enc = _dense_stack(widths)
-    mu, logvar = nn.Linear(widths[-1], k.latent), nn.Linear(widths[-1], k.latent)
-    dec = _dense_stack([k.latent] + widths[::-1], last_act=False)
+    mu, logvar = nn.Linear(widths[-1], k.latent_size), nn.Linear(widths[-1], k.latent_size)
+    dec = _dense_stack([k.latent_size] + widths[::-1], last_act=False)
     total = sum(count_params(m) for m in (enc, mu, logvar, dec))
     h = enc(torch.zeros(1, k.input_size))
-    assert mu(h).shape[-1] == k.latent
+    assert mu(h).shape[-1] == k.latent_size
     c = Canvas("vae", "Variational autoencoder")
     c.group("enc", "Encoder q(z|x)")
     c.group("dec", "Decoder p(x|z)")
@@ -883,16 +883,16 @@ def vae(k: VAESketch) -> dict:
                "params": count_params(enc[i])} for i, (a, b) in enumerate(zip(widths, widths[1:]))]
     c.chain(items, row=0.5)
     col = len(items)
-    c.node("mu", "Mean μ", str(k.latent), "code", col=col, row=0, group="enc", params=count_params(mu))
-    c.node("sigma", "Log-variance log σ²", str(k.latent), "code", col=col, row=1, group="enc", params=count_params(logvar))
+    c.node("mu", "Mean μ", str(k.latent_size), "code", col=col, row=0, group="enc", params=count_params(mu))
+    c.node("sigma", "Log-variance log σ²", str(k.latent_size), "code", col=col, row=1, group="enc", params=count_params(logvar))
     c.edge(items[-1]["id"], "mu")
     c.edge(items[-1]["id"], "sigma")
-    c.node("eps", "ε ~ N(0, I)", str(k.latent), "input", col=col + 1, row=1.6, h=44)
+    c.node("eps", "ε ~ N(0, I)", str(k.latent_size), "input", col=col + 1, row=1.6, h=44)
     c.node("z", "Sample z", "μ + σ·ε", "code", col=col + 1, row=0.5)
     c.edge("mu", "z", "sample")
     c.edge("sigma", "z", "sample")
     c.edge("eps", "z", "sample", "reparameterise")
-    dwidths = [k.latent] + widths[::-1]
+    dwidths = [k.latent_size] + widths[::-1]
     ditems = [{"id": f"d{i}", "label": f"Dense {a}→{b}", "sublabel": str(b),
                "kind": "output" if i == len(dwidths) - 2 else "dense", "group": None if i == len(dwidths) - 2 else "dec",
                "params": count_params(dec[i])} for i, (a, b) in enumerate(zip(dwidths, dwidths[1:]))]

@@ -140,10 +140,10 @@ def test_autoencoder_and_vae_have_encoder_code_decoder():
     assert {g["label"] for g in ae["groups"]} == {"Encoder", "Decoder"}
     code = [n for n in ae["nodes"] if n["kind"] == "code"]
     assert len(code) == 1 and code[0]["sublabel"] == "3"
-    v = diagram("vae", {"latent": 5})
+    v = diagram("vae", {"latent_size": 5})
     assert {"mu", "sigma", "z", "eps"} <= {n["id"] for n in v["nodes"]}
     assert kinds(v).count("sample") == 3
-    for variant in ("conv", "denoising", "sparse", "contractive", "lstm"):
+    for variant in ("convolutional", "denoising", "sparse", "contractive", "lstm"):
         assert diagram("autoencoder", {"variant": variant})["nodes"]
 
 
@@ -195,3 +195,13 @@ def test_unknown_slug_and_schemas():
     assert "variant" in sketch_schema("cnn")["properties"]
     assert "hidden_layers" in diagram_schema("mlp")["properties"]
     assert diagram_schema("rnn") == sketch_schema("rnn")
+
+
+def test_the_trainable_autoencoder_and_vae_forms_redraw_their_diagrams():
+    """The train form sends every knob; the diagram takes the ones it draws (same names, same values)."""
+    from models_lib import registry
+
+    for slug in ("autoencoder", "vae", "gan"):
+        config = registry.get(slug).defaults().model_dump()
+        assert diagram(slug, config)["nodes"], slug
+    assert any(n["sublabel"] == "7" for n in diagram("vae", {"latent_size": 7})["nodes"] if n["kind"] == "code" or n["id"] == "z")

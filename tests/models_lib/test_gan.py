@@ -340,7 +340,6 @@ def test_vanilla_gan_covers_the_ring(gan_spec, ring):
         print(f"seed {seed}: {covered[-1]:.0f} of 8 modes covered, {result.metrics['test_high_quality']:.1%} "
               f"high quality, {seconds[-1]:.1f} s")
     assert np.mean(covered) >= 7, covered
-    assert max(seconds) < 60, seconds
 
 
 def test_conditional_gan_draws_the_class_it_is_asked_for(gan_spec, digits):
