@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 EXPLODE_FACTOR = 1e4
+# Live views may take at most this share of the run's wall time (the last ones are always drawn):
+# a view that costs more than expected is drawn less often instead of slowing training.
+VIEW_SHARE = 0.04
 
 
 class TrainingDiverged(RuntimeError):
@@ -214,6 +217,7 @@ class Trainer:
         self._pending: list[dict] = []
         self._records: list = []
         self._last_view_t = -math.inf
+        self._view_s = 0.0  # time spent drawing views so far
         self._test_at_step = -1
         self._optimizer: Any = None
         self._index = 0  # steps done in the current epoch
@@ -412,9 +416,11 @@ class Trainer:
         progress = self._progress()
         events.append(progress)
         now = self.clock()
-        if now - self._last_view_t >= self.view_interval_s:
+        within_budget = self._view_s <= VIEW_SHARE * (now - self._t0)
+        if now - self._last_view_t >= self.view_interval_s and (within_budget or self._last_view_t == -math.inf):
             events.extend(self._view_events())
             self._last_view_t = self.clock()
+            self._view_s += self._last_view_t - now
         self._emit(events)
         for cb in self.callbacks:
             cb.on_progress(self, progress)
