@@ -33,6 +33,7 @@ from models_lib.training import (
     Checkpoint,
     RunResult,
     TrainingModule,
+    count_macs,
     fit_module,
     prepare_run,
     to_device,
@@ -53,7 +54,6 @@ __all__ = [
     "check_fits",
     "conv_sides",
     "cosine_lr",
-    "count_macs",
     "dense_stack",
     "error_histogram_figure",
     "image_rows_figure",
@@ -552,35 +552,6 @@ def build_optimizer(kind: str, lr: float, model: nn.Module, device: torch.device
 def cosine_lr(peak: float, step: int, total: int) -> float:
     """Half a cosine from ``peak`` at step 0 to zero at ``total``."""
     return 0.5 * peak * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
-
-
-def count_macs(model: nn.Module, example: torch.Tensor) -> int:
-    """Multiply-adds of one forward pass on one sample (convolutions, dense and LSTM layers), from a dry run."""
-    total = 0
-
-    def hook(mod, inp, out):
-        nonlocal total
-        if isinstance(mod, nn.Conv2d):
-            total += out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
-        elif isinstance(mod, nn.Linear):
-            total += mod.in_features * mod.out_features * (out.numel() // out.shape[-1])
-        elif isinstance(mod, nn.LSTM):
-            steps = inp[0].shape[1]
-            sizes = [mod.input_size] + [mod.hidden_size] * (mod.num_layers - 1)
-            total += steps * sum(4 * (a + mod.hidden_size) * mod.hidden_size for a in sizes)
-
-    kinds = (nn.Conv2d, nn.Linear, nn.LSTM)
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, kinds)]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(example)
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
-    return total
 
 
 SMALL_BATCH_MACS = 50e6  # multiply-adds per step below which one CPU thread beats several (measured: 2 threads win at ~90e6)

@@ -26,6 +26,7 @@ from models_lib.training import (
     Checkpoint,
     RunResult,
     TrainingModule,
+    count_macs,
     fit_module,
     prepare_run,
     to_device,
@@ -612,33 +613,9 @@ def run(
 SMALL_BATCH_MACS = 200e6
 
 
-def conv_macs(model: nn.Module, in_channels: int, side: int) -> int:
-    """Multiply-adds of one forward pass on one image (convolutions and dense layers), from a dry run."""
-    total = 0
-
-    def hook(mod, inp, out):
-        nonlocal total
-        if isinstance(mod, nn.Conv2d):
-            total += out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
-        elif isinstance(mod, nn.Linear):
-            total += mod.in_features * mod.out_features
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, in_channels, side, side))
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
-    return total
-
-
 def _small(model: nn.Module, config: CNNHParams, in_channels: int, side: int) -> bool:
     """Whether a step is too small to gain from several CPU threads (they only add synchronisation)."""
-    return config.batch_size * conv_macs(model, in_channels, side) < SMALL_BATCH_MACS
+    return config.batch_size * count_macs(model, torch.zeros(1, in_channels, side, side)) < SMALL_BATCH_MACS
 
 
 spec = run.spec

@@ -1,7 +1,7 @@
 """Trainer loop, callbacks, device selection, seeding and safetensors weights."""
 from models_lib.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from models_lib.training.device import DeviceUnavailable, describe_device, seed_everything, select_device
-from models_lib.training.run import fit_module, prepare_run
+from models_lib.training.run import count_macs, fit_module, prepare_run
 from models_lib.training.trainer import (
     Callback,
     RunResult,
@@ -25,6 +25,7 @@ __all__ = [
     "TrainingModule",
     "TrainingOutOfMemory",
     "autocast",
+    "count_macs",
     "describe_device",
     "fit_module",
     "load_checkpoint",

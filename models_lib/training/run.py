@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from torch import nn
 
 from models_lib.hparams import HParams, validate_hparams
 from models_lib.training.checkpoint import Checkpoint
@@ -58,3 +59,32 @@ def fit_module(
         cpu_threads=1 if small else None,
         resume=resume,
     ).fit()
+
+
+def count_macs(model: nn.Module, example: torch.Tensor) -> int:
+    """Multiply-adds of one forward pass on one sample (convolutions, dense and LSTM layers), from a dry run."""
+    total = 0
+
+    def hook(mod, inp, out):
+        nonlocal total
+        if isinstance(mod, nn.Conv2d):
+            total += out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
+        elif isinstance(mod, nn.Linear):
+            total += mod.in_features * mod.out_features * (out.numel() // out.shape[-1])
+        elif isinstance(mod, nn.LSTM):
+            steps = inp[0].shape[1]
+            sizes = [mod.input_size] + [mod.hidden_size] * (mod.num_layers - 1)
+            total += steps * sum(4 * (a + mod.hidden_size) * mod.hidden_size for a in sizes)
+
+    kinds = (nn.Conv2d, nn.Linear, nn.LSTM)
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, kinds)]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(example)
+    finally:
+        model.train(was_training)
+        for h in handles:
+            h.remove()
+    return total
