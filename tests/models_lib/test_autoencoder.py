@@ -10,7 +10,7 @@ import models_lib
 from models_lib import data
 from models_lib.architectures import autoencoder as AE
 from models_lib.hparams import HParamsError
-from models_lib.training import Callback, load_checkpoint, save_checkpoint
+from models_lib.training import Callback
 
 VIEWS = {"reconstructions", "code_space", "error_histogram"}
 
@@ -171,29 +171,3 @@ def test_refuses_other_kinds(spec):
     for dataset in ("spiral", "rivers_text"):
         with pytest.raises(ValueError, match="Autoencoders takes"):
             spec.run({}, data.load(dataset), device="cpu")
-
-
-class StopAt(Callback):
-    def __init__(self, step):
-        self.step, self.ckpt = step, None
-
-    def on_flush(self, trainer, events):
-        if self.ckpt is None and trainer.step >= self.step:
-            self.ckpt = trainer.checkpoint()
-
-    def should_stop(self, trainer):
-        return self.ckpt is not None
-
-
-def test_resume_matches_uninterrupted_run(spec, tmp_path):
-    """The learning-rate schedule and the denoising noise go on where they stopped."""
-    d = data.load("wine")
-    config = {"variant": "denoising", "code_size": 3, "hidden_units": 16, "epochs": 3}
-    whole = spec.run(config, d, device="cpu", flush_interval_s=0.0)
-    stop = StopAt(5)
-    spec.run(config, d, callbacks=[stop], device="cpu", flush_interval_s=0.0)
-    save_checkpoint(stop.ckpt, tmp_path / "ckpt.safetensors")
-    rest = spec.run(config, d, device="cpu", flush_interval_s=0.0, resume=load_checkpoint(tmp_path / "ckpt.safetensors"))
-    assert rest.metrics["steps"] == whole.metrics["steps"]
-    for k, v in whole.state_dict.items():
-        assert torch.equal(rest.state_dict[k], v), k

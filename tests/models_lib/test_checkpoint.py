@@ -41,6 +41,10 @@ def assert_same_weights(a, b):
     ("mlp", "spiral", {"epochs": 4, "optimizer": "sgd_momentum"}, 5),
     ("cnn", "digits", {"epochs": 2, "dropout": 0.3, "shift": 0.1, "rotation": 10, "channels": 8}, 23),
     ("rnn", "seasonal", {"epochs": 2, "hidden_size": 16}, 9),
+    # the learning-rate schedule and the denoising noise go on where they stopped
+    ("autoencoder", "wine", {"variant": "denoising", "code_size": 3, "hidden_units": 16, "epochs": 3}, 5),
+    # the sampled codes (global RNG) too
+    ("vae", "wine", {"network": "dense", "latent_size": 2, "hidden_units": 16, "epochs": 3}, 5),
 ])
 def test_resume_matches_uninterrupted_run(tmp_path, slug, dataset, config, stop_step):
     spec = registry.get(slug)

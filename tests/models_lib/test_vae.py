@@ -11,7 +11,7 @@ import models_lib
 from models_lib import data
 from models_lib.architectures import vae as V
 from models_lib.hparams import HParamsError
-from models_lib.training import Callback, load_checkpoint, save_checkpoint
+from models_lib.training import Callback
 
 IMAGE_VIEWS = {"prior_samples", "interpolation", "latent_map", "reconstructions"}
 TABLE_VIEWS = {"generated_rows", "latent_map", "reconstructions"}
@@ -164,29 +164,3 @@ def test_refuses_other_kinds(spec):
     for dataset in ("spiral", "sine"):
         with pytest.raises(ValueError, match="Variational autoencoder takes"):
             spec.run({}, data.load(dataset), device="cpu")
-
-
-class StopAt(Callback):
-    def __init__(self, step):
-        self.step, self.ckpt = step, None
-
-    def on_flush(self, trainer, events):
-        if self.ckpt is None and trainer.step >= self.step:
-            self.ckpt = trainer.checkpoint()
-
-    def should_stop(self, trainer):
-        return self.ckpt is not None
-
-
-def test_resume_matches_uninterrupted_run(spec, tmp_path):
-    """The sampled codes (global RNG) and the learning-rate schedule go on where they stopped."""
-    d = data.load("wine")
-    config = {"network": "dense", "latent_size": 2, "hidden_units": 16, "epochs": 3}
-    whole = spec.run(config, d, device="cpu", flush_interval_s=0.0)
-    stop = StopAt(5)
-    spec.run(config, d, callbacks=[stop], device="cpu", flush_interval_s=0.0)
-    save_checkpoint(stop.ckpt, tmp_path / "ckpt.safetensors")
-    rest = spec.run(config, d, device="cpu", flush_interval_s=0.0, resume=load_checkpoint(tmp_path / "ckpt.safetensors"))
-    assert rest.metrics["steps"] == whole.metrics["steps"]
-    for k, v in whole.state_dict.items():
-        assert torch.equal(rest.state_dict[k], v), k
