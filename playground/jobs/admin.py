@@ -15,7 +15,7 @@ from .models import JobEvent, JobStatus, TrainingJob, WorkerProcess
 class TrainingJobAdmin(admin.ModelAdmin):
     list_display = ("id", "status", "architecture", "dataset_name", "owner_key", "attempt", "place_in_queue", "worker",
                     "device", "heartbeat_age", "duration", "created_at")
-    list_filter = ("status", "architecture", "device", "public", "created_at")
+    list_filter = ("status", "architecture", "device", "public", "class_session", "created_at")
     search_fields = ("=id", "architecture", "dataset_name", "owner_key", "worker", "error_message")
     date_hierarchy = "created_at"
     actions = ("cancel_jobs", "resume_jobs", "requeue_jobs", "delete_jobs_with_files")

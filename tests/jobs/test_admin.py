@@ -60,3 +60,18 @@ def test_the_job_list_shows_place_in_line_worker_and_filters(admin_client, alice
     assert worker.device == "cpu" and worker.current_job_id == first.pk and worker.queues == "training"
     workers = admin_client.get("/admin/jobs/workerprocess/").content.decode()
     assert process_name() in workers and f"#{first.pk}" in workers and "CPU" in workers
+
+
+def test_runs_filter_by_class_session(admin_client, spiral):
+    from django.contrib.auth.models import User
+
+    from playground.classes.models import ClassSession
+
+    session = ClassSession.objects.create(teacher=User.objects.create(username="t1"), title="Period 1", code="QWE234",
+                                          architecture="mlp", dataset=spiral)
+    inside = TrainingJobFactory(class_session=session)
+    outside = TrainingJobFactory()
+    page = admin_client.get(f"/admin/jobs/trainingjob/?class_session__id__exact={session.pk}").content.decode()
+    assert f"/admin/jobs/trainingjob/{inside.pk}/change/" in page
+    assert f"/admin/jobs/trainingjob/{outside.pk}/change/" not in page
+    assert "By class session" in admin_client.get("/admin/jobs/trainingjob/").content.decode()
