@@ -33,9 +33,9 @@ from models_lib.training import (
     Checkpoint,
     RunResult,
     TrainingModule,
-    count_macs,
     fit_module,
     prepare_run,
+    small_step,
     to_device,
 )
 
@@ -993,11 +993,10 @@ def run(
     config, device, generator = prepare_run(spec, config, data, device)
     check_fits(config, data)
     module = AutoencoderModule(config, data)
-    example = module.prep.train[:1]
     return fit_module(
         module, config, callbacks=callbacks, device=device, generator=generator,
         flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
-        single_thread=lambda: config.batch_size * count_macs(module.model, example) < SMALL_BATCH_MACS,
+        single_thread=small_step(module.model, module.prep.train[:1], config.batch_size, SMALL_BATCH_MACS),
         resume=resume,
     )
 

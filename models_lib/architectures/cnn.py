@@ -26,9 +26,9 @@ from models_lib.training import (
     Checkpoint,
     RunResult,
     TrainingModule,
-    count_macs,
     fit_module,
     prepare_run,
+    small_step,
     to_device,
 )
 
@@ -605,17 +605,13 @@ def run(
     return fit_module(
         module, config, callbacks=callbacks, device=device, generator=generator,
         flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
-        single_thread=_small(module.model, config, module.in_channels, module.side),
+        single_thread=small_step(module.model, torch.zeros(1, module.in_channels, module.side, module.side),
+                                 config.batch_size, SMALL_BATCH_MACS),
         resume=resume,
     )
 
 
 SMALL_BATCH_MACS = 200e6
-
-
-def _small(model: nn.Module, config: CNNHParams, in_channels: int, side: int) -> bool:
-    """Whether a step is too small to gain from several CPU threads (they only add synchronisation)."""
-    return config.batch_size * count_macs(model, torch.zeros(1, in_channels, side, side)) < SMALL_BATCH_MACS
 
 
 spec = run.spec

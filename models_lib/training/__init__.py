@@ -1,7 +1,7 @@
 """Trainer loop, callbacks, device selection, seeding and safetensors weights."""
 from models_lib.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from models_lib.training.device import DeviceUnavailable, describe_device, seed_everything, select_device
-from models_lib.training.run import count_macs, fit_module, prepare_run
+from models_lib.training.run import count_macs, fit_module, prepare_run, small_step
 from models_lib.training.trainer import (
     Callback,
     RunResult,
@@ -34,6 +34,7 @@ __all__ = [
     "round_float",
     "save_checkpoint",
     "save_weights",
+    "small_step",
     "seed_everything",
     "select_device",
     "to_device",

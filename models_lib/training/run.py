@@ -88,3 +88,10 @@ def count_macs(model: nn.Module, example: torch.Tensor) -> int:
         for h in handles:
             h.remove()
     return total
+
+
+def small_step(model: nn.Module, example: torch.Tensor, batch_size: int, limit: float) -> Callable[[], bool]:
+    """``fit_module``'s ``single_thread`` for a model measured in multiply-adds: True when one
+    step (``batch_size`` samples like ``example``) costs fewer than ``limit``. Measured lazily,
+    once the Trainer asks."""
+    return lambda: batch_size * count_macs(model, example) < limit
