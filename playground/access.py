@@ -68,7 +68,8 @@ def can(viewer: Viewer, action: Action, obj: Any) -> bool:
     (public) run is everyone's to view, and only its owner's to change. Anything else is its
     owner's (the visitor who made it) and the staff's. In a class session: its teacher may do
     anything to it and may view and cancel every run in it; its students (browsers that joined)
-    may view it, and view and use its dataset; nobody else sees any of it.
+    may view it, view and use its dataset, and view the one run the teacher shows the class;
+    nobody else sees any of it.
     """
     from playground.classes.models import ClassSession
     from playground.datasets.models import Dataset
@@ -87,9 +88,12 @@ def can(viewer: Viewer, action: Action, obj: Any) -> bool:
     if owner_key and viewer.visitor_id and secrets.compare_digest(owner_key, viewer.visitor_id):
         return True
     if getattr(obj, "class_session_id", None) and action in ("view", "cancel"):
-        # a student's run: their teacher watches it and may stop it
-        return viewer.user_id is not None and ClassSession.objects.filter(
-            pk=obj.class_session_id, teacher_id=viewer.user_id).exists()
+        # a student's run: their teacher watches it and may stop it; when the teacher shows it to
+        # the class (the session's spotlight), its classmates may watch it too
+        session = ClassSession.objects.filter(pk=obj.class_session_id)
+        if viewer.user_id is not None and session.filter(teacher_id=viewer.user_id).exists():
+            return True
+        return action == "view" and _joined(viewer, session.filter(spotlight_job_id=obj.pk))
     if isinstance(obj, Dataset) and action in ("view", "use"):
         # the dataset of a class session: its teacher and its students train on it
         sessions = ClassSession.objects.filter(dataset=obj)

@@ -264,6 +264,12 @@ PLAYGROUND = {
     "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=3),
     # Students one class session may have (a join past it is refused with a message).
     "MAX_STUDENTS_PER_CLASS": env.int("PLAYGROUND_MAX_STUDENTS_PER_CLASS", default=60),
+    # A class session's compute budget in worker minutes when its teacher sets none, and the most
+    # a teacher may set; each student's fair share is the budget over the students who joined.
+    "CLASS_BUDGET_MIN": env.int("PLAYGROUND_CLASS_BUDGET_MIN", default=300),
+    "CLASS_BUDGET_MAX_MIN": env.int("PLAYGROUND_CLASS_BUDGET_MAX_MIN", default=6000),
+    # A class run is not started with less than this left of the student's share (seconds).
+    "CLASS_MIN_RUN_S": env.float("PLAYGROUND_CLASS_MIN_RUN_S", default=20.0),
     # Device for this worker: "" picks CUDA when present, else CPU; "cpu" or "cuda:1" force one.
     "DEVICE": env.str("PLAYGROUND_DEVICE", default=""),
     # Uploads (each a limit a visitor is told about on the form).

@@ -378,6 +378,9 @@ class ClassIn(Schema):
         description='What to reach, e.g. {"metric": "test_accuracy", "at_least": 0.9, "max_params": 2000}; '
         "at_most for metrics where lower is better (test_loss, test_rmse)")
     deadline: datetime | None = Field(None, description="After it the session takes no new runs (ISO 8601, UTC)")
+    budget_min: int | None = Field(
+        None, description="Worker minutes the whole class may train for, shared equally by its students "
+        "(the server's default when left out)")
 
 
 class ClassCreated(Schema):
@@ -395,6 +398,15 @@ class ClassJoined(Schema):
     session: int
     student: int
     nickname: str
+
+
+class BudgetOut(Schema):
+    budget_min: float
+    used_min: float = Field(description="Worker minutes trained so far (finished runs, running ones up to now)")
+    held_min: float = Field(description="Minutes promised to runs still queued or training, beyond what they used")
+    left_min: float
+    share_min: float = Field(description="Each student's fair share: the budget over the students who joined")
+    students: int
 
 
 class ClassOut(Schema):
@@ -417,6 +429,9 @@ class ClassOut(Schema):
     ended_at: str | None
     students: int
     created_at: str | None
+    budget_min: int = Field(description="Worker minutes the whole class may train for")
+    budget: BudgetOut
+    spotlight_job: int | None = Field(description="The run the teacher shows the whole class, if any")
 
 
 class LeaderboardRowOut(Schema):
@@ -426,6 +441,7 @@ class LeaderboardRowOut(Schema):
     running: bool = Field(description="A run of theirs is queued or training now")
     reached_goal: bool = Field(description="A finished run met the goal's target (and its size limit)")
     job_id: int | None = Field(description="The best run (the teacher only; null for students)")
+    student: int | None = Field(description="The student's id (the teacher only; null for students)")
 
 
 class ClassStopped(Schema):
@@ -434,6 +450,18 @@ class ClassStopped(Schema):
 
 class ClassJoiningIn(Schema):
     open: bool
+
+
+class ClassDuplicateIn(Schema):
+    title: str | None = Field(None, description='The copy\'s title ("<title> (copy)" when left out)')
+
+
+class ClassBudgetIn(Schema):
+    budget_min: int = Field(description="Worker minutes the whole class may train for")
+
+
+class ClassSpotlightIn(Schema):
+    job: DbId | None = Field(description="A run of this session to show every student, or null for none")
 
 
 def _class_or_404(request: HttpRequest, class_id: DbId):
@@ -457,7 +485,7 @@ def class_create(request: HttpRequest, payload: ClassIn):
     session = class_services.class_create(
         teacher=request.user, viewer=viewer, title=payload.title, architecture=payload.architecture,
         dataset=dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset), config=payload.config,
-        locked=payload.locked, goal=payload.goal, deadline=payload.deadline,
+        locked=payload.locked, goal=payload.goal, deadline=payload.deadline, budget_min=payload.budget_min,
     )
     return Status(201, {"id": session.pk, "code": session.code, "join_url": session.join_url})
 
@@ -502,6 +530,37 @@ def class_joining(request: HttpRequest, class_id: DbId, payload: ClassJoiningIn)
     session = class_services.class_set_joining(session=_class_to_manage(request, class_id), user=request.user,
                                                joining_open=payload.open)
     return class_selectors.class_as_dict(session, viewer=request.auth)
+
+
+@router.post("/classes/{class_id}/duplicate", response={201: ClassCreated, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+                                                       422: ErrorOut},
+             summary="A new session with the same assignment and a fresh code, for the next class (its teacher)")
+def class_duplicate(request: HttpRequest, class_id: DbId, payload: ClassDuplicateIn):
+    copy = class_services.class_duplicate(session=_class_to_manage(request, class_id), user=request.user,
+                                          viewer=request.auth, title=payload.title)
+    return Status(201, {"id": copy.pk, "code": copy.code, "join_url": copy.join_url})
+
+
+@router.post("/classes/{class_id}/budget", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="Change the class's compute budget in worker minutes (its teacher)")
+def class_budget(request: HttpRequest, class_id: DbId, payload: ClassBudgetIn):
+    session = class_services.class_set_budget(session=_class_to_manage(request, class_id), user=request.user,
+                                              budget_min=payload.budget_min)
+    return class_selectors.class_as_dict(session, viewer=request.auth)
+
+
+@router.post("/classes/{class_id}/spotlight", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Show one student's run to the whole class, or none (its teacher)")
+def class_spotlight(request: HttpRequest, class_id: DbId, payload: ClassSpotlightIn):
+    session = class_services.class_spotlight(session=_class_to_manage(request, class_id), user=request.user,
+                                             job_id=payload.job)
+    return class_selectors.class_as_dict(session, viewer=request.auth)
+
+
+@router.get("/classes/{class_id}/dashboard", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
+            summary="The teacher's dashboard as one snapshot (the WebSocket /ws/classes/<id>/ streams it live)")
+def class_dashboard(request: HttpRequest, class_id: DbId):
+    return class_selectors.class_dashboard(session=_class_to_manage(request, class_id), viewer=request.auth)
 
 
 @router.get("/classes/{class_id}/results.csv", response={200: None, 403: ErrorOut, 404: ErrorOut},

@@ -26,6 +26,7 @@ class FormField:
     choices: list[tuple[str, str]] | None = None
     error: str = ""
     kind: str = "number"  # number | integer | string | list
+    locked: bool = False  # fixed by a class assignment: shown, not editable, not posted
 
     @property
     def range_text(self) -> str:

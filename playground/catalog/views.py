@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from models_lib.diagrams import diagram, sketch_schema
 from models_lib.hparams import hparams_json_schema
+from playground.classes import selectors as class_selectors
 from playground.datasets import selectors as dataset_selectors
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
@@ -31,6 +32,19 @@ def _job_to_copy(request: HttpRequest):
     return job_selectors.job_get(viewer=request.viewer, job_id=int(ref)) if ref.isdigit() else None
 
 
+def _class_to_train_for(request: HttpRequest, architecture: str):
+    """The class session a student trains for (``?class=<id>``, or the posted ``class_session``):
+    one they joined, not ended, that assigns this architecture and still has its dataset."""
+    ref = request.POST.get("class_session") or request.GET.get("class", "")
+    if not ref.isdigit() or not 0 < int(ref) < 2**63:
+        return None
+    session = class_selectors.class_get(viewer=request.viewer, class_id=int(ref))
+    if (session is None or session.is_ended or session.architecture != architecture or session.dataset is None
+            or class_selectors.class_student(viewer=request.viewer, session=session) is None):
+        return None
+    return session
+
+
 @require_http_methods(["GET", "POST"])
 def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     entry = catalog_entry(slug)
@@ -47,9 +61,15 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if spec is None:
         return render(request, "catalog/detail.html", context)
 
-    datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds), ready_only=True)
+    lesson = _class_to_train_for(request, spec.slug)
+    if lesson is not None:
+        # A student training for their class: the assignment's dataset, knobs from its preset.
+        datasets = [lesson.dataset]
+        selected = lesson.dataset.slug
+    else:
+        datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds), ready_only=True)
+        selected = request.POST.get("dataset") or request.GET.get("dataset") or spec.default_dataset
     schema = spec.json_schema()
-    selected = request.POST.get("dataset") or request.GET.get("dataset") or spec.default_dataset
     config_values: dict = {}
     option_values: dict = {}
     errors: dict[str, str] = {}
@@ -73,6 +93,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 config=config_values,
                 dataset_options=option_values,
                 run_options=run_values,
+                class_session=lesson.pk if lesson is not None else None,
             )
         except job_services.JobRejected as exc:
             message = exc.message
@@ -91,6 +112,8 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("jobs:detail", job_id=job.pk)
     else:
         status = 200
+        if lesson is not None:
+            config_values = dict(lesson.config)
         source = _job_to_copy(request)
         if source is not None and source.architecture == spec.slug:
             # "Train again with these settings": the form starts from that run's config.
@@ -111,7 +134,11 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for d in datasets
     ]
+    if lesson is not None:
+        config_values = {**config_values, **{k: lesson.config[k] for k in lesson.locked if k in lesson.config}}
     fields = fields_from_schema(schema, values=config_values, errors=errors)
+    for field in fields:
+        field.locked = lesson is not None and field.name in lesson.locked
     if config_values and not errors:
         try:
             context["diagram"] = diagram(spec.slug, config_values)
@@ -126,6 +153,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "form_message": message,
             "dataset_error": errors.get("dataset", ""),
             "recent_runs": job_selectors.job_list(viewer=request.viewer, limit=5),
+            "lesson": lesson,
         }
     )
     return render(request, "catalog/detail.html", context, status=status)

@@ -7,6 +7,10 @@ from django.db.models.functions import Lower
 TEACHERS_GROUP = "teachers"
 
 
+def default_budget_min() -> int:
+    return settings.PLAYGROUND["CLASS_BUDGET_MIN"]
+
+
 class TeacherProfile(models.Model):
     """A teacher account. Only an approved teacher may create class sessions."""
 
@@ -47,6 +51,12 @@ class ClassSession(models.Model):
     # {"metric": "test_accuracy", "at_least": 0.9, "max_params": 2000} (see goals.py).
     goal = models.JSONField(default=dict)
     deadline = models.DateTimeField(null=True, blank=True)
+    # Worker minutes the whole class may train for; each student's fair share is this divided by
+    # the students who joined (see budget.py).
+    budget_min = models.PositiveIntegerField(default=default_budget_min)
+    # A student's run the teacher shows to the whole class (students may then open it).
+    spotlight_job = models.ForeignKey("jobs.TrainingJob", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
     joining_open = models.BooleanField(default=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -66,6 +76,10 @@ class ClassSession(models.Model):
     @property
     def join_url(self) -> str:
         return f"/classes/join/{self.code}/"
+
+    @property
+    def url(self) -> str:
+        return f"/classes/{self.pk}/"
 
 
 class Student(models.Model):

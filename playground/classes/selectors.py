@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import Q
 
 from playground.access import Viewer, can
-from playground.jobs.models import ACTIVE_STATUSES, JobStatus, TrainingJob
+from playground.jobs.models import ACTIVE_STATUSES, JobEvent, JobStatus, TrainingJob
 
 from . import goals
+from .budget import budget_usage
 from .models import TEACHERS_GROUP, ClassSession, Student, TeacherProfile
 
 
@@ -69,6 +70,9 @@ def class_as_dict(session: ClassSession, *, viewer: Viewer) -> dict[str, Any]:
         "ended_at": session.ended_at.isoformat() if session.ended_at else None,
         "students": session.students.count(),
         "created_at": session.created_at.isoformat() if session.created_at else None,
+        "budget_min": session.budget_min,
+        "budget": budget_usage(session=session).as_dict(),
+        "spotlight_job": session.spotlight_job_id,
     }
 
 
@@ -111,6 +115,7 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
             "running": any(r["status"] in ACTIVE_STATUSES for r in mine),
             "reached_goal": any(goals.goal_reached(goal, r["final_metrics"]) for _, r in finished),
             "job_id": best_run["pk"] if teaching and best_run else None,
+            "student": student.pk if teaching else None,
             "_reached_at": best_run["finished_at"] if best_run else None,
         })
     ranked = sorted((r for r in rows if r["best"] is not None),
@@ -148,3 +153,86 @@ def class_results_rows(*, session: ClassSession) -> list[list[Any]]:
                 json.dumps(changed, sort_keys=True) if changed else "",
             ])
     return out
+
+
+# ---------------------------------------------------------------- the teacher's dashboard
+
+
+def _latest_runs(session: ClassSession) -> dict[int, dict[str, Any]]:
+    """Each student's most recent run (the one the dashboard draws), by student id."""
+    latest: dict[int, dict[str, Any]] = {}
+    rows = (TrainingJob.objects.filter(class_session=session, student__isnull=False).order_by("created_at", "pk")
+            .values("pk", "student_id", "status", "progress", "last_seq"))
+    for row in rows:
+        latest[row["student_id"]] = row
+    return latest
+
+
+def class_roster(*, session: ClassSession) -> list[dict[str, Any]]:
+    """Who joined and what each is doing now (the teacher's view): latest run, its state and
+    progress, and the worker minutes each student has trained."""
+    latest = _latest_runs(session)
+    usage = budget_usage(session=session)
+    rows = []
+    for student in session.students.all():
+        run = latest.get(student.pk)
+        rows.append({
+            "student": student.pk,
+            "nickname": student.nickname,
+            "joined_at": student.joined_at.isoformat(),
+            "latest_job": run["pk"] if run else None,
+            "latest_status": run["status"] if run else None,
+            "fraction": (run["progress"] or {}).get("fraction") if run else None,
+            "used_min": round(usage.used_by_student[student.pk] / 60, 2),
+        })
+    return rows
+
+
+def class_curve_points(*, job_ids: list[int], metric: str) -> dict[int, list[list[float]]]:
+    """The goal metric of each run as ``[epoch, value]`` points, in order."""
+    points: dict[int, list[list[float]]] = {pk: [] for pk in job_ids}
+    events = (JobEvent.objects.filter(job_id__in=job_ids, kind="metric", payload__values__has_key=metric)
+              .order_by("job_id", "seq").values_list("job_id", "payload"))
+    for job_id, payload in events:
+        value = (payload.get("values") or {}).get(metric)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            points[job_id].append([payload.get("epoch") or 0, value])
+    return points
+
+
+def class_curves(*, session: ClassSession) -> list[dict[str, Any]]:
+    """One curve per student: the goal metric of their latest run, with the run's last seq read
+    (live points up to it are already in the curve)."""
+    latest = _latest_runs(session)
+    metric = session.goal.get("metric", "")
+    points = class_curve_points(job_ids=[r["pk"] for r in latest.values()], metric=metric)
+    seen = dict(TrainingJob.objects.filter(pk__in=list(points)).values_list("pk", "last_seq"))
+    return [{"student": student_id, "job": run["pk"], "status": run["status"], "points": points[run["pk"]],
+             "seen_seq": seen.get(run["pk"], run["last_seq"])} for student_id, run in latest.items()]
+
+
+def class_board(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
+    """What the dashboard shows besides the curves: the session, its budget, leaderboard and roster."""
+    session.refresh_from_db()
+    return {
+        "session": class_as_dict(session, viewer=viewer),
+        "leaderboard": class_leaderboard(session=session, viewer=viewer),
+        "roster": class_roster(session=session),
+    }
+
+
+def class_dashboard(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
+    """The dashboard's snapshot: the board, every student's curve, and the metric they show."""
+    metric = session.goal.get("metric", "")
+    return {
+        **class_board(session=session, viewer=viewer),
+        "metric": metric,
+        "higher_is_better": goals.higher_is_better(metric),
+        "curves": class_curves(session=session),
+    }
+
+
+def class_to_manage(*, viewer: Viewer, class_id: int) -> ClassSession | None:
+    """The session if the viewer teaches it (or is staff), else None."""
+    session = class_get(viewer=viewer, class_id=class_id)
+    return session if session is not None and can(viewer, "manage", session) else None

@@ -23,7 +23,7 @@ from playground.errors import FieldError, Rejected
 from playground.jobs.models import TrainingJob
 from playground.jobs.services import JobRejected, job_cancel
 
-from . import goals, selectors
+from . import budget, goals, selectors
 from .models import TEACHERS_GROUP, ClassSession, Student, TeacherProfile
 
 # No 0/O, 1/I/L: a code read off a projector is typed right the first time.
@@ -88,9 +88,11 @@ def class_create(
     locked: list[str] | None,
     goal: dict[str, Any] | None,
     deadline: datetime | None = None,
+    budget_min: int | None = None,
 ) -> ClassSession:
     """Validates the assignment against the architecture's schema and saves the session with a
-    fresh join code. ``dataset`` is a built-in set or one of the teacher's (``viewer``'s) uploads."""
+    fresh join code. ``dataset`` is a built-in set or one of the teacher's (``viewer``'s) uploads;
+    ``budget_min`` the class's worker minutes (the setting's default when None)."""
     if not selectors.is_approved_teacher(teacher):
         raise ClassRejected(
             "Only an approved teacher may create class sessions. Sign in with a teacher account at "
@@ -144,6 +146,9 @@ def class_create(
         deadline = timezone.make_aware(deadline, UTC)  # the API documents UTC
     if deadline is not None and deadline <= timezone.now():
         errors.append(FieldError("deadline", "the deadline has passed already; pick a time in the future"))
+    budget_min, budget_error = _valid_budget(budget_min)
+    if budget_error:
+        errors.append(budget_error)
     if errors:
         raise ClassRejected(f"{_plural(len(errors), 'setting')} of the session need fixing.", errors)
 
@@ -156,13 +161,80 @@ def class_create(
                 session = ClassSession.objects.create(
                     teacher=teacher, title=title, code=code, architecture=spec.slug, dataset=dataset,
                     dataset_name=dataset.name, config=preset, locked=locked, goal=stored_goal, deadline=deadline,
+                    budget_min=budget_min,
                 )
                 audit_record(user=teacher, action="class.create", target=session, code=code,
-                             architecture=spec.slug, dataset=dataset.name, locked=locked, goal=stored_goal)
+                             architecture=spec.slug, dataset=dataset.name, locked=locked, goal=stored_goal,
+                             budget_min=budget_min)
             return session
         except IntegrityError:
             continue  # the same code was taken a moment ago by another session
     raise ClassRejected("Could not find a free join code: try again.", status=503)
+
+
+def _valid_budget(budget_min: Any) -> tuple[int, FieldError | None]:
+    """The budget to store (the default when None), or the error naming the allowed range."""
+    if budget_min is None or budget_min == "":
+        return settings.PLAYGROUND["CLASS_BUDGET_MIN"], None
+    top = settings.PLAYGROUND["CLASS_BUDGET_MAX_MIN"]
+    if isinstance(budget_min, bool) or not isinstance(budget_min, int) or not 1 <= budget_min <= top:
+        return 0, FieldError("budget_min", f"a whole number of worker minutes from 1 to {top} (got {budget_min!r})")
+    return budget_min, None
+
+
+def class_duplicate(*, session: ClassSession, user: Any, viewer: Viewer, title: str | None = None) -> ClassSession:
+    """A new session with the same assignment (architecture, dataset, preset, locked knobs, goal,
+    budget) and a fresh code, for the next class. Nobody has joined it; the deadline is not copied."""
+    if session.dataset is None:
+        raise ClassRejected(f"The dataset of '{session.title}' was deleted, so its assignment cannot be copied.",
+                            status=409)
+    title = (title or "").strip() or _copy_title(session.title)
+    copy = class_create(teacher=user, viewer=viewer, title=title, architecture=session.architecture,
+                        dataset=session.dataset, config=session.config, locked=session.locked, goal=session.goal,
+                        budget_min=session.budget_min)
+    audit_record(user=user, action="class.duplicate", target=copy, source=session.pk)
+    return copy
+
+
+def _copy_title(title: str) -> str:
+    suffix = " (copy)"
+    return title[: TITLE_MAX - len(suffix)] + suffix
+
+
+def class_set_budget(*, session: ClassSession, user: Any, budget_min: Any) -> ClassSession:
+    """Changes the class's compute budget (worker minutes); runs already started keep their allowance."""
+    value, error = _valid_budget(budget_min)
+    if error is not None or budget_min is None:
+        raise ClassRejected("Give the budget as a whole number of worker minutes.",
+                            [error or FieldError("budget_min", "required")])
+    session.budget_min = value
+    session.save(update_fields=["budget_min"])
+    audit_record(user=user, action="class.budget", target=session, budget_min=value)
+    _changed(session)
+    return session
+
+
+def class_spotlight(*, session: ClassSession, user: Any, job_id: int | None) -> ClassSession:
+    """Shows one student's run to the whole class (its students may open it), or none."""
+    job = None
+    if job_id is not None:
+        job = TrainingJob.objects.filter(pk=job_id, class_session=session).first()
+        if job is None:
+            raise ClassRejected("That run is not part of this class session.", [FieldError("job", "not in this session")],
+                                status=404)
+    session.spotlight_job = job
+    session.save(update_fields=["spotlight_job"])
+    audit_record(user=user, action="class.spotlight", target=session, job=job.pk if job else None)
+    _changed(session)
+    return session
+
+
+def _changed(session: ClassSession) -> None:
+    """Tells the session's dashboard that the roster, the leaderboard or the settings changed."""
+    from playground.jobs import broadcast
+
+    session_id = session.pk
+    transaction.on_commit(lambda: broadcast.publish_class_changed(session_id))
 
 
 # ---------------------------------------------------------------- students
@@ -207,7 +279,9 @@ def class_join(*, viewer: Viewer, code: str, nickname: str) -> Student:
                                 "Ask your teacher.", status=429)
         try:
             with transaction.atomic():
-                return Student.objects.create(session=session, nickname=nickname, visitor_key=viewer.visitor_id)
+                student = Student.objects.create(session=session, nickname=nickname, visitor_key=viewer.visitor_id)
+            _changed(session)
+            return student
         except IntegrityError:
             # The same nickname arrived a moment earlier in another request.
             raise ClassRejected(f"Someone in this class is called '{nickname}' already: pick another nickname.",
@@ -224,9 +298,10 @@ def _same_setting(spec: Any, preset: dict[str, Any], knob: str, value: Any) -> b
 
 def class_run_prepare(
     *, viewer: Viewer, class_session_id: int, architecture: str, dataset: Dataset | None, config: dict[str, Any] | None
-) -> tuple[Student, dict[str, Any]]:
-    """Checks a student's run against the session's assignment; returns the student and the config
-    to train (the preset, with the student's changes to the unlocked knobs).
+) -> tuple[Student, dict[str, Any], float]:
+    """Checks a student's run against the session's assignment and budget; returns the student,
+    the config to train (the preset, with the student's changes to the unlocked knobs) and the
+    run's allowance of worker seconds (see budget.py).
 
     Called by ``job_submit``; raises ``JobRejected`` naming each field the assignment fixes."""
     student = (Student.objects.select_related("session").filter(session_id=class_session_id,
@@ -263,7 +338,16 @@ def class_run_prepare(
     if errors:
         raise JobRejected(f"{_plural(len(errors), 'setting')} of this run {'are' if len(errors) != 1 else 'is'} "
                           f"fixed by the class assignment.", errors)
-    return student, {**session.config, **given}
+    return student, {**session.config, **given}, class_run_allowance(student=student)
+
+
+def class_run_allowance(*, student: Student) -> float:
+    """Worker seconds a new run (or a resumed attempt) of ``student`` may use; ``JobRejected``
+    (409 for the class, 429 for the student's share) when too little is left."""
+    try:
+        return budget.run_allowance(session=student.session, student=student)
+    except budget.BudgetSpent as exc:
+        raise JobRejected(exc.message, status=exc.status) from None
 
 
 # ---------------------------------------------------------------- the teacher's controls
@@ -276,6 +360,7 @@ def class_stop_all(*, session: ClassSession, user: Any) -> int:
         job_cancel(job=job)
         stopped += 1
     audit_record(user=user, action="class.stop_all", target=session, runs=stopped)
+    _changed(session)
     return stopped
 
 
@@ -287,6 +372,7 @@ def class_end(*, session: ClassSession, user: Any) -> ClassSession:
     session.joining_open = False
     session.save(update_fields=["ended_at", "joining_open"])
     audit_record(user=user, action="class.end", target=session)
+    _changed(session)
     return session
 
 
@@ -297,6 +383,7 @@ def class_set_joining(*, session: ClassSession, user: Any, joining_open: bool) -
     session.joining_open = joining_open
     session.save(update_fields=["joining_open"])
     audit_record(user=user, action="class.joining", target=session, open=joining_open)
+    _changed(session)
     return session
 
 

@@ -93,3 +93,36 @@ def publish_job_events(job_id: int, events: list[dict[str, Any]]) -> bool:
     gets (``text``): with many viewers per job, the web process then only forwards it."""
     frame = json.dumps({"type": "events", "events": events}, separators=(",", ":"))
     return publish(job_group(job_id), {"type": "job.events", "events": events, "text": frame})
+
+
+# ---------------------------------------------------------------- class dashboards
+
+
+def class_group(class_id: int) -> str:
+    return f"class-{class_id}"
+
+
+def publish_class_run_events(class_id: int, job_id: int, student_id: int | None, events: list[dict[str, Any]]) -> bool:
+    """A digest of one stored flush of a student's run for the class dashboard: its metric points,
+    its last status and progress. Sent for every flush (even one with only pictures), so the
+    dashboard can tell a dropped send by a gap in ``first_seq``."""
+    metrics = [{"seq": e["seq"], "epoch": e.get("epoch"), "step": e.get("step"), "values": e.get("values", {})}
+               for e in events if e["kind"] == "metric"]
+    status = next((e["status"] for e in reversed(events) if e["kind"] == "status"), None)
+    progress = next((e for e in reversed(events) if e["kind"] == "progress"), None)
+    return publish(class_group(class_id), {
+        "type": "class.run",
+        "job": job_id,
+        "student": student_id,
+        "first_seq": events[0]["seq"],
+        "last_seq": events[-1]["seq"],
+        "t": events[-1]["t"],
+        "metrics": metrics,
+        "status": status,
+        "fraction": progress.get("fraction") if progress else None,
+    })
+
+
+def publish_class_changed(class_id: int) -> bool:
+    """The roster, the settings or the controls of a class changed: its dashboard reloads its board."""
+    return publish(class_group(class_id), {"type": "class.changed"})

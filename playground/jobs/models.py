@@ -60,6 +60,9 @@ class TrainingJob(models.Model):
         "classes.ClassSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     student = models.ForeignKey("classes.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    # This run's own wall-time allowance in seconds (a student's share of the class budget); the
+    # soft time limit applies when it is lower. Null: only the soft time limit.
+    time_limit_s = models.FloatField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -24,6 +24,12 @@ def job_list(*, viewer: Viewer, limit: int = 100) -> list[TrainingJob]:
     return list(qs[:limit])
 
 
+def job_list_in_class(*, viewer: Viewer, session_id: int, limit: int = 100) -> list[TrainingJob]:
+    """The viewer's own runs for a class session."""
+    qs = TrainingJob.objects.for_owner(viewer.visitor_id).filter(class_session_id=session_id).select_related("dataset")
+    return list(qs[:limit])
+
+
 def job_public_recent(*, architecture: str, limit: int = 5) -> list[TrainingJob]:
     return list(TrainingJob.objects.public_finished().filter(architecture=architecture).order_by("-finished_at")[:limit])
 

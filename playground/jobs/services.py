@@ -55,7 +55,8 @@ def _store_events(
     now = round(time.time(), 3)
     with transaction.atomic():
         job = (TrainingJob.objects.select_for_update()
-               .only("pk", "last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at")
+               .only("pk", "last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at",
+                     "class_session_id", "student_id")
                .get(pk=job_id))
         if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
             return [], None
@@ -75,6 +76,11 @@ def _store_events(
             TrainingJob.objects.filter(pk=job_id).update(**updates)
         if stored:
             transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored))
+            if job.class_session_id is not None:
+                # The class dashboard follows every student's run (a small digest of this flush).
+                class_id, student_id = job.class_session_id, job.student_id
+                transaction.on_commit(
+                    lambda: broadcast.publish_class_run_events(class_id, job_id, student_id, stored))
     return stored, job
 
 
@@ -119,12 +125,12 @@ def job_submit(
     from .options import RunOptions
     if not viewer.visitor_id:
         raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
-    student = None
+    student, allowance_s = None, None
     if class_session is not None:
         from playground.classes.services import class_run_prepare
 
-        student, config = class_run_prepare(viewer=viewer, class_session_id=class_session,
-                                            architecture=architecture, dataset=dataset, config=config)
+        student, config, allowance_s = class_run_prepare(viewer=viewer, class_session_id=class_session,
+                                                         architecture=architecture, dataset=dataset, config=config)
     try:
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
@@ -185,6 +191,7 @@ def job_submit(
             user_id=viewer.user_id,
             class_session_id=student.session_id if student else None,
             student=student,
+            time_limit_s=allowance_s,
         )
         job_append_events(job_id=job.pk, events=[_status_event(JobStatus.QUEUED, "waiting for a worker")])
         enqueue(job.pk, job.attempt)
@@ -239,10 +246,16 @@ def job_resume(*, job: TrainingJob) -> TrainingJob:
             status=409,
         )
     _check_active_limit(job.owner_key)
+    allowance = {}
+    if job.student_id is not None:
+        # A class run goes on within what is left of its student's share of the class budget.
+        from playground.classes.services import class_run_allowance
+
+        allowance["time_limit_s"] = class_run_allowance(student=job.student)
     with transaction.atomic():
         moved = TrainingJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
             status=JobStatus.QUEUED, attempt=F("attempt") + 1, cancel_requested=False, finished_at=None,
-            error_message="", worker="", heartbeat_at=None,
+            error_message="", worker="", heartbeat_at=None, **allowance,
         )
         if not moved:
             raise JobRejected("This run changed in the meantime (it was resumed already): reload the page.", status=409)
@@ -465,6 +478,10 @@ class _JobCallback:
         self.started = time.monotonic()
         self.last_checkpoint = self.started
         self.timed_out = False
+        soft = _setting("JOB_SOFT_TIME_LIMIT_S")
+        # A class run may have a smaller allowance: its student's share of the class budget.
+        self.budget_limited = job.time_limit_s is not None and job.time_limit_s < soft
+        self.time_limit_s = job.time_limit_s if self.budget_limited else soft
         self.stopped_early = ""  # why, when early stopping ended the run
         self.unwatched = False
         options = job.run_options or {}
@@ -491,7 +508,7 @@ class _JobCallback:
             def should_stop(self, trainer):
                 if writer.cancel_requested:
                     return True
-                if time.monotonic() - outer.started >= _setting("JOB_SOFT_TIME_LIMIT_S"):
+                if time.monotonic() - outer.started >= outer.time_limit_s:
                     outer.timed_out = True
                     outer.save_checkpoint(trainer)
                     return True
@@ -636,11 +653,16 @@ def _run_claimed(job_id: int, attempt: int) -> str:
         return JobStatus.FAILED
     views = result.views or writer.views
     if hooks.timed_out:
-        limit = _setting("JOB_SOFT_TIME_LIMIT_S")
-        _finish(job_id, attempt, JobStatus.FAILED,
-                f"{TIME_LIMIT_MESSAGE}: this attempt ran for {limit:g} s, the most one attempt may run. A checkpoint at "
-                f"step {result.metrics['steps']} was saved: resume the run to go on, or train fewer epochs.",
-                views=views, final_metrics=result.metrics)
+        step = result.metrics["steps"]
+        if hooks.budget_limited:
+            why = (f"this attempt ran for {hooks.time_limit_s:.0f} s, what was left of your share of the class's compute "
+                   f"budget. A checkpoint at step {step} was saved: resume the run once your teacher raises the budget "
+                   "or another run of yours has finished, or train fewer epochs.")
+        else:
+            why = (f"this attempt ran for {hooks.time_limit_s:g} s, the most one attempt may run. A checkpoint at "
+                   f"step {step} was saved: resume the run to go on, or train fewer epochs.")
+        _finish(job_id, attempt, JobStatus.FAILED, f"{TIME_LIMIT_MESSAGE}: {why}", views=views,
+                final_metrics=result.metrics)
         return JobStatus.FAILED
     if hooks.unwatched:
         minutes = hooks.unwatched_s / 60

@@ -226,7 +226,7 @@ def test_a_real_run_reaches_the_leaderboard(teacher, alice):
     job.refresh_from_db()
     rows = teacher.client.get(f"/api/classes/{session.pk}/leaderboard").json()
     assert rows == [{"nickname": "Ada", "best": job.final_metrics["test_accuracy"], "runs": 1, "running": False,
-                     "reached_goal": True, "job_id": job.pk}]
+                     "reached_goal": True, "job_id": job.pk, "student": job.student_id}]
     assert alice.client.get(f"/api/classes/{session.pk}/leaderboard").json()[0]["job_id"] is None
 
 
@@ -247,3 +247,43 @@ def test_a_teacher_signs_in_on_the_login_page_and_keeps_the_visitor_session(db):
     created = post(visitor, "/api/classes", CREATE)
     assert created.status_code == 201, created.content
 
+
+
+def test_duplicate_spotlight_and_dashboard_are_the_teachers(teacher, other_teacher, alice, bob):
+    session = make_session(teacher, Dataset.objects.get(slug="spiral"), budget_min=50)
+    join(alice, session, "Ada")
+    job = job_services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={},
+                                  class_session=session.pk)
+
+    # Duplicate: a fresh code and nobody in it, the same assignment and budget.
+    for who, code in ((alice, 403), (other_teacher, 404)):
+        assert post(who, f"/api/classes/{session.pk}/duplicate", {}).status_code == code
+    response = post(teacher, f"/api/classes/{session.pk}/duplicate", {})
+    assert response.status_code == 201
+    copy = ClassSession.objects.get(pk=response.json()["id"])
+    assert copy.title == "Spirals, period 3 (copy)" and copy.code != session.code and copy.students.count() == 0
+    assert (copy.config, copy.locked, copy.goal, copy.budget_min) == (session.config, session.locked, session.goal, 50)
+
+    # Spotlight: the class may open that one run; another class's run cannot be shown.
+    other = make_session(other_teacher, Dataset.objects.get(slug="spiral"))
+    join(bob, other, "Bo")
+    foreign = job_services.job_submit(viewer=bob.viewer, architecture="mlp", dataset=other.dataset, config={},
+                                      class_session=other.pk)
+    assert post(teacher, f"/api/classes/{session.pk}/spotlight", {"job": foreign.pk}).status_code == 404
+    assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404
+    carol = Visitor("carol-visitor-id")
+    join(carol, session, "Cy")
+    assert carol.client.get(f"/api/jobs/{job.pk}").status_code == 404  # a classmate's run is private...
+    shown = post(teacher, f"/api/classes/{session.pk}/spotlight", {"job": job.pk})
+    assert shown.status_code == 200 and shown.json()["spotlight_job"] == job.pk
+    assert carol.client.get(f"/api/jobs/{job.pk}").status_code == 200  # ... until the teacher shows it
+    assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404  # never to another class
+    assert carol.client.post(f"/api/jobs/{job.pk}/cancel").status_code == 404  # and only to watch
+    assert post(teacher, f"/api/classes/{session.pk}/spotlight", {"job": None}).json()["spotlight_job"] is None
+    assert carol.client.get(f"/api/jobs/{job.pk}").status_code == 404
+
+    # The dashboard snapshot over HTTP (the WebSocket streams the same).
+    assert alice.client.get(f"/api/classes/{session.pk}/dashboard").status_code == 403
+    dashboard = teacher.client.get(f"/api/classes/{session.pk}/dashboard").json()
+    assert [r["nickname"] for r in dashboard["roster"]] == ["Ada", "Cy"]
+    assert dashboard["curves"][0]["job"] == job.pk and dashboard["session"]["budget"]["share_min"] == 25

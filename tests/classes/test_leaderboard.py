@@ -42,12 +42,13 @@ def test_accuracy_is_ranked_highest_first_and_students_without_a_finished_run_la
     assert (bob_row["best"], bob_row["reached_goal"]) == (0.97, False)
     assert (ada_row["best"], ada_row["runs"], ada_row["reached_goal"], ada_row["job_id"]) == (0.91, 2, True, best_ada.pk)
     assert eve_row["reached_goal"] is True
-    assert cy_row == {"nickname": "Cy", "best": None, "runs": 1, "running": True, "reached_goal": False, "job_id": None}
+    assert cy_row == {"nickname": "Cy", "best": None, "runs": 1, "running": True, "reached_goal": False, "job_id": None,
+                      "student": cy.pk}
     assert dee_row["best"] is None and dee_row["runs"] == 1 and not dee_row["running"]
 
     student_rows = class_leaderboard(session=session, viewer=Visitor("ada-visitor-id").viewer)
     assert [r["nickname"] for r in student_rows] == ["Bob", "Ada", "Eve", "Cy", "Dee"]
-    assert all(r["job_id"] is None for r in student_rows)  # the run ids are the teacher's
+    assert all(r["job_id"] is None and r["student"] is None for r in student_rows)  # the ids are the teacher's
 
 
 def test_rmse_is_ranked_lowest_first(teacher):
