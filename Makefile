@@ -60,6 +60,7 @@ bench: $(VENV)/.dev
 load: $(VENV)/.dev
 	$(PY) bench/load_ws.py --viewers 200 --jobs 20 --seconds 30
 	$(PY) bench/load_ws.py --viewers 1000 --jobs 50 --seconds 30 --ramp 20
+	$(PY) bench/load_class.py --students 30 --seconds 30 --rate 5 --epoch-every 5
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

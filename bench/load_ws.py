@@ -79,8 +79,18 @@ def make_jobs(n: int) -> list[int]:
             for i in range(n)]
 
 
-def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Event, counts: dict) -> None:
-    """A training loop's flushes, for every job, through the worker's own store-and-send path."""
+def training_flush(step: int, job_id: int) -> list[dict]:
+    """One flush of a training loop: the training loss and the progress."""
+    return [
+        {"kind": "metric", "step": step, "epoch": 1, "values": {"train_loss": 1.0 / step}},
+        {"kind": "progress", "step": step, "total_steps": 10**6, "epoch": 1, "epochs": 1, "fraction": 0.0},
+    ]
+
+
+def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Event, counts: dict,
+            flush=training_flush) -> None:
+    """A training loop's flushes (``flush(step, job_id)``), for every job, through the worker's own
+    store-and-send path."""
     from django.db import connection
 
     from playground.jobs.services import job_append_events
@@ -92,11 +102,7 @@ def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Eve
     while time.monotonic() < t_end and not stop.is_set():
         step += 1
         for job_id in job_ids:
-            events = [
-                {"kind": "metric", "step": step, "epoch": 1, "values": {"train_loss": 1.0 / step}},
-                {"kind": "progress", "step": step, "total_steps": 10**6, "epoch": 1, "epochs": 1, "fraction": 0.0},
-            ]
-            job_append_events(job_id=job_id, events=events)
+            job_append_events(job_id=job_id, events=flush(step, job_id))
             counts["flushes"] += 1
         next_tick += period
         delay = next_tick - time.monotonic()

@@ -81,6 +81,16 @@ class ClassSession(models.Model):
     def url(self) -> str:
         return f"/classes/{self.pk}/"
 
+    @property
+    def architecture_name(self) -> str:
+        """What people call the assigned architecture ("Multilayer perceptron")."""
+        from models_lib import registry
+
+        try:
+            return registry.get(self.architecture).name
+        except registry.UnknownArchitecture:
+            return self.architecture
+
 
 class Student(models.Model):
     """A browser that joined a class session: known by its nickname and its visitor id."""

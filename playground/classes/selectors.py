@@ -188,27 +188,37 @@ def class_roster(*, session: ClassSession) -> list[dict[str, Any]]:
     return rows
 
 
-def class_curve_points(*, job_ids: list[int], metric: str) -> dict[int, list[list[float]]]:
-    """The goal metric of each run as ``[epoch, value]`` points, in order."""
+def class_curve_points(*, job_ids: list[int], metric: str,
+                       upto: dict[int, int] | None = None) -> dict[int, list[list[float]]]:
+    """The goal metric of each run as ``[epoch, value]`` points, in order; with ``upto``, only
+    from the events up to each run's given seq (what a viewer has been sent live comes after)."""
     points: dict[int, list[list[float]]] = {pk: [] for pk in job_ids}
     events = (JobEvent.objects.filter(job_id__in=job_ids, kind="metric", payload__values__has_key=metric)
-              .order_by("job_id", "seq").values_list("job_id", "payload"))
-    for job_id, payload in events:
+              .order_by("job_id", "seq").values_list("job_id", "seq", "payload"))
+    for job_id, seq, payload in events:
+        if upto is not None and seq > upto.get(job_id, 0):
+            continue
         value = (payload.get("values") or {}).get(metric)
         if isinstance(value, int | float) and not isinstance(value, bool):
             points[job_id].append([payload.get("epoch") or 0, value])
     return points
 
 
-def class_curves(*, session: ClassSession) -> list[dict[str, Any]]:
-    """One curve per student: the goal metric of their latest run, with the run's last seq read
-    (live points up to it are already in the curve)."""
+def class_run_seqs(*, session: ClassSession) -> dict[int, int]:
+    """The last stored seq of every run of the session."""
+    return dict(TrainingJob.objects.filter(class_session=session).values_list("pk", "last_seq"))
+
+
+def class_curves(*, session: ClassSession) -> tuple[list[dict[str, Any]], dict[int, int]]:
+    """One curve per student (the goal metric of their latest run), and the seq up to which every
+    run of the session is in them: a viewer takes what comes after it from the live stream."""
+    seen = class_run_seqs(session=session)  # read first: the curves hold exactly the events up to it
     latest = _latest_runs(session)
     metric = session.goal.get("metric", "")
-    points = class_curve_points(job_ids=[r["pk"] for r in latest.values()], metric=metric)
-    seen = dict(TrainingJob.objects.filter(pk__in=list(points)).values_list("pk", "last_seq"))
-    return [{"student": student_id, "job": run["pk"], "status": run["status"], "points": points[run["pk"]],
-             "seen_seq": seen.get(run["pk"], run["last_seq"])} for student_id, run in latest.items()]
+    points = class_curve_points(job_ids=[r["pk"] for r in latest.values()], metric=metric, upto=seen)
+    curves = [{"student": student_id, "job": run["pk"], "status": run["status"], "points": points[run["pk"]]}
+              for student_id, run in latest.items()]
+    return curves, seen
 
 
 def class_board(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
@@ -224,11 +234,13 @@ def class_board(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
 def class_dashboard(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
     """The dashboard's snapshot: the board, every student's curve, and the metric they show."""
     metric = session.goal.get("metric", "")
+    curves, seen = class_curves(session=session)
     return {
         **class_board(session=session, viewer=viewer),
         "metric": metric,
         "higher_is_better": goals.higher_is_better(metric),
-        "curves": class_curves(session=session),
+        "curves": curves,
+        "seen_seq": {str(job): seq for job, seq in seen.items()},
     }
 
 

@@ -61,15 +61,20 @@ function draw() {
   if (!Plotly || !chartEl) return;
   const lines = traces();
   chartEl.querySelector(".chart-empty")?.toggleAttribute("hidden", lines.length > 0);
+  if (!lines.length) {
+    Plotly.purge(chartEl); // no axes without a line: the note says what will come
+    return;
+  }
   const shapes = typeof data.target === "number" ? [{
     type: "line", xref: "paper", x0: 0, x1: 1, y0: data.target, y1: data.target,
     line: { dash: "dash", width: 2, color: "#166534" },
   }] : [];
+  const lastEpoch = Math.max(0, ...lines.flatMap((t) => t.x));
   Plotly.react(chartEl, lines, {
     uirevision: "class",
     margin: { l: 60, r: 10, t: 10, b: 50 },
     font: { size: 16 },
-    xaxis: { title: { text: "epoch" }, rangemode: "tozero", dtick: 1 },
+    xaxis: { title: { text: "epoch" }, rangemode: "tozero", tickformat: "d", dtick: lastEpoch <= 20 ? 1 : undefined },
     yaxis: { title: { text: data.metric } },
     legend: { orientation: "v", font: { size: 15 } },
     shapes,

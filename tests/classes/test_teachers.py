@@ -62,3 +62,25 @@ def test_class_admin_pages_render(admin_client, teacher, session):
     page = admin_client.get(f"/admin/classes/classsession/{session.pk}/change/")
     assert page.status_code == 200 and session.code in page.content.decode()
     assert admin_client.get("/admin/classes/teacherprofile/").status_code == 200
+
+
+def test_an_admin_ends_any_session_and_stops_its_runs(admin_client, admin_user, teacher, session):
+    from playground.audit.models import AuditEntry
+    from playground.jobs import services as job_services
+    from tests.classes.conftest import join
+    from tests.django_fixtures import Visitor
+
+    pupil = Visitor("pupil")
+    join(pupil, session, "Ada")
+    job = job_services.job_submit(viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config={},
+                                  class_session=session.pk)
+    page = admin_client.get("/admin/classes/classsession/?state=open").content.decode()
+    assert session.title in page and 'class="field-student_count">1<' in page
+    admin_client.post("/admin/classes/classsession/", {"action": "stop_all_runs", "_selected_action": [session.pk]})
+    admin_client.post("/admin/classes/classsession/", {"action": "end_sessions", "_selected_action": [session.pk]})
+    session.refresh_from_db()
+    job.refresh_from_db()
+    assert session.is_ended and job.status == "CANCELLED"
+    assert session.title not in admin_client.get("/admin/classes/classsession/?state=open").content.decode()
+    actions = set(AuditEntry.objects.filter(actor=admin_user.username).values_list("action", flat=True))
+    assert {"class.stop_all", "class.end"} <= actions

@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "var" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (375, 1440)
+TEACHER, PASSWORD = "a11y-teacher", "accessible-lessons-7"
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +25,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("a11y")
     env = base_env(tmp / "var")
     manage(env, "migrate", "--noinput")
+    manage(env, "add_teacher", TEACHER, "--password", PASSWORD)
     proc, port = start_embedded(env, tmp)
     base = f"http://127.0.0.1:{port}"
     # A finished run and an uploaded dataset, so their pages are checked too.
@@ -46,6 +48,34 @@ def _pages(site) -> list[str]:
              f"/jobs/{site['job']['id']}/", "/classes/", "/accounts/login/"]
     pages += [f"/catalog/{e.slug}/" for e in catalog_entries()]
     return pages
+
+
+def _class_roles(browser, base: str) -> dict[str, tuple]:
+    """A signed-in teacher with a class session, and a student in it: (browser context, pages)."""
+    teacher = browser.new_context()
+    page = teacher.new_page()
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=username]", TEACHER)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/classes/")
+    csrf = next(c["value"] for c in teacher.cookies() if c["name"] == "csrftoken")
+    created = page.request.post(base + "/api/classes", headers={"X-CSRFToken": csrf}, data={
+        "title": "Accessible spirals", "architecture": "mlp", "dataset": "spiral", "config": {"epochs": 2},
+        "locked": ["learning_rate"], "goal": {"metric": "test_accuracy", "at_least": 0.9}}).json()
+    page.close()
+    student = browser.new_context()
+    page = student.new_page()
+    page.goto(base + created["join_url"])
+    page.fill("#id_nickname", "Ada")
+    page.click(".join-form button[type=submit]")
+    page.wait_for_url(f"{base}/classes/{created['id']}/")
+    page.close()
+    return {
+        "teacher": (teacher, [f"/classes/{created['id']}/", "/classes/new/", "/classes/new/?architecture=cnn",
+                              "/classes/"]),
+        "student": (student, [f"/classes/{created['id']}/", f"/catalog/mlp/?class={created['id']}"]),
+    }
 
 
 def _serious(violations: list[dict]) -> list[str]:
@@ -74,12 +104,14 @@ def test_every_page_passes_axe_and_fits_phones_and_desktops(site):
     axe_source = AXE.read_text()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        for width in WIDTHS:
-            page = browser.new_page(viewport={"width": width, "height": 900})
+        roles = {"visitor": (browser.new_context(), _pages(site)), **_class_roles(browser, site["url"])}
+        for width, (role, (context, paths)) in ((w, r) for w in WIDTHS for r in roles.items()):
+            page = context.new_page()
+            page.set_viewport_size({"width": width, "height": 900})
             # The pages must satisfy their Content Security Policy: every violation is recorded.
             page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
                                  "(e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));")
-            for path in _pages(site):
+            for path in paths:
                 page.goto(site["url"] + path, wait_until="networkidle")
                 csp = page.evaluate("window.__csp")
                 page.evaluate(axe_source)  # through DevTools: not an inline script the policy would stop
@@ -92,9 +124,10 @@ def test_every_page_passes_axe_and_fits_phones_and_desktops(site):
                 if overflow > 2:
                     found.append(f"page is {overflow}px wider than the {width}px screen")
                 if found:
-                    problems[f"{path} @ {width}px"] = found
+                    problems[f"{path} @ {width}px ({role})"] = found
                 name = path.strip("/").replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "_") or "home"
-                page.screenshot(path=str(ARTIFACTS / f"a11y-{width}-{name}.png"), full_page=True)
+                prefix = "" if role == "visitor" else f"{role}-"
+                page.screenshot(path=str(ARTIFACTS / f"a11y-{width}-{prefix}{name}.png"), full_page=True)
             page.close()
         browser.close()
     assert not problems, json.dumps(problems, indent=2)

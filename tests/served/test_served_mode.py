@@ -118,3 +118,54 @@ def test_an_upload_is_processed_by_the_worker_and_trained_on(served_site):
         time.sleep(0.5)
     assert detail["status"] == "SUCCEEDED", (detail, logs)
     assert detail["final_metrics"]["test_accuracy"] >= 0.8
+
+
+def test_a_class_dashboard_follows_three_students_runs(served_site):
+    """The class dashboard in the served mode: real runs trained by the Celery worker process,
+    streamed through Redis to the teacher's WebSocket; every curve ends as the stored log has it."""
+    from websockets.sync.client import connect
+
+    from tests.live import manage
+
+    manage(served_site["env"], "add_teacher", "served-teacher", "--password", "served-lesson-pass-9")
+    port = served_site["port"]
+    base = f"http://127.0.0.1:{port}"
+    teacher = Session(base)
+    teacher.login("served-teacher", "served-lesson-pass-9")
+    status, lesson = teacher.post("/api/classes", {
+        "title": "Served lesson", "architecture": "mlp", "dataset": "moons", "config": {"epochs": 6},
+        "locked": ["learning_rate"], "goal": {"metric": "test_accuracy", "at_least": 0.8}})
+    assert status == 201, lesson
+
+    curves: dict[int, list] = {}
+    boards = []
+    with connect(f"ws://127.0.0.1:{port}/ws/classes/{lesson['id']}/",
+                 additional_headers={"Cookie": teacher.cookie_header(), "Origin": base}, open_timeout=10) as ws:
+        snapshot = json.loads(ws.recv(timeout=10))
+        assert snapshot["type"] == "snapshot" and snapshot["curves"] == [] and snapshot["roster"] == []
+        jobs = []
+        for name, width in (("Ada", 4), ("Bob", 16), ("Cy", 32)):
+            student = Session(base)
+            assert student.post("/api/classes/join", {"code": lesson["code"], "nickname": name})[0] == 200
+            status, job = student.post("/api/jobs", {"architecture": "mlp", "dataset": "moons", "class_session":
+                                                     lesson["id"], "config": {"hidden_layers": [width]}})
+            assert status == 201, job
+            jobs.append(job["id"])
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            message = json.loads(ws.recv(timeout=60))
+            if message["type"] == "runs":
+                for run in message["runs"]:
+                    curves[run["job"]] = run["points"] if run.get("replace") else curves.get(run["job"], []) + run["points"]
+            elif message["type"] == "board":
+                boards.append(message)
+                if sum(r["best"] is not None for r in message["leaderboard"]) == 3:
+                    break
+    final = teacher.get(f"/api/classes/{lesson['id']}/dashboard")
+    stored = {c["job"]: c["points"] for c in final["curves"]}
+    assert sorted(stored) == sorted(jobs)
+    assert {job: curves.get(job) for job in jobs} == stored  # every point, in order, nothing twice
+    assert all([p[0] for p in points] == [1, 2, 3, 4, 5, 6] for points in stored.values())
+    board = boards[-1]["leaderboard"]
+    assert [r["best"] for r in board] == sorted((r["best"] for r in board), reverse=True)
+    assert {r["nickname"] for r in board} == {"Ada", "Bob", "Cy"}
