@@ -111,7 +111,15 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if REDIS_URL:
+CHANNEL_LAYER_KIND = env.str("PLAYGROUND_CHANNEL_LAYER", default="core")
+if REDIS_URL and CHANNEL_LAYER_KIND == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, "health_check_interval": 15}]},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -267,6 +275,9 @@ PLAYGROUND = {
     # A class session's compute budget in worker minutes when its teacher sets none, and the most
     # a teacher may set; each student's fair share is the budget over the students who joined.
     "CLASS_BUDGET_MIN": env.int("PLAYGROUND_CLASS_BUDGET_MIN", default=300),
+    # Anyone may ask for a teacher account at /accounts/signup/ (an admin approves it); off: only
+    # admins and `manage.py add_teacher` make teachers.
+    "TEACHER_SIGNUP_OPEN": env.bool("PLAYGROUND_TEACHER_SIGNUP_OPEN", default=True),
     "CLASS_BUDGET_MAX_MIN": env.int("PLAYGROUND_CLASS_BUDGET_MAX_MIN", default=6000),
     # A class run is not started with less than this left of the student's share (seconds).
     "CLASS_MIN_RUN_S": env.float("PLAYGROUND_CLASS_MIN_RUN_S", default=20.0),

@@ -60,6 +60,50 @@ def teacher_add(*, username: str, password: str | None) -> tuple[Any, bool]:
     return user, created
 
 
+def teacher_signup(*, username: str, password: str, password_again: str, email: str = "") -> Any:
+    """A new account that asks to teach: it can sign in at once, and may create class sessions
+    once an admin approves it (its profile waits in the admin, ``approved`` off)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not settings.PLAYGROUND["TEACHER_SIGNUP_OPEN"]:
+        raise ClassRejected("Teacher sign-up is closed on this site: ask an admin to create your account.", status=403)
+    User = get_user_model()
+    errors: list[FieldError] = []
+    username = (username or "").strip()
+    email = (email or "").strip()
+    username_field = User._meta.get_field(User.USERNAME_FIELD)
+    try:
+        username_field.run_validators(username)
+        if not username:
+            raise ValidationError("pick a user name")
+    except ValidationError as exc:
+        errors.append(FieldError("username", " ".join(exc.messages)))
+    else:
+        if User.objects.filter(username__iexact=username).exists():
+            errors.append(FieldError("username", "that user name is taken: pick another"))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.append(FieldError("email", "that does not look like an e-mail address"))
+    if password != password_again:
+        errors.append(FieldError("password_again", "the two passwords differ: type the same one twice"))
+    else:
+        try:
+            validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            errors.append(FieldError("password", " ".join(exc.messages)))
+    if errors:
+        raise ClassRejected(f"{_plural(len(errors), 'field')} of the sign-up need fixing.", errors)
+    with transaction.atomic():
+        user = User.objects.create_user(username=username, email=email, password=password)
+        TeacherProfile.objects.create(user=user, approved=False)
+        audit_record(user=user, action="teacher.signup", target=user, teacher=username)
+    return user
+
+
 def teacher_approve(*, profile: TeacherProfile, by: Any) -> TeacherProfile:
     """An admin lets a teacher create class sessions (and puts them in the teachers group)."""
     with transaction.atomic():

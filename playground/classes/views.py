@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -227,3 +228,31 @@ def class_control(request: HttpRequest, class_id: int, action: str) -> HttpRespo
         detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         messages.error(request, exc.message + (f" ({detail})" if detail else ""))
     return redirect("classes:detail", class_id=session.pk)
+
+
+# ---------------------------------------------------------------- teacher sign-up
+
+
+@require_http_methods(["GET", "POST"])
+def teacher_signup(request: HttpRequest) -> HttpResponse:
+    """Ask for a teacher account: signed in at once, able to create sessions once approved."""
+    values = {"username": request.POST.get("username", ""), "email": request.POST.get("email", "")}
+    errors: dict[str, str] = {}
+    message, status = "", 200
+    if request.method == "POST":
+        try:
+            user = services.teacher_signup(username=values["username"], email=values["email"],
+                                           password=request.POST.get("password", ""),
+                                           password_again=request.POST.get("password_again", ""))
+        except services.ClassRejected as exc:
+            message, status = exc.message, exc.status
+            errors = {e.field: e.message for e in exc.errors}
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your teacher account is made. An admin approves it before you can create "
+                                      "class sessions; until then you can look around.")
+            return redirect("classes:index")
+    return render(request, "registration/signup.html", {
+        "values": values, "errors": errors, "form_message": message,
+        "open": settings.PLAYGROUND["TEACHER_SIGNUP_OPEN"],
+    }, status=status)

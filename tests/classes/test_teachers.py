@@ -84,3 +84,61 @@ def test_an_admin_ends_any_session_and_stops_its_runs(admin_client, admin_user, 
     assert session.title not in admin_client.get("/admin/classes/classsession/?state=open").content.decode()
     actions = set(AuditEntry.objects.filter(actor=admin_user.username).values_list("action", flat=True))
     assert {"class.stop_all", "class.end"} <= actions
+
+
+def test_signing_up_as_a_teacher_waits_for_an_admins_approval(admin_client, spiral):
+    from playground.audit.models import AuditEntry
+    from playground.classes.models import TeacherProfile
+    from playground.classes.selectors import is_approved_teacher
+    from tests.django_fixtures import Visitor
+
+    browser = Visitor("would-be-teacher")
+    form = browser.client.get("/accounts/signup/").content.decode()
+    assert 'name="password_again"' in form
+    response = browser.client.post("/accounts/signup/", {"username": "ms-honey", "email": "honey@example.org",
+                                                         "password": "matilda-reads-42", "password_again":
+                                                         "matilda-reads-42"})
+    assert response.status_code == 302 and response["Location"] == "/classes/"
+    profile = TeacherProfile.objects.get(user__username="ms-honey")
+    assert not profile.approved and not is_approved_teacher(profile.user)
+    assert AuditEntry.objects.filter(action="teacher.signup").exists()
+    # Signed in at once, and told why sessions cannot be made yet.
+    page = browser.client.get("/classes/").content.decode()
+    assert "not an approved teacher account yet" in page
+    assert browser.client.get("/classes/new/").status_code == 403
+    assert browser.client.post("/api/classes", {}, content_type="application/json").status_code in (403, 422)
+
+    admin_client.post("/admin/classes/teacherprofile/", {"action": "approve", "_selected_action": [profile.pk]})
+    profile.refresh_from_db()
+    assert profile.approved and is_approved_teacher(profile.user)
+    assert browser.client.get("/classes/new/").status_code == 200
+
+
+def test_a_bad_sign_up_says_what_to_fix_and_makes_nobody(teacher):
+    from django.contrib.auth import get_user_model
+
+    from tests.django_fixtures import Visitor
+
+    before = get_user_model().objects.count()
+    browser = Visitor("typo")
+    page = browser.client.post("/accounts/signup/", {"username": teacher.user.username.upper(), "email": "nope",
+                                                     "password": "12345678", "password_again": "12345679"})
+    assert page.status_code == 422
+    text = page.content.decode()
+    assert "that user name is taken" in text and "does not look like an e-mail address" in text
+    assert "the two passwords differ" in text and 'value="nope"' in text
+    page = browser.client.post("/accounts/signup/", {"username": "new-one", "password": "12345678",
+                                                     "password_again": "12345678"}).content.decode()
+    assert "too common" in page or "entirely numeric" in page
+    assert get_user_model().objects.count() == before
+
+
+def test_sign_up_can_be_closed(settings, db):
+    from tests.django_fixtures import Visitor
+
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "TEACHER_SIGNUP_OPEN": False}
+    browser = Visitor("late")
+    assert "Sign-up is closed" in browser.client.get("/accounts/signup/").content.decode()
+    response = browser.client.post("/accounts/signup/", {"username": "x", "password": "matilda-reads-42",
+                                                         "password_again": "matilda-reads-42"})
+    assert response.status_code == 403

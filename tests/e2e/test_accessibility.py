@@ -45,7 +45,7 @@ def _pages(site) -> list[str]:
     datasets = {d["slug"]: d["id"] for d in session.get("/api/datasets")}
     pages = ["/", "/catalog/", "/guide/", "/guide/?data=images&labels=yes&goal=predict_class", "/datasets/",
              "/datasets/upload/", f"/datasets/{datasets['spiral']}/", f"/datasets/{datasets['iris']}/", "/jobs/",
-             f"/jobs/{site['job']['id']}/", "/classes/", "/accounts/login/"]
+             f"/jobs/{site['job']['id']}/", "/classes/", "/accounts/login/", "/accounts/signup/"]
     pages += [f"/catalog/{e.slug}/" for e in catalog_entries()]
     return pages
 
