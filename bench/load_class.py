@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load_ws import PG, REDIS, percentile, produce, rss_mb, setup_django  # noqa: E402
+from bench.load_ws import PG, REDIS, percentile, produce, rss_mb, setup_django, viewer  # noqa: E402
 from tests.live import served_stack  # noqa: E402
 
 METRIC = "test_accuracy"
@@ -111,22 +111,6 @@ async def dashboard(url: str, origin: str, cookie: str, done: asyncio.Event, out
     out.update(curves=curves, latencies=latencies, boards=boards)
 
 
-async def student_viewer(url: str, origin: str, cookie: str, done: asyncio.Event, latencies: list[float]) -> None:
-    from websockets.asyncio.client import connect
-
-    async with connect(url, additional_headers={"Origin": origin, "Cookie": cookie}, max_size=2**24) as ws:
-        first = True
-        while not done.is_set():
-            try:
-                raw = await asyncio.wait_for(ws.recv(), timeout=1.0)
-            except TimeoutError:
-                continue
-            now = time.time()
-            if not first:
-                latencies.extend(now - e["t"] for e in json.loads(raw).get("events", []))
-            first = False
-
-
 def clients(port: int, lesson: dict, seconds: float, watchers: bool, out) -> None:
     """The teacher's dashboard and the students' own pages, on one event loop in a process of their own."""
     async def main() -> dict:
@@ -137,9 +121,9 @@ def clients(port: int, lesson: dict, seconds: float, watchers: bool, out) -> Non
         tasks = [asyncio.create_task(dashboard(f"ws://127.0.0.1:{port}/ws/classes/{lesson['session']}/", origin,
                                                lesson["teacher_cookie"], done, board))]
         if watchers:
-            tasks += [asyncio.create_task(student_viewer(f"ws://127.0.0.1:{port}/ws/jobs/{run['job']}/", origin,
-                                                         run["cookie"], done, student_latencies))
-                      for run in lesson["runs"]]
+            tasks += [asyncio.create_task(viewer(f"ws://127.0.0.1:{port}/ws/jobs/{run['job']}/", origin,
+                                                 student_latencies, {}, i, done, cookie=run["cookie"]))
+                      for i, run in enumerate(lesson["runs"])]
         await asyncio.sleep(seconds)
         done.set()
         results = await asyncio.gather(*tasks, return_exceptions=True)

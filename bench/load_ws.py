@@ -114,12 +114,13 @@ def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Eve
 
 
 async def viewer(url: str, origin: str, latencies: list[float], seen: dict, key: int, done: asyncio.Event,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, cookie: str = "") -> None:
     from websockets.asyncio.client import connect
 
     seqs: list[int] = []
     await asyncio.sleep(delay)  # viewers arrive over the ramp, not all in one instant
-    async with connect(url, additional_headers={"Origin": origin}, open_timeout=60, max_size=2**24) as ws:
+    headers = {"Origin": origin, **({"Cookie": cookie} if cookie else {})}
+    async with connect(url, additional_headers=headers, open_timeout=60, max_size=2**24) as ws:
         first = True
         while not done.is_set():
             try:

@@ -63,6 +63,18 @@ def manage(env: dict[str, str], *args: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# The teacher account the browser tests sign in with (made by `manage.py add_teacher`).
+TEACHER, TEACHER_PASSWORD = "ms-frizzle", "magic-school-bus-42"
+
+
+def migrated_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a fresh site in ``var_dir``: migrated, with the test teacher account."""
+    env = base_env(var_dir, **extra)
+    manage(env, "migrate", "--noinput")
+    manage(env, "add_teacher", TEACHER, "--password", TEACHER_PASSWORD)
+    return env
+
+
 def wait_for_port(port: int, proc: Proc, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

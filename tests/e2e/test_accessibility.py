@@ -10,23 +10,19 @@ import pytest
 
 from tests.conftest import require_service
 from tests.e2e.test_browser import ARTIFACTS, CHROMIUM_ARGS
-from tests.live import Session, base_env, manage, start_embedded
+from tests.live import TEACHER, TEACHER_PASSWORD, Session, migrated_env, start_embedded
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "var" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (375, 1440)
-TEACHER, PASSWORD = "a11y-teacher", "accessible-lessons-7"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("a11y")
-    env = base_env(tmp / "var")
-    manage(env, "migrate", "--noinput")
-    manage(env, "add_teacher", TEACHER, "--password", PASSWORD)
-    proc, port = start_embedded(env, tmp)
+    proc, port = start_embedded(migrated_env(tmp / "var"), tmp)
     base = f"http://127.0.0.1:{port}"
     # A finished run and an uploaded dataset, so their pages are checked too.
     session = Session(base)
@@ -56,7 +52,7 @@ def _class_roles(browser, base: str) -> dict[str, tuple]:
     page = teacher.new_page()
     page.goto(base + "/accounts/login/")
     page.fill("input[name=username]", TEACHER)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", TEACHER_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base + "/classes/")
     csrf = next(c["value"] for c in teacher.cookies() if c["name"] == "csrftoken")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import base_env, manage, start_embedded
+from tests.live import migrated_env, start_embedded
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -20,9 +20,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("embedded")
-    env = base_env(tmp / "var")
-    manage(env, "migrate", "--noinput")
-    proc, port = start_embedded(env, tmp)
+    proc, port = start_embedded(migrated_env(tmp / "var"), tmp)
     yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
     proc.stop()
 
