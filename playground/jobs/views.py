@@ -26,6 +26,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     spec = entry.spec if entry else None
     views = spec.views if spec else ()
     job_json = selectors.job_as_dict(job)
+    lesson = None
+    if job.class_session_id is not None:
+        from playground.classes.selectors import class_get
+
+        lesson = class_get(viewer=request.viewer, class_id=job.class_session_id)
     return render(
         request,
         "jobs/detail.html",
@@ -41,6 +46,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "can_share": can(request.viewer, "share", job),
             "can_resume": job.is_resumable and can(request.viewer, "resume", job),
             "option_items": sorted(job.dataset_options.items()),
+            "lesson": lesson,
+            "student_name": job.student.nickname if lesson and job.student_id else "",
         },
     )
 

@@ -96,6 +96,8 @@ def test_the_teachers_controls_work_as_forms(teacher, spiral):
     assert session.spotlight_job_id == job.pk
     assert f"/jobs/{job.pk}/" in pupil.client.get(session.url).content.decode()
     assert pupil.client.get(f"/jobs/{job.pk}/").status_code == 200  # shown to the class
+    run_page = teacher.client.get(f"/jobs/{job.pk}/").content.decode()
+    assert f'<a href="{session.url}">{session.title}</a>' in run_page and f"Run #{job.pk} by Ada" in run_page
     assert post_form(teacher, f"/classes/{session.pk}/budget/", {"budget_min": "75"})
     assert post_form(teacher, f"/classes/{session.pk}/joining/", {"open": "false"})
     assert post_form(teacher, f"/classes/{session.pk}/stop_all/", {})
