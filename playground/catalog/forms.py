@@ -96,7 +96,10 @@ def fields_from_schema(
                                  choices=[("true", "yes"), ("false", "no")], **common))
         else:
             out.append(FormField(widget="text", value=value, kind="string", **common))
-    return out
+    # The form shows a fieldset per group: keep each group's fields together, groups in the order
+    # they first appear, fields in schema order within a group.
+    first_seen = {f.group: i for i, f in reversed(list(enumerate(out)))}
+    return sorted(out, key=lambda f: first_seen[f.group])
 
 
 def _main_type(prop: dict[str, Any]) -> tuple[str | None, dict[str, Any], bool]:
