@@ -140,8 +140,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2.0, help="flushes per second per run")
     parser.add_argument("--epoch-every", type=int, default=2, help="flushes per epoch (a dashboard point each)")
     parser.add_argument("--no-watchers", action="store_true", help="students do not watch their own runs")
+    parser.add_argument("--web-processes", type=int, default=1, help="daphne processes (manage.py serve --processes)")
     args = parser.parse_args()
-    with served_stack(Path(tempfile.mkdtemp(prefix="load-class-")), PG, REDIS, workers=0) as site:
+    with served_stack(Path(tempfile.mkdtemp(prefix="load-class-")), PG, REDIS, workers=0,
+                      WEB_PROCESSES=str(args.web_processes)) as site:
         setup_django(site["env"])
         import multiprocessing
 

@@ -175,8 +175,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2.0, help="flushes per second per job")
     parser.add_argument("--clients", type=int, default=2, help="processes the viewers are spread over")
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the viewers arrive")
+    parser.add_argument("--web-processes", type=int, default=1, help="daphne processes (manage.py serve --processes)")
     args = parser.parse_args()
-    with served_stack(Path(tempfile.mkdtemp(prefix="load-")), PG, REDIS, workers=0) as site:
+    with served_stack(Path(tempfile.mkdtemp(prefix="load-")), PG, REDIS, workers=0,
+                      WEB_PROCESSES=str(args.web_processes)) as site:
         setup_django(site["env"])
         from playground.jobs.models import JobEvent
 
@@ -230,7 +232,7 @@ def main() -> None:
               f"p99 {percentile(lat, 99):.1f}  max {max(lat) if lat else float('nan'):.1f}  ({len(lat):,} live events)")
         print(f"delivered {delivered:,} of {expected:,} events ({delivered / max(expected, 1):.4%}); "
               f"{complete} of {len(stats['seen'])} viewers saw every event in order; {len(stats['errors'])} viewer errors")
-        print(f"web process memory: {rss_before:.0f} MB before, peak {max(peak):.0f} MB")
+        print(f"web processes ({args.web_processes}) memory: {rss_before:.0f} MB before, peak {max(peak):.0f} MB")
         if stats["errors"]:
             print("first errors:", stats["errors"][:3])
 

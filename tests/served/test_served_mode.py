@@ -169,3 +169,4 @@ def test_a_class_dashboard_follows_three_students_runs(served_site):
     board = boards[-1]["leaderboard"]
     assert [r["best"] for r in board] == sorted((r["best"] for r in board), reverse=True)
     assert {r["nickname"] for r in board} == {"Ada", "Bob", "Cy"}
+
