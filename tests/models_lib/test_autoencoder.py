@@ -47,7 +47,7 @@ def test_spec(spec):
 def test_conv_autoencoder_beats_pca_threefold_on_digits(spec, digits):
     """The bar: a convolutional autoencoder rebuilds held-out digits with at most a third of the squared
     error of PCA with the same code size (PCA fitted on the training split)."""
-    config = {"variant": "convolutional", "code_size": 8}
+    config = {"variant": "convolutional", "code_size": 8, "hidden_units": 256}
     t0 = time.perf_counter()
     result = spec.run(config, digits, device="cpu")
     elapsed = time.perf_counter() - t0
@@ -62,10 +62,9 @@ def test_conv_autoencoder_beats_pca_threefold_on_digits(spec, digits):
     print(f"\ndigits, code size 8: conv autoencoder test MSE {ae_mse:.5f}, PCA test MSE {pca_mse:.5f} "
           f"({pca_mse / ae_mse:.2f}x lower), trained in {elapsed:.1f} s")
     assert math.isclose(m["test_pca_baseline_rmse"] ** 2, pca_mse, rel_tol=1e-3)
-    # The brief's bar is 3x. On this machine the default seed gives 3.00x, seeds 1-5 give 2.85-3.02x: the
-    # test holds the margin every seed clears, so another CPU's rounding cannot turn CI red; the 3x
-    # figure is reported, not claimed (see the issue's note). Speed is for make bench, not asserted here.
-    assert ae_mse * 2.8 <= pca_mse, (ae_mse, pca_mse)
+    # The brief's bar is 3x. With SiLU, AdamW's weight decay of 1 and 50 epochs, seeds 0-4 give
+    # 3.17-3.31x on this machine (the default 128 hidden units: 3.05-3.14x). Speed is for make bench.
+    assert ae_mse * 3.0 <= pca_mse, (ae_mse, pca_mse)
 
 
 @pytest.mark.parametrize("variant, dataset, options, config", [
@@ -171,3 +170,16 @@ def test_refuses_other_kinds(spec):
     for dataset in ("spiral", "rivers_text"):
         with pytest.raises(ValueError, match="Autoencoders takes"):
             spec.run({}, data.load(dataset), device="cpu")
+
+
+def test_weight_decay_spares_biases_and_norm_scales():
+    model = AE.build_model(AE.AutoencoderHParams(variant="convolutional", code_size=4, channels=4, hidden_units=8),
+                           AE.prepare_data(data.load("digits")))
+    opt = AE.build_optimizer("adam", 0.01, model, torch.device("cpu"), weight_decay=1.0)
+    assert isinstance(opt, torch.optim.AdamW)
+    decayed, spared = opt.param_groups
+    assert decayed["weight_decay"] == 1.0 and spared["weight_decay"] == 0.0
+    assert all(p.ndim > 1 for p in decayed["params"]) and all(p.ndim == 1 for p in spared["params"])
+    assert len(decayed["params"]) + len(spared["params"]) == len(list(model.parameters()))
+    assert type(AE.build_optimizer("adam", 0.01, model, torch.device("cpu"))) is torch.optim.Adam
+    assert any(isinstance(m, torch.nn.SiLU) for m in model.modules())
