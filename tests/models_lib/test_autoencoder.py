@@ -183,3 +183,19 @@ def test_weight_decay_spares_biases_and_norm_scales():
     assert len(decayed["params"]) + len(spared["params"]) == len(list(model.parameters()))
     assert type(AE.build_optimizer("adam", 0.01, model, torch.device("cpu"))) is torch.optim.Adam
     assert any(isinstance(m, torch.nn.SiLU) for m in model.modules())
+
+
+def test_plain_twins_for_the_bench(spec, digits):
+    """bench/bench_job.py's plain-PyTorch twins of the autoencoder and the VAE run on the default data."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.plain_autoencoder import plain_autoencoder, plain_vae
+
+    cpu = torch.device("cpu")
+    assert plain_autoencoder(spec.validate({"epochs": 1, "channels": 4, "hidden_units": 16}), digits, cpu) > 0
+    vae = models_lib.get("vae")
+    assert plain_vae(vae.validate({"epochs": 1, "channels": 4, "hidden_units": 16}), digits, cpu) > 0
+    with pytest.raises(ValueError, match="dense and convolutional"):
+        plain_autoencoder(spec.validate({"variant": "sparse", "epochs": 1}), digits, cpu)

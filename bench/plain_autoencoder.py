@@ -1,0 +1,86 @@
+"""Plain-PyTorch twins of the autoencoder and the VAE, for ``bench/bench_job.py``.
+
+Both twins train the same model (the module's ``build_model``), optimizer (``build_optimizer``,
+with the config's weight decay), cosine learning-rate schedule, data (the module's prepared
+tensors), batch size, batch order and device as the job, and measure the held-out split at each
+epoch end; mixed precision on CUDA, like the Trainer. The job pays on top for metric flushes,
+the live views, the event log and the live sends.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from bench.bench_mlp import held_out  # noqa: E402
+from models_lib.architectures.autoencoder import AutoencoderModule, build_optimizer, cosine_lr  # noqa: E402
+from models_lib.architectures.vae import VAEModule, elbo_terms  # noqa: E402
+from models_lib.training import seed_everything  # noqa: E402
+
+
+def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Callable) -> float:
+    generator = seed_everything(config.seed)
+    module.model.to(device)
+    (X,) = module.setup(device)
+    model = module.model
+    optimizer = build_optimizer(config.optimizer, config.learning_rate, model, device,
+                                getattr(config, "weight_decay", 0.0))
+    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
+    steps = -(-n // bs)
+    total, step = steps * config.epochs, 0
+    amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda") if amp else None
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    model.train()
+    for _ in range(config.epochs):
+        perm = torch.randperm(n, generator=generator).to(device)
+        Xs = X.index_select(0, perm)
+        for i in range(steps):
+            if config.lr_schedule == "cosine":
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(config.learning_rate, step, total)
+            step += 1
+            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=amp):
+                loss = loss_of(model, Xs[i * bs : (i + 1) * bs])
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+        held_out(model, lambda: test_of(model, module.X_test))
+    loss.item()  # wait for the device
+    return n * config.epochs / (time.perf_counter() - t0)
+
+
+def _mse(model, x: torch.Tensor) -> torch.Tensor:
+    return (model(x).float() - x.float()).square().mean()
+
+
+def plain_autoencoder(config, data, device: torch.device) -> float:
+    """The autoencoder's training (the default, convolutional variant: no penalty term); samples/s."""
+    if config.variant not in ("dense", "convolutional"):
+        raise ValueError("the plain twin times the dense and convolutional variants")
+    return _loop(config, AutoencoderModule(config, data), device, _mse, _mse)
+
+
+def plain_vae(config, data, device: torch.device) -> float:
+    """The VAE's training: one reparameterised sample per input, reconstruction + beta x KL; samples/s."""
+
+    def elbo(model, x: torch.Tensor) -> torch.Tensor:
+        recon, kl = elbo_terms(model, x)
+        return recon.mean() + config.beta * kl.mean()
+
+    return _loop(config, VAEModule(config, data), device, elbo, elbo)
+
+
+plain_loop = plain_autoencoder
