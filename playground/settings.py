@@ -275,12 +275,12 @@ PLAYGROUND = {
     # A class session's compute budget in worker minutes when its teacher sets none, and the most
     # a teacher may set; each student's fair share is the budget over the students who joined.
     "CLASS_BUDGET_MIN": env.int("PLAYGROUND_CLASS_BUDGET_MIN", default=300),
-    # Anyone may ask for a teacher account at /accounts/signup/ (an admin approves it); off: only
-    # admins and `manage.py add_teacher` make teachers.
-    "TEACHER_SIGNUP_OPEN": env.bool("PLAYGROUND_TEACHER_SIGNUP_OPEN", default=True),
     "CLASS_BUDGET_MAX_MIN": env.int("PLAYGROUND_CLASS_BUDGET_MAX_MIN", default=6000),
     # A class run is not started with less than this left of the student's share (seconds).
     "CLASS_MIN_RUN_S": env.float("PLAYGROUND_CLASS_MIN_RUN_S", default=20.0),
+    # Anyone may ask for a teacher account at /accounts/signup/ (an admin approves it); off: only
+    # admins and `manage.py add_teacher` make teachers.
+    "TEACHER_SIGNUP_OPEN": env.bool("PLAYGROUND_TEACHER_SIGNUP_OPEN", default=True),
     # Device for this worker: "" picks CUDA when present, else CPU; "cpu" or "cuda:1" force one.
     "DEVICE": env.str("PLAYGROUND_DEVICE", default=""),
     # Uploads (each a limit a visitor is told about on the form).

@@ -73,3 +73,13 @@ export function readJson(id, fallback) {
   if (!el) return fallback;
   try { return JSON.parse(el.textContent) ?? fallback; } catch { return fallback; }
 }
+
+// Deadlines come from the server in UTC ("14:05 UTC"); shown in the visitor's own clock time.
+export function showLocalTimes(root = document) {
+  for (const el of root.querySelectorAll("time[data-local]")) {
+    const when = new Date(el.getAttribute("datetime"));
+    if (Number.isNaN(when.getTime())) continue;
+    el.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    el.title = when.toLocaleString();
+  }
+}

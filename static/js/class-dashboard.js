@@ -1,7 +1,9 @@
 // The teacher's live dashboard of a class session (made for a projector): one WebSocket
 // (/ws/classes/<id>/) sends a snapshot, then batches of new points per run and, when something
 // changed state, the leaderboard and roster again. Every student's latest run is one line.
-import { readJson, renderLeaderboard } from "./class-board.js";
+import { readJson, renderLeaderboard, showLocalTimes } from "./class-board.js";
+
+showLocalTimes();
 
 const data = readJson("class-data", {});
 const $ = (id) => document.getElementById(id);

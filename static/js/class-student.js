@@ -1,6 +1,8 @@
 // A student's class page: the leaderboard follows the class by polling the API (students get
 // nicknames and numbers only; the live stream is the teacher's).
-import { readJson, renderLeaderboard } from "./class-board.js";
+import { readJson, renderLeaderboard, showLocalTimes } from "./class-board.js";
+
+showLocalTimes();
 
 const POLL_MS = 5000;
 const data = readJson("class-data", {});

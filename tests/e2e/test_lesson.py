@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,7 +37,9 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     ARTIFACTS.mkdir(exist_ok=True)
     url = site["url"]
     # -- the teacher signs in and sets up the lesson on the page
-    teacher = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True).new_page()
+    # The teacher's browser is in Tokyo, the server in UTC: the deadline is shown in Tokyo's time.
+    teacher = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True,
+                                  timezone_id="Asia/Tokyo", locale="en-GB").new_page()
     teacher_errors = _errors(teacher)
     teacher.goto(url + "/accounts/login/?next=/classes/new/")
     teacher.fill("input[name=username]", TEACHER)
@@ -52,6 +56,7 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     teacher.select_option("#id_goal_metric", "test_accuracy")
     teacher.fill("#id_goal_target", "0.9")
     teacher.fill("#id_budget_min", "60")
+    teacher.fill("#id_deadline_min", "90")
     teacher.get_by_role("button", name="Create the session").click()
     teacher.wait_for_url(re.compile(r"/classes/\d+/$"))
     class_id = int(re.search(r"/classes/(\d+)/", teacher.url).group(1))
@@ -60,6 +65,9 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     join_link = teacher.locator(".join-link").inner_text().strip()
     assert join_link == f"{url}/classes/join/{code}/"
     teacher.wait_for_function("() => document.getElementById('connection-status').textContent === 'Live'")
+    deadline = teacher.locator("time[data-local]")
+    utc = datetime.fromisoformat(deadline.get_attribute("datetime"))
+    assert deadline.inner_text().strip() == utc.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
     # The QR code on the projector opens the join link.
     assert _decode_qr(teacher.locator(".qr svg").screenshot()) == [join_link]
 
