@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from bench.bench_mlp import held_out  # noqa: E402
+from bench.bench_mlp import held_out, optimizer_step  # noqa: E402
 from models_lib.architectures.autoencoder import AutoencoderModule, build_optimizer, cosine_lr  # noqa: E402
 from models_lib.architectures.vae import VAEModule, elbo_terms  # noqa: E402
 from models_lib.training import seed_everything  # noqa: E402
@@ -49,14 +49,7 @@ def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Call
             step += 1
             with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=amp):
                 loss = loss_of(model, Xs[i * bs : (i + 1) * bs])
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is None:
-                loss.backward()
-                optimizer.step()
-            else:
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
+            optimizer_step(loss, optimizer, scaler)
         held_out(model, lambda: test_of(model, module.X_test))
     loss.item()  # wait for the device
     return n * config.epochs / (time.perf_counter() - t0)

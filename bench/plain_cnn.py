@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
+from bench.bench_mlp import held_out, optimizer_step, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
 from models_lib.training import seed_everything, select_device, to_device  # noqa: E402
@@ -53,14 +53,7 @@ def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
                 if augmenting:
                     xb = augment(xb, config.flip, config.shift, config.rotation)
                 loss = F.cross_entropy(model(xb), yb)
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is None:
-                loss.backward()
-                optimizer.step()
-            else:
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
+            optimizer_step(loss, optimizer, scaler)
         held_out(model, lambda: F.cross_entropy(model(X_test), y_test))
     loss.item()  # wait for the device
     return n * config.epochs / (time.perf_counter() - t0)
