@@ -1,6 +1,7 @@
 """``manage.py serve --processes N``: several daphne processes on one port in the served mode."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -39,13 +40,12 @@ def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp
         status, created = session.post("/api/jobs", {"architecture": "mlp", "dataset": "moons",
                                                      "config": {"epochs": 8, "hidden_layers": [16]}})
         assert status == 201, created
-        viewers = [connect(f"ws://127.0.0.1:{port}{created['ws_url']}", open_timeout=10,
-                           additional_headers={"Cookie": session.cookie_header(), "Origin": base}) for _ in range(8)]
-        try:
+        with contextlib.ExitStack() as stack:
+            viewers = [stack.enter_context(connect(f"ws://127.0.0.1:{port}{created['ws_url']}", open_timeout=10,
+                                                   additional_headers={"Cookie": session.cookie_header(),
+                                                                       "Origin": base}))
+                       for _ in range(8)]
             finals = [_follow(ws) for ws in viewers]
-        finally:
-            for ws in viewers:
-                ws.close()
         assert finals == ["SUCCEEDED"] * 8
 
         os.kill(first[0], signal.SIGKILL)
