@@ -50,18 +50,6 @@ def held_out(model: torch.nn.Module, metric) -> torch.Tensor:
     return value
 
 
-def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler) -> None:
-    """Backward and update, through the gradient scaler when mixed precision is on (CUDA)."""
-    optimizer.zero_grad(set_to_none=True)
-    if scaler is None:
-        loss.backward()
-        optimizer.step()
-    else:
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)
-        scaler.update()
-
-
 def plain_loop(config: MLPHParams, data, device: torch.device) -> float:
     """The same training in plain PyTorch; returns samples/s."""
     generator = seed_everything(config.seed)

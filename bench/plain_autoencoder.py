@@ -17,10 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from bench.bench_mlp import held_out, optimizer_step  # noqa: E402
+from bench.bench_mlp import held_out  # noqa: E402
 from models_lib.architectures.autoencoder import AutoencoderModule, build_optimizer, cosine_lr  # noqa: E402
 from models_lib.architectures.vae import VAEModule, elbo_terms  # noqa: E402
-from models_lib.training import seed_everything  # noqa: E402
+from models_lib.training import optimizer_step, seed_everything  # noqa: E402
 
 
 def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Callable) -> float:

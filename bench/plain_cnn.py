@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from bench.bench_mlp import held_out, optimizer_step, trainer_loop  # noqa: E402
+from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
-from models_lib.training import seed_everything, select_device, to_device  # noqa: E402
+from models_lib.training import optimizer_step, seed_everything, select_device, to_device  # noqa: E402
 
 
 def plain_loop(config: CNNHParams, data, device: torch.device) -> float:

@@ -31,6 +31,7 @@ from models_lib.training import (
     TrainingModule,
     autocast,
     fit_module,
+    optimizer_step,
     prepare_run,
     to_device,
 )
@@ -558,16 +559,6 @@ class GANModule(TrainingModule):
     def _noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.config.noise_dim, device=self.device)
 
-    def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is None:
-            loss.backward()
-            optimizer.step()
-        else:
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-
     def manual_step(self, batch, optimizer, scaler):
         c = self.config
         G, D = self.model.generator, self.model.discriminator
@@ -584,13 +575,13 @@ class GANModule(TrainingModule):
                     fake = G(self._noise(n), y)
                 out_real, out_fake = D(real, y), D(fake, y)
                 d_loss = d_loss_fn(c.loss, out_real, out_fake)
-            self._update(d_loss, optimizer["discriminator"], scaler)
+            optimizer_step(d_loss, optimizer["discriminator"], scaler)
 
         D.requires_grad_(False)  # the generator's step needs gradients through D, not for D's weights
         try:
             with autocast(self.device, amp):
                 g_loss = g_loss_fn(c.loss, D(G(self._noise(n), y), y))
-            self._update(g_loss, optimizer["generator"], scaler)
+            optimizer_step(g_loss, optimizer["generator"], scaler)
         finally:
             D.requires_grad_(True)
         # the last discriminator step's outputs are kept as they are and scored once per flush, in one

@@ -10,6 +10,7 @@ from models_lib.training.trainer import (
     TrainingModule,
     TrainingOutOfMemory,
     autocast,
+    optimizer_step,
     round_float,
     to_device,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "fit_module",
     "load_checkpoint",
     "load_weights",
+    "optimizer_step",
     "prepare_run",
     "round_float",
     "save_checkpoint",

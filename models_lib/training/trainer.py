@@ -34,6 +34,7 @@ __all__ = [
     "TrainingModule",
     "TrainingOutOfMemory",
     "autocast",
+    "optimizer_step",
     "round_float",
     "to_device",
 ]
@@ -151,6 +152,19 @@ def autocast(device: torch.device, enabled: bool):
     if enabled and device.type == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.float16)
     return contextlib.nullcontext()
+
+
+def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler: Any = None) -> None:
+    """Backward and update; through the gradient scaler (``torch.amp.GradScaler``) when mixed
+    precision is on."""
+    optimizer.zero_grad(set_to_none=True)
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
 
 def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -303,18 +317,10 @@ class Trainer:
                 batch = [t[i * bs : (i + 1) * bs] for t in shuffled]
                 if manual:
                     record = module.manual_step(batch, optimizer, scaler)
-                elif scaler is None:
-                    loss, record = module.training_step(batch)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
                 else:
-                    with torch.autocast(device_type="cuda", dtype=torch.float16):
+                    with autocast(device, scaler is not None):
                         loss, record = module.training_step(batch)
-                    optimizer.zero_grad(set_to_none=True)
-                    scaler.scale(loss).backward()
-                    scaler.step(optimizer)
-                    scaler.update()
+                    optimizer_step(loss, optimizer, scaler)
                 records.append(record)
                 self.step += 1
                 self._index = i + 1
