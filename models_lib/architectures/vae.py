@@ -202,7 +202,7 @@ def build_model(config: VAEHParams, prepared: Prepared) -> VAE:
 def elbo_parts(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample reconstruction term (−log p(x|z), one z drawn), KL(q(z|x) ‖ N(0, I)) in nats, and the
-    reconstruction decoded from that z (pixels through the sigmoid)."""
+    decoder's raw output for that z (logits for images: training never needs the pixels)."""
     mu, logvar = model.encode(x)
     mu, logvar = mu.float(), logvar.float()
     eps = torch.randn_like(mu) if eps is None else eps
@@ -210,7 +210,6 @@ def elbo_parts(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None
     out = model.decode_raw(z).float()
     if model.images:
         recon = F.binary_cross_entropy_with_logits(out, x.float(), reduction="none").flatten(1).sum(1)
-        out = torch.sigmoid(out)
     else:
         recon = 0.5 * (out - x.float()).square().flatten(1).sum(1)
     kl = 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar).sum(1)
@@ -335,7 +334,8 @@ class VAEModule(TrainingModule):
             r, k, out = elbo_parts(self.model, x, self.test_eps[i : i + EVAL_CHUNK])
             recons.append(r)
             kls.append(k)
-            squares.append((out - x.float()).square().flatten(1).mean(1))
+            rebuilt = torch.sigmoid(out) if self.images else out
+            squares.append((rebuilt - x.float()).square().flatten(1).mean(1))
         recon, kl = torch.cat(recons).mean(), torch.cat(kls).mean()
         return {"test_loss": recon + self.config.beta * kl, "test_recon_loss": recon, "test_kl_loss": kl,
                 "test_rmse": torch.cat(squares).mean().sqrt()}
