@@ -80,16 +80,17 @@ def bench(slug: str, reps: int, epochs: int, device) -> None:
     typed = spec.validate(config)
     plain_loop(typed, data, device)
     job_loop(slug, config, options)
-    plains, jobs, walls = [], [], []
-    for _ in range(reps):  # interleaved, so drift hits both arms alike
-        plains.append(plain_loop(typed, data, device))
+    plains, jobs, walls = [plain_loop(typed, data, device)], [], []
+    for _ in range(reps):  # interleaved, and each job between two plain runs, so drift hits both arms alike
         inside, wall, events, seconds = job_loop(slug, config, options)
         jobs.append(inside)
         walls.append(wall)
+        plains.append(plain_loop(typed, data, device))
     plain, job, wall = statistics.median(plains), statistics.median(jobs), statistics.median(walls)
-    # Each job against the plain run just before it: drift in the machine's speed (other tenants,
-    # clocks) moves both runs of a pair alike, so the median of the pairs' ratios is the steadier figure.
-    pairs = sorted(j / p for j, p in zip(jobs, plains, strict=True))
+    # Each job against the mean of the plain runs just before and after it: the machine's speed
+    # drifts by several percent over a minute here (other tenants, clocks), and a steady drift
+    # then moves both sides of a pair alike instead of favouring whichever arm runs first.
+    pairs = sorted(j / ((a + b) / 2) for j, a, b in zip(jobs, plains, plains[1:], strict=False))
     print(f"{slug:11} job {job:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {statistics.median(pairs):.3f} "
           f"(pairs {pairs[0]:.2f}-{pairs[-1]:.2f}; medians {job / plain:.3f}; end to end {wall / plain:.3f}; "
           f"{spec.default_dataset}, {data.n_train} samples x {epochs} epochs, {reps} reps, last job {seconds:.1f} s "

@@ -5,7 +5,10 @@ Call order, for a run of E epochs::
     on_train_start
     on_flush(start logs)
     per step: on_step; every >= flush_interval_s: on_flush(events), on_progress, should_stop
-    per epoch: on_epoch_end, then a flush with test metrics (on_flush, on_progress, should_stop)
+    per epoch: on_epoch_end, the test metrics measured, then a flush (on_flush, on_progress,
+        should_stop) unless the last flush is under flush_interval_s old: epochs shorter than
+        that are flushed together, each with its own test metric event (the first and the last
+        epoch always flush; a callback with ``flush_every_epoch`` makes every epoch flush)
     on_flush(final views, end log)
     on_train_end(result)
 
@@ -55,6 +58,10 @@ class TrainingOutOfMemory(RuntimeError):
 
 class Callback:
     """Base class: override what you need. All methods are no-ops."""
+
+    #: True for a callback that decides on each epoch's held-out metrics (early stopping): the
+    #: Trainer then flushes at every epoch end, however short the epochs.
+    flush_every_epoch: bool = False
 
     def on_train_start(self, trainer: Trainer) -> None: ...
 
@@ -233,6 +240,9 @@ class Trainer:
         self._last_view_t = -math.inf
         self._view_s = 0.0  # time spent drawing views so far
         self._test_at_step = -1
+        # test metrics measured at epoch ends since the last flush: (step, epoch, device scalars)
+        self._held: list[tuple[int, int, dict[str, torch.Tensor]]] = []
+        self._last_flush_t = -math.inf
         self._optimizer: Any = None
         self._index = 0  # steps done in the current epoch
         self._epoch_generator_state: torch.Tensor | None = None
@@ -302,6 +312,7 @@ class Trainer:
         self._emit(self._take_pending())
 
         clock, interval, records = self.clock, self.flush_interval_s, self._records
+        every_epoch = any(cb.flush_every_epoch for cb in self.callbacks)
         next_flush = clock() + interval
         model.train()
         for epoch in range(start_epoch, self.epochs + 1):
@@ -328,14 +339,16 @@ class Trainer:
                 for cb in step_callbacks:
                     cb.on_step(self)
                 if i != last and clock() >= next_flush:
-                    if self._flush(epoch_end=False):
+                    if self._flush():
                         return self._finish(stopped=True)
-                    next_flush = clock() + interval
+                    next_flush = self._last_flush_t + interval
             for cb in self.callbacks:
                 cb.on_epoch_end(self)
-            if self._flush(epoch_end=True):
-                return self._finish(stopped=epoch < self.epochs)
-            next_flush = clock() + interval
+            self._measure_test()
+            if every_epoch or epoch == self.epochs or clock() - self._last_flush_t >= interval:
+                if self._flush():
+                    return self._finish(stopped=epoch < self.epochs)
+            next_flush = self._last_flush_t + interval
         return self._finish(stopped=False)
 
     # -- checkpoints ------------------------------------------------------------------------
@@ -394,31 +407,43 @@ class Trainer:
     def _eval_mode(self):
         return _EvalMode(self.module.model)
 
-    def _flush(self, *, epoch_end: bool) -> bool:
+    def _measure_test(self) -> None:
+        """The held-out split's metrics at an epoch end, kept on the device until the next flush."""
+        with self._eval_mode():
+            test = self.module.test_metrics()
+        self._test_at_step = self.step
+        if test:
+            self._held.append((self.step, self.epoch, test))
+
+    def _flush(self) -> bool:
         """Sync metrics once, emit events; returns True when a callback asked to stop."""
         values: dict[str, torch.Tensor] = {}
         if self._records:
             values.update(self.module.train_metrics(self._records))
             self._records.clear()
         train_keys = list(values)
-        if epoch_end:
-            with self._eval_mode():
-                values.update(self.module.test_metrics())
-            self._test_at_step = self.step
-        numbers: dict[str, float] = {}
-        if values:
-            keys = list(values)
-            flat = torch.stack([values[k].detach().float().reshape(()) for k in keys]).tolist()  # the one sync
-            numbers = dict(zip(keys, flat, strict=False))
-        self._check_divergence(numbers.get(self.module.divergence_key))
+        held, self._held = self._held, []
+        # one sync for the train metrics and every epoch end's test metrics since the last flush
+        parts = [values] + [test for _, _, test in held]
+        keys = [(i, k) for i, part in enumerate(parts) for k in part]
+        numbers: list[dict[str, float]] = [{} for _ in parts]
+        if keys:
+            flat = torch.stack([parts[i][k].detach().float().reshape(()) for i, k in keys]).tolist()  # the one sync
+            for (i, k), x in zip(keys, flat, strict=True):
+                numbers[i][k] = x
+        self._check_divergence(numbers[0].get(self.module.divergence_key))
 
         events = self._take_pending()
+        earlier = [(at, epoch, n) for (at, epoch, _), n in zip(held, numbers[1:], strict=True) if at != self.step]
+        now_test = [n for (at, _, _), n in zip(held, numbers[1:], strict=True) if at == self.step]
+        for at, epoch, test in earlier:  # epochs flushed together: each keeps its own step
+            events.append(self._metric_event(test, step=at, epoch=epoch))
+            self.last_values.update({k: round_float(v) for k, v in test.items()})
         if train_keys:
-            events.append(self._metric_event({k: numbers[k] for k in train_keys}))
-        test = {k: v for k, v in numbers.items() if k not in train_keys}
-        if test:
+            events.append(self._metric_event(numbers[0]))
+        for test in now_test:
             events.append(self._metric_event(test))
-        self.last_values.update({k: round_float(v) for k, v in numbers.items()})
+        self.last_values.update({k: round_float(v) for part in [numbers[0], *now_test] for k, v in part.items()})
         progress = self._progress()
         events.append(progress)
         now = self.clock()
@@ -428,15 +453,16 @@ class Trainer:
             self._last_view_t = self.clock()
             self._view_s += self._last_view_t - now
         self._emit(events)
+        self._last_flush_t = self.clock()
         for cb in self.callbacks:
             cb.on_progress(self, progress)
         return any(cb.should_stop(self) for cb in self.callbacks)
 
-    def _metric_event(self, values: dict[str, float]) -> dict:
+    def _metric_event(self, values: dict[str, float], step: int | None = None, epoch: int | None = None) -> dict:
         return {
             "kind": "metric",
-            "step": self.step,
-            "epoch": self.epoch,
+            "step": self.step if step is None else step,
+            "epoch": self.epoch if epoch is None else epoch,
             "values": {k: round_float(v) for k, v in values.items()},
         }
 

@@ -88,10 +88,11 @@ def publish(group: str, message: dict[str, Any]) -> bool:
     return True
 
 
-def publish_job_events(job_id: int, events: list[dict[str, Any]]) -> bool:
-    """Sends a job's new events to its viewers, encoded once here as the frame each viewer
-    gets (``text``): with many viewers per job, the web process then only forwards it."""
-    frame = json.dumps({"type": "events", "events": events}, separators=(",", ":"))
+def publish_job_events(job_id: int, events: list[dict[str, Any]], frame: str | None = None) -> bool:
+    """Sends a job's new events to its viewers, encoded once (``frame``, the text each viewer
+    gets; made here when not given): with many viewers per job, the web process only forwards it."""
+    if frame is None:
+        frame = json.dumps({"type": "events", "events": events}, separators=(",", ":"))
     return publish(job_group(job_id), {"type": "job.events", "events": events, "text": frame})
 
 

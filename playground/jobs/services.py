@@ -7,7 +7,9 @@ import logging
 import queue
 import threading
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from models_lib import registry
 from models_lib.hparams import HParamsError, validate_hparams
@@ -39,43 +42,89 @@ def _setting(name: str) -> Any:
 # ---------------------------------------------------------------- the event log
 
 
-def _clean_event(event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    payload = {k: v for k, v in event.items() if k not in ("seq", "t", "kind")}
-    return event["kind"], payload
+# the job row's columns the writer reads under the lock
+_LOCKED_COLUMNS = ("last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at",
+                   "class_session_id", "student_id")
+
+
+@dataclass(frozen=True, slots=True)
+class LockedJob:
+    """The job row as read under the lock in :func:`_store_events`."""
+
+    last_seq: int
+    cancel_requested: bool
+    status: str
+    attempt: int
+    last_watched_at: datetime | None
+    started_at: datetime | None
+    class_session_id: int | None
+    student_id: int | None
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _aware(value: Any) -> datetime | None:
+    """A datetime column as read by a raw query (SQLite hands back text, naive in UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or not settings.USE_TZ or timezone.is_aware(value) else (
+            timezone.make_aware(value, dt_timezone.utc))
+    return _aware(parse_datetime(value))
 
 
 def _store_events(
     job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None,
     attempt: int | None = None,
-) -> tuple[list[dict], TrainingJob | None]:
+) -> tuple[list[dict], LockedJob | None]:
     """Stores events with the next contiguous ``seq`` numbers, sends them live after commit,
     and returns them with the job row as it was under the lock (cancel flag, last watched:
     no extra query). With ``attempt``, a job no longer RUNNING that attempt (the reaper gave it
-    up, or a newer attempt took over) stores nothing and comes back as None."""
+    up, or a newer attempt took over) stores nothing and comes back as None.
+
+    This runs several times a second per training job, in a thread beside training that competes
+    with it for the interpreter, so it is written in three plain statements: each event is
+    encoded to JSON once, for the stored row and for the live frame alike."""
     now = round(time.time(), 3)
+    jobs, log_table = TrainingJob._meta.db_table, JobEvent._meta.db_table
     with transaction.atomic():
-        job = (TrainingJob.objects.select_for_update()
-               .only("pk", "last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at",
-                     "class_session_id", "student_id")
-               .get(pk=job_id))
-        if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
-            return [], None
-        first = job.last_seq + 1
-        rows = []
-        stored = []
-        for offset, event in enumerate(events):
-            kind, payload = _clean_event(event)
-            rows.append(JobEvent(job_id=job_id, seq=first + offset, t=now, kind=kind, payload=payload))
-            stored.append({"seq": first + offset, "t": now, "kind": kind, **payload})
-        if rows:
-            JobEvent.objects.bulk_create(rows)
-        updates = dict(job_updates or {})
-        if rows:
-            updates["last_seq"] = first + len(rows) - 1
-        if updates:
-            TrainingJob.objects.filter(pk=job_id).update(**updates)
+        connection = transaction.get_connection()
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(_LOCKED_COLUMNS)} FROM {jobs} WHERE id = %s{lock}", [job_id])
+            found = cursor.fetchone()
+            if found is None:
+                raise TrainingJob.DoesNotExist(f"job {job_id} does not exist")
+            last_seq, cancel, status, job_attempt, watched, started, class_id, student_id = found
+            job = LockedJob(last_seq, bool(cancel), status, job_attempt, _aware(watched), _aware(started),
+                            class_id, student_id)
+            if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
+                return [], None
+            first = job.last_seq + 1
+            rows, stored, texts = [], [], []
+            for seq, event in enumerate(events, start=first):
+                kind = event["kind"]
+                payload = {k: v for k, v in event.items() if k not in ("seq", "t", "kind")}
+                body = _encode(payload)
+                rows.append((job_id, seq, now, kind, body))
+                stored.append({"seq": seq, "t": now, "kind": kind, **payload})
+                # the live frame's event is the stored row with seq, t and kind first (as as_dict() gives it)
+                head = f'{{"seq":{seq},"t":{_encode(now)},"kind":{_encode(kind)}'
+                texts.append(head + ("}" if body == "{}" else "," + body[1:]))
+            if rows:
+                cursor.executemany(
+                    f"INSERT INTO {log_table} (job_id, seq, t, kind, payload) VALUES (%s, %s, %s, %s, %s)", rows)
+            updates = dict(job_updates or {})
+            if rows:
+                updates["last_seq"] = first + len(rows) - 1
+            if updates:
+                fields = [TrainingJob._meta.get_field(name) for name in updates]
+                cursor.execute(
+                    f"UPDATE {jobs} SET {', '.join(f'{f.column} = %s' for f in fields)} WHERE id = %s",
+                    [f.get_db_prep_save(updates[f.name], connection) for f in fields] + [job_id])
         if stored:
-            transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored))
+            frame = '{"type":"events","events":[' + ",".join(texts) + "]}"
+            transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored, frame))
             if job.class_session_id is not None:
                 # The class dashboard follows every student's run (a small digest of this flush).
                 class_id, student_id = job.class_session_id, job.student_id
@@ -434,7 +483,7 @@ class _EventWriter:
                     batches.append(self._queue.get_nowait())
                 if None in batches:
                     done = True
-                events = [e for batch in batches if batch for e in batch]
+                events = _superseded_dropped([e for batch in batches if batch for e in batch])
                 updates = self._row_updates(events)
                 now = time.monotonic()
                 if now - last_heartbeat >= self.heartbeat_interval_s or not events:
@@ -462,6 +511,24 @@ class _EventWriter:
             elif kind == "progress":
                 updates["progress"] = {k: v for k, v in event.items() if k != "kind"}
         return updates
+
+
+def _superseded_dropped(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of one write without those a later one in it replaces: a progress event, or a
+    view with the same key (each is a whole snapshot). A writer that fell behind (a slow
+    database, epochs of a few milliseconds) then catches up by writing less, not more."""
+    seen: set = set()
+    kept = []
+    for event in reversed(events):
+        kind = event.get("kind")
+        key = "progress" if kind == "progress" else ("view", event.get("view")) if kind == "view" else None
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(event)
+    kept.reverse()
+    return kept
 
 
 class JobLimitReached(Exception):
@@ -520,6 +587,8 @@ class _JobCallback:
                 return outer.plateaued(trainer)
 
         self.callback = JobCallback()
+        # early stopping decides on every epoch's held-out loss, so every epoch end is flushed
+        self.callback.flush_every_epoch = self.patience > 0
 
     def plateaued(self, trainer) -> bool:
         """Early stopping: at each epoch end, has the held-out loss stopped improving?"""

@@ -86,7 +86,7 @@ async def test_a_dropped_live_send_is_replayed_from_the_log(alice, spiral, monke
     assert (await ws.connect())[0]
     await ws.receive_json_from(timeout=5)
     # Seq 2..3 are stored but their live send is lost (a full channel, a Redis blip)...
-    monkeypatch.setattr(broadcast, "publish_job_events", lambda job_id, events: False)
+    monkeypatch.setattr(broadcast, "publish_job_events", lambda job_id, events, frame=None: False)
     await _append(job.pk, 2)
     monkeypatch.undo()
     # ... so when seq 4 arrives live, the consumer fills the gap from the log first.

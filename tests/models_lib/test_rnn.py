@@ -121,3 +121,42 @@ def test_chrono_init_spreads_forget_biases():
     forget, inp = b[16:32], b[:16]
     assert torch.equal(inp, -forget) and float(lstm.bias_hh_l0.detach().abs().sum()) == 0
     assert 0 <= float(forget.min()) and float(forget.max()) <= math.log(79) and float(forget.std()) > 0.3
+
+
+@pytest.mark.parametrize("cell, layers", [("lstm", 2), ("gru", 2), ("rnn", 1), ("lstm", 1)])
+def test_hidden_gradient_norms_match_the_module_unrolled(cell, layers):
+    """The cell-by-cell unroll gives what unrolling the modules themselves gives: one single-layer
+    module per layer with the same weights, called one step at a time, so every h_t (of every
+    layer) is a node of the graph and ‖∂loss/∂h_t‖ counts both its paths, to the next step and
+    to the layer above."""
+    torch.manual_seed(0)
+    encoder = R._recurrent(cell, 3, 8, layers)
+    head = torch.nn.Linear(8, 1)
+    X, y = torch.randn(5, 12, 3), torch.randn(5, 1)
+
+    def loss_of(state):
+        return F.mse_loss(head(R._state_h(state)[-1]), y)
+
+    singles = []
+    for layer in range(layers):
+        single = R._recurrent(cell, 3 if layer == 0 else 8, 8, 1)
+        with torch.no_grad():
+            for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(single, f"{kind}_l0").copy_(getattr(encoder, f"{kind}_l{layer}"))
+        singles.append(single)
+    states, hs = [None] * layers, []
+    for t in range(X.shape[1]):
+        x = X[:, t : t + 1]
+        for layer, single in enumerate(singles):
+            x, states[layer] = single(x, states[layer])
+            hs.append(R._state_h(states[layer]))
+            x = R._state_h(states[layer]).transpose(0, 1)  # the returned h, so the path up goes through it
+    final = (tuple(torch.cat([s[i] for s in states]) for i in range(2)) if cell == "lstm"
+             else torch.cat(states))
+    grads = torch.autograd.grad(loss_of(final), hs)
+    per_step = torch.stack([g[0] for g in grads]).reshape(X.shape[1], layers, 5, 8)
+    expected = per_step.square().sum((1, 3)).sqrt().mean(1)
+    got = R.hidden_gradient_norms(encoder, X, loss_of)
+    assert got.shape == (12,)
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-7)
+    assert all(p.grad is None for p in encoder.parameters())

@@ -101,8 +101,22 @@ def test_flush_throttled_by_clock():
     assert len(gaps) >= 5 and all(g == 4 for g in gaps), rec.flush_steps
 
 
-def test_no_flush_between_epoch_ends_when_interval_is_long():
+def test_short_epochs_are_flushed_together_each_with_its_test_metrics():
     rec = Recorder()
+    make_trainer([rec], epochs=4, flush=1e9, view=1e9).fit()
+    # start logs, the first epoch end, the last epoch end (with the two between), final
+    assert rec.flush_steps == [0, 9, 36, 36]
+    tests = [e for e in rec.events if e["kind"] == "metric" and "test_loss" in e["values"]]
+    assert [(e["step"], e["epoch"]) for e in tests] == [(9, 1), (18, 2), (27, 3), (36, 4)]
+    steps = [e["step"] for e in rec.events if e["kind"] == "metric"]
+    assert steps == sorted(steps)  # held epochs come before the flush's own train metrics
+
+
+def test_a_callback_that_decides_per_epoch_gets_every_epoch_end_flushed():
+    class EveryEpoch(Recorder):
+        flush_every_epoch = True
+
+    rec = EveryEpoch()
     make_trainer([rec], epochs=3, flush=1e9, view=1e9).fit()
     assert rec.flush_steps == [0, 9, 18, 27, 27]  # start logs, 3 epoch ends, final
 
