@@ -8,8 +8,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +65,12 @@ def _encode(value: Any) -> str:
 
 
 def _aware(value: Any) -> datetime | None:
-    """A datetime column as read by a raw query (SQLite hands back text, naive in UTC)."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or not settings.USE_TZ or timezone.is_aware(value) else (
-            timezone.make_aware(value, dt_timezone.utc))
-    return _aware(parse_datetime(value))
+    """A datetime column as a raw query reads it (SQLite hands back text, naive in UTC)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 def _store_events(

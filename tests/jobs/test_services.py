@@ -202,3 +202,48 @@ def test_every_registered_architecture_runs_as_a_job(alice, slug):
     assert job.views and job.final_metrics
     seqs = _seqs(job)
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spiral, monkeypatch):
+    """The worker's write: rows with the next seqs, the job row read under the lock (with aware
+    datetimes), and the live frame exactly the JSON of the stored events."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sent = []
+    monkeypatch.setattr(services.broadcast, "publish_job_events",
+                        lambda job_id, events, frame=None: sent.append((events, frame)))
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    watched = timezone.now() - timedelta(minutes=3)
+    TrainingJob.objects.filter(pk=job.pk).update(last_watched_at=watched)
+    events = [{"kind": "metric", "step": 4, "epoch": 1, "values": {"train_loss": 0.5, "odd": None}},
+              {"kind": "log", "level": "info", "message": "é ✓ \"quoted\""},
+              {"kind": "progress"}]
+    stored, row = services._store_events(job.pk, events, {"heartbeat_at": timezone.now(),
+                                                          "latest_metrics": {"train_loss": 0.5}}, attempt=1)
+    first = _seqs(job)[-3]
+    assert [e["seq"] for e in stored] == [first, first + 1, first + 2]
+    assert row.status == JobStatus.RUNNING and row.attempt == 1 and not row.cancel_requested
+    assert row.last_watched_at == watched and timezone.is_aware(row.started_at)
+    assert [e.as_dict() for e in JobEvent.objects.filter(job=job, seq__gte=first).order_by("seq")] == stored
+    job.refresh_from_db()
+    assert job.last_seq == first + 2 and job.latest_metrics == {"train_loss": 0.5} and job.heartbeat_at
+    live, frame = sent[-1]
+    assert live == stored and json.loads(frame) == {"type": "events", "events": stored}
+    assert frame == json.dumps({"type": "events", "events": stored}, separators=(",", ":"))
+    # an attempt the job no longer runs stores nothing
+    assert services._store_events(job.pk, events, attempt=2) == ([], None)
+    assert _seqs(job)[-1] == first + 2
+
+
+def test_a_write_keeps_only_the_last_progress_and_view_of_each_key():
+    events = [{"kind": "progress", "step": 1}, {"kind": "view", "view": "a", "figure": 1},
+              {"kind": "metric", "step": 1}, {"kind": "view", "view": "b", "figure": 1},
+              {"kind": "progress", "step": 2}, {"kind": "view", "view": "a", "figure": 2}]
+    assert services._superseded_dropped(events) == [
+        {"kind": "metric", "step": 1}, {"kind": "view", "view": "b", "figure": 1},
+        {"kind": "progress", "step": 2}, {"kind": "view", "view": "a", "figure": 2}]
