@@ -242,6 +242,10 @@ LOGGING = {
 PLAYGROUND = {
     # Streaming: the worker flushes at most this often (and at every epoch end).
     "FLUSH_INTERVAL_S": env.float("PLAYGROUND_FLUSH_INTERVAL_S", default=0.2),
+    # The worker's event writer (a thread beside training) spaces its writes so that its own CPU
+    # time stays under this share of the run; never more than STREAM_MAX_INTERVAL_S apart.
+    "STREAM_SHARE": env.float("PLAYGROUND_STREAM_SHARE", default=0.01),
+    "STREAM_MAX_INTERVAL_S": env.float("PLAYGROUND_STREAM_MAX_INTERVAL_S", default=1.0),
     # Heavy views (decision boundary grid) refresh at most this often.
     "VIEW_INTERVAL_S": env.float("PLAYGROUND_VIEW_INTERVAL_S", default=0.5),
     # Decision-boundary grid resolution per side (the brief caps it at 100).

@@ -17,7 +17,6 @@ that LSTM keeps information where a vanilla RNN's gradients vanish.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from typing import Literal
 
@@ -57,7 +56,6 @@ __all__ = [
     "train_copy_task",
 ]
 
-VIEW_SHARE = 0.02  # views may use at most this share of the wall time (always drawn at the end)
 SAMPLE_CHARS = 160
 MAX_UNITS = 48  # hidden units shown in the heatmap
 MAX_STEPS_SHOWN = 120
@@ -419,7 +417,6 @@ class RNNModule(TrainingModule):
             self.series = np.asarray(data.meta["series"], dtype=np.float32)
             self.model = Forecaster(c.cell, self.series.shape[1], c.hidden_size, c.layers, c.horizon, c.bidirectional)
         self._steps = 0
-        self._view_time = 0.0
         self._samples: list[tuple[int, str]] = []
         self._grad_history: list[tuple[int, list[float]]] = []
         self._last_sample_step = -1
@@ -484,7 +481,6 @@ class RNNModule(TrainingModule):
         self.steps_per_epoch = math.ceil(n / max(1, min(self.config.batch_size, n)))
         self.total_steps = self.steps_per_epoch * self.config.epochs
         self.train_X = train[0]
-        self._t_start = time.perf_counter()
         return train
 
     def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
@@ -535,16 +531,6 @@ class RNNModule(TrainingModule):
 
     # -- views -------------------------------------------------------------------------------
     def views(self) -> dict[str, dict]:
-        final = self._steps >= self.total_steps
-        now = time.perf_counter()
-        if not final and self._view_time > VIEW_SHARE * (now - self._t_start):
-            return {}
-        try:
-            return self._views()
-        finally:
-            self._view_time += time.perf_counter() - now
-
-    def _views(self) -> dict[str, dict]:
         figs: dict[str, dict] = {}
         epoch = self._steps / max(self.steps_per_epoch, 1)
         if "forecast" in self.view_keys and "val" in self.eval_parts:

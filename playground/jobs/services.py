@@ -432,15 +432,23 @@ class _EventWriter:
     one transaction. The same thread writes the heartbeat, so a job whose process is alive
     keeps a fresh heartbeat even during a long step, and reads the cancel flag.
 
-    Writes are at least ``min_interval_s`` apart: short epochs flush at every epoch end, many
-    times a second, and one transaction for all of them keeps the stream's cost off training.
+    Writes are at least ``min_interval_s`` apart: short epochs flush many times a second, and one
+    transaction for all of them keeps the stream's cost off training. With ``share`` they are
+    further apart when a write costs more (see ``__init__``).
     """
 
-    def __init__(self, job_id: int, attempt: int, heartbeat_interval_s: float, min_interval_s: float = 0.0):
+    def __init__(self, job_id: int, attempt: int, heartbeat_interval_s: float, min_interval_s: float = 0.0,
+                 share: float = 0.0, max_interval_s: float = 1.0):
         self.job_id = job_id
         self.attempt = attempt
         self.heartbeat_interval_s = heartbeat_interval_s
         self.min_interval_s = min_interval_s
+        # With ``share``, writes are spaced so that the writer's own CPU time stays under that share
+        # of the run's (between min_interval_s and max_interval_s): a slow database or a busy machine
+        # makes it write less often, never slows training more.
+        self.share = share
+        self.max_interval_s = max(max_interval_s, min_interval_s)
+        self.interval_s = min_interval_s  # the spacing now
         self._closing = threading.Event()
         self.views: dict[str, Any] = {}
         self.cancel_requested = False
@@ -489,12 +497,17 @@ class _EventWriter:
                 if now - last_heartbeat >= self.heartbeat_interval_s or not events:
                     updates["heartbeat_at"] = timezone.now()
                     last_heartbeat = now
+                started = time.thread_time()
                 _, row = _store_events(self.job_id, events, updates, attempt=self.attempt)
+                cost = time.thread_time() - started
                 self.cancel_requested = row is None or row.cancel_requested
                 if row is not None:
                     self.last_watched = row.last_watched_at or row.started_at
+                if self.share > 0:
+                    wanted = (cost / self.share + self.interval_s) / 2  # smoothed: one slow write moves it halfway
+                    self.interval_s = min(max(wanted, self.min_interval_s), self.max_interval_s)
                 if not done:
-                    self._closing.wait(self.min_interval_s)
+                    self._closing.wait(self.interval_s)
         except BaseException as exc:  # noqa: BLE001 - reported to the training thread by close()
             self.error = exc
             self.cancel_requested = True  # stop training: its events can no longer be stored
@@ -705,7 +718,8 @@ def _run_claimed(job_id: int, attempt: int) -> str:
         job_updates={"device": str(device)},
     )
 
-    writer = _EventWriter(job_id, attempt, _setting("HEARTBEAT_INTERVAL_S"), _setting("FLUSH_INTERVAL_S"))
+    writer = _EventWriter(job_id, attempt, _setting("HEARTBEAT_INTERVAL_S"), _setting("FLUSH_INTERVAL_S"),
+                          share=_setting("STREAM_SHARE"), max_interval_s=_setting("STREAM_MAX_INTERVAL_S"))
     hooks = _JobCallback(job, writer)
     result = None
     try:

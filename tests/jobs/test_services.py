@@ -247,3 +247,22 @@ def test_a_write_keeps_only_the_last_progress_and_view_of_each_key():
     assert services._superseded_dropped(events) == [
         {"kind": "metric", "step": 1}, {"kind": "view", "view": "b", "figure": 1},
         {"kind": "progress", "step": 2}, {"kind": "view", "view": "a", "figure": 2}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_writer_spaces_its_writes_by_what_they_cost(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
+    assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    # any write costs far more than a share this small: the spacing goes to its ceiling
+    costly = services._EventWriter(job.pk, 1, 5.0, min_interval_s=0.01, share=1e-9, max_interval_s=0.3)
+    # a share this large: every write is cheap enough, the spacing stays at its floor
+    cheap = services._EventWriter(job.pk, 1, 5.0, min_interval_s=0.01, share=1e9, max_interval_s=0.3)
+    for writer in (costly, cheap):
+        for step in range(3):
+            writer.submit([{"kind": "log", "level": "info", "message": f"step {step}"}])
+            time.sleep(0.02)
+    costly.close()
+    cheap.close()
+    assert costly.interval_s == pytest.approx(0.3)
+    assert cheap.interval_s == pytest.approx(0.01)
+    assert _seqs(job)[-6:] == list(range(_seqs(job)[-6], _seqs(job)[-6] + 6))  # all stored, contiguous
