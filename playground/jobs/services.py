@@ -41,9 +41,9 @@ def _setting(name: str) -> Any:
 # ---------------------------------------------------------------- the event log
 
 
-# the job row's columns the writer reads under the lock
-_LOCKED_COLUMNS = ("last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at",
-                   "class_session_id", "student_id")
+# the job row's fields the writer reads under the lock (LockedJob's, in its order)
+_LOCKED_FIELDS = ("last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at",
+                  "class_session", "student")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +86,13 @@ def _store_events(
     with it for the interpreter, so it is written in three plain statements: each event is
     encoded to JSON once, for the stored row and for the live frame alike."""
     now = round(time.time(), 3)
-    jobs, log_table = TrainingJob._meta.db_table, JobEvent._meta.db_table
+    jobs, log_table, pk = TrainingJob._meta.db_table, JobEvent._meta.db_table, TrainingJob._meta.pk.column
     with transaction.atomic():
         connection = transaction.get_connection()
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(_LOCKED_COLUMNS)} FROM {jobs} WHERE id = %s{lock}", [job_id])
+            columns = ", ".join(TrainingJob._meta.get_field(name).column for name in _LOCKED_FIELDS)
+            cursor.execute(f"SELECT {columns} FROM {jobs} WHERE {pk} = %s{lock}", [job_id])
             found = cursor.fetchone()
             if found is None:
                 raise TrainingJob.DoesNotExist(f"job {job_id} does not exist")
@@ -120,7 +121,7 @@ def _store_events(
             if updates:
                 fields = [TrainingJob._meta.get_field(name) for name in updates]
                 cursor.execute(
-                    f"UPDATE {jobs} SET {', '.join(f'{f.column} = %s' for f in fields)} WHERE id = %s",
+                    f"UPDATE {jobs} SET {', '.join(f'{f.column} = %s' for f in fields)} WHERE {pk} = %s",
                     [f.get_db_prep_save(updates[f.name], connection) for f in fields] + [job_id])
         if stored:
             frame = '{"type":"events","events":[' + ",".join(texts) + "]}"
