@@ -425,13 +425,7 @@ class Trainer:
         train_keys = list(values)
         held, self._held = self._held, []
         # one sync for the train metrics and every epoch end's test metrics since the last flush
-        parts = [values] + [test for _, _, test in held]
-        keys = [(i, k) for i, part in enumerate(parts) for k in part]
-        numbers: list[dict[str, float]] = [{} for _ in parts]
-        if keys:
-            flat = torch.stack([parts[i][k].detach().float().reshape(()) for i, k in keys]).tolist()  # the one sync
-            for (i, k), x in zip(keys, flat, strict=True):
-                numbers[i][k] = x
+        numbers = _to_numbers([values] + [test for _, _, test in held])
         self._check_divergence(numbers[0].get(self.module.divergence_key))
 
         events = self._take_pending()
@@ -519,9 +513,7 @@ class Trainer:
             with self._eval_mode():
                 test = self.module.test_metrics()
             if test:
-                keys = list(test)
-                flat = torch.stack([test[k].detach().float().reshape(()) for k in keys]).tolist()
-                numbers = dict(zip(keys, flat, strict=False))
+                (numbers,) = _to_numbers([test])
                 self.last_values.update({k: round_float(v) for k, v in numbers.items()})
                 events.append(self._metric_event(numbers))
         events.extend(self._view_events())
@@ -553,6 +545,17 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_end(self, result)
         return result
+
+
+def _to_numbers(parts: list[dict[str, torch.Tensor]]) -> list[dict[str, float]]:
+    """Device scalars to Python floats, all of them in one sync (one ``.tolist()``)."""
+    keys = [(i, k) for i, part in enumerate(parts) for k in part]
+    numbers: list[dict[str, float]] = [{} for _ in parts]
+    if keys:
+        flat = torch.stack([parts[i][k].detach().float().reshape(()) for i, k in keys]).tolist()
+        for (i, k), x in zip(keys, flat, strict=True):
+            numbers[i][k] = x
+    return numbers
 
 
 class _EvalMode:

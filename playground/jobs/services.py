@@ -103,6 +103,7 @@ def _store_events(
                 return [], None
             first = job.last_seq + 1
             rows, stored, texts = [], [], []
+            t_text = _encode(now)
             for seq, event in enumerate(events, start=first):
                 kind = event["kind"]
                 payload = {k: v for k, v in event.items() if k not in ("seq", "t", "kind")}
@@ -110,7 +111,7 @@ def _store_events(
                 rows.append((job_id, seq, now, kind, body))
                 stored.append({"seq": seq, "t": now, "kind": kind, **payload})
                 # the live frame's event is the stored row with seq, t and kind first (as as_dict() gives it)
-                head = f'{{"seq":{seq},"t":{_encode(now)},"kind":{_encode(kind)}'
+                head = f'{{"seq":{seq},"t":{t_text},"kind":{_encode(kind)}'
                 texts.append(head + ("}" if body == "{}" else "," + body[1:]))
             if rows:
                 cursor.executemany(
