@@ -794,7 +794,8 @@ class AutoencoderModule(TrainingModule):
         self.model = build_model(config, self.prep)
         self.view_keys = [v.key for v in spec.views_for(data)]
         self._steps = 0
-        self._cache: tuple[int, torch.Tensor, torch.Tensor] | None = None  # (step, test errors, test penalty)
+        # (step, test errors, test penalty, test codes)
+        self._cache: tuple[int, torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self._basis: torch.Tensor | None = None
 
     # -- data --------------------------------------------------------------------------------
@@ -829,8 +830,10 @@ class AutoencoderModule(TrainingModule):
         noise = torch.randn_like(x) if noise is None else noise
         return x + self.config.noise * noise
 
-    def _objective(self, x: torch.Tensor, x_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(reconstruction error per sample, penalty, reconstruction) for input ``x_in`` and target ``x``."""
+    def _objective(self, x: torch.Tensor, x_in: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(reconstruction error per sample, penalty, reconstruction, code) for input ``x_in`` and
+        target ``x``."""
         c, model = self.config, self.model
         penalty = torch.zeros((), device=x.device)
         if c.variant == "contractive":
@@ -842,7 +845,7 @@ class AutoencoderModule(TrainingModule):
                 penalty = c.sparsity * code.float().abs().mean()
         out = model.decode(code)
         err = (out.float() - x.float()).square().flatten(1).mean(1)
-        return err, penalty, out
+        return err, penalty, out, code
 
     def training_step(self, batch):
         (x,) = batch
@@ -852,7 +855,7 @@ class AutoencoderModule(TrainingModule):
                 group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
         self._steps += 1
         x_in = self._corrupt(x) if c.variant == "denoising" else x
-        err, penalty, _ = self._objective(x, x_in)
+        err, penalty, _, _ = self._objective(x, x_in)
         recon = err.mean()
         loss = recon + penalty
         return loss, (loss.detach(), recon.detach())
@@ -865,23 +868,31 @@ class AutoencoderModule(TrainingModule):
         training step has happened since."""
         if self._cache is not None and self._cache[0] == self._steps:
             return self._cache[1], self._cache[2]
-        errs, pens = [], []
+        errs, pens, codes = [], [], []
         for i in range(0, len(self.X_test), EVAL_CHUNK):
             x = self.X_test[i : i + EVAL_CHUNK]
-            err, pen, _ = self._objective(x, x)
+            err, pen, _, code = self._objective(x, x)
             errs.append(err)
             pens.append(pen * len(x))
+            codes.append(code)
         errors = torch.cat(errs)
         penalty = torch.stack(pens).sum() / len(self.X_test)
-        self._cache = (self._steps, errors, penalty)
+        self._cache = (self._steps, errors, penalty, torch.cat(codes))
         return errors, penalty
+
+    def _point_codes(self) -> torch.Tensor:
+        """The codes of the code-space view's test samples: from the test pass when no step has
+        happened since (views wait for the epoch end), else encoded now."""
+        if self._cache is not None and self._cache[0] == self._steps:
+            return self._cache[3].index_select(0, self.points)
+        return self.model.encode(self.X_test.index_select(0, self.points))
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
         errors, penalty = self._test()
         mse = errors.mean()
         out = {"test_loss": mse + penalty, "test_rmse": mse.sqrt(), "test_pca_baseline_rmse": self.pca_rmse}
         if self.X_val is not None:
-            err, _, _ = self._objective(self.X_val[:EVAL_CHUNK * 4], self.X_val[:EVAL_CHUNK * 4])
+            err, _, _, _ = self._objective(self.X_val[:EVAL_CHUNK * 4], self.X_val[:EVAL_CHUNK * 4])
             out["val_rmse"] = err.mean().sqrt()
         return out
 
@@ -931,7 +942,7 @@ class AutoencoderModule(TrainingModule):
 
     def _code_space_figure(self) -> dict:
         p, c = self.prep, self.config
-        codes = self.model.encode(self.X_test.index_select(0, self.points)).float()
+        codes = self._point_codes().float()
         flat, self._basis = project_2d(codes, self._basis)
         pts = flat.cpu().numpy()
         if c.code_size == 1:

@@ -200,9 +200,10 @@ def build_model(config: VAEHParams, prepared: Prepared) -> VAE:
 
 
 def elbo_parts(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-sample reconstruction term (−log p(x|z), one z drawn), KL(q(z|x) ‖ N(0, I)) in nats, and the
-    decoder's raw output for that z (logits for images: training never needs the pixels)."""
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-sample reconstruction term (−log p(x|z), one z drawn), KL(q(z|x) ‖ N(0, I)) in nats, the
+    decoder's raw output for that z (logits for images: training never needs the pixels) and the
+    code means."""
     mu, logvar = model.encode(x)
     mu, logvar = mu.float(), logvar.float()
     eps = torch.randn_like(mu) if eps is None else eps
@@ -213,12 +214,12 @@ def elbo_parts(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None
     else:
         recon = 0.5 * (out - x.float()).square().flatten(1).sum(1)
     kl = 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar).sum(1)
-    return recon, kl, out
+    return recon, kl, out, mu
 
 
 def elbo_terms(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sample reconstruction term (−log p(x|z), one z drawn) and KL(q(z|x) ‖ N(0, I)), in nats."""
-    recon, kl, _ = elbo_parts(model, x, eps)
+    recon, kl, _, _ = elbo_parts(model, x, eps)
     return recon, kl
 
 
@@ -282,6 +283,7 @@ class VAEModule(TrainingModule):
         self.view_keys = [v.key for v in spec.views_for(data)]
         self.images = self.prep.kind == "images"
         self._steps = 0
+        self._test_means: tuple[int, torch.Tensor] | None = None  # (step, code means of the test split)
         self._basis: torch.Tensor | None = None
 
     def setup(self, device: torch.device) -> list[torch.Tensor]:
@@ -326,17 +328,20 @@ class VAEModule(TrainingModule):
         return {"train_loss": stacked[0], "train_recon_loss": stacked[1], "train_kl_loss": stacked[2]}
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
-        recons, kls, squares = [], [], []
+        recons, kls, squares, mus = [], [], [], []
         for i in range(0, len(self.X_test), EVAL_CHUNK):
             x = self.X_test[i : i + EVAL_CHUNK]
             # one pass: the reconstruction for the RMSE is the one the ELBO scores (fixed noise, so the
             # figure moves only as the model learns); a second pass from the code means would double the cost
-            r, k, out = elbo_parts(self.model, x, self.test_eps[i : i + EVAL_CHUNK])
+            r, k, out, mu = elbo_parts(self.model, x, self.test_eps[i : i + EVAL_CHUNK])
             recons.append(r)
             kls.append(k)
+            mus.append(mu)
             rebuilt = torch.sigmoid(out) if self.images else out
             squares.append((rebuilt - x.float()).square().flatten(1).mean(1))
         recon, kl = torch.cat(recons).mean(), torch.cat(kls).mean()
+        # the latent map drawn at this step (views wait for the epoch end) reuses these means
+        self._test_means = (self._steps, torch.cat(mus)) if mus else None
         return {"test_loss": recon + self.config.beta * kl, "test_recon_loss": recon, "test_kl_loss": kl,
                 "test_rmse": torch.cat(squares).mean().sqrt()}
 
@@ -383,6 +388,13 @@ class VAEModule(TrainingModule):
         return image_rows_figure(rows, labels, "interpolation",
                                  title=f"test image, {N_STEPS} decoded steps along the line between the codes, test image")
 
+    def _point_means(self) -> torch.Tensor:
+        """The code means of the latent map's test samples: from the test pass when no step has
+        happened since, else encoded now."""
+        if self._test_means is not None and self._test_means[0] == self._steps:
+            return self._test_means[1].index_select(0, self.points)
+        return self.model.encode(self.X_test.index_select(0, self.points))[0].float()
+
     def _latent_map_figure(self) -> dict:
         p, k = self.prep, self.config.latent_size
         if self.images and k <= 2:
@@ -397,7 +409,7 @@ class VAEModule(TrainingModule):
             tiles = [upscale(t, MAP_TILE) for t in image_tiles(images, max_side=most)]
             lo, hi = float(axis[0]), float(axis[-1])
             return latent_grid_figure(tiles, GRID, lo, hi)
-        mu, _ = self.model.encode(self.X_test.index_select(0, self.points))
+        mu = self._point_means()
         flat, self._basis = project_2d(mu.float(), self._basis)
         pts = flat.cpu().numpy()
         spread = mu.float().var(0) if len(mu) > 1 else torch.zeros(k, device=mu.device)

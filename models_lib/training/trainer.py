@@ -8,7 +8,8 @@ Call order, for a run of E epochs::
     per epoch: on_epoch_end, the test metrics measured, then a flush (on_flush, on_progress,
         should_stop) unless the last flush is under flush_interval_s old: epochs shorter than
         that are flushed together, each with its own test metric event (the first and the last
-        epoch always flush; a callback with ``flush_every_epoch`` makes every epoch flush)
+        epoch always flush; a callback with ``flush_every_epoch`` makes every epoch flush, and
+        views that wait for the epoch end (``EPOCH_END_VIEWS``) make that epoch's end flush)
     on_flush(final views, end log)
     on_train_end(result)
 
@@ -43,10 +44,16 @@ __all__ = [
 ]
 
 EXPLODE_FACTOR = 1e4
-# Live views may take at most this share of the run's wall time (the first and the last ones are
-# always drawn): a view that costs more than expected is drawn less often instead of slowing
-# training. At 2%, views that cost 50 ms (an autoencoder's three on CPU) refresh every 2.5 s.
+# Live views may take at most this share of the run's wall time, the last ones (drawn when the run
+# ends) included: a view that costs more than expected is drawn less often instead of slowing
+# training. The first ones are always drawn, so only a run shorter than 1/VIEW_SHARE times one
+# drawing goes over. At 2%, views that cost 50 ms (an autoencoder's three on CPU) refresh about
+# every 2.5 s.
 VIEW_SHARE = 0.02
+# When an epoch lasts at most this many view intervals, views wait for the next epoch end: they
+# then show the model the test metrics were just measured on, and reuse that test pass (an
+# autoencoder's error histogram, a CNN's confusion matrix) instead of repeating it mid-epoch.
+EPOCH_END_VIEWS = 2.0
 
 
 class TrainingDiverged(RuntimeError):
@@ -240,6 +247,9 @@ class Trainer:
         self._records: list = []
         self._last_view_t = -math.inf
         self._view_s = 0.0  # time spent drawing views so far
+        self._view_cost = 0.0  # what the last drawing took: kept in reserve for the final one
+        self._views_waiting = False  # views are due and wait for the epoch end
+        self._loop_start = (0.0, 0)  # (clock, step) when the loop started: the epoch length estimate
         self._test_at_step = -1
         # test metrics measured at epoch ends since the last flush: (step, epoch, device scalars)
         self._held: list[tuple[int, int, dict[str, torch.Tensor]]] = []
@@ -315,6 +325,7 @@ class Trainer:
         clock, interval, records = self.clock, self.flush_interval_s, self._records
         every_epoch = any(cb.flush_every_epoch for cb in self.callbacks)
         next_flush = clock() + interval
+        self._loop_start = (clock(), self.step)
         model.train()
         for epoch in range(start_epoch, self.epochs + 1):
             self.epoch = epoch
@@ -346,7 +357,7 @@ class Trainer:
             for cb in self.callbacks:
                 cb.on_epoch_end(self)
             self._measure_test()
-            if every_epoch or epoch == self.epochs or clock() - self._last_flush_t >= interval:
+            if every_epoch or epoch == self.epochs or self._views_waiting or clock() - self._last_flush_t >= interval:
                 if self._flush():
                     return self._finish(stopped=epoch < self.epochs)
             next_flush = self._last_flush_t + interval
@@ -442,16 +453,26 @@ class Trainer:
         progress = self._progress()
         events.append(progress)
         now = self.clock()
-        within_budget = self._view_s <= VIEW_SHARE * (now - self._t0)
-        if now - self._last_view_t >= self.view_interval_s and (within_budget or self._last_view_t == -math.inf):
+        within_budget = self._view_s + self._view_cost <= VIEW_SHARE * (now - self._t0)
+        due = now - self._last_view_t >= self.view_interval_s and (within_budget or self._last_view_t == -math.inf)
+        if due and self._test_at_step != self.step and self._epoch_s(now) <= EPOCH_END_VIEWS * self.view_interval_s:
+            self._views_waiting, due = True, False
+        if due:
+            self._views_waiting = False
             events.extend(self._view_events())
             self._last_view_t = self.clock()
-            self._view_s += self._last_view_t - now
+            self._view_cost = self._last_view_t - now
+            self._view_s += self._view_cost
         self._emit(events)
         self._last_flush_t = self.clock()
         for cb in self.callbacks:
             cb.on_progress(self, progress)
         return any(cb.should_stop(self) for cb in self.callbacks)
+
+    def _epoch_s(self, now: float) -> float:
+        """An epoch's wall time, estimated from this run's steps so far."""
+        t, step = self._loop_start
+        return (now - t) / max(self.step - step, 1) * self.steps_per_epoch
 
     def _metric_event(self, values: dict[str, float], step: int | None = None, epoch: int | None = None) -> dict:
         return {

@@ -90,6 +90,28 @@ def test_each_variant_trains_and_draws_every_view(spec, variant, dataset, option
         assert v["figure"]["layout"]["uirevision"] == v["view"]
 
 
+@pytest.mark.parametrize("variant, dataset, config", [
+    ("convolutional", "digits", {"channels": 4, "depth": 2, "hidden_units": 16}),
+    ("contractive", "iris", {"code_size": 2, "hidden_units": 8, "depth": 2}),
+    ("lstm", "sine", {"window": 24, "code_size": 4, "hidden_units": 16}),
+])
+def test_the_code_space_at_an_epoch_end_reuses_the_test_pass(variant, dataset, config):
+    module = AE.AutoencoderModule(AE.AutoencoderHParams(variant=variant, **config), data.load(dataset))
+    module.setup(torch.device("cpu"))
+    module.model.eval()
+    with torch.no_grad():
+        module.test_metrics()
+        encoded = module.model.encode(module.X_test.index_select(0, module.points))
+        calls = []
+        real = module.model.encode
+        module.model.encode = lambda x: calls.append(len(x)) or real(x)
+        torch.testing.assert_close(module._point_codes(), encoded, rtol=1e-5, atol=1e-5)
+        assert calls == []  # no second encoder pass at the step the test pass ran
+        module._steps += 1  # a training step later the codes are stale: encoded again
+        module._point_codes()
+        assert calls == [len(module.points)]
+
+
 def test_denoising_shows_the_noisy_input_and_sparse_reports_zeros(spec, digits):
     result = spec.run({"variant": "denoising", "epochs": 1, "hidden_units": 32}, digits, device="cpu")
     labels = [a["text"] for a in result.views["reconstructions"]["layout"]["annotations"]]

@@ -18,7 +18,7 @@ from models_lib.training import (
 
 class Recorder(Callback):
     def __init__(self, stop_after_flushes=None):
-        self.calls, self.events, self.flush_steps = [], [], []
+        self.calls, self.events, self.flush_steps, self.flushes = [], [], [], []
         self.stop_after = stop_after_flushes
         self.flag_set_at = None
 
@@ -37,6 +37,7 @@ class Recorder(Callback):
         json.dumps(events, allow_nan=False)
         self.events.extend(events)
         self.flush_steps.append(trainer.step)
+        self.flushes.append((trainer.step, list(events)))
 
     def on_progress(self, trainer, progress):
         self.calls.append("progress")
@@ -99,6 +100,50 @@ def test_flush_throttled_by_clock():
     timed = rec.flush_steps[1:-2]  # drop the start logs, the epoch end and the final flush
     gaps = [b - a for a, b in zip(timed, timed[1:], strict=False)]
     assert len(gaps) >= 5 and all(g == 4 for g in gaps), rec.flush_steps
+
+
+def test_views_take_at_most_their_share_of_the_run_the_final_drawing_included():
+    from models_lib.training.trainer import VIEW_SHARE
+
+    clock = FakeClock(0.05)  # a clock read per step: 1,000 steps are 50 s
+    drawings = []
+
+    class SlowViews(MLPModule):
+        def views(self):
+            drawings.append(clock.t)
+            clock.t += 0.2  # each drawing costs 0.2 s
+            return super().views()
+
+    config = MLPHParams(epochs=14, batch_size=8)
+    trainer = Trainer(SlowViews(config, data.load("spiral")), epochs=14, batch_size=8, device="cpu",
+                      generator=seed_everything(0), flush_interval_s=0.2, view_interval_s=0.5, clock=clock)
+    result = trainer.fit()
+    duration = result.metrics["duration_s"]
+    assert duration > 40
+    # refreshed during the run, not only at the start and the end ...
+    assert len(drawings) >= 4, drawings
+    # ... yet all of them, the final one too, fit in the share
+    assert 0.2 * len(drawings) <= VIEW_SHARE * duration + 1e-9, (len(drawings), duration)
+    assert drawings[0] < 1.0  # the first is drawn at once
+
+
+def test_views_of_short_epochs_are_drawn_at_epoch_ends_after_the_test_pass():
+    rec = Recorder()
+    # a clock read per step, 1/100 s each: 9-step epochs of about 0.1 s, far under 2 view intervals
+    trainer = make_trainer([rec], epochs=40, clock=FakeClock(0.01), flush=0.25, view=0.5)
+    trainer.fit()
+    flushes_with_views = [step for step, events in rec.flushes if any(e["kind"] == "view" for e in events)]
+    assert len(flushes_with_views) >= 6, flushes_with_views  # about every 0.5 s of a 4 s run
+    assert all(step % trainer.steps_per_epoch == 0 for step in flushes_with_views), flushes_with_views
+
+
+def test_views_of_long_epochs_are_drawn_mid_epoch():
+    rec = Recorder()
+    # 9-step epochs of 1.8 s: views may not wait that long
+    trainer = make_trainer([rec], epochs=3, clock=FakeClock(0.2), flush=0.25, view=0.5)
+    trainer.fit()
+    flushes_with_views = [step for step, events in rec.flushes if any(e["kind"] == "view" for e in events)]
+    assert any(step % trainer.steps_per_epoch for step in flushes_with_views), flushes_with_views
 
 
 def test_short_epochs_are_flushed_together_each_with_its_test_metrics():

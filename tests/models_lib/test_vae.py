@@ -120,6 +120,23 @@ def test_latent_map_is_a_decoded_grid_for_two_dimensions(spec, digits):
     assert "of 6 latent dimensions in use" in wide["layout"]["title"]["text"]
 
 
+def test_the_latent_map_at_an_epoch_end_reuses_the_test_pass(digits):
+    module = V.VAEModule(V.VAEHParams(latent_size=6, channels=4), digits)
+    module.setup(torch.device("cpu"))
+    module.model.eval()
+    with torch.no_grad():
+        module.test_metrics()
+        encoded = module.model.encode(module.X_test.index_select(0, module.points))[0]
+        calls = []
+        real = module.model.encode
+        module.model.encode = lambda x: calls.append(len(x)) or real(x)
+        torch.testing.assert_close(module._point_means(), encoded, rtol=1e-5, atol=1e-5)
+        assert calls == []  # no second encoder pass at the step the test pass ran
+        module._steps += 1  # a training step later the means are stale: encoded again
+        module._point_means()
+        assert calls == [len(module.points)]
+
+
 def test_shapes_and_elbo_terms(digits):
     prep = V.prepare_data(digits)
     x = prep.train[:6]
