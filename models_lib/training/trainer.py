@@ -256,6 +256,7 @@ class Trainer:
         self._last_flush_t = -math.inf
         self._optimizer: Any = None
         self._index = 0  # steps done in the current epoch
+        self._epoch_base = (0, 0, 1, 0)  # (step, samples seen) at the epoch's start, batch size, rows
         self._epoch_generator_state: torch.Tensor | None = None
 
     @property
@@ -333,27 +334,47 @@ class Trainer:
             perm = torch.randperm(n, generator=self.generator)
             if device.type != "cpu":
                 perm = perm.to(device, non_blocking=True)
-            shuffled = [t.index_select(0, perm) for t in train]
+            # every step's batch, as views made at once: the step itself runs as little Python as
+            # it can (on the CPU a small model's step is mostly interpreter time, and code run
+            # between the ops costs more than its own instructions: caches and branch predictors)
+            batches = list(zip(*(t.index_select(0, perm).split(bs) for t in train), strict=True))
             last = self.steps_per_epoch - 1
             first, start_index = start_index, 0
-            for i in range(first, self.steps_per_epoch):
-                batch = [t[i * bs : (i + 1) * bs] for t in shuffled]
-                if manual:
-                    record = module.manual_step(batch, optimizer, scaler)
-                else:
-                    with autocast(device, scaler is not None):
+            # the step counters are kept as ``i`` and set on the Trainer (``_count``) only where
+            # someone may read them: step callbacks, flushes, the epoch end, an error
+            self._epoch_base = (self.step - first, self.samples_seen - min(first * bs, n), bs, n)
+            self._count(first)
+            i = first
+            try:
+                for i in range(first, self.steps_per_epoch):
+                    batch = batches[i]
+                    if manual:
+                        record = module.manual_step(batch, optimizer, scaler)
+                    elif scaler is None:
                         loss, record = module.training_step(batch)
-                    optimizer_step(loss, optimizer, scaler)
-                records.append(record)
-                self.step += 1
-                self._index = i + 1
-                self.samples_seen += int(batch[0].shape[0])
-                for cb in step_callbacks:
-                    cb.on_step(self)
-                if i != last and clock() >= next_flush:
-                    if self._flush():
-                        return self._finish(stopped=True)
-                    next_flush = self._last_flush_t + interval
+                        optimizer.zero_grad(set_to_none=True)
+                        loss.backward()
+                        optimizer.step()
+                    else:
+                        with autocast(device, True):
+                            loss, record = module.training_step(batch)
+                        optimizer_step(loss, optimizer, scaler)
+                    records.append(record)
+                    if step_callbacks:
+                        self._count(i + 1)
+                        for cb in step_callbacks:
+                            cb.on_step(self)
+                    if i != last and clock() >= next_flush:
+                        self._count(i + 1)
+                        if self._flush():
+                            return self._finish(stopped=True)
+                        next_flush = self._last_flush_t + interval
+            except BaseException:
+                # a step that failed did not finish (i steps did); a flush or callback that failed
+                # came after its step was counted
+                self._count(max(self._index, i))
+                raise
+            self._count(self.steps_per_epoch)
             for cb in self.callbacks:
                 cb.on_epoch_end(self)
             self._measure_test()
@@ -468,6 +489,13 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_progress(self, progress)
         return any(cb.should_stop(self) for cb in self.callbacks)
+
+    def _count(self, done: int) -> None:
+        """Set the step counters for ``done`` steps finished in the current epoch."""
+        step0, samples0, bs, n = self._epoch_base
+        self.step = step0 + done
+        self._index = done
+        self.samples_seen = samples0 + min(done * bs, n)
 
     def _epoch_s(self, now: float) -> float:
         """An epoch's wall time, estimated from this run's steps so far."""

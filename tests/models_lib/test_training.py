@@ -146,6 +146,60 @@ def test_views_of_long_epochs_are_drawn_mid_epoch():
     assert any(step % trainer.steps_per_epoch for step in flushes_with_views), flushes_with_views
 
 
+def test_step_counters_are_right_wherever_they_are_read():
+    d = data.load("spiral")
+    bs = 64
+    assert d.n_train % bs  # a short last batch in each epoch
+    per_epoch = -(-d.n_train // bs)
+    seen = []
+
+    class Steps(Callback):
+        def on_step(self, trainer):
+            seen.append((trainer.step, trainer._index, trainer.samples_seen))
+
+    flushes = []
+
+    class Flushes(Callback):
+        def on_flush(self, trainer, events):
+            flushes.append((trainer.step, trainer.samples_seen))
+
+    trainer = make_trainer([Steps()], epochs=2, batch_size=bs)
+    trainer.fit()
+    expected = [(e * per_epoch + i, i, e * d.n_train + min(i * bs, d.n_train))
+                for e in range(2) for i in range(1, per_epoch + 1)]
+    assert seen == expected
+    # without step callbacks the counters are set only where read: at flushes and at the end
+    trainer = make_trainer([Flushes()], epochs=2, batch_size=bs, clock=FakeClock(0.05), flush=0.1, view=1e9)
+    result = trainer.fit()
+    assert all(samples == (step // per_epoch) * d.n_train + min((step % per_epoch) * bs, d.n_train)
+               for step, samples in flushes), flushes
+    assert len({step for step, _ in flushes}) > 4
+    assert (trainer.step, trainer.samples_seen, result.metrics["steps"]) == (2 * per_epoch, 2 * d.n_train, 2 * per_epoch)
+
+
+def test_a_step_that_fails_is_not_counted():
+    d = data.load("spiral")
+
+    class FailsAtStep12(MLPModule):
+        calls = 0
+
+        def training_step(self, batch):
+            self.calls += 1
+            if self.calls == 12:
+                raise RuntimeError("boom")
+            return super().training_step(batch)
+
+    config = MLPHParams(epochs=3, batch_size=64)
+    trainer = Trainer(FailsAtStep12(config, d), epochs=3, batch_size=64, device="cpu", generator=seed_everything(0),
+                      view_interval_s=1e9)
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer.fit()
+    per_epoch = -(-d.n_train // 64)
+    full, within = divmod(11, per_epoch)
+    assert full and within  # the failure is inside a later epoch, not at its start
+    assert (trainer.step, trainer.epoch, trainer.samples_seen) == (11, full + 1, full * d.n_train + within * 64)
+
+
 def test_short_epochs_are_flushed_together_each_with_its_test_metrics():
     rec = Recorder()
     make_trainer([rec], epochs=4, flush=1e9, view=1e9).fit()
