@@ -11,6 +11,7 @@ from models_lib import data
 from models_lib.architectures import autoencoder as AE
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from tests.models_lib.reuse import assert_points_reuse_the_test_pass
 
 VIEWS = {"reconstructions", "code_space", "error_histogram"}
 
@@ -97,19 +98,7 @@ def test_each_variant_trains_and_draws_every_view(spec, variant, dataset, option
 ])
 def test_the_code_space_at_an_epoch_end_reuses_the_test_pass(variant, dataset, config):
     module = AE.AutoencoderModule(AE.AutoencoderHParams(variant=variant, **config), data.load(dataset))
-    module.setup(torch.device("cpu"))
-    module.model.eval()
-    with torch.no_grad():
-        module.test_metrics()
-        encoded = module.model.encode(module.X_test.index_select(0, module.points))
-        calls = []
-        real = module.model.encode
-        module.model.encode = lambda x: calls.append(len(x)) or real(x)
-        torch.testing.assert_close(module._point_codes(), encoded, rtol=1e-5, atol=1e-5)
-        assert calls == []  # no second encoder pass at the step the test pass ran
-        module._steps += 1  # a training step later the codes are stale: encoded again
-        module._point_codes()
-        assert calls == [len(module.points)]
+    assert_points_reuse_the_test_pass(module, module._point_codes)
 
 
 def test_denoising_shows_the_noisy_input_and_sparse_reports_zeros(spec, digits):

@@ -12,6 +12,7 @@ from models_lib import data
 from models_lib.architectures import vae as V
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from tests.models_lib.reuse import assert_points_reuse_the_test_pass
 
 IMAGE_VIEWS = {"prior_samples", "interpolation", "latent_map", "reconstructions"}
 TABLE_VIEWS = {"generated_rows", "latent_map", "reconstructions"}
@@ -122,19 +123,7 @@ def test_latent_map_is_a_decoded_grid_for_two_dimensions(spec, digits):
 
 def test_the_latent_map_at_an_epoch_end_reuses_the_test_pass(digits):
     module = V.VAEModule(V.VAEHParams(latent_size=6, channels=4), digits)
-    module.setup(torch.device("cpu"))
-    module.model.eval()
-    with torch.no_grad():
-        module.test_metrics()
-        encoded = module.model.encode(module.X_test.index_select(0, module.points))[0]
-        calls = []
-        real = module.model.encode
-        module.model.encode = lambda x: calls.append(len(x)) or real(x)
-        torch.testing.assert_close(module._point_means(), encoded, rtol=1e-5, atol=1e-5)
-        assert calls == []  # no second encoder pass at the step the test pass ran
-        module._steps += 1  # a training step later the means are stale: encoded again
-        module._point_means()
-        assert calls == [len(module.points)]
+    assert_points_reuse_the_test_pass(module, module._point_means, first_of=lambda out: out[0])
 
 
 def test_shapes_and_elbo_terms(digits):
