@@ -99,7 +99,8 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     teacher.wait_for_function(  # two ranked rows: the finished runs
         "() => [...document.querySelectorAll('[data-leaderboard] tbody tr')].filter("
         "r => /^\\d+$/.test(r.cells[0].textContent.trim())).length === 2", timeout=120_000)
-    assert teacher.locator("#class-chart .scatterlayer .trace").count() == 3
+    # the chart is drawn on the next animation frame after the data came: wait for it, don't race it
+    expect(teacher.locator("#class-chart .scatterlayer .trace")).to_have_count(3)
     teacher.screenshot(path=str(ARTIFACTS / "class-dashboard.png"), full_page=True)
     board = teacher.request.get(f"{url}/api/classes/{class_id}/dashboard").json()
     best = {r["nickname"]: r["best"] for r in board["leaderboard"]}
