@@ -240,7 +240,7 @@ LOGGING = {
 
 # The Playground's own limits, each a setting with a sane default.
 PLAYGROUND = {
-    # Streaming: the worker flushes at most this often (and at every epoch end).
+    # Streaming: the worker flushes at most this often; epochs shorter than this are flushed together.
     "FLUSH_INTERVAL_S": env.float("PLAYGROUND_FLUSH_INTERVAL_S", default=0.2),
     # The worker's event writer (a thread beside training) spaces its writes so that its own CPU
     # time stays under this share of the run; never more than STREAM_MAX_INTERVAL_S apart.

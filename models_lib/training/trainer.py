@@ -256,7 +256,8 @@ class Trainer:
         self._last_flush_t = -math.inf
         self._optimizer: Any = None
         self._index = 0  # steps done in the current epoch
-        self._epoch_base = (0, 0, 1, 0)  # (step, samples seen) at the epoch's start, batch size, rows
+        self._epoch_base = (0, 0)  # (step, samples seen) at the current epoch's start
+        self._batch, self._rows = 1, 0  # the run's batch size and training rows
         self._epoch_generator_state: torch.Tensor | None = None
 
     @property
@@ -300,6 +301,7 @@ class Trainer:
         scaler = torch.amp.GradScaler("cuda") if self.amp else None
         n = int(train[0].shape[0])
         bs = min(self.batch_size, n)
+        self._batch, self._rows = bs, n
         self.steps_per_epoch = math.ceil(n / bs)
         self.total_steps = self.steps_per_epoch * self.epochs
         self.n_params = sum(p.numel() for p in model.parameters())
@@ -342,7 +344,7 @@ class Trainer:
             first, start_index = start_index, 0
             # the step counters are kept as ``i`` and set on the Trainer (``_count``) only where
             # someone may read them: step callbacks, flushes, the epoch end, an error
-            self._epoch_base = (self.step - first, self.samples_seen - min(first * bs, n), bs, n)
+            self._epoch_base = (self.step - first, self.samples_seen - min(first * bs, n))
             self._count(first)
             i = first
             try:
@@ -461,16 +463,12 @@ class Trainer:
         self._check_divergence(numbers[0].get(self.module.divergence_key))
 
         events = self._take_pending()
-        earlier = [(at, epoch, n) for (at, epoch, _), n in zip(held, numbers[1:], strict=True) if at != self.step]
-        now_test = [n for (at, _, _), n in zip(held, numbers[1:], strict=True) if at == self.step]
-        for at, epoch, test in earlier:  # epochs flushed together: each keeps its own step
-            events.append(self._metric_event(test, step=at, epoch=epoch))
-            self.last_values.update({k: round_float(v) for k, v in test.items()})
+        tests = [(at, epoch, test) for (at, epoch, _), test in zip(held, numbers[1:], strict=True)]
+        # epochs flushed together each keep their own step; this step's train and test metrics come last
+        events += [self._metric_event(test, step=at, epoch=epoch) for at, epoch, test in tests if at != self.step]
         if train_keys:
             events.append(self._metric_event(numbers[0]))
-        for test in now_test:
-            events.append(self._metric_event(test))
-        self.last_values.update({k: round_float(v) for part in [numbers[0], *now_test] for k, v in part.items()})
+        events += [self._metric_event(test) for at, _, test in tests if at == self.step]
         progress = self._progress()
         events.append(progress)
         now = self.clock()
@@ -492,10 +490,10 @@ class Trainer:
 
     def _count(self, done: int) -> None:
         """Set the step counters for ``done`` steps finished in the current epoch."""
-        step0, samples0, bs, n = self._epoch_base
+        step0, samples0 = self._epoch_base
         self.step = step0 + done
         self._index = done
-        self.samples_seen = samples0 + min(done * bs, n)
+        self.samples_seen = samples0 + min(done * self._batch, self._rows)
 
     def _epoch_s(self, now: float) -> float:
         """An epoch's wall time, estimated from this run's steps so far."""
@@ -503,11 +501,14 @@ class Trainer:
         return (now - t) / max(self.step - step, 1) * self.steps_per_epoch
 
     def _metric_event(self, values: dict[str, float], step: int | None = None, epoch: int | None = None) -> dict:
+        """A metric event; its rounded values become the latest (``last_values``)."""
+        rounded = {k: round_float(v) for k, v in values.items()}
+        self.last_values.update(rounded)
         return {
             "kind": "metric",
             "step": self.step if step is None else step,
             "epoch": self.epoch if epoch is None else epoch,
-            "values": {k: round_float(v) for k, v in values.items()},
+            "values": rounded,
         }
 
     def _progress(self) -> dict:
@@ -563,7 +564,6 @@ class Trainer:
                 test = self.module.test_metrics()
             if test:
                 (numbers,) = _to_numbers([test])
-                self.last_values.update({k: round_float(v) for k, v in numbers.items()})
                 events.append(self._metric_event(numbers))
         events.extend(self._view_events())
         duration = self.elapsed_s

@@ -1,6 +1,7 @@
 """Writes on training jobs: submit, cancel, and the worker's side of a run."""
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
@@ -60,6 +61,12 @@ class LockedJob:
     student_id: int | None
 
 
+@functools.cache
+def _locked_columns() -> str:
+    """The SELECT list of ``_LOCKED_FIELDS`` (the model does not change while the process runs)."""
+    return ", ".join(TrainingJob._meta.get_field(name).column for name in _LOCKED_FIELDS)
+
+
 def _encode(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
@@ -91,8 +98,7 @@ def _store_events(
         connection = transaction.get_connection()
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with connection.cursor() as cursor:
-            columns = ", ".join(TrainingJob._meta.get_field(name).column for name in _LOCKED_FIELDS)
-            cursor.execute(f"SELECT {columns} FROM {jobs} WHERE {pk} = %s{lock}", [job_id])
+            cursor.execute(f"SELECT {_locked_columns()} FROM {jobs} WHERE {pk} = %s{lock}", [job_id])
             found = cursor.fetchone()
             if found is None:
                 raise TrainingJob.DoesNotExist(f"job {job_id} does not exist")
