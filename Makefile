@@ -5,13 +5,14 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-fast bench load lint migrate worker serve-served clean help
+.PHONY: run test test-fast bench load lint format migrate worker serve-served clean help
 
 help:
 	@echo "make run    - install into .venv and serve http://$(HOST):$(PORT) (embedded mode)"
 	@echo "make test   - run every test (needs PostgreSQL, Redis and chromium; see README)"
 	@echo "make bench  - throughput of training inside a job vs plain PyTorch"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make format - ruff format, then ruff check --fix"
 
 # The runtime install; re-run when requirements change.
 $(VENV)/.runtime: requirements.txt
@@ -64,6 +65,12 @@ load: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Formats the code the way `make lint` checks it.
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 clean:
 	rm -rf var .pytest_cache

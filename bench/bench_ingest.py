@@ -3,6 +3,7 @@
 Run: .venv/bin/python bench/bench_ingest.py [--csv-mb 50] [--images 10000]
 Prints ingest time and peak memory (tracemalloc peak, and the growth of the process's max RSS).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,11 @@ def measure(label: str, fn) -> None:
     result = fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{label}: {elapsed:.1f} s, peak {peak / 1024**2:.0f} MB (tracemalloc), "
-          f"max RSS +{(rss1 - rss0) / 1024:.0f} MB; split {result.meta['split']}", flush=True)
+    print(
+        f"{label}: {elapsed:.1f} s, peak {peak / 1024**2:.0f} MB (tracemalloc), "
+        f"max RSS +{(rss1 - rss0) / 1024:.0f} MB; split {result.meta['split']}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -83,12 +87,17 @@ def main() -> None:
         t = time.perf_counter()
         make_csv(csv_path, args.csv_mb)
         make_zip(zip_path, args.images)
-        print(f"generated in {time.perf_counter() - t:.1f} s: CSV {csv_path.stat().st_size / 1024**2:.1f} MB, "
-              f"zip {zip_path.stat().st_size / 1024**2:.1f} MB ({args.images:,} PNGs)", flush=True)
+        print(
+            f"generated in {time.perf_counter() - t:.1f} s: CSV {csv_path.stat().st_size / 1024**2:.1f} MB, "
+            f"zip {zip_path.stat().st_size / 1024**2:.1f} MB ({args.images:,} PNGs)",
+            flush=True,
+        )
         size_mb = csv_path.stat().st_size / 1024**2
         measure(f"ingest tabular {size_mb:.1f} MB", lambda: ingest(csv_path, "tabular", {"target": "label"}, limits))
-        measure(f"ingest images {args.images:,} x 32x32 PNG",
-                lambda: ingest(zip_path, "images", {"size": 32, "color": "rgb"}, limits))
+        measure(
+            f"ingest images {args.images:,} x 32x32 PNG",
+            lambda: ingest(zip_path, "images", {"size": 32, "color": "rgb"}, limits),
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ log stored in the database, live sends to the channel layer) against plain PyTor
 The job arm is timed from the first to the last step as the job itself reports it
 (``final_metrics["duration_s"]``) and, separately, end to end (submit to SUCCEEDED).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,14 @@ from models_lib.training import select_device  # noqa: E402
 
 # Each architecture's plain-PyTorch twin: the same model, optimizer, data and batch size, and the
 # held-out split measured at each epoch end; the ratio is the price of the live job around it.
-PLAIN = {"mlp": "bench.bench_mlp", "cnn": "bench.plain_cnn", "rnn": "bench.plain_rnn", "gan": "bench.plain_gan",
-         "autoencoder": "bench.plain_autoencoder", "vae": "bench.plain_vae"}
+PLAIN = {
+    "mlp": "bench.bench_mlp",
+    "cnn": "bench.plain_cnn",
+    "rnn": "bench.plain_rnn",
+    "gan": "bench.plain_gan",
+    "autoencoder": "bench.plain_autoencoder",
+    "vae": "bench.plain_vae",
+}
 # Data big enough to time, small enough to finish in seconds per run on 2 cores.
 OPTIONS = {"mlp": {"n_samples": 5000}}
 # Epochs per run: about 5 s of training each on one CPU thread. Real runs last minutes, so what a
@@ -60,8 +67,11 @@ def job_loop(slug: str, config: dict, options: dict) -> tuple[float, float, int]
     viewer = Viewer(visitor_id="bench")
     t0 = time.perf_counter()
     job = services.job_submit(
-        viewer=viewer, architecture=slug, dataset=Dataset.objects.get(slug=spec.default_dataset),
-        config=config, dataset_options=options,
+        viewer=viewer,
+        architecture=slug,
+        dataset=Dataset.objects.get(slug=spec.default_dataset),
+        config=config,
+        dataset_options=options,
     )
     assert services.job_execute(job_id=job.pk) == "SUCCEEDED", TrainingJob.objects.get(pk=job.pk).error_message
     wall = time.perf_counter() - t0
@@ -96,12 +106,14 @@ def bench(slug: str, reps: int, epochs: int, device) -> None:
     ratio = statistics.median(pairs)
     low, high, level = median_interval(pairs)
     verdict = "meets" if ratio >= TARGET else "BELOW"
-    print(f"{slug:11} job {job:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {ratio:.3f} {verdict} {TARGET} "
-          f"({level:.0%} interval {low:.3f}-{high:.3f}; pairs {pairs[0]:.2f}-{pairs[-1]:.2f}; medians {job / plain:.3f}; "
-          f"best {max(jobs) / max(plains):.3f}; "
-          f"end to end {wall / plain:.3f}; "
-          f"{spec.default_dataset}, {data.n_train} samples x {epochs} epochs, {reps} reps, last job {seconds:.1f} s "
-          f"and {events} events)")
+    print(
+        f"{slug:11} job {job:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {ratio:.3f} {verdict} {TARGET} "
+        f"({level:.0%} interval {low:.3f}-{high:.3f}; pairs {pairs[0]:.2f}-{pairs[-1]:.2f}; medians {job / plain:.3f}; "
+        f"best {max(jobs) / max(plains):.3f}; "
+        f"end to end {wall / plain:.3f}; "
+        f"{spec.default_dataset}, {data.n_train} samples x {epochs} epochs, {reps} reps, last job {seconds:.1f} s "
+        f"and {events} events)"
+    )
 
 
 def main() -> None:
@@ -115,8 +127,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     torch.set_num_threads(args.threads)
     device = select_device("cpu")
-    print(f"device {device}, threads {args.threads}; samples/s inside a real job (event log stored, live sends) "
-          "against the same loop in plain PyTorch; target ratio >= 0.95")
+    print(
+        f"device {device}, threads {args.threads}; samples/s inside a real job (event log stored, live sends) "
+        "against the same loop in plain PyTorch; target ratio >= 0.95"
+    )
     for slug in args.arch:
         bench(slug, args.reps, args.epochs or EPOCHS.get(slug, 10), device)
 

@@ -9,6 +9,7 @@ prints). On top, the Trainer arm pays for what a web job adds: metric flushes,
 decision-boundary and confusion-matrix views, and a callback that
 JSON-serialises every flush's events.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -16,6 +16,7 @@ update's receipt; p50/p95/p99), its points against the stored epochs (every curv
 order), the board updates, the students' viewers' latency, and the web process's memory.
 Needs PostgreSQL and Redis on 127.0.0.1 (as the tests do).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,9 +51,16 @@ def make_class(students: int) -> dict:
 
     teacher, _ = teacher_add(username="load-teacher", password=None)
     spiral = Dataset.objects.get(slug="spiral")
-    session = class_create(teacher=teacher, viewer=Viewer(visitor_id="load-teacher", user_id=teacher.pk),
-                           title="Load test", architecture="mlp", dataset=spiral, config={}, locked=[],
-                           goal={"metric": METRIC, "at_least": 0.9})
+    session = class_create(
+        teacher=teacher,
+        viewer=Viewer(visitor_id="load-teacher", user_id=teacher.pk),
+        title="Load test",
+        architecture="mlp",
+        dataset=spiral,
+        config={},
+        locked=[],
+        goal={"metric": METRIC, "at_least": 0.9},
+    )
     client = Client()
     client.force_login(teacher)
     now = timezone.now()
@@ -64,8 +72,17 @@ def make_class(students: int) -> dict:
         store[VISITOR_KEY] = visitor
         store.save()
         job = TrainingJob.objects.create(
-            architecture="mlp", dataset=spiral, dataset_name="Spiral", owner_key=visitor, class_session=session,
-            student=student, status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, time_limit_s=600)
+            architecture="mlp",
+            dataset=spiral,
+            dataset_name="Spiral",
+            owner_key=visitor,
+            class_session=session,
+            student=student,
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            time_limit_s=600,
+        )
         runs.append({"job": job.pk, "cookie": f"sessionid={store.session_key}"})
     return {"session": session.pk, "teacher_cookie": f"sessionid={client.cookies['sessionid'].value}", "runs": runs}
 
@@ -77,9 +94,17 @@ def class_flush(epoch_every: int):
             {"kind": "progress", "step": step, "total_steps": 10**6, "epoch": 1, "epochs": 1, "fraction": 0.0},
         ]
         if step % epoch_every == 0:  # an epoch ends: the held-out metric, a point on the dashboard
-            events.insert(1, {"kind": "metric", "step": step, "epoch": step // epoch_every,
-                              "values": {METRIC: round(1 - 1 / (1 + step + job_id % 7), 4)}})
+            events.insert(
+                1,
+                {
+                    "kind": "metric",
+                    "step": step,
+                    "epoch": step // epoch_every,
+                    "values": {METRIC: round(1 - 1 / (1 + step + job_id % 7), 4)},
+                },
+            )
         return events
+
     return flush
 
 
@@ -113,22 +138,46 @@ async def dashboard(url: str, origin: str, cookie: str, done: asyncio.Event, out
 
 def clients(port: int, lesson: dict, seconds: float, watchers: bool, out) -> None:
     """The teacher's dashboard and the students' own pages, on one event loop in a process of their own."""
+
     async def main() -> dict:
         origin = f"http://127.0.0.1:{port}"
         done = asyncio.Event()
         board: dict = {}
         student_latencies: list[float] = []
-        tasks = [asyncio.create_task(dashboard(f"ws://127.0.0.1:{port}/ws/classes/{lesson['session']}/", origin,
-                                               lesson["teacher_cookie"], done, board))]
+        tasks = [
+            asyncio.create_task(
+                dashboard(
+                    f"ws://127.0.0.1:{port}/ws/classes/{lesson['session']}/",
+                    origin,
+                    lesson["teacher_cookie"],
+                    done,
+                    board,
+                )
+            )
+        ]
         if watchers:
-            tasks += [asyncio.create_task(viewer(f"ws://127.0.0.1:{port}/ws/jobs/{run['job']}/", origin,
-                                                 student_latencies, {}, i, done, cookie=run["cookie"]))
-                      for i, run in enumerate(lesson["runs"])]
+            tasks += [
+                asyncio.create_task(
+                    viewer(
+                        f"ws://127.0.0.1:{port}/ws/jobs/{run['job']}/",
+                        origin,
+                        student_latencies,
+                        {},
+                        i,
+                        done,
+                        cookie=run["cookie"],
+                    )
+                )
+                for i, run in enumerate(lesson["runs"])
+            ]
         await asyncio.sleep(seconds)
         done.set()
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        return {**board, "student_latencies": student_latencies,
-                "errors": [repr(r) for r in results if isinstance(r, BaseException)]}
+        return {
+            **board,
+            "student_latencies": student_latencies,
+            "errors": [repr(r) for r in results if isinstance(r, BaseException)],
+        }
 
     out.put(asyncio.run(main()))
 
@@ -142,8 +191,9 @@ def main() -> None:
     parser.add_argument("--no-watchers", action="store_true", help="students do not watch their own runs")
     parser.add_argument("--web-processes", type=int, default=1, help="daphne processes (manage.py serve --processes)")
     args = parser.parse_args()
-    with served_stack(Path(tempfile.mkdtemp(prefix="load-class-")), PG, REDIS, workers=0,
-                      WEB_PROCESSES=str(args.web_processes)) as site:
+    with served_stack(
+        Path(tempfile.mkdtemp(prefix="load-class-")), PG, REDIS, workers=0, WEB_PROCESSES=str(args.web_processes)
+    ) as site:
         setup_django(site["env"])
         import multiprocessing
 
@@ -158,13 +208,16 @@ def main() -> None:
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
         settle = 5.0
-        client = ctx.Process(target=clients, args=(site["port"], lesson, settle + args.seconds + 3,
-                                                   not args.no_watchers, out))
+        client = ctx.Process(
+            target=clients, args=(site["port"], lesson, settle + args.seconds + 3, not args.no_watchers, out)
+        )
         client.start()
         time.sleep(settle)  # connected, snapshots taken
         counts = {"flushes": 0, "late_ticks": 0}
-        producer = threading.Thread(target=produce, args=(job_ids, args.seconds, args.rate, threading.Event(), counts,
-                                                          class_flush(args.epoch_every)))
+        producer = threading.Thread(
+            target=produce,
+            args=(job_ids, args.seconds, args.rate, threading.Event(), counts, class_flush(args.epoch_every)),
+        )
         t0 = time.monotonic()
         producer.start()
         peak = [rss_mb(web.popen.pid)]
@@ -176,9 +229,11 @@ def main() -> None:
         client.join()
 
         stored = {job: [] for job in job_ids}
-        for job_id, payload in (JobEvent.objects.filter(job_id__in=job_ids, kind="metric",
-                                                        payload__values__has_key=METRIC)
-                                .order_by("job_id", "seq").values_list("job_id", "payload")):
+        for job_id, payload in (
+            JobEvent.objects.filter(job_id__in=job_ids, kind="metric", payload__values__has_key=METRIC)
+            .order_by("job_id", "seq")
+            .values_list("job_id", "payload")
+        ):
             stored[job_id].append([payload["epoch"], payload["values"][METRIC]])
         curves = result.get("curves", {})
         complete = sum(1 for job in job_ids if curves.get(job, curves.get(str(job))) == stored[job])
@@ -187,18 +242,26 @@ def main() -> None:
         lat = [x * 1000 for x in result.get("latencies", [])]
         slat = [x * 1000 for x in result["student_latencies"]]
         last = JobEvent.objects.filter(job_id__in=job_ids).aggregate(n=Max("seq"))["n"]
-        print(f"{args.students} students' runs, {args.seconds:.0f} s at {args.rate:g} flushes/s each "
-              f"({counts['flushes'] / produced_s:.1f} flushes/s stored and sent; {counts['late_ticks']} late ticks; "
-              f"last seq {last}), an epoch every {args.epoch_every} flushes")
-        print(f"dashboard update latency ms (store of the oldest flush -> receipt): p50 {percentile(lat, 50):.1f}  "
-              f"p95 {percentile(lat, 95):.1f}  p99 {percentile(lat, 99):.1f}  max {max(lat) if lat else float('nan'):.1f}"
-              f"  ({len(lat):,} run updates, {result.get('boards', 0)} board updates)")
+        print(
+            f"{args.students} students' runs, {args.seconds:.0f} s at {args.rate:g} flushes/s each "
+            f"({counts['flushes'] / produced_s:.1f} flushes/s stored and sent; {counts['late_ticks']} late ticks; "
+            f"last seq {last}), an epoch every {args.epoch_every} flushes"
+        )
+        print(
+            f"dashboard update latency ms (store of the oldest flush -> receipt): p50 {percentile(lat, 50):.1f}  "
+            f"p95 {percentile(lat, 95):.1f}  p99 {percentile(lat, 99):.1f}  max {max(lat) if lat else float('nan'):.1f}"
+            f"  ({len(lat):,} run updates, {result.get('boards', 0)} board updates)"
+        )
         print(f"dashboard curves: {complete} of {args.students} complete and in order; {shown:,} of {points:,} points")
         if slat:
-            print(f"students' own pages, latency ms: p50 {percentile(slat, 50):.1f}  p95 {percentile(slat, 95):.1f}  "
-                  f"p99 {percentile(slat, 99):.1f}  ({len(slat):,} live events)")
-        print(f"web process memory: {rss_before:.0f} MB before, peak {max(peak):.0f} MB; "
-              f"{len(result['errors'])} client errors")
+            print(
+                f"students' own pages, latency ms: p50 {percentile(slat, 50):.1f}  p95 {percentile(slat, 95):.1f}  "
+                f"p99 {percentile(slat, 99):.1f}  ({len(slat):,} live events)"
+            )
+        print(
+            f"web process memory: {rss_before:.0f} MB before, peak {max(peak):.0f} MB; "
+            f"{len(result['errors'])} client errors"
+        )
         if result["errors"]:
             print("first errors:", result["errors"][:3])
 

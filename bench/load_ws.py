@@ -12,6 +12,7 @@ evenly over the jobs, follow them. Reported: latency from the event's store time
 (p50/p95/p99), events delivered against the stored log (in order, none missing), and the web
 process's memory. Needs PostgreSQL and Redis on 127.0.0.1 (as the tests do).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,9 +75,19 @@ def make_jobs(n: int) -> list[int]:
 
     spiral = Dataset.objects.get(slug="spiral")
     now = timezone.now()
-    return [TrainingJob.objects.create(architecture="mlp", dataset=spiral, dataset_name="Spiral", owner_key=f"load-{i}",
-                                       public=True, status=JobStatus.RUNNING, started_at=now, heartbeat_at=now).pk
-            for i in range(n)]
+    return [
+        TrainingJob.objects.create(
+            architecture="mlp",
+            dataset=spiral,
+            dataset_name="Spiral",
+            owner_key=f"load-{i}",
+            public=True,
+            status=JobStatus.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+        ).pk
+        for i in range(n)
+    ]
 
 
 def training_flush(step: int, job_id: int) -> list[dict]:
@@ -87,8 +98,9 @@ def training_flush(step: int, job_id: int) -> list[dict]:
     ]
 
 
-def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Event, counts: dict,
-            flush=training_flush) -> None:
+def produce(
+    job_ids: list[int], seconds: float, rate: float, stop: threading.Event, counts: dict, flush=training_flush
+) -> None:
     """A training loop's flushes (``flush(step, job_id)``), for every job, through the worker's own
     store-and-send path."""
     from django.db import connection
@@ -113,8 +125,16 @@ def produce(job_ids: list[int], seconds: float, rate: float, stop: threading.Eve
     connection.close()
 
 
-async def viewer(url: str, origin: str, latencies: list[float], seen: dict, key: int, done: asyncio.Event,
-                 delay: float = 0.0, cookie: str = "") -> None:
+async def viewer(
+    url: str,
+    origin: str,
+    latencies: list[float],
+    seen: dict,
+    key: int,
+    done: asyncio.Event,
+    delay: float = 0.0,
+    cookie: str = "",
+) -> None:
     from websockets.asyncio.client import connect
 
     seqs: list[int] = []
@@ -149,8 +169,20 @@ async def run_viewers(port: int, job_ids: list[int], keys: list[int], seconds: f
     latencies: list[float] = []
     seen: dict[int, list[int]] = {}
     done = asyncio.Event()
-    tasks = [asyncio.create_task(viewer(f"ws://127.0.0.1:{port}/ws/jobs/{job_ids[i % len(job_ids)]}/", origin,
-                                        latencies, seen, i, done, ramp * i / max(n, 1))) for i in keys]
+    tasks = [
+        asyncio.create_task(
+            viewer(
+                f"ws://127.0.0.1:{port}/ws/jobs/{job_ids[i % len(job_ids)]}/",
+                origin,
+                latencies,
+                seen,
+                i,
+                done,
+                ramp * i / max(n, 1),
+            )
+        )
+        for i in keys
+    ]
     await asyncio.sleep(seconds)
     done.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -177,8 +209,9 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds over which the viewers arrive")
     parser.add_argument("--web-processes", type=int, default=1, help="daphne processes (manage.py serve --processes)")
     args = parser.parse_args()
-    with served_stack(Path(tempfile.mkdtemp(prefix="load-")), PG, REDIS, workers=0,
-                      WEB_PROCESSES=str(args.web_processes)) as site:
+    with served_stack(
+        Path(tempfile.mkdtemp(prefix="load-")), PG, REDIS, workers=0, WEB_PROCESSES=str(args.web_processes)
+    ) as site:
         setup_django(site["env"])
         from playground.jobs.models import JobEvent
 
@@ -192,9 +225,13 @@ def main() -> None:
         ctx = multiprocessing.get_context("spawn")
         out = ctx.Queue()
         shares = [list(range(args.viewers))[k :: args.clients] for k in range(args.clients)]
-        clients = [ctx.Process(target=viewer_process,
-                               args=(site["port"], job_ids, keys, args.ramp + args.seconds + 5, args.ramp, args.viewers, out))
-                   for keys in shares]
+        clients = [
+            ctx.Process(
+                target=viewer_process,
+                args=(site["port"], job_ids, keys, args.ramp + args.seconds + 5, args.ramp, args.viewers, out),
+            )
+            for keys in shares
+        ]
         for c in clients:
             c.start()
         time.sleep(args.ramp + 5)  # let the viewers connect and take their snapshots
@@ -215,8 +252,11 @@ def main() -> None:
         for c in clients:
             c.join()
 
-        last_seq = dict(JobEvent.objects.filter(job_id__in=job_ids).values_list("job_id").annotate(
-            n=__import__("django.db.models", fromlist=["Max"]).Max("seq")))
+        last_seq = dict(
+            JobEvent.objects.filter(job_id__in=job_ids)
+            .values_list("job_id")
+            .annotate(n=__import__("django.db.models", fromlist=["Max"]).Max("seq"))
+        )
         expected = delivered = complete = 0
         for i, seqs in stats["seen"].items():
             job_id = job_ids[i % len(job_ids)]
@@ -226,12 +266,18 @@ def main() -> None:
             delivered += len([s for s in got if s <= want])
             complete += int(got == list(range(1, want + 1)) and seqs == sorted(seqs))
         lat = [x * 1000 for x in stats["latencies"]]
-        print(f"{args.viewers} viewers over {args.jobs} jobs, {args.seconds:.0f} s at {args.rate:g} flushes/s per job "
-              f"({counts['flushes'] / produced_s:.1f} flushes/s stored and sent in all; {counts['late_ticks']} late ticks)")
-        print(f"latency store->receipt ms: p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  "
-              f"p99 {percentile(lat, 99):.1f}  max {max(lat) if lat else float('nan'):.1f}  ({len(lat):,} live events)")
-        print(f"delivered {delivered:,} of {expected:,} events ({delivered / max(expected, 1):.4%}); "
-              f"{complete} of {len(stats['seen'])} viewers saw every event in order; {len(stats['errors'])} viewer errors")
+        print(
+            f"{args.viewers} viewers over {args.jobs} jobs, {args.seconds:.0f} s at {args.rate:g} flushes/s per job "
+            f"({counts['flushes'] / produced_s:.1f} flushes/s stored and sent in all; {counts['late_ticks']} late ticks)"
+        )
+        print(
+            f"latency store->receipt ms: p50 {percentile(lat, 50):.1f}  p95 {percentile(lat, 95):.1f}  "
+            f"p99 {percentile(lat, 99):.1f}  max {max(lat) if lat else float('nan'):.1f}  ({len(lat):,} live events)"
+        )
+        print(
+            f"delivered {delivered:,} of {expected:,} events ({delivered / max(expected, 1):.4%}); "
+            f"{complete} of {len(stats['seen'])} viewers saw every event in order; {len(stats['errors'])} viewer errors"
+        )
         print(f"web processes ({args.web_processes}) memory: {rss_before:.0f} MB before, peak {max(peak):.0f} MB")
         if stats["errors"]:
             print("first errors:", stats["errors"][:3])

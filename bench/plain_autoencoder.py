@@ -6,6 +6,7 @@ tensors), batch size, batch order and device as the job, and measure the held-ou
 epoch end; mixed precision on CUDA, like the Trainer. The job pays on top for metric flushes,
 the live views, the event log and the live sends.
 """
+
 from __future__ import annotations
 
 import sys
@@ -28,8 +29,9 @@ def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Call
     module.model.to(device)
     (X,) = module.setup(device)
     model = module.model
-    optimizer = build_optimizer(config.optimizer, config.learning_rate, model, device,
-                                getattr(config, "weight_decay", 0.0))
+    optimizer = build_optimizer(
+        config.optimizer, config.learning_rate, model, device, getattr(config, "weight_decay", 0.0)
+    )
     n, bs = X.shape[0], min(config.batch_size, X.shape[0])
     steps = -(-n // bs)
     total, step = steps * config.epochs, 0

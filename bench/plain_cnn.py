@@ -9,6 +9,7 @@ split at each epoch end. On top, the Trainer arm pays for what a web job adds:
 metric flushes, all five views, and a callback that JSON-serialises every
 flush's events.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ order (the module's repeated index list), device; both measure the held-out scor
 coverage on the ring) at each epoch end. On top, the Trainer arm pays for metric flushes, the
 views and a callback that JSON-serialises every flush.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,8 +88,10 @@ def main() -> None:
         speed, callback = trainer_loop(config, data, device, arch=spec)
         trainers.append(speed)
     plain, trainer = statistics.median(plains), statistics.median(trainers)
-    print(f"device {device}, threads {args.threads}, {args.dataset}, {args.epochs} epochs, {args.reps} reps (median); "
-          f"last trainer run: {callback.flushes} flushes, {callback.bytes / 1024:.0f} KiB of events")
+    print(
+        f"device {device}, threads {args.threads}, {args.dataset}, {args.epochs} epochs, {args.reps} reps (median); "
+        f"last trainer run: {callback.flushes} flushes, {callback.bytes / 1024:.0f} KiB of events"
+    )
     print(f"gan  trainer {trainer:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {trainer / plain:.3f}")
 
 

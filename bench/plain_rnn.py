@@ -7,6 +7,7 @@ forcing and device; both measure the validation and test windows at each epoch e
 the Trainer arm pays for metric flushes, the views (throttled) and a callback that
 JSON-serialises every flush.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,8 +75,10 @@ def main() -> None:
         speed, callback = trainer_loop(config, data, device, arch=spec)
         trainers.append(speed)
     plain, trainer = statistics.median(plains), statistics.median(trainers)
-    print(f"device {device}, threads {args.threads}, {args.epochs} epochs, {args.reps} reps (median); "
-          f"last trainer run: {callback.flushes} flushes, {callback.bytes / 1024:.0f} KiB of events")
+    print(
+        f"device {device}, threads {args.threads}, {args.epochs} epochs, {args.reps} reps (median); "
+        f"last trainer run: {callback.flushes} flushes, {callback.bytes / 1024:.0f} KiB of events"
+    )
     print(f"rnn  trainer {trainer:,.0f} samples/s  plain {plain:,.0f} samples/s  ratio {trainer / plain:.3f}")
 
 

@@ -3,6 +3,7 @@
 Never imports Django or the web project. Importing it registers every
 architecture in ``models_lib.architectures``.
 """
+
 from models_lib import (
     architectures,  # noqa: F401  (fills the registry)
     registry,  # noqa: F401

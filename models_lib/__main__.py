@@ -1,4 +1,5 @@
 """Command line: ``python -m models_lib list`` and ``python -m models_lib train mlp --dataset spiral``."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,10 @@ class ConsoleProgress(Callback):
 
     def on_progress(self, trainer, progress):
         v = trainer.last_values
-        parts = [f"epoch {progress['epoch']}/{progress['epochs']}", f"step {progress['step']}/{progress['total_steps']}"]
+        parts = [
+            f"epoch {progress['epoch']}/{progress['epochs']}",
+            f"step {progress['step']}/{progress['total_steps']}",
+        ]
         for key in ("train_loss", "train_accuracy", "train_rmse", "test_accuracy", "test_rmse"):
             if v.get(key) is not None:
                 parts.append(f"{key.replace('_accuracy', '_acc')} {v[key]:.4f}")
@@ -78,7 +82,9 @@ def cmd_train(args) -> int:
     config = spec.validate(config_in)
     info = datasets.builtin_get(args.dataset or spec.default_dataset)
     if not spec.accepts(info):
-        print(f"error: {spec.slug} does not take {info.kind} data for {info.task} (dataset {info.slug})", file=sys.stderr)
+        print(
+            f"error: {spec.slug} does not take {info.kind} data for {info.task} (dataset {info.slug})", file=sys.stderr
+        )
         return 2
     data = datasets.load(info.slug, _pairs(args.data, "--data"))
     device = select_device(args.device)
@@ -87,10 +93,21 @@ def cmd_train(args) -> int:
         save_weights(
             result.state_dict,
             args.out,
-            {"architecture": spec.slug, "dataset": info.slug, "config": config.model_dump_json(), "metrics": json.dumps(result.metrics)},
+            {
+                "architecture": spec.slug,
+                "dataset": info.slug,
+                "config": config.model_dump_json(),
+                "metrics": json.dumps(result.metrics),
+            },
         )
         print(f"weights written to {args.out}", file=sys.stderr)
-    out = {"architecture": spec.slug, "dataset": info.slug, "device": result.device, "stopped": result.stopped, **result.metrics}
+    out = {
+        "architecture": spec.slug,
+        "dataset": info.slug,
+        "device": result.device,
+        "stopped": result.stopped,
+        **result.metrics,
+    }
     if args.json:
         print(json.dumps(out))
     else:
@@ -109,7 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--dataset", help="built-in dataset slug (default: the architecture's)")
     train.add_argument("--epochs", type=int)
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a hyperparameter, repeatable")
-    train.add_argument("--data", action="append", default=[], metavar="KEY=VALUE", help="a dataset option (n_samples, noise, test_ratio, seed)")
+    train.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a dataset option (n_samples, noise, test_ratio, seed)",
+    )
     train.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when present)")
     train.add_argument("--out", help="write the trained weights here (safetensors)")
     train.add_argument("--json", action="store_true", help="print the final metrics as one JSON line")

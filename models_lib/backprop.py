@@ -21,6 +21,7 @@ The loss, averaged over the points of the batch:
 The state is a plain JSON-serialisable dict (lists of floats; Python's ``json`` writes floats
 that read back to the same bits, so a state survives a round trip through the browser).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,22 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "BackpropConfig", "BackpropError", "PARAM_NAMES", "PHASES", "POINTS", "backward", "forward", "initial_state",
-    "loss", "loss_surface", "parse_config", "run_updates", "step", "step_through", "surface_figure", "update",
+    "BackpropConfig",
+    "BackpropError",
+    "PARAM_NAMES",
+    "PHASES",
+    "POINTS",
+    "backward",
+    "forward",
+    "initial_state",
+    "loss",
+    "loss_surface",
+    "parse_config",
+    "run_updates",
+    "step",
+    "step_through",
+    "surface_figure",
+    "update",
     "validate_state",
 ]
 
@@ -230,7 +245,9 @@ def validate_state(raw: Any, prefix: str = "state") -> dict[str, Any]:
         _check_numbers(opt.get(key), (len(PARAM_NAMES),), f"{prefix}.opt.{key}", errors, allow_none=True)
     history = raw.get("history", [])
     if not isinstance(history, list) or len(history) > MAX_HISTORY + 1:
-        errors.append({"field": f"{prefix}.history", "message": f"Must be a list of at most {MAX_HISTORY + 1} numbers."})
+        errors.append(
+            {"field": f"{prefix}.history", "message": f"Must be a list of at most {MAX_HISTORY + 1} numbers."}
+        )
     else:
         _check_numbers(history, (len(history),), f"{prefix}.history", errors)
     trail = raw.get("trail", [])
@@ -275,10 +292,10 @@ def forward(state: dict[str, Any], batch: str = "all", x: np.ndarray | None = No
         x, y, idx = _batch(state, batch)
     else:
         y, idx = None, list(range(len(x)))
-    z1 = x @ p["W1"].T + p["b1"]          # (N, 3)
-    h = np.tanh(z1)                       # (N, 3)
-    z2 = h @ p["W2"].T + p["b2"]          # (N, 1)
-    out = _sigmoid(z2)                    # (N, 1)
+    z1 = x @ p["W1"].T + p["b1"]  # (N, 3)
+    h = np.tanh(z1)  # (N, 3)
+    z2 = h @ p["W2"].T + p["b2"]  # (N, 1)
+    out = _sigmoid(z2)  # (N, 1)
     return {"x": x, "y": y, "points": idx, "z1": z1, "h": h, "z2": z2, "p": out}
 
 
@@ -319,16 +336,22 @@ def backward(state: dict[str, Any], kind: str = "bce", batch: str = "all") -> di
         dl_dp = None
         dp_dz2 = f["p"] * (1.0 - f["p"])
         delta2 = (f["p"] - f["y"]) / n
-    dW2 = delta2.T @ f["h"]               # (1, 3)
-    db2 = delta2.sum(axis=0)              # (1,)
-    dh = delta2 @ p["W2"]                 # (N, 3)
+    dW2 = delta2.T @ f["h"]  # (1, 3)
+    db2 = delta2.sum(axis=0)  # (1,)
+    dh = delta2 @ p["W2"]  # (N, 3)
     tanh_prime = 1.0 - f["h"] ** 2
-    delta1 = dh * tanh_prime              # (N, 3)
-    dW1 = delta1.T @ f["x"]               # (3, 2)
-    db1 = delta1.sum(axis=0)              # (3,)
+    delta1 = dh * tanh_prime  # (N, 3)
+    dW1 = delta1.T @ f["x"]  # (3, 2)
+    db1 = delta1.sum(axis=0)  # (3,)
     return {
-        "forward": f, "n": n, "dl_dp": dl_dp, "dp_dz2": dp_dz2, "delta2": delta2, "dh": dh,
-        "tanh_prime": tanh_prime, "delta1": delta1,
+        "forward": f,
+        "n": n,
+        "dl_dp": dl_dp,
+        "dp_dz2": dp_dz2,
+        "delta2": delta2,
+        "dh": dh,
+        "tanh_prime": tanh_prime,
+        "delta1": delta1,
         "grads": {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2},
     }
 
@@ -382,8 +405,8 @@ def update(
         b1, b2 = betas
         m = np.zeros_like(g) if opt.get("m") is None else np.array(opt["m"])
         v = np.zeros_like(g) if opt.get("v") is None else np.array(opt["v"])
-        m = m + (g - m) * (1.0 - b1)                 # torch: exp_avg.lerp_(grad, 1 - beta1)
-        v = v * b2 + g * g * (1.0 - b2)              # torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+        m = m + (g - m) * (1.0 - b1)  # torch: exp_avg.lerp_(grad, 1 - beta1)
+        v = v * b2 + g * g * (1.0 - b2)  # torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
         bias1 = 1.0 - b1**t
         bias2 = 1.0 - b2**t
         step_size = lr / bias1
@@ -391,12 +414,16 @@ def update(
         theta = theta - step_size * (m / denom)
         new_opt["m"], new_opt["v"] = m.tolist(), v.tolist()
     new = {k: v.tolist() for k, v in _unflat(theta).items()}
-    new.update({
-        "opt": new_opt,
-        "step": int(state.get("step", 0)) + 1,
-        "phase": state.get("phase", 0),
-        "cursor": (int(state.get("cursor", 0)) + 1) % len(POINTS) if batch == "one" else int(state.get("cursor", 0)),
-    })
+    new.update(
+        {
+            "opt": new_opt,
+            "step": int(state.get("step", 0)) + 1,
+            "phase": state.get("phase", 0),
+            "cursor": (int(state.get("cursor", 0)) + 1) % len(POINTS)
+            if batch == "one"
+            else int(state.get("cursor", 0)),
+        }
+    )
     full_loss = loss(new, loss_kind)
     new["history"] = (list(state.get("history", [])) + [full_loss])[-MAX_HISTORY:]
     new["trail"] = (list(state.get("trail", [])) + [theta.tolist()])[-MAX_TRAIL:]
@@ -404,8 +431,17 @@ def update(
 
 
 def _update_cfg(state: dict[str, Any], cfg: BackpropConfig, grads=None) -> dict[str, Any]:
-    return update(state, cfg.optimizer, cfg.learning_rate, cfg.momentum, (cfg.beta1, cfg.beta2), cfg.eps,
-                  cfg.loss, cfg.batch, grads)
+    return update(
+        state,
+        cfg.optimizer,
+        cfg.learning_rate,
+        cfg.momentum,
+        (cfg.beta1, cfg.beta2),
+        cfg.eps,
+        cfg.loss,
+        cfg.batch,
+        grads,
+    )
 
 
 def run_updates(state: dict[str, Any], cfg: BackpropConfig, n: int) -> dict[str, Any]:
@@ -421,15 +457,19 @@ def _loss_at(theta: np.ndarray, kind: str) -> float:
     return loss({k: v for k, v in _unflat(theta).items()}, kind)
 
 
-def loss_surface(state: dict[str, Any], w_a: str, w_b: str, span: float | None = None, n: int = 41,
-                 kind: str = "bce") -> dict[str, Any]:
+def loss_surface(
+    state: dict[str, Any], w_a: str, w_b: str, span: float | None = None, n: int = 41, kind: str = "bce"
+) -> dict[str, Any]:
     """Full-batch loss over a grid of two parameters (the other eleven fixed at their current values).
 
     The grid is centred on the current values; with odd ``n`` its middle node is exactly the current
     point, so ``z[n//2][n//2]`` is the current loss. ``z[i][j]`` is at (a[j], b[i]) as Plotly wants.
     """
-    errors = [{"field": f, "message": "Unknown weight; one of " + ", ".join(PARAM_NAMES) + "."}
-              for f, w in (("w_a", w_a), ("w_b", w_b)) if w not in PARAM_NAMES]
+    errors = [
+        {"field": f, "message": "Unknown weight; one of " + ", ".join(PARAM_NAMES) + "."}
+        for f, w in (("w_a", w_a), ("w_b", w_b))
+        if w not in PARAM_NAMES
+    ]
     if not errors and w_a == w_b:
         errors.append({"field": "w_b", "message": "Pick a different weight from the first one."})
     if errors:
@@ -451,7 +491,11 @@ def loss_surface(state: dict[str, Any], w_a: str, w_b: str, span: float | None =
     thetas[:, ib] = np.repeat(b, n)
     z = _batched_loss(thetas, kind).reshape(n, n)
     return {
-        "w_a": w_a, "w_b": w_b, "a": a.tolist(), "b": b.tolist(), "z": z.tolist(),
+        "w_a": w_a,
+        "w_b": w_b,
+        "a": a.tolist(),
+        "b": b.tolist(),
+        "z": z.tolist(),
         "current": [float(theta0[ia]), float(theta0[ib]), loss(state, kind)],
         "path": [trail[:, ia].tolist(), trail[:, ib].tolist()],
     }
@@ -478,18 +522,41 @@ def surface_figure(state: dict[str, Any], w_a: str, w_b: str, kind: str = "bce",
     r = lambda v: np.round(np.asarray(v, dtype=np.float64), 5).tolist()  # noqa: E731
     return {
         "data": [
-            {"type": "contour", "x": r(s["a"]), "y": r(s["b"]), "z": r(s["z"]), "colorscale": "Viridis",
-             "ncontours": 24, "colorbar": {"title": {"text": "loss"}},
-             "hovertemplate": f"{w_a}=%{{x:.3f}}<br>{w_b}=%{{y:.3f}}<br>loss=%{{z:.4f}}<extra></extra>"},
-            {"type": "scatter", "mode": "lines+markers", "name": "path taken", "x": r(s["path"][0]),
-             "y": r(s["path"][1]), "line": {"color": "#f97316", "width": 2}, "marker": {"size": 4, "color": "#f97316"}},
-            {"type": "scatter", "mode": "markers", "name": "now", "x": [s["current"][0]], "y": [s["current"][1]],
-             "marker": {"size": 12, "color": "#ffffff", "line": {"color": "#111827", "width": 2}, "symbol": "x"}},
+            {
+                "type": "contour",
+                "x": r(s["a"]),
+                "y": r(s["b"]),
+                "z": r(s["z"]),
+                "colorscale": "Viridis",
+                "ncontours": 24,
+                "colorbar": {"title": {"text": "loss"}},
+                "hovertemplate": f"{w_a}=%{{x:.3f}}<br>{w_b}=%{{y:.3f}}<br>loss=%{{z:.4f}}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "path taken",
+                "x": r(s["path"][0]),
+                "y": r(s["path"][1]),
+                "line": {"color": "#f97316", "width": 2},
+                "marker": {"size": 4, "color": "#f97316"},
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "now",
+                "x": [s["current"][0]],
+                "y": [s["current"][1]],
+                "marker": {"size": 12, "color": "#ffffff", "line": {"color": "#111827", "width": 2}, "symbol": "x"},
+            },
         ],
         "layout": {
-            "margin": {"l": 55, "r": 10, "t": 10, "b": 45}, "xaxis": {"title": {"text": w_a}},
-            "yaxis": {"title": {"text": w_b}}, "showlegend": True,
-            "legend": {"orientation": "h", "y": -0.2}, "uirevision": f"{w_a}-{w_b}",
+            "margin": {"l": 55, "r": 10, "t": 10, "b": 45},
+            "xaxis": {"title": {"text": w_a}},
+            "yaxis": {"title": {"text": w_b}},
+            "showlegend": True,
+            "legend": {"orientation": "h", "y": -0.2},
+            "uirevision": f"{w_a}-{w_b}",
         },
         "current": s["current"],
     }
@@ -507,11 +574,25 @@ def _edges(state: dict[str, Any], grads: dict[str, np.ndarray] | None) -> list[d
     edges = []
     for i in range(3):
         for j in range(2):
-            edges.append({"id": f"W1_{i}_{j}", "from": f"x{j}", "to": f"h{i}", "weight": float(p["W1"][i, j]),
-                          "grad": None if grads is None or grads.get("W1") is None else float(grads["W1"][i, j])})
+            edges.append(
+                {
+                    "id": f"W1_{i}_{j}",
+                    "from": f"x{j}",
+                    "to": f"h{i}",
+                    "weight": float(p["W1"][i, j]),
+                    "grad": None if grads is None or grads.get("W1") is None else float(grads["W1"][i, j]),
+                }
+            )
     for i in range(3):
-        edges.append({"id": f"W2_0_{i}", "from": f"h{i}", "to": "o0", "weight": float(p["W2"][0, i]),
-                      "grad": None if grads is None or grads.get("W2") is None else float(grads["W2"][0, i])})
+        edges.append(
+            {
+                "id": f"W2_0_{i}",
+                "from": f"h{i}",
+                "to": "o0",
+                "weight": float(p["W2"][0, i]),
+                "grad": None if grads is None or grads.get("W2") is None else float(grads["W2"][0, i]),
+            }
+        )
     return edges
 
 
@@ -540,66 +621,114 @@ def step_through(state: dict[str, Any], config: BackpropConfig | None = None) ->
     nodes_h = {f"h{i}": float(h[i]) for i in range(3)}
     phases: list[dict[str, Any]] = []
 
-    eq = [f"z1[{i}] = {_f(prm['W1'][i, 0])}·{_f(x[0], 2)} + {_f(prm['W1'][i, 1])}·{_f(x[1], 2)} + {_f(prm['b1'][i])}"
-          f" = {_f(z1[i])};  h{i} = tanh(z1[{i}]) = {_f(h[i])}" for i in range(3)]
-    phases.append({
-        "name": "forward_hidden", "layer": "W1",
-        "text": f"Forward, layer 1: for {who}, the hidden units compute h = tanh(W1·x + b1) = "
-                f"({_f(h[0], 3)}, {_f(h[1], 3)}, {_f(h[2], 3)}).",
-        "nodes": {**nodes_in, **nodes_h}, "edges": _edges(state, None), "equations": eq,
-        "values": {"z1": f["z1"].tolist(), "h": f["h"].tolist()},
-    })
-    eq = [" + ".join(f"{_f(prm['W2'][0, i])}·{_f(h[i])}" for i in range(3)) + f" + {_f(prm['b2'][0])} = z2 = {_f(z2)}",
-          f"p = sigmoid(z2) = 1 / (1 + e^(−z2)) = {_f(pred)}"]
-    phases.append({
-        "name": "forward_output", "layer": "W2",
-        "text": f"Forward, layer 2: the output unit computes p = sigmoid(W2·h + b2) = {_f(pred, 3)} for {who}.",
-        "nodes": {**nodes_in, **nodes_h, "o0": float(pred)}, "edges": _edges(state, None), "equations": eq,
-        "values": {"z2": f["z2"].tolist(), "p": f["p"].tolist()},
-    })
+    eq = [
+        f"z1[{i}] = {_f(prm['W1'][i, 0])}·{_f(x[0], 2)} + {_f(prm['W1'][i, 1])}·{_f(x[1], 2)} + {_f(prm['b1'][i])}"
+        f" = {_f(z1[i])};  h{i} = tanh(z1[{i}]) = {_f(h[i])}"
+        for i in range(3)
+    ]
+    phases.append(
+        {
+            "name": "forward_hidden",
+            "layer": "W1",
+            "text": f"Forward, layer 1: for {who}, the hidden units compute h = tanh(W1·x + b1) = "
+            f"({_f(h[0], 3)}, {_f(h[1], 3)}, {_f(h[2], 3)}).",
+            "nodes": {**nodes_in, **nodes_h},
+            "edges": _edges(state, None),
+            "equations": eq,
+            "values": {"z1": f["z1"].tolist(), "h": f["h"].tolist()},
+        }
+    )
+    eq = [
+        " + ".join(f"{_f(prm['W2'][0, i])}·{_f(h[i])}" for i in range(3)) + f" + {_f(prm['b2'][0])} = z2 = {_f(z2)}",
+        f"p = sigmoid(z2) = 1 / (1 + e^(−z2)) = {_f(pred)}",
+    ]
+    phases.append(
+        {
+            "name": "forward_output",
+            "layer": "W2",
+            "text": f"Forward, layer 2: the output unit computes p = sigmoid(W2·h + b2) = {_f(pred, 3)} for {who}.",
+            "nodes": {**nodes_in, **nodes_h, "o0": float(pred)},
+            "edges": _edges(state, None),
+            "equations": eq,
+            "values": {"z2": f["z2"].tolist(), "p": f["p"].tolist()},
+        }
+    )
     term = float(_loss_terms(np.array([[pred]]), np.array([[y]]), cfg.loss)[0, 0])
     if cfg.loss == "bce":
-        eq = [f"ℓ = −[y·log p + (1−y)·log(1−p)] = −[{int(y)}·log {_f(pred)} + {int(1 - y)}·log {_f(1 - pred)}] = {_f(term)}"]
+        eq = [
+            f"ℓ = −[y·log p + (1−y)·log(1−p)] = −[{int(y)}·log {_f(pred)} + {int(1 - y)}·log {_f(1 - pred)}] = {_f(term)}"
+        ]
     else:
         eq = [f"ℓ = (p − y)² = ({_f(pred)} − {int(y)})² = {_f(term)}"]
     eq.append(f"L = mean of ℓ over {batch_txt} = {_f(batch_loss)}")
-    phases.append({
-        "name": "loss", "layer": "loss",
-        "text": f"Loss: {'binary cross-entropy' if cfg.loss == 'bce' else 'squared error'} averaged over "
-                f"{batch_txt} is L = {_f(batch_loss)}.",
-        "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": batch_loss},
-        "edges": _edges(state, None), "equations": eq, "values": {"loss": batch_loss},
-    })
+    phases.append(
+        {
+            "name": "loss",
+            "layer": "loss",
+            "text": f"Loss: {'binary cross-entropy' if cfg.loss == 'bce' else 'squared error'} averaged over "
+            f"{batch_txt} is L = {_f(batch_loss)}.",
+            "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": batch_loss},
+            "edges": _edges(state, None),
+            "equations": eq,
+            "values": {"loss": batch_loss},
+        }
+    )
     d2 = float(bw["delta2"][k, 0])
     if cfg.loss == "bce":
-        eq = [f"δ2 = ∂L/∂z2 = (p − y)/N = ({_f(pred)} − {int(y)})/{n} = {_f(d2, 5)}   (the sigmoid's p(1−p) cancels the log's 1/(p(1−p)))"]
+        eq = [
+            f"δ2 = ∂L/∂z2 = (p − y)/N = ({_f(pred)} − {int(y)})/{n} = {_f(d2, 5)}   (the sigmoid's p(1−p) cancels the log's 1/(p(1−p)))"
+        ]
     else:
-        eq = [f"δ2 = ∂L/∂p · ∂p/∂z2 = 2(p − y)/N · p(1 − p) = 2({_f(pred)} − {int(y)})/{n} · {_f(pred * (1 - pred))} = {_f(d2, 5)}"]
-    eq += [f"∂L/∂W2[{i}] = Σ δ2·h{i} = {_f(d2, 5)}·{_f(h[i])}{' + …' if n > 1 else ''} = {_f(g['W2'][0, i], 5)}" for i in range(3)]
+        eq = [
+            f"δ2 = ∂L/∂p · ∂p/∂z2 = 2(p − y)/N · p(1 − p) = 2({_f(pred)} − {int(y)})/{n} · {_f(pred * (1 - pred))} = {_f(d2, 5)}"
+        ]
+    eq += [
+        f"∂L/∂W2[{i}] = Σ δ2·h{i} = {_f(d2, 5)}·{_f(h[i])}{' + …' if n > 1 else ''} = {_f(g['W2'][0, i], 5)}"
+        for i in range(3)
+    ]
     eq.append(f"∂L/∂b2 = Σ δ2 = {_f(g['b2'][0], 5)}")
-    phases.append({
-        "name": "backward_output", "layer": "W2",
-        "text": f"Backward, output layer: the error at the output is δ2 = {_f(d2, 4)} for {who}; "
-                f"each W2 gradient is δ2 times the hidden value it multiplied, summed over the batch.",
-        "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": batch_loss, "delta_o0": d2},
-        "edges": _edges(state, {"W2": g["W2"]}), "equations": eq,
-        "values": {"delta2": bw["delta2"].tolist(), "dW2": g["W2"].tolist(), "db2": g["b2"].tolist()},
-    })
+    phases.append(
+        {
+            "name": "backward_output",
+            "layer": "W2",
+            "text": f"Backward, output layer: the error at the output is δ2 = {_f(d2, 4)} for {who}; "
+            f"each W2 gradient is δ2 times the hidden value it multiplied, summed over the batch.",
+            "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": batch_loss, "delta_o0": d2},
+            "edges": _edges(state, {"W2": g["W2"]}),
+            "equations": eq,
+            "values": {"delta2": bw["delta2"].tolist(), "dW2": g["W2"].tolist(), "db2": g["b2"].tolist()},
+        }
+    )
     d1 = bw["delta1"][k]
-    eq = [f"δ1[{i}] = δ2·W2[{i}] · (1 − h{i}²) = {_f(d2, 5)}·{_f(prm['W2'][0, i])} · {_f(bw['tanh_prime'][k, i])} = {_f(d1[i], 5)}"
-          for i in range(3)]
-    eq += [f"∂L/∂W1[{i},{j}] = Σ δ1[{i}]·x{j} = {_f(d1[i], 5)}·{_f(x[j], 2)}{' + …' if n > 1 else ''} = {_f(g['W1'][i, j], 5)}"
-           for i in range(3) for j in range(2)]
+    eq = [
+        f"δ1[{i}] = δ2·W2[{i}] · (1 − h{i}²) = {_f(d2, 5)}·{_f(prm['W2'][0, i])} · {_f(bw['tanh_prime'][k, i])} = {_f(d1[i], 5)}"
+        for i in range(3)
+    ]
+    eq += [
+        f"∂L/∂W1[{i},{j}] = Σ δ1[{i}]·x{j} = {_f(d1[i], 5)}·{_f(x[j], 2)}{' + …' if n > 1 else ''} = {_f(g['W1'][i, j], 5)}"
+        for i in range(3)
+        for j in range(2)
+    ]
     eq.append("∂L/∂b1 = Σ δ1 = (" + ", ".join(_f(v, 5) for v in g["b1"]) + ")")
-    phases.append({
-        "name": "backward_hidden", "layer": "W1",
-        "text": "Backward, hidden layer: δ2 flows back through W2 and the tanh slope (1 − h²), giving "
-                f"δ1 = ({_f(d1[0], 4)}, {_f(d1[1], 4)}, {_f(d1[2], 4)}); each W1 gradient is δ1 times its input.",
-        "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": batch_loss, "delta_o0": d2,
-                  **{f"delta_h{i}": float(d1[i]) for i in range(3)}},
-        "edges": _edges(state, g), "equations": eq,
-        "values": {"delta1": bw["delta1"].tolist(), "dW1": g["W1"].tolist(), "db1": g["b1"].tolist()},
-    })
+    phases.append(
+        {
+            "name": "backward_hidden",
+            "layer": "W1",
+            "text": "Backward, hidden layer: δ2 flows back through W2 and the tanh slope (1 − h²), giving "
+            f"δ1 = ({_f(d1[0], 4)}, {_f(d1[1], 4)}, {_f(d1[2], 4)}); each W1 gradient is δ1 times its input.",
+            "nodes": {
+                **nodes_in,
+                **nodes_h,
+                "o0": float(pred),
+                "loss": batch_loss,
+                "delta_o0": d2,
+                **{f"delta_h{i}": float(d1[i]) for i in range(3)},
+            },
+            "edges": _edges(state, g),
+            "equations": eq,
+            "values": {"delta1": bw["delta1"].tolist(), "dW1": g["W1"].tolist(), "db1": g["b1"].tolist()},
+        }
+    )
     new = _update_cfg(state, cfg, grads=g)
     new_p = params_of(new)
     rule = {
@@ -612,14 +741,19 @@ def step_through(state: dict[str, Any], config: BackpropConfig | None = None) ->
         eq.append(f"{key}[{i},{j}]: {_f(prm[key][i, j])} → {_f(new_p[key][i, j])}   (g = {_f(g[key][i, j], 5)})")
     new_loss = loss(new, cfg.loss)
     eq.append(f"Loss on all points: {_f(loss(state, cfg.loss))} → {_f(new_loss)}")
-    phases.append({
-        "name": "update", "layer": "all",
-        "text": f"Update {new['step']} ({cfg.optimizer}): every weight moved against its gradient; "
-                f"the loss on all points went from {_f(loss(state, cfg.loss))} to {_f(new_loss)}.",
-        "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": new_loss},
-        "edges": _edges(new, g), "equations": eq, "values": {"loss_before": loss(state, cfg.loss), "loss_after": new_loss},
-        "new_state": new,
-    })
+    phases.append(
+        {
+            "name": "update",
+            "layer": "all",
+            "text": f"Update {new['step']} ({cfg.optimizer}): every weight moved against its gradient; "
+            f"the loss on all points went from {_f(loss(state, cfg.loss))} to {_f(new_loss)}.",
+            "nodes": {**nodes_in, **nodes_h, "o0": float(pred), "loss": new_loss},
+            "edges": _edges(new, g),
+            "equations": eq,
+            "values": {"loss_before": loss(state, cfg.loss), "loss_after": new_loss},
+            "new_state": new,
+        }
+    )
     for i, ph in enumerate(phases):
         ph["index"] = i
         ph["title"] = PHASE_TITLES[ph["name"]]
@@ -642,8 +776,13 @@ def step(state: dict[str, Any], config: BackpropConfig, run: int = 0) -> dict[st
     out_state["phase"] = idx
     for ph in phases:
         ph.pop("new_state", None)
-    return {"phase": phase, "state": out_state, "updated": new_state is not None,
-            "history": out_state["history"], "param_names": PARAM_NAMES}
+    return {
+        "phase": phase,
+        "state": out_state,
+        "updated": new_state is not None,
+        "history": out_state["history"],
+        "param_names": PARAM_NAMES,
+    }
 
 
 def start(config: BackpropConfig) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Every figure is meant to travel in a WebSocket message: floats are rounded,
 points are downsampled by the caller, and the layout carries a constant
 ``uirevision`` so a user's zoom survives ``Plotly.react`` updates.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -94,7 +95,9 @@ def decision_boundary_figure(
     if mode == "probability":
         c0, c1 = PALETTE[0], PALETTE[1]
         heat.update(
-            z=np.rint(z * 100).astype(np.int64).tolist(), zmin=0, zmax=100,
+            z=np.rint(z * 100).astype(np.int64).tolist(),
+            zmin=0,
+            zmax=100,
             colorscale=[[0, _tint(c0, 0.35)], [0.5, "rgb(255,255,255)"], [1, _tint(c1, 0.35)]],
             colorbar={"title": {"text": f"P({class_names[1]}) %"}, "thickness": 12, "len": 0.8},
         )
@@ -107,8 +110,11 @@ def decision_boundary_figure(
         # class c with confidence q in [0, 1) -> 10 c + 9 q; no smoothing, which would blend unrelated classes
         cls = np.floor(z)
         heat.update(
-            z=np.rint(cls * 10 + (z - cls) * 9).astype(np.int64).tolist(), zmin=0, zmax=10 * k,
-            colorscale=scale, zsmooth=False,
+            z=np.rint(cls * 10 + (z - cls) * 9).astype(np.int64).tolist(),
+            zmin=0,
+            zmax=10 * k,
+            colorscale=scale,
+            zsmooth=False,
         )
     else:
         lo, hi = value_range if value_range is not None else (float(z.min()), float(z.max()))
@@ -116,10 +122,17 @@ def decision_boundary_figure(
         pct = np.clip(np.rint((z - lo) / span * 100), 0, 100).astype(np.int64)
         ticks = [0, 25, 50, 75, 100]
         heat.update(
-            z=pct.tolist(), zmin=0, zmax=100, colorscale="Viridis", opacity=0.85,
+            z=pct.tolist(),
+            zmin=0,
+            zmax=100,
+            colorscale="Viridis",
+            opacity=0.85,
             colorbar={
-                "title": {"text": "prediction"}, "thickness": 12, "len": 0.8,
-                "tickvals": ticks, "ticktext": [f"{lo + span * t / 100:.2g}" for t in ticks],
+                "title": {"text": "prediction"},
+                "thickness": 12,
+                "len": 0.8,
+                "tickvals": ticks,
+                "ticktext": [f"{lo + span * t / 100:.2g}" for t in ticks],
             },
         )
 
@@ -130,11 +143,18 @@ def decision_boundary_figure(
             lo, hi = value_range if value_range is not None else (float(y.min()), float(y.max()))
             traces.append(
                 {
-                    "type": "scatter", "mode": "markers", "name": split,
-                    "x": _r(X[:, 0], 3), "y": _r(X[:, 1], 3),
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": split,
+                    "x": _r(X[:, 0], 3),
+                    "y": _r(X[:, 1], 3),
                     "marker": {
-                        "symbol": symbol, "size": 6, "color": _r(y, 3), "colorscale": "Viridis",
-                        "cmin": round(lo, 3), "cmax": round(hi, 3),
+                        "symbol": symbol,
+                        "size": 6,
+                        "color": _r(y, 3),
+                        "colorscale": "Viridis",
+                        "cmin": round(lo, 3),
+                        "cmax": round(hi, 3),
                         "line": {"width": 1, "color": "white"},
                     },
                 }
@@ -147,12 +167,20 @@ def decision_boundary_figure(
             colour = PALETTE[c % len(PALETTE)]
             traces.append(
                 {
-                    "type": "scatter", "mode": "markers", "name": f"{name} ({split})",
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"{name} ({split})",
                     "legendgroup": name,
-                    "x": _r(X[mask, 0], 3), "y": _r(X[mask, 1], 3),
+                    "x": _r(X[mask, 0], 3),
+                    "y": _r(X[mask, 1], 3),
                     "marker": {
-                        "symbol": symbol, "size": 6 if split == "train" else 7, "color": colour,
-                        "line": {"width": 1 if split == "train" else 1.5, "color": "white" if split == "train" else colour},
+                        "symbol": symbol,
+                        "size": 6 if split == "train" else 7,
+                        "color": colour,
+                        "line": {
+                            "width": 1 if split == "train" else 1.5,
+                            "color": "white" if split == "train" else colour,
+                        },
                     },
                 }
             )
@@ -223,8 +251,9 @@ def diverging(v: np.ndarray) -> np.ndarray:
     return np.rint(out).astype(np.uint8)
 
 
-def image_figure(img: np.ndarray, key: str, annotations: Sequence[dict] = (), height: int | None = None,
-                  margin: dict | None = None) -> dict:
+def image_figure(
+    img: np.ndarray, key: str, annotations: Sequence[dict] = (), height: int | None = None, margin: dict | None = None
+) -> dict:
     """A Plotly ``image`` trace with a base64 PNG ``source`` (pixelated), axes hidden, in pixel coordinates."""
     h, w = img.shape[:2]
     axis = {"visible": False, "showgrid": False, "zeroline": False}
@@ -237,5 +266,9 @@ def image_figure(img: np.ndarray, key: str, annotations: Sequence[dict] = (), he
     }
     if height:
         layout["height"] = height
-    return {"data": [{"type": "image", "source": png_data_uri(img), "x0": 0, "y0": 0, "dx": 1, "dy": 1,
-                      "hoverinfo": "skip"}], "layout": layout}
+    return {
+        "data": [
+            {"type": "image", "source": png_data_uri(img), "x0": 0, "y0": 0, "dx": 1, "dy": 1, "hoverinfo": "skip"}
+        ],
+        "layout": layout,
+    }

@@ -5,6 +5,7 @@ the catalog's knob table and the training config. Each field carries a
 one-line ``description`` and, in ``json_schema_extra``, a ``group`` and an
 ``effect`` note (what turning it up or down does).
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any

@@ -3,6 +3,7 @@
 Architectures register themselves at import time (``models_lib.architectures``
 imports each module); importing ``models_lib`` is enough to fill the registry.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

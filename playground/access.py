@@ -3,6 +3,7 @@
 Visitors are anonymous: each browser session carries a random ``visitor_id`` that owns
 the jobs (and, later, the datasets) it creates. Staff users (admins) may see everything.
 """
+
 from __future__ import annotations
 
 import secrets

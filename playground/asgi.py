@@ -3,6 +3,7 @@
 WebSockets pass the Origin check (``AllowedHostsOriginValidator``: only this site's own
 hosts may open them) and the session/auth middleware that tells who the viewer is.
 """
+
 import os
 
 from django.core.asgi import get_asgi_application

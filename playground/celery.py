@@ -4,6 +4,7 @@
 - embedded: the broker is kombu's in-memory transport and one worker thread runs inside the
   web process (see ``playground.embedded``).
 """
+
 import os
 
 from celery import Celery

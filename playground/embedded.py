@@ -3,6 +3,7 @@
 Same task code and same claim as a served worker; the broker is kombu's in-memory
 transport, which lives in this process, so the web side's ``delay_on_commit`` reaches it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,10 @@ def recover_after_restart() -> tuple[int, int]:
 
     interrupted = 0
     for job in TrainingJob.objects.running():
-        message = ("The server restarted while this run was training. Resume it from its page to go on from its "
-                   "last checkpoint.")
+        message = (
+            "The server restarted while this run was training. Resume it from its page to go on from its "
+            "last checkpoint."
+        )
         job_append_events(
             job_id=job.pk,
             events=[{"kind": "status", "status": JobStatus.INTERRUPTED, "message": message}],

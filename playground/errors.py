@@ -1,5 +1,6 @@
 """The refusal every service raises for input a person must fix; pages and the API turn it
 into a message and a status (422, 413, 429, ...)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

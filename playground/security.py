@@ -6,6 +6,7 @@ Django 5.2 has no CSP of its own; this middleware sends the policy in ``settings
 injected ``<style>`` sheet; scripts do not (every script is a file under /static/, and page
 data travels in ``json_script`` blocks, which are not executed).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -9,6 +9,7 @@ Two running modes share this one module:
 
 With ``DJANGO_ENV=production`` a missing ``SECRET_KEY`` or ``ALLOWED_HOSTS`` fails fast.
 """
+
 from pathlib import Path
 
 import environ

@@ -1,5 +1,6 @@
 """Serves single front-end files that ship inside pinned Python packages, so no page loads
 a CDN and no vendored copy drifts from the pinned version."""
+
 from __future__ import annotations
 
 import importlib.util

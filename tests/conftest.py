@@ -1,4 +1,5 @@
 """Shared fixtures. Kept import-light: models_lib tests run without Django too."""
+
 from __future__ import annotations
 
 import os

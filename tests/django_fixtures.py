@@ -1,4 +1,5 @@
 """Django-side fixtures (factories, visitors, clients); imported by the Django test folders."""
+
 from __future__ import annotations
 
 import factory

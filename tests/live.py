@@ -1,5 +1,6 @@
 """Real processes for the end-to-end tests: the site (embedded or served) and Celery workers,
 started the way the README starts them, plus a small HTTP client with a session."""
+
 from __future__ import annotations
 
 import contextlib
@@ -128,7 +129,9 @@ class Session:
         for name, (filename, content) in files.items():
             parts.append(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n".encode()
+                + content
+                + b"\r\n"
             )
         parts.append(f"--{boundary}--\r\n".encode())
         request = urllib.request.Request(
@@ -143,10 +146,18 @@ class Session:
         """Signs in through the login page's form, as a teacher does (the CSRF token changes)."""
         import urllib.parse
 
-        form = urllib.parse.urlencode({"username": username, "password": password,
-                                       "csrfmiddlewaretoken": self.csrf}).encode()
-        request = urllib.request.Request(self.base_url + "/accounts/login/", data=form, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Referer": self.base_url + "/accounts/login/"})
+        form = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": self.csrf}
+        ).encode()
+        request = urllib.request.Request(
+            self.base_url + "/accounts/login/",
+            data=form,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": self.base_url + "/accounts/login/",
+            },
+        )
         with self.opener.open(request, timeout=30) as response:
             assert response.url.endswith("/classes/"), f"the sign-in did not go through (landed on {response.url})"
         self.csrf = self.get("/api/session")["csrf_token"]
@@ -163,9 +174,29 @@ class Session:
 
 def start_worker(env: dict[str, str], log_dir: Path, name: str = "celery") -> Proc:
     """A Celery worker process as the README starts one (one job at a time)."""
-    return Proc(name, [sys.executable, "-m", "celery", "-A", "playground", "worker", "-c", "1",
-                       "--prefetch-multiplier", "1", "-Q", "training,ingest", "--loglevel", "INFO",
-                       "--hostname", f"{name}@%h"], env, log_dir)
+    return Proc(
+        name,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "playground",
+            "worker",
+            "-c",
+            "1",
+            "--prefetch-multiplier",
+            "1",
+            "-Q",
+            "training,ingest",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{name}@%h",
+        ],
+        env,
+        log_dir,
+    )
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
 """One module per catalog entry; importing this package registers them all."""
+
 from models_lib.architectures import (
     autoencoder,  # noqa: F401
     cnn,  # noqa: F401

@@ -11,6 +11,7 @@ network has to beat.
 The building blocks (convolutional trunks, PCA, the image and scatter figures, data preparation)
 are shared with :mod:`models_lib.architectures.vae`.
 """
+
 from __future__ import annotations
 
 import math
@@ -87,10 +88,17 @@ DENSE_VARIANTS = ("dense", "denoising", "sparse", "contractive")
 
 class AutoencoderHParams(HParams):
     variant: Literal["dense", "convolutional", "denoising", "sparse", "contractive", "lstm"] = knob(
-        "convolutional", group="architecture", title="Variant",
-        choice_labels={"dense": "Dense", "convolutional": "Convolutional (images)", "denoising": "Denoising",
-                       "sparse": "Sparse (L1 on the code)", "contractive": "Contractive (Jacobian penalty)",
-                       "lstm": "LSTM (time series)"},
+        "convolutional",
+        group="architecture",
+        title="Variant",
+        choice_labels={
+            "dense": "Dense",
+            "convolutional": "Convolutional (images)",
+            "denoising": "Denoising",
+            "sparse": "Sparse (L1 on the code)",
+            "contractive": "Contractive (Jacobian penalty)",
+            "lstm": "LSTM (time series)",
+        },
         description="Dense: fully connected layers. Convolutional: convolutions down and back up (images only). "
         "Denoising, sparse and contractive: the dense network trained with corrupted inputs, an L1 penalty on "
         "the code, or a penalty on how fast the code moves with the input. LSTM: recurrent encoder and decoder "
@@ -99,30 +107,48 @@ class AutoencoderHParams(HParams):
         "some reconstruction error for a code that is sparser or steadier.",
     )
     code_size: int = knob(
-        8, ge=1, le=256, group="architecture", title="Code size",
+        8,
+        ge=1,
+        le=256,
+        group="architecture",
+        title="Code size",
         description="Numbers in the bottleneck code, the compressed form of each sample.",
         effect="Larger codes rebuild better but compress less; as large as the input, the network could just copy it.",
     )
     hidden_units: int = knob(
-        128, ge=4, le=1024, group="architecture", title="Hidden units",
+        128,
+        ge=4,
+        le=1024,
+        group="architecture",
+        title="Hidden units",
         description="Units per dense hidden layer (dense variants, and the dense layer next to the code in the "
         "convolutional one), or the LSTM's hidden state size.",
         effect="More units fit more detail but train slower and overfit small datasets sooner.",
     )
     channels: int = knob(
-        32, ge=2, le=128, group="architecture", title="Channels (convolutional)",
+        32,
+        ge=2,
+        le=128,
+        group="architecture",
+        title="Channels (convolutional)",
         description="Filters in the full-size convolutions; each stride-2 stage doubles them (at most 256).",
         effect="More channels capture more shapes and rebuild sharper images, at a higher cost per step.",
     )
     depth: int = knob(
-        1, ge=1, le=4, group="architecture", title="Depth",
+        1,
+        ge=1,
+        le=4,
+        group="architecture",
+        title="Depth",
         description="Hidden layers of the dense encoder, stride-2 stages of the convolutional one (each halves "
         "the image), or stacked LSTM layers. The decoder mirrors the encoder.",
         effect="Deeper encoders can follow more curved data but are harder to train; larger images want more "
         "stages (fewer weights before the code), 8x8 digits one.",
     )
     activation: Literal["silu", "relu"] = knob(
-        "silu", group="architecture", title="Activation (convolutional)",
+        "silu",
+        group="architecture",
+        title="Activation (convolutional)",
         choice_labels={"silu": "SiLU (smooth)", "relu": "ReLU"},
         description="Non-linearity after every convolution and dense hidden layer of the convolutional variant "
         "(the dense variants use ReLU).",
@@ -130,48 +156,76 @@ class AutoencoderHParams(HParams):
         "a little cheaper and can leave units dead.",
     )
     batch_norm: bool = knob(
-        True, group="architecture", title="Batch normalisation (convolutional)",
+        True,
+        group="architecture",
+        title="Batch normalisation (convolutional)",
         description="Normalise each channel over the batch after every convolution.",
         effect="Trains faster and usually generalises better to held-out images.",
     )
     noise: float = knob(
-        0.2, ge=0.0, le=2.0, group="regularisation", title="Input noise (denoising)",
+        0.2,
+        ge=0.0,
+        le=2.0,
+        group="regularisation",
+        title="Input noise (denoising)",
         description="Standard deviation of the Gaussian noise added to each input value in the denoising variant "
         "(images are 0..1; tables are standardised, so 1 is one standard deviation).",
         effect="More noise forces the network to learn what real data looks like; too much and it only "
         "rebuilds an average sample.",
     )
     sparsity: float = knob(
-        0.05, ge=0.0, le=10.0, group="regularisation", title="Sparsity weight (sparse)",
+        0.05,
+        ge=0.0,
+        le=10.0,
+        group="regularisation",
+        title="Sparsity weight (sparse)",
         description="Weight of the mean absolute code value added to the loss in the sparse variant.",
         effect="Higher silences more code units (each one specialises); too high and the code carries too "
         "little to rebuild the input.",
     )
     contraction: float = knob(
-        0.01, ge=0.0, le=10.0, group="regularisation", title="Contraction weight (contractive)",
+        0.01,
+        ge=0.0,
+        le=10.0,
+        group="regularisation",
+        title="Contraction weight (contractive)",
         description="Weight of the squared Frobenius norm of the encoder's Jacobian (per input value) added to the "
         "loss in the contractive variant.",
         effect="Higher makes the code ignore small changes of the input (steadier, smoother code); too high "
         "flattens it and the reconstructions blur.",
     )
     window: int = knob(
-        48, ge=4, le=512, group="data", title="Window (LSTM)",
+        48,
+        ge=4,
+        le=512,
+        group="data",
+        title="Window (LSTM)",
         description="Time steps in each window of the series the LSTM autoencoder rebuilds.",
         effect="Longer windows hold more of the pattern (whole seasons) but are harder to squeeze into the code.",
     )
     optimizer: Literal["sgd", "sgd_momentum", "adam"] = knob(
-        "adam", group="optimisation", title="Optimizer",
+        "adam",
+        group="optimisation",
+        title="Optimizer",
         choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen, larger learning rate.",
     )
     learning_rate: float = knob(
-        0.003, ge=1e-5, le=10.0, group="optimisation", title="Learning rate",
+        0.003,
+        ge=1e-5,
+        le=10.0,
+        group="optimisation",
+        title="Learning rate",
         description="Size of each update step (the peak, with the cosine schedule).",
         effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady but slow.",
     )
     weight_decay: float = knob(
-        1.0, ge=0.0, le=10.0, group="regularisation", title="Weight decay",
+        1.0,
+        ge=0.0,
+        le=10.0,
+        group="regularisation",
+        title="Weight decay",
         description="Each step shrinks every weight matrix and filter by this factor times the learning rate "
         "(AdamW's decoupled decay with Adam, so 1 with a rate of 0.003 takes 0.3% off per step; L2 decay with "
         "SGD). Biases and batch-norm scales are left alone.",
@@ -179,26 +233,39 @@ class AutoencoderHParams(HParams):
         "rebuilds only a blurred average.",
     )
     lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine", group="optimisation", title="Learning-rate schedule",
+        "cosine",
+        group="optimisation",
+        title="Learning-rate schedule",
         choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
         description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
         effect="The cosine decay settles into a lower reconstruction error at the end; constant keeps learning "
         "at full speed but jitters.",
     )
     batch_size: int = knob(
-        32, ge=1, le=4096, group="optimisation", title="Batch size",
+        32,
+        ge=1,
+        le=4096,
+        group="optimisation",
+        title="Batch size",
         description="Samples per gradient step.",
         effect="Smaller batches give noisier, more frequent updates (which also regularise); larger ones are "
         "smoother and faster on a GPU.",
     )
     epochs: int = knob(
-        50, ge=1, le=500, group="optimisation", title="Epochs",
+        50,
+        ge=1,
+        le=500,
+        group="optimisation",
+        title="Epochs",
         description="Passes over the training data.",
-        effect="More epochs lower the training error; the test error stops falling once the network starts "
-        "memorising.",
+        effect="More epochs lower the training error; the test error stops falling once the network starts memorising.",
     )
     seed: int = knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
+        0,
+        ge=0,
+        le=2**31 - 1,
+        group="reproducibility",
+        title="Seed",
         description="Random seed for the initial weights, the batch order and the noise.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
     )
@@ -249,13 +316,19 @@ class Prepared:
 
     @property
     def shown_colour(self) -> np.ndarray:
-        return self.val_colour if self.val is not None and len(self.val) and self.val_colour is not None else self.colour
+        return (
+            self.val_colour if self.val is not None and len(self.val) and self.val_colour is not None else self.colour
+        )
 
 
 def _series_windows(norm: np.ndarray, a: int, b: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Windows lying wholly in ``[a, b)``, each minus its own mean: (starts, windows N×L×C, means N×1×C)."""
     starts = np.arange(a, b - window + 1, dtype=np.int64)
-    W = norm[starts[:, None] + np.arange(window)[None, :]] if len(starts) else np.zeros((0, window, norm.shape[1]), np.float32)
+    W = (
+        norm[starts[:, None] + np.arange(window)[None, :]]
+        if len(starts)
+        else np.zeros((0, window, norm.shape[1]), np.float32)
+    )
     off = W.mean(1, keepdims=True) if len(starts) else np.zeros((0, 1, norm.shape[1]), np.float32)
     return starts, (W - off).astype(np.float32), off.astype(np.float32)
 
@@ -292,18 +365,31 @@ def prepare_data(data: TensorData, window: int = 48) -> Prepared:
             return (starts % season).astype(np.float64) if season > 1 else starts.astype(np.float64)
 
         return Prepared(
-            kind="timeseries", train=torch.from_numpy(tr), test=torch.from_numpy(te),
-            val=torch.from_numpy(va) if len(va) else None, colour=colour(te_starts), colour_kind="value",
-            colour_name=f"phase in the season of {season}" if season > 1 else "window start", class_names=[],
-            val_colour=colour(va_starts), val_starts=va_starts, val_offsets=va_off[:, 0, 0],
-            series_mean=float(mean[0]), series_std=float(std[0]),
+            kind="timeseries",
+            train=torch.from_numpy(tr),
+            test=torch.from_numpy(te),
+            val=torch.from_numpy(va) if len(va) else None,
+            colour=colour(te_starts),
+            colour_kind="value",
+            colour_name=f"phase in the season of {season}" if season > 1 else "window start",
+            class_names=[],
+            val_colour=colour(va_starts),
+            val_starts=va_starts,
+            val_offsets=va_off[:, 0, 0],
+            series_mean=float(mean[0]),
+            series_std=float(std[0]),
         )
     classify = data.task == "classify"
     y_val_np = y_val.numpy() if isinstance(y_val, torch.Tensor) and val is not None else None
     return Prepared(
-        kind=data.kind, train=data.X_train.float(), test=data.X_test.float(), val=val.float() if val is not None else None,
-        colour=data.y_test.numpy().astype(np.float64), colour_kind="class" if classify else "value",
-        colour_name="class" if classify else "target", class_names=list(data.class_names),
+        kind=data.kind,
+        train=data.X_train.float(),
+        test=data.X_test.float(),
+        val=val.float() if val is not None else None,
+        colour=data.y_test.numpy().astype(np.float64),
+        colour_kind="class" if classify else "value",
+        colour_name="class" if classify else "target",
+        class_names=list(data.class_names),
         val_colour=y_val_np.astype(np.float64) if y_val_np is not None else None,
     )
 
@@ -377,16 +463,28 @@ def check_conv_depth(side: int, depth: int) -> None:
     sides = conv_sides(side, depth)
     if any(s == 1 for s in sides[:-1]):
         most = sides.index(1)
-        raise _bad("depth", f"the {side}x{side} images shrink to 1x1 after {most} stride-2 stages; "
-                   f"use a depth of at most {max(most, 1)}")
+        raise _bad(
+            "depth",
+            f"the {side}x{side} images shrink to 1x1 after {most} stride-2 stages; "
+            f"use a depth of at most {max(most, 1)}",
+        )
 
 
 class ConvEncoder(nn.Module):
     """Two 3x3 convolutions at full size, ``depth`` stride-2 stages (each doubling the channels),
     then a dense hidden layer and a linear layer to ``n_out`` numbers."""
 
-    def __init__(self, in_channels: int, side: int, channels: int, depth: int, hidden: int, n_out: int, bn: bool,
-                 act: str = "relu"):
+    def __init__(
+        self,
+        in_channels: int,
+        side: int,
+        channels: int,
+        depth: int,
+        hidden: int,
+        n_out: int,
+        bn: bool,
+        act: str = "relu",
+    ):
         super().__init__()
         layers = _conv_block(in_channels, channels, 1, bn, act) + _conv_block(channels, channels, 1, bn, act)
         c = channels
@@ -406,20 +504,32 @@ class ConvDecoder(nn.Module):
     nearest-neighbour upsampling to the encoder's size there and a 3x3 convolution; returns the
     output before any squashing (logits or raw values)."""
 
-    def __init__(self, n_in: int, out_channels: int, side: int, channels: int, depth: int, hidden: int, bn: bool,
-                 act: str = "relu"):
+    def __init__(
+        self,
+        n_in: int,
+        out_channels: int,
+        side: int,
+        channels: int,
+        depth: int,
+        hidden: int,
+        bn: bool,
+        act: str = "relu",
+    ):
         super().__init__()
         sides = conv_sides(side, depth)
         chans = [channels]
         for _ in range(depth):
             chans.append(min(2 * chans[-1], MAX_CHANNELS))
         c, s = chans[-1], sides[-1]
-        self.head = nn.Sequential(nn.Linear(n_in, hidden), _act(act), nn.Linear(hidden, c * s * s),
-                                  _act(act), nn.Unflatten(1, (c, s, s)))
+        self.head = nn.Sequential(
+            nn.Linear(n_in, hidden), _act(act), nn.Linear(hidden, c * s * s), _act(act), nn.Unflatten(1, (c, s, s))
+        )
         layers: list[nn.Module] = []
         for i in reversed(range(depth)):
-            layers += [nn.Upsample(size=sides[i], mode="bilinear", align_corners=False),
-                       *_conv_block(chans[i + 1], chans[i], 1, bn, act)]
+            layers += [
+                nn.Upsample(size=sides[i], mode="bilinear", align_corners=False),
+                *_conv_block(chans[i + 1], chans[i], 1, bn, act),
+            ]
         layers += _conv_block(channels, channels, 1, bn, act) + [nn.Conv2d(channels, out_channels, 3, padding=1)]
         self.body = nn.Sequential(*layers)
 
@@ -539,16 +649,22 @@ def check_fits(config: AutoencoderHParams, data: TensorData) -> None:
         n_values = c.window * int(np.asarray(data.meta["series"]).reshape(len(data.meta["series"]), -1).shape[1])
     else:
         if c.variant == "lstm":
-            raise _bad("variant", f"lstm reads time series, and this dataset is {data.kind}; "
-                       "use convolutional or dense for images, dense for a table")
+            raise _bad(
+                "variant",
+                f"lstm reads time series, and this dataset is {data.kind}; "
+                "use convolutional or dense for images, dense for a table",
+            )
         if c.variant == "convolutional" and data.kind != "images":
             raise _bad("variant", "convolutional needs images; use dense, denoising, sparse or contractive for a table")
         if c.variant == "convolutional":
             check_conv_depth(int(data.X_train.shape[-1]), c.depth)
         n_values = int(np.prod(data.X_train.shape[1:]))
     if c.code_size >= n_values:
-        raise _bad("code_size", f"a code of {c.code_size} is not smaller than the {n_values} input values, so the "
-                   f"network could just copy them; use at most {max(n_values - 1, 1)}")
+        raise _bad(
+            "code_size",
+            f"a code of {c.code_size} is not smaller than the {n_values} input values, so the "
+            f"network could just copy them; use at most {max(n_values - 1, 1)}",
+        )
 
 
 def build_model(config: AutoencoderHParams, prepared: Prepared) -> Autoencoder:
@@ -568,8 +684,9 @@ def build_model(config: AutoencoderHParams, prepared: Prepared) -> Autoencoder:
     return Autoencoder(DenseEncoder(sizes, relu_code=c.variant == "sparse"), dense_stack(sizes[::-1]), shape, squash)
 
 
-def build_optimizer(kind: str, lr: float, model: nn.Module, device: torch.device,
-                    weight_decay: float = 0.0) -> torch.optim.Optimizer:
+def build_optimizer(
+    kind: str, lr: float, model: nn.Module, device: torch.device, weight_decay: float = 0.0
+) -> torch.optim.Optimizer:
     """Adam (AdamW: decoupled decay when ``weight_decay`` > 0) or SGD; fused kernels on CUDA.
 
     Decay applies to weight matrices and filters only, not to biases or batch-norm scales."""
@@ -577,8 +694,10 @@ def build_optimizer(kind: str, lr: float, model: nn.Module, device: torch.device
     params = list(model.parameters())
     groups: list[dict] | list[nn.Parameter] = params
     if weight_decay > 0:
-        groups = [{"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
-                  {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
+        groups = [
+            {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+        ]
     if kind == "adam":
         opt = torch.optim.AdamW if weight_decay > 0 else torch.optim.Adam
         return opt(groups, lr=lr, **extra)
@@ -590,7 +709,9 @@ def cosine_lr(peak: float, step: int, total: int) -> float:
     return 0.5 * peak * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
 
 
-SMALL_BATCH_MACS = 50e6  # multiply-adds per step below which one CPU thread beats several (measured: 2 threads win at ~90e6)
+SMALL_BATCH_MACS = (
+    50e6  # multiply-adds per step below which one CPU thread beats several (measured: 2 threads win at ~90e6)
+)
 
 
 # ------------------------------------------------------------------------------ figures
@@ -611,8 +732,9 @@ def image_tiles(images: torch.Tensor, side: int = TILE, max_side: int = MAX_TILE
     return [upscale(to_uint8_hwc(img), side) for img in images.cpu()]
 
 
-def image_rows_figure(rows: Sequence[Sequence[np.ndarray]], labels: Sequence[str], key: str, title: str = "",
-                      label_h: int = 14) -> dict:
+def image_rows_figure(
+    rows: Sequence[Sequence[np.ndarray]], labels: Sequence[str], key: str, title: str = "", label_h: int = 14
+) -> dict:
     """Rows of equal-size tiles, each under a white band holding its label (Plotly hides annotations
     outside the axes' range, so the labels sit inside the image)."""
     cols = max(len(r) for r in rows)
@@ -621,8 +743,19 @@ def image_rows_figure(rows: Sequence[Sequence[np.ndarray]], labels: Sequence[str
     band = np.full((label_h,) + strips[0].shape[1:], 255, np.uint8)
     img = np.concatenate([part for strip in strips for part in (band, strip)], 0)
     h = strips[0].shape[0]
-    ann = [{"x": 0, "y": i * (h + label_h) + label_h - 2, "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "text": text, "font": {"size": 10}} for i, text in enumerate(labels) if text]
+    ann = [
+        {
+            "x": 0,
+            "y": i * (h + label_h) + label_h - 2,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "text": text,
+            "font": {"size": 10},
+        }
+        for i, text in enumerate(labels)
+        if text
+    ]
     fig = image_figure(img, key, ann, margin={"l": 10, "r": 10, "t": 30 if title else 10, "b": 10})
     if title:
         fig["layout"]["title"] = {"text": title, "font": {"size": 12}}
@@ -632,20 +765,33 @@ def image_rows_figure(rows: Sequence[Sequence[np.ndarray]], labels: Sequence[str
 DIVERGING = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]  # blue below the mean, red above
 
 
-def table_reconstruction_figure(inputs: np.ndarray, outputs: np.ndarray, feature_names: Sequence[str], key: str,
-                                title: str) -> dict:
+def table_reconstruction_figure(
+    inputs: np.ndarray, outputs: np.ndarray, feature_names: Sequence[str], key: str, title: str
+) -> dict:
     """Two heatmaps side by side, samples as rows and (standardised) columns as columns."""
     f = min(inputs.shape[1], MAX_FEATURES)
     names = [str(n)[:12] for n in list(feature_names)[:f]]
     rows = [f"#{i}" for i in range(len(inputs))]
     lim = float(max(np.abs(inputs[:, :f]).max(), 1e-6))
-    common = {"type": "heatmap", "x": names, "y": rows, "zmin": -lim, "zmax": lim, "colorscale": DIVERGING,
-              "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>"}
+    common = {
+        "type": "heatmap",
+        "x": names,
+        "y": rows,
+        "zmin": -lim,
+        "zmax": lim,
+        "colorscale": DIVERGING,
+        "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>",
+    }
     return {
         "data": [
             {**common, "z": rounded(inputs[:, :f], 2), "xaxis": "x", "yaxis": "y", "showscale": False},
-            {**common, "z": rounded(outputs[:, :f], 2), "xaxis": "x2", "yaxis": "y",
-             "colorbar": {"title": {"text": "std. units"}, "thickness": 10, "len": 0.8}},
+            {
+                **common,
+                "z": rounded(outputs[:, :f], 2),
+                "xaxis": "x2",
+                "yaxis": "y",
+                "colorbar": {"title": {"text": "std. units"}, "thickness": 10, "len": 0.8},
+            },
         ],
         "layout": {
             "uirevision": key,
@@ -654,43 +800,94 @@ def table_reconstruction_figure(inputs: np.ndarray, outputs: np.ndarray, feature
             "xaxis2": {"domain": [0.5, 0.95], "tickangle": -60, "tickfont": {"size": 9}},
             "yaxis": {"autorange": "reversed", "type": "category"},
             "annotations": [
-                {"text": "input", "x": 0.225, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom",
-                 "showarrow": False, "font": {"size": 11}},
-                {"text": "reconstruction", "x": 0.725, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom",
-                 "showarrow": False, "font": {"size": 11}},
+                {
+                    "text": "input",
+                    "x": 0.225,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11},
+                },
+                {
+                    "text": "reconstruction",
+                    "x": 0.725,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11},
+                },
             ],
             "margin": {"l": 40, "r": 10, "t": 44, "b": 90},
         },
     }
 
 
-def sequence_reconstruction_figure(starts: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, key: str,
-                                   title: str) -> dict:
+def sequence_reconstruction_figure(
+    starts: np.ndarray, inputs: np.ndarray, outputs: np.ndarray, key: str, title: str
+) -> dict:
     """One small panel per window: the input (grey) and its reconstruction (coloured), original units."""
     n = len(starts)
     traces: list[dict] = []
-    layout: dict = {"uirevision": key, "title": {"text": title, "font": {"size": 12}},
-                    "margin": {"l": 50, "r": 10, "t": 30, "b": 40}, "legend": {"orientation": "h", "y": -0.15}}
+    layout: dict = {
+        "uirevision": key,
+        "title": {"text": title, "font": {"size": 12}},
+        "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+        "legend": {"orientation": "h", "y": -0.15},
+    }
     gap = 0.06
     height = (1 - gap * (n - 1)) / n
     for i in range(n):
         t = (starts[i] + np.arange(inputs.shape[1])).tolist()
         suffix = "" if i == 0 else str(i + 1)
-        traces.append({"type": "scatter", "mode": "lines", "x": t, "y": rounded(inputs[i]), "name": "input",
-                       "legendgroup": "input", "showlegend": i == 0, "line": {"color": "#7f7f7f", "width": 1.5},
-                       "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
-        traces.append({"type": "scatter", "mode": "lines", "x": t, "y": rounded(outputs[i]), "name": "reconstruction",
-                       "legendgroup": "reconstruction", "showlegend": i == 0,
-                       "line": {"color": PALETTE[3], "width": 2}, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": t,
+                "y": rounded(inputs[i]),
+                "name": "input",
+                "legendgroup": "input",
+                "showlegend": i == 0,
+                "line": {"color": "#7f7f7f", "width": 1.5},
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": t,
+                "y": rounded(outputs[i]),
+                "name": "reconstruction",
+                "legendgroup": "reconstruction",
+                "showlegend": i == 0,
+                "line": {"color": PALETTE[3], "width": 2},
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+            }
+        )
         top = 1 - i * (height + gap)
         layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "title": {"text": "time step" if i == n - 1 else ""}}
         layout[f"yaxis{suffix}"] = {"domain": [max(top - height, 0), top], "anchor": f"x{suffix}"}
     return {"data": traces, "layout": layout}
 
 
-def scatter_figure(points: np.ndarray, colour: np.ndarray, colour_kind: str, colour_name: str,
-                   class_names: Sequence[str], key: str, axis_titles: tuple[str, str], title: str,
-                   hover_ids: np.ndarray | None = None) -> dict:
+def scatter_figure(
+    points: np.ndarray,
+    colour: np.ndarray,
+    colour_kind: str,
+    colour_name: str,
+    class_names: Sequence[str],
+    key: str,
+    axis_titles: tuple[str, str],
+    title: str,
+    hover_ids: np.ndarray | None = None,
+) -> dict:
     """Points coloured by class (one legend entry each) or by a value (a colour scale)."""
     ids = hover_ids if hover_ids is not None else np.arange(len(points))
     traces: list[dict] = []
@@ -699,16 +896,37 @@ def scatter_figure(points: np.ndarray, colour: np.ndarray, colour_kind: str, col
             mask = colour == c
             if not mask.any():
                 continue
-            traces.append({"type": "scatter", "mode": "markers", "name": str(name), "x": rounded(points[mask, 0]),
-                           "y": rounded(points[mask, 1]), "customdata": ids[mask].tolist(),
-                           "hovertemplate": f"{name}<br>sample #%{{customdata}}<extra></extra>",
-                           "marker": {"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85}})
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": str(name),
+                    "x": rounded(points[mask, 0]),
+                    "y": rounded(points[mask, 1]),
+                    "customdata": ids[mask].tolist(),
+                    "hovertemplate": f"{name}<br>sample #%{{customdata}}<extra></extra>",
+                    "marker": {"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85},
+                }
+            )
     else:
-        traces.append({"type": "scatter", "mode": "markers", "name": colour_name, "x": rounded(points[:, 0]),
-                       "y": rounded(points[:, 1]), "customdata": np.stack([ids, np.round(colour, 3)], 1).tolist(),
-                       "hovertemplate": f"sample #%{{customdata[0]}}<br>{colour_name} %{{customdata[1]}}<extra></extra>",
-                       "marker": {"size": 6, "color": rounded(colour), "colorscale": "Viridis", "opacity": 0.85,
-                                  "colorbar": {"title": {"text": colour_name}, "thickness": 10, "len": 0.8}}})
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": colour_name,
+                "x": rounded(points[:, 0]),
+                "y": rounded(points[:, 1]),
+                "customdata": np.stack([ids, np.round(colour, 3)], 1).tolist(),
+                "hovertemplate": f"sample #%{{customdata[0]}}<br>{colour_name} %{{customdata[1]}}<extra></extra>",
+                "marker": {
+                    "size": 6,
+                    "color": rounded(colour),
+                    "colorscale": "Viridis",
+                    "opacity": 0.85,
+                    "colorbar": {"title": {"text": colour_name}, "thickness": 10, "len": 0.8},
+                },
+            }
+        )
     return {
         "data": traces,
         "layout": {
@@ -722,8 +940,9 @@ def scatter_figure(points: np.ndarray, colour: np.ndarray, colour_kind: str, col
     }
 
 
-def error_histogram_figure(errors: np.ndarray, worst: np.ndarray, tiles: list[np.ndarray] | None,
-                           pca_mse: float) -> dict:
+def error_histogram_figure(
+    errors: np.ndarray, worst: np.ndarray, tiles: list[np.ndarray] | None, pca_mse: float
+) -> dict:
     """Histogram of per-sample errors with the highest ones marked; for images, those samples (input
     above reconstruction) in a strip underneath."""
     errors = np.nan_to_num(errors, nan=0.0, posinf=0.0, neginf=0.0)
@@ -732,21 +951,46 @@ def error_histogram_figure(errors: np.ndarray, worst: np.ndarray, tiles: list[np
     counts, _ = np.histogram(errors, edges)
     centres = (edges[:-1] + edges[1:]) / 2
     traces: list[dict] = [
-        {"type": "bar", "x": rounded(centres, 6), "y": counts.tolist(), "width": float(edges[1] - edges[0]),
-         "marker": {"color": PALETTE[0]}, "name": "test samples",
-         "hovertemplate": "error ≈ %{x:.3g}<br>%{y} samples<extra></extra>"},
-        {"type": "scatter", "mode": "markers", "x": rounded(errors[worst], 6), "y": [0] * len(worst),
-         "marker": {"symbol": "triangle-up", "size": 10, "color": PALETTE[3]}, "name": "highest errors",
-         "customdata": worst.tolist(), "hovertemplate": "test sample #%{customdata}<br>error %{x:.4g}<extra></extra>"},
+        {
+            "type": "bar",
+            "x": rounded(centres, 6),
+            "y": counts.tolist(),
+            "width": float(edges[1] - edges[0]),
+            "marker": {"color": PALETTE[0]},
+            "name": "test samples",
+            "hovertemplate": "error ≈ %{x:.3g}<br>%{y} samples<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": rounded(errors[worst], 6),
+            "y": [0] * len(worst),
+            "marker": {"symbol": "triangle-up", "size": 10, "color": PALETTE[3]},
+            "name": "highest errors",
+            "customdata": worst.tolist(),
+            "hovertemplate": "test sample #%{customdata}<br>error %{x:.4g}<extra></extra>",
+        },
     ]
     top = int(counts.max()) if len(counts) else 1
     layout: dict = {
         "uirevision": "error_histogram",
-        "title": {"text": f"test reconstruction error per sample; dotted: PCA's mean ({pca_mse:.3g})", "font": {"size": 12}},
+        "title": {
+            "text": f"test reconstruction error per sample; dotted: PCA's mean ({pca_mse:.3g})",
+            "font": {"size": 12},
+        },
         "xaxis": {"title": {"text": "mean squared error of the sample", "standoff": 4}, "rangemode": "tozero"},
         "yaxis": {"title": {"text": "samples"}},
-        "shapes": [{"type": "line", "x0": pca_mse, "x1": pca_mse, "y0": 0, "y1": top, "yref": "y",
-                    "line": {"color": "#7f7f7f", "dash": "dot", "width": 1.5}}],
+        "shapes": [
+            {
+                "type": "line",
+                "x0": pca_mse,
+                "x1": pca_mse,
+                "y0": 0,
+                "y1": top,
+                "yref": "y",
+                "line": {"color": "#7f7f7f", "dash": "dot", "width": 1.5},
+            }
+        ],
         "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
         "showlegend": False,
         "bargap": 0.05,
@@ -755,8 +999,11 @@ def error_histogram_figure(errors: np.ndarray, worst: np.ndarray, tiles: list[np
         n = len(worst)
         strip_in, _ = tile_grid(tiles[:n], cols=n, gap=4)
         strip_out, _ = tile_grid(tiles[n:], cols=n, gap=4)
-        fig = image_rows_figure([tiles[:n], tiles[n:]], ["the highest errors (red marks above): inputs", "reconstructions"],
-                                "error_histogram")
+        fig = image_rows_figure(
+            [tiles[:n], tiles[n:]],
+            ["the highest errors (red marks above): inputs", "reconstructions"],
+            "error_histogram",
+        )
         img = fig["data"][0]
         traces.append({**img, "xaxis": "x2", "yaxis": "y2"})
         w = strip_in.shape[1]
@@ -764,7 +1011,13 @@ def error_histogram_figure(errors: np.ndarray, worst: np.ndarray, tiles: list[np
         axis = {"visible": False, "showgrid": False, "zeroline": False}
         layout["yaxis"]["domain"] = [0.55, 1.0]
         layout["xaxis2"] = {**axis, "range": [-0.5, w - 0.5], "anchor": "y2", "domain": [0.0, 1.0]}
-        layout["yaxis2"] = {**axis, "range": [h - 0.5, -0.5], "scaleanchor": "x2", "anchor": "x2", "domain": [0.0, 0.36]}
+        layout["yaxis2"] = {
+            **axis,
+            "range": [h - 0.5, -0.5],
+            "scaleanchor": "x2",
+            "anchor": "x2",
+            "domain": [0.0, 0.36],
+        }
         layout["annotations"] = [{**a, "xref": "x2", "yref": "y2"} for a in fig["layout"]["annotations"]]
         layout["margin"]["b"] = 10
     return {"data": traces, "layout": layout}
@@ -821,8 +1074,9 @@ class AutoencoderModule(TrainingModule):
         return [train]
 
     def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
-        self.optimizer = build_optimizer(self.config.optimizer, self.config.learning_rate, self.model, device,
-                                         self.config.weight_decay)
+        self.optimizer = build_optimizer(
+            self.config.optimizer, self.config.learning_rate, self.model, device, self.config.weight_decay
+        )
         return self.optimizer
 
     # -- training ----------------------------------------------------------------------------
@@ -830,8 +1084,9 @@ class AutoencoderModule(TrainingModule):
         noise = torch.randn_like(x) if noise is None else noise
         return x + self.config.noise * noise
 
-    def _objective(self, x: torch.Tensor, x_in: torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _objective(
+        self, x: torch.Tensor, x_in: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(reconstruction error per sample, penalty, reconstruction, code) for input ``x_in`` and
         target ``x``."""
         c, model = self.config, self.model
@@ -892,7 +1147,7 @@ class AutoencoderModule(TrainingModule):
         mse = errors.mean()
         out = {"test_loss": mse + penalty, "test_rmse": mse.sqrt(), "test_pca_baseline_rmse": self.pca_rmse}
         if self.X_val is not None:
-            err, _, _, _ = self._objective(self.X_val[:EVAL_CHUNK * 4], self.X_val[:EVAL_CHUNK * 4])
+            err, _, _, _ = self._objective(self.X_val[: EVAL_CHUNK * 4], self.X_val[: EVAL_CHUNK * 4])
             out["val_rmse"] = err.mean().sqrt()
         return out
 
@@ -934,11 +1189,17 @@ class AutoencoderModule(TrainingModule):
             outputs = (out[:, :, 0].float().cpu().numpy() + off) * scale + mean
             starts = p.val_starts[idx] if p.val is not None else idx
             target = (self.data.meta.get("channels") or ["value"])[0]
-            return sequence_reconstruction_figure(starts, inputs, outputs, "reconstructions",
-                                                  f"{split} windows of {target}: input vs reconstruction")
+            return sequence_reconstruction_figure(
+                starts, inputs, outputs, "reconstructions", f"{split} windows of {target}: input vs reconstruction"
+            )
         note = " (the noisy inputs are not shown)" if noisy is not None else ""
-        return table_reconstruction_figure(x.float().cpu().numpy(), out.float().cpu().numpy(), self.data.feature_names,
-                                           "reconstructions", f"{split} rows: input vs reconstruction{note}")
+        return table_reconstruction_figure(
+            x.float().cpu().numpy(),
+            out.float().cpu().numpy(),
+            self.data.feature_names,
+            "reconstructions",
+            f"{split} rows: input vs reconstruction{note}",
+        )
 
     def _code_space_figure(self) -> dict:
         p, c = self.prep, self.config
@@ -952,14 +1213,16 @@ class AutoencoderModule(TrainingModule):
             axes = ("code 1", "code 2")
         else:
             axes = ("first principal direction of the code", "second principal direction")
-        title = f"codes of {len(pts)} test samples" + (f", projected from {c.code_size} numbers by PCA"
-                                                       if c.code_size > 2 else "")
+        title = f"codes of {len(pts)} test samples" + (
+            f", projected from {c.code_size} numbers by PCA" if c.code_size > 2 else ""
+        )
         if c.variant == "sparse":
             zero = float((codes == 0).float().mean())
             title += f"; {zero:.0%} of the code values are exactly zero"
         ids = self.points.cpu().numpy()
-        return scatter_figure(pts, p.colour[ids], p.colour_kind, p.colour_name, p.class_names, "code_space", axes,
-                              title, hover_ids=ids)
+        return scatter_figure(
+            pts, p.colour[ids], p.colour_kind, p.colour_name, p.class_names, "code_space", axes, title, hover_ids=ids
+        )
 
     def _error_figure(self) -> dict:
         errors, _ = self._test()
@@ -986,7 +1249,9 @@ class AutoencoderModule(TrainingModule):
 
     def out_of_memory_hint(self) -> str:
         c = self.config
-        what = f"channels (now {c.channels})" if c.variant == "convolutional" else f"hidden_units (now {c.hidden_units})"
+        what = (
+            f"channels (now {c.channels})" if c.variant == "convolutional" else f"hidden_units (now {c.hidden_units})"
+        )
         extra = f", the window (now {c.window})" if c.variant == "lstm" else ""
         return f"lower batch_size (now {c.batch_size}), {what}{extra} or depth"
 
@@ -1003,15 +1268,24 @@ class AutoencoderModule(TrainingModule):
 
 
 VIEWS = (
-    ViewSpec("reconstructions", "Input vs reconstruction",
-             "A few fixed validation samples and what the decoder rebuilds from their codes: images above their "
-             "rebuilds, table rows as colour maps, time-series windows as lines."),
-    ViewSpec("code_space", "Code space",
-             "Where the encoder puts each test sample, in two dimensions (the top two principal directions when "
-             "the code is wider), coloured by class, target or season phase. The labels are only used for colour."),
-    ViewSpec("error_histogram", "Reconstruction errors (anomalies)",
-             "How many test samples rebuild with each error; the tail holds the unusual ones, marked and, for "
-             "images, shown. The dotted line is PCA's mean error with the same code size."),
+    ViewSpec(
+        "reconstructions",
+        "Input vs reconstruction",
+        "A few fixed validation samples and what the decoder rebuilds from their codes: images above their "
+        "rebuilds, table rows as colour maps, time-series windows as lines.",
+    ),
+    ViewSpec(
+        "code_space",
+        "Code space",
+        "Where the encoder puts each test sample, in two dimensions (the top two principal directions when "
+        "the code is wider), coloured by class, target or season phase. The labels are only used for colour.",
+    ),
+    ViewSpec(
+        "error_histogram",
+        "Reconstruction errors (anomalies)",
+        "How many test samples rebuild with each error; the tail holds the unusual ones, marked and, for "
+        "images, shown. The dotted line is PCA's mean error with the same code size.",
+    ),
 )
 
 
@@ -1042,8 +1316,13 @@ def run(
     check_fits(config, data)
     module = AutoencoderModule(config, data)
     return fit_module(
-        module, config, callbacks=callbacks, device=device, generator=generator,
-        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        module,
+        config,
+        callbacks=callbacks,
+        device=device,
+        generator=generator,
+        flush_interval_s=flush_interval_s,
+        view_interval_s=view_interval_s,
         single_thread=small_step(module.model, module.prep.train[:1], config.batch_size, SMALL_BATCH_MACS),
         resume=resume,
     )

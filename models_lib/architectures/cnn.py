@@ -6,6 +6,7 @@ larger/pool branches), AlexNet-style (large first kernel, ReLU, dropout head).
 Augmentation (flips, shifts, rotations) runs on the device, one ``grid_sample``
 per batch.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -45,98 +46,166 @@ VARIANTS = ("lenet", "vgg", "resnet", "inception", "alexnet")
 
 class CNNHParams(HParams):
     variant: Literal["lenet", "vgg", "resnet", "inception", "alexnet"] = knob(
-        "lenet", group="architecture", title="Variant",
-        choice_labels={"lenet": "LeNet-style", "vgg": "VGG-style (stacked convolutions)", "resnet": "ResNet-style (residual blocks)",
-                       "inception": "Inception-style (parallel branches)", "alexnet": "AlexNet-style (large first kernel)"},
+        "lenet",
+        group="architecture",
+        title="Variant",
+        choice_labels={
+            "lenet": "LeNet-style",
+            "vgg": "VGG-style (stacked convolutions)",
+            "resnet": "ResNet-style (residual blocks)",
+            "inception": "Inception-style (parallel branches)",
+            "alexnet": "AlexNet-style (large first kernel)",
+        },
         description="How each stage is built: one conv (LeNet), two stacked convs (VGG), a residual block (ResNet), "
         "parallel branches (Inception), or a large first kernel with a dropout head (AlexNet).",
         effect="LeNet is fastest; VGG and ResNet go deeper for the same stages; ResNet's skips keep deep nets trainable; "
         "Inception mixes scales.",
     )
     channels: int = knob(
-        32, ge=2, le=128, group="architecture", title="Channels",
+        32,
+        ge=2,
+        le=128,
+        group="architecture",
+        title="Channels",
         description="Filters in the first stage; each further stage doubles them (at most 256).",
         effect="More channels detect more patterns and fit better, but train slower and can overfit small datasets.",
     )
     kernel_size: int = knob(
-        3, ge=1, le=11, group="architecture", title="Kernel size",
+        3,
+        ge=1,
+        le=11,
+        group="architecture",
+        title="Kernel size",
         description="Side of each square filter in pixels (odd sizes keep the image centred).",
         effect="Larger kernels see more context per layer but cost more and blur detail; 3 is the usual choice.",
     )
     stride: int = knob(
-        1, ge=1, le=4, group="architecture", title="Stride (first layer)",
+        1,
+        ge=1,
+        le=4,
+        group="architecture",
+        title="Stride (first layer)",
         description="Step in pixels between filter positions in the first convolution.",
         effect="A stride of 2 or more shrinks the image early: much faster, but fine detail is lost.",
     )
     padding: Literal["same", "valid"] = knob(
-        "same", group="architecture", title="Padding", choice_labels={"same": "same (zero-pad)", "valid": "valid (no pad)"},
+        "same",
+        group="architecture",
+        title="Padding",
+        choice_labels={"same": "same (zero-pad)", "valid": "valid (no pad)"},
         description="'same' pads the border with zeros so a convolution keeps the size; 'valid' does not pad.",
         effect="'valid' shrinks the map by kernel_size - 1 per convolution and ignores border pixels; tiny images "
         "run out of pixels quickly.",
     )
     pooling: Literal["max", "avg", "none"] = knob(
-        "max", group="architecture", title="Pooling", choice_labels={"max": "max", "avg": "average", "none": "none"},
+        "max",
+        group="architecture",
+        title="Pooling",
+        choice_labels={"max": "max", "avg": "average", "none": "none"},
         description="Halving of the map after each stage: keep the strongest response (max) or the mean (avg).",
         effect="Pooling makes the net tolerate small shifts and makes it cheaper; none keeps full resolution (slower).",
     )
     depth: int = knob(
-        2, ge=1, le=6, group="architecture", title="Depth (stages)",
+        2,
+        ge=1,
+        le=6,
+        group="architecture",
+        title="Depth (stages)",
         description="Number of convolutional stages (each halves the map when pooling is on).",
         effect="More stages build more abstract features and a wider view; too many overfit small images or run "
         "out of pixels.",
     )
     batch_norm: bool = knob(
-        False, group="architecture", title="Batch normalisation",
+        False,
+        group="architecture",
+        title="Batch normalisation",
         description="Normalise each channel over the batch after every convolution.",
         effect="Usually trains faster and tolerates higher learning rates, especially for deeper variants.",
     )
     dropout: float = knob(
-        0.0, ge=0.0, le=0.9, group="regularisation", title="Dropout",
+        0.0,
+        ge=0.0,
+        le=0.9,
+        group="regularisation",
+        title="Dropout",
         description="Share of the dense-head units switched off at random during training.",
         effect="Higher fights overfitting; too high slows learning and underfits.",
     )
     flip: bool = knob(
-        False, group="augmentation", title="Random flips",
+        False,
+        group="augmentation",
+        title="Random flips",
         description="Mirror each training image left-right with probability 1/2.",
         effect="Helps when mirrored images mean the same thing (shapes); hurts when they do not (digits, text).",
     )
     shift: float = knob(
-        0.0, ge=0.0, le=0.3, group="augmentation", title="Random shifts",
+        0.0,
+        ge=0.0,
+        le=0.3,
+        group="augmentation",
+        title="Random shifts",
         description="Largest random shift of a training image, as a share of its side (0.1 = 10%).",
         effect="Teaches position tolerance and fights overfitting; large shifts push content out of the frame.",
     )
     rotation: float = knob(
-        0.0, ge=0.0, le=45.0, group="augmentation", title="Random rotations (degrees)",
+        0.0,
+        ge=0.0,
+        le=45.0,
+        group="augmentation",
+        title="Random rotations (degrees)",
         description="Largest random rotation of a training image, in degrees either way.",
         effect="Teaches tolerance to tilt; large angles can make classes like 6 and 9 ambiguous.",
     )
     optimizer: Literal["sgd", "sgd_momentum", "adam"] = knob(
-        "adam", group="optimisation", title="Optimizer", choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
+        "adam",
+        group="optimisation",
+        title="Optimizer",
+        choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen, larger learning rate.",
     )
     learning_rate: float = knob(
-        0.003, ge=1e-5, le=10.0, group="optimisation", title="Learning rate",
+        0.003,
+        ge=1e-5,
+        le=10.0,
+        group="optimisation",
+        title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady but slow.",
     )
     batch_size: int = knob(
-        64, ge=1, le=4096, group="optimisation", title="Batch size",
+        64,
+        ge=1,
+        le=4096,
+        group="optimisation",
+        title="Batch size",
         description="Images per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones are smoother and faster on a GPU.",
     )
     epochs: int = knob(
-        15, ge=1, le=500, group="optimisation", title="Epochs",
+        15,
+        ge=1,
+        le=500,
+        group="optimisation",
+        title="Epochs",
         description="Passes over the training images.",
         effect="More epochs fit the training images better; too many can overfit (test accuracy stops improving).",
     )
     l2: float = knob(
-        0.0, ge=0.0, le=1.0, group="regularisation", title="L2 penalty (weight decay)",
+        0.0,
+        ge=0.0,
+        le=1.0,
+        group="regularisation",
+        title="L2 penalty (weight decay)",
         description="L2 penalty on the weights (weight decay), not on biases.",
         effect="Higher keeps weights small and fights overfitting; too high underfits.",
     )
     seed: int = knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
+        0,
+        ge=0,
+        le=2**31 - 1,
+        group="reproducibility",
+        title="Seed",
         description="Random seed for the initial weights, the batch order and the augmentation.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
     )
@@ -169,7 +238,9 @@ class ResidualBlock(nn.Module):
         self.valid_crop = 0 if pad * 2 == k - 1 else (k - 1 - 2 * pad)  # 'valid' padding shrinks the main path
         self.skip: nn.Module = nn.Identity()
         if stride != 1 or c_in != c_out:
-            self.skip = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=not bn), nn.BatchNorm2d(c_out) if bn else nn.Identity())
+            self.skip = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride=stride, bias=not bn), nn.BatchNorm2d(c_out) if bn else nn.Identity()
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
@@ -189,8 +260,12 @@ class InceptionBlock(nn.Module):
         sizes = [c_out - 3 * q, q, q, q]
         k2 = k + 2 if k % 2 else k + 1
         self.b1 = nn.Sequential(*_conv(c_in, sizes[0], 1, 1, 0, bn))
-        self.b2 = nn.Sequential(*_conv(c_in, max(1, q // 2) * 2, 1, 1, 0, bn), *_conv(max(1, q // 2) * 2, sizes[1], k, 1, k // 2, bn))
-        self.b3 = nn.Sequential(*_conv(c_in, max(1, q // 2), 1, 1, 0, bn), *_conv(max(1, q // 2), sizes[2], k2, 1, k2 // 2, bn))
+        self.b2 = nn.Sequential(
+            *_conv(c_in, max(1, q // 2) * 2, 1, 1, 0, bn), *_conv(max(1, q // 2) * 2, sizes[1], k, 1, k // 2, bn)
+        )
+        self.b3 = nn.Sequential(
+            *_conv(c_in, max(1, q // 2), 1, 1, 0, bn), *_conv(max(1, q // 2), sizes[2], k2, 1, k2 // 2, bn)
+        )
         self.b4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), *_conv(c_in, sizes[3], 1, 1, 0, bn))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -243,8 +318,11 @@ def build_model(config: CNNHParams, in_channels: int, side: int, n_classes: int)
     def check(new_side: int, what: str) -> int:
         if new_side < 1:
             field = "kernel_size" if c.padding == "valid" and k > 1 else ("stride" if c.stride > 1 else "depth")
-            raise _bad(field, f"leaves no pixels of the {side}x{side} images at {what}; use a smaller kernel, "
-                       f"'same' padding, a smaller stride or fewer stages")
+            raise _bad(
+                field,
+                f"leaves no pixels of the {side}x{side} images at {what}; use a smaller kernel, "
+                f"'same' padding, a smaller stride or fewer stages",
+            )
         return new_side
 
     for i in range(c.depth):
@@ -388,8 +466,18 @@ def feature_maps_figure(sample: torch.Tensor, outputs: list[torch.Tensor], label
         tiles += [blank] + [fit(t) for t in r] + [blank] * (cols - 1 - len(r))
     gap = 3
     img, step = tile_grid(tiles, cols=cols, gap=gap)
-    ann = [{"x": cell + gap, "y": i * step - 1, "xanchor": "left", "yanchor": "bottom", "showarrow": False,
-            "text": text, "font": {"size": 10}} for i, text in enumerate([f"input ({label})", *names])]
+    ann = [
+        {
+            "x": cell + gap,
+            "y": i * step - 1,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "text": text,
+            "font": {"size": 10},
+        }
+        for i, text in enumerate([f"input ({label})", *names])
+    ]
     # the labels sit in the gutter above each row: give each row room for them
     spaced, _ = tile_grid([img[i * step : i * step + cell] for i in range(len(rows) + 1)], cols=1, gap=14)
     for i, a in enumerate(ann):
@@ -397,14 +485,29 @@ def feature_maps_figure(sample: torch.Tensor, outputs: list[torch.Tensor], label
     return image_figure(spaced, "feature_maps", ann, margin={"l": 10, "r": 10, "t": 20, "b": 10})
 
 
-def misclassified_figure(images: torch.Tensor, pred: list[int], true: list[int], class_names: list[str], total: int,
-                         n_test: int) -> dict:
+def misclassified_figure(
+    images: torch.Tensor, pred: list[int], true: list[int], class_names: list[str], total: int, n_test: int
+) -> dict:
     """A strip of test images the model gets wrong, titled "pred X / true Y"."""
     if not len(pred):
-        return {"data": [], "layout": {"uirevision": "misclassified", "xaxis": {"visible": False},
-                                       "yaxis": {"visible": False}, "annotations": [
-                                           {"text": f"no misclassified test images (of {n_test})", "showarrow": False,
-                                            "x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper"}]}}
+        return {
+            "data": [],
+            "layout": {
+                "uirevision": "misclassified",
+                "xaxis": {"visible": False},
+                "yaxis": {"visible": False},
+                "annotations": [
+                    {
+                        "text": f"no misclassified test images (of {n_test})",
+                        "showarrow": False,
+                        "x": 0.5,
+                        "y": 0.5,
+                        "xref": "paper",
+                        "yref": "paper",
+                    }
+                ],
+            },
+        }
     tiles = []
     for img in images:
         t = to_uint8_hwc(img)
@@ -424,23 +527,38 @@ def misclassified_figure(images: torch.Tensor, pred: list[int], true: list[int],
     ann = []
     for i, (p, t) in enumerate(zip(pred, true, strict=False)):
         r, c = divmod(i, cols)
-        ann.append({"x": c * (side + gap) + side / 2, "y": r * (side + title_h) - 1, "xanchor": "center", "yanchor": "bottom",
-                    "showarrow": False, "font": {"size": 9},
-                    "text": f"pred {class_names[p]} / true {class_names[t]}"})
+        ann.append(
+            {
+                "x": c * (side + gap) + side / 2,
+                "y": r * (side + title_h) - 1,
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 9},
+                "text": f"pred {class_names[p]} / true {class_names[t]}",
+            }
+        )
     fig = image_figure(img, "misclassified", ann, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    fig["layout"]["title"] = {"text": f"{total} of {n_test} test images misclassified; first {len(pred)}", "font": {"size": 12}}
+    fig["layout"]["title"] = {
+        "text": f"{total} of {n_test} test images misclassified; first {len(pred)}",
+        "font": {"size": 12},
+    }
     return fig
 
 
 def per_class_accuracy_figure(correct: np.ndarray, counts: np.ndarray, class_names: list[str]) -> dict:
     acc = np.where(counts > 0, correct / np.maximum(counts, 1), 0.0)
     return {
-        "data": [{
-            "type": "bar", "x": list(class_names), "y": np.round(acc * 100, 1).tolist(),
-            "marker": {"color": [PALETTE[i % len(PALETTE)] for i in range(len(class_names))]},
-            "customdata": np.stack([correct, counts], 1).astype(int).tolist(),
-            "hovertemplate": "%{x}: %{y}%<br>%{customdata[0]} of %{customdata[1]} test images<extra></extra>",
-        }],
+        "data": [
+            {
+                "type": "bar",
+                "x": list(class_names),
+                "y": np.round(acc * 100, 1).tolist(),
+                "marker": {"color": [PALETTE[i % len(PALETTE)] for i in range(len(class_names))]},
+                "customdata": np.stack([correct, counts], 1).astype(int).tolist(),
+                "hovertemplate": "%{x}: %{y}%<br>%{customdata[0]} of %{customdata[1]} test images<extra></extra>",
+            }
+        ],
         "layout": {
             "uirevision": "per_class_accuracy",
             "xaxis": {"title": {"text": "class"}, "type": "category"},
@@ -456,7 +574,9 @@ def per_class_accuracy_figure(correct: np.ndarray, counts: np.ndarray, class_nam
 class CNNModule(TrainingModule):
     def __init__(self, config: CNNHParams, data: TensorData):
         if data.X_train.ndim != 4 or data.X_train.shape[-1] != data.X_train.shape[-2]:
-            raise ValueError(f"the CNN takes square images [N, C, S, S]; got training data of shape {tuple(data.X_train.shape)}")
+            raise ValueError(
+                f"the CNN takes square images [N, C, S, S]; got training data of shape {tuple(data.X_train.shape)}"
+            )
         self.config = config
         self.data = data
         self.n_classes = data.n_classes
@@ -514,7 +634,10 @@ class CNNModule(TrainingModule):
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
         out = self._test_logits()
-        return {"test_loss": F.cross_entropy(out, self.y_test), "test_accuracy": (out.argmax(1) == self.y_test).float().mean()}
+        return {
+            "test_loss": F.cross_entropy(out, self.y_test),
+            "test_accuracy": (out.argmax(1) == self.y_test).float().mean(),
+        }
 
     def views(self) -> dict[str, dict]:
         figures: dict[str, dict] = {}
@@ -524,7 +647,9 @@ class CNNModule(TrainingModule):
             figures["filters"] = filters_figure(self.first_conv.weight)
         if "feature_maps" in keys:
             outs = self.model.stage_outputs(self.sample)
-            figures["feature_maps"] = feature_maps_figure(self.sample[0], outs, f"{self.sample_from} image, {self.sample_label}")
+            figures["feature_maps"] = feature_maps_figure(
+                self.sample[0], outs, f"{self.sample_from} image, {self.sample_label}"
+            )
         if {"confusion_matrix", "misclassified", "per_class_accuracy"} & set(keys):
             pred = self._test_logits().argmax(1)
             y = self.y_test
@@ -532,13 +657,20 @@ class CNNModule(TrainingModule):
             if "confusion_matrix" in keys:
                 figures["confusion_matrix"] = confusion_matrix_figure(counts, self.data.class_names)
             if "per_class_accuracy" in keys:
-                figures["per_class_accuracy"] = per_class_accuracy_figure(np.diag(counts), counts.sum(1), self.data.class_names)
+                figures["per_class_accuracy"] = per_class_accuracy_figure(
+                    np.diag(counts), counts.sum(1), self.data.class_names
+                )
             if "misclassified" in keys:
                 wrong = (pred != y).nonzero().flatten()
                 total = int(counts.sum() - np.trace(counts))
                 first = wrong[:MAX_MISSED]
                 figures["misclassified"] = misclassified_figure(
-                    self.X_test[first].cpu(), pred[first].tolist(), y[first].tolist(), self.data.class_names, total, len(y),
+                    self.X_test[first].cpu(),
+                    pred[first].tolist(),
+                    y[first].tolist(),
+                    self.data.class_names,
+                    total,
+                    len(y),
                 )
         return figures
 
@@ -564,16 +696,34 @@ class CNNModule(TrainingModule):
 
 
 VIEWS = (
-    ViewSpec("filters", "First-layer filters",
-             "The filters of the first convolution, as small images: the edges, blobs and colours it looks for."),
-    ViewSpec("feature_maps", "Feature maps",
-             "One fixed validation image and what a few channels of each stage make of it (bright = strong response)."),
-    ViewSpec("confusion_matrix", "Confusion matrix",
-             "How often each true class (rows) is predicted as each class (columns) on the test split.", tasks=("classify",)),
-    ViewSpec("misclassified", "Misclassified images",
-             "Up to 12 test images the network gets wrong, with its prediction and the true class.", tasks=("classify",)),
-    ViewSpec("per_class_accuracy", "Accuracy per class",
-             "Share of each class's test images predicted correctly.", tasks=("classify",)),
+    ViewSpec(
+        "filters",
+        "First-layer filters",
+        "The filters of the first convolution, as small images: the edges, blobs and colours it looks for.",
+    ),
+    ViewSpec(
+        "feature_maps",
+        "Feature maps",
+        "One fixed validation image and what a few channels of each stage make of it (bright = strong response).",
+    ),
+    ViewSpec(
+        "confusion_matrix",
+        "Confusion matrix",
+        "How often each true class (rows) is predicted as each class (columns) on the test split.",
+        tasks=("classify",),
+    ),
+    ViewSpec(
+        "misclassified",
+        "Misclassified images",
+        "Up to 12 test images the network gets wrong, with its prediction and the true class.",
+        tasks=("classify",),
+    ),
+    ViewSpec(
+        "per_class_accuracy",
+        "Accuracy per class",
+        "Share of each class's test images predicted correctly.",
+        tasks=("classify",),
+    ),
 )
 
 
@@ -603,10 +753,19 @@ def run(
     config, device, generator = prepare_run(spec, config, data, device)
     module = CNNModule(config, data)
     return fit_module(
-        module, config, callbacks=callbacks, device=device, generator=generator,
-        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
-        single_thread=small_step(module.model, torch.zeros(1, module.in_channels, module.side, module.side),
-                                 config.batch_size, SMALL_BATCH_MACS),
+        module,
+        config,
+        callbacks=callbacks,
+        device=device,
+        generator=generator,
+        flush_interval_s=flush_interval_s,
+        view_interval_s=view_interval_s,
+        single_thread=small_step(
+            module.model,
+            torch.zeros(1, module.in_channels, module.side, module.side),
+            config.batch_size,
+            SMALL_BATCH_MACS,
+        ),
         resume=resume,
     )
 

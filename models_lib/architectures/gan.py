@@ -7,6 +7,7 @@ networks). Losses: the original minimax game, its non-saturating form and least 
 The module steps its own two optimizers: per trainer step, ``d_steps`` discriminator updates, then
 one generator update.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,90 +66,148 @@ REAL_TINT, FAKE_TINT = "rgb(168,215,168)", "rgb(210,192,227)"  # the two, mixed 
 
 class GANHParams(HParams):
     variant: Literal["vanilla", "dcgan", "conditional"] = knob(
-        "vanilla", group="architecture", title="Variant",
-        choice_labels={"vanilla": "Vanilla (MLPs, 2-D points)", "dcgan": "DCGAN (convolutional, images)",
-                       "conditional": "Conditional DCGAN (images, class label in)"},
+        "vanilla",
+        group="architecture",
+        title="Variant",
+        choice_labels={
+            "vanilla": "Vanilla (MLPs, 2-D points)",
+            "dcgan": "DCGAN (convolutional, images)",
+            "conditional": "Conditional DCGAN (images, class label in)",
+        },
         description="Vanilla: two small MLPs on 2-D points. DCGAN: a generator of transposed convolutions and a "
         "convolutional discriminator, on images. Conditional: DCGAN with the class label fed to both networks.",
         effect="Vanilla runs on 2-D point sets only, DCGAN and conditional on images only; conditional lets you "
         "ask for a class and tends to cover every class.",
     )
     loss: Literal["minimax", "non_saturating", "least_squares"] = knob(
-        "non_saturating", group="architecture", title="Loss",
-        choice_labels={"minimax": "Standard minimax", "non_saturating": "Non-saturating",
-                       "least_squares": "Least squares (LSGAN)"},
+        "non_saturating",
+        group="architecture",
+        title="Loss",
+        choice_labels={
+            "minimax": "Standard minimax",
+            "non_saturating": "Non-saturating",
+            "least_squares": "Least squares (LSGAN)",
+        },
         description="The game: minimax has the generator minimise log(1 - D(G(z))); non-saturating has it maximise "
         "log D(G(z)) instead; least squares regresses the discriminator's score to 1 (real) and 0 (fake).",
         effect="Minimax stalls early (its gradient vanishes when the discriminator wins); non-saturating fixes that; "
         "least squares gives smoother gradients and often steadier training.",
     )
     noise_dim: int = knob(
-        16, ge=1, le=256, group="architecture", title="Noise dimension",
+        16,
+        ge=1,
+        le=256,
+        group="architecture",
+        title="Noise dimension",
         description="Length of the random vector z the generator turns into a sample.",
         effect="Too few dimensions cannot spread over many modes; more gives room for variety but trains slower.",
     )
     channels: int = knob(
-        32, ge=4, le=256, group="architecture", title="Channels (DCGAN)",
+        32,
+        ge=4,
+        le=256,
+        group="architecture",
+        title="Channels (DCGAN)",
         description="Images: channels of the generator's last stage and the discriminator's first convolution; "
         "each further stage doubles them (at most 512).",
         effect="More channels give sharper, more varied images but train slower.",
     )
     g_depth: int = knob(
-        3, ge=1, le=6, group="generator", title="Generator depth",
+        3,
+        ge=1,
+        le=6,
+        group="generator",
+        title="Generator depth",
         description="Vanilla: hidden layers of the generator's MLP. Images: upsampling stages, each doubling the side.",
         effect="Deeper generators draw more complex shapes; on images too many stages leave nothing to upsample.",
     )
     g_width: int = knob(
-        64, ge=4, le=1024, group="generator", title="Generator width",
+        64,
+        ge=4,
+        le=1024,
+        group="generator",
+        title="Generator width",
         description="Units per hidden layer of the vanilla generator (images use Channels).",
         effect="Wider generators fit more modes and sharper shapes, at more cost per step.",
     )
     d_depth: int = knob(
-        3, ge=1, le=6, group="discriminator", title="Discriminator depth",
+        3,
+        ge=1,
+        le=6,
+        group="discriminator",
+        title="Discriminator depth",
         description="Vanilla: hidden layers of the discriminator's MLP. Images: strided convolutions, each halving the side.",
         effect="A deeper discriminator tells fakes apart better; one far stronger than the generator starves it of "
         "useful gradient.",
     )
     d_width: int = knob(
-        64, ge=4, le=1024, group="discriminator", title="Discriminator width",
+        64,
+        ge=4,
+        le=1024,
+        group="discriminator",
+        title="Discriminator width",
         description="Units per hidden layer of the vanilla discriminator (images use Channels).",
         effect="Wider discriminators draw finer boundaries between real and fake.",
     )
     g_optimizer: Literal["adam", "sgd", "sgd_momentum"] = knob(
-        "adam", group="optimisation", title="Generator optimizer",
+        "adam",
+        group="optimisation",
+        title="Generator optimizer",
         choice_labels={"adam": "Adam (betas 0.5, 0.999)", "sgd": "SGD", "sgd_momentum": "SGD with momentum"},
         description="Update rule of the generator. Adam uses beta1 = 0.5, the usual GAN setting (less momentum).",
         effect="Adam is the dependable choice; plain SGD needs a larger learning rate and often oscillates.",
     )
     g_learning_rate: float = knob(
-        0.0005, ge=1e-5, le=1.0, group="optimisation", title="Generator learning rate",
+        0.0005,
+        ge=1e-5,
+        le=1.0,
+        group="optimisation",
+        title="Generator learning rate",
         description="Step size of the generator's updates.",
         effect="Higher moves the fakes faster but makes the game oscillate or collapse onto a few modes.",
     )
     d_optimizer: Literal["adam", "sgd", "sgd_momentum"] = knob(
-        "adam", group="optimisation", title="Discriminator optimizer",
+        "adam",
+        group="optimisation",
+        title="Discriminator optimizer",
         choice_labels={"adam": "Adam (betas 0.5, 0.999)", "sgd": "SGD", "sgd_momentum": "SGD with momentum"},
         description="Update rule of the discriminator. Adam uses beta1 = 0.5, the usual GAN setting.",
         effect="Adam is the dependable choice; plain SGD needs a larger learning rate.",
     )
     d_learning_rate: float = knob(
-        0.001, ge=1e-5, le=1.0, group="optimisation", title="Discriminator learning rate",
+        0.001,
+        ge=1e-5,
+        le=1.0,
+        group="optimisation",
+        title="Discriminator learning rate",
         description="Step size of the discriminator's updates.",
         effect="Higher makes the discriminator win faster; when it wins outright the generator's gradient fades.",
     )
     d_steps: int = knob(
-        1, ge=1, le=10, group="optimisation", title="Discriminator steps (k)",
+        1,
+        ge=1,
+        le=10,
+        group="optimisation",
+        title="Discriminator steps (k)",
         description="Discriminator updates per generator update; the extra ones draw fresh real batches.",
         effect="More keeps the discriminator near its best response (steadier gradients) but costs time per step.",
     )
     batch_size: int = knob(
-        64, ge=2, le=4096, group="optimisation", title="Batch size",
+        64,
+        ge=2,
+        le=4096,
+        group="optimisation",
+        title="Batch size",
         description="Real samples (and as many fakes) per update.",
         effect="Larger batches give each update a better view of the whole distribution, which helps against "
         "mode collapse; smaller ones are cheaper and noisier.",
     )
     epochs: int = knob(
-        30, ge=1, le=500, group="optimisation", title="Epochs",
+        30,
+        ge=1,
+        le=500,
+        group="optimisation",
+        title="Epochs",
         description=f"Rounds of training, each at least about {EPOCH_STEPS} steps: a small training set (a few "
         "hundred points) is reshuffled and passed over several times per epoch. Mode coverage (points) or diversity "
         "(images) is measured after each.",
@@ -156,7 +215,11 @@ class GANHParams(HParams):
         "quality can also drift.",
     )
     seed: int = knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
+        0,
+        ge=0,
+        le=2**31 - 1,
+        group="reproducibility",
+        title="Seed",
         description="Random seed for the initial weights, the noise and the batch order.",
         effect="GANs depend on luck more than most models: change it to see a different outcome.",
     )
@@ -214,11 +277,16 @@ class ConvGenerator(nn.Module):
         self.top = widths[0]
         self.project = nn.Sequential(
             nn.Linear(noise_dim + n_classes, widths[0] * self.start**2, bias=False),
-            nn.BatchNorm1d(widths[0] * self.start**2), nn.ReLU(inplace=True),
+            nn.BatchNorm1d(widths[0] * self.start**2),
+            nn.ReLU(inplace=True),
         )
         layers: list[nn.Module] = []
         for c_in, c_out in zip(widths, widths[1:], strict=False):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(c_out),
+                nn.ReLU(inplace=True),
+            ]
         layers += [nn.ConvTranspose2d(widths[-1], out_channels, 4, 2, 1), nn.Tanh()]
         self.up = nn.Sequential(*layers)
 
@@ -290,11 +358,16 @@ def check_fits(config: GANHParams, data: TensorData) -> None:
         side = int(data.X_train.shape[-1])
         if not _upsampling_fits(side, c.g_depth):
             best = max([d for d in range(1, c.g_depth) if _upsampling_fits(side, d)], default=1)
-            raise _bad("g_depth", f"{c.g_depth} upsampling stages are too many for {side}x{side} images "
-                       f"(the last one would start at full size); use at most {best}")
+            raise _bad(
+                "g_depth",
+                f"{c.g_depth} upsampling stages are too many for {side}x{side} images "
+                f"(the last one would start at full size); use at most {best}",
+            )
         if side // 2**c.d_depth < 1:
-            raise _bad("d_depth", f"{c.d_depth} halvings leave no pixels of the {side}x{side} images; "
-                       f"use at most {int(math.log2(side))}")
+            raise _bad(
+                "d_depth",
+                f"{c.d_depth} halvings leave no pixels of the {side}x{side} images; use at most {int(math.log2(side))}",
+            )
 
 
 def _upsampling_fits(side: int, depth: int) -> bool:
@@ -307,11 +380,17 @@ def build_model(config: GANHParams, data: TensorData) -> GAN:
     c = config
     if c.variant == "vanilla":
         n = data.n_features
-        return GAN(MLPGenerator(c.noise_dim, c.g_width, c.g_depth, n), MLPDiscriminator(n, c.d_width, c.d_depth), c.noise_dim)
+        return GAN(
+            MLPGenerator(c.noise_dim, c.g_width, c.g_depth, n), MLPDiscriminator(n, c.d_width, c.d_depth), c.noise_dim
+        )
     channels, side = int(data.X_train.shape[1]), int(data.X_train.shape[-1])
     k = data.n_classes if c.variant == "conditional" else 0
-    model = GAN(ConvGenerator(c.noise_dim, k, c.channels, c.g_depth, channels, side),
-                ConvDiscriminator(channels, k, c.channels, c.d_depth, side), c.noise_dim, k)
+    model = GAN(
+        ConvGenerator(c.noise_dim, k, c.channels, c.g_depth, channels, side),
+        ConvDiscriminator(channels, k, c.channels, c.d_depth, side),
+        c.noise_dim,
+        k,
+    )
     for m in model.modules():  # DCGAN's initialisation
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -332,7 +411,9 @@ def _optimizer(kind: str, lr: float, params, device: torch.device) -> torch.opti
 def build_optimizers(config: GANHParams, model: GAN, device: torch.device) -> dict[str, torch.optim.Optimizer]:
     return {
         "generator": _optimizer(config.g_optimizer, config.g_learning_rate, model.generator.parameters(), device),
-        "discriminator": _optimizer(config.d_optimizer, config.d_learning_rate, model.discriminator.parameters(), device),
+        "discriminator": _optimizer(
+            config.d_optimizer, config.d_learning_rate, model.discriminator.parameters(), device
+        ),
     }
 
 
@@ -357,7 +438,9 @@ def g_loss_fn(loss: str, fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake).mean()  # -log D(G(z))
 
 
-def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def mode_coverage(
+    samples: torch.Tensor, modes: torch.Tensor, std: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(covered per mode [K] bool, samples per mode [K], high-quality share) of 2-D ``samples``.
 
     A sample is high quality when it lies within 3 standard deviations of its nearest mode; a mode
@@ -374,6 +457,7 @@ def mode_coverage(samples: torch.Tensor, modes: torch.Tensor, std: float) -> tup
 def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
     """k-NN precision (share of fakes inside the real points' k-NN balls) and recall (share of real points
     inside the fakes' balls), after Kynkäänniemi et al. 2019."""
+
     def radii(x: torch.Tensor) -> torch.Tensor:
         d = torch.cdist(x, x)
         return d.kthvalue(min(k + 1, len(x)), 1).values  # the 0 to itself is the first
@@ -400,8 +484,16 @@ def _r(values, decimals: int = 3) -> list:
 
 
 def points_figure(
-    *, axis: np.ndarray, score: np.ndarray, real: np.ndarray, fake: np.ndarray, arrows: np.ndarray | None,
-    score_title: str, modes: np.ndarray | None = None, mode_radius: float = 0.0, covered: np.ndarray | None = None,
+    *,
+    axis: np.ndarray,
+    score: np.ndarray,
+    real: np.ndarray,
+    fake: np.ndarray,
+    arrows: np.ndarray | None,
+    score_title: str,
+    modes: np.ndarray | None = None,
+    mode_radius: float = 0.0,
+    covered: np.ndarray | None = None,
     title: str = "",
 ) -> dict:
     """The discriminator's score over the plane (green: looks real, purple: looks fake) with real and
@@ -409,39 +501,98 @@ def points_figure(
     mixture's modes as circles (solid: covered, dotted: missed)."""
     g = len(axis)
     z = np.clip(np.rint(np.asarray(score, np.float64).reshape(g, g) * 100), 0, 100).astype(np.int64)
-    traces: list[dict] = [{
-        "type": "heatmap", "x": _r(axis), "y": _r(axis), "z": z.tolist(), "zmin": 0, "zmax": 100, "zsmooth": "best",
-        "colorscale": [[0, FAKE_TINT], [0.5, "rgb(255,255,255)"], [1, REAL_TINT]],
-        "colorbar": {"title": {"text": score_title}, "thickness": 12, "len": 0.8}, "hoverinfo": "skip",
-    }]
-    traces.append({"type": "scatter", "mode": "markers", "name": "real", "x": _r(real[:, 0]), "y": _r(real[:, 1]),
-                   "marker": {"size": 5, "color": REAL, "line": {"width": 0.5, "color": "white"}}})
-    traces.append({"type": "scatter", "mode": "markers", "name": "generated", "x": _r(fake[:, 0]), "y": _r(fake[:, 1]),
-                   "marker": {"size": 5, "color": FAKE, "line": {"width": 0.5, "color": "white"}}})
+    traces: list[dict] = [
+        {
+            "type": "heatmap",
+            "x": _r(axis),
+            "y": _r(axis),
+            "z": z.tolist(),
+            "zmin": 0,
+            "zmax": 100,
+            "zsmooth": "best",
+            "colorscale": [[0, FAKE_TINT], [0.5, "rgb(255,255,255)"], [1, REAL_TINT]],
+            "colorbar": {"title": {"text": score_title}, "thickness": 12, "len": 0.8},
+            "hoverinfo": "skip",
+        }
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "real",
+            "x": _r(real[:, 0]),
+            "y": _r(real[:, 1]),
+            "marker": {"size": 5, "color": REAL, "line": {"width": 0.5, "color": "white"}},
+        }
+    )
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "generated",
+            "x": _r(fake[:, 0]),
+            "y": _r(fake[:, 1]),
+            "marker": {"size": 5, "color": FAKE, "line": {"width": 0.5, "color": "white"}},
+        }
+    )
     if arrows is not None and len(arrows):
         xs: list = []
         ys: list = []
         for x0, y0, x1, y1 in _r(arrows):
             xs += [x0, x1, None]
             ys += [y0, y1, None]
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": "generator's push", "x": xs, "y": ys,
-                       "line": {"width": 1.2, "color": "rgba(60,30,90,0.75)"}, "hoverinfo": "skip",
-                       "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, 7, 0] * len(arrows),
-                                  "color": "rgba(60,30,90,0.75)"}})
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "generator's push",
+                "x": xs,
+                "y": ys,
+                "line": {"width": 1.2, "color": "rgba(60,30,90,0.75)"},
+                "hoverinfo": "skip",
+                "marker": {
+                    "symbol": "arrow",
+                    "angleref": "previous",
+                    "size": [0, 7, 0] * len(arrows),
+                    "color": "rgba(60,30,90,0.75)",
+                },
+            }
+        )
     shapes = []
     if modes is not None:
-        for (cx, cy), hit in zip(np.asarray(modes, np.float64).tolist(), covered if covered is not None else [True] * len(modes),
-                                 strict=False):
-            shapes.append({"type": "circle", "xref": "x", "yref": "y",
-                           "x0": round(cx - mode_radius, 3), "x1": round(cx + mode_radius, 3),
-                           "y0": round(cy - mode_radius, 3), "y1": round(cy + mode_radius, 3),
-                           "line": {"color": "#15803d" if bool(hit) else "#64748b", "width": 1.5, "dash": "solid" if bool(hit) else "dot"}})
+        for (cx, cy), hit in zip(
+            np.asarray(modes, np.float64).tolist(),
+            covered if covered is not None else [True] * len(modes),
+            strict=False,
+        ):
+            shapes.append(
+                {
+                    "type": "circle",
+                    "xref": "x",
+                    "yref": "y",
+                    "x0": round(cx - mode_radius, 3),
+                    "x1": round(cx + mode_radius, 3),
+                    "y0": round(cy - mode_radius, 3),
+                    "y1": round(cy + mode_radius, 3),
+                    "line": {
+                        "color": "#15803d" if bool(hit) else "#64748b",
+                        "width": 1.5,
+                        "dash": "solid" if bool(hit) else "dot",
+                    },
+                }
+            )
     rng = [round(float(axis[0]), 3), round(float(axis[-1]), 3)]
     layout = {
         "uirevision": "real_vs_generated",
         "xaxis": {"title": {"text": "x1"}, "range": rng, "zeroline": False, "constrain": "domain"},
-        "yaxis": {"title": {"text": "x2"}, "range": rng, "zeroline": False, "scaleanchor": "x", "scaleratio": 1,
-                  "constrain": "domain"},
+        "yaxis": {
+            "title": {"text": "x2"},
+            "range": rng,
+            "zeroline": False,
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "constrain": "domain",
+        },
         "margin": {"l": 40, "r": 10, "t": 30 if title else 10, "b": 70},
         "legend": {"orientation": "h", "y": -0.2},
         "shapes": shapes,
@@ -461,8 +612,18 @@ def samples_figure(images: torch.Tensor, cols: int, row_labels: Sequence[str] = 
         tiles.append(upscale(t if t.ndim == 3 else np.repeat(t[..., None], 3, -1), 32))
     img, step = tile_grid(tiles, cols=cols, gap=2)
     side = tiles[0].shape[0]
-    ann = [{"x": -4, "y": r * step + side / 2, "xanchor": "right", "yanchor": "middle", "showarrow": False,
-            "text": label, "font": {"size": 11}} for r, label in enumerate(row_labels)]
+    ann = [
+        {
+            "x": -4,
+            "y": r * step + side / 2,
+            "xanchor": "right",
+            "yanchor": "middle",
+            "showarrow": False,
+            "text": label,
+            "font": {"size": 11},
+        }
+        for r, label in enumerate(row_labels)
+    ]
     fig = image_figure(img, "samples", ann)
     if row_labels:  # widen the x range to the left: room for the labels, in pixels of the image
         fig["layout"]["xaxis"]["range"][0] = -0.5 - (8 + 7 * max(len(s) for s in row_labels))
@@ -639,7 +800,9 @@ class GANModule(TrainingModule):
         elif "test_diversity" in values:
             share, good = values["test_diversity"], False
             within = " within each class" if self.conditional else ""
-            what = f"the generated images vary {round(share * 100)}% as much as real ones{within} (mean pairwise distance)"
+            what = (
+                f"the generated images vary {round(share * 100)}% as much as real ones{within} (mean pairwise distance)"
+            )
         else:
             return None, warned
         if share is None:
@@ -676,7 +839,9 @@ class GANModule(TrainingModule):
                 labels = [self.data.class_names[i] for i in range(rows)]
                 title = "one row per class, " + title
                 if rows < self.data.n_classes:
-                    title = f"the first {rows} of {self.data.n_classes} classes, one row each, the same noise every update"
+                    title = (
+                        f"the first {rows} of {self.data.n_classes} classes, one row each, the same noise every update"
+                    )
             figures["samples"] = samples_figure(fake, self.view_cols, labels, title)
         if "real_vs_generated" in self.view_keys:
             figures["real_vs_generated"] = self._points_view()
@@ -702,19 +867,31 @@ class GANModule(TrainingModule):
         if self.modes is not None:
             hit, _, quality = mode_coverage(G(self.eval_noise), self.modes_t, self.mode_std)
             covered = hit.cpu().numpy()
-            title = (f"{int(covered.sum())} of {len(covered)} modes covered; {float(quality) * 100:.0f}% of generated "
-                     f"points within 3 std of a mode")
+            title = (
+                f"{int(covered.sum())} of {len(covered)} modes covered; {float(quality) * 100:.0f}% of generated "
+                f"points within 3 std of a mode"
+            )
         score_title = "D score %" if self.config.loss == "least_squares" else "D(x) = P(real) %"
         return points_figure(
-            axis=self.axis, score=score, real=self.real_points, fake=fake.cpu().numpy(), arrows=arrows,
-            score_title=score_title, modes=self.modes, mode_radius=3 * self.mode_std, covered=covered, title=title,
+            axis=self.axis,
+            score=score,
+            real=self.real_points,
+            fake=fake.cpu().numpy(),
+            arrows=arrows,
+            score_title=score_title,
+            modes=self.modes,
+            mode_radius=3 * self.mode_std,
+            covered=covered,
+            title=title,
         )
 
     # -- messages -------------------------------------------------------------------------------
     def divergence_hint(self) -> str:
         c = self.config
-        hint = (f"lower the learning rates (generator {c.g_learning_rate:g}, discriminator {c.d_learning_rate:g}), "
-                f"for example to {c.g_learning_rate / 10:g} and {c.d_learning_rate / 10:g}")
+        hint = (
+            f"lower the learning rates (generator {c.g_learning_rate:g}, discriminator {c.d_learning_rate:g}), "
+            f"for example to {c.g_learning_rate / 10:g} and {c.d_learning_rate / 10:g}"
+        )
         return hint + (", or use the non-saturating loss" if c.loss == "least_squares" else "")
 
     def out_of_memory_hint(self) -> str:
@@ -733,12 +910,16 @@ class GANModule(TrainingModule):
         else:
             what = f"{d.n_train} training points"
             nets = f"generator {c.g_depth}x{c.g_width}, discriminator {c.d_depth}x{c.d_width}"
-        lines = [f"dataset {d.name or 'uploaded'}: {what}; {c.variant} GAN, {c.loss.replace('_', '-')} loss, {nets}, "
-                 f"{g:,} generator and {dn:,} discriminator parameters, {c.d_steps} discriminator step(s) per "
-                 "generator step"]
+        lines = [
+            f"dataset {d.name or 'uploaded'}: {what}; {c.variant} GAN, {c.loss.replace('_', '-')} loss, {nets}, "
+            f"{g:,} generator and {dn:,} discriminator parameters, {c.d_steps} discriminator step(s) per "
+            "generator step"
+        ]
         if self.repeats > 1:
-            lines.append(f"each epoch passes over the training set {self.repeats} times (freshly shuffled), so an "
-                         f"epoch is {self.repeats * d.n_train // c.batch_size} steps")
+            lines.append(
+                f"each epoch passes over the training set {self.repeats} times (freshly shuffled), so an "
+                f"epoch is {self.repeats * d.n_train // c.batch_size} steps"
+            )
         return lines
 
 
@@ -764,14 +945,16 @@ class CollapseWatch(Callback):
 
 
 REAL_VS_GENERATED = ViewSpec(
-    "real_vs_generated", "Real vs generated points",
+    "real_vs_generated",
+    "Real vs generated points",
     "Real points (green) and generated points (purple, from the same noise every update) over the "
     "discriminator's verdict on the plane; lines show where the generator's gradient pushes its points, "
     "circles the modes (dotted when missed).",
     data_kinds=("points2d",),
 )
 SAMPLES = ViewSpec(
-    "samples", "Generated samples",
+    "samples",
+    "Generated samples",
     "Images the generator makes from a fixed set of noise vectors, so you watch the same samples sharpen; "
     "for the conditional variant one row per class.",
     data_kinds=("images",),
@@ -805,9 +988,15 @@ def run(
     config, device, generator = prepare_run(spec, config, data, device)
     module = GANModule(config, data)
     return fit_module(
-        module, config, callbacks=[*callbacks, CollapseWatch(module)], device=device, generator=generator,
-        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
-        single_thread=_small(config, data), resume=resume,
+        module,
+        config,
+        callbacks=[*callbacks, CollapseWatch(module)],
+        device=device,
+        generator=generator,
+        flush_interval_s=flush_interval_s,
+        view_interval_s=view_interval_s,
+        single_thread=_small(config, data),
+        resume=resume,
     )
 
 

@@ -3,6 +3,7 @@
 With no hidden layer it is a linear model (logistic/linear regression) and
 cannot solve XOR; hidden layers with a non-linearity bend the boundary.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,52 +35,88 @@ MAX_POINTS = 600  # points drawn on the decision boundary, train and test togeth
 
 class MLPHParams(HParams):
     hidden_layers: LayerWidths = knob(
-        [16, 16], group="architecture", title="Hidden layers",
+        [16, 16],
+        group="architecture",
+        title="Hidden layers",
         description="Width of each hidden layer, e.g. 16,16; empty for none (a linear model).",
         effect="More or wider layers bend the boundary more and fit harder shapes, but train slower and can overfit.",
     )
     activation: Literal["relu", "tanh", "sigmoid", "gelu"] = knob(
-        "tanh", group="architecture", title="Activation", choice_labels={"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "gelu": "GELU"},
+        "tanh",
+        group="architecture",
+        title="Activation",
+        choice_labels={"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "gelu": "GELU"},
         description="Non-linearity applied after each hidden layer.",
         effect="tanh gives smooth curves; relu gives piecewise-straight boundaries; sigmoid learns slowest.",
     )
     optimizer: Literal["sgd", "sgd_momentum", "adam"] = knob(
-        "adam", group="optimisation", title="Optimizer", choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
+        "adam",
+        group="optimisation",
+        title="Optimizer",
+        choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen learning rate.",
     )
     learning_rate: float = knob(
-        0.03, ge=1e-5, le=10.0, group="optimisation", title="Learning rate",
+        0.03,
+        ge=1e-5,
+        le=10.0,
+        group="optimisation",
+        title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady but slow.",
     )
     batch_size: int = knob(
-        32, ge=1, le=4096, group="optimisation", title="Batch size",
+        32,
+        ge=1,
+        le=4096,
+        group="optimisation",
+        title="Batch size",
         description="Samples per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones smoother but fewer per epoch.",
     )
     epochs: int = knob(
-        60, ge=1, le=500, group="optimisation", title="Epochs",
+        60,
+        ge=1,
+        le=500,
+        group="optimisation",
+        title="Epochs",
         description="Passes over the training data.",
         effect="More epochs fit the training data better; too many can overfit (test metrics stop improving).",
     )
     l1: float = knob(
-        0.0, ge=0.0, le=1.0, group="regularisation", title="L1 penalty",
+        0.0,
+        ge=0.0,
+        le=1.0,
+        group="regularisation",
+        title="L1 penalty",
         description="L1 penalty on the weights (sum of absolute values).",
         effect="Higher pushes many weights to exactly zero (sparser, simpler model); too high underfits.",
     )
     l2: float = knob(
-        0.0, ge=0.0, le=1.0, group="regularisation", title="L2 penalty (weight decay)",
+        0.0,
+        ge=0.0,
+        le=1.0,
+        group="regularisation",
+        title="L2 penalty (weight decay)",
         description="L2 penalty on the weights (weight decay).",
         effect="Higher keeps weights small and the boundary smooth; too high underfits.",
     )
     dropout: float = knob(
-        0.0, ge=0.0, le=0.9, group="regularisation", title="Dropout",
+        0.0,
+        ge=0.0,
+        le=0.9,
+        group="regularisation",
+        title="Dropout",
         description="Share of hidden units switched off at random during training.",
         effect="Higher fights overfitting by forcing redundancy; too high slows learning and underfits.",
     )
     seed: int = knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
+        0,
+        ge=0,
+        le=2**31 - 1,
+        group="reproducibility",
+        title="Seed",
         description="Random seed for the initial weights and the batch order.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
     )
@@ -89,7 +126,9 @@ _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu":
 
 
 class MLP(nn.Module):
-    def __init__(self, n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: str = "tanh", dropout: float = 0.0):
+    def __init__(
+        self, n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: str = "tanh", dropout: float = 0.0
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         width = n_inputs
@@ -205,9 +244,15 @@ class MLPModule(TrainingModule):
                 strength = ((conf - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 0.99)
                 values, mode = cls + strength, "classes"
             figures["decision_boundary"] = decision_boundary_figure(
-                axis_x=self.axis_x, axis_y=self.axis_y, grid_values=values.cpu().numpy(), mode=mode,
-                class_names=self.data.class_names, train=self.points_train, test=self.points_test,
-                feature_names=tuple(self.data.feature_names[:2]), value_range=getattr(self, "value_range", None),
+                axis_x=self.axis_x,
+                axis_y=self.axis_y,
+                grid_values=values.cpu().numpy(),
+                mode=mode,
+                class_names=self.data.class_names,
+                train=self.points_train,
+                test=self.points_test,
+                feature_names=tuple(self.data.feature_names[:2]),
+                value_range=getattr(self, "value_range", None),
             )
         if "confusion_matrix" in self.view_keys:
             k = self.n_classes
@@ -227,16 +272,20 @@ class MLPModule(TrainingModule):
         d = self.data
         what = f"{d.n_classes} classes" if self.classify else "a numeric target"
         layers = " → ".join(str(w) for w in [d.n_features, *self.config.hidden_layers, self.n_classes or 1])
-        return [f"dataset {d.name or 'uploaded'}: {d.n_train} train / {d.n_test} test rows, {d.n_features} features, {what}; layers {layers}"]
+        return [
+            f"dataset {d.name or 'uploaded'}: {d.n_train} train / {d.n_test} test rows, {d.n_features} features, {what}; layers {layers}"
+        ]
 
 
 DECISION_BOUNDARY = ViewSpec(
-    "decision_boundary", "Decision boundary",
+    "decision_boundary",
+    "Decision boundary",
     "What the network predicts at every point of the plane, with the training (filled) and test (open) points on top.",
     data_kinds=("points2d",),
 )
 CONFUSION_MATRIX = ViewSpec(
-    "confusion_matrix", "Confusion matrix",
+    "confusion_matrix",
+    "Confusion matrix",
     "How often each true class (rows) is predicted as each class (columns) on the test split.",
     tasks=("classify",),
 )
@@ -268,8 +317,13 @@ def run(
     """Train an MLP on ``data`` (classification or regression by ``data.task``)."""
     config, device, generator = prepare_run(spec, config, data, device)
     return fit_module(
-        MLPModule(config, data, grid_size=grid_size), config, callbacks=callbacks, device=device,
-        generator=generator, flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        MLPModule(config, data, grid_size=grid_size),
+        config,
+        callbacks=callbacks,
+        device=device,
+        generator=generator,
+        flush_interval_s=flush_interval_s,
+        view_interval_s=view_interval_s,
         single_thread=_small(config, data),
         resume=resume,
     )

@@ -14,6 +14,7 @@ A loop carries a hidden state from step to step. Two tasks:
 Also here: :func:`copy_task` (remember a symbol over a long lag), used to show
 that LSTM keeps information where a vanilla RNN's gradients vanish.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,73 +64,124 @@ MAX_STEPS_SHOWN = 120
 
 class RNNHParams(HParams):
     cell: Literal["rnn", "lstm", "gru"] = knob(
-        "lstm", group="architecture", title="Cell type", choice_labels={"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"},
+        "lstm",
+        group="architecture",
+        title="Cell type",
+        choice_labels={"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"},
         description="The recurrent unit that updates the hidden state at each step.",
         effect="LSTM and GRU gate what to keep and so remember over long spans; a vanilla RNN forgets after a few dozen steps.",
     )
     hidden_size: int = knob(
-        64, ge=2, le=1024, group="architecture", title="Hidden size",
+        64,
+        ge=2,
+        le=1024,
+        group="architecture",
+        title="Hidden size",
         description="Number of units in the hidden state.",
         effect="Larger remembers and fits more but trains slower and can overfit a short series.",
     )
     layers: int = knob(
-        1, ge=1, le=4, group="architecture", title="Layers",
+        1,
+        ge=1,
+        le=4,
+        group="architecture",
+        title="Layers",
         description="Recurrent layers stacked on top of each other.",
         effect="More layers learn more abstract patterns; deeper stacks train slower and are harder to optimise.",
     )
     bidirectional: bool = knob(
-        False, group="architecture", title="Bidirectional",
+        False,
+        group="architecture",
+        title="Bidirectional",
         description="Also read the input window backwards (forecasting only; a text model must read left to right).",
         effect="Can help the encoder summarise the window; doubles the encoder's cost.",
     )
     window: int = knob(
-        48, ge=2, le=512, group="data", title="Sequence length (window)",
+        48,
+        ge=2,
+        le=512,
+        group="data",
+        title="Sequence length (window)",
         description="Time steps (or characters) the network reads before predicting.",
         effect="Longer windows show more history (e.g. whole seasons) but are slower and expose vanishing gradients.",
     )
     horizon: int = knob(
-        12, ge=1, le=200, group="data", title="Forecast horizon",
+        12,
+        ge=1,
+        le=200,
+        group="data",
+        title="Forecast horizon",
         description="Steps ahead predicted from each window (forecasting only).",
         effect="Longer horizons are harder: errors pile up as the decoder feeds back its own predictions.",
     )
     teacher_forcing: float = knob(
-        0.5, ge=0.0, le=1.0, group="optimisation", title="Teacher forcing ratio",
+        0.5,
+        ge=0.0,
+        le=1.0,
+        group="optimisation",
+        title="Teacher forcing ratio",
         description="In training, the chance the decoder is fed the true previous value instead of its own prediction (forecasting).",
         effect="1 trains fast but the model never practises on its own errors; 0 trains exactly as it forecasts but learns slower.",
     )
     grad_clip: float = knob(
-        1.0, ge=0.0, le=100.0, group="optimisation", title="Gradient clipping",
+        1.0,
+        ge=0.0,
+        le=100.0,
+        group="optimisation",
+        title="Gradient clipping",
         description="Largest allowed norm of the whole gradient; 0 turns clipping off.",
         effect="Clipping stops exploding gradients from wrecking training; too small slows learning.",
     )
     optimizer: Literal["sgd", "sgd_momentum", "adam", "rmsprop"] = knob(
-        "adam", group="optimisation", title="Optimizer",
+        "adam",
+        group="optimisation",
+        title="Optimizer",
         choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam", "rmsprop": "RMSprop"},
         description="Rule that turns gradients into weight updates.",
         effect="adam and rmsprop adapt the step per weight and suit recurrent nets; plain sgd needs a careful learning rate.",
     )
     learning_rate: float = knob(
-        0.002, ge=1e-5, le=1.0, group="optimisation", title="Learning rate",
+        0.002,
+        ge=1e-5,
+        le=1.0,
+        group="optimisation",
+        title="Learning rate",
         description="Size of each update step.",
         effect="Higher learns faster until the loss jumps or becomes NaN; lower is steady but slow.",
     )
     batch_size: int = knob(
-        64, ge=1, le=4096, group="optimisation", title="Batch size",
+        64,
+        ge=1,
+        le=4096,
+        group="optimisation",
+        title="Batch size",
         description="Windows per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones smoother but fewer per epoch.",
     )
     epochs: int = knob(
-        30, ge=1, le=500, group="optimisation", title="Epochs",
+        30,
+        ge=1,
+        le=500,
+        group="optimisation",
+        title="Epochs",
         description="Passes over the training windows.",
         effect="More epochs fit better; too many overfit (the test error stops falling).",
     )
     temperature: float = knob(
-        0.8, ge=0.05, le=3.0, group="generation", title="Temperature",
+        0.8,
+        ge=0.05,
+        le=3.0,
+        group="generation",
+        title="Temperature",
         description="Sharpness of sampling when generating text (text only).",
         effect="Low picks the likeliest characters (safe, repetitive); high is more varied and makes more mistakes.",
     )
     seed: int = knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
+        0,
+        ge=0,
+        le=2**31 - 1,
+        group="reproducibility",
+        title="Seed",
         description="Random seed for the initial weights, batch order, teacher forcing and sampling.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
     )
@@ -172,8 +224,14 @@ class Forecaster(nn.Module):
 
         return tuple(merge(s) for s in state) if isinstance(state, tuple) else merge(state)
 
-    def decode(self, x: torch.Tensor, state, y: torch.Tensor | None = None, teacher_forcing: float = 0.0,
-               generator: torch.Generator | None = None) -> torch.Tensor:
+    def decode(
+        self,
+        x: torch.Tensor,
+        state,
+        y: torch.Tensor | None = None,
+        teacher_forcing: float = 0.0,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
         state = self.bridge(state)
         if y is not None and teacher_forcing >= 1.0:  # all steps teacher-forced: one call
             out, _ = self.decoder(torch.cat([x[:, -1:], y[:, :-1]], 1), state)
@@ -225,8 +283,12 @@ class SequenceClassifier(nn.Module):
 # --------------------------------------------------------------------------- gradients per time step
 
 
-_CELL_STEP = {"LSTM": torch.lstm_cell, "GRU": torch.gru_cell, "RNN_TANH": torch.rnn_tanh_cell,
-              "RNN_RELU": torch.rnn_relu_cell}
+_CELL_STEP = {
+    "LSTM": torch.lstm_cell,
+    "GRU": torch.gru_cell,
+    "RNN_TANH": torch.rnn_tanh_cell,
+    "RNN_RELU": torch.rnn_relu_cell,
+}
 
 
 def hidden_gradient_norms(encoder: nn.RNNBase, inputs: torch.Tensor, loss_of) -> torch.Tensor:
@@ -253,8 +315,10 @@ def hidden_gradient_norms(encoder: nn.RNNBase, inputs: torch.Tensor, loss_of) ->
         step = _CELL_STEP[encoder.mode]
         lstm = encoder.mode == "LSTM"
         B, H = inputs.shape[0], encoder.hidden_size
-        weights = [[getattr(encoder, f"{kind}_l{layer}") for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-                   for layer in range(encoder.num_layers)]
+        weights = [
+            [getattr(encoder, f"{kind}_l{layer}") for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            for layer in range(encoder.num_layers)
+        ]
         zero = inputs.new_zeros(B, H)
         h = [zero] * encoder.num_layers
         c = [zero] * encoder.num_layers
@@ -315,13 +379,24 @@ def chrono_init(lstm: nn.LSTM, max_lag: int, generator: torch.Generator | None =
             if name.startswith("bias_hh"):
                 p.zero_()
             elif name.startswith("bias_ih"):
-                forget = torch.log(torch.empty(p.shape[0] // 4).uniform_(1.0, max(max_lag - 1, 2.0), generator=generator))
+                forget = torch.log(
+                    torch.empty(p.shape[0] // 4).uniform_(1.0, max(max_lag - 1, 2.0), generator=generator)
+                )
                 p[h : 2 * h] = forget.to(p)
                 p[:h] = -forget.to(p)
 
 
-def train_copy_task(cell: str, *, lag: int = 80, hidden: int = 32, steps: int = 400, batch_size: int = 64,
-                    lr: float = 0.01, seed: int = 0, device: str | torch.device = "cpu"):
+def train_copy_task(
+    cell: str,
+    *,
+    lag: int = 80,
+    hidden: int = 32,
+    steps: int = 400,
+    batch_size: int = 64,
+    lr: float = 0.01,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+):
     """Train a :class:`SequenceClassifier` on fresh copy-task batches.
 
     An LSTM starts from :func:`chrono_init` for the lag (the textbook set-up for long
@@ -363,8 +438,9 @@ def seasonal_naive(series: np.ndarray, origins: np.ndarray, horizon: int, season
 
 
 @torch.no_grad()
-def generate(model: CharModel, prompt: torch.Tensor, n: int, temperature: float,
-             generator: torch.Generator | None = None) -> torch.Tensor:
+def generate(
+    model: CharModel, prompt: torch.Tensor, n: int, temperature: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Sample ``n`` characters after ``prompt`` (1-D ids on the model's device); one sync at the caller."""
     logits, state = model(prompt[None])
     last = logits[:, -1]
@@ -392,6 +468,7 @@ def build_optimizer(config: RNNHParams, model: nn.Module, device: torch.device) 
         opt = torch.optim.SGD(params, lr=lr, momentum=0.9 if config.optimizer == "sgd_momentum" else 0.0, **extra)
     if config.grad_clip > 0:
         clip = config.grad_clip
+
         # runs inside optimizer.step(), after GradScaler has unscaled; no host sync
         def clip_before_step(optimizer, args, kwargs):
             nn.utils.clip_grad_norm_(params, clip, foreach=True)
@@ -447,7 +524,9 @@ class RNNModule(TrainingModule):
             naive = seasonal_naive(s[:, 0], origins, c.horizon, self.season)
             naive_rmse = float(np.sqrt(np.mean((naive - truth) ** 2)))
             self.eval_parts[name] = {
-                "X": to_device(X, device), "Y": to_device(Y, device), "origins": origins,
+                "X": to_device(X, device),
+                "Y": to_device(Y, device),
+                "origins": origins,
                 "naive_rmse": torch.tensor(naive_rmse, device=device),
             }
         self.naive = {k: float(v["naive_rmse"]) for k, v in self.eval_parts.items()}
@@ -516,8 +595,12 @@ class RNNModule(TrainingModule):
             logits, _ = self.model(self.X_test)
             loss = F.cross_entropy(logits.flatten(0, 1).float(), self.Y_test.flatten())
             acc = (logits.argmax(-1) == self.Y_test).float().mean()
-            return {"test_loss": loss, "test_accuracy": acc, "test_perplexity": loss.exp(),
-                    "test_bits_per_char": loss / math.log(2)}
+            return {
+                "test_loss": loss,
+                "test_accuracy": acc,
+                "test_perplexity": loss.exp(),
+                "test_bits_per_char": loss / math.log(2),
+            }
         out: dict[str, torch.Tensor] = {}
         for name, part in self.eval_parts.items():
             diff = part["Y"] - self.model(part["X"]).float()
@@ -537,7 +620,8 @@ class RNNModule(TrainingModule):
             figs["forecast"] = self._forecast_figure()
         if "generated_text" in self.view_keys:
             if self._steps != self._last_sample_step and (
-                not self._samples or self._steps - self._last_sample_step >= self.steps_per_epoch
+                not self._samples
+                or self._steps - self._last_sample_step >= self.steps_per_epoch
                 or self._steps >= self.total_steps
             ):
                 ids = generate(self.model, self.prompt, SAMPLE_CHARS, self.config.temperature, self.sample_generator)
@@ -549,7 +633,8 @@ class RNNModule(TrainingModule):
             norms = self._gradient_norms().cpu().tolist()
             self._grad_history = (self._grad_history + [(epoch, norms)])[-4:]
             figs["gradient_norms"] = gradient_norms_figure(
-                self._grad_history, self.config.cell, bidirectional=self.config.bidirectional and not self.text)
+                self._grad_history, self.config.cell, bidirectional=self.config.bidirectional and not self.text
+            )
         if "hidden_state" in self.view_keys:
             figs["hidden_state"] = self._hidden_state_figure()
         return figs
@@ -617,17 +702,23 @@ class RNNModule(TrainingModule):
 
     def out_of_memory_hint(self) -> str:
         c = self.config
-        return f"lower batch_size (now {c.batch_size}), the window (now {c.window}) or hidden_size (now {c.hidden_size})"
+        return (
+            f"lower batch_size (now {c.batch_size}), the window (now {c.window}) or hidden_size (now {c.hidden_size})"
+        )
 
     def start_messages(self) -> list[str]:
         d, c = self.data, self.config
         if self.text:
-            return [f"dataset {d.name}: {len(d.meta['ids']):,} characters, vocabulary of {len(self.vocab)}; "
-                    f"{c.cell} {c.layers}×{c.hidden_size}, windows of {c.window} characters"]
+            return [
+                f"dataset {d.name}: {len(d.meta['ids']):,} characters, vocabulary of {len(self.vocab)}; "
+                f"{c.cell} {c.layers}×{c.hidden_size}, windows of {c.window} characters"
+            ]
         base = ", ".join(f"{k} {v:.4g}" for k, v in self.naive.items())
-        return [f"dataset {d.name}: {len(self.series):,} steps × {self.series.shape[1]} channels "
-                f"(train to {self.train_end}, validation to {self.val_end}); window {c.window} → horizon {c.horizon}; "
-                f"seasonal-naive RMSE (season {self.season}): {base}"]
+        return [
+            f"dataset {d.name}: {len(self.series):,} steps × {self.series.shape[1]} channels "
+            f"(train to {self.train_end}, validation to {self.val_end}); window {c.window} → horizon {c.horizon}; "
+            f"seasonal-naive RMSE (season {self.season}): {base}"
+        ]
 
 
 # --------------------------------------------------------------------------- figures
@@ -639,17 +730,28 @@ def _r(a, d=3) -> list:
 
 def forecast_figure(t, truth, origins, pred, naive, train_end, target="value") -> dict:
     H = pred.shape[1]
-    xs = (origins[:, None] + np.arange(H)[None, :])
-    traces = [{"type": "scatter", "mode": "lines", "x": t.tolist(), "y": _r(truth), "name": "truth",
-               "line": {"color": "#7f7f7f", "width": 1}}]
-    for name, values, style in (("seasonal naive", naive, {"color": "#bcbd22", "dash": "dot", "width": 1}),
-                                ("forecast", pred, {"color": "#d62728", "width": 2})):
+    xs = origins[:, None] + np.arange(H)[None, :]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": t.tolist(),
+            "y": _r(truth),
+            "name": "truth",
+            "line": {"color": "#7f7f7f", "width": 1},
+        }
+    ]
+    for name, values, style in (
+        ("seasonal naive", naive, {"color": "#bcbd22", "dash": "dot", "width": 1}),
+        ("forecast", pred, {"color": "#d62728", "width": 2}),
+    ):
         x, y = [], []
         for i in range(len(origins)):  # a gap between forecasts issued from different origins
             x += xs[i].tolist() + [None]
             y += _r(values[i]) + [None]
-        traces.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "line": style,
-                       "connectgaps": False})
+        traces.append(
+            {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "line": style, "connectgaps": False}
+        )
     return {
         "data": traces,
         "layout": {
@@ -657,8 +759,17 @@ def forecast_figure(t, truth, origins, pred, naive, train_end, target="value") -
             "title": {"text": f"validation: {H}-step forecasts vs truth"},
             "xaxis": {"title": {"text": "time step"}},
             "yaxis": {"title": {"text": target}},
-            "shapes": [{"type": "line", "x0": train_end, "x1": train_end, "yref": "paper", "y0": 0, "y1": 1,
-                        "line": {"color": "#999", "dash": "dash", "width": 1}}],
+            "shapes": [
+                {
+                    "type": "line",
+                    "x0": train_end,
+                    "x1": train_end,
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#999", "dash": "dash", "width": 1},
+                }
+            ],
             "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
             "legend": {"orientation": "h", "y": -0.2},
         },
@@ -667,13 +778,17 @@ def forecast_figure(t, truth, origins, pred, naive, train_end, target="value") -
 
 def generated_text_figure(samples: list[tuple[float, str]], temperature: float) -> dict:
     return {
-        "data": [{
-            "type": "table",
-            "columnwidth": [1, 8],
-            "header": {"values": ["epoch", f"generated (temperature {temperature:g})"], "align": "left"},
-            "cells": {"values": [[f"{e:.1f}" for e, _ in samples], [s.replace("\n", " ⏎ ") for _, s in samples]],
-                      "align": "left"},
-        }],
+        "data": [
+            {
+                "type": "table",
+                "columnwidth": [1, 8],
+                "header": {"values": ["epoch", f"generated (temperature {temperature:g})"], "align": "left"},
+                "cells": {
+                    "values": [[f"{e:.1f}" for e, _ in samples], [s.replace("\n", " ⏎ ") for _, s in samples]],
+                    "align": "left",
+                },
+            }
+        ],
         "layout": {"uirevision": "generated_text", "margin": {"l": 10, "r": 10, "t": 10, "b": 10}},
     }
 
@@ -683,11 +798,16 @@ def gradient_norms_figure(history: list[tuple[float, list[float]]], cell: str, b
     traces = []
     for i, (epoch, norms) in enumerate(history):
         newest = i == len(history) - 1
-        traces.append({
-            "type": "scatter", "mode": "lines", "x": list(range(len(norms))),
-            "y": [float(f"{max(v, 1e-30):.4g}") for v in norms], "name": f"epoch {epoch:.1f}",
-            "line": {"width": 2 if newest else 1, "color": "#1f77b4" if newest else "#aec7e8"},
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": list(range(len(norms))),
+                "y": [float(f"{max(v, 1e-30):.4g}") for v in norms],
+                "name": f"epoch {epoch:.1f}",
+                "line": {"width": 2 if newest else 1, "color": "#1f77b4" if newest else "#aec7e8"},
+            }
+        )
     return {
         "data": traces,
         "layout": {
@@ -703,8 +823,16 @@ def gradient_norms_figure(history: list[tuple[float, list[float]]], cell: str, b
 def hidden_state_figure(h: np.ndarray, labels: list[str] | None = None) -> dict:
     x = [f"{i}:{c}" for i, c in enumerate(labels)] if labels else list(range(h.shape[1]))
     return {
-        "data": [{"type": "heatmap", "z": _r(h, 2), "x": x, "colorscale": "RdBu", "zmid": 0,
-                  "hovertemplate": "unit %{y}<br>step %{x}<br>%{z}<extra></extra>"}],
+        "data": [
+            {
+                "type": "heatmap",
+                "z": _r(h, 2),
+                "x": x,
+                "colorscale": "RdBu",
+                "zmid": 0,
+                "hovertemplate": "unit %{y}<br>step %{x}<br>%{z}<extra></extra>",
+            }
+        ],
         "layout": {
             "uirevision": "hidden_state",
             "title": {"text": "hidden units × time, one sequence (last layer)"},
@@ -717,17 +845,28 @@ def hidden_state_figure(h: np.ndarray, labels: list[str] | None = None) -> dict:
 
 # --------------------------------------------------------------------------- registration
 
-FORECAST = ViewSpec("forecast", "Forecast vs truth",
-                    "Multi-step forecasts issued along the validation part (red) against the true series (grey) "
-                    "and the seasonal-naive baseline (dotted).", data_kinds=("timeseries",))
-GENERATED_TEXT = ViewSpec("generated_text", "Generated text",
-                          "Text the model writes after each epoch, newest first, sampled with the chosen temperature.",
-                          data_kinds=("text",))
-GRADIENT_NORMS = ViewSpec("gradient_norms", "Gradient norm per time step",
-                          "How strongly the loss at the end reaches back to the hidden state at each earlier step "
-                          "(log scale): a steep fall is the vanishing gradient.")
-HIDDEN_STATE = ViewSpec("hidden_state", "Hidden state",
-                        "The value of each hidden unit (rows) at each time step (columns) for one sequence.")
+FORECAST = ViewSpec(
+    "forecast",
+    "Forecast vs truth",
+    "Multi-step forecasts issued along the validation part (red) against the true series (grey) "
+    "and the seasonal-naive baseline (dotted).",
+    data_kinds=("timeseries",),
+)
+GENERATED_TEXT = ViewSpec(
+    "generated_text",
+    "Generated text",
+    "Text the model writes after each epoch, newest first, sampled with the chosen temperature.",
+    data_kinds=("text",),
+)
+GRADIENT_NORMS = ViewSpec(
+    "gradient_norms",
+    "Gradient norm per time step",
+    "How strongly the loss at the end reaches back to the hidden state at each earlier step "
+    "(log scale): a steep fall is the vanishing gradient.",
+)
+HIDDEN_STATE = ViewSpec(
+    "hidden_state", "Hidden state", "The value of each hidden unit (rows) at each time step (columns) for one sequence."
+)
 
 
 @register(
@@ -756,8 +895,13 @@ def run(
     config, device, generator = prepare_run(spec, config, data, device)
     _check_against_data(config, data)
     return fit_module(
-        RNNModule(config, data), config, callbacks=callbacks, device=device, generator=generator,
-        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        RNNModule(config, data),
+        config,
+        callbacks=callbacks,
+        device=device,
+        generator=generator,
+        flush_interval_s=flush_interval_s,
+        view_interval_s=view_interval_s,
         single_thread=config.batch_size * (4 * config.hidden_size) * config.hidden_size < 4_000_000,
         resume=resume,
     )
@@ -767,19 +911,33 @@ def _check_against_data(config: RNNHParams, data: TensorData) -> None:
     errors = []
     if data.kind == "text":
         if config.bidirectional:
-            errors.append({"field": "bidirectional", "message": "a text model writes left to right; "
-                           "reading backwards would show it the character it must guess. Turn it off."})
+            errors.append(
+                {
+                    "field": "bidirectional",
+                    "message": "a text model writes left to right; "
+                    "reading backwards would show it the character it must guess. Turn it off.",
+                }
+            )
         n = len(data.meta["ids"]) - int(data.meta["train_end"])
         if config.window + 1 >= n:
-            errors.append({"field": "window", "message": f"the test text has only {n} characters; use a window below {n - 1}"})
+            errors.append(
+                {"field": "window", "message": f"the test text has only {n} characters; use a window below {n - 1}"}
+            )
     else:
         m = data.meta
         train_end, T = int(m["train_end"]), len(m["series"])
         if config.window + config.horizon > train_end // 2:
-            errors.append({"field": "window", "message": f"window + horizon ({config.window} + {config.horizon}) must be at "
-                           f"most half the training part ({train_end} steps); lower window or horizon"})
+            errors.append(
+                {
+                    "field": "window",
+                    "message": f"window + horizon ({config.window} + {config.horizon}) must be at "
+                    f"most half the training part ({train_end} steps); lower window or horizon",
+                }
+            )
         if config.horizon > min(int(m["val_end"]) - train_end, T - int(m["val_end"])):
-            errors.append({"field": "horizon", "message": "the horizon is longer than the validation or test part; lower it"})
+            errors.append(
+                {"field": "horizon", "message": "the horizon is longer than the validation or test part; lower it"}
+            )
     if errors:
         raise HParamsError(errors)
 

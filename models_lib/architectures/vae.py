@@ -7,6 +7,7 @@ The loss is the negative evidence lower bound (ELBO), per sample: the reconstruc
 plus ``beta`` times the KL divergence. ``beta`` > 1 is the β-VAE.
 Encoder and decoder are dense, or convolutional (images), built from the autoencoder's blocks.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,70 +70,112 @@ LOGVAR_RANGE = 10.0  # the encoder's log-variance is clamped to ±this, against 
 
 class VAEHParams(HParams):
     network: Literal["convolutional", "dense"] = knob(
-        "convolutional", group="architecture", title="Encoder and decoder",
+        "convolutional",
+        group="architecture",
+        title="Encoder and decoder",
         choice_labels={"convolutional": "convolutional (images)", "dense": "dense"},
         description="Convolutions down and back up (images only), or fully connected layers (images or tables).",
         effect="Convolutional nets rebuild and generate sharper images from the same code; dense ones are "
         "simpler and also take tables.",
     )
     latent_size: int = knob(
-        2, ge=1, le=64, group="architecture", title="Latent size",
+        2,
+        ge=1,
+        le=64,
+        group="architecture",
+        title="Latent size",
         description="Dimensions of the code z. With 2, the whole latent space can be drawn as a map.",
         effect="More dimensions rebuild more detail but leave more room unused by the data, so random codes "
         "decode to odd samples more often; 2 gives a complete map.",
     )
     beta: float = knob(
-        1.0, ge=0.0, le=20.0, group="architecture", title="KL weight (β)",
+        1.0,
+        ge=0.0,
+        le=20.0,
+        group="architecture",
+        title="KL weight (β)",
         description="Weight of the KL term that pulls each code distribution toward the unit Gaussian "
         "(1 is the plain VAE; above 1 the β-VAE).",
         effect="Higher packs the codes tighter around the origin (samples from the prior look more typical, "
         "reconstructions blurrier); near 0 it behaves like a plain autoencoder with gaps between codes.",
     )
     hidden_units: int = knob(
-        256, ge=4, le=1024, group="architecture", title="Hidden units",
+        256,
+        ge=4,
+        le=1024,
+        group="architecture",
+        title="Hidden units",
         description="Units per dense hidden layer (two in each of the dense encoder and decoder; one next to the "
         "code in the convolutional ones).",
         effect="More units fit more detail but train slower and overfit small datasets sooner.",
     )
     channels: int = knob(
-        32, ge=2, le=128, group="architecture", title="Channels (convolutional)",
+        32,
+        ge=2,
+        le=128,
+        group="architecture",
+        title="Channels (convolutional)",
         description="Filters in the full-size convolutions; each stride-2 stage doubles them (at most 256).",
         effect="More channels draw sharper images at a higher cost per step.",
     )
     depth: int = knob(
-        1, ge=1, le=4, group="architecture", title="Depth (convolutional)",
+        1,
+        ge=1,
+        le=4,
+        group="architecture",
+        title="Depth (convolutional)",
         description="Stride-2 stages of the convolutional encoder, each halving the image (the decoder mirrors it).",
         effect="Deeper nets see larger shapes at once; tiny images run out of pixels after two or three stages.",
     )
     optimizer: Literal["sgd", "sgd_momentum", "adam"] = knob(
-        "adam", group="optimisation", title="Optimizer",
+        "adam",
+        group="optimisation",
+        title="Optimizer",
         choice_labels={"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam"},
         description="Rule that turns gradients into weight updates.",
         effect="adam adapts the step per weight and is forgiving; plain sgd needs a well-chosen, smaller learning rate.",
     )
     learning_rate: float = knob(
-        0.002, ge=1e-5, le=1.0, group="optimisation", title="Learning rate",
+        0.002,
+        ge=1e-5,
+        le=1.0,
+        group="optimisation",
+        title="Learning rate",
         description="Size of each update step (the peak, with the cosine schedule).",
         effect="Higher learns faster until the loss jumps or becomes NaN; lower is steady but slow.",
     )
     lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine", group="optimisation", title="Learning-rate schedule",
+        "cosine",
+        group="optimisation",
+        title="Learning-rate schedule",
         choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
         description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
         effect="The cosine decay settles into a lower loss at the end; constant keeps learning at full speed but jitters.",
     )
     batch_size: int = knob(
-        32, ge=1, le=4096, group="optimisation", title="Batch size",
+        32,
+        ge=1,
+        le=4096,
+        group="optimisation",
+        title="Batch size",
         description="Samples per gradient step.",
         effect="Smaller batches give noisier, more frequent updates; larger ones are smoother and faster on a GPU.",
     )
     epochs: int = knob(
-        20, ge=1, le=500, group="optimisation", title="Epochs",
+        20,
+        ge=1,
+        le=500,
+        group="optimisation",
+        title="Epochs",
         description="Passes over the training data.",
         effect="More epochs lower the loss and sharpen the samples; the test loss stops falling once it memorises.",
     )
     seed: int = knob(
-        0, ge=0, le=2**31 - 1, group="reproducibility", title="Seed",
+        0,
+        ge=0,
+        le=2**31 - 1,
+        group="reproducibility",
+        title="Seed",
         description="Random seed for the initial weights, the batch order and the sampled codes.",
         effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
     )
@@ -180,8 +223,11 @@ def check_fits(config: VAEHParams, data: TensorData) -> None:
         check_conv_depth(int(data.X_train.shape[-1]), config.depth)
     n_values = int(np.prod(data.X_train.shape[1:]))
     if config.latent_size >= n_values:
-        raise _bad("latent_size", f"a latent size of {config.latent_size} is not smaller than the {n_values} input "
-                   f"values; use at most {max(n_values - 1, 1)}")
+        raise _bad(
+            "latent_size",
+            f"a latent size of {config.latent_size} is not smaller than the {n_values} input "
+            f"values; use at most {max(n_values - 1, 1)}",
+        )
 
 
 def build_model(config: VAEHParams, prepared: Prepared) -> VAE:
@@ -199,8 +245,9 @@ def build_model(config: VAEHParams, prepared: Prepared) -> VAE:
     return VAE(enc, dec, k, shape, images=prepared.kind == "images")
 
 
-def elbo_parts(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def elbo_parts(
+    model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-sample reconstruction term (−log p(x|z), one z drawn), KL(q(z|x) ‖ N(0, I)) in nats, the
     decoder's raw output for that z (logits for images: training never needs the pixels) and the
     code means."""
@@ -228,23 +275,42 @@ def elbo_terms(model: VAE, x: torch.Tensor, eps: torch.Tensor | None = None) -> 
 
 def latent_grid_figure(tiles: list[np.ndarray], cols: int, lo: float, hi: float) -> dict:
     rows = [tiles[i : i + cols] for i in range(0, len(tiles), cols)]
-    return image_rows_figure(rows, [""] * len(rows), "latent_map", label_h=2,
-                             title=f"decoded latent plane: z₁ = {lo:.2g}…{hi:.2g} (left→right), "
-                             f"z₂ = {hi:.2g}…{lo:.2g} (top→bottom)")
+    return image_rows_figure(
+        rows,
+        [""] * len(rows),
+        "latent_map",
+        label_h=2,
+        title=f"decoded latent plane: z₁ = {lo:.2g}…{hi:.2g} (left→right), z₂ = {hi:.2g}…{lo:.2g} (top→bottom)",
+    )
 
 
 def generated_rows_figure(real: np.ndarray, fake: np.ndarray) -> dict:
     traces = [
-        {"type": "scatter", "mode": "markers", "name": "real (test rows)", "x": rounded(real[:, 0]),
-         "y": rounded(real[:, 1]), "marker": {"size": 6, "color": PALETTE[7], "opacity": 0.6}},
-        {"type": "scatter", "mode": "markers", "name": "generated (prior samples)", "x": rounded(fake[:, 0]),
-         "y": rounded(fake[:, 1]), "marker": {"size": 6, "color": PALETTE[3], "opacity": 0.6, "symbol": "x"}},
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "real (test rows)",
+            "x": rounded(real[:, 0]),
+            "y": rounded(real[:, 1]),
+            "marker": {"size": 6, "color": PALETTE[7], "opacity": 0.6},
+        },
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "generated (prior samples)",
+            "x": rounded(fake[:, 0]),
+            "y": rounded(fake[:, 1]),
+            "marker": {"size": 6, "color": PALETTE[3], "opacity": 0.6, "symbol": "x"},
+        },
     ]
     return {
         "data": traces,
         "layout": {
             "uirevision": "generated_rows",
-            "title": {"text": "generated vs real rows, on the data's top two principal directions", "font": {"size": 12}},
+            "title": {
+                "text": "generated vs real rows, on the data's top two principal directions",
+                "font": {"size": 12},
+            },
             "xaxis": {"title": {"text": "first principal direction"}, "zeroline": False},
             "yaxis": {"title": {"text": "second principal direction"}, "zeroline": False},
             "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
@@ -266,8 +332,10 @@ def _pairs(prepared: Prepared, n: int) -> list[tuple[int, int]]:
         if len(present) >= 2:
             firsts = {c: int(np.flatnonzero(colour == c)[0]) for c in present}
             step = max(1, len(present) // 2)
-            return [(firsts[present[i % len(present)]], firsts[present[(i + step) % len(present)]])
-                    for i in range(min(n, len(present)))]
+            return [
+                (firsts[present[i % len(present)]], firsts[present[(i + step) % len(present)]])
+                for i in range(min(n, len(present)))
+            ]
     idx = np.linspace(0, total - 1, 2 * n).round().astype(int)
     return [(int(idx[2 * i]), int(idx[2 * i + 1])) for i in range(n)]
 
@@ -342,8 +410,12 @@ class VAEModule(TrainingModule):
         recon, kl = torch.cat(recons).mean(), torch.cat(kls).mean()
         # the latent map drawn at this step (views wait for the epoch end) reuses these means
         self._test_means = (self._steps, torch.cat(mus)) if mus else None
-        return {"test_loss": recon + self.config.beta * kl, "test_recon_loss": recon, "test_kl_loss": kl,
-                "test_rmse": torch.cat(squares).mean().sqrt()}
+        return {
+            "test_loss": recon + self.config.beta * kl,
+            "test_recon_loss": recon,
+            "test_kl_loss": kl,
+            "test_rmse": torch.cat(squares).mean().sqrt(),
+        }
 
     # -- views -------------------------------------------------------------------------------
     def views(self) -> dict[str, dict]:
@@ -352,8 +424,12 @@ class VAEModule(TrainingModule):
         if "prior_samples" in keys:
             rows = image_tiles(self.model.decode(self.prior_z))
             figs["prior_samples"] = image_rows_figure(
-                [rows[i : i + 10] for i in range(0, len(rows), 10)], [""] * -(-len(rows) // 10),
-                "prior_samples", title=f"decoded from {len(rows)} fixed draws of the unit Gaussian", label_h=3)
+                [rows[i : i + 10] for i in range(0, len(rows), 10)],
+                [""] * -(-len(rows) // 10),
+                "prior_samples",
+                title=f"decoded from {len(rows)} fixed draws of the unit Gaussian",
+                label_h=3,
+            )
         if "generated_rows" in keys:
             fake = self.model.decode(self.prior_z).flatten(1)
             fake_2d = ((fake - self.data_mean) @ self.data_basis.T).cpu().numpy()
@@ -385,8 +461,12 @@ class VAEModule(TrainingModule):
                 labels.append(f"{names[int(p.colour[i])]} → {names[int(p.colour[j])]}")
             else:
                 labels.append(f"test #{i} → test #{j}")
-        return image_rows_figure(rows, labels, "interpolation",
-                                 title=f"test image, {N_STEPS} decoded steps along the line between the codes, test image")
+        return image_rows_figure(
+            rows,
+            labels,
+            "interpolation",
+            title=f"test image, {N_STEPS} decoded steps along the line between the codes, test image",
+        )
 
     def _point_means(self) -> torch.Tensor:
         """The code means of the latent map's test samples: from the test pass when no step has
@@ -423,20 +503,27 @@ class VAEModule(TrainingModule):
             axes = ("first principal direction of the means", "second principal direction")
         title = f"code means of {len(pts)} test samples; {active} of {k} latent dimensions in use"
         ids = self.points.cpu().numpy()
-        return scatter_figure(pts, p.colour[ids], p.colour_kind, p.colour_name, p.class_names, "latent_map", axes,
-                              title, hover_ids=ids)
+        return scatter_figure(
+            pts, p.colour[ids], p.colour_kind, p.colour_name, p.class_names, "latent_map", axes, title, hover_ids=ids
+        )
 
     def _reconstructions_figure(self) -> dict:
         p = self.prep
         split = "validation" if p.val is not None else "test"
         out = self.model(self.shown)
         if self.images:
-            return image_rows_figure([image_tiles(self.shown), image_tiles(out)],
-                                     [f"{split} images", "reconstructions (decoded from the code means)"],
-                                     "reconstructions")
-        return table_reconstruction_figure(self.shown.float().cpu().numpy(), out.float().cpu().numpy(),
-                                           self.data.feature_names, "reconstructions",
-                                           f"{split} rows: input vs reconstruction (decoded from the code means)")
+            return image_rows_figure(
+                [image_tiles(self.shown), image_tiles(out)],
+                [f"{split} images", "reconstructions (decoded from the code means)"],
+                "reconstructions",
+            )
+        return table_reconstruction_figure(
+            self.shown.float().cpu().numpy(),
+            out.float().cpu().numpy(),
+            self.data.feature_names,
+            "reconstructions",
+            f"{split} rows: input vs reconstruction (decoded from the code means)",
+        )
 
     # -- messages ----------------------------------------------------------------------------
     def resume_at(self, step: int) -> None:
@@ -448,7 +535,9 @@ class VAEModule(TrainingModule):
 
     def out_of_memory_hint(self) -> str:
         c = self.config
-        what = f"channels (now {c.channels})" if c.network == "convolutional" else f"hidden_units (now {c.hidden_units})"
+        what = (
+            f"channels (now {c.channels})" if c.network == "convolutional" else f"hidden_units (now {c.hidden_units})"
+        )
         return f"lower batch_size (now {c.batch_size}) or {what}"
 
     def start_messages(self) -> list[str]:
@@ -465,21 +554,39 @@ class VAEModule(TrainingModule):
 
 
 VIEWS = (
-    ViewSpec("prior_samples", "Samples from the prior",
-             "New images decoded from 40 fixed random codes of the unit Gaussian: the same codes every update, so "
-             "you watch them turn from blobs into digits.", data_kinds=("images",)),
-    ViewSpec("generated_rows", "Generated vs real rows",
-             "Rows decoded from random codes of the unit Gaussian next to real test rows, on the data's top two "
-             "principal directions: a good model covers the same ground.", data_kinds=("tabular",)),
-    ViewSpec("interpolation", "Interpolation",
-             "Two test images at the ends and the decoder's images along the straight line between their codes: "
-             "a smooth latent space morphs one into the other.", data_kinds=("images",)),
-    ViewSpec("latent_map", "Latent map",
-             "With two latent dimensions (images): the decoded image at every point of a grid over the latent "
-             "plane. Otherwise: the code means of test samples (projected by PCA when wider than 2), coloured "
-             "by class or target."),
-    ViewSpec("reconstructions", "Input vs reconstruction",
-             "A few fixed validation samples and what the decoder makes of their code means."),
+    ViewSpec(
+        "prior_samples",
+        "Samples from the prior",
+        "New images decoded from 40 fixed random codes of the unit Gaussian: the same codes every update, so "
+        "you watch them turn from blobs into digits.",
+        data_kinds=("images",),
+    ),
+    ViewSpec(
+        "generated_rows",
+        "Generated vs real rows",
+        "Rows decoded from random codes of the unit Gaussian next to real test rows, on the data's top two "
+        "principal directions: a good model covers the same ground.",
+        data_kinds=("tabular",),
+    ),
+    ViewSpec(
+        "interpolation",
+        "Interpolation",
+        "Two test images at the ends and the decoder's images along the straight line between their codes: "
+        "a smooth latent space morphs one into the other.",
+        data_kinds=("images",),
+    ),
+    ViewSpec(
+        "latent_map",
+        "Latent map",
+        "With two latent dimensions (images): the decoded image at every point of a grid over the latent "
+        "plane. Otherwise: the code means of test samples (projected by PCA when wider than 2), coloured "
+        "by class or target.",
+    ),
+    ViewSpec(
+        "reconstructions",
+        "Input vs reconstruction",
+        "A few fixed validation samples and what the decoder makes of their code means.",
+    ),
 )
 
 
@@ -510,8 +617,13 @@ def run(
     check_fits(config, data)
     module = VAEModule(config, data)
     return fit_module(
-        module, config, callbacks=callbacks, device=device, generator=generator,
-        flush_interval_s=flush_interval_s, view_interval_s=view_interval_s,
+        module,
+        config,
+        callbacks=callbacks,
+        device=device,
+        generator=generator,
+        flush_interval_s=flush_interval_s,
+        view_interval_s=view_interval_s,
         single_thread=small_step(module.model, module.prep.train[:1], config.batch_size, SMALL_BATCH_MACS),
         resume=resume,
     )

@@ -1,4 +1,5 @@
 """Datasets as tensors: built-in generators and tables, and ``from_arrays`` for uploads."""
+
 from models_lib.data import (
     builtin_images,  # noqa: F401,E402  (registers digits, shapes)
     builtin_sequences,  # noqa: F401,E402  (registers sine, sawtooth, seasonal, rivers_text)

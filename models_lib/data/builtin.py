@@ -4,6 +4,7 @@ Nothing is downloaded. Generated point sets are drawn in a unit-sized frame
 and scaled by a fixed 1.5, so coordinates sit roughly in [-1.5, 1.5]
 whatever the seed; the decision-boundary plot then frames them well.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,14 +22,22 @@ SCALE = 1.5
 
 
 class SplitOptions(HParams):
-    test_ratio: float = Field(0.3, ge=0.05, le=0.9, title="Test share", description="Share of the rows held out to test the model.")
-    seed: int = Field(0, ge=0, le=2**31 - 1, title="Data seed", description="Random seed for the split (and generation).")
+    test_ratio: float = Field(
+        0.3, ge=0.05, le=0.9, title="Test share", description="Share of the rows held out to test the model."
+    )
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, title="Data seed", description="Random seed for the split (and generation)."
+    )
 
 
 class PointsOptions(SplitOptions):
     n_samples: int = Field(400, ge=50, le=5000, title="Number of points", description="Number of points generated.")
     noise: float = Field(
-        0.1, ge=0.0, le=1.0, title="Noise", description="How much the points scatter: 0 clean shapes, 1 classes overlap heavily."
+        0.1,
+        ge=0.0,
+        le=1.0,
+        title="Noise",
+        description="How much the points scatter: 0 clean shapes, 1 classes overlap heavily.",
     )
 
 
@@ -102,7 +111,10 @@ def _halves(n: int) -> tuple[int, int]:
 
 
 @_builtin(
-    "spiral", "Spiral", "points2d", "classify",
+    "spiral",
+    "Spiral",
+    "points2d",
+    "classify",
     "Two interleaved spiral arms winding out from the centre. Needs a curved, "
     "non-linear boundary: a classic test for hidden layers.",
     PointsOptions,
@@ -121,7 +133,10 @@ def _spiral(o: PointsOptions) -> TensorData:
 
 
 @_builtin(
-    "xor", "XOR", "points2d", "classify",
+    "xor",
+    "XOR",
+    "points2d",
+    "classify",
     "Points in four quadrants; opposite quadrants share a class. No single straight "
     "line separates them, so a network without hidden layers fails.",
     PointsOptions,
@@ -137,7 +152,10 @@ def _xor(o: PointsOptions) -> TensorData:
 
 
 @_builtin(
-    "circles", "Circles", "points2d", "classify",
+    "circles",
+    "Circles",
+    "points2d",
+    "classify",
     "A small ring inside a larger one. The boundary is a circle: easy with "
     "hidden layers, impossible for a single linear layer.",
     PointsOptions,
@@ -154,7 +172,10 @@ def _circles(o: PointsOptions) -> TensorData:
 
 
 @_builtin(
-    "moons", "Moons", "points2d", "classify",
+    "moons",
+    "Moons",
+    "points2d",
+    "classify",
     "Two interlocking half-moons. A gently curved boundary separates them.",
     PointsOptions,
 )
@@ -171,7 +192,10 @@ def _moons(o: PointsOptions) -> TensorData:
 
 
 @_builtin(
-    "gaussians", "Gaussian blobs", "points2d", "classify",
+    "gaussians",
+    "Gaussian blobs",
+    "points2d",
+    "classify",
     "Round clouds of points, one class each, set around a circle. Nearly linearly "
     "separable; noise makes the clouds overlap.",
     GaussiansOptions,
@@ -179,7 +203,9 @@ def _moons(o: PointsOptions) -> TensorData:
 def _gaussians(o: GaussiansOptions) -> TensorData:
     rng = np.random.default_rng(o.seed)
     k = o.n_blobs
-    centres = 0.65 * np.stack([np.cos(2 * np.pi * np.arange(k) / k + 0.3), np.sin(2 * np.pi * np.arange(k) / k + 0.3)], 1)
+    centres = 0.65 * np.stack(
+        [np.cos(2 * np.pi * np.arange(k) / k + 0.3), np.sin(2 * np.pi * np.arange(k) / k + 0.3)], 1
+    )
     counts = [o.n_samples // k + (1 if i < o.n_samples % k else 0) for i in range(k)]
     y = np.repeat(np.arange(k), counts)
     pts = centres[y] + rng.normal(0.0, 0.12 + 0.35 * o.noise, (len(y), 2))
@@ -190,7 +216,10 @@ class MixtureOptions(PointsOptions):
     # the split is stratified by mode: the test share must hold a point of each of the 8 modes
     n_samples: int = Field(400, ge=200, le=5000, title="Number of points", description="Number of points generated.")
     noise: float = Field(
-        0.1, ge=0.0, le=1.0, title="Noise",
+        0.1,
+        ge=0.0,
+        le=1.0,
+        title="Noise",
         description="Width of each Gaussian: its standard deviation is (0.05 + 0.5 x noise) times the distance "
         "between neighbouring centres, so 0 gives tight dots and 1 merges the modes.",
     )
@@ -219,7 +248,10 @@ def _mixture(centres: np.ndarray, spacing: float, o: MixtureOptions, name: str) 
 
 
 @_builtin(
-    "ring", "Ring of Gaussians", "points2d", "classify",
+    "ring",
+    "Ring of Gaussians",
+    "points2d",
+    "classify",
     "Eight small Gaussian clouds evenly spaced on a circle; the label is the cloud's index. The classic "
     "test of a generative model: does it reproduce all eight modes, or collapse onto a few?",
     MixtureOptions,
@@ -232,7 +264,10 @@ def _ring(o: MixtureOptions) -> TensorData:
 
 
 @_builtin(
-    "grid", "Grid of Gaussians", "points2d", "classify",
+    "grid",
+    "Grid of Gaussians",
+    "points2d",
+    "classify",
     "Twenty-five small Gaussian clouds on a 5 x 5 grid; the label is the cloud's index. A harder mode-coverage "
     "test than the ring: many modes, close together.",
     GridMixtureOptions,
@@ -245,9 +280,11 @@ def _grid(o: GridMixtureOptions) -> TensorData:
 
 
 @_builtin(
-    "regression2d", "Smooth surface (regression)", "points2d", "regress",
-    "Points on the plane whose target is a smooth wavy surface plus noise. "
-    "The model predicts a number, not a class.",
+    "regression2d",
+    "Smooth surface (regression)",
+    "points2d",
+    "regress",
+    "Points on the plane whose target is a smooth wavy surface plus noise. The model predicts a number, not a class.",
     PointsOptions,
 )
 def _regression2d(o: PointsOptions) -> TensorData:
@@ -256,8 +293,15 @@ def _regression2d(o: PointsOptions) -> TensorData:
     target = np.sin(2.5 * pts[:, 0]) * np.cos(2.0 * pts[:, 1]) + 0.4 * pts[:, 0]
     target = target + rng.normal(0.0, 0.3 * o.noise, len(target))
     return from_arrays(
-        pts * SCALE, target, task="regress", kind="points2d", name="Smooth surface",
-        feature_names=["x1", "x2"], test_ratio=o.test_ratio, seed=o.seed, standardise=False,
+        pts * SCALE,
+        target,
+        task="regress",
+        kind="points2d",
+        name="Smooth surface",
+        feature_names=["x1", "x2"],
+        test_ratio=o.test_ratio,
+        seed=o.seed,
+        standardise=False,
     )
 
 
@@ -266,15 +310,24 @@ def _sklearn_table(loader_name: str, name: str, o: SplitOptions) -> TensorData:
 
     bunch = getattr(sklearn.datasets, loader_name)()
     return from_arrays(
-        bunch.data, bunch.target, task="classify", kind="tabular", name=name,
+        bunch.data,
+        bunch.target,
+        task="classify",
+        kind="tabular",
+        name=name,
         feature_names=[str(f) for f in bunch.feature_names],
         class_names=[str(c) for c in bunch.target_names],
-        test_ratio=o.test_ratio, seed=o.seed, standardise=True,
+        test_ratio=o.test_ratio,
+        seed=o.seed,
+        standardise=True,
     )
 
 
 @_builtin(
-    "iris", "Iris flowers", "tabular", "classify",
+    "iris",
+    "Iris flowers",
+    "tabular",
+    "classify",
     "150 iris flowers, four measurements of petals and sepals, three species. "
     "Small and clean: a first tabular problem.",
     SplitOptions,
@@ -284,7 +337,10 @@ def _iris(o: SplitOptions) -> TensorData:
 
 
 @_builtin(
-    "wine", "Wine cultivars", "tabular", "classify",
+    "wine",
+    "Wine cultivars",
+    "tabular",
+    "classify",
     "178 wines, thirteen chemical measurements, three grape cultivars.",
     SplitOptions,
 )
@@ -293,9 +349,11 @@ def _wine(o: SplitOptions) -> TensorData:
 
 
 @_builtin(
-    "breast_cancer", "Breast cancer diagnosis", "tabular", "classify",
-    "569 tumour samples described by thirty measurements of cell nuclei, "
-    "labelled malignant or benign.",
+    "breast_cancer",
+    "Breast cancer diagnosis",
+    "tabular",
+    "classify",
+    "569 tumour samples described by thirty measurements of cell nuclei, labelled malignant or benign.",
     SplitOptions,
 )
 def _breast_cancer(o: SplitOptions) -> TensorData:

@@ -4,6 +4,7 @@ Images are float32 ``[N, C, S, S]`` in 0..1 with ``kind == "images"``; they are
 registered with the same built-in registry as the point sets and tables, so
 they appear as dataset rows automatically.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,13 +26,22 @@ SHAPE_NAMES = ["circle", "square", "triangle"]
 class ShapesOptions(SplitOptions):
     n_samples: int = Field(1500, ge=60, le=20000, title="Number of images", description="Number of images generated.")
     noise: float = Field(
-        0.2, ge=0.0, le=1.0, title="Noise",
+        0.2,
+        ge=0.0,
+        le=1.0,
+        title="Noise",
         description="Pixel noise on the background and the shape: 0 clean, 1 the shapes are hard to see.",
     )
 
 
 def images_tensordata(
-    X: np.ndarray, y: np.ndarray, *, class_names: list[str], name: str, test_ratio: float, seed: int,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    class_names: list[str],
+    name: str,
+    test_ratio: float,
+    seed: int,
     meta: dict | None = None,
 ) -> TensorData:
     """A stratified train/test split of float images ``[N, C, S, S]`` in 0..1 and integer labels."""
@@ -42,17 +52,24 @@ def images_tensordata(
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_ratio, random_state=seed, shuffle=True, stratify=y)
     C, S = int(X.shape[1]), int(X.shape[2])
     return TensorData(
-        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)), y_train=torch.from_numpy(y_tr),
-        X_test=torch.from_numpy(np.ascontiguousarray(X_te)), y_test=torch.from_numpy(y_te),
-        kind="images", task="classify",
+        X_train=torch.from_numpy(np.ascontiguousarray(X_tr)),
+        y_train=torch.from_numpy(y_tr),
+        X_test=torch.from_numpy(np.ascontiguousarray(X_te)),
+        y_test=torch.from_numpy(y_te),
+        kind="images",
+        task="classify",
         feature_names=["gray"] if C == 1 else ["red", "green", "blue"][:C] + [f"c{i}" for i in range(3, C)],
-        class_names=list(class_names), name=name,
+        class_names=list(class_names),
+        name=name,
         meta={"image_shape": [C, S, S], "source": "builtin", **(meta or {})},
     )
 
 
 @_builtin(
-    "digits", "Handwritten digits (8x8)", "images", "classify",
+    "digits",
+    "Handwritten digits (8x8)",
+    "images",
+    "classify",
     "1,797 tiny grey images of handwritten digits 0-9, 8 x 8 pixels (scikit-learn's bundled copy "
     "of the UCI digits). The first image problem: small enough to train in seconds.",
     SplitOptions,
@@ -63,8 +80,12 @@ def _digits(o: SplitOptions) -> TensorData:
     bunch = sklearn.datasets.load_digits()
     X = (bunch.images / 16.0).astype(np.float32)[:, None]  # N x 1 x 8 x 8, 0..1
     return images_tensordata(
-        X, bunch.target, class_names=[str(c) for c in bunch.target_names], name="Handwritten digits",
-        test_ratio=o.test_ratio, seed=o.seed,
+        X,
+        bunch.target,
+        class_names=[str(c) for c in bunch.target_names],
+        name="Handwritten digits",
+        test_ratio=o.test_ratio,
+        seed=o.seed,
     )
 
 
@@ -100,7 +121,10 @@ def generate_shapes(n: int, noise: float, seed: int, size: int = 32) -> tuple[np
 
 
 @_builtin(
-    "shapes", "Shapes (32x32 colour)", "images", "classify",
+    "shapes",
+    "Shapes (32x32 colour)",
+    "images",
+    "classify",
     "Generated colour images, 32 x 32 pixels, each holding a circle, a square or a triangle of random "
     "colour, size and position on a noisy background. Noise makes the outline harder to see.",
     ShapesOptions,

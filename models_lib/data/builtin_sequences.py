@@ -14,6 +14,7 @@ series so a model can re-window it for its own window length and horizon:
 A text TensorData carries next-character windows (``X``, ``y``: N×L int64
 indices into ``meta["vocab"]``) and ``meta["ids"]``/``meta["train_end"]``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,16 +44,30 @@ DEFAULT_HORIZON = 12
 class SeriesOptions(HParams):
     length: int = Field(1200, ge=200, le=50_000, title="Length", description="Number of time steps generated.")
     period: int = Field(24, ge=4, le=500, title="Period", description="Steps in one cycle (the season).")
-    noise: float = Field(0.3, ge=0.0, le=2.0, title="Noise", description="Standard deviation of the added noise (the wave's amplitude is 1).")
+    noise: float = Field(
+        0.3,
+        ge=0.0,
+        le=2.0,
+        title="Noise",
+        description="Standard deviation of the added noise (the wave's amplitude is 1).",
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, title="Data seed", description="Random seed for the noise.")
 
 
 class CleanSeriesOptions(SeriesOptions):
-    noise: float = Field(0.05, ge=0.0, le=2.0, title="Noise", description="Standard deviation of the added noise (the wave's amplitude is 1).")
+    noise: float = Field(
+        0.05,
+        ge=0.0,
+        le=2.0,
+        title="Noise",
+        description="Standard deviation of the added noise (the wave's amplitude is 1).",
+    )
 
 
 class TextOptions(HParams):
-    test_ratio: float = Field(0.1, ge=0.05, le=0.5, title="Test share", description="Share of the text, at its end, held out to test.")
+    test_ratio: float = Field(
+        0.1, ge=0.05, le=0.5, title="Test share", description="Share of the text, at its end, held out to test."
+    )
 
 
 # --------------------------------------------------------------------------- windows
@@ -121,13 +136,30 @@ def series_tensordata(
     X_va, y_va = windows(train_end, val_end)
     X_te, y_te = windows(val_end, T)
     meta = {
-        "series": series, "train_end": int(train_end), "val_end": int(val_end), "season": int(season),
-        "channels": list(channels or [f"x{i}" for i in range(C)]), "mean": mean.tolist(), "std": std.tolist(),
-        "window": window, "horizon": horizon, "X_val": X_va, "y_val": y_va, **(extra_meta or {}),
+        "series": series,
+        "train_end": int(train_end),
+        "val_end": int(val_end),
+        "season": int(season),
+        "channels": list(channels or [f"x{i}" for i in range(C)]),
+        "mean": mean.tolist(),
+        "std": std.tolist(),
+        "window": window,
+        "horizon": horizon,
+        "X_val": X_va,
+        "y_val": y_va,
+        **(extra_meta or {}),
     }
     return TensorData(
-        X_train=X_tr, y_train=y_tr, X_test=X_te, y_test=y_te, kind="timeseries", task="forecast",
-        feature_names=meta["channels"], class_names=[], name=name, meta=meta,
+        X_train=X_tr,
+        y_train=y_tr,
+        X_test=X_te,
+        y_test=y_te,
+        kind="timeseries",
+        task="forecast",
+        feature_names=meta["channels"],
+        class_names=[],
+        name=name,
+        meta=meta,
     )
 
 
@@ -139,7 +171,10 @@ def _split(T: int) -> tuple[int, int]:
 
 
 @_builtin(
-    "sine", "Sine wave", "timeseries", "forecast",
+    "sine",
+    "Sine wave",
+    "timeseries",
+    "forecast",
     "A pure sine wave with a little noise. Easy for any recurrent cell: the next values follow from the last few.",
     CleanSeriesOptions,
 )
@@ -147,12 +182,21 @@ def _sine(o: SeriesOptions) -> TensorData:
     rng = np.random.default_rng(o.seed)
     t = np.arange(o.length)
     y = np.sin(2 * np.pi * t / o.period) + rng.normal(0.0, o.noise, o.length)
-    return series_tensordata(y, name="Sine wave", train_end=_split(o.length)[0], val_end=_split(o.length)[1],
-                             season=o.period, channels=["value"])
+    return series_tensordata(
+        y,
+        name="Sine wave",
+        train_end=_split(o.length)[0],
+        val_end=_split(o.length)[1],
+        season=o.period,
+        channels=["value"],
+    )
 
 
 @_builtin(
-    "sawtooth", "Sawtooth wave", "timeseries", "forecast",
+    "sawtooth",
+    "Sawtooth wave",
+    "timeseries",
+    "forecast",
     "Rises steadily, then drops at once, every period. The sudden drop must be timed: "
     "the network has to count steps since the last drop.",
     CleanSeriesOptions,
@@ -161,12 +205,21 @@ def _sawtooth(o: SeriesOptions) -> TensorData:
     rng = np.random.default_rng(o.seed)
     t = np.arange(o.length)
     y = 2.0 * ((t / o.period) % 1.0) - 1.0 + rng.normal(0.0, o.noise, o.length)
-    return series_tensordata(y, name="Sawtooth wave", train_end=_split(o.length)[0], val_end=_split(o.length)[1],
-                             season=o.period, channels=["value"])
+    return series_tensordata(
+        y,
+        name="Sawtooth wave",
+        train_end=_split(o.length)[0],
+        val_end=_split(o.length)[1],
+        season=o.period,
+        channels=["value"],
+    )
 
 
 @_builtin(
-    "seasonal", "Noisy seasonal series", "timeseries", "forecast",
+    "seasonal",
+    "Noisy seasonal series",
+    "timeseries",
+    "forecast",
     "A rising trend plus a repeating seasonal pattern (two harmonics) plus noise, like monthly sales. "
     "The baseline to beat repeats the value one season ago.",
     SeriesOptions,
@@ -178,8 +231,14 @@ def _seasonal(o: SeriesOptions) -> TensorData:
     trend = 2.0 * t / o.length
     season = np.sin(phase) + 0.5 * np.sin(2 * phase + 1.0)
     y = trend + season + rng.normal(0.0, o.noise, o.length)
-    return series_tensordata(y, name="Noisy seasonal series", train_end=_split(o.length)[0], val_end=_split(o.length)[1],
-                             season=o.period, channels=["value"])
+    return series_tensordata(
+        y,
+        name="Noisy seasonal series",
+        train_end=_split(o.length)[0],
+        val_end=_split(o.length)[1],
+        season=o.period,
+        channels=["value"],
+    )
 
 
 # --------------------------------------------------------------------------- text
@@ -236,8 +295,15 @@ can teach: that something small and patient, given enough time, can carve a vall
 """
 
 
-def text_tensordata(text: str, *, name: str, test_ratio: float = 0.1, window: int = DEFAULT_WINDOW,
-                    stride: int = 4, vocab: list[str] | None = None) -> TensorData:
+def text_tensordata(
+    text: str,
+    *,
+    name: str,
+    test_ratio: float = 0.1,
+    window: int = DEFAULT_WINDOW,
+    stride: int = 4,
+    vocab: list[str] | None = None,
+) -> TensorData:
     """Next-character windows over ``text``: the last ``test_ratio`` of it is the test part."""
     vocab = vocab or sorted(set(text))
     index = {c: i for i, c in enumerate(vocab)}
@@ -252,14 +318,24 @@ def text_tensordata(text: str, *, name: str, test_ratio: float = 0.1, window: in
     X_tr, y_tr = windows(0, train_end, stride)
     X_te, y_te = windows(train_end, len(ids), max(1, window // 2))
     return TensorData(
-        X_train=X_tr, y_train=y_tr, X_test=X_te, y_test=y_te, kind="text", task="generate",
-        feature_names=["char"], class_names=list(vocab), name=name,
+        X_train=X_tr,
+        y_train=y_tr,
+        X_test=X_te,
+        y_test=y_te,
+        kind="text",
+        task="generate",
+        feature_names=["char"],
+        class_names=list(vocab),
+        name=name,
         meta={"vocab": list(vocab), "ids": ids, "train_end": train_end, "window": window, "stride": stride},
     )
 
 
 @_builtin(
-    "rivers_text", "A short essay about rivers", "text", "generate",
+    "rivers_text",
+    "A short essay about rivers",
+    "text",
+    "generate",
     "About 4 KB of plain English prose (written for this playground). A character-level model "
     "learns spelling, spacing and common words from it and then writes its own imitation.",
     TextOptions,

@@ -1,4 +1,5 @@
 """TensorData: a train/test split ready for training, and how to build one from arrays."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ and their positions. A trainable architecture (registered in
 ``models_lib.registry``) is drawn from its real ``nn.Module``; the others from
 a sketch (``models_lib.diagrams.sketches``) with its own small schema.
 """
+
 from __future__ import annotations
 
 from typing import Any

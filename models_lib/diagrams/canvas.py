@@ -5,6 +5,7 @@ Columns run left to right (the direction of the forward pass); a chain longer
 than ``per_row`` wraps onto the next row band. Fractional cells are allowed
 (a tree's parent sits between its children).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -80,13 +81,33 @@ class Canvas:
 
     # ------------------------------------------------------------ building
     def node(
-        self, id: str, label: str, sublabel: str = "", kind: str = "op", *, col: float = 0, row: float = 0,
-        group: str | None = None, params: int | None = None, w: int = NODE_W, h: int = NODE_H, cells: tuple | None = None,
+        self,
+        id: str,
+        label: str,
+        sublabel: str = "",
+        kind: str = "op",
+        *,
+        col: float = 0,
+        row: float = 0,
+        group: str | None = None,
+        params: int | None = None,
+        w: int = NODE_W,
+        h: int = NODE_H,
+        cells: tuple | None = None,
     ) -> str:
         if id in self._ids:
             raise ValueError(f"duplicate diagram node {id!r}")
         self._ids.add(id)
-        n: dict[str, Any] = {"id": id, "label": label, "sublabel": sublabel, "kind": kind, "col": col, "row": row, "w": w, "h": h}
+        n: dict[str, Any] = {
+            "id": id,
+            "label": label,
+            "sublabel": sublabel,
+            "kind": kind,
+            "col": col,
+            "row": row,
+            "w": w,
+            "h": h,
+        }
         if group:
             n["group"] = group
         if params is not None:
@@ -107,8 +128,16 @@ class Canvas:
         return id
 
     def chain(
-        self, items: Sequence[dict], *, col: float = 0, row: float = 0, per_row: int = 99, row_step: float = 1,
-        group: str | None = None, after: str | None = None, edge_kind: str = "forward",
+        self,
+        items: Sequence[dict],
+        *,
+        col: float = 0,
+        row: float = 0,
+        per_row: int = 99,
+        row_step: float = 1,
+        group: str | None = None,
+        after: str | None = None,
+        edge_kind: str = "forward",
     ) -> list[str]:
         """Place ``items`` (node kwargs) one after another, wrapping after ``per_row``;
         link them with edges, starting from ``after`` when given."""

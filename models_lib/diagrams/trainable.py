@@ -1,4 +1,5 @@
 """Diagrams drawn from the real module of a trainable architecture."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -34,19 +35,34 @@ def mlp(spec, config) -> dict:
         shape = shape_text(shapes[f"net.{name}"])
         if isinstance(m, nn.Linear):
             kind = "output" if i == last_linear else "dense"
-            items.append({"id": f"layer{i}", "label": f"Linear {m.in_features}→{m.out_features}", "sublabel": shape,
-                          "kind": kind, "params": count_params(m)})
+            items.append(
+                {
+                    "id": f"layer{i}",
+                    "label": f"Linear {m.in_features}→{m.out_features}",
+                    "sublabel": shape,
+                    "kind": kind,
+                    "params": count_params(m),
+                }
+            )
         elif isinstance(m, nn.Dropout):
             items.append({"id": f"layer{i}", "label": f"Dropout {m.p:g}", "sublabel": shape, "kind": "dropout"})
         else:
-            items.append({"id": f"layer{i}", "label": _ACT_NAMES.get(type(m), type(m).__name__), "sublabel": shape,
-                          "kind": "activation"})
+            items.append(
+                {
+                    "id": f"layer{i}",
+                    "label": _ACT_NAMES.get(type(m), type(m).__name__),
+                    "sublabel": shape,
+                    "kind": "activation",
+                }
+            )
     items.append({"id": "loss", "label": "Softmax + CE loss", "sublabel": f"{n_classes} classes", "kind": "loss"})
     c.chain(items, per_row=8)
     total = count_params(model)
     hidden = list(config.hidden_layers)
-    c.note(f"Drawn from the real PyTorch module built for the {spec.default_dataset} dataset "
-           f"({n_features} features, {n_classes} classes): {total:,} parameters.")
+    c.note(
+        f"Drawn from the real PyTorch module built for the {spec.default_dataset} dataset "
+        f"({n_features} features, {n_classes} classes): {total:,} parameters."
+    )
     if not hidden:
         c.note("No hidden layer: a linear model, which cannot separate XOR or the spiral.")
     return c.finish(total)

@@ -1,4 +1,5 @@
 """Trainer loop, callbacks, device selection, seeding and safetensors weights."""
+
 from models_lib.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from models_lib.training.device import DeviceUnavailable, describe_device, seed_everything, select_device
 from models_lib.training.run import count_macs, fit_module, prepare_run, small_step

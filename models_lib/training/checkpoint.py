@@ -11,6 +11,7 @@ Nothing is pickled: tensors go into a safetensors file, everything else into its
 metadata. Writes are atomic (a temporary file renamed over the old one), so a worker killed
 while writing leaves the previous checkpoint intact.
 """
+
 from __future__ import annotations
 
 import json
@@ -93,7 +94,7 @@ def _join_optimizer(i: int, plain: dict[str, Any], tensors: dict[str, torch.Tens
     for key, value in tensors.items():
         if not key.startswith(prefix):
             continue
-        kind, index, name = key[len(prefix):].split(".", 2)
+        kind, index, name = key[len(prefix) :].split(".", 2)
         if kind == "state":
             state.setdefault(int(index), {})[name] = value
         else:
@@ -116,8 +117,13 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path) -> None:
     for name, state in ckpt.module_rng.items():
         tensors[f"rng.module.{name}"] = _cpu(state)
     header = {
-        "step": ckpt.step, "epoch": ckpt.epoch, "index": ckpt.index, "samples_seen": ckpt.samples_seen,
-        "elapsed_s": ckpt.elapsed_s, "optimizers": optimizers, "last_values": ckpt.last_values,
+        "step": ckpt.step,
+        "epoch": ckpt.epoch,
+        "index": ckpt.index,
+        "samples_seen": ckpt.samples_seen,
+        "elapsed_s": ckpt.elapsed_s,
+        "optimizers": optimizers,
+        "last_values": ckpt.last_values,
         "first_loss": ckpt.first_loss,
     }
     metadata = {**{str(k): str(v) for k, v in ckpt.meta.items()}, "format": FORMAT, "run": json.dumps(header)}
@@ -136,11 +142,18 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     metadata.pop("format")
     tensors = load_file(str(path), device="cpu")
     return Checkpoint(
-        step=header["step"], epoch=header["epoch"], index=header["index"], samples_seen=header["samples_seen"],
+        step=header["step"],
+        epoch=header["epoch"],
+        index=header["index"],
+        samples_seen=header["samples_seen"],
         elapsed_s=header["elapsed_s"],
-        model={k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")},
+        model={k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")},
         optimizers=[_join_optimizer(i, plain, tensors) for i, plain in enumerate(header["optimizers"])],
-        generator_state=tensors["rng.generator"], torch_rng=tensors["rng.torch"], cuda_rng=tensors.get("rng.cuda"),
-        module_rng={k[len("rng.module."):]: v for k, v in tensors.items() if k.startswith("rng.module.")},
-        last_values=header["last_values"], first_loss=header["first_loss"], meta=metadata,
+        generator_state=tensors["rng.generator"],
+        torch_rng=tensors["rng.torch"],
+        cuda_rng=tensors.get("rng.cuda"),
+        module_rng={k[len("rng.module.") :]: v for k, v in tensors.items() if k.startswith("rng.module.")},
+        last_values=header["last_values"],
+        first_loss=header["first_loss"],
+        meta=metadata,
     )

@@ -1,5 +1,6 @@
 """What every architecture's ``run`` does around its own module: check the config and the
 data, pick the device, seed, then hand the module to the Trainer."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -16,6 +16,7 @@ Call order, for a run of E epochs::
 Metrics stay on the device between flushes: a step only appends detached
 tensors to a list. A flush reduces them and syncs once (one ``.tolist()``).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -315,8 +316,10 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_start(self)
         if self.resume is not None:
-            self.log(f"resumed from the checkpoint after step {self.step} (epoch {start_epoch}, "
-                     f"{self.elapsed_s:.1f} s of training so far)")
+            self.log(
+                f"resumed from the checkpoint after step {self.step} (epoch {start_epoch}, "
+                f"{self.elapsed_s:.1f} s of training so far)"
+            )
         self.log(
             f"training on {device} ({'mixed precision' if self.amp else 'float32'}): {self.n_params:,} parameters, "
             f"{n:,} training samples, {self.epochs} epochs of {self.steps_per_epoch} steps (batch {bs})"
@@ -391,15 +394,22 @@ class Trainer:
         """Everything needed to go on from here (call between steps: from a callback)."""
         cuda_rng = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
         return Checkpoint(
-            step=self.step, epoch=max(self.epoch, 1), index=self._index, samples_seen=self.samples_seen,
+            step=self.step,
+            epoch=max(self.epoch, 1),
+            index=self._index,
+            samples_seen=self.samples_seen,
             elapsed_s=self.elapsed_s,
             model={k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()},
             optimizers=[o.state_dict() for o in optimizers_of(self._optimizer)],
-            generator_state=(self._epoch_generator_state if self._epoch_generator_state is not None
-                             else self.generator.get_state()),
-            torch_rng=torch.get_rng_state(), cuda_rng=cuda_rng,
+            generator_state=(
+                self._epoch_generator_state if self._epoch_generator_state is not None else self.generator.get_state()
+            ),
+            torch_rng=torch.get_rng_state(),
+            cuda_rng=cuda_rng,
             module_rng={k: g.get_state() for k, g in self.module.generators().items()},
-            last_values=dict(self.last_values), first_loss=self._first_loss, meta=meta,
+            last_values=dict(self.last_values),
+            first_loss=self._first_loss,
+            meta=meta,
         )
 
     def _restore(self, ckpt: Checkpoint, n: int) -> tuple[int, int]:

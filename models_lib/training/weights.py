@@ -1,4 +1,5 @@
 """Weights on disk as safetensors (never pickle)."""
+
 from __future__ import annotations
 
 from pathlib import Path

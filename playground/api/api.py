@@ -4,6 +4,7 @@ Authentication is the browser session (Django's session cookie), with Django's C
 required on every state-changing request (``X-CSRFToken`` header). A script starts with
 ``GET /api/session`` to get both.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,6 +34,7 @@ from playground.jobs import services as job_services
 # Ids as the database stores them (64-bit): anything larger is a 422, never a database overflow.
 DB_INT_MAX = 2**63 - 1
 DbId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+
 
 class VisitorSession(APIKeyCookie):
     """The visitor's browser session; CSRF is checked on unsafe methods."""
@@ -111,10 +113,13 @@ class JobIn(Schema):
     config: dict[str, Any] = {}
     dataset_options: dict[str, Any] = {}
     run_options: dict[str, Any] = Field(
-        {}, description="How the run is looked after: patience (early stopping, epochs), stop_unwatched_min")
+        {}, description="How the run is looked after: patience (early stopping, epochs), stop_unwatched_min"
+    )
     class_session: DbId | None = Field(
-        None, description="A class session you joined: the run must keep to its assignment (architecture, dataset, "
-        "locked knobs); the knobs you leave out start from the teacher's preset")
+        None,
+        description="A class session you joined: the run must keep to its assignment (architecture, dataset, "
+        "locked knobs); the knobs you leave out start from the teacher's preset",
+    )
 
 
 class JobCreated(Schema):
@@ -252,7 +257,11 @@ def dataset_create(
     schema = hparams_json_schema(ingest.options_model(kind)) if kind in ingest.KINDS else {}
     options = values_from_post(schema, request.POST)
     dataset = dataset_services.dataset_upload(
-        viewer=request.auth, upload=file, kind=kind, name=name, nodes_upload=nodes_file,
+        viewer=request.auth,
+        upload=file,
+        kind=kind,
+        name=name,
+        nodes_upload=nodes_file,
         options=options if _has_required(schema, options) else None,
     )
     return Status(201, dataset_selectors.dataset_as_dict(dataset))
@@ -278,7 +287,9 @@ def dataset_options(request: HttpRequest, dataset_id: DbId, payload: DatasetOpti
     dataset = _dataset_or_404(request, dataset_id)
     if not can(request.auth, "delete", dataset):
         raise HttpError(404, "No such dataset (or it is not yours to see).")
-    return dataset_selectors.dataset_as_dict(dataset_services.dataset_configure(dataset=dataset, options=payload.options))
+    return dataset_selectors.dataset_as_dict(
+        dataset_services.dataset_configure(dataset=dataset, options=payload.options)
+    )
 
 
 @router.delete("/datasets/{dataset_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, summary="Delete an upload")
@@ -286,8 +297,12 @@ def dataset_delete(request: HttpRequest, dataset_id: DbId):
     dataset = _dataset_or_404(request, dataset_id)
     if not can(request.auth, "delete", dataset):
         # Built-in, or a class's dataset its students may use but not delete.
-        raise HttpError(403, "Built-in datasets cannot be deleted." if dataset.builtin
-                        else "Only the person who uploaded this dataset may delete it.")
+        raise HttpError(
+            403,
+            "Built-in datasets cannot be deleted."
+            if dataset.builtin
+            else "Only the person who uploaded this dataset may delete it.",
+        )
     dataset_services.dataset_delete(dataset=dataset)
     return Status(204, None)
 
@@ -330,8 +345,9 @@ def job_detail(request: HttpRequest, job_id: DbId):
 
 
 @router.get("/jobs/{job_id}/events", response={200: EventsOut, 404: ErrorOut}, summary="Stored events after a seq")
-def job_events(request: HttpRequest, job_id: DbId, after: Annotated[int, Field(ge=0, le=DB_INT_MAX)] = 0,
-               limit: int = 1000):
+def job_events(
+    request: HttpRequest, job_id: DbId, after: Annotated[int, Field(ge=0, le=DB_INT_MAX)] = 0, limit: int = 1000
+):
     job = _job_or_404(request, job_id)
     limit = max(1, min(limit, 5000))
     events = job_selectors.job_events_after(job_id=job.pk, after=max(0, after), limit=limit + 1)
@@ -348,8 +364,11 @@ def job_cancel(request: HttpRequest, job_id: DbId):
     return job_selectors.job_as_dict(job_services.job_cancel(job=job))
 
 
-@router.post("/jobs/{job_id}/resume", response={200: JobOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
-             summary="Resume an interrupted run from its last checkpoint (a new attempt)")
+@router.post(
+    "/jobs/{job_id}/resume",
+    response={200: JobOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    summary="Resume an interrupted run from its last checkpoint (a new attempt)",
+)
 def job_resume(request: HttpRequest, job_id: DbId):
     job = _job_or_404(request, job_id)
     if not can(request.auth, "resume", job):
@@ -357,7 +376,9 @@ def job_resume(request: HttpRequest, job_id: DbId):
     return job_selectors.job_as_dict(job_services.job_resume(job=job))
 
 
-@router.post("/jobs/{job_id}/share", response={200: JobOut, 404: ErrorOut}, summary="Share a run by link, or unshare it")
+@router.post(
+    "/jobs/{job_id}/share", response={200: JobOut, 404: ErrorOut}, summary="Share a run by link, or unshare it"
+)
 def job_share(request: HttpRequest, job_id: DbId, payload: ShareIn):
     job = _job_or_404(request, job_id)
     if not can(request.auth, "share", job):
@@ -376,11 +397,14 @@ class ClassIn(Schema):
     locked: list[str] = Field([], description="Knobs students may not change")
     goal: dict[str, Any] = Field(
         description='What to reach, e.g. {"metric": "test_accuracy", "at_least": 0.9, "max_params": 2000}; '
-        "at_most for metrics where lower is better (test_loss, test_rmse)")
+        "at_most for metrics where lower is better (test_loss, test_rmse)"
+    )
     deadline: datetime | None = Field(None, description="After it the session takes no new runs (ISO 8601, UTC)")
     budget_min: int | None = Field(
-        None, description="Worker minutes the whole class may train for, shared equally by its students "
-        "(the server's default when left out)")
+        None,
+        description="Worker minutes the whole class may train for, shared equally by its students "
+        "(the server's default when left out)",
+    )
 
 
 class ClassCreated(Schema):
@@ -478,93 +502,138 @@ def _class_to_manage(request: HttpRequest, class_id: DbId):
     return session
 
 
-@router.post("/classes", response={201: ClassCreated, 403: ErrorOut, 422: ErrorOut},
-             summary="Create a class session (approved teachers, signed in)")
+@router.post(
+    "/classes",
+    response={201: ClassCreated, 403: ErrorOut, 422: ErrorOut},
+    summary="Create a class session (approved teachers, signed in)",
+)
 def class_create(request: HttpRequest, payload: ClassIn):
     viewer: Viewer = request.auth
     session = class_services.class_create(
-        teacher=request.user, viewer=viewer, title=payload.title, architecture=payload.architecture,
-        dataset=dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset), config=payload.config,
-        locked=payload.locked, goal=payload.goal, deadline=payload.deadline, budget_min=payload.budget_min,
+        teacher=request.user,
+        viewer=viewer,
+        title=payload.title,
+        architecture=payload.architecture,
+        dataset=dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset),
+        config=payload.config,
+        locked=payload.locked,
+        goal=payload.goal,
+        deadline=payload.deadline,
+        budget_min=payload.budget_min,
     )
     return Status(201, {"id": session.pk, "code": session.code, "join_url": session.join_url})
 
 
-@router.post("/classes/join", response={200: ClassJoined, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                                        422: ErrorOut, 429: ErrorOut},
-             summary="Join a class session with its code and a nickname (no account)")
+@router.post(
+    "/classes/join",
+    response={200: ClassJoined, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Join a class session with its code and a nickname (no account)",
+)
 def class_join(request: HttpRequest, payload: ClassJoinIn):
     student = class_services.class_join(viewer=request.auth, code=payload.code, nickname=payload.nickname)
     return {"session": student.session_id, "student": student.pk, "nickname": student.nickname}
 
 
-@router.get("/classes/{class_id}", response={200: ClassOut, 404: ErrorOut},
-            summary="A class session's assignment (its teacher and its students)")
+@router.get(
+    "/classes/{class_id}",
+    response={200: ClassOut, 404: ErrorOut},
+    summary="A class session's assignment (its teacher and its students)",
+)
 def class_detail(request: HttpRequest, class_id: DbId):
     return class_selectors.class_as_dict(_class_or_404(request, class_id), viewer=request.auth)
 
 
-@router.get("/classes/{class_id}/leaderboard", response={200: list[LeaderboardRowOut], 404: ErrorOut},
-            summary="Each student's best finished run, best first by the goal's metric")
+@router.get(
+    "/classes/{class_id}/leaderboard",
+    response={200: list[LeaderboardRowOut], 404: ErrorOut},
+    summary="Each student's best finished run, best first by the goal's metric",
+)
 def class_leaderboard(request: HttpRequest, class_id: DbId):
     return class_selectors.class_leaderboard(session=_class_or_404(request, class_id), viewer=request.auth)
 
 
-@router.post("/classes/{class_id}/stop_all", response={200: ClassStopped, 403: ErrorOut, 404: ErrorOut},
-             summary="Cancel every queued or running run of the session (its teacher)")
+@router.post(
+    "/classes/{class_id}/stop_all",
+    response={200: ClassStopped, 403: ErrorOut, 404: ErrorOut},
+    summary="Cancel every queued or running run of the session (its teacher)",
+)
 def class_stop_all(request: HttpRequest, class_id: DbId):
     session = _class_to_manage(request, class_id)
     return {"stopped": class_services.class_stop_all(session=session, user=request.user)}
 
 
-@router.post("/classes/{class_id}/end", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-             summary="End the session: joining closes, no new runs, the runs stay viewable (its teacher)")
+@router.post(
+    "/classes/{class_id}/end",
+    response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="End the session: joining closes, no new runs, the runs stay viewable (its teacher)",
+)
 def class_end(request: HttpRequest, class_id: DbId):
     session = class_services.class_end(session=_class_to_manage(request, class_id), user=request.user)
     return class_selectors.class_as_dict(session, viewer=request.auth)
 
 
-@router.post("/classes/{class_id}/joining", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-             summary="Open or pause joining (its teacher)")
+@router.post(
+    "/classes/{class_id}/joining",
+    response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Open or pause joining (its teacher)",
+)
 def class_joining(request: HttpRequest, class_id: DbId, payload: ClassJoiningIn):
-    session = class_services.class_set_joining(session=_class_to_manage(request, class_id), user=request.user,
-                                               joining_open=payload.open)
+    session = class_services.class_set_joining(
+        session=_class_to_manage(request, class_id), user=request.user, joining_open=payload.open
+    )
     return class_selectors.class_as_dict(session, viewer=request.auth)
 
 
-@router.post("/classes/{class_id}/duplicate", response={201: ClassCreated, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                                                       422: ErrorOut},
-             summary="A new session with the same assignment and a fresh code, for the next class (its teacher)")
+@router.post(
+    "/classes/{class_id}/duplicate",
+    response={201: ClassCreated, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="A new session with the same assignment and a fresh code, for the next class (its teacher)",
+)
 def class_duplicate(request: HttpRequest, class_id: DbId, payload: ClassDuplicateIn):
-    copy = class_services.class_duplicate(session=_class_to_manage(request, class_id), user=request.user,
-                                          viewer=request.auth, title=payload.title)
+    copy = class_services.class_duplicate(
+        session=_class_to_manage(request, class_id), user=request.user, viewer=request.auth, title=payload.title
+    )
     return Status(201, {"id": copy.pk, "code": copy.code, "join_url": copy.join_url})
 
 
-@router.post("/classes/{class_id}/budget", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Change the class's compute budget in worker minutes (its teacher)")
+@router.post(
+    "/classes/{class_id}/budget",
+    response={200: ClassOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change the class's compute budget in worker minutes (its teacher)",
+)
 def class_budget(request: HttpRequest, class_id: DbId, payload: ClassBudgetIn):
-    session = class_services.class_set_budget(session=_class_to_manage(request, class_id), user=request.user,
-                                              budget_min=payload.budget_min)
+    session = class_services.class_set_budget(
+        session=_class_to_manage(request, class_id), user=request.user, budget_min=payload.budget_min
+    )
     return class_selectors.class_as_dict(session, viewer=request.auth)
 
 
-@router.post("/classes/{class_id}/spotlight", response={200: ClassOut, 403: ErrorOut, 404: ErrorOut},
-             summary="Show one student's run to the whole class, or none (its teacher)")
+@router.post(
+    "/classes/{class_id}/spotlight",
+    response={200: ClassOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Show one student's run to the whole class, or none (its teacher)",
+)
 def class_spotlight(request: HttpRequest, class_id: DbId, payload: ClassSpotlightIn):
-    session = class_services.class_spotlight(session=_class_to_manage(request, class_id), user=request.user,
-                                             job_id=payload.job)
+    session = class_services.class_spotlight(
+        session=_class_to_manage(request, class_id), user=request.user, job_id=payload.job
+    )
     return class_selectors.class_as_dict(session, viewer=request.auth)
 
 
-@router.get("/classes/{class_id}/dashboard", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
-            summary="The teacher's dashboard as one snapshot (the WebSocket /ws/classes/<id>/ streams it live)")
+@router.get(
+    "/classes/{class_id}/dashboard",
+    response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
+    summary="The teacher's dashboard as one snapshot (the WebSocket /ws/classes/<id>/ streams it live)",
+)
 def class_dashboard(request: HttpRequest, class_id: DbId):
     return class_selectors.class_dashboard(session=_class_to_manage(request, class_id), viewer=request.auth)
 
 
-@router.get("/classes/{class_id}/results.csv", response={200: None, 403: ErrorOut, 404: ErrorOut},
-            summary="Every run of the session as CSV (its teacher)")
+@router.get(
+    "/classes/{class_id}/results.csv",
+    response={200: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Every run of the session as CSV (its teacher)",
+)
 def class_results(request: HttpRequest, class_id: DbId):
     session = _class_to_manage(request, class_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -616,6 +685,7 @@ def architecture_diagram(request: HttpRequest, slug: str):
 )
 def architecture_diagram_post(request: HttpRequest, slug: str, payload: DiagramIn):
     return _diagram(slug, payload.config)
+
 
 # ------------------------------------------------------------------ backpropagation explainer (stateless)
 

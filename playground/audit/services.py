@@ -1,4 +1,5 @@
 """The audit log's one writer."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@ dataset's options), and posted values turned back into a config for the services
 
 One schema drives the form, the API validation and the knob table: nothing here repeats it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,7 +51,11 @@ def _label(name: str, prop: dict[str, Any]) -> str:
 
 
 def fields_from_schema(
-    schema: dict[str, Any], *, values: dict[str, Any] | None = None, prefix: str = "", errors: dict[str, str] | None = None
+    schema: dict[str, Any],
+    *,
+    values: dict[str, Any] | None = None,
+    prefix: str = "",
+    errors: dict[str, str] | None = None,
 ) -> list[FormField]:
     values = values or {}
     errors = errors or {}
@@ -74,8 +79,15 @@ def fields_from_schema(
         )
         if enum is not None:
             labels = prop.get("choice_labels") or {}
-            out.append(FormField(widget="select", value=value, kind="string",
-                                 choices=[(str(c), labels.get(str(c), str(c))) for c in enum], **common))
+            out.append(
+                FormField(
+                    widget="select",
+                    value=value,
+                    kind="string",
+                    choices=[(str(c), labels.get(str(c), str(c))) for c in enum],
+                    **common,
+                )
+            )
         elif ptype == "array":
             text = ",".join(str(v) for v in value) if isinstance(value, list) else str(value or "")
             out.append(FormField(widget="text", value=text, kind="list", **common))
@@ -92,8 +104,15 @@ def fields_from_schema(
                 )
             )
         elif ptype == "boolean":
-            out.append(FormField(widget="select", value=str(bool(value)).lower(), kind="boolean",
-                                 choices=[("true", "yes"), ("false", "no")], **common))
+            out.append(
+                FormField(
+                    widget="select",
+                    value=str(bool(value)).lower(),
+                    kind="boolean",
+                    choices=[("true", "yes"), ("false", "no")],
+                    **common,
+                )
+            )
         else:
             out.append(FormField(widget="text", value=value, kind="string", **common))
     # The form shows a fieldset per group: keep each group's fields together, groups in the order

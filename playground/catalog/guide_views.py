@@ -13,11 +13,15 @@ def guide(request: HttpRequest) -> HttpResponse:
         {"name": name, "legend": legend, "choices": choices, "selected": answers[name]}
         for name, legend, choices in QUESTIONS
     ]
-    return render(request, "catalog/guide.html", {
-        "questions": questions,
-        "answers": answers,
-        "answered": answered,
-        "ignored": ignored,
-        "suggestions": suggest(**answers) if answered else [],
-        "label_note": label_note(**answers),
-    })
+    return render(
+        request,
+        "catalog/guide.html",
+        {
+            "questions": questions,
+            "answers": answers,
+            "answered": answered,
+            "ignored": ignored,
+            "suggestions": suggest(**answers) if answered else [],
+            "label_note": label_note(**answers),
+        },
+    )

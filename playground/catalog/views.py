@@ -19,8 +19,9 @@ from .forms import fields_from_schema, values_from_post
 def home(request: HttpRequest) -> HttpResponse:
     recent = job_selectors.job_list(viewer=request.viewer, limit=5)
     trainable = [e for e in catalog_entries() if e.trainable]
-    return render(request, "home.html", {"trainable": trainable, "recent_jobs": recent,
-                                         "entry_count": len(catalog_entries())})
+    return render(
+        request, "home.html", {"trainable": trainable, "recent_jobs": recent, "entry_count": len(catalog_entries())}
+    )
 
 
 def catalog_list(request: HttpRequest) -> HttpResponse:
@@ -39,8 +40,13 @@ def _class_to_train_for(request: HttpRequest, architecture: str):
     if not ref.isdigit() or not 0 < int(ref) < 2**63:
         return None
     session = class_selectors.class_get(viewer=request.viewer, class_id=int(ref))
-    if (session is None or session.is_ended or session.architecture != architecture or session.dataset is None
-            or class_selectors.class_student(viewer=request.viewer, session=session) is None):
+    if (
+        session is None
+        or session.is_ended
+        or session.architecture != architecture
+        or session.dataset is None
+        or class_selectors.class_student(viewer=request.viewer, session=session) is None
+    ):
         return None
     return session
 

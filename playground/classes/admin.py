@@ -60,13 +60,34 @@ class EndedFilter(admin.SimpleListFilter):
 
 @admin.register(ClassSession)
 class ClassSessionAdmin(admin.ModelAdmin):
-    list_display = ("title", "code", "teacher", "architecture", "dataset_name", "student_count", "budget_min",
-                    "joining_open", "ended_at", "created_at")
+    list_display = (
+        "title",
+        "code",
+        "teacher",
+        "architecture",
+        "dataset_name",
+        "student_count",
+        "budget_min",
+        "joining_open",
+        "ended_at",
+        "created_at",
+    )
     list_filter = (EndedFilter, "architecture", "joining_open", "created_at")
     search_fields = ("title", "code", "teacher__username", "dataset_name")
     date_hierarchy = "created_at"
-    readonly_fields = ("code", "teacher", "architecture", "dataset", "dataset_name", "pretty_config", "locked",
-                       "pretty_goal", "created_at", "ended_at", "spotlight_job")
+    readonly_fields = (
+        "code",
+        "teacher",
+        "architecture",
+        "dataset",
+        "dataset_name",
+        "pretty_config",
+        "locked",
+        "pretty_goal",
+        "created_at",
+        "ended_at",
+        "spotlight_job",
+    )
     exclude = ("config", "goal")
     inlines = (StudentInline,)
     actions = ("end_sessions", "stop_all_runs")

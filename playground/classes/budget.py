@@ -10,6 +10,7 @@ What a run costs: a finished run, the wall time it trained (start to finish); a 
 running run, its whole allowance (it may use all of it), so three runs queued at once cannot
 each be promised the same remaining minutes.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -69,7 +70,8 @@ def budget_usage(*, session: ClassSession, now: Any = None) -> BudgetUsage:
     now = now or timezone.now()
     usage = BudgetUsage(total_s=60.0 * session.budget_min, students=session.students.count())
     rows = TrainingJob.objects.filter(class_session=session).values(
-        "student_id", "status", "started_at", "finished_at", "time_limit_s")
+        "student_id", "status", "started_at", "finished_at", "time_limit_s"
+    )
     for row in rows:
         started, finished = row["started_at"], row["finished_at"]
         trained = 0.0
@@ -105,12 +107,16 @@ def run_allowance(*, session: ClassSession, student: Student) -> float:
     if usage.class_left_s < smallest:
         raise BudgetSpent(
             f"This class has used its compute budget ({session.budget_min} worker minutes, including runs still "
-            "queued or training). Ask your teacher to raise the budget, or wait for a run to finish.", 409)
+            "queued or training). Ask your teacher to raise the budget, or wait for a run to finish.",
+            409,
+        )
     left = usage.student_left_s(student.pk)
     if left < smallest:
         raise BudgetSpent(
             f"You have used your share of this class's compute: {_minutes(usage.share_s - left)} of your "
             f"{_minutes(usage.share_s)} worker minutes (the class's {session.budget_min} minutes shared by its "
             f"{usage.students} students), counting runs still queued or training. Wait for one of your runs to "
-            "finish, or ask your teacher to raise the budget.", 429)
+            "finish, or ask your teacher to raise the budget.",
+            429,
+        )
     return min(_setting("JOB_SOFT_TIME_LIMIT_S"), usage.class_left_s, left)

@@ -10,6 +10,7 @@ session gets.
 Live sends may drop under load; a gap in a run's ``seq`` makes the consumer re-read that run's
 curve from the stored log, so the dashboard never shows a curve with a hole.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,9 @@ class ClassDashboardConsumer(AsyncJsonWebsocketConsumer):
         self.class_id = int(self.scope["url_route"]["kwargs"]["class_id"])
         self.group = None
         self.viewer = viewer_from_scope(self.scope)
-        self.session = await database_sync_to_async(selectors.class_to_manage)(viewer=self.viewer,
-                                                                               class_id=self.class_id)
+        self.session = await database_sync_to_async(selectors.class_to_manage)(
+            viewer=self.viewer, class_id=self.class_id
+        )
         if self.session is None:
             await self.close(code=4404)
             return
@@ -115,8 +117,11 @@ class ClassDashboardConsumer(AsyncJsonWebsocketConsumer):
             for run in runs:
                 if run.pop("reload", False):
                     job = run["job"]
-                    run["points"] = (await database_sync_to_async(selectors.class_curve_points)(
-                        job_ids=[job], metric=self.metric, upto={job: self.seen[job]}))[job]
+                    run["points"] = (
+                        await database_sync_to_async(selectors.class_curve_points)(
+                            job_ids=[job], metric=self.metric, upto={job: self.seen[job]}
+                        )
+                    )[job]
                     run["replace"] = True
             await self.send_json({"type": "runs", "runs": runs})
         if self.board_due:
@@ -128,6 +133,8 @@ class ClassDashboardConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "board", **board})
         # What arrived meanwhile (or a board that was not due yet) goes in the next flush.
         if self.pending or self.board_due:
-            self._waiting_until = min(self.sent_at + SEND_INTERVAL_S if self.pending else float("inf"),
-                                      self.board_sent_at + BOARD_INTERVAL_S if self.board_due else float("inf"))
+            self._waiting_until = min(
+                self.sent_at + SEND_INTERVAL_S if self.pending else float("inf"),
+                self.board_sent_at + BOARD_INTERVAL_S if self.board_due else float("inf"),
+            )
             self._flushing = asyncio.ensure_future(self._flush_at(self._waiting_until))

@@ -4,6 +4,7 @@ arguments, and ``class_create``'s errors put back next to the fields they name.
 The preset's knobs come from the architecture's schema (``fields_from_schema``, prefixed
 ``config__``), the same schema the catalog's train form and the API use.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,10 +72,19 @@ def class_form_from_post(post: Any, *, spec: ArchitectureSpec) -> ClassForm:
         deadline = timezone.now() + timedelta(minutes=minutes)
     elif minutes is not None:
         errors["deadline_min"] = f"a whole number of minutes from 1 to {MAX_DEADLINE_MIN}, or empty for no deadline"
-    return ClassForm(values=values, errors=errors, arguments={
-        "title": values["title"], "architecture": spec.slug, "config": config, "locked": values["locked"],
-        "goal": goal, "deadline": deadline, "budget_min": _int_or_none(values["budget_min"]),
-    })
+    return ClassForm(
+        values=values,
+        errors=errors,
+        arguments={
+            "title": values["title"],
+            "architecture": spec.slug,
+            "config": config,
+            "locked": values["locked"],
+            "goal": goal,
+            "deadline": deadline,
+            "budget_min": _int_or_none(values["budget_min"]),
+        },
+    )
 
 
 def errors_by_field(errors: list[FieldError]) -> tuple[dict[str, str], dict[str, str]]:

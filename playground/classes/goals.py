@@ -4,6 +4,7 @@ way each is better. The assignment check, the leaderboard and the results CSV re
 The metrics are the keys of each architecture's ``test_metrics()`` in ``models_lib`` (they end
 up in a finished run's ``final_metrics``); ``n_params`` is the trained model's size.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,13 +66,20 @@ def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tupl
     errors naming each bad part (``goal.metric``, ``goal.at_least``, ...)."""
     if not isinstance(goal, dict):
         return {}, [FieldError("goal", 'Send an object like {"metric": "test_accuracy", "at_least": 0.9}.')]
-    errors = [FieldError(f"goal.{key}", f"unknown goal field; use {', '.join(GOAL_KEYS)}")
-              for key in goal if key not in GOAL_KEYS]
+    errors = [
+        FieldError(f"goal.{key}", f"unknown goal field; use {', '.join(GOAL_KEYS)}")
+        for key in goal
+        if key not in GOAL_KEYS
+    ]
     metrics = reported_metrics(architecture, kind=kind, task=task)
     metric = goal.get("metric")
     if metric not in metrics:
-        errors.append(FieldError("goal.metric", f"{architecture} on this dataset reports {', '.join(metrics)}; "
-                                                f"pick one of those (got {metric!r})"))
+        errors.append(
+            FieldError(
+                "goal.metric",
+                f"{architecture} on this dataset reports {', '.join(metrics)}; pick one of those (got {metric!r})",
+            )
+        )
         return {}, errors
     wanted = "at_least" if higher_is_better(metric) else "at_most"
     other = "at_most" if wanted == "at_least" else "at_least"
@@ -90,7 +98,9 @@ def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tupl
     if goal.get("max_params") is not None:
         size = goal["max_params"]
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            errors.append(FieldError("goal.max_params", f"must be a whole number of parameters, 1 or more (got {size!r})"))
+            errors.append(
+                FieldError("goal.max_params", f"must be a whole number of parameters, 1 or more (got {size!r})")
+            )
         else:
             out["max_params"] = size
     return out, errors

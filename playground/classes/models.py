@@ -1,5 +1,6 @@
 """Class sessions: a teacher's assignment (architecture, dataset, preset and locked knobs, goal)
 that students join with a short code and a nickname, without an account."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -55,8 +56,9 @@ class ClassSession(models.Model):
     # the students who joined (see budget.py).
     budget_min = models.PositiveIntegerField(default=default_budget_min)
     # A student's run the teacher shows to the whole class (students may then open it).
-    spotlight_job = models.ForeignKey("jobs.TrainingJob", null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+    spotlight_job = models.ForeignKey(
+        "jobs.TrainingJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     joining_open = models.BooleanField(default=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

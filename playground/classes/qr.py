@@ -1,5 +1,6 @@
 """The join link as a QR code to put on the projector: an inline SVG drawn on the server
 (no script, no image request), scaled by CSS."""
+
 from __future__ import annotations
 
 import segno

@@ -1,4 +1,5 @@
 """Reads on class sessions. A session that is not the viewer's to see does not exist for them."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ from .models import TEACHERS_GROUP, ClassSession, Student, TeacherProfile
 
 def is_teacher(user: Any) -> bool:
     """A signed-in account in the teachers group."""
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and user.groups.filter(name=TEACHERS_GROUP).exists())
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.groups.filter(name=TEACHERS_GROUP).exists()
+    )
 
 
 def is_approved_teacher(user: Any) -> bool:
@@ -78,8 +83,11 @@ def class_as_dict(session: ClassSession, *, viewer: Viewer) -> dict[str, Any]:
 
 def _runs_by_student(session: ClassSession) -> dict[int, list[dict[str, Any]]]:
     runs: dict[int, list[dict[str, Any]]] = {}
-    rows = (TrainingJob.objects.filter(class_session=session, student__isnull=False).order_by("created_at", "pk")
-            .values("pk", "student_id", "status", "final_metrics", "config", "created_at", "finished_at"))
+    rows = (
+        TrainingJob.objects.filter(class_session=session, student__isnull=False)
+        .order_by("created_at", "pk")
+        .values("pk", "student_id", "status", "final_metrics", "config", "created_at", "finished_at")
+    )
     for row in rows:
         runs.setdefault(row["student_id"], []).append(row)
     return runs
@@ -102,24 +110,32 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
     rows = []
     for student in session.students.all():
         mine = runs.get(student.pk, [])
-        finished = [(goals.metric_value(goal, r["final_metrics"]), r) for r in mine if r["status"] == JobStatus.SUCCEEDED]
+        finished = [
+            (goals.metric_value(goal, r["final_metrics"]), r) for r in mine if r["status"] == JobStatus.SUCCEEDED
+        ]
         scored = [(v, r) for v, r in finished if v is not None]
         best_value, best_run = None, None
         if scored:
             # Best value; of equal ones, the one reached first.
-            best_value, best_run = min(scored, key=lambda vr: (-vr[0] if higher else vr[0], _when(vr[1]["finished_at"])))
-        rows.append({
-            "nickname": student.nickname,
-            "best": best_value,
-            "runs": len(mine),
-            "running": any(r["status"] in ACTIVE_STATUSES for r in mine),
-            "reached_goal": any(goals.goal_reached(goal, r["final_metrics"]) for _, r in finished),
-            "job_id": best_run["pk"] if teaching and best_run else None,
-            "student": student.pk if teaching else None,
-            "_reached_at": best_run["finished_at"] if best_run else None,
-        })
-    ranked = sorted((r for r in rows if r["best"] is not None),
-                    key=lambda r: (-r["best"] if higher else r["best"], _when(r["_reached_at"]), r["nickname"].lower()))
+            best_value, best_run = min(
+                scored, key=lambda vr: (-vr[0] if higher else vr[0], _when(vr[1]["finished_at"]))
+            )
+        rows.append(
+            {
+                "nickname": student.nickname,
+                "best": best_value,
+                "runs": len(mine),
+                "running": any(r["status"] in ACTIVE_STATUSES for r in mine),
+                "reached_goal": any(goals.goal_reached(goal, r["final_metrics"]) for _, r in finished),
+                "job_id": best_run["pk"] if teaching and best_run else None,
+                "student": student.pk if teaching else None,
+                "_reached_at": best_run["finished_at"] if best_run else None,
+            }
+        )
+    ranked = sorted(
+        (r for r in rows if r["best"] is not None),
+        key=lambda r: (-r["best"] if higher else r["best"], _when(r["_reached_at"]), r["nickname"].lower()),
+    )
     unranked = sorted((r for r in rows if r["best"] is None), key=lambda r: r["nickname"].lower())
     for row in rows:
         del row["_reached_at"]
@@ -130,8 +146,17 @@ def class_results_rows(*, session: ClassSession) -> list[list[Any]]:
     """The results table (header first): one row per run, and one per student who has none."""
     goal = session.goal
     metric = goal.get("metric", "metric")
-    header = ["nickname", "run", "status", "started", "finished", metric, "n_params", "reached_goal",
-              "changed_settings"]
+    header = [
+        "nickname",
+        "run",
+        "status",
+        "started",
+        "finished",
+        metric,
+        "n_params",
+        "reached_goal",
+        "changed_settings",
+    ]
     out: list[list[Any]] = [header]
     runs = _runs_by_student(session)
     for student in sorted(session.students.all(), key=lambda s: (s.nickname.lower(), s.pk)):
@@ -141,17 +166,19 @@ def class_results_rows(*, session: ClassSession) -> list[list[Any]]:
         for run in mine:
             changed = {k: v for k, v in (run["config"] or {}).items() if session.config.get(k) != v}
             finished = run["status"] == JobStatus.SUCCEEDED
-            out.append([
-                student.nickname,
-                run["pk"],
-                run["status"],
-                run["created_at"].isoformat() if run["created_at"] else None,
-                run["finished_at"].isoformat() if run["finished_at"] else None,
-                goals.metric_value(goal, run["final_metrics"]) if finished else None,
-                (run["final_metrics"] or {}).get("n_params"),
-                "yes" if finished and goals.goal_reached(goal, run["final_metrics"]) else "no",
-                json.dumps(changed, sort_keys=True) if changed else "",
-            ])
+            out.append(
+                [
+                    student.nickname,
+                    run["pk"],
+                    run["status"],
+                    run["created_at"].isoformat() if run["created_at"] else None,
+                    run["finished_at"].isoformat() if run["finished_at"] else None,
+                    goals.metric_value(goal, run["final_metrics"]) if finished else None,
+                    (run["final_metrics"] or {}).get("n_params"),
+                    "yes" if finished and goals.goal_reached(goal, run["final_metrics"]) else "no",
+                    json.dumps(changed, sort_keys=True) if changed else "",
+                ]
+            )
     return out
 
 
@@ -161,8 +188,11 @@ def class_results_rows(*, session: ClassSession) -> list[list[Any]]:
 def _latest_runs(session: ClassSession) -> dict[int, dict[str, Any]]:
     """Each student's most recent run (the one the dashboard draws), by student id."""
     latest: dict[int, dict[str, Any]] = {}
-    rows = (TrainingJob.objects.filter(class_session=session, student__isnull=False).order_by("created_at", "pk")
-            .values("pk", "student_id", "status", "progress", "last_seq"))
+    rows = (
+        TrainingJob.objects.filter(class_session=session, student__isnull=False)
+        .order_by("created_at", "pk")
+        .values("pk", "student_id", "status", "progress", "last_seq")
+    )
     for row in rows:
         latest[row["student_id"]] = row
     return latest
@@ -176,25 +206,31 @@ def class_roster(*, session: ClassSession) -> list[dict[str, Any]]:
     rows = []
     for student in session.students.all():
         run = latest.get(student.pk)
-        rows.append({
-            "student": student.pk,
-            "nickname": student.nickname,
-            "joined_at": student.joined_at.isoformat(),
-            "latest_job": run["pk"] if run else None,
-            "latest_status": run["status"] if run else None,
-            "fraction": (run["progress"] or {}).get("fraction") if run else None,
-            "used_min": round(usage.used_by_student[student.pk] / 60, 2),
-        })
+        rows.append(
+            {
+                "student": student.pk,
+                "nickname": student.nickname,
+                "joined_at": student.joined_at.isoformat(),
+                "latest_job": run["pk"] if run else None,
+                "latest_status": run["status"] if run else None,
+                "fraction": (run["progress"] or {}).get("fraction") if run else None,
+                "used_min": round(usage.used_by_student[student.pk] / 60, 2),
+            }
+        )
     return rows
 
 
-def class_curve_points(*, job_ids: list[int], metric: str,
-                       upto: dict[int, int] | None = None) -> dict[int, list[list[float]]]:
+def class_curve_points(
+    *, job_ids: list[int], metric: str, upto: dict[int, int] | None = None
+) -> dict[int, list[list[float]]]:
     """The goal metric of each run as ``[epoch, value]`` points, in order; with ``upto``, only
     from the events up to each run's given seq (what a viewer has been sent live comes after)."""
     points: dict[int, list[list[float]]] = {pk: [] for pk in job_ids}
-    events = (JobEvent.objects.filter(job_id__in=job_ids, kind="metric", payload__values__has_key=metric)
-              .order_by("job_id", "seq").values_list("job_id", "seq", "payload"))
+    events = (
+        JobEvent.objects.filter(job_id__in=job_ids, kind="metric", payload__values__has_key=metric)
+        .order_by("job_id", "seq")
+        .values_list("job_id", "seq", "payload")
+    )
     for job_id, seq, payload in events:
         if upto is not None and seq > upto.get(job_id, 0):
             continue
@@ -216,8 +252,10 @@ def class_curves(*, session: ClassSession) -> tuple[list[dict[str, Any]], dict[i
     latest = _latest_runs(session)
     metric = session.goal.get("metric", "")
     points = class_curve_points(job_ids=[r["pk"] for r in latest.values()], metric=metric, upto=seen)
-    curves = [{"student": student_id, "job": run["pk"], "status": run["status"], "points": points[run["pk"]]}
-              for student_id, run in latest.items()]
+    curves = [
+        {"student": student_id, "job": run["pk"], "status": run["status"], "points": points[run["pk"]]}
+        for student_id, run in latest.items()
+    ]
     return curves, seen
 
 

@@ -1,5 +1,6 @@
 """Writes on class sessions: teachers, creating and running a session, students joining, and the
 check that a student's run keeps to the assignment. Every teacher action is audited."""
+
 from __future__ import annotations
 
 import json
@@ -151,21 +152,36 @@ def class_create(
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
         names = ", ".join(s.slug for s in registry.all())
-        raise ClassRejected(f"There is no trainable architecture called '{architecture}'. Pick one of: {names}.",
-                            [FieldError("architecture", f"unknown architecture '{architecture}'")]) from None
+        raise ClassRejected(
+            f"There is no trainable architecture called '{architecture}'. Pick one of: {names}.",
+            [FieldError("architecture", f"unknown architecture '{architecture}'")],
+        ) from None
     yours = dataset is not None and (
-        dataset.builtin or viewer.is_staff
-        or bool(dataset.owner_key and viewer.visitor_id and secrets.compare_digest(dataset.owner_key, viewer.visitor_id))
+        dataset.builtin
+        or viewer.is_staff
+        or bool(
+            dataset.owner_key and viewer.visitor_id and secrets.compare_digest(dataset.owner_key, viewer.visitor_id)
+        )
     )
     if not yours:
-        raise ClassRejected("Pick the class's dataset: a built-in one or one of your uploads.",
-                            [FieldError("dataset", "unknown dataset, or not yours")])
+        raise ClassRejected(
+            "Pick the class's dataset: a built-in one or one of your uploads.",
+            [FieldError("dataset", "unknown dataset, or not yours")],
+        )
     if not dataset.is_ready:
-        errors.append(FieldError("dataset", f"'{dataset.name}' is not ready yet "
-                                            f"({dataset.get_status_display().lower()}); wait until it is processed"))
+        errors.append(
+            FieldError(
+                "dataset",
+                f"'{dataset.name}' is not ready yet "
+                f"({dataset.get_status_display().lower()}); wait until it is processed",
+            )
+        )
     if dataset.kind not in spec.data_kinds:
-        errors.append(FieldError("dataset", f"{spec.name} takes {', '.join(spec.data_kinds)} data, "
-                                            f"'{dataset.name}' is {dataset.kind}"))
+        errors.append(
+            FieldError(
+                "dataset", f"{spec.name} takes {', '.join(spec.data_kinds)} data, '{dataset.name}' is {dataset.kind}"
+            )
+        )
 
     preset: dict[str, Any] = {}
     try:
@@ -176,12 +192,13 @@ def class_create(
     knobs = list(spec.hparams.model_fields)
     locked = [] if locked is None else locked
     if not isinstance(locked, list) or not all(isinstance(k, str) for k in locked):
-        errors.append(FieldError("locked", "send a list of knob names, like [\"learning_rate\", \"epochs\"]"))
+        errors.append(FieldError("locked", 'send a list of knob names, like ["learning_rate", "epochs"]'))
         locked = []
     for name in locked:
         if name not in knobs:
-            errors.append(FieldError(f"locked.{name}", f"'{name}' is not a knob of {spec.name}; "
-                                                       f"its knobs are {', '.join(knobs)}"))
+            errors.append(
+                FieldError(f"locked.{name}", f"'{name}' is not a knob of {spec.name}; its knobs are {', '.join(knobs)}")
+            )
     locked = [k for k in dict.fromkeys(locked) if k in knobs]
 
     stored_goal, goal_errors = goals.goal_validate(goal, architecture=spec.slug, kind=dataset.kind, task=dataset.task)
@@ -203,13 +220,29 @@ def class_create(
         try:
             with transaction.atomic():
                 session = ClassSession.objects.create(
-                    teacher=teacher, title=title, code=code, architecture=spec.slug, dataset=dataset,
-                    dataset_name=dataset.name, config=preset, locked=locked, goal=stored_goal, deadline=deadline,
+                    teacher=teacher,
+                    title=title,
+                    code=code,
+                    architecture=spec.slug,
+                    dataset=dataset,
+                    dataset_name=dataset.name,
+                    config=preset,
+                    locked=locked,
+                    goal=stored_goal,
+                    deadline=deadline,
                     budget_min=budget_min,
                 )
-                audit_record(user=teacher, action="class.create", target=session, code=code,
-                             architecture=spec.slug, dataset=dataset.name, locked=locked, goal=stored_goal,
-                             budget_min=budget_min)
+                audit_record(
+                    user=teacher,
+                    action="class.create",
+                    target=session,
+                    code=code,
+                    architecture=spec.slug,
+                    dataset=dataset.name,
+                    locked=locked,
+                    goal=stored_goal,
+                    budget_min=budget_min,
+                )
             return session
         except IntegrityError:
             continue  # the same code was taken a moment ago by another session
@@ -230,12 +263,21 @@ def class_duplicate(*, session: ClassSession, user: Any, viewer: Viewer, title: 
     """A new session with the same assignment (architecture, dataset, preset, locked knobs, goal,
     budget) and a fresh code, for the next class. Nobody has joined it; the deadline is not copied."""
     if session.dataset is None:
-        raise ClassRejected(f"The dataset of '{session.title}' was deleted, so its assignment cannot be copied.",
-                            status=409)
+        raise ClassRejected(
+            f"The dataset of '{session.title}' was deleted, so its assignment cannot be copied.", status=409
+        )
     title = (title or "").strip() or _copy_title(session.title)
-    copy = class_create(teacher=user, viewer=viewer, title=title, architecture=session.architecture,
-                        dataset=session.dataset, config=session.config, locked=session.locked, goal=session.goal,
-                        budget_min=session.budget_min)
+    copy = class_create(
+        teacher=user,
+        viewer=viewer,
+        title=title,
+        architecture=session.architecture,
+        dataset=session.dataset,
+        config=session.config,
+        locked=session.locked,
+        goal=session.goal,
+        budget_min=session.budget_min,
+    )
     audit_record(user=user, action="class.duplicate", target=copy, source=session.pk)
     return copy
 
@@ -249,8 +291,9 @@ def class_set_budget(*, session: ClassSession, user: Any, budget_min: Any) -> Cl
     """Changes the class's compute budget (worker minutes); runs already started keep their allowance."""
     value, error = _valid_budget(budget_min)
     if error is not None or budget_min is None:
-        raise ClassRejected("Give the budget as a whole number of worker minutes.",
-                            [error or FieldError("budget_min", "required")])
+        raise ClassRejected(
+            "Give the budget as a whole number of worker minutes.", [error or FieldError("budget_min", "required")]
+        )
     session.budget_min = value
     session.save(update_fields=["budget_min"])
     audit_record(user=user, action="class.budget", target=session, budget_min=value)
@@ -264,8 +307,9 @@ def class_spotlight(*, session: ClassSession, user: Any, job_id: int | None) -> 
     if job_id is not None:
         job = TrainingJob.objects.filter(pk=job_id, class_session=session).first()
         if job is None:
-            raise ClassRejected("That run is not part of this class session.", [FieldError("job", "not in this session")],
-                                status=404)
+            raise ClassRejected(
+                "That run is not part of this class session.", [FieldError("job", "not in this session")], status=404
+            )
     session.spotlight_job = job
     session.save(update_fields=["spotlight_job"])
     audit_record(user=user, action="class.spotlight", target=session, job=job.pk if job else None)
@@ -300,27 +344,44 @@ def class_join(*, viewer: Viewer, code: str, nickname: str) -> Student:
     with transaction.atomic():
         session = ClassSession.objects.select_for_update().filter(code=typed).first() if typed else None
         if session is None:
-            raise ClassRejected(f"No class session has the code '{typed or code}'. Check the code with your teacher.",
-                                [FieldError("code", "no such code")], status=404)
+            raise ClassRejected(
+                f"No class session has the code '{typed or code}'. Check the code with your teacher.",
+                [FieldError("code", "no such code")],
+                status=404,
+            )
         if session.is_ended:
-            raise ClassRejected(f"The class session '{session.title}' has ended: it takes no new students.",
-                                [FieldError("code", "this session has ended")], status=404)
+            raise ClassRejected(
+                f"The class session '{session.title}' has ended: it takes no new students.",
+                [FieldError("code", "this session has ended")],
+                status=404,
+            )
         existing = session.students.filter(visitor_key=viewer.visitor_id).first()
         if existing is not None:
             return existing
         if not session.joining_open:
-            raise ClassRejected(f"Joining '{session.title}' is paused by the teacher. Ask them to open it, then try again.",
-                                [FieldError("code", "joining is paused")], status=404)
+            raise ClassRejected(
+                f"Joining '{session.title}' is paused by the teacher. Ask them to open it, then try again.",
+                [FieldError("code", "joining is paused")],
+                status=404,
+            )
         if not nickname or len(nickname) > NICKNAME_MAX or not nickname.isprintable():
-            raise ClassRejected(f"Pick a nickname of 1 to {NICKNAME_MAX} letters, digits or spaces.",
-                                [FieldError("nickname", f"1 to {NICKNAME_MAX} printable characters")])
+            raise ClassRejected(
+                f"Pick a nickname of 1 to {NICKNAME_MAX} letters, digits or spaces.",
+                [FieldError("nickname", f"1 to {NICKNAME_MAX} printable characters")],
+            )
         if session.students.filter(nickname__iexact=nickname).exists():
-            raise ClassRejected(f"Someone in this class is called '{nickname}' already: pick another nickname.",
-                                [FieldError("nickname", "taken in this class: pick another")], status=409)
+            raise ClassRejected(
+                f"Someone in this class is called '{nickname}' already: pick another nickname.",
+                [FieldError("nickname", "taken in this class: pick another")],
+                status=409,
+            )
         limit = settings.PLAYGROUND["MAX_STUDENTS_PER_CLASS"]
         if session.students.count() >= limit:
-            raise ClassRejected(f"This class is full: it has {_plural(limit, 'student')}, the most one class may have. "
-                                "Ask your teacher.", status=429)
+            raise ClassRejected(
+                f"This class is full: it has {_plural(limit, 'student')}, the most one class may have. "
+                "Ask your teacher.",
+                status=429,
+            )
         try:
             with transaction.atomic():
                 student = Student.objects.create(session=session, nickname=nickname, visitor_key=viewer.visitor_id)
@@ -328,8 +389,11 @@ def class_join(*, viewer: Viewer, code: str, nickname: str) -> Student:
             return student
         except IntegrityError:
             # The same nickname arrived a moment earlier in another request.
-            raise ClassRejected(f"Someone in this class is called '{nickname}' already: pick another nickname.",
-                                [FieldError("nickname", "taken in this class: pick another")], status=409) from None
+            raise ClassRejected(
+                f"Someone in this class is called '{nickname}' already: pick another nickname.",
+                [FieldError("nickname", "taken in this class: pick another")],
+                status=409,
+            ) from None
 
 
 def _same_setting(spec: Any, preset: dict[str, Any], knob: str, value: Any) -> bool:
@@ -348,40 +412,66 @@ def class_run_prepare(
     run's allowance of worker seconds (see budget.py).
 
     Called by ``job_submit``; raises ``JobRejected`` naming each field the assignment fixes."""
-    student = (Student.objects.select_related("session").filter(session_id=class_session_id,
-                                                                  visitor_key=viewer.visitor_id).first()
-               if viewer.visitor_id else None)
+    student = (
+        Student.objects.select_related("session")
+        .filter(session_id=class_session_id, visitor_key=viewer.visitor_id)
+        .first()
+        if viewer.visitor_id
+        else None
+    )
     if student is None:
-        raise JobRejected("No such class session, or you have not joined it: join with the code your teacher gave you.",
-                          [FieldError("class_session", "not a session you joined")], status=404)
+        raise JobRejected(
+            "No such class session, or you have not joined it: join with the code your teacher gave you.",
+            [FieldError("class_session", "not a session you joined")],
+            status=404,
+        )
     session = student.session
     if session.is_ended:
-        raise JobRejected(f"The class session '{session.title}' has ended: its runs stay viewable, but it takes no "
-                          "new ones. Train outside the class instead.", status=409)
+        raise JobRejected(
+            f"The class session '{session.title}' has ended: its runs stay viewable, but it takes no "
+            "new ones. Train outside the class instead.",
+            status=409,
+        )
     if session.deadline is not None and timezone.now() > session.deadline:
-        raise JobRejected(f"The deadline of '{session.title}' ({session.deadline:%Y-%m-%d %H:%M} UTC) has passed: "
-                          "it takes no new runs.", status=409)
+        raise JobRejected(
+            f"The deadline of '{session.title}' ({session.deadline:%Y-%m-%d %H:%M} UTC) has passed: "
+            "it takes no new runs.",
+            status=409,
+        )
     if session.dataset_id is None:
         raise JobRejected(f"The dataset of '{session.title}' was deleted: ask your teacher.", status=409)
     try:
         spec = registry.get(session.architecture)
     except registry.UnknownArchitecture:
-        raise JobRejected(f"'{session.architecture}' is no longer available here: ask your teacher.", status=409) from None
+        raise JobRejected(
+            f"'{session.architecture}' is no longer available here: ask your teacher.", status=409
+        ) from None
 
     errors: list[FieldError] = []
     if architecture != session.architecture:
         errors.append(FieldError("architecture", f"this class trains {session.architecture}: locked by your teacher"))
     if dataset is None or dataset.pk != session.dataset_id:
-        errors.append(FieldError("dataset", f"this class trains on '{session.dataset_name}' "
-                                            f"(id {session.dataset_id}): locked by your teacher"))
+        errors.append(
+            FieldError(
+                "dataset",
+                f"this class trains on '{session.dataset_name}' (id {session.dataset_id}): locked by your teacher",
+            )
+        )
     given = dict(config or {})
     for knob in session.locked:
         if knob in given and not _same_setting(spec, session.config, knob, given[knob]):
-            errors.append(FieldError(f"config.{knob}", f"locked by your teacher at {json.dumps(session.config[knob])}: "
-                                                       "leave it out or send that value"))
+            errors.append(
+                FieldError(
+                    f"config.{knob}",
+                    f"locked by your teacher at {json.dumps(session.config[knob])}: leave it out or send that value",
+                )
+            )
     if errors:
-        raise JobRejected(f"{_plural(len(errors), 'setting')} of this run {'are' if len(errors) != 1 else 'is'} "
-                          f"fixed by the class assignment.", errors)
+        raise JobRejected(
+            f"{_plural(len(errors), 'setting')} of this run {'are' if len(errors) != 1 else 'is'} "
+            f"fixed by the class assignment.",
+            errors,
+        )
     return student, {**session.config, **given}, class_run_allowance(student=student)
 
 

@@ -1,6 +1,7 @@
 """Class pages: join with a code; create a session (teachers); a session's page, which is the
 live projector dashboard for its teacher and the assignment, runs and leaderboard for a
 student; and the teacher's controls as plain forms (they work without JavaScript)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -32,12 +33,14 @@ def _session_rows(request: HttpRequest) -> list[dict]:
         sessions = sessions | ClassSession.objects.filter(students__visitor_key=viewer.visitor_id)
     rows = []
     for session in sessions.distinct().select_related("dataset")[:50]:
-        rows.append({
-            "session": session,
-            "info": selectors.class_as_dict(session, viewer=viewer),
-            "teaching": can(viewer, "manage", session),
-            "leaderboard": selectors.class_leaderboard(session=session, viewer=viewer),
-        })
+        rows.append(
+            {
+                "session": session,
+                "info": selectors.class_as_dict(session, viewer=viewer),
+                "teaching": can(viewer, "manage", session),
+                "leaderboard": selectors.class_leaderboard(session=session, viewer=viewer),
+            }
+        )
     return rows
 
 
@@ -52,20 +55,33 @@ def class_index(request: HttpRequest, code: str = "") -> HttpResponse:
             error, status = exc.message, exc.status
         else:
             return redirect("classes:detail", class_id=student.session_id)
-    return render(request, "classes/index.html", {
-        "rows": _session_rows(request),
-        "values": values,
-        "error": error,
-        "is_teacher": selectors.is_approved_teacher(request.user),
-    }, status=status)
+    return render(
+        request,
+        "classes/index.html",
+        {
+            "rows": _session_rows(request),
+            "values": values,
+            "error": error,
+            "is_teacher": selectors.is_approved_teacher(request.user),
+        },
+        status=status,
+    )
 
 
 # ---------------------------------------------------------------- a new session
 
 
-FIELD_LABELS = {"title": "Title", "dataset": "Dataset", "goal_metric": "Measure", "goal_target": "Target",
-                "goal_max_params": "Most parameters", "deadline_min": "Runs close after", "budget_min": "Compute budget",
-                "locked": "Locked settings", "architecture": "Architecture"}
+FIELD_LABELS = {
+    "title": "Title",
+    "dataset": "Dataset",
+    "goal_metric": "Measure",
+    "goal_target": "Target",
+    "goal_max_params": "Most parameters",
+    "deadline_min": "Runs close after",
+    "budget_min": "Compute budget",
+    "locked": "Locked settings",
+    "architecture": "Architecture",
+}
 
 
 def _trainable() -> list[registry.ArchitectureSpec]:
@@ -88,25 +104,36 @@ def class_new(request: HttpRequest) -> HttpResponse:
         return render(request, "classes/new.html", context, status=422 if slug else 200)
 
     datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds), ready_only=True)
-    values: dict = {"dataset": request.GET.get("dataset") or spec.default_dataset, "config": {}, "locked": [],
-                    "budget_min": "", "goal_max_params": "", "deadline_min": "", "title": ""}
+    values: dict = {
+        "dataset": request.GET.get("dataset") or spec.default_dataset,
+        "config": {},
+        "locked": [],
+        "budget_min": "",
+        "goal_max_params": "",
+        "deadline_min": "",
+        "title": "",
+    }
     errors: dict[str, str] = {}
     knob_errors: dict[str, str] = {}
     message, status = "", 200
     if request.method == "POST":
         form = class_form_from_post(request.POST, spec=spec)
         values, errors = form.values, dict(form.errors)
-        dataset = dataset_selectors.dataset_get(viewer=request.viewer, ref=values["dataset"]) if values["dataset"] else None
+        dataset = (
+            dataset_selectors.dataset_get(viewer=request.viewer, ref=values["dataset"]) if values["dataset"] else None
+        )
         if not errors:
             try:
-                session = services.class_create(teacher=request.user, viewer=request.viewer, dataset=dataset,
-                                                 **form.arguments)
+                session = services.class_create(
+                    teacher=request.user, viewer=request.viewer, dataset=dataset, **form.arguments
+                )
             except services.ClassRejected as exc:
                 message, status = exc.message, exc.status
                 errors, knob_errors = errors_by_field(exc.errors)
             else:
-                messages.success(request, f"Session '{session.title}' created: students join with the code "
-                                          f"{session.code}.")
+                messages.success(
+                    request, f"Session '{session.title}' created: students join with the code {session.code}."
+                )
                 return redirect("classes:detail", class_id=session.pk)
         else:
             message, status = "Some settings of the session need fixing.", 422
@@ -115,20 +142,23 @@ def class_new(request: HttpRequest) -> HttpResponse:
     all_metrics = list(dict.fromkeys(m for ms in metrics_by_dataset.values() for m in ms))
     selected_metrics = metrics_by_dataset.get(values["dataset"], all_metrics)
     metric = values.get("goal_metric") or (selected_metrics[0] if selected_metrics else "")
-    context.update({
-        "datasets": datasets,
-        "fields": fields_from_schema(spec.json_schema(), values=values["config"], prefix=CONFIG_PREFIX,
-                                     errors=knob_errors),
-        "values": values,
-        "errors": errors,
-        "error_list": [(name, FIELD_LABELS.get(name, name), text) for name, text in errors.items()],
-        "form_message": message,
-        "metrics": [(m, goals.higher_is_better(m)) for m in all_metrics],
-        "metric": metric,
-        "metrics_by_dataset": metrics_by_dataset,
-        "goal_target": values.get("goal_target") or ("0.9" if goals.higher_is_better(metric) else ""),
-        "default_budget_min": settings.PLAYGROUND["CLASS_BUDGET_MIN"],
-    })
+    context.update(
+        {
+            "datasets": datasets,
+            "fields": fields_from_schema(
+                spec.json_schema(), values=values["config"], prefix=CONFIG_PREFIX, errors=knob_errors
+            ),
+            "values": values,
+            "errors": errors,
+            "error_list": [(name, FIELD_LABELS.get(name, name), text) for name, text in errors.items()],
+            "form_message": message,
+            "metrics": [(m, goals.higher_is_better(m)) for m in all_metrics],
+            "metric": metric,
+            "metrics_by_dataset": metrics_by_dataset,
+            "goal_target": values.get("goal_target") or ("0.9" if goals.higher_is_better(metric) else ""),
+            "default_budget_min": settings.PLAYGROUND["CLASS_BUDGET_MIN"],
+        }
+    )
     return render(request, "classes/new.html", context, status=status)
 
 
@@ -146,8 +176,10 @@ def _knob_rows(session: ClassSession) -> list[dict]:
     """The assignment's knobs with the preset value and whether students may change each."""
     spec = registry.get(session.architecture)
     fields = fields_from_schema(spec.json_schema(), values=session.config)
-    return [{"label": f.label, "name": f.name, "value": f.value, "locked": f.name in session.locked,
-             "kind": f.kind} for f in fields]
+    return [
+        {"label": f.label, "name": f.name, "value": f.value, "locked": f.name in session.locked, "kind": f.kind}
+        for f in fields
+    ]
 
 
 def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
@@ -162,28 +194,36 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
         "higher_is_better": goals.higher_is_better(session.goal.get("metric", "")),
     }
     goal = session.goal
-    data = {"id": session.pk, "metric": goal.get("metric", ""), "higher_is_better": context["higher_is_better"],
-            "target": goal.get("at_least", goal.get("at_most"))}
+    data = {
+        "id": session.pk,
+        "metric": goal.get("metric", ""),
+        "higher_is_better": context["higher_is_better"],
+        "target": goal.get("at_least", goal.get("at_most")),
+    }
     if can(viewer, "manage", session):
         join_link = request.build_absolute_uri(session.join_url)
-        context.update({
-            "join_link": join_link,
-            "qr": qr_svg(join_link, title=f"QR code: the join link of {session.title}"),
-            "roster": selectors.class_roster(session=session),
-            "dashboard_data": {**data, "ws": f"/ws/classes/{session.pk}/"},
-        })
+        context.update(
+            {
+                "join_link": join_link,
+                "qr": qr_svg(join_link, title=f"QR code: the join link of {session.title}"),
+                "roster": selectors.class_roster(session=session),
+                "dashboard_data": {**data, "ws": f"/ws/classes/{session.pk}/"},
+            }
+        )
         return render(request, "classes/dashboard.html", context)
     student = selectors.class_student(viewer=viewer, session=session)
     spotlight = session.spotlight_job if session.spotlight_job_id else None
     used = budget_usage(session=session).used_by_student[student.pk] if student else 0.0
-    context.update({
-        "student_data": {**data, "leaderboard_url": f"/api/classes/{session.pk}/leaderboard"},
-        "my_used_min": used / 60,
-        "student": student,
-        "my_runs": job_selectors.job_list_in_class(viewer=viewer, session_id=session.pk),
-        "spotlight": spotlight,
-        "spotlight_student": spotlight.student.nickname if spotlight and spotlight.student else "",
-    })
+    context.update(
+        {
+            "student_data": {**data, "leaderboard_url": f"/api/classes/{session.pk}/leaderboard"},
+            "my_used_min": used / 60,
+            "student": student,
+            "my_runs": job_selectors.job_list_in_class(viewer=viewer, session_id=session.pk),
+            "spotlight": spotlight,
+            "spotlight_student": spotlight.student.nickname if spotlight and spotlight.student else "",
+        }
+    )
     return render(request, "classes/student.html", context)
 
 
@@ -208,20 +248,24 @@ def class_control(request: HttpRequest, class_id: int, action: str) -> HttpRespo
             services.class_set_joining(session=session, user=user, joining_open=opening)
             messages.success(request, "Joining is open." if opening else "Joining is paused: nobody new can join.")
         elif action == "duplicate":
-            copy = services.class_duplicate(session=session, user=user, viewer=request.viewer,
-                                            title=request.POST.get("title"))
+            copy = services.class_duplicate(
+                session=session, user=user, viewer=request.viewer, title=request.POST.get("title")
+            )
             messages.success(request, f"A copy for your next class: '{copy.title}', code {copy.code}.")
             return redirect("classes:detail", class_id=copy.pk)
         elif action == "budget":
             raw = (request.POST.get("budget_min") or "").strip()
-            services.class_set_budget(session=session, user=user,
-                                      budget_min=int(raw) if raw.isdigit() else raw or None)
+            services.class_set_budget(session=session, user=user, budget_min=int(raw) if raw.isdigit() else raw or None)
             messages.success(request, f"The class may now train for {session.budget_min} worker minutes.")
         elif action == "spotlight":
             raw = request.POST.get("job", "")
             services.class_spotlight(session=session, user=user, job_id=int(raw) if raw.isdigit() else None)
-            messages.success(request, "Every student can now open the run you show." if raw.isdigit()
-                             else "No run is shown to the class now.")
+            messages.success(
+                request,
+                "Every student can now open the run you show."
+                if raw.isdigit()
+                else "No run is shown to the class now.",
+            )
         else:
             raise Http404("No such control.")
     except services.ClassRejected as exc:
@@ -241,18 +285,31 @@ def teacher_signup(request: HttpRequest) -> HttpResponse:
     message, status = "", 200
     if request.method == "POST":
         try:
-            user = services.teacher_signup(username=values["username"], email=values["email"],
-                                           password=request.POST.get("password", ""),
-                                           password_again=request.POST.get("password_again", ""))
+            user = services.teacher_signup(
+                username=values["username"],
+                email=values["email"],
+                password=request.POST.get("password", ""),
+                password_again=request.POST.get("password_again", ""),
+            )
         except services.ClassRejected as exc:
             message, status = exc.message, exc.status
             errors = {e.field: e.message for e in exc.errors}
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Your teacher account is made. An admin approves it before you can create "
-                                      "class sessions; until then you can look around.")
+            messages.success(
+                request,
+                "Your teacher account is made. An admin approves it before you can create "
+                "class sessions; until then you can look around.",
+            )
             return redirect("classes:index")
-    return render(request, "registration/signup.html", {
-        "values": values, "errors": errors, "form_message": message,
-        "open": settings.PLAYGROUND["TEACHER_SIGNUP_OPEN"],
-    }, status=status)
+    return render(
+        request,
+        "registration/signup.html",
+        {
+            "values": values,
+            "errors": errors,
+            "form_message": message,
+            "open": settings.PLAYGROUND["TEACHER_SIGNUP_OPEN"],
+        },
+        status=status,
+    )

@@ -13,9 +13,24 @@ class DatasetAdmin(admin.ModelAdmin):
     list_filter = ("builtin", "status", "kind", "task", "created_at")
     search_fields = ("name", "slug", "owner_key", "original_name", "error_message")
     readonly_fields = (
-        "slug", "kind", "task", "builtin", "owner_key", "status", "progress", "progress_message", "error_message",
-        "file", "nodes_file", "original_name", "size_bytes", "artifact_dir", "pretty_options", "pretty_info",
-        "created_at", "ready_at",
+        "slug",
+        "kind",
+        "task",
+        "builtin",
+        "owner_key",
+        "status",
+        "progress",
+        "progress_message",
+        "error_message",
+        "file",
+        "nodes_file",
+        "original_name",
+        "size_bytes",
+        "artifact_dir",
+        "pretty_options",
+        "pretty_info",
+        "created_at",
+        "ready_at",
     )
     exclude = ("inspection", "options", "info", "preview")
     actions = ("delete_with_files",)

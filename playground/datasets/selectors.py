@@ -1,4 +1,5 @@
 """Reads on datasets. A dataset that is not the viewer's to see does not exist for them."""
+
 from __future__ import annotations
 
 from typing import Any

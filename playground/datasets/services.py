@@ -5,6 +5,7 @@ An upload goes UPLOADED (stored and inspected: the file is safe and its columns 
 READY or FAILED (with the message). The API may give the options with the upload, which
 skips the wait in UPLOADED.
 """
+
 from __future__ import annotations
 
 import functools
@@ -112,7 +113,10 @@ def _check_size(upload: UploadedFile | None, limits: ingest.IngestLimits, field:
     if upload is None:
         return
     if upload.size == 0:
-        raise _refuse(f"'{upload.name}' is empty. Pick the file again; if it is meant to be empty, there is nothing to learn from.", field)
+        raise _refuse(
+            f"'{upload.name}' is empty. Pick the file again; if it is meant to be empty, there is nothing to learn from.",
+            field,
+        )
     if upload.size > limits.max_upload_bytes:
         mb = limits.max_upload_bytes / 1024**2
         raise _refuse(
@@ -219,13 +223,16 @@ def dataset_configure(*, dataset: Dataset, options: dict[str, Any]) -> Dataset:
     from .tasks import process_dataset
 
     if dataset.status not in (Dataset.Status.UPLOADED, Dataset.Status.FAILED) or dataset.builtin:
-        raise DatasetRejected("This dataset is already processed; upload the file again to change its options.", status=409)
+        raise DatasetRejected(
+            "This dataset is already processed; upload the file again to change its options.", status=409
+        )
     try:
         validated = validate_hparams(ingest.options_model(dataset.kind), options)
     except HParamsError as exc:
         errors = _options_errors(exc)
         raise DatasetRejected(
-            f"{len(errors)} option{'s' if len(errors) != 1 else ''} need fixing before the data can be processed.", errors
+            f"{len(errors)} option{'s' if len(errors) != 1 else ''} need fixing before the data can be processed.",
+            errors,
         ) from None
     errors = _check_columns(dataset, validated.model_dump())
     if errors:
@@ -277,8 +284,11 @@ def dataset_process(*, dataset_id: int) -> str | None:
         return Dataset.Status.FAILED
     except Exception as exc:  # noqa: BLE001 - never leave a dataset PROCESSING forever
         log.exception("dataset %s could not be processed", dataset_id)
-        _fail(dataset_id, f"Processing stopped with an unexpected error ({type(exc).__name__}). "
-                          f"Check the file and try again; if it persists, tell an admin (dataset #{dataset_id}).")
+        _fail(
+            dataset_id,
+            f"Processing stopped with an unexpected error ({type(exc).__name__}). "
+            f"Check the file and try again; if it persists, tell an admin (dataset #{dataset_id}).",
+        )
         return Dataset.Status.FAILED
     meta = result.meta
     Dataset.objects.filter(pk=dataset_id).update(
@@ -365,8 +375,8 @@ def _table_preview(data) -> dict[str, Any]:
         "note": (
             "These are the training rows as the network sees them: every feature is standardised "
             "(mean 0 and spread 1 over the training rows), so the numbers are not the original units."
-            if data.kind == "tabular" else
-            "The points as the network sees them: both coordinates are scaled to about -1.5 to 1.5."
+            if data.kind == "tabular"
+            else "The points as the network sees them: both coordinates are scaled to about -1.5 to 1.5."
         ),
     }
     if data.class_names:
@@ -375,19 +385,35 @@ def _table_preview(data) -> dict[str, Any]:
     if data.kind == "points2d":
         if data.class_names:
             traces = [
-                {"type": "scatter", "mode": "markers", "name": name, "x": X[y == i, 0].round(3).tolist(),
-                 "y": X[y == i, 1].round(3).tolist(), "marker": {"size": 6}}
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": name,
+                    "x": X[y == i, 0].round(3).tolist(),
+                    "y": X[y == i, 1].round(3).tolist(),
+                    "marker": {"size": 6},
+                }
                 for i, name in enumerate(data.class_names)
             ]
         else:
-            traces = [{"type": "scatter", "mode": "markers", "name": "points", "x": X[:, 0].round(3).tolist(),
-                       "y": X[:, 1].round(3).tolist(),
-                       "marker": {"size": 6, "color": y.round(3).tolist(), "colorscale": "Viridis", "showscale": True}}]
+            traces = [
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": "points",
+                    "x": X[:, 0].round(3).tolist(),
+                    "y": X[:, 1].round(3).tolist(),
+                    "marker": {"size": 6, "color": y.round(3).tolist(), "colorscale": "Viridis", "showscale": True},
+                }
+            ]
         preview["plot"] = {
             "data": traces,
-            "layout": {"xaxis": {"title": {"text": data.feature_names[0]}},
-                       "yaxis": {"title": {"text": data.feature_names[1]}, "scaleanchor": "x"},
-                       "margin": {"l": 50, "r": 10, "t": 10, "b": 50}, "height": 420},
+            "layout": {
+                "xaxis": {"title": {"text": data.feature_names[0]}},
+                "yaxis": {"title": {"text": data.feature_names[1]}, "scaleanchor": "x"},
+                "margin": {"l": 50, "r": 10, "t": 10, "b": 50},
+                "height": 420,
+            },
         }
     return preview
 
@@ -398,17 +424,31 @@ def _series_preview(data) -> dict[str, Any]:
     series = np.asarray(data.meta["series"], dtype=float)
     step = max(1, len(series) // 2000)
     xs = list(range(0, len(series), step))
-    split = [("train", 0, data.meta["train_end"]), ("validation", data.meta["train_end"], data.meta["val_end"]),
-             ("test", data.meta["val_end"], len(series))]
+    split = [
+        ("train", 0, data.meta["train_end"]),
+        ("validation", data.meta["train_end"], data.meta["val_end"]),
+        ("test", data.meta["val_end"], len(series)),
+    ]
     traces = [
-        {"type": "scatter", "mode": "lines", "name": name,
-         "x": [i for i in xs if lo <= i < hi], "y": [round(float(series[i, 0]), 4) for i in xs if lo <= i < hi]}
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": name,
+            "x": [i for i in xs if lo <= i < hi],
+            "y": [round(float(series[i, 0]), 4) for i in xs if lo <= i < hi],
+        }
         for name, lo, hi in split
     ]
     return {
-        "plot": {"data": traces, "layout": {"xaxis": {"title": {"text": "time step"}},
-                                            "yaxis": {"title": {"text": data.meta["channels"][0]}},
-                                            "margin": {"l": 50, "r": 10, "t": 10, "b": 50}, "height": 360}},
+        "plot": {
+            "data": traces,
+            "layout": {
+                "xaxis": {"title": {"text": "time step"}},
+                "yaxis": {"title": {"text": data.meta["channels"][0]}},
+                "margin": {"l": 50, "r": 10, "t": 10, "b": 50},
+                "height": 360,
+            },
+        },
         "split_sizes": {name: int(hi - lo) for name, lo, hi in split},
         "note": f"{len(series):,} time steps; the model learns from windows of the past and is scored on the later, unseen part.",
     }

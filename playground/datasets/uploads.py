@@ -1,6 +1,7 @@
 """Upload handlers that stop parsing a request once it passes the upload limit, so an
 oversized file is never written out or kept. (Under ASGI Django has already received the
 body by then; a proxy in front, e.g. nginx's client_max_body_size, caps what arrives.)"""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -16,8 +16,16 @@ from playground.jobs.models import TrainingJob
 from . import selectors, services
 from .models import Dataset
 
-COLUMN_OPTIONS = ("target", "time_column", "text_column", "label_column", "source_column", "target_column",
-                  "id_column", "node_label_column")
+COLUMN_OPTIONS = (
+    "target",
+    "time_column",
+    "text_column",
+    "label_column",
+    "source_column",
+    "target_column",
+    "id_column",
+    "node_label_column",
+)
 
 
 def _dataset_or_404(request: HttpRequest, dataset_id: int) -> Dataset:
@@ -31,7 +39,10 @@ def _limits_text() -> list[str]:
     from django.conf import settings
 
     quota = settings.PLAYGROUND["MAX_STORED_BYTES_PER_VISITOR"] / 1024**2
-    return [*services.upload_limits().describe(), f"{quota:.0f} MB of uploads kept per visitor (delete old ones to free space)"]
+    return [
+        *services.upload_limits().describe(),
+        f"{quota:.0f} MB of uploads kept per visitor (delete old ones to free space)",
+    ]
 
 
 def _kind_options(kind: str) -> dict[str, Any]:
@@ -125,9 +136,11 @@ def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
             return redirect("datasets:detail", dataset_id=dataset.pk)
 
     needs_options = not dataset.builtin and dataset.status in (Dataset.Status.UPLOADED, Dataset.Status.FAILED)
-    trainable = [
-        e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds
-    ] if dataset.is_ready else []
+    trainable = (
+        [e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds]
+        if dataset.is_ready
+        else []
+    )
     jobs = TrainingJob.objects.filter(dataset=dataset).for_owner(request.viewer.visitor_id)[:10]
     return render(
         request,

@@ -13,17 +13,48 @@ from .models import JobEvent, JobStatus, TrainingJob, WorkerProcess
 
 @admin.register(TrainingJob)
 class TrainingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "status", "architecture", "dataset_name", "owner_key", "attempt", "place_in_queue", "worker",
-                    "device", "heartbeat_age", "duration", "created_at")
+    list_display = (
+        "id",
+        "status",
+        "architecture",
+        "dataset_name",
+        "owner_key",
+        "attempt",
+        "place_in_queue",
+        "worker",
+        "device",
+        "heartbeat_age",
+        "duration",
+        "created_at",
+    )
     list_filter = ("status", "architecture", "device", "public", "class_session", "created_at")
     search_fields = ("=id", "architecture", "dataset_name", "owner_key", "worker", "error_message")
     date_hierarchy = "created_at"
     actions = ("cancel_jobs", "resume_jobs", "requeue_jobs", "delete_jobs_with_files")
     readonly_fields = (
-        "architecture", "dataset", "dataset_name", "pretty_config", "pretty_dataset_options", "status", "attempt",
-        "cancel_requested", "error_message", "owner_key", "user", "created_at", "started_at", "finished_at",
-        "heartbeat_at", "worker", "device", "last_seq", "pretty_final_metrics", "weights_path", "checkpoint_path",
-        "checkpoint_step", "recent_events",
+        "architecture",
+        "dataset",
+        "dataset_name",
+        "pretty_config",
+        "pretty_dataset_options",
+        "status",
+        "attempt",
+        "cancel_requested",
+        "error_message",
+        "owner_key",
+        "user",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "worker",
+        "device",
+        "last_seq",
+        "pretty_final_metrics",
+        "weights_path",
+        "checkpoint_path",
+        "checkpoint_step",
+        "recent_events",
     )
     exclude = ("config", "dataset_options", "latest_metrics", "progress", "final_metrics", "views")
 
@@ -93,8 +124,13 @@ class TrainingJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected runs")
     def cancel_jobs(self, request, queryset):
-        self._each(request, queryset.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)), "job.cancel",
-                   "Asked to stop", lambda job: services.job_cancel(job=job))
+        self._each(
+            request,
+            queryset.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING)),
+            "job.cancel",
+            "Asked to stop",
+            lambda job: services.job_cancel(job=job),
+        )
 
     @admin.action(description="Resume the selected interrupted runs from their checkpoints")
     def resume_jobs(self, request, queryset):
@@ -130,7 +166,9 @@ class WorkerProcessAdmin(admin.ModelAdmin):
     def current_job_link(self, obj: WorkerProcess) -> str:
         if obj.current_job_id is None:
             return "idle"
-        return format_html('<a href="/admin/jobs/trainingjob/{}/change/">#{}</a>', obj.current_job_id, obj.current_job_id)
+        return format_html(
+            '<a href="/admin/jobs/trainingjob/{}/change/">#{}</a>', obj.current_job_id, obj.current_job_id
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -12,6 +12,7 @@ Which event loop runs the send:
   the WebSocket consumers, so sends must run there. The consumer registers that loop on
   connect (``bind_consumer_loop``); before any viewer connected there is nobody to tell.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -107,21 +108,27 @@ def publish_class_run_events(class_id: int, job_id: int, student_id: int | None,
     """A digest of one stored flush of a student's run for the class dashboard: its metric points,
     its last status and progress. Sent for every flush (even one with only pictures), so the
     dashboard can tell a dropped send by a gap in ``first_seq``."""
-    metrics = [{"seq": e["seq"], "epoch": e.get("epoch"), "step": e.get("step"), "values": e.get("values", {})}
-               for e in events if e["kind"] == "metric"]
+    metrics = [
+        {"seq": e["seq"], "epoch": e.get("epoch"), "step": e.get("step"), "values": e.get("values", {})}
+        for e in events
+        if e["kind"] == "metric"
+    ]
     status = next((e["status"] for e in reversed(events) if e["kind"] == "status"), None)
     progress = next((e for e in reversed(events) if e["kind"] == "progress"), None)
-    return publish(class_group(class_id), {
-        "type": "class.run",
-        "job": job_id,
-        "student": student_id,
-        "first_seq": events[0]["seq"],
-        "last_seq": events[-1]["seq"],
-        "t": events[-1]["t"],
-        "metrics": metrics,
-        "status": status,
-        "fraction": progress.get("fraction") if progress else None,
-    })
+    return publish(
+        class_group(class_id),
+        {
+            "type": "class.run",
+            "job": job_id,
+            "student": student_id,
+            "first_seq": events[0]["seq"],
+            "last_seq": events[-1]["seq"],
+            "t": events[-1]["t"],
+            "metrics": metrics,
+            "status": status,
+            "fraction": progress.get("fraction") if progress else None,
+        },
+    )
 
 
 def publish_class_changed(class_id: int) -> bool:

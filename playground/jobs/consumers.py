@@ -1,4 +1,5 @@
 """WebSocket ``/ws/jobs/<id>/``: a snapshot of the stored log, then live events, no gaps."""
+
 from __future__ import annotations
 
 import asyncio

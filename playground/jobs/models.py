@@ -59,7 +59,9 @@ class TrainingJob(models.Model):
     class_session = models.ForeignKey(
         "classes.ClassSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
-    student = models.ForeignKey("classes.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    student = models.ForeignKey(
+        "classes.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
     # This run's own wall-time allowance in seconds (a student's share of the class budget); the
     # soft time limit applies when it is lower. Null: only the soft time limit.
     time_limit_s = models.FloatField(null=True, blank=True)

@@ -8,6 +8,7 @@ student's runs queue behind nobody else's (class sessions use the same owner key
 Every Celery message says only "a run is waiting"; the worker that receives one claims the
 fairest run with one conditional UPDATE. Duplicate or extra messages claim nothing.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -25,8 +26,11 @@ RECENT_RUNS = 20
 def fair_order() -> list[tuple[int, int]]:
     """(job id, attempt) of every QUEUED run, in the order workers will take them."""
     running = Counter(TrainingJob.objects.filter(status=JobStatus.RUNNING).values_list("owner_key", flat=True))
-    waiting = TrainingJob.objects.filter(status=JobStatus.QUEUED).order_by("created_at", "pk").values_list(
-        "pk", "attempt", "owner_key", "created_at")
+    waiting = (
+        TrainingJob.objects.filter(status=JobStatus.QUEUED)
+        .order_by("created_at", "pk")
+        .values_list("pk", "attempt", "owner_key", "created_at")
+    )
     taken: defaultdict[str, int] = defaultdict(int)
     keyed = []
     for pk, attempt, owner, created in waiting:
@@ -51,9 +55,12 @@ def claim_next(*, worker: str, now: Any) -> tuple[int, int] | None:
 
 def typical_run_s() -> float:
     """The median wall time of the last runs that finished here."""
-    recent = (TrainingJob.objects.filter(status=JobStatus.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
-              .order_by("-finished_at").annotate(took=F("finished_at") - F("started_at"))
-              .values_list("took", flat=True)[:RECENT_RUNS])
+    recent = (
+        TrainingJob.objects.filter(status=JobStatus.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .annotate(took=F("finished_at") - F("started_at"))
+        .values_list("took", flat=True)[:RECENT_RUNS]
+    )
     seconds = [t.total_seconds() for t in recent if t is not None]
     return statistics.median(seconds) if seconds else DEFAULT_RUN_S
 

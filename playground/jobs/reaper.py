@@ -6,6 +6,7 @@ It runs in the web process (``manage.py serve``) and in every Celery worker's ma
 worker is noticed as long as any other part of the site is up. Several reapers at once are
 safe: each job moves under its row lock (``job_reap_stale``).
 """
+
 from __future__ import annotations
 
 import logging

@@ -10,6 +10,7 @@
 
 Runs from the reaper thread about once an hour, and on demand with ``manage.py purge``.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -32,8 +33,10 @@ class Purged:
     checkpoints: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.runs} run(s) trimmed to their summary ({self.events} events), {self.uploads} upload(s) "
-                f"deleted, {self.checkpoints} old checkpoint(s) removed")
+        return (
+            f"{self.runs} run(s) trimmed to their summary ({self.events} events), {self.uploads} upload(s) "
+            f"deleted, {self.checkpoints} old checkpoint(s) removed"
+        )
 
 
 def _days(name: str) -> timedelta:
@@ -49,16 +52,18 @@ def purge_expired(*, now: Any = None) -> Purged:
     done = Purged()
     media = Path(settings.MEDIA_ROOT)
 
-    old_runs = TrainingJob.objects.filter(status__in=FINISHED_STATUSES, finished_at__lt=now - _days("JOB_RETENTION_DAYS"),
-                                          purged_at__isnull=True)
+    old_runs = TrainingJob.objects.filter(
+        status__in=FINISHED_STATUSES, finished_at__lt=now - _days("JOB_RETENTION_DAYS"), purged_at__isnull=True
+    )
     for job in old_runs.iterator():
         done.events += JobEvent.objects.filter(job=job).delete()[0]
         shutil.rmtree(media / "jobs" / str(job.pk), ignore_errors=True)
         TrainingJob.objects.filter(pk=job.pk).update(purged_at=now, weights_path="", checkpoint_path="")
         done.runs += 1
 
-    stale = (TrainingJob.objects.filter(status=JobStatus.INTERRUPTED, finished_at__lt=now - _days("CHECKPOINT_RETENTION_DAYS"))
-             .exclude(checkpoint_path=""))
+    stale = TrainingJob.objects.filter(
+        status=JobStatus.INTERRUPTED, finished_at__lt=now - _days("CHECKPOINT_RETENTION_DAYS")
+    ).exclude(checkpoint_path="")
     for job in stale.iterator():
         for path in (media / "jobs" / str(job.pk)).glob("checkpoint-*.safetensors"):
             path.unlink(missing_ok=True)
@@ -67,8 +72,11 @@ def purge_expired(*, now: Any = None) -> Purged:
 
     needed = TrainingJob.objects.filter(status__in=ACTIVE_STATUSES).values("dataset_id")
     taught = ClassSession.objects.filter(ended_at__isnull=True, dataset__isnull=False).values("dataset_id")
-    old_uploads = (Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS"))
-                   .exclude(pk__in=needed).exclude(pk__in=taught))
+    old_uploads = (
+        Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS"))
+        .exclude(pk__in=needed)
+        .exclude(pk__in=taught)
+    )
     for dataset in old_uploads.iterator():
         dataset_delete(dataset=dataset)
         done.uploads += 1

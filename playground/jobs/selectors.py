@@ -1,5 +1,6 @@
 """Reads on training jobs. Every lookup goes through ``can()``: a job that is not the
 viewer's to see does not exist for them (404, never 403)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,7 +32,9 @@ def job_list_in_class(*, viewer: Viewer, session_id: int, limit: int = 100) -> l
 
 
 def job_public_recent(*, architecture: str, limit: int = 5) -> list[TrainingJob]:
-    return list(TrainingJob.objects.public_finished().filter(architecture=architecture).order_by("-finished_at")[:limit])
+    return list(
+        TrainingJob.objects.public_finished().filter(architecture=architecture).order_by("-finished_at")[:limit]
+    )
 
 
 def job_events_after(*, job_id: int, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
 """Writes on training jobs: submit, cancel, and the worker's side of a run."""
+
 from __future__ import annotations
 
 import functools
@@ -43,8 +44,16 @@ def _setting(name: str) -> Any:
 
 
 # the job row's fields the writer reads under the lock (LockedJob's, in its order)
-_LOCKED_FIELDS = ("last_seq", "cancel_requested", "status", "attempt", "last_watched_at", "started_at",
-                  "class_session", "student")
+_LOCKED_FIELDS = (
+    "last_seq",
+    "cancel_requested",
+    "status",
+    "attempt",
+    "last_watched_at",
+    "started_at",
+    "class_session",
+    "student",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +90,9 @@ def _aware(value: Any) -> datetime | None:
 
 
 def _store_events(
-    job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None,
+    job_id: int,
+    events: list[dict[str, Any]],
+    job_updates: dict[str, Any] | None = None,
     attempt: int | None = None,
 ) -> tuple[list[dict], LockedJob | None]:
     """Stores events with the next contiguous ``seq`` numbers, sends them live after commit,
@@ -103,8 +114,9 @@ def _store_events(
             if found is None:
                 raise TrainingJob.DoesNotExist(f"job {job_id} does not exist")
             last_seq, cancel, status, job_attempt, watched, started, class_id, student_id = found
-            job = LockedJob(last_seq, bool(cancel), status, job_attempt, _aware(watched), _aware(started),
-                            class_id, student_id)
+            job = LockedJob(
+                last_seq, bool(cancel), status, job_attempt, _aware(watched), _aware(started), class_id, student_id
+            )
             if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
                 return [], None
             first = job.last_seq + 1
@@ -121,7 +133,8 @@ def _store_events(
                 texts.append(head + ("}" if body == "{}" else "," + body[1:]))
             if rows:
                 cursor.executemany(
-                    f"INSERT INTO {log_table} (job_id, seq, t, kind, payload) VALUES (%s, %s, %s, %s, %s)", rows)
+                    f"INSERT INTO {log_table} (job_id, seq, t, kind, payload) VALUES (%s, %s, %s, %s, %s)", rows
+                )
             updates = dict(job_updates or {})
             if rows:
                 updates["last_seq"] = first + len(rows) - 1
@@ -129,19 +142,21 @@ def _store_events(
                 fields = [TrainingJob._meta.get_field(name) for name in updates]
                 cursor.execute(
                     f"UPDATE {jobs} SET {', '.join(f'{f.column} = %s' for f in fields)} WHERE {pk} = %s",
-                    [f.get_db_prep_save(updates[f.name], connection) for f in fields] + [job_id])
+                    [f.get_db_prep_save(updates[f.name], connection) for f in fields] + [job_id],
+                )
         if stored:
             frame = '{"type":"events","events":[' + ",".join(texts) + "]}"
             transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored, frame))
             if job.class_session_id is not None:
                 # The class dashboard follows every student's run (a small digest of this flush).
                 class_id, student_id = job.class_session_id, job.student_id
-                transaction.on_commit(
-                    lambda: broadcast.publish_class_run_events(class_id, job_id, student_id, stored))
+                transaction.on_commit(lambda: broadcast.publish_class_run_events(class_id, job_id, student_id, stored))
     return stored, job
 
 
-def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None) -> list[dict]:
+def job_append_events(
+    *, job_id: int, events: list[dict[str, Any]], job_updates: dict[str, Any] | None = None
+) -> list[dict]:
     """Appends to a job's event log (stored, then sent live).
 
     The job row is locked while numbers are taken, so the worker and a web request (a cancel
@@ -153,7 +168,9 @@ def job_append_events(*, job_id: int, events: list[dict[str, Any]], job_updates:
     return _store_events(job_id, events, job_updates)[0]
 
 
-def _status_event(status: str, message: str = "", metrics: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def _status_event(
+    status: str, message: str = "", metrics: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     event: dict[str, Any] = {"kind": "status", "status": status, **extra}
     if message:
         event["message"] = message
@@ -180,14 +197,16 @@ def job_submit(
     With ``class_session`` (a session the viewer joined) the run is a student's: it must keep to
     the assignment, and its unlocked knobs start from the teacher's preset."""
     from .options import RunOptions
+
     if not viewer.visitor_id:
         raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
     student, allowance_s = None, None
     if class_session is not None:
         from playground.classes.services import class_run_prepare
 
-        student, config, allowance_s = class_run_prepare(viewer=viewer, class_session_id=class_session,
-                                                         architecture=architecture, dataset=dataset, config=config)
+        student, config, allowance_s = class_run_prepare(
+            viewer=viewer, class_session_id=class_session, architecture=architecture, dataset=dataset, config=config
+        )
     try:
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
@@ -311,17 +330,28 @@ def job_resume(*, job: TrainingJob) -> TrainingJob:
         allowance["time_limit_s"] = class_run_allowance(student=job.student)
     with transaction.atomic():
         moved = TrainingJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
-            status=JobStatus.QUEUED, attempt=F("attempt") + 1, cancel_requested=False, finished_at=None,
-            error_message="", worker="", heartbeat_at=None, **allowance,
+            status=JobStatus.QUEUED,
+            attempt=F("attempt") + 1,
+            cancel_requested=False,
+            finished_at=None,
+            error_message="",
+            worker="",
+            heartbeat_at=None,
+            **allowance,
         )
         if not moved:
             raise JobRejected("This run changed in the meantime (it was resumed already): reload the page.", status=409)
         job.refresh_from_db()
-        where = (f"from its checkpoint at step {job.checkpoint_step}" if job.checkpoint_path
-                 else "from the start (it had no checkpoint yet)")
+        where = (
+            f"from its checkpoint at step {job.checkpoint_step}"
+            if job.checkpoint_path
+            else "from the start (it had no checkpoint yet)"
+        )
         step = job.checkpoint_step if job.checkpoint_path else 0
-        job_append_events(job_id=job.pk, events=[
-            _status_event(JobStatus.QUEUED, f"attempt {job.attempt}: resuming {where}", resume_step=step)])
+        job_append_events(
+            job_id=job.pk,
+            events=[_status_event(JobStatus.QUEUED, f"attempt {job.attempt}: resuming {where}", resume_step=step)],
+        )
         enqueue(job.pk, job.attempt)
     return job
 
@@ -336,15 +366,29 @@ def job_requeue(*, job: TrainingJob) -> TrainingJob:
         raise JobRejected("This run is training; cancel it first.", status=409)
     with transaction.atomic():
         moved = TrainingJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
-            status=JobStatus.QUEUED, attempt=F("attempt") + 1, cancel_requested=False, finished_at=None,
-            error_message="", worker="", heartbeat_at=None, checkpoint_path="", checkpoint_step=0,
+            status=JobStatus.QUEUED,
+            attempt=F("attempt") + 1,
+            cancel_requested=False,
+            finished_at=None,
+            error_message="",
+            worker="",
+            heartbeat_at=None,
+            checkpoint_path="",
+            checkpoint_step=0,
         )
         if not moved:
             raise JobRejected("This run changed in the meantime: reload the page.", status=409)
         job.refresh_from_db()
-        job_append_events(job_id=job.pk, events=[
-            _status_event(JobStatus.QUEUED, f"attempt {job.attempt}: started again from the beginning by an admin",
-                          resume_step=0)])
+        job_append_events(
+            job_id=job.pk,
+            events=[
+                _status_event(
+                    JobStatus.QUEUED,
+                    f"attempt {job.attempt}: started again from the beginning by an admin",
+                    resume_step=0,
+                )
+            ],
+        )
         enqueue(job.pk, job.attempt)
     _remove_checkpoint(job)
     return job
@@ -373,15 +417,23 @@ def job_reap_stale(*, now: Any = None) -> list[int]:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=_setting("HEARTBEAT_TIMEOUT_S"))
     reaped = []
-    for job_id in TrainingJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
+    for job_id in TrainingJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
-            job = (TrainingJob.objects.select_for_update()
-                   .filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).first())
+            job = (
+                TrainingJob.objects.select_for_update()
+                .filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff)
+                .first()
+            )
             if job is None:
                 continue
             step = max((job.progress or {}).get("step", 0), job.checkpoint_step)
-            then = (f"Resume it to go on from its checkpoint at step {job.checkpoint_step}." if job.checkpoint_path
-                    else "It had saved no checkpoint yet: resuming starts it again.")
+            then = (
+                f"Resume it to go on from its checkpoint at step {job.checkpoint_step}."
+                if job.checkpoint_path
+                else "It had saved no checkpoint yet: resuming starts it again."
+            )
             message = f"{STALE_MESSAGE} near step {step}. {then}"
             job_append_events(
                 job_id=job_id,
@@ -409,7 +461,8 @@ def job_cancel(*, job: TrainingJob) -> TrainingJob:
 def job_touch_watched(*, job_id: int) -> None:
     """Someone has the run's page open (the "pause when unwatched" option reads this)."""
     TrainingJob.objects.filter(pk=job_id, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
-        last_watched_at=timezone.now())
+        last_watched_at=timezone.now()
+    )
 
 
 def job_share(*, job: TrainingJob, public: bool) -> TrainingJob:
@@ -445,8 +498,15 @@ class _EventWriter:
     further apart when a write costs more (see ``__init__``).
     """
 
-    def __init__(self, job_id: int, attempt: int, heartbeat_interval_s: float, min_interval_s: float = 0.0,
-                 share: float = 0.0, max_interval_s: float = 1.0):
+    def __init__(
+        self,
+        job_id: int,
+        attempt: int,
+        heartbeat_interval_s: float,
+        min_interval_s: float = 0.0,
+        share: float = 0.0,
+        max_interval_s: float = 1.0,
+    ):
         self.job_id = job_id
         self.attempt = attempt
         self.heartbeat_interval_s = heartbeat_interval_s
@@ -600,8 +660,11 @@ class _JobCallback:
                     outer.timed_out = True
                     outer.save_checkpoint(trainer)
                     return True
-                if outer.unwatched_s and writer.last_watched is not None and (
-                        timezone.now() - writer.last_watched).total_seconds() >= outer.unwatched_s:
+                if (
+                    outer.unwatched_s
+                    and writer.last_watched is not None
+                    and (timezone.now() - writer.last_watched).total_seconds() >= outer.unwatched_s
+                ):
                     outer.unwatched = True
                     outer.save_checkpoint(trainer)
                     return True
@@ -625,9 +688,11 @@ class _JobCallback:
             return False
         if trainer.epoch - self.best[1] >= self.patience:
             held_out = "validation" if name == "val_loss" else "test"
-            self.stopped_early = (f"stopped early after epoch {trainer.epoch}: the {held_out} loss has not improved for "
-                                  f"{self.patience} epoch{'s' if self.patience != 1 else ''} (best {self.best[0]:.4g} "
-                                  f"at epoch {self.best[1]})")
+            self.stopped_early = (
+                f"stopped early after epoch {trainer.epoch}: the {held_out} loss has not improved for "
+                f"{self.patience} epoch{'s' if self.patience != 1 else ''} (best {self.best[0]:.4g} "
+                f"at epoch {self.best[1]})"
+            )
             return True
         return False
 
@@ -638,8 +703,10 @@ class _JobCallback:
 
         directory = _job_dir(self.job)
         path = directory / f"checkpoint-{self.attempt}-{trainer.step}.safetensors"  # never over the recorded one
-        save_checkpoint(trainer.checkpoint(job=str(self.job.pk), architecture=self.job.architecture,
-                                           attempt=str(self.attempt)), path)
+        save_checkpoint(
+            trainer.checkpoint(job=str(self.job.pk), architecture=self.job.architecture, attempt=str(self.attempt)),
+            path,
+        )
         owned = TrainingJob.objects.filter(pk=self.job.pk, status=JobStatus.RUNNING, attempt=self.attempt).update(
             checkpoint_path=str(path.relative_to(settings.MEDIA_ROOT)), checkpoint_step=trainer.step
         )
@@ -677,8 +744,12 @@ def _finish(job_id: int, attempt: int, status: str, message: str = "", **updates
     _store_events(
         job_id,
         [_status_event(status, message, updates.get("final_metrics"))],
-        {"status": status, "finished_at": timezone.now(), "error_message": message if status != JobStatus.SUCCEEDED else "",
-         **updates},
+        {
+            "status": status,
+            "finished_at": timezone.now(),
+            "error_message": message if status != JobStatus.SUCCEEDED else "",
+            **updates,
+        },
         attempt=attempt,
     )
 
@@ -717,17 +788,29 @@ def _run_claimed(job_id: int, attempt: int) -> str:
     try:
         device = select_device(_setting("DEVICE") or None)
     except Exception as exc:  # noqa: BLE001 - a misconfigured worker must not leave the job RUNNING
-        _finish(job_id, attempt, JobStatus.FAILED,
-                f"This worker cannot train: {exc}. An admin must fix its PLAYGROUND_DEVICE.")
+        _finish(
+            job_id,
+            attempt,
+            JobStatus.FAILED,
+            f"This worker cannot train: {exc}. An admin must fix its PLAYGROUND_DEVICE.",
+        )
         return JobStatus.FAILED
     job_append_events(
         job_id=job_id,
-        events=[_status_event(JobStatus.RUNNING, f"training on {device}" + (f" (attempt {attempt})" if attempt > 1 else ""))],
+        events=[
+            _status_event(JobStatus.RUNNING, f"training on {device}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+        ],
         job_updates={"device": str(device)},
     )
 
-    writer = _EventWriter(job_id, attempt, _setting("HEARTBEAT_INTERVAL_S"), _setting("FLUSH_INTERVAL_S"),
-                          share=_setting("STREAM_SHARE"), max_interval_s=_setting("STREAM_MAX_INTERVAL_S"))
+    writer = _EventWriter(
+        job_id,
+        attempt,
+        _setting("HEARTBEAT_INTERVAL_S"),
+        _setting("FLUSH_INTERVAL_S"),
+        share=_setting("STREAM_SHARE"),
+        max_interval_s=_setting("STREAM_MAX_INTERVAL_S"),
+    )
     hooks = _JobCallback(job, writer)
     result = None
     try:
@@ -737,7 +820,9 @@ def _run_claimed(job_id: int, attempt: int) -> str:
         message = str(exc)  # already says what to change
     except Exception as exc:  # noqa: BLE001 - any failure must end the job with a message
         log.exception("job %s failed", job_id)
-        message = f"Training stopped with an error: {exc}. Try other settings; if it persists, tell an admin (job #{job_id})."
+        message = (
+            f"Training stopped with an error: {exc}. Try other settings; if it persists, tell an admin (job #{job_id})."
+        )
     if result is None or writer.error is not None:
         _close_quietly(writer)
         _finish(job_id, attempt, JobStatus.FAILED, message, views=writer.views)
@@ -746,25 +831,37 @@ def _run_claimed(job_id: int, attempt: int) -> str:
     if hooks.timed_out:
         step = result.metrics["steps"]
         if hooks.budget_limited:
-            why = (f"this attempt ran for {hooks.time_limit_s:.0f} s, what was left of your share of the class's compute "
-                   f"budget. A checkpoint at step {step} was saved: resume the run once your teacher raises the budget "
-                   "or another run of yours has finished, or train fewer epochs.")
+            why = (
+                f"this attempt ran for {hooks.time_limit_s:.0f} s, what was left of your share of the class's compute "
+                f"budget. A checkpoint at step {step} was saved: resume the run once your teacher raises the budget "
+                "or another run of yours has finished, or train fewer epochs."
+            )
         else:
-            why = (f"this attempt ran for {hooks.time_limit_s:g} s, the most one attempt may run. A checkpoint at "
-                   f"step {step} was saved: resume the run to go on, or train fewer epochs.")
-        _finish(job_id, attempt, JobStatus.FAILED, f"{TIME_LIMIT_MESSAGE}: {why}", views=views,
-                final_metrics=result.metrics)
+            why = (
+                f"this attempt ran for {hooks.time_limit_s:g} s, the most one attempt may run. A checkpoint at "
+                f"step {step} was saved: resume the run to go on, or train fewer epochs."
+            )
+        _finish(
+            job_id, attempt, JobStatus.FAILED, f"{TIME_LIMIT_MESSAGE}: {why}", views=views, final_metrics=result.metrics
+        )
         return JobStatus.FAILED
     if hooks.unwatched:
         minutes = hooks.unwatched_s / 60
-        _finish(job_id, attempt, JobStatus.INTERRUPTED,
-                f"Paused because nobody had watched this run for {minutes:g} minute{'s' if minutes != 1 else ''} (its run "
-                f"option), to free the worker. "
-                f"A checkpoint at step {result.metrics['steps']} was saved: resume it to go on.",
-                views=views, final_metrics=result.metrics)
+        _finish(
+            job_id,
+            attempt,
+            JobStatus.INTERRUPTED,
+            f"Paused because nobody had watched this run for {minutes:g} minute{'s' if minutes != 1 else ''} (its run "
+            f"option), to free the worker. "
+            f"A checkpoint at step {result.metrics['steps']} was saved: resume it to go on.",
+            views=views,
+            final_metrics=result.metrics,
+        )
         return JobStatus.INTERRUPTED
     if result.stopped and not hooks.stopped_early:
-        _finish(job_id, attempt, JobStatus.CANCELLED, "cancelled while training", views=views, final_metrics=result.metrics)
+        _finish(
+            job_id, attempt, JobStatus.CANCELLED, "cancelled while training", views=views, final_metrics=result.metrics
+        )
         return JobStatus.CANCELLED
     _finish(
         job_id,
@@ -824,7 +921,11 @@ def _save_weights(job: TrainingJob, state_dict: dict) -> str:
     save_weights(
         state_dict,
         weights_file,
-        {"architecture": job.architecture, "job": str(job.pk), "dataset": job.dataset_name,
-         "config": json.dumps(job.config)},
+        {
+            "architecture": job.architecture,
+            "job": str(job.pk),
+            "dataset": job.dataset_name,
+            "config": json.dumps(job.config),
+        },
     )
     return str(weights_file.relative_to(settings.MEDIA_ROOT))

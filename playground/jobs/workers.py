@@ -1,5 +1,6 @@
 """Worker presence: each process that trains reports itself (device, current run) every
 heartbeat interval, so admins see the live workers on one page."""
+
 from __future__ import annotations
 
 import logging
@@ -33,16 +34,34 @@ def report_presence(queues: str = "") -> None:
         info = {"device": "unavailable", "name": str(exc)[:150], "memory_gb": None}
     now = timezone.now()
     name = process_name()
-    current = (TrainingJob.objects.filter(status=JobStatus.RUNNING, worker__startswith=name + ":")
-               .order_by("-started_at").first())
+    current = (
+        TrainingJob.objects.filter(status=JobStatus.RUNNING, worker__startswith=name + ":")
+        .order_by("-started_at")
+        .first()
+    )
     WorkerProcess.objects.update_or_create(
         name=name,
-        defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "device": info["device"],
-                  "device_name": info["name"], "memory_gb": info["memory_gb"], "queues": queues,
-                  "last_seen": now, "current_job": current},
-        create_defaults={"hostname": socket.gethostname(), "pid": os.getpid(), "device": info["device"],
-                         "device_name": info["name"], "memory_gb": info["memory_gb"], "queues": queues,
-                         "last_seen": now, "started_at": now, "current_job": current},
+        defaults={
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "device": info["device"],
+            "device_name": info["name"],
+            "memory_gb": info["memory_gb"],
+            "queues": queues,
+            "last_seen": now,
+            "current_job": current,
+        },
+        create_defaults={
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "device": info["device"],
+            "device_name": info["name"],
+            "memory_gb": info["memory_gb"],
+            "queues": queues,
+            "last_seen": now,
+            "started_at": now,
+            "current_job": current,
+        },
     )
 
 

@@ -31,7 +31,9 @@ def test_architectures_lists_every_catalog_entry_with_schema(alice):
 
 def test_datasets_lists_builtins(alice):
     rows = {r["slug"]: r for r in alice.client.get("/api/datasets").json()}
-    assert {"spiral", "xor", "circles", "moons", "gaussians", "iris", "wine", "breast_cancer", "regression2d"} <= set(rows)
+    assert {"spiral", "xor", "circles", "moons", "gaussians", "iris", "wine", "breast_cancer", "regression2d"} <= set(
+        rows
+    )
     assert rows["spiral"]["kind"] == "points2d" and rows["iris"]["kind"] == "tabular"
     assert "noise" in rows["spiral"]["options_schema"]["properties"]
 
@@ -51,7 +53,8 @@ def test_create_job_returns_201_with_ws_url(alice):
 
 def test_bad_config_is_422_naming_each_field(alice):
     response = _post(
-        alice, "/api/jobs",
+        alice,
+        "/api/jobs",
         {"architecture": "mlp", "dataset": "spiral", "config": {"learning_rate": -1, "dropout": 2, "bogus": 1}},
     )
     assert response.status_code == 422
@@ -123,8 +126,14 @@ def test_another_visitors_job_is_404_on_every_path(alice, bob):
 
 def test_openapi_schema_and_docs(alice):
     schema = alice.client.get("/api/openapi.json").json()
-    assert {"/api/jobs", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events", "/api/jobs/{job_id}/cancel",
-            "/api/architectures", "/api/datasets"} <= set(schema["paths"])
+    assert {
+        "/api/jobs",
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/events",
+        "/api/jobs/{job_id}/cancel",
+        "/api/architectures",
+        "/api/datasets",
+    } <= set(schema["paths"])
     docs = alice.client.get("/api/docs")
     assert docs.status_code == 200
     assert "/static/ninja/swagger-ui-bundle.js" in docs.content.decode()  # served locally, no CDN

@@ -1,4 +1,5 @@
 """The stateless backpropagation explainer API: start, step, surface."""
+
 from __future__ import annotations
 
 import json

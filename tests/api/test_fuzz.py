@@ -1,5 +1,6 @@
 """The OpenAPI schema, fuzzed: schemathesis generates requests for every operation (valid and
 invalid bodies, paths and queries) as a signed-in visitor; no request may end in a 5xx."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,9 @@ def test_no_generated_request_is_a_server_error():
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def fuzz(case):
             if next(counter) % 2:
                 for name, value in real.items():
@@ -60,11 +62,18 @@ def test_ids_beyond_the_database_range_are_refused_not_crashed():
     """Found by the fuzzer: a class session id of 2**64 reached SQLite and overflowed (500)."""
     visitor = Visitor("big-ids")
     huge = 2**64
-    for path in (f"/api/jobs/{huge}", f"/api/datasets/{huge}", f"/api/classes/{huge}", "/api/jobs/1/events?after=" + str(huge)):
+    for path in (
+        f"/api/jobs/{huge}",
+        f"/api/datasets/{huge}",
+        f"/api/classes/{huge}",
+        "/api/jobs/1/events?after=" + str(huge),
+    ):
         assert visitor.client.get(path).status_code in (404, 422), path
     token = _get_new_csrf_string()
     visitor.client.cookies["csrftoken"] = token
-    for body in ({"architecture": "mlp", "dataset": "spiral", "class_session": huge},
-                 {"architecture": "mlp", "dataset": str(huge)}):
+    for body in (
+        {"architecture": "mlp", "dataset": "spiral", "class_session": huge},
+        {"architecture": "mlp", "dataset": str(huge)},
+    ):
         response = visitor.client.post("/api/jobs", body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
         assert response.status_code == 422, (body, response.content)

@@ -9,8 +9,14 @@ from playground.catalog.templatetags.catalog_extras import math, metric_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SECTIONS = ("What it is", "The idea that makes it work", "When to pick it — and when not",
-            "Strengths and weaknesses", "Variants", "The mathematics")
+SECTIONS = (
+    "What it is",
+    "The idea that makes it work",
+    "When to pick it — and when not",
+    "Strengths and weaknesses",
+    "Variants",
+    "The mathematics",
+)
 
 
 def test_every_entry_page_has_every_section_and_typeset_maths(alice):

@@ -53,7 +53,9 @@ def test_the_page_shows_the_suggestions_and_keeps_the_answers(alice):
     html = alice.client.get("/guide/?data=images&labels=yes&goal=predict_class").content.decode()
     assert "Which network should I use?" in html
     assert html.index("/catalog/cnn/") < html.index("/catalog/dbn/")
-    assert 'value="images" checked' in html and 'value="yes" checked' in html and 'value="predict_class" checked' in html
+    assert (
+        'value="images" checked' in html and 'value="yes" checked' in html and 'value="predict_class" checked' in html
+    )
     assert "/catalog/mlp/#train" in html  # trainable suggestions link to their demo
     assert 'method="get"' in html and 'action="/guide/"' in html
 

@@ -36,19 +36,43 @@ def test_every_catalog_entry_has_a_page(alice):
 
 def test_mlp_form_is_generated_from_the_schema(alice):
     html = alice.client.get("/catalog/mlp/").content.decode()
-    for knob in ("hidden_layers", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "l1", "l2",
-                 "dropout", "seed"):
+    for knob in (
+        "hidden_layers",
+        "activation",
+        "optimizer",
+        "learning_rate",
+        "batch_size",
+        "epochs",
+        "l1",
+        "l2",
+        "dropout",
+        "seed",
+    ):
         assert f'name="{knob}"' in html, knob
     assert 'name="data__noise"' in html and 'name="data__test_ratio"' in html
-    assert 'value="spiral" selected' in html or "value=\"spiral\"\n" in html or 'selected' in html
+    assert 'value="spiral" selected' in html or 'value="spiral"\n' in html or "selected" in html
 
 
 def test_posting_the_form_starts_a_job_and_shows_its_page(alice):
     response = alice.client.post(
         "/catalog/mlp/",
-        {"dataset": "xor", "hidden_layers": "8", "activation": "tanh", "optimizer": "adam", "learning_rate": "0.05",
-         "batch_size": "32", "epochs": "3", "l1": "0", "l2": "0", "dropout": "0", "seed": "1",
-         "data__noise": "0.1", "data__test_ratio": "0.3", "data__n_samples": "200", "data__seed": "0"},
+        {
+            "dataset": "xor",
+            "hidden_layers": "8",
+            "activation": "tanh",
+            "optimizer": "adam",
+            "learning_rate": "0.05",
+            "batch_size": "32",
+            "epochs": "3",
+            "l1": "0",
+            "l2": "0",
+            "dropout": "0",
+            "seed": "1",
+            "data__noise": "0.1",
+            "data__test_ratio": "0.3",
+            "data__n_samples": "200",
+            "data__seed": "0",
+        },
     )
     assert response.status_code == 302
     job = TrainingJob.objects.get()
@@ -117,8 +141,11 @@ def test_admin_lists_jobs_and_cancels_them(admin_client, alice, spiral):
 
 def test_train_again_starts_from_that_runs_settings(alice, bob, spiral):
     job = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral,
-        config={"hidden_layers": [5, 7], "learning_rate": 0.123}, dataset_options={"noise": 0.33},
+        viewer=alice.viewer,
+        architecture="mlp",
+        dataset=spiral,
+        config={"hidden_layers": [5, 7], "learning_rate": 0.123},
+        dataset_options={"noise": 0.33},
     )
     html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
     assert 'value="5,7"' in html and 'value="0.123"' in html and 'value="0.33"' in html
@@ -151,6 +178,8 @@ def test_every_entry_page_has_its_diagram_and_its_knobs(alice):
 
 
 def test_the_mlp_diagram_follows_the_form_it_starts_from(alice, spiral):
-    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"hidden_layers": [4, 8, 4]})
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"hidden_layers": [4, 8, 4]}
+    )
     html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
     assert "Linear 4→8" in html or "4→8" in html

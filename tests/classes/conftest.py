@@ -28,9 +28,14 @@ def post(visitor: Visitor, path: str, body: dict | None = None):
 
 
 def make_session(teacher: Teacher, dataset, **overrides) -> ClassSession:
-    fields = {"title": "Spirals, period 3", "architecture": "mlp", "dataset": dataset,
-              "config": {"epochs": 2, "learning_rate": 0.05}, "locked": ["learning_rate", "hidden_layers"],
-              "goal": dict(MLP_GOAL)}
+    fields = {
+        "title": "Spirals, period 3",
+        "architecture": "mlp",
+        "dataset": dataset,
+        "config": {"epochs": 2, "learning_rate": 0.05},
+        "locked": ["learning_rate", "hidden_layers"],
+        "goal": dict(MLP_GOAL),
+    }
     fields.update(overrides)
     return services.class_create(teacher=teacher.user, viewer=teacher.viewer, **fields)
 

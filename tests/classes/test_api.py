@@ -1,4 +1,5 @@
 """The class-session API, and who sees what through it (students, teachers, strangers)."""
+
 from __future__ import annotations
 
 import csv
@@ -16,8 +17,14 @@ from .conftest import MLP_GOAL, join, make_session, post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CREATE = {"title": "Spirals, period 3", "architecture": "mlp", "dataset": "spiral",
-          "config": {"epochs": 2, "learning_rate": 0.05}, "locked": ["learning_rate"], "goal": MLP_GOAL}
+CREATE = {
+    "title": "Spirals, period 3",
+    "architecture": "mlp",
+    "dataset": "spiral",
+    "config": {"epochs": 2, "learning_rate": 0.05},
+    "locked": ["learning_rate"],
+    "goal": MLP_GOAL,
+}
 
 
 def _join(visitor: Visitor, code: str, nickname: str):
@@ -41,8 +48,11 @@ def test_a_teacher_creates_a_session_and_a_student_joins_and_trains_in_it(teache
     assert detail["config"]["learning_rate"] == 0.05 and detail["ended"] is False and detail["joining_open"] is True
     assert teacher.client.get(f"/api/classes/{created['id']}").json()["role"] == "teacher"
 
-    run = post(alice, "/api/jobs", {"architecture": "mlp", "dataset": "spiral", "config": {"hidden_layers": [8]},
-                                    "class_session": created["id"]})
+    run = post(
+        alice,
+        "/api/jobs",
+        {"architecture": "mlp", "dataset": "spiral", "config": {"hidden_layers": [8]}, "class_session": created["id"]},
+    )
     assert run.status_code == 201, run.content
     job = TrainingJob.objects.get(pk=run.json()["id"])
     assert job.class_session_id == created["id"] and job.student.nickname == "Ada"
@@ -51,13 +61,22 @@ def test_a_teacher_creates_a_session_and_a_student_joins_and_trains_in_it(teache
 
 def test_a_student_cannot_change_a_locked_knob(session, alice):
     join(alice, session, "Ada")
-    response = post(alice, "/api/jobs", {"architecture": "mlp", "dataset": "spiral", "class_session": session.pk,
-                                         "config": {"learning_rate": 1.0, "epochs": 3}})
+    response = post(
+        alice,
+        "/api/jobs",
+        {
+            "architecture": "mlp",
+            "dataset": "spiral",
+            "class_session": session.pk,
+            "config": {"learning_rate": 1.0, "epochs": 3},
+        },
+    )
     assert response.status_code == 422
     body = response.json()
     assert "fixed by the class assignment" in body["detail"]
-    assert body["errors"] == [{"field": "config.learning_rate",
-                               "message": "locked by your teacher at 0.05: leave it out or send that value"}]
+    assert body["errors"] == [
+        {"field": "config.learning_rate", "message": "locked by your teacher at 0.05: leave it out or send that value"}
+    ]
     assert TrainingJob.objects.count() == 0
 
 
@@ -98,8 +117,12 @@ def test_a_student_sees_nothing_of_another_session(teacher, session, alice, bob,
     join(alice, session, "Ada")
     bobs = join(bob, other, "Bob")
     bobs_run = TrainingJobFactory(class_session=other, student=bobs, owner_key=bob.visitor_id)
-    for path in (f"/api/classes/{other.pk}", f"/api/classes/{other.pk}/leaderboard", f"/api/jobs/{bobs_run.pk}",
-                 f"/api/jobs/{bobs_run.pk}/events"):
+    for path in (
+        f"/api/classes/{other.pk}",
+        f"/api/classes/{other.pk}/leaderboard",
+        f"/api/jobs/{bobs_run.pk}",
+        f"/api/jobs/{bobs_run.pk}/events",
+    ):
         assert alice.client.get(path).status_code == 404, path
     assert post(alice, f"/api/jobs/{bobs_run.pk}/cancel").status_code == 404
     # ... nor train for it.
@@ -115,8 +138,12 @@ def test_a_student_sees_nothing_of_another_session(teacher, session, alice, bob,
 def test_a_second_teacher_sees_nothing_of_the_firsts_sessions(session, other_teacher, alice):
     ada = join(alice, session, "Ada")
     run = TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
-    for path in (f"/api/classes/{session.pk}", f"/api/classes/{session.pk}/leaderboard",
-                 f"/api/classes/{session.pk}/results.csv", f"/api/jobs/{run.pk}"):
+    for path in (
+        f"/api/classes/{session.pk}",
+        f"/api/classes/{session.pk}/leaderboard",
+        f"/api/classes/{session.pk}/results.csv",
+        f"/api/jobs/{run.pk}",
+    ):
         assert other_teacher.client.get(path).status_code == 404, path
     for path in ("stop_all", "end"):
         assert post(other_teacher, f"/api/classes/{session.pk}/{path}").status_code == 404
@@ -164,8 +191,9 @@ def test_teacher_controls_stop_all_joining_and_end(teacher, session, alice, bob)
 
 
 def test_students_see_and_use_the_classs_uploaded_dataset(teacher, alice, bob):
-    upload = Dataset.objects.create(slug="bus-points", name="Bus points", kind="points2d", task="classify",
-                                    owner_key=teacher.visitor_id)
+    upload = Dataset.objects.create(
+        slug="bus-points", name="Bus points", kind="points2d", task="classify", owner_key=teacher.visitor_id
+    )
     session = make_session(teacher, upload)
     assert bob.client.get(f"/api/datasets/{upload.pk}").status_code == 404  # not in the class
     join(alice, session, "Ada")
@@ -182,10 +210,15 @@ def test_students_see_and_use_the_classs_uploaded_dataset(teacher, alice, bob):
 
 def test_results_csv_escapes_formula_nicknames(teacher, session):
     evil = Visitor("mallory-visitor-id")
-    student = join(evil, session, "=HYPERLINK(\"x\")")
+    student = join(evil, session, '=HYPERLINK("x")')
     join(Visitor("plus-visitor-id"), session, "+1 friend")
-    TrainingJobFactory(class_session=session, student=student, owner_key=evil.visitor_id,
-                       status=JobStatus.SUCCEEDED, final_metrics={"test_accuracy": 0.95, "n_params": 300})
+    TrainingJobFactory(
+        class_session=session,
+        student=student,
+        owner_key=evil.visitor_id,
+        status=JobStatus.SUCCEEDED,
+        final_metrics={"test_accuracy": 0.95, "n_params": 300},
+    )
     response = teacher.client.get(f"/api/classes/{session.pk}/results.csv")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -193,16 +226,23 @@ def test_results_csv_escapes_formula_nicknames(teacher, session):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "nickname" and rows[0][5] == "test_accuracy"
     nicknames = sorted(r[0] for r in rows[1:])
-    assert nicknames == ["'+1 friend", "'=HYPERLINK(\"x\")"]
+    assert nicknames == ["'+1 friend", '\'=HYPERLINK("x")']
     run_row = next(r for r in rows[1:] if r[0].startswith("'="))
     assert run_row[2] == "SUCCEEDED" and run_row[5] == "0.95" and run_row[7] == "yes"
 
 
 def test_openapi_lists_the_class_paths(alice):
     paths = set(alice.client.get("/api/openapi.json").json()["paths"])
-    assert {"/api/classes", "/api/classes/join", "/api/classes/{class_id}", "/api/classes/{class_id}/leaderboard",
-            "/api/classes/{class_id}/stop_all", "/api/classes/{class_id}/end", "/api/classes/{class_id}/joining",
-            "/api/classes/{class_id}/results.csv"} <= paths
+    assert {
+        "/api/classes",
+        "/api/classes/join",
+        "/api/classes/{class_id}",
+        "/api/classes/{class_id}/leaderboard",
+        "/api/classes/{class_id}/stop_all",
+        "/api/classes/{class_id}/end",
+        "/api/classes/{class_id}/joining",
+        "/api/classes/{class_id}/results.csv",
+    } <= paths
 
 
 def test_csrf_is_required_to_join(session):
@@ -210,23 +250,38 @@ def test_csrf_is_required_to_join(session):
     body = {"code": session.code, "nickname": "Eve"}
     assert post(visitor, "/api/classes/join", body).status_code == 403
     token = visitor.client.get("/api/session").json()["csrf_token"]
-    response = visitor.client.post("/api/classes/join", data=body, content_type="application/json",
-                                   HTTP_X_CSRFTOKEN=token)
+    response = visitor.client.post(
+        "/api/classes/join", data=body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert response.status_code == 200
 
 
 def test_a_real_run_reaches_the_leaderboard(teacher, alice):
-    session = make_session(teacher, Dataset.objects.get(slug="xor"), locked=["learning_rate"],
-                           config={"epochs": 2, "learning_rate": 0.05, "hidden_layers": [8]},
-                           goal={"metric": "test_accuracy", "at_least": 0.0})
+    session = make_session(
+        teacher,
+        Dataset.objects.get(slug="xor"),
+        locked=["learning_rate"],
+        config={"epochs": 2, "learning_rate": 0.05, "hidden_layers": [8]},
+        goal={"metric": "test_accuracy", "at_least": 0.0},
+    )
     join(alice, session, "Ada")
-    job = job_services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={},
-                                  class_session=session.pk)
+    job = job_services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
+    )
     assert job_services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     rows = teacher.client.get(f"/api/classes/{session.pk}/leaderboard").json()
-    assert rows == [{"nickname": "Ada", "best": job.final_metrics["test_accuracy"], "runs": 1, "running": False,
-                     "reached_goal": True, "job_id": job.pk, "student": job.student_id}]
+    assert rows == [
+        {
+            "nickname": "Ada",
+            "best": job.final_metrics["test_accuracy"],
+            "runs": 1,
+            "running": False,
+            "reached_goal": True,
+            "job_id": job.pk,
+            "student": job.student_id,
+        }
+    ]
     assert alice.client.get(f"/api/classes/{session.pk}/leaderboard").json()[0]["job_id"] is None
 
 
@@ -248,12 +303,12 @@ def test_a_teacher_signs_in_on_the_login_page_and_keeps_the_visitor_session(db):
     assert created.status_code == 201, created.content
 
 
-
 def test_duplicate_spotlight_and_dashboard_are_the_teachers(teacher, other_teacher, alice, bob):
     session = make_session(teacher, Dataset.objects.get(slug="spiral"), budget_min=50)
     join(alice, session, "Ada")
-    job = job_services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={},
-                                  class_session=session.pk)
+    job = job_services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
+    )
 
     # Duplicate: a fresh code and nobody in it, the same assignment and budget.
     for who, code in ((alice, 403), (other_teacher, 404)):
@@ -267,8 +322,9 @@ def test_duplicate_spotlight_and_dashboard_are_the_teachers(teacher, other_teach
     # Spotlight: the class may open that one run; another class's run cannot be shown.
     other = make_session(other_teacher, Dataset.objects.get(slug="spiral"))
     join(bob, other, "Bo")
-    foreign = job_services.job_submit(viewer=bob.viewer, architecture="mlp", dataset=other.dataset, config={},
-                                      class_session=other.pk)
+    foreign = job_services.job_submit(
+        viewer=bob.viewer, architecture="mlp", dataset=other.dataset, config={}, class_session=other.pk
+    )
     assert post(teacher, f"/api/classes/{session.pk}/spotlight", {"job": foreign.pk}).status_code == 404
     assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404
     carol = Visitor("carol-visitor-id")

@@ -1,5 +1,6 @@
 """A class session's compute budget: worker minutes shared equally by its students, enforced when a
 run is submitted (or resumed) and by the worker while it trains."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -20,13 +21,20 @@ pytestmark = pytest.mark.django_db
 
 def _finished(session, student, seconds: float) -> TrainingJob:
     now = timezone.now()
-    return TrainingJobFactory(class_session=session, student=student, owner_key=student.visitor_key,
-                              status=JobStatus.SUCCEEDED, started_at=now - timedelta(seconds=seconds), finished_at=now)
+    return TrainingJobFactory(
+        class_session=session,
+        student=student,
+        owner_key=student.visitor_key,
+        status=JobStatus.SUCCEEDED,
+        started_at=now - timedelta(seconds=seconds),
+        finished_at=now,
+    )
 
 
 def _submit(pupil: Visitor, session, **config) -> TrainingJob:
-    return job_services.job_submit(viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config,
-                                   class_session=session.pk)
+    return job_services.job_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_session=session.pk
+    )
 
 
 def test_usage_counts_finished_runs_and_holds_whole_allowances_of_active_ones(teacher, spiral, settings):
@@ -35,8 +43,14 @@ def test_usage_counts_finished_runs_and_holds_whole_allowances_of_active_ones(te
     ada = join(Visitor("ada-v"), session, "Ada")
     bob = join(Visitor("bob-v"), session, "Bob")
     _finished(session, ada, 90)
-    TrainingJobFactory(class_session=session, student=bob, owner_key=bob.visitor_key, status=JobStatus.RUNNING,
-                       started_at=timezone.now() - timedelta(seconds=30), time_limit_s=120)
+    TrainingJobFactory(
+        class_session=session,
+        student=bob,
+        owner_key=bob.visitor_key,
+        status=JobStatus.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=30),
+        time_limit_s=120,
+    )
     TrainingJobFactory(class_session=session, student=bob, owner_key=bob.visitor_key, status=JobStatus.QUEUED)
     usage = budget_usage(session=session)
     assert usage.share_s == 15 * 60  # 30 minutes over 2 students
@@ -81,8 +95,13 @@ def test_a_spent_class_budget_refuses_every_new_run(teacher, spiral):
 
 @pytest.mark.django_db(transaction=True)  # the run's event writer is a thread of its own
 def test_the_worker_stops_a_run_at_its_allowance_and_it_resumes_when_the_budget_grows(teacher):
-    session = make_session(teacher, Dataset.objects.get(slug="spiral"), budget_min=1, locked=[],
-                           config={"epochs": 500, "hidden_layers": [64, 64]})
+    session = make_session(
+        teacher,
+        Dataset.objects.get(slug="spiral"),
+        budget_min=1,
+        locked=[],
+        config={"epochs": 500, "hidden_layers": [64, 64]},
+    )
     ada_browser = Visitor("ada-v")
     join(ada_browser, session, "Ada")
     job = _submit(ada_browser, session)

@@ -1,5 +1,6 @@
 """The teacher's live dashboard: WebSocket /ws/classes/<id>/ through the real ASGI stack (Origin
 check, sessions, routing), fed by real runs of students trained by the worker's own code path."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,9 +36,13 @@ def _dashboard(session_id: int, browser) -> WebsocketCommunicator:
 
 @database_sync_to_async
 def _lesson(teacher, *nicknames: str) -> tuple[ClassSession, list[Visitor]]:
-    session = make_session(teacher, Dataset.objects.get(slug="xor"), locked=["learning_rate"],
-                           config={"epochs": 3, "learning_rate": 0.05, "hidden_layers": [8]},
-                           goal={"metric": "test_accuracy", "at_least": 0.75})
+    session = make_session(
+        teacher,
+        Dataset.objects.get(slug="xor"),
+        locked=["learning_rate"],
+        config={"epochs": 3, "learning_rate": 0.05, "hidden_layers": [8]},
+        goal={"metric": "test_accuracy", "at_least": 0.75},
+    )
     pupils = []
     for name in nicknames:
         pupil = Visitor(f"{name.lower()}-visitor-id")
@@ -48,8 +53,9 @@ def _lesson(teacher, *nicknames: str) -> tuple[ClassSession, list[Visitor]]:
 
 @database_sync_to_async
 def _train(pupil: Visitor, session: ClassSession, **config) -> TrainingJob:
-    job = job_services.job_submit(viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config,
-                                  class_session=session.pk)
+    job = job_services.job_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_session=session.pk
+    )
     assert job_services.job_execute(job_id=job.pk) == "SUCCEEDED"
     return TrainingJob.objects.get(pk=job.pk)
 
@@ -81,10 +87,20 @@ async def test_snapshot_then_each_students_curve_and_the_board_live(teacher):
     assert curve["points"][-1][1] == first.final_metrics["test_accuracy"]
 
     second = await _train(bob, session, epochs=4, hidden_layers=[16])
-    messages = await _until(ws, lambda seen: any(m["type"] == "board" and len(
-        [r for r in m["leaderboard"] if r["best"] is not None]) == 2 for m in seen))
-    points = [p for m in messages if m["type"] == "runs" for run in m["runs"] if run["job"] == second.pk
-              for p in run["points"]]
+    messages = await _until(
+        ws,
+        lambda seen: any(
+            m["type"] == "board" and len([r for r in m["leaderboard"] if r["best"] is not None]) == 2 for m in seen
+        ),
+    )
+    points = [
+        p
+        for m in messages
+        if m["type"] == "runs"
+        for run in m["runs"]
+        if run["job"] == second.pk
+        for p in run["points"]
+    ]
     assert [p[0] for p in points] == [1, 2, 3, 4]
     assert points[-1][1] == second.final_metrics["test_accuracy"]
     board = [m for m in messages if m["type"] == "board"][-1]
@@ -142,8 +158,9 @@ async def test_a_dropped_live_send_is_replayed_from_the_log(teacher, monkeypatch
 
     monkeypatch.setattr(broadcast, "publish_class_run_events", lossy)
     job = await _train(ada, session)
-    messages = await _until(ws, lambda seen: any(r.get("replace") for m in seen if m["type"] == "runs"
-                                                 for r in m["runs"]))
+    messages = await _until(
+        ws, lambda seen: any(r.get("replace") for m in seen if m["type"] == "runs" for r in m["runs"])
+    )
     assert dropped
     # The page's rule: a run message replaces the curve when it says so, else appends to it.
     curve: list = []
@@ -151,7 +168,8 @@ async def test_a_dropped_live_send_is_replayed_from_the_log(teacher, monkeypatch
         for run in message.get("runs", []):
             if run["job"] == job.pk:
                 curve = run["points"] if run.get("replace") else curve + run["points"]
-    stored = await database_sync_to_async(consumers.selectors.class_curve_points)(job_ids=[job.pk],
-                                                                                metric="test_accuracy")
+    stored = await database_sync_to_async(consumers.selectors.class_curve_points)(
+        job_ids=[job.pk], metric="test_accuracy"
+    )
     assert curve == stored[job.pk] and [p[0] for p in curve] == [1, 2, 3]
     await ws.disconnect()

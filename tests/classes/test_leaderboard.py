@@ -18,8 +18,14 @@ T0 = timezone.now()
 
 
 def _run(session, student, status=JobStatus.SUCCEEDED, minutes=0, **metrics):
-    return TrainingJobFactory(class_session=session, student=student, owner_key=student.visitor_key, status=status,
-                              final_metrics=metrics, finished_at=T0 + timedelta(minutes=minutes))
+    return TrainingJobFactory(
+        class_session=session,
+        student=student,
+        owner_key=student.visitor_key,
+        status=status,
+        final_metrics=metrics,
+        finished_at=T0 + timedelta(minutes=minutes),
+    )
 
 
 def _students(session, *nicknames):
@@ -40,10 +46,22 @@ def test_accuracy_is_ranked_highest_first_and_students_without_a_finished_run_la
     assert [r["nickname"] for r in teacher_rows] == ["Bob", "Ada", "Eve", "Cy", "Dee"]
     bob_row, ada_row, eve_row, cy_row, dee_row = teacher_rows
     assert (bob_row["best"], bob_row["reached_goal"]) == (0.97, False)
-    assert (ada_row["best"], ada_row["runs"], ada_row["reached_goal"], ada_row["job_id"]) == (0.91, 2, True, best_ada.pk)
+    assert (ada_row["best"], ada_row["runs"], ada_row["reached_goal"], ada_row["job_id"]) == (
+        0.91,
+        2,
+        True,
+        best_ada.pk,
+    )
     assert eve_row["reached_goal"] is True
-    assert cy_row == {"nickname": "Cy", "best": None, "runs": 1, "running": True, "reached_goal": False, "job_id": None,
-                      "student": cy.pk}
+    assert cy_row == {
+        "nickname": "Cy",
+        "best": None,
+        "runs": 1,
+        "running": True,
+        "reached_goal": False,
+        "job_id": None,
+        "student": cy.pk,
+    }
     assert dee_row["best"] is None and dee_row["runs"] == 1 and not dee_row["running"]
 
     student_rows = class_leaderboard(session=session, viewer=Visitor("ada-visitor-id").viewer)
@@ -52,8 +70,9 @@ def test_accuracy_is_ranked_highest_first_and_students_without_a_finished_run_la
 
 
 def test_rmse_is_ranked_lowest_first(teacher):
-    session = make_session(teacher, Dataset.objects.get(slug="regression2d"), locked=[],
-                           goal={"metric": "test_rmse", "at_most": 0.3})
+    session = make_session(
+        teacher, Dataset.objects.get(slug="regression2d"), locked=[], goal={"metric": "test_rmse", "at_most": 0.3}
+    )
     ada, bob, cy = _students(session, "Ada", "Bob", "Cy")
     _run(session, ada, test_rmse=0.5, n_params=10)
     _run(session, bob, test_rmse=0.2, n_params=10)
@@ -61,4 +80,7 @@ def test_rmse_is_ranked_lowest_first(teacher):
     _run(session, cy, test_rmse=0.31, n_params=10)
     rows = class_leaderboard(session=session, viewer=teacher.viewer)
     assert [(r["nickname"], r["best"], r["reached_goal"]) for r in rows] == [
-        ("Bob", 0.2, True), ("Cy", 0.31, False), ("Ada", 0.5, False)]
+        ("Bob", 0.2, True),
+        ("Cy", 0.31, False),
+        ("Ada", 0.5, False),
+    ]

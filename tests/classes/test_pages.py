@@ -1,4 +1,5 @@
 """The classes page: join with a code (or the join link), and see the sessions you teach or joined."""
+
 from __future__ import annotations
 
 import re
@@ -68,7 +69,7 @@ def test_a_student_sees_the_assignment_with_locked_and_free_knobs(teacher, spira
     pupil = Visitor("pupil")
     join(pupil, session, "Ada")
     page = pupil.client.get(session.url).content.decode()
-    rows = {name: row for name, row in re.findall(r'<code>(\w+)</code></th>(.*?)</tr>', page, re.S)}
+    rows = {name: row for name, row in re.findall(r"<code>(\w+)</code></th>(.*?)</tr>", page, re.S)}
     assert "locked" in rows["learning_rate"] and "locked" in rows["hidden_layers"]
     assert "locked" not in rows["epochs"] and ">you<" in rows["epochs"]
     assert "Train for this class" in page and "Stop all runs" not in page and session.code not in page.split("<main")[1]
@@ -89,8 +90,9 @@ def test_the_teachers_controls_work_as_forms(teacher, spiral):
     session = make_session(teacher, spiral)
     pupil = Visitor("pupil")
     join(pupil, session, "Ada")
-    job = job_services.job_submit(viewer=pupil.viewer, architecture="mlp", dataset=spiral, config={},
-                                  class_session=session.pk)
+    job = job_services.job_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=spiral, config={}, class_session=session.pk
+    )
     assert post_form(teacher, f"/classes/{session.pk}/spotlight/", {"job": job.pk})
     session.refresh_from_db()
     assert session.spotlight_job_id == job.pk
@@ -133,12 +135,23 @@ def test_creating_a_session_from_the_page(teacher):
     form = teacher.client.get("/classes/new/?architecture=mlp").content.decode()
     assert 'name="config__learning_rate"' in form and 'name="locked" value="learning_rate"' in form
     assert '<option value="test_accuracy"' in form
-    response = teacher.client.post("/classes/new/?architecture=mlp", {
-        "architecture": "mlp", "title": "Period 5", "dataset": "spiral", "config__epochs": "3",
-        "config__learning_rate": "0.05", "config__hidden_layers": "8,8", "locked": ["learning_rate", "epochs"],
-        "goal_metric": "test_accuracy", "goal_target": "0.85", "goal_max_params": "500", "deadline_min": "45",
-        "budget_min": "120",
-    })
+    response = teacher.client.post(
+        "/classes/new/?architecture=mlp",
+        {
+            "architecture": "mlp",
+            "title": "Period 5",
+            "dataset": "spiral",
+            "config__epochs": "3",
+            "config__learning_rate": "0.05",
+            "config__hidden_layers": "8,8",
+            "locked": ["learning_rate", "epochs"],
+            "goal_metric": "test_accuracy",
+            "goal_target": "0.85",
+            "goal_max_params": "500",
+            "deadline_min": "45",
+            "budget_min": "120",
+        },
+    )
     session = ClassSession.objects.get(title="Period 5")
     assert response.status_code == 302 and response["Location"] == session.url
     assert session.config["epochs"] == 3 and session.config["hidden_layers"] == [8, 8]
@@ -148,10 +161,19 @@ def test_creating_a_session_from_the_page(teacher):
 
 
 def test_a_bad_session_form_says_what_to_fix_and_keeps_the_values(teacher):
-    response = teacher.client.post("/classes/new/?architecture=mlp", {
-        "architecture": "mlp", "title": "", "dataset": "spiral", "config__learning_rate": "-1",
-        "locked": ["learning_rate"], "goal_metric": "test_rmse", "goal_target": "0.9", "budget_min": "0",
-    })
+    response = teacher.client.post(
+        "/classes/new/?architecture=mlp",
+        {
+            "architecture": "mlp",
+            "title": "",
+            "dataset": "spiral",
+            "config__learning_rate": "-1",
+            "locked": ["learning_rate"],
+            "goal_metric": "test_rmse",
+            "goal_target": "0.9",
+            "budget_min": "0",
+        },
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert "give the session a title" in page and '<a href="#id_budget_min">Compute budget</a>' in page
@@ -187,8 +209,10 @@ def test_a_student_trains_for_the_class_with_the_locked_knobs_shown_locked(teach
     assert "disabled" not in epochs and 'value="2"' in epochs
     assert '<option value="spiral" selected>' in page and 'value="moons"' not in page  # the class's dataset only
 
-    response = pupil.client.post(f"/catalog/mlp/?class={session.pk}", {
-        "class_session": str(session.pk), "dataset": "spiral", "epochs": "3", "activation": "relu"})
+    response = pupil.client.post(
+        f"/catalog/mlp/?class={session.pk}",
+        {"class_session": str(session.pk), "dataset": "spiral", "epochs": "3", "activation": "relu"},
+    )
     assert response.status_code == 302
     job = TrainingJob.objects.get(owner_key="pupil")
     assert (job.class_session_id, job.config["epochs"], job.config["learning_rate"]) == (session.pk, 3, 0.05)

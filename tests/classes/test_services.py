@@ -53,8 +53,14 @@ def test_a_code_collision_draws_another_code(teacher, spiral, monkeypatch):
 
 def test_create_names_every_bad_part_of_the_assignment(teacher, spiral):
     with pytest.raises(services.ClassRejected) as info:
-        make_session(teacher, spiral, title="  ", config={"learning_rate": -1},
-                     locked=["learning_rate", "warp_speed"], goal={"metric": "test_rmse", "at_most": 0.1, "colour": 1})
+        make_session(
+            teacher,
+            spiral,
+            title="  ",
+            config={"learning_rate": -1},
+            locked=["learning_rate", "warp_speed"],
+            goal={"metric": "test_rmse", "at_most": 0.1, "colour": 1},
+        )
     errors = _fields(info)
     assert info.value.status == 422
     assert {"title", "config.learning_rate", "locked.warp_speed", "goal.metric", "goal.colour"} <= set(errors)
@@ -63,12 +69,15 @@ def test_create_names_every_bad_part_of_the_assignment(teacher, spiral):
     assert ClassSession.objects.count() == 0
 
 
-@pytest.mark.parametrize(("goal", "field", "says"), [
-    ({"metric": "test_accuracy", "at_most": 0.9}, "goal.at_most", "at_least"),
-    ({"metric": "test_accuracy"}, "goal.at_least", "required"),
-    ({"metric": "test_accuracy", "at_least": "high"}, "goal.at_least", "number"),
-    ({"metric": "test_accuracy", "at_least": 0.9, "max_params": -5}, "goal.max_params", "whole number"),
-])
+@pytest.mark.parametrize(
+    ("goal", "field", "says"),
+    [
+        ({"metric": "test_accuracy", "at_most": 0.9}, "goal.at_most", "at_least"),
+        ({"metric": "test_accuracy"}, "goal.at_least", "required"),
+        ({"metric": "test_accuracy", "at_least": "high"}, "goal.at_least", "number"),
+        ({"metric": "test_accuracy", "at_least": 0.9, "max_params": -5}, "goal.max_params", "whole number"),
+    ],
+)
 def test_goal_shape_is_checked(teacher, spiral, goal, field, says):
     with pytest.raises(services.ClassRejected) as info:
         make_session(teacher, spiral, goal=goal)
@@ -87,8 +96,16 @@ def test_a_regression_goal_is_lower_is_better(teacher):
 def test_only_an_approved_teacher_creates_sessions(teacher, spiral):
     def create(user):
         with pytest.raises(services.ClassRejected) as info:
-            services.class_create(teacher=user, viewer=Viewer("v", user_id=user.pk), title="T", architecture="mlp",
-                                  dataset=spiral, config={}, locked=[], goal=MLP_GOAL)
+            services.class_create(
+                teacher=user,
+                viewer=Viewer("v", user_id=user.pk),
+                title="T",
+                architecture="mlp",
+                dataset=spiral,
+                config={},
+                locked=[],
+                goal=MLP_GOAL,
+            )
         assert info.value.status == 403 and "approve" in info.value.message
 
     create(User.objects.create_user("parent", password="not-a-teacher-9"))  # not a teacher at all
@@ -98,13 +115,15 @@ def test_only_an_approved_teacher_creates_sessions(teacher, spiral):
 
 
 def test_the_dataset_is_builtin_or_the_teachers_own_upload(teacher, spiral, alice):
-    alices = Dataset.objects.create(slug="alices-points", name="Alice's points", kind="points2d", task="classify",
-                                    owner_key=alice.visitor_id)
+    alices = Dataset.objects.create(
+        slug="alices-points", name="Alice's points", kind="points2d", task="classify", owner_key=alice.visitor_id
+    )
     with pytest.raises(services.ClassRejected) as info:
         make_session(teacher, alices)
     assert "dataset" in _fields(info)
-    own = Dataset.objects.create(slug="frizzle-points", name="Bus points", kind="points2d", task="classify",
-                                 owner_key=teacher.visitor_id)
+    own = Dataset.objects.create(
+        slug="frizzle-points", name="Bus points", kind="points2d", task="classify", owner_key=teacher.visitor_id
+    )
     assert make_session(teacher, own).dataset == own
     images = Dataset.objects.get(slug="digits")
     with pytest.raises(services.ClassRejected) as info:
@@ -231,10 +250,12 @@ def test_a_run_for_a_session_not_joined_ended_or_past_its_deadline_is_refused(te
 def test_stop_all_cancels_only_this_sessions_active_runs(teacher, session, alice, bob, spiral):
     ada = join(alice, session, "Ada")
     queued = _submit(alice, session)
-    running = TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id,
-                                 status=JobStatus.RUNNING)
-    done = TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id,
-                              status=JobStatus.SUCCEEDED)
+    running = TrainingJobFactory(
+        class_session=session, student=ada, owner_key=alice.visitor_id, status=JobStatus.RUNNING
+    )
+    done = TrainingJobFactory(
+        class_session=session, student=ada, owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED
+    )
     outside = job_submit(viewer=bob.viewer, architecture="mlp", dataset=spiral, config={})
     assert services.class_stop_all(session=session, user=teacher.user) == 2
     for job in (queued, running, done, outside):
@@ -252,8 +273,13 @@ def test_every_teacher_action_is_audited(teacher, spiral, alice):
     services.class_results_export(session=session, user=teacher.user, file=io.StringIO())
     services.class_end(session=session, user=teacher.user)
     entries = list(AuditEntry.objects.order_by("id").values_list("action", "actor", "target_type", "target_id"))
-    assert [e[0] for e in entries] == ["class.create", "class.joining", "class.stop_all", "class.results_export",
-                                      "class.end"]
+    assert [e[0] for e in entries] == [
+        "class.create",
+        "class.joining",
+        "class.stop_all",
+        "class.results_export",
+        "class.end",
+    ]
     assert all(e[1] == "ms-frizzle" and e[2] == "classes.classsession" and e[3] == str(session.pk) for e in entries)
     assert AuditEntry.objects.get(action="class.create").detail["code"] == session.code
 
@@ -273,9 +299,15 @@ def test_end_closes_joining_and_cannot_repeat_or_reopen(teacher, session):
 def test_results_rows_list_every_run_and_students_without_one(session, alice, bob):
     ada = join(alice, session, "Ada")
     join(bob, session, "Bob")
-    TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED,
-                       config={**session.config, "epochs": 9},
-                       final_metrics={"test_accuracy": 0.93, "n_params": 400}, finished_at=timezone.now())
+    TrainingJobFactory(
+        class_session=session,
+        student=ada,
+        owner_key=alice.visitor_id,
+        status=JobStatus.SUCCEEDED,
+        config={**session.config, "epochs": 9},
+        final_metrics={"test_accuracy": 0.93, "n_params": 400},
+        finished_at=timezone.now(),
+    )
     header, *rows = class_results_rows(session=session)
     assert header[5] == "test_accuracy"
     assert rows[0][:3] == ["Ada", rows[0][1], "SUCCEEDED"] and rows[0][5:8] == [0.93, 400, "yes"]

@@ -49,8 +49,9 @@ def test_admin_approves_teachers_and_the_approval_is_audited(admin_client, admin
     waiting = User.objects.create_user("new-teacher", password="Waiting-Patiently-7")
     profile = TeacherProfile.objects.create(user=waiting, approved=False)
     assert not is_approved_teacher(waiting)
-    response = admin_client.post("/admin/classes/teacherprofile/",
-                                 {"action": "approve", "_selected_action": [profile.pk]}, follow=True)
+    response = admin_client.post(
+        "/admin/classes/teacherprofile/", {"action": "approve", "_selected_action": [profile.pk]}, follow=True
+    )
     assert response.status_code == 200 and "Approved 1 teacher" in response.content.decode()
     assert is_approved_teacher(waiting)
     entry = AuditEntry.objects.get(action="teacher.approve")
@@ -72,8 +73,9 @@ def test_an_admin_ends_any_session_and_stops_its_runs(admin_client, admin_user, 
 
     pupil = Visitor("pupil")
     join(pupil, session, "Ada")
-    job = job_services.job_submit(viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config={},
-                                  class_session=session.pk)
+    job = job_services.job_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
+    )
     page = admin_client.get("/admin/classes/classsession/?state=open").content.decode()
     assert session.title in page and 'class="field-student_count">1<' in page
     admin_client.post("/admin/classes/classsession/", {"action": "stop_all_runs", "_selected_action": [session.pk]})
@@ -95,9 +97,15 @@ def test_signing_up_as_a_teacher_waits_for_an_admins_approval(admin_client, spir
     browser = Visitor("would-be-teacher")
     form = browser.client.get("/accounts/signup/").content.decode()
     assert 'name="password_again"' in form
-    response = browser.client.post("/accounts/signup/", {"username": "ms-honey", "email": "honey@example.org",
-                                                         "password": "matilda-reads-42", "password_again":
-                                                         "matilda-reads-42"})
+    response = browser.client.post(
+        "/accounts/signup/",
+        {
+            "username": "ms-honey",
+            "email": "honey@example.org",
+            "password": "matilda-reads-42",
+            "password_again": "matilda-reads-42",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/classes/"
     profile = TeacherProfile.objects.get(user__username="ms-honey")
     assert not profile.approved and not is_approved_teacher(profile.user)
@@ -121,14 +129,22 @@ def test_a_bad_sign_up_says_what_to_fix_and_makes_nobody(teacher):
 
     before = get_user_model().objects.count()
     browser = Visitor("typo")
-    page = browser.client.post("/accounts/signup/", {"username": teacher.user.username.upper(), "email": "nope",
-                                                     "password": "12345678", "password_again": "12345679"})
+    page = browser.client.post(
+        "/accounts/signup/",
+        {
+            "username": teacher.user.username.upper(),
+            "email": "nope",
+            "password": "12345678",
+            "password_again": "12345679",
+        },
+    )
     assert page.status_code == 422
     text = page.content.decode()
     assert "that user name is taken" in text and "does not look like an e-mail address" in text
     assert "the two passwords differ" in text and 'value="nope"' in text
-    page = browser.client.post("/accounts/signup/", {"username": "new-one", "password": "12345678",
-                                                     "password_again": "12345678"}).content.decode()
+    page = browser.client.post(
+        "/accounts/signup/", {"username": "new-one", "password": "12345678", "password_again": "12345678"}
+    ).content.decode()
     assert "too common" in page or "entirely numeric" in page
     assert get_user_model().objects.count() == before
 
@@ -139,6 +155,7 @@ def test_sign_up_can_be_closed(settings, db):
     settings.PLAYGROUND = {**settings.PLAYGROUND, "TEACHER_SIGNUP_OPEN": False}
     browser = Visitor("late")
     assert "Sign-up is closed" in browser.client.get("/accounts/signup/").content.decode()
-    response = browser.client.post("/accounts/signup/", {"username": "x", "password": "matilda-reads-42",
-                                                         "password_again": "matilda-reads-42"})
+    response = browser.client.post(
+        "/accounts/signup/", {"username": "x", "password": "matilda-reads-42", "password_again": "matilda-reads-42"}
+    )
     assert response.status_code == 403

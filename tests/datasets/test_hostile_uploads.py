@@ -1,5 +1,6 @@
 """Hostile files through the real upload API: each is refused with a 4xx and a message a
 person can act on, nothing is kept, and the server keeps serving."""
+
 from __future__ import annotations
 
 import io
@@ -40,9 +41,19 @@ HOSTILE = {
     "zip slip": ("images", "x.zip", lambda: _zip({"cats/a.png": PNG, "../../evil.png": PNG}), "outside"),
     "absolute path": ("images", "x.zip", lambda: _zip({"cats/a.png": PNG, "/etc/evil.png": PNG}), "path"),
     "zip bomb": ("images", "x.zip", _bomb, "mb"),
-    "nested archive": ("images", "x.zip", lambda: _zip({"cats/a.png": PNG, "cats/b.png": _zip({"x": b"y"})}), "archive"),
+    "nested archive": (
+        "images",
+        "x.zip",
+        lambda: _zip({"cats/a.png": PNG, "cats/b.png": _zip({"x": b"y"})}),
+        "archive",
+    ),
     "png that is a jpeg": ("images", "x.zip", lambda: _zip({"cats/a.png": PNG, "dogs/b.png": JPEG}), "jpeg"),
-    "decompression bomb": ("images", "x.zip", lambda: _zip({"cats/a.png": PNG, "dogs/b.png": png_header_only(30000, 30000)}), "pixels"),
+    "decompression bomb": (
+        "images",
+        "x.zip",
+        lambda: _zip({"cats/a.png": PNG, "dogs/b.png": png_header_only(30000, 30000)}),
+        "pixels",
+    ),
     "one enormous line": ("tabular", "x.csv", lambda: b"a,b\n" + b"1," + b"9" * (2 * 1024 * 1024) + b"\n", "line"),
     "binary junk": ("tabular", "x.csv", lambda: bytes(range(256)) * 40, "binary"),
     "not a zip": ("images", "x.zip", lambda: b"just some text, not an archive\n" * 10, "zip"),
@@ -52,7 +63,9 @@ HOSTILE = {
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_upload_is_refused_with_a_message(alice, case):
     kind, name, make, words = HOSTILE[case]
-    response = alice.client.post("/api/datasets", {"file": SimpleUploadedFile(name, make()), "kind": kind, "target": "a"})
+    response = alice.client.post(
+        "/api/datasets", {"file": SimpleUploadedFile(name, make()), "kind": kind, "target": "a"}
+    )
     assert 400 <= response.status_code < 500, (case, response.status_code, response.content[:300])
     detail = response.json()["detail"]
     assert words in detail.lower(), (case, detail)

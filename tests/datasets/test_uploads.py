@@ -1,4 +1,5 @@
 """Uploads through the API and the pages: stored, inspected, processed by the task, trained on."""
+
 from __future__ import annotations
 
 import io
@@ -25,15 +26,15 @@ def flowers_csv(rows: int = 120, *, evil: bool = False) -> bytes:
     out.write("petal_length,petal_width,colour,species\n")
     for i in range(rows):
         k = i % 3
-        colour = ["=HYPERLINK(\"http://x\")" if evil and i == 0 else "blue", "white", "purple"][k]
-        out.write(f"{1 + 2 * k + rng.random():.2f},{0.2 + k + rng.random() / 2:.2f},{colour},{['setosa', 'versicolor', 'virginica'][k]}\n")
+        colour = ['=HYPERLINK("http://x")' if evil and i == 0 else "blue", "white", "purple"][k]
+        out.write(
+            f"{1 + 2 * k + rng.random():.2f},{0.2 + k + rng.random() / 2:.2f},{colour},{['setosa', 'versicolor', 'virginica'][k]}\n"
+        )
     return out.getvalue().encode()
 
 
 def upload(visitor, content: bytes, *, name="flowers.csv", kind="tabular", **fields):
-    return visitor.client.post(
-        "/api/datasets", {"file": SimpleUploadedFile(name, content), "kind": kind, **fields}
-    )
+    return visitor.client.post("/api/datasets", {"file": SimpleUploadedFile(name, content), "kind": kind, **fields})
 
 
 def test_upload_with_options_processes_and_trains(alice):
@@ -52,7 +53,8 @@ def test_upload_with_options_processes_and_trains(alice):
     assert body["id"] in listed
 
     job = alice.client.post(
-        "/api/jobs", data=json.dumps({"architecture": "mlp", "dataset": body["id"], "config": {"epochs": 30}}),
+        "/api/jobs",
+        data=json.dumps({"architecture": "mlp", "dataset": body["id"], "config": {"epochs": 30}}),
         content_type="application/json",
     )
     assert job.status_code == 201, job.content
@@ -65,13 +67,18 @@ def test_upload_with_options_processes_and_trains(alice):
 def test_upload_without_options_waits_for_them(alice):
     body = upload(alice, flowers_csv()).json()
     assert body["status"] == "UPLOADED"
-    bad = alice.client.post(f"/api/datasets/{body['id']}/options", data=json.dumps({"options": {"target": "nope"}}),
-                            content_type="application/json")
+    bad = alice.client.post(
+        f"/api/datasets/{body['id']}/options",
+        data=json.dumps({"options": {"target": "nope"}}),
+        content_type="application/json",
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "options.target" and "species" in bad.json()["detail"]
-    ok = alice.client.post(f"/api/datasets/{body['id']}/options",
-                           data=json.dumps({"options": {"target": "species", "train": 0.6, "validation": 0.2, "test": 0.2}}),
-                           content_type="application/json")
+    ok = alice.client.post(
+        f"/api/datasets/{body['id']}/options",
+        data=json.dumps({"options": {"target": "species", "train": 0.6, "validation": 0.2, "test": 0.2}}),
+        content_type="application/json",
+    )
     assert ok.status_code == 200, ok.content
     assert ok.json()["status"] == "QUEUED"
 
@@ -102,7 +109,10 @@ def test_hostile_or_empty_files_are_refused_and_leave_nothing(alice, settings, c
 
 
 def test_the_upload_limit_is_a_setting(alice, settings):
-    settings.PLAYGROUND = {**settings.PLAYGROUND, "UPLOAD_LIMITS": {**settings.PLAYGROUND["UPLOAD_LIMITS"], "max_upload_bytes": 1000}}
+    settings.PLAYGROUND = {
+        **settings.PLAYGROUND,
+        "UPLOAD_LIMITS": {**settings.PLAYGROUND["UPLOAD_LIMITS"], "max_upload_bytes": 1000},
+    }
     response = upload(alice, flowers_csv(200), target="species")
     assert response.status_code == 413
     assert "limit" in response.json()["detail"].lower()
@@ -175,8 +185,16 @@ def test_the_upload_pages_flow(alice):
     assert 'name="target"' in detail and "species" in detail
     response = alice.client.post(
         response["Location"],
-        {"target": "species", "features": ["petal_length", "petal_width"], "task": "auto", "missing": "drop",
-         "train": "0.7", "validation": "0.15", "test": "0.15", "seed": "0"},
+        {
+            "target": "species",
+            "features": ["petal_length", "petal_width"],
+            "task": "auto",
+            "missing": "drop",
+            "train": "0.7",
+            "validation": "0.15",
+            "test": "0.15",
+            "seed": "0",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     dataset.refresh_from_db()
@@ -194,7 +212,9 @@ def test_a_refused_page_upload_says_why(alice):
     assert "pickle" in response.content.decode().lower()
 
 
-@pytest.mark.parametrize(("slug", "words"), [("digits", "thumb"), ("seasonal", "dataset-preview"), ("rivers_text", "character")])
+@pytest.mark.parametrize(
+    ("slug", "words"), [("digits", "thumb"), ("seasonal", "dataset-preview"), ("rivers_text", "character")]
+)
 def test_every_builtin_kind_has_a_preview_page(alice, slug, words):
     dataset = Dataset.objects.get(slug=slug)
     page = alice.client.get(f"/datasets/{dataset.pk}/")

@@ -1,5 +1,6 @@
 """Every page passes axe-core in Chromium with no serious or critical violation, and reads
 well at 375 px and 1440 px (no sideways scrolling; screenshots kept in test-artifacts/)."""
+
 from __future__ import annotations
 
 import json
@@ -39,9 +40,21 @@ def _pages(site) -> list[str]:
 
     session = site["session"]
     datasets = {d["slug"]: d["id"] for d in session.get("/api/datasets")}
-    pages = ["/", "/catalog/", "/guide/", "/guide/?data=images&labels=yes&goal=predict_class", "/datasets/",
-             "/datasets/upload/", f"/datasets/{datasets['spiral']}/", f"/datasets/{datasets['iris']}/", "/jobs/",
-             f"/jobs/{site['job']['id']}/", "/classes/", "/accounts/login/", "/accounts/signup/"]
+    pages = [
+        "/",
+        "/catalog/",
+        "/guide/",
+        "/guide/?data=images&labels=yes&goal=predict_class",
+        "/datasets/",
+        "/datasets/upload/",
+        f"/datasets/{datasets['spiral']}/",
+        f"/datasets/{datasets['iris']}/",
+        "/jobs/",
+        f"/jobs/{site['job']['id']}/",
+        "/classes/",
+        "/accounts/login/",
+        "/accounts/signup/",
+    ]
     pages += [f"/catalog/{e.slug}/" for e in catalog_entries()]
     return pages
 
@@ -56,9 +69,18 @@ def _class_roles(browser, base: str) -> dict[str, tuple]:
     page.click("button[type=submit]")
     page.wait_for_url(base + "/classes/")
     csrf = next(c["value"] for c in teacher.cookies() if c["name"] == "csrftoken")
-    created = page.request.post(base + "/api/classes", headers={"X-CSRFToken": csrf}, data={
-        "title": "Accessible spirals", "architecture": "mlp", "dataset": "spiral", "config": {"epochs": 2},
-        "locked": ["learning_rate"], "goal": {"metric": "test_accuracy", "at_least": 0.9}}).json()
+    created = page.request.post(
+        base + "/api/classes",
+        headers={"X-CSRFToken": csrf},
+        data={
+            "title": "Accessible spirals",
+            "architecture": "mlp",
+            "dataset": "spiral",
+            "config": {"epochs": 2},
+            "locked": ["learning_rate"],
+            "goal": {"metric": "test_accuracy", "at_least": 0.9},
+        },
+    ).json()
     page.close()
     student = browser.new_context()
     page = student.new_page()
@@ -68,8 +90,10 @@ def _class_roles(browser, base: str) -> dict[str, tuple]:
     page.wait_for_url(f"{base}/classes/{created['id']}/")
     page.close()
     return {
-        "teacher": (teacher, [f"/classes/{created['id']}/", "/classes/new/", "/classes/new/?architecture=cnn",
-                              "/classes/"]),
+        "teacher": (
+            teacher,
+            [f"/classes/{created['id']}/", "/classes/new/", "/classes/new/?architecture=cnn", "/classes/"],
+        ),
         "student": (student, [f"/classes/{created['id']}/", f"/catalog/mlp/?class={created['id']}"]),
     }
 
@@ -93,7 +117,10 @@ def test_every_page_passes_axe_and_fits_phones_and_desktops(site):
     import time
 
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and site["session"].get(f"/api/jobs/{site['job']['id']}")["status"] in ("QUEUED", "RUNNING"):
+    while time.monotonic() < deadline and site["session"].get(f"/api/jobs/{site['job']['id']}")["status"] in (
+        "QUEUED",
+        "RUNNING",
+    ):
         time.sleep(0.5)
 
     problems: dict[str, list[str]] = {}
@@ -105,8 +132,10 @@ def test_every_page_passes_axe_and_fits_phones_and_desktops(site):
             page = context.new_page()
             page.set_viewport_size({"width": width, "height": 900})
             # The pages must satisfy their Content Security Policy: every violation is recorded.
-            page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
-                                 "(e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));")
+            page.add_init_script(
+                "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+                "(e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));"
+            )
             for path in paths:
                 page.goto(site["url"] + path, wait_until="networkidle")
                 csp = page.evaluate("window.__csp")

@@ -1,4 +1,5 @@
 """The backpropagation explainer in a real Chromium: step a whole cycle, watch the drawing change."""
+
 from __future__ import annotations
 
 import pytest

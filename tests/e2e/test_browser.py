@@ -1,4 +1,5 @@
 """A real Chromium against the embedded mode started as `make run` starts it."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -157,7 +163,9 @@ def test_the_diagram_redraws_as_the_knobs_change(site, browser):
     page.goto(site["url"] + "/catalog/mlp/")
     page.wait_for_selector(".arch-diagram svg")
     page.fill("input[name=hidden_layers]", "4,8,4")
-    page.wait_for_function("() => document.querySelector('.arch-diagram svg').textContent.includes('4→8')", timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('.arch-diagram svg').textContent.includes('4→8')", timeout=10_000
+    )
     page.goto(site["url"] + "/catalog/rnn/")
     page.wait_for_selector(".arch-diagram svg")
     before = page.inner_html(".arch-diagram svg")

@@ -2,6 +2,7 @@
 page, three students (three browser contexts) join with the code and train, the projector
 dashboard shows three live curves and the leaderboard in the right order, the teacher stops
 everything and exports the results."""
+
 from __future__ import annotations
 
 import csv
@@ -16,6 +17,7 @@ from tests.e2e.test_browser import ARTIFACTS, browser, site  # noqa: F401 - modu
 from tests.live import TEACHER, TEACHER_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
 
 def _errors(page) -> list[str]:
     found: list[str] = []
@@ -38,8 +40,9 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     url = site["url"]
     # -- the teacher signs in and sets up the lesson on the page
     # The teacher's browser is in Tokyo, the server in UTC: the deadline is shown in Tokyo's time.
-    teacher = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True,
-                                  timezone_id="Asia/Tokyo", locale="en-GB").new_page()
+    teacher = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, accept_downloads=True, timezone_id="Asia/Tokyo", locale="en-GB"
+    ).new_page()
     teacher_errors = _errors(teacher)
     teacher.goto(url + "/accounts/login/?next=/classes/new/")
     teacher.fill("input[name=username]", TEACHER)
@@ -72,9 +75,11 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     assert _decode_qr(teacher.locator(".qr svg").screenshot()) == [join_link]
 
     # -- three students join with the code, each in a browser of their own, and train
-    plans = [("Ada", {"epochs": "10", "hidden_layers": "16,16"}),
-             ("Bob", {"epochs": "30", "hidden_layers": "32,32"}),
-             ("Cy", {"epochs": "500", "hidden_layers": "512,512,512"})]  # still training when stopped
+    plans = [
+        ("Ada", {"epochs": "10", "hidden_layers": "16,16"}),
+        ("Bob", {"epochs": "30", "hidden_layers": "32,32"}),
+        ("Cy", {"epochs": "500", "hidden_layers": "512,512,512"}),
+    ]  # still training when stopped
     students = {}
     for nickname, settings in plans:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -98,7 +103,9 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     teacher.wait_for_function("() => +document.body.dataset.classCurves === 3", timeout=120_000)
     teacher.wait_for_function(  # two ranked rows: the finished runs
         "() => [...document.querySelectorAll('[data-leaderboard] tbody tr')].filter("
-        "r => /^\\d+$/.test(r.cells[0].textContent.trim())).length === 2", timeout=120_000)
+        "r => /^\\d+$/.test(r.cells[0].textContent.trim())).length === 2",
+        timeout=120_000,
+    )
     # the chart is drawn on the next animation frame after the data came: wait for it, don't race it
     expect(teacher.locator("#class-chart .scatterlayer .trace")).to_have_count(3)
     teacher.screenshot(path=str(ARTIFACTS / "class-dashboard.png"), full_page=True)
@@ -114,8 +121,9 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
 
     # Picking a student out of the chart
     teacher.locator("[data-leaderboard] tbody tr", has_text="Bob").locator("td").first.click()
-    expect(teacher.locator("#highlight")).to_have_value(str(next(
-        r["student"] for r in board["roster"] if r["nickname"] == "Bob")))
+    expect(teacher.locator("#highlight")).to_have_value(
+        str(next(r["student"] for r in board["roster"] if r["nickname"] == "Bob"))
+    )
 
     # -- stop all (the page asks first), then export the results
     teacher.once("dialog", lambda dialog: dialog.accept())
@@ -124,14 +132,20 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     expect(teacher.get_by_text("Asked 1 run to stop.")).to_be_visible()
     teacher.wait_for_function(
         "() => [...document.querySelectorAll('[data-roster] tbody tr')].some("
-        "r => r.textContent.includes('Cy') && r.textContent.includes('cancelled'))", timeout=60_000)
+        "r => r.textContent.includes('Cy') && r.textContent.includes('cancelled'))",
+        timeout=60_000,
+    )
     with teacher.expect_download() as download:
         teacher.get_by_role("link", name="Export results (CSV)").click()
     table = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
     assert {(r["nickname"], r["status"]) for r in table} == {
-        ("Ada", "SUCCEEDED"), ("Bob", "SUCCEEDED"), ("Cy", "CANCELLED")}
+        ("Ada", "SUCCEEDED"),
+        ("Bob", "SUCCEEDED"),
+        ("Cy", "CANCELLED"),
+    }
     assert float(next(r for r in table if r["nickname"] == finished[0])["test_accuracy"]) == pytest.approx(
-        best[finished[0]], abs=1e-9)
+        best[finished[0]], abs=1e-9
+    )
     teacher.screenshot(path=str(ARTIFACTS / "class-dashboard-stopped.png"), full_page=True)
 
     # A student's page: the leaderboard by nickname, their own run, nobody else's.

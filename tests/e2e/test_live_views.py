@@ -1,4 +1,5 @@
 """Every trainable architecture's live views render and update in a real browser."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,10 @@ def test_live_views_render_and_update(site, browser, slug):  # noqa: F811 - pyte
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', "
-                         "(e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));")
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', "
+        "(e) => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));"
+    )
     page.goto(site["url"] + f"/jobs/{job['id']}/")
     # Updates arrive live: the event log grows while the page is open...
     page.wait_for_function("() => +(document.body.dataset.lastSeq || 0) > 3", timeout=120_000)

@@ -1,4 +1,5 @@
 """Admin control of runs and workers, every action in the audit log."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _act(admin_client, action, *jobs):
-    return admin_client.post("/admin/jobs/trainingjob/", {"action": action, "_selected_action": [j.pk for j in jobs]},
-                             follow=True)
+    return admin_client.post(
+        "/admin/jobs/trainingjob/", {"action": action, "_selected_action": [j.pk for j in jobs]}, follow=True
+    )
 
 
 def test_resume_requeue_and_delete_with_files_are_audited(admin_client, alice, settings):
@@ -39,8 +41,11 @@ def test_resume_requeue_and_delete_with_files_are_audited(admin_client, alice, s
     assert not TrainingJob.objects.filter(pk=doomed.pk).exists() and not files.exists()
 
     log = list(AuditEntry.objects.order_by("id").values_list("action", "target_id", "actor"))
-    assert log == [("job.resume", str(interrupted.pk), "admin"), ("job.requeue", str(done.pk), "admin"),
-                   ("job.delete", str(doomed.pk), "admin")]
+    assert log == [
+        ("job.resume", str(interrupted.pk), "admin"),
+        ("job.requeue", str(done.pk), "admin"),
+        ("job.delete", str(doomed.pk), "admin"),
+    ]
     page = admin_client.get("/admin/audit/auditentry/").content.decode()
     assert "job.requeue" in page
     assert admin_client.get("/admin/audit/auditentry/add/").status_code == 403  # nobody edits the log
@@ -51,8 +56,10 @@ def test_the_job_list_shows_place_in_line_worker_and_filters(admin_client, alice
     services.job_submit(viewer=bob.viewer, architecture="mlp", dataset=spiral, config={})
     page = admin_client.get("/admin/jobs/trainingjob/?status__exact=QUEUED").content.decode()
     assert "#1" in page and "#2" in page
-    assert admin_client.get(f"/admin/jobs/trainingjob/?q={alice.visitor_id}").content.decode().count(
-        'class="field-id"') == 1
+    assert (
+        admin_client.get(f"/admin/jobs/trainingjob/?q={alice.visitor_id}").content.decode().count('class="field-id"')
+        == 1
+    )
     assert admin_client.get("/admin/jobs/trainingjob/?architecture__exact=mlp&status__exact=QUEUED").status_code == 200
     assert services.job_claim(job_id=first.pk, attempt=1, worker=f"{process_name()}:MainThread")
     report_presence("training")
@@ -67,8 +74,9 @@ def test_runs_filter_by_class_session(admin_client, spiral):
 
     from playground.classes.models import ClassSession
 
-    session = ClassSession.objects.create(teacher=User.objects.create(username="t1"), title="Period 1", code="QWE234",
-                                          architecture="mlp", dataset=spiral)
+    session = ClassSession.objects.create(
+        teacher=User.objects.create(username="t1"), title="Period 1", code="QWE234", architecture="mlp", dataset=spiral
+    )
     inside = TrainingJobFactory(class_session=session)
     outside = TrainingJobFactory()
     page = admin_client.get(f"/admin/jobs/trainingjob/?class_session__id__exact={session.pk}").content.decode()

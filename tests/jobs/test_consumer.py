@@ -1,4 +1,5 @@
 """The WebSocket consumer through the real ASGI stack (Origin check, sessions, routing)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -100,7 +101,9 @@ async def test_a_dropped_live_send_is_replayed_from_the_log(alice, spiral, monke
 
 async def test_snapshot_keeps_only_the_latest_figure_of_each_view(alice, spiral):
     job = await _submit(alice, spiral)
-    events = [{"kind": "view", "view": "confusion_matrix", "figure": {"data": [{"z": [[i]]}], "layout": {}}} for i in range(3)]
+    events = [
+        {"kind": "view", "view": "confusion_matrix", "figure": {"data": [{"z": [[i]]}], "layout": {}}} for i in range(3)
+    ]
     await database_sync_to_async(services.job_append_events)(job_id=job.pk, events=events)
     ws = _communicator(job.pk, alice)
     assert (await ws.connect())[0]

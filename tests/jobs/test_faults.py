@@ -1,5 +1,6 @@
 """Faults and limits at the service level: the reaper, resuming from a checkpoint, duplicate
 deliveries, the soft time limit and the parameter limit. (Real processes: tests/served.)"""
+
 from __future__ import annotations
 
 import threading
@@ -30,7 +31,9 @@ def _statuses(job: TrainingJob) -> list[dict]:
 
 def _run_in_thread(job_id: int, attempt: int) -> tuple[threading.Thread, dict]:
     outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.update(status=services.job_execute(job_id=job_id, attempt=attempt)))
+    thread = threading.Thread(
+        target=lambda: outcome.update(status=services.job_execute(job_id=job_id, attempt=attempt))
+    )
     thread.start()
     return thread, outcome
 
@@ -69,11 +72,15 @@ def test_the_reaper_marks_only_silent_runs_interrupted(alice, spiral):
 def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroken_one(alice, spiral, settings):
     settings.PLAYGROUND = {**settings.PLAYGROUND, "CHECKPOINT_INTERVAL_S": 0.0}  # a checkpoint at every flush
     # The reference: the same job, never interrupted.
-    whole = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
+    whole = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
+    )
     assert services.job_execute(job_id=whole.pk) == JobStatus.SUCCEEDED
     whole.refresh_from_db()
 
-    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
+    )
     thread, outcome = _run_in_thread(job.pk, 1)
     _wait(job, lambda j: j.checkpoint_step > 200)
     # The worker goes silent (as if killed): its heartbeat ages and the reaper gives the run up.
@@ -125,7 +132,9 @@ def test_resume_is_one_attempt_at_a_time_and_only_for_stopped_runs(alice, spiral
 @pytest.mark.django_db(transaction=True)
 def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral, settings):
     settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 0.5}
-    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS)
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
+    )
     assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error_message.startswith("Time limit reached: this attempt ran for 0.5 s")
@@ -170,22 +179,33 @@ def test_resume_through_the_api_and_the_page_is_the_owners(alice, bob):
 
 @pytest.mark.django_db(transaction=True)
 def test_early_stopping_ends_a_plateaued_run_as_succeeded_with_the_reason(alice, spiral):
-    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral,
-                              config={"hidden_layers": [], "epochs": 300, "learning_rate": 0.05},  # linear: plateaus fast
-                              run_options={"patience": 3})
+    job = services.job_submit(
+        viewer=alice.viewer,
+        architecture="mlp",
+        dataset=spiral,
+        config={"hidden_layers": [], "epochs": 300, "learning_rate": 0.05},  # linear: plateaus fast
+        run_options={"patience": 3},
+    )
     assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert job.final_metrics["epochs"] < 300
     final = _statuses(job)[-1]["message"]
-    assert final.startswith(f"stopped early after epoch {job.final_metrics['epochs']}: the test loss has not improved "
-                            "for 3 epochs"), final
+    assert final.startswith(
+        f"stopped early after epoch {job.final_metrics['epochs']}: the test loss has not improved for 3 epochs"
+    ), final
     assert job.weights_path
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_run_nobody_watches_pauses_with_a_checkpoint_and_resumes(alice, spiral):
-    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG,
-                              dataset_options=OPTIONS, run_options={"stop_unwatched_min": 1})
+    job = services.job_submit(
+        viewer=alice.viewer,
+        architecture="mlp",
+        dataset=spiral,
+        config=LONG,
+        dataset_options=OPTIONS,
+        run_options={"stop_unwatched_min": 1},
+    )
     thread, outcome = _run_in_thread(job.pk, 1)
     _wait(job, lambda j: j.status == JobStatus.RUNNING and j.last_seq > 3)
     services.job_touch_watched(job_id=job.pk)  # someone looks ...
@@ -204,8 +224,13 @@ def test_a_run_nobody_watches_pauses_with_a_checkpoint_and_resumes(alice, spiral
 @pytest.mark.django_db
 def test_run_options_are_validated_and_offered_on_the_form(alice, spiral):
     with pytest.raises(services.JobRejected) as info:
-        services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={},
-                            run_options={"patience": -1, "nonsense": 1})
+        services.job_submit(
+            viewer=alice.viewer,
+            architecture="mlp",
+            dataset=spiral,
+            config={},
+            run_options={"patience": -1, "nonsense": 1},
+        )
     fields = {e.field for e in info.value.errors}
     assert {"run_options.patience", "run_options.nonsense"} <= fields
     page = alice.client.get("/catalog/mlp/").content.decode()

@@ -1,4 +1,5 @@
 """The fair queue: runs are taken round-robin by owner, and each waiting run knows its place."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,7 +15,9 @@ FAST = {"hidden_layers": [8], "epochs": 1}
 
 
 def _submit(visitor, spiral, n):
-    return [services.job_submit(viewer=visitor.viewer, architecture="mlp", dataset=spiral, config=FAST) for _ in range(n)]
+    return [
+        services.job_submit(viewer=visitor.viewer, architecture="mlp", dataset=spiral, config=FAST) for _ in range(n)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,8 +63,11 @@ def test_a_worker_message_trains_the_fairest_run_and_extra_messages_do_nothing(a
 def test_the_wait_estimate_follows_recent_runs(alice):
     now = timezone.now()
     for minutes in (1, 2, 3):
-        TrainingJobFactory(status=JobStatus.SUCCEEDED, started_at=now - timedelta(minutes=minutes),
-                           finished_at=now - timedelta(minutes=minutes) + timedelta(seconds=30 * minutes))
+        TrainingJobFactory(
+            status=JobStatus.SUCCEEDED,
+            started_at=now - timedelta(minutes=minutes),
+            finished_at=now - timedelta(minutes=minutes) + timedelta(seconds=30 * minutes),
+        )
     assert queue.typical_run_s() == 60.0  # the median of 30, 60 and 90 s
     TrainingJobFactory(status=JobStatus.RUNNING, owner_key="someone")
     waiting = TrainingJobFactory(status=JobStatus.QUEUED, owner_key=alice.visitor_id)

@@ -1,4 +1,5 @@
 """Retention: old runs keep their summary, old uploads and stale checkpoints go."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,8 +27,14 @@ def _files(settings, job):
 
 def test_old_runs_keep_their_summary_and_lose_events_and_files(alice, settings):
     now = timezone.now()
-    old = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED, finished_at=now - timedelta(days=31),
-                             final_metrics={"test_accuracy": 0.9}, views={"v": {"data": []}}, weights_path="jobs/x")
+    old = TrainingJobFactory(
+        owner_key=alice.visitor_id,
+        status=JobStatus.SUCCEEDED,
+        finished_at=now - timedelta(days=31),
+        final_metrics={"test_accuracy": 0.9},
+        views={"v": {"data": []}},
+        weights_path="jobs/x",
+    )
     recent = TrainingJobFactory(status=JobStatus.SUCCEEDED, finished_at=now - timedelta(days=2))
     running = TrainingJobFactory(status=JobStatus.RUNNING, started_at=now - timedelta(days=40))
     for job in (old, recent, running):
@@ -48,11 +55,19 @@ def test_old_runs_keep_their_summary_and_lose_events_and_files(alice, settings):
 
 def test_stale_checkpoints_and_old_unused_uploads_go(alice, settings):
     now = timezone.now()
-    interrupted = TrainingJobFactory(status=JobStatus.INTERRUPTED, finished_at=now - timedelta(days=8),
-                                     checkpoint_path="jobs/1/checkpoint-1-10.safetensors", checkpoint_step=10)
+    interrupted = TrainingJobFactory(
+        status=JobStatus.INTERRUPTED,
+        finished_at=now - timedelta(days=8),
+        checkpoint_path="jobs/1/checkpoint-1-10.safetensors",
+        checkpoint_step=10,
+    )
     folder = _files(settings, interrupted)
-    old_upload = Dataset.objects.create(name="old", slug="old", kind="tabular", owner_key=alice.visitor_id, status="READY")
-    needed = Dataset.objects.create(name="needed", slug="needed", kind="tabular", owner_key=alice.visitor_id, status="READY")
+    old_upload = Dataset.objects.create(
+        name="old", slug="old", kind="tabular", owner_key=alice.visitor_id, status="READY"
+    )
+    needed = Dataset.objects.create(
+        name="needed", slug="needed", kind="tabular", owner_key=alice.visitor_id, status="READY"
+    )
     Dataset.objects.create(name="fresh", slug="fresh", kind="tabular", owner_key=alice.visitor_id, status="READY")
     taught = Dataset.objects.create(name="taught", slug="taught", kind="tabular", owner_key="t", status="READY")
     Dataset.objects.filter(pk__in=[old_upload.pk, needed.pk, taught.pk]).update(created_at=now - timedelta(days=40))
@@ -61,8 +76,9 @@ def test_stale_checkpoints_and_old_unused_uploads_go(alice, settings):
 
     from playground.classes.models import ClassSession
 
-    ClassSession.objects.create(teacher=User.objects.create(username="t"), title="Open class", code="ABC234",
-                                architecture="mlp", dataset=taught)  # not ended: its dataset stays
+    ClassSession.objects.create(
+        teacher=User.objects.create(username="t"), title="Open class", code="ABC234", architecture="mlp", dataset=taught
+    )  # not ended: its dataset stays
 
     call_command("purge")
     interrupted.refresh_from_db()

@@ -112,7 +112,9 @@ def test_cancel_a_queued_job_at_once(alice, spiral):
 @pytest.mark.django_db(transaction=True)
 def test_cancel_a_running_job_stops_it_within_a_second_or_two(alice, spiral):
     job = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral,
+        viewer=alice.viewer,
+        architecture="mlp",
+        dataset=spiral,
         config={"hidden_layers": [64, 64], "epochs": 500, "batch_size": 8},
         dataset_options={"n_samples": 2000},
     )
@@ -142,8 +144,16 @@ def test_cancel_a_running_job_stops_it_within_a_second_or_two(alice, spiral):
 @pytest.mark.django_db(transaction=True)
 def test_a_diverging_run_fails_with_advice(alice, spiral):
     job = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral,
-        config={"optimizer": "sgd_momentum", "learning_rate": 10.0, "activation": "relu", "hidden_layers": [64, 64], "epochs": 20},
+        viewer=alice.viewer,
+        architecture="mlp",
+        dataset=spiral,
+        config={
+            "optimizer": "sgd_momentum",
+            "learning_rate": 10.0,
+            "activation": "relu",
+            "hidden_layers": [64, 64],
+            "epochs": 20,
+        },
     )
     assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
     job.refresh_from_db()
@@ -214,17 +224,21 @@ def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spir
     from django.utils import timezone
 
     sent = []
-    monkeypatch.setattr(services.broadcast, "publish_job_events",
-                        lambda job_id, events, frame=None: sent.append((events, frame)))
+    monkeypatch.setattr(
+        services.broadcast, "publish_job_events", lambda job_id, events, frame=None: sent.append((events, frame))
+    )
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
     assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
     watched = timezone.now() - timedelta(minutes=3)
     TrainingJob.objects.filter(pk=job.pk).update(last_watched_at=watched)
-    events = [{"kind": "metric", "step": 4, "epoch": 1, "values": {"train_loss": 0.5, "odd": None}},
-              {"kind": "log", "level": "info", "message": "é ✓ \"quoted\""},
-              {"kind": "progress"}]
-    stored, row = services._store_events(job.pk, events, {"heartbeat_at": timezone.now(),
-                                                          "latest_metrics": {"train_loss": 0.5}}, attempt=1)
+    events = [
+        {"kind": "metric", "step": 4, "epoch": 1, "values": {"train_loss": 0.5, "odd": None}},
+        {"kind": "log", "level": "info", "message": 'é ✓ "quoted"'},
+        {"kind": "progress"},
+    ]
+    stored, row = services._store_events(
+        job.pk, events, {"heartbeat_at": timezone.now(), "latest_metrics": {"train_loss": 0.5}}, attempt=1
+    )
     first = _seqs(job)[-3]
     assert [e["seq"] for e in stored] == [first, first + 1, first + 2]
     assert row.status == JobStatus.RUNNING and row.attempt == 1 and not row.cancel_requested
@@ -241,12 +255,20 @@ def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spir
 
 
 def test_a_write_keeps_only_the_last_progress_and_view_of_each_key():
-    events = [{"kind": "progress", "step": 1}, {"kind": "view", "view": "a", "figure": 1},
-              {"kind": "metric", "step": 1}, {"kind": "view", "view": "b", "figure": 1},
-              {"kind": "progress", "step": 2}, {"kind": "view", "view": "a", "figure": 2}]
+    events = [
+        {"kind": "progress", "step": 1},
+        {"kind": "view", "view": "a", "figure": 1},
+        {"kind": "metric", "step": 1},
+        {"kind": "view", "view": "b", "figure": 1},
+        {"kind": "progress", "step": 2},
+        {"kind": "view", "view": "a", "figure": 2},
+    ]
     assert services._superseded_dropped(events) == [
-        {"kind": "metric", "step": 1}, {"kind": "view", "view": "b", "figure": 1},
-        {"kind": "progress", "step": 2}, {"kind": "view", "view": "a", "figure": 2}]
+        {"kind": "metric", "step": 1},
+        {"kind": "view", "view": "b", "figure": 1},
+        {"kind": "progress", "step": 2},
+        {"kind": "view", "view": "a", "figure": 2},
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

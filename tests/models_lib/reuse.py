@@ -1,5 +1,6 @@
 """A check shared by the autoencoder and VAE tests: a view drawn at the step the test pass ran
 takes the codes of its samples from that pass instead of running the encoder again."""
+
 import torch
 
 

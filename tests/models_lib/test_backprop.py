@@ -1,4 +1,5 @@
 """The hand-written backward pass and updates of models_lib.backprop against torch itself."""
+
 from __future__ import annotations
 
 import json
@@ -103,8 +104,9 @@ def test_updates_equal_torch_optim(name, make, kind):
     state = _scrambled(5)
     ours = state
     for _ in range(5):
-        ours = bp.update(ours, name, lr=0.3 if name != "adam" else 0.05, momentum=0.8, betas=(0.85, 0.99),
-                         loss_kind=kind)
+        ours = bp.update(
+            ours, name, lr=0.3 if name != "adam" else 0.05, momentum=0.8, betas=(0.85, 0.99), loss_kind=kind
+        )
         ours = json.loads(json.dumps(ours))  # the state survives the trip through the browser bit for bit
     theirs = _torch_run(state, make, kind, 5)
     got = bp.params_of(ours)

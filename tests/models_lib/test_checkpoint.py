@@ -1,4 +1,5 @@
 """A run stopped at a checkpoint and resumed ends exactly where the uninterrupted run ends."""
+
 import json
 
 import pytest
@@ -36,16 +37,19 @@ def assert_same_weights(a, b):
         assert torch.equal(a[k], b[k]), k
 
 
-@pytest.mark.parametrize("slug, dataset, config, stop_step", [
-    ("mlp", "spiral", {"epochs": 4, "hidden_layers": [16, 16]}, 7),  # mid-epoch
-    ("mlp", "spiral", {"epochs": 4, "optimizer": "sgd_momentum"}, 5),
-    ("cnn", "digits", {"epochs": 2, "dropout": 0.3, "shift": 0.1, "rotation": 10, "channels": 8}, 23),
-    ("rnn", "seasonal", {"epochs": 2, "hidden_size": 16}, 9),
-    # the learning-rate schedule and the denoising noise go on where they stopped
-    ("autoencoder", "wine", {"variant": "denoising", "code_size": 3, "hidden_units": 16, "epochs": 3}, 5),
-    # the sampled codes (global RNG) too
-    ("vae", "wine", {"network": "dense", "latent_size": 2, "hidden_units": 16, "epochs": 3}, 5),
-])
+@pytest.mark.parametrize(
+    "slug, dataset, config, stop_step",
+    [
+        ("mlp", "spiral", {"epochs": 4, "hidden_layers": [16, 16]}, 7),  # mid-epoch
+        ("mlp", "spiral", {"epochs": 4, "optimizer": "sgd_momentum"}, 5),
+        ("cnn", "digits", {"epochs": 2, "dropout": 0.3, "shift": 0.1, "rotation": 10, "channels": 8}, 23),
+        ("rnn", "seasonal", {"epochs": 2, "hidden_size": 16}, 9),
+        # the learning-rate schedule and the denoising noise go on where they stopped
+        ("autoencoder", "wine", {"variant": "denoising", "code_size": 3, "hidden_units": 16, "epochs": 3}, 5),
+        # the sampled codes (global RNG) too
+        ("vae", "wine", {"network": "dense", "latent_size": 2, "hidden_units": 16, "epochs": 3}, 5),
+    ],
+)
 def test_resume_matches_uninterrupted_run(tmp_path, slug, dataset, config, stop_step):
     spec = registry.get(slug)
     d = data.load(dataset)

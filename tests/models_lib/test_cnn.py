@@ -80,8 +80,16 @@ def test_default_config_solves_digits(cnn_spec):
 @pytest.mark.parametrize("variant", ["lenet", "vgg", "resnet", "inception", "alexnet"])
 def test_variant_runs_and_emits_every_view(cnn_spec, shapes, variant):
     cb = Views()
-    config = {"variant": variant, "channels": 8, "epochs": 1, "batch_norm": variant in ("resnet", "vgg"),
-              "dropout": 0.2, "flip": True, "shift": 0.1, "rotation": 10}
+    config = {
+        "variant": variant,
+        "channels": 8,
+        "epochs": 1,
+        "batch_norm": variant in ("resnet", "vgg"),
+        "dropout": 0.2,
+        "flip": True,
+        "shift": 0.1,
+        "rotation": 10,
+    }
     result = cnn_spec.run(config, shapes, callbacks=[cb], device="cpu")
     assert result.metrics["epochs"] == 1 and "test_accuracy" in result.metrics
     assert {v["view"] for v in cb.views} == VIEWS == set(result.views)
@@ -90,11 +98,14 @@ def test_variant_runs_and_emits_every_view(cnn_spec, shapes, variant):
         assert len(json.dumps(v)) < 80_000, (variant, v["view"], len(json.dumps(v)))
 
 
-@pytest.mark.parametrize("knobs", [
-    {"pooling": "avg", "padding": "valid", "kernel_size": 3, "depth": 2},
-    {"pooling": "none", "stride": 2, "depth": 3},
-    {"kernel_size": 4, "depth": 1},
-])
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {"pooling": "avg", "padding": "valid", "kernel_size": 3, "depth": 2},
+        {"pooling": "none", "stride": 2, "depth": 3},
+        {"kernel_size": 4, "depth": 1},
+    ],
+)
 def test_knob_combinations(cnn_spec, shapes, knobs):
     for variant in ("lenet", "vgg", "resnet", "inception", "alexnet"):
         result = cnn_spec.run({"variant": variant, "channels": 4, "epochs": 1, **knobs}, shapes, device="cpu")
@@ -109,11 +120,27 @@ def test_misclassified_strip(cnn_spec, shapes):
     assert 1 <= len(titles) <= 12 and all(t.startswith("pred ") and " / true " in t for t in titles)
 
 
-@pytest.mark.parametrize("field, value", [
-    ("variant", "transformer"), ("channels", 0), ("kernel_size", 13), ("stride", 9), ("padding", "full"),
-    ("pooling", "median"), ("depth", 0), ("dropout", 1.0), ("shift", 0.5), ("rotation", 90), ("learning_rate", 99),
-    ("batch_size", 0), ("epochs", 0), ("optimizer", "lbfgs"), ("seed", -1), ("unknown", 1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("variant", "transformer"),
+        ("channels", 0),
+        ("kernel_size", 13),
+        ("stride", 9),
+        ("padding", "full"),
+        ("pooling", "median"),
+        ("depth", 0),
+        ("dropout", 1.0),
+        ("shift", 0.5),
+        ("rotation", 90),
+        ("learning_rate", 99),
+        ("batch_size", 0),
+        ("epochs", 0),
+        ("optimizer", "lbfgs"),
+        ("seed", -1),
+        ("unknown", 1),
+    ],
+)
 def test_bad_knobs_name_the_field(cnn_spec, field, value):
     with pytest.raises(HParamsError) as exc:
         cnn_spec.validate({field: value})
@@ -138,7 +165,14 @@ def _ingested(C=3, S=16, n=(40, 10, 12)):
     for split, k in zip(("train", "val", "test"), n, strict=True):
         arrays[f"X_{split}"] = rng.integers(0, 256, (k, C, S, S), dtype=np.uint8)
         arrays[f"y_{split}"] = np.arange(k, dtype=np.int64) % 2
-    meta = {"kind": "images", "task": "classify", "class_names": ["cat", "dog"], "size": S, "channels": C, "name": "pets"}
+    meta = {
+        "kind": "images",
+        "task": "classify",
+        "class_names": ["cat", "dog"],
+        "size": S,
+        "channels": C,
+        "name": "pets",
+    }
     return IngestResult("images", arrays, meta, {"thumbnails": {}, "counts": {}})
 
 
@@ -179,8 +213,24 @@ def test_plain_loop_bench(cnn_spec):
 
 def test_cli_train_digits(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "models_lib", "train", "cnn", "--dataset", "digits", "--epochs", "2", "--device", "cpu", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "models_lib",
+            "train",
+            "cnn",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "2",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr
     final = json.loads(proc.stdout.strip().splitlines()[-1])

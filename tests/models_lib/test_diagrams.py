@@ -1,4 +1,5 @@
 """Architecture diagrams: every catalog slug draws, the drawing follows the knobs."""
+
 import json
 
 import pytest
@@ -6,10 +7,46 @@ import pytest
 from models_lib.diagrams import DiagramError, diagram, diagram_schema, sketch_schema, slugs
 from models_lib.hparams import HParamsError
 
-CATALOG = ["backprop", "mlp", "cnn", "detection", "segmentation", "pose", "rnn", "recursive", "seq2seq",
-           "transformer", "embeddings", "autoencoder", "vae", "rbm", "dbn", "som", "gan", "gnn"]
-NODE_KINDS = {"input", "dense", "conv", "pool", "norm", "activation", "dropout", "recurrent", "attention", "embedding",
-              "code", "output", "loss", "generator", "discriminator", "graph", "grid", "op"}
+CATALOG = [
+    "backprop",
+    "mlp",
+    "cnn",
+    "detection",
+    "segmentation",
+    "pose",
+    "rnn",
+    "recursive",
+    "seq2seq",
+    "transformer",
+    "embeddings",
+    "autoencoder",
+    "vae",
+    "rbm",
+    "dbn",
+    "som",
+    "gan",
+    "gnn",
+]
+NODE_KINDS = {
+    "input",
+    "dense",
+    "conv",
+    "pool",
+    "norm",
+    "activation",
+    "dropout",
+    "recurrent",
+    "attention",
+    "embedding",
+    "code",
+    "output",
+    "loss",
+    "generator",
+    "discriminator",
+    "graph",
+    "grid",
+    "op",
+}
 EDGE_KINDS = {"forward", "skip", "recurrent", "feedback", "sample", "adversarial"}
 
 
@@ -52,7 +89,11 @@ def test_mlp_follows_hidden_layers_and_counts_the_real_parameters():
     assert sum(n["kind"] == "activation" for n in d["nodes"]) == 3
     assert any(n["kind"] == "output" and n["label"] == "Linear 4→2" for n in d["nodes"])
     real = build_model(spec.validate({"hidden_layers": [4, 8, 4]}), 2, 2)
-    assert d["params"] == sum(p.numel() for p in real.parameters()) == (2 * 4 + 4) + (4 * 8 + 8) + (8 * 4 + 4) + (4 * 2 + 2)
+    assert (
+        d["params"]
+        == sum(p.numel() for p in real.parameters())
+        == (2 * 4 + 4) + (4 * 8 + 8) + (8 * 4 + 4) + (4 * 2 + 2)
+    )
     assert sum(n.get("params", 0) for n in d["nodes"]) == d["params"]
 
 
@@ -204,4 +245,8 @@ def test_the_trainable_autoencoder_and_vae_forms_redraw_their_diagrams():
     for slug in ("autoencoder", "vae", "gan"):
         config = registry.get(slug).defaults().model_dump()
         assert diagram(slug, config)["nodes"], slug
-    assert any(n["sublabel"] == "7" for n in diagram("vae", {"latent_size": 7})["nodes"] if n["kind"] == "code" or n["id"] == "z")
+    assert any(
+        n["sublabel"] == "7"
+        for n in diagram("vae", {"latent_size": 7})["nodes"]
+        if n["kind"] == "code" or n["id"] == "z"
+    )

@@ -68,21 +68,30 @@ def test_mixture_datasets(slug, k, n):
     again, other = data.load(slug), data.load(slug, {"seed": 1})
     assert torch.equal(d.X_train, again.X_train) and not torch.equal(d.X_train, other.X_train)
     wide = data.load(slug, {"noise": 0.5, "n_samples": 1000, "test_ratio": 0.2})
-    assert wide.meta["mode_std"] == pytest.approx(3 * std, rel=1e-4) and wide.n_test == 200  # (0.05 + 0.25) / (0.05 + 0.05)
+    assert (
+        wide.meta["mode_std"] == pytest.approx(3 * std, rel=1e-4) and wide.n_test == 200
+    )  # (0.05 + 0.25) / (0.05 + 0.05)
     assert wide.meta["modes"] == d.meta["modes"]
 
 
-@pytest.mark.parametrize("slug, field, value", [("ring", "n_samples", 100), ("grid", "n_samples", 400),
-                                                 ("ring", "noise", 2.0), ("grid", "test_ratio", 0.95)])
+@pytest.mark.parametrize(
+    "slug, field, value",
+    [("ring", "n_samples", 100), ("grid", "n_samples", 400), ("ring", "noise", 2.0), ("grid", "test_ratio", 0.95)],
+)
 def test_mixture_options_refused(slug, field, value):
     with pytest.raises(HParamsError) as exc:
         data.load(slug, {field: value})
     assert [e["field"] for e in exc.value.errors] == [field]
 
 
-@pytest.mark.parametrize("slug, options", [("ring", {"n_samples": 200, "test_ratio": 0.05}),
-                                           ("grid", {"n_samples": 500, "test_ratio": 0.05}),
-                                           ("grid", {"n_samples": 500, "test_ratio": 0.9})])
+@pytest.mark.parametrize(
+    "slug, options",
+    [
+        ("ring", {"n_samples": 200, "test_ratio": 0.05}),
+        ("grid", {"n_samples": 500, "test_ratio": 0.05}),
+        ("grid", {"n_samples": 500, "test_ratio": 0.9}),
+    ],
+)
 def test_mixture_smallest_splits_hold_every_mode(slug, options):
     d = data.load(slug, options)
     assert set(d.y_train.tolist()) == set(d.y_test.tolist()) == set(range(d.n_classes))
@@ -102,28 +111,52 @@ def test_spec(gan_spec):
         assert prop.get("title") and prop.get("description") and prop.get("effect") and prop.get("group"), name
     defaults = gan_spec.defaults()
     assert (defaults.variant, defaults.loss, defaults.g_optimizer, defaults.d_optimizer) == (
-        "vanilla", "non_saturating", "adam", "adam")
+        "vanilla",
+        "non_saturating",
+        "adam",
+        "adam",
+    )
 
 
-@pytest.mark.parametrize("field, value", [
-    ("variant", "wgan"), ("loss", "hinge"), ("noise_dim", 0), ("g_depth", 0), ("g_width", 2000), ("d_depth", 7),
-    ("d_width", 1), ("channels", 2), ("g_optimizer", "lbfgs"), ("d_optimizer", "rmsprop"), ("g_learning_rate", 0),
-    ("d_learning_rate", 5.0), ("d_steps", 0), ("batch_size", 1), ("epochs", 0), ("seed", -1), ("unknown", 1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("variant", "wgan"),
+        ("loss", "hinge"),
+        ("noise_dim", 0),
+        ("g_depth", 0),
+        ("g_width", 2000),
+        ("d_depth", 7),
+        ("d_width", 1),
+        ("channels", 2),
+        ("g_optimizer", "lbfgs"),
+        ("d_optimizer", "rmsprop"),
+        ("g_learning_rate", 0),
+        ("d_learning_rate", 5.0),
+        ("d_steps", 0),
+        ("batch_size", 1),
+        ("epochs", 0),
+        ("seed", -1),
+        ("unknown", 1),
+    ],
+)
 def test_bad_knobs_name_the_field(gan_spec, field, value):
     with pytest.raises(HParamsError) as exc:
         gan_spec.validate({field: value})
     assert [e["field"] for e in exc.value.errors] == [field]
 
 
-@pytest.mark.parametrize("dataset, knobs, field", [
-    ("digits", {"variant": "vanilla"}, "variant"),
-    ("ring", {"variant": "dcgan"}, "variant"),
-    ("spiral", {"variant": "conditional"}, "variant"),
-    ("digits", {"variant": "dcgan", "g_depth": 4}, "g_depth"),
-    ("digits", {"variant": "conditional", "d_depth": 4}, "d_depth"),
-    ("shapes", {"variant": "dcgan", "g_depth": 6}, "g_depth"),
-])
+@pytest.mark.parametrize(
+    "dataset, knobs, field",
+    [
+        ("digits", {"variant": "vanilla"}, "variant"),
+        ("ring", {"variant": "dcgan"}, "variant"),
+        ("spiral", {"variant": "conditional"}, "variant"),
+        ("digits", {"variant": "dcgan", "g_depth": 4}, "g_depth"),
+        ("digits", {"variant": "conditional", "d_depth": 4}, "d_depth"),
+        ("shapes", {"variant": "dcgan", "g_depth": 6}, "g_depth"),
+    ],
+)
 def test_knobs_that_do_not_fit_the_data(gan_spec, dataset, knobs, field):
     with pytest.raises(HParamsError) as exc:
         gan_spec.run({**knobs, "epochs": 1}, data.load(dataset), device="cpu")
@@ -142,18 +175,22 @@ def test_refuses_other_kinds(gan_spec):
 def _images(side, channels, n=40, classes=2):
     rng = np.random.default_rng(0)
     X = rng.random((n, channels, side, side)).astype(np.float32)
-    return images_tensordata(X, np.arange(n) % classes, class_names=[f"c{i}" for i in range(classes)], name="up",
-                             test_ratio=0.25, seed=0)
+    return images_tensordata(
+        X, np.arange(n) % classes, class_names=[f"c{i}" for i in range(classes)], name="up", test_ratio=0.25, seed=0
+    )
 
 
-@pytest.mark.parametrize("variant, dataset, knobs", [
-    ("vanilla", lambda: data.load("ring"), {"g_depth": 1, "d_depth": 4, "noise_dim": 2}),
-    ("dcgan", lambda: data.load("digits"), {"g_depth": 3, "d_depth": 3}),  # 8x8 from a 1x1 start
-    ("dcgan", lambda: data.load("shapes", {"n_samples": 90}), {"g_depth": 2, "d_depth": 1}),
-    ("conditional", lambda: data.load("digits"), {"g_depth": 1}),
-    ("conditional", lambda: _images(28, 3), {"g_depth": 2, "d_depth": 4}),  # 28 = 7 x 4
-    ("conditional", lambda: _images(20, 1, classes=4), {"g_depth": 3}),  # 3 x 8 = 24, cropped to 20
-])
+@pytest.mark.parametrize(
+    "variant, dataset, knobs",
+    [
+        ("vanilla", lambda: data.load("ring"), {"g_depth": 1, "d_depth": 4, "noise_dim": 2}),
+        ("dcgan", lambda: data.load("digits"), {"g_depth": 3, "d_depth": 3}),  # 8x8 from a 1x1 start
+        ("dcgan", lambda: data.load("shapes", {"n_samples": 90}), {"g_depth": 2, "d_depth": 1}),
+        ("conditional", lambda: data.load("digits"), {"g_depth": 1}),
+        ("conditional", lambda: _images(28, 3), {"g_depth": 2, "d_depth": 4}),  # 28 = 7 x 4
+        ("conditional", lambda: _images(20, 1, classes=4), {"g_depth": 3}),  # 3 x 8 = 24, cropped to 20
+    ],
+)
 def test_shapes_per_variant(variant, dataset, knobs):
     d = dataset()
     config = gan.GANHParams(variant=variant, channels=8, **knobs)
@@ -208,14 +245,17 @@ def test_mode_coverage():
 # ------------------------------------------------------------------------------ training
 
 
-@pytest.mark.parametrize("variant, dataset, knobs", [
-    ("vanilla", "ring", {"loss": "minimax", "d_steps": 2}),
-    ("vanilla", "grid", {"loss": "least_squares", "g_optimizer": "sgd_momentum", "g_learning_rate": 0.01}),
-    ("vanilla", "spiral", {"d_optimizer": "sgd"}),
-    ("dcgan", "digits", {"loss": "least_squares", "d_steps": 2, "channels": 8}),
-    ("conditional", "digits", {"channels": 8}),
-    ("dcgan", "shapes", {"channels": 4, "batch_size": 8, "g_depth": 2, "d_depth": 2}),
-])
+@pytest.mark.parametrize(
+    "variant, dataset, knobs",
+    [
+        ("vanilla", "ring", {"loss": "minimax", "d_steps": 2}),
+        ("vanilla", "grid", {"loss": "least_squares", "g_optimizer": "sgd_momentum", "g_learning_rate": 0.01}),
+        ("vanilla", "spiral", {"d_optimizer": "sgd"}),
+        ("dcgan", "digits", {"loss": "least_squares", "d_steps": 2, "channels": 8}),
+        ("conditional", "digits", {"channels": 8}),
+        ("dcgan", "shapes", {"channels": 4, "batch_size": 8, "g_depth": 2, "d_depth": 2}),
+    ],
+)
 def test_each_variant_trains_and_emits_its_views(gan_spec, variant, dataset, knobs):
     d = data.load(dataset, {"n_samples": 120} if dataset == "shapes" else None)
     cb = Events()
@@ -224,8 +264,15 @@ def test_each_variant_trains_and_emits_its_views(gan_spec, variant, dataset, kno
     assert m["epochs"] == 2 and m["steps"] >= 2 * gan.EPOCH_STEPS and np.isfinite(m["g_loss"])
     train = [e["values"] for e in cb.of("metric") if "g_loss" in e["values"]]
     assert train and {"d_loss", "g_loss", "d_accuracy"} == set(train[-1])  # two losses, no single "train loss"
-    expected = {"test_diversity"} if variant != "vanilla" else (
-        {"test_modes_covered", "test_high_quality"} if dataset in ("ring", "grid") else {"test_precision", "test_recall"})
+    expected = (
+        {"test_diversity"}
+        if variant != "vanilla"
+        else (
+            {"test_modes_covered", "test_high_quality"}
+            if dataset in ("ring", "grid")
+            else {"test_precision", "test_recall"}
+        )
+    )
     assert expected <= set(m) and all(0 <= m[k] <= 2 for k in expected)
     keys = {v.key for v in gan_spec.views_for(d)}
     assert {e["view"] for e in cb.of("view")} == keys == set(result.views)
@@ -242,7 +289,11 @@ def test_points_view(gan_spec, ring):
     result = gan_spec.run({"epochs": 1}, ring, device="cpu")
     fig = result.views["real_vs_generated"]
     heat, real, fake, push = fig["data"]
-    assert heat["type"] == "heatmap" and len(heat["z"]) == gan.GRID and 0 <= min(map(min, heat["z"])) <= max(map(max, heat["z"])) <= 100
+    assert (
+        heat["type"] == "heatmap"
+        and len(heat["z"]) == gan.GRID
+        and 0 <= min(map(min, heat["z"])) <= max(map(max, heat["z"])) <= 100
+    )
     assert len(real["x"]) == ring.n_train and len(fake["x"]) == gan.N_VIEW_POINTS
     assert (real["name"], fake["name"]) == ("real", "generated")
     assert len(push["x"]) == 3 * gan.N_ARROWS  # start, tip, gap
@@ -337,14 +388,18 @@ def test_vanilla_gan_covers_the_ring(gan_spec, ring):
         result = gan_spec.run({"seed": seed}, ring, device="cpu")
         seconds.append(time.perf_counter() - t0)
         covered.append(result.metrics["test_modes_covered"] * 8)
-        print(f"seed {seed}: {covered[-1]:.0f} of 8 modes covered, {result.metrics['test_high_quality']:.1%} "
-              f"high quality, {seconds[-1]:.1f} s")
+        print(
+            f"seed {seed}: {covered[-1]:.0f} of 8 modes covered, {result.metrics['test_high_quality']:.1%} "
+            f"high quality, {seconds[-1]:.1f} s"
+        )
     assert np.mean(covered) >= 7, covered
 
 
 def test_conditional_gan_draws_the_class_it_is_asked_for(gan_spec, digits):
     torch.manual_seed(0)
-    classifier = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    classifier = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)
+    )
     opt = torch.optim.Adam(classifier.parameters(), 1e-2)
     for _ in range(300):
         opt.zero_grad()
@@ -364,6 +419,8 @@ def test_conditional_gan_draws_the_class_it_is_asked_for(gan_spec, digits):
     with torch.no_grad():
         images = (model(torch.randn(len(y), config.noise_dim), y) + 1) / 2
         recognised = float((classifier(images).argmax(1) == y).float().mean())
-    print(f"conditional GAN on digits: {recognised:.1%} of the samples recognised as their class, "
-          f"test_diversity {result.metrics['test_diversity']}, {seconds:.1f} s")
+    print(
+        f"conditional GAN on digits: {recognised:.1%} of the samples recognised as their class, "
+        f"test_diversity {result.metrics['test_diversity']}, {seconds:.1f} s"
+    )
     assert recognised >= 0.7

@@ -30,7 +30,9 @@ def test_layer_width_errors_use_dotted_path():
     assert info.value.errors[0]["field"] == "hidden_layers"
 
 
-@pytest.mark.parametrize("posted, expected", [("16,16", [16, 16]), ("", []), (" 8 ", [8]), ("[4, 4]", [4, 4]), ([3], [3])])
+@pytest.mark.parametrize(
+    "posted, expected", [("16,16", [16, 16]), ("", []), (" 8 ", [8]), ("[4, 4]", [4, 4]), ([3], [3])]
+)
 def test_comma_string_widths(posted, expected):
     assert validate_hparams(MLPHParams, {"hidden_layers": posted}).hidden_layers == expected
 

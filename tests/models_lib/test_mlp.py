@@ -40,8 +40,11 @@ class Views(Callback):
 
 
 def test_views_small_and_applicable(mlp_spec):
-    for slug, expected in [("gaussians", {"decision_boundary", "confusion_matrix"}), ("iris", {"confusion_matrix"}),
-                           ("regression2d", {"decision_boundary"})]:
+    for slug, expected in [
+        ("gaussians", {"decision_boundary", "confusion_matrix"}),
+        ("iris", {"confusion_matrix"}),
+        ("regression2d", {"decision_boundary"}),
+    ]:
         d = data.load(slug, {"n_samples": 5000} if slug != "iris" else None)
         cb = Views()
         result = mlp_spec.run({"epochs": 2}, d, callbacks=[cb], device="cpu", grid_size=100)
@@ -64,9 +67,26 @@ def test_regression_metrics(mlp_spec):
 def test_cli_train_smoke(tmp_path):
     out = tmp_path / "w.safetensors"
     proc = subprocess.run(
-        [sys.executable, "-m", "models_lib", "train", "mlp", "--dataset", "xor", "--epochs", "2", "--device", "cpu",
-         "--out", str(out), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "models_lib",
+            "train",
+            "mlp",
+            "--dataset",
+            "xor",
+            "--epochs",
+            "2",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     final = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -78,7 +98,10 @@ def test_cli_train_smoke(tmp_path):
 def test_cli_bad_knob_exits_2():
     proc = subprocess.run(
         [sys.executable, "-m", "models_lib", "train", "mlp", "--set", "learning_rate=99"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert "learning_rate: must be at most 10" in proc.stderr

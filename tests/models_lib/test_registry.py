@@ -21,10 +21,18 @@ def test_duplicate_refused(mlp_spec):
 
 def test_decorator_registers_and_refuses_twice(mlp_spec):
     fields = dict(
-        slug="dummy_test_arch", name="Dummy", family="tests", task="classify", data_kinds=("tabular",),
-        hparams=mlp_spec.hparams, views=(), default_dataset="iris", summary="A test double.",
+        slug="dummy_test_arch",
+        name="Dummy",
+        family="tests",
+        task="classify",
+        data_kinds=("tabular",),
+        hparams=mlp_spec.hparams,
+        views=(),
+        default_dataset="iris",
+        summary="A test double.",
     )
     try:
+
         @registry.register(**fields)
         def run(config, data, **kw):
             return None
@@ -64,4 +72,9 @@ def test_no_web_imports():
         "bad=[m for m in sys.modules if m.split('.')[0] in ('django','channels','celery','playground')];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    assert subprocess.run([sys.executable, "-c", code], cwd=str(__import__('pathlib').Path(models_lib.__file__).parents[1])).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=str(__import__("pathlib").Path(models_lib.__file__).parents[1])
+        ).returncode
+        == 0
+    )

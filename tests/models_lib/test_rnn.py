@@ -39,8 +39,10 @@ def test_lstm_beats_seasonal_naive(spec):
         cb = Views()
         result = spec.run({"cell": "lstm", "seed": seed}, d, callbacks=[cb], device="cpu")
         m = result.metrics
-        print(f"\nseasonal, seed {seed}: test RMSE {m['test_rmse']:.4f} vs seasonal-naive {m['test_naive_rmse']:.4f} "
-              f"in {m['duration_s']:.1f} s")
+        print(
+            f"\nseasonal, seed {seed}: test RMSE {m['test_rmse']:.4f} vs seasonal-naive {m['test_naive_rmse']:.4f} "
+            f"in {m['duration_s']:.1f} s"
+        )
         assert m["test_rmse"] < 0.9 * m["test_naive_rmse"], m
     assert {"forecast", "gradient_norms", "hidden_state"} == set(result.views)
     for v in cb.views:
@@ -73,17 +75,26 @@ def test_copy_task_lstm_beats_rnn():
     _, rnn, _ = runs["rnn"][0]
 
     def ratio(model):
-        n = R.hidden_gradient_norms(model.encoder, X[:64], lambda st: F.cross_entropy(model.head(R._state_h(st)[-1]), y[:64]))
+        n = R.hidden_gradient_norms(
+            model.encoder, X[:64], lambda st: F.cross_entropy(model.head(R._state_h(st)[-1]), y[:64])
+        )
         return float(n[-1] / n[0])  # last-step over first-step norm: big = the gradient vanished on the way back
 
     print(f"gradient norm last/first step: LSTM {ratio(lstm):.3g}, RNN {ratio(rnn):.3g}")
     assert ratio(lstm) < ratio(rnn)
 
 
-@pytest.mark.parametrize("config, field", [
-    ({"cell": "transformer"}, "cell"), ({"hidden_size": 0}, "hidden_size"), ({"teacher_forcing": 1.5}, "teacher_forcing"),
-    ({"temperature": 0}, "temperature"), ({"window": 1}, "window"), ({"grad_clip": -1}, "grad_clip"),
-])
+@pytest.mark.parametrize(
+    "config, field",
+    [
+        ({"cell": "transformer"}, "cell"),
+        ({"hidden_size": 0}, "hidden_size"),
+        ({"teacher_forcing": 1.5}, "teacher_forcing"),
+        ({"temperature": 0}, "temperature"),
+        ({"window": 1}, "window"),
+        ({"grad_clip": -1}, "grad_clip"),
+    ],
+)
 def test_bad_knobs(spec, config, field):
     with pytest.raises(HParamsError) as exc:
         spec.validate(config)
@@ -106,11 +117,23 @@ def test_timeseries_upload_path():
 
     d0 = data.load("sine", {"length": 400})
     s = d0.meta["series"]
-    arrays = {"series": s, "series_train": s[:280], "series_val": s[280:340], "series_test": s[340:],
-              "time": np.arange(400, dtype=np.float64)}
+    arrays = {
+        "series": s,
+        "series_train": s[:280],
+        "series_val": s[280:340],
+        "series_test": s[340:],
+        "time": np.arange(400, dtype=np.float64),
+    }
     d = to_tensordata(IngestResult("timeseries", arrays, {"task": "forecast", "channels": ["v"], "target": "v"}, {}))
-    assert d.kind == "timeseries" and d.task == "forecast" and d.meta["train_end"] == 280 and d.meta["season"] in (23, 24, 25)
-    result = models_lib.get("rnn").run({"epochs": 1, "bidirectional": True, "cell": "gru", "window": 30}, d, device="cpu")
+    assert (
+        d.kind == "timeseries"
+        and d.task == "forecast"
+        and d.meta["train_end"] == 280
+        and d.meta["season"] in (23, 24, 25)
+    )
+    result = models_lib.get("rnn").run(
+        {"epochs": 1, "bidirectional": True, "cell": "gru", "window": 30}, d, device="cpu"
+    )
     assert result.metrics["test_rmse"] is not None
 
 
@@ -151,8 +174,7 @@ def test_hidden_gradient_norms_match_the_module_unrolled(cell, layers):
             x, states[layer] = single(x, states[layer])
             hs.append(R._state_h(states[layer]))
             x = R._state_h(states[layer]).transpose(0, 1)  # the returned h, so the path up goes through it
-    final = (tuple(torch.cat([s[i] for s in states]) for i in range(2)) if cell == "lstm"
-             else torch.cat(states))
+    final = tuple(torch.cat([s[i] for s in states]) for i in range(2)) if cell == "lstm" else torch.cat(states)
     grads = torch.autograd.grad(loss_of(final), hs)
     per_step = torch.stack([g[0] for g in grads]).reshape(X.shape[1], layers, 5, 8)
     expected = per_step.square().sum((1, 3)).sqrt().mean(1)

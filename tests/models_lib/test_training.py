@@ -56,8 +56,17 @@ def make_trainer(callbacks, epochs=2, dataset="spiral", clock=None, flush=0.2, v
     config = MLPHParams(epochs=epochs, **cfg)
     gen = seed_everything(0)
     kw = {"clock": clock} if clock else {}
-    return Trainer(MLPModule(config, d), epochs=epochs, batch_size=config.batch_size, callbacks=callbacks,
-                   device="cpu", generator=gen, flush_interval_s=flush, view_interval_s=view, **kw)
+    return Trainer(
+        MLPModule(config, d),
+        epochs=epochs,
+        batch_size=config.batch_size,
+        callbacks=callbacks,
+        device="cpu",
+        generator=gen,
+        flush_interval_s=flush,
+        view_interval_s=view,
+        **kw,
+    )
 
 
 def test_callback_order_and_events():
@@ -115,8 +124,16 @@ def test_views_take_at_most_their_share_of_the_run_the_final_drawing_included():
             return super().views()
 
     config = MLPHParams(epochs=14, batch_size=8)
-    trainer = Trainer(SlowViews(config, data.load("spiral")), epochs=14, batch_size=8, device="cpu",
-                      generator=seed_everything(0), flush_interval_s=0.2, view_interval_s=0.5, clock=clock)
+    trainer = Trainer(
+        SlowViews(config, data.load("spiral")),
+        epochs=14,
+        batch_size=8,
+        device="cpu",
+        generator=seed_everything(0),
+        flush_interval_s=0.2,
+        view_interval_s=0.5,
+        clock=clock,
+    )
     result = trainer.fit()
     duration = result.metrics["duration_s"]
     assert duration > 40
@@ -165,16 +182,25 @@ def test_step_counters_are_right_wherever_they_are_read():
 
     trainer = make_trainer([Steps()], epochs=2, batch_size=bs)
     trainer.fit()
-    expected = [(e * per_epoch + i, i, e * d.n_train + min(i * bs, d.n_train))
-                for e in range(2) for i in range(1, per_epoch + 1)]
+    expected = [
+        (e * per_epoch + i, i, e * d.n_train + min(i * bs, d.n_train))
+        for e in range(2)
+        for i in range(1, per_epoch + 1)
+    ]
     assert seen == expected
     # without step callbacks the counters are set only where read: at flushes and at the end
     trainer = make_trainer([Flushes()], epochs=2, batch_size=bs, clock=FakeClock(0.05), flush=0.1, view=1e9)
     result = trainer.fit()
-    assert all(samples == (step // per_epoch) * d.n_train + min((step % per_epoch) * bs, d.n_train)
-               for step, samples in flushes), flushes
+    assert all(
+        samples == (step // per_epoch) * d.n_train + min((step % per_epoch) * bs, d.n_train)
+        for step, samples in flushes
+    ), flushes
     assert len({step for step, _ in flushes}) > 4
-    assert (trainer.step, trainer.samples_seen, result.metrics["steps"]) == (2 * per_epoch, 2 * d.n_train, 2 * per_epoch)
+    assert (trainer.step, trainer.samples_seen, result.metrics["steps"]) == (
+        2 * per_epoch,
+        2 * d.n_train,
+        2 * per_epoch,
+    )
 
 
 def test_a_step_that_fails_is_not_counted():
@@ -190,8 +216,14 @@ def test_a_step_that_fails_is_not_counted():
             return super().training_step(batch)
 
     config = MLPHParams(epochs=3, batch_size=64)
-    trainer = Trainer(FailsAtStep12(config, d), epochs=3, batch_size=64, device="cpu", generator=seed_everything(0),
-                      view_interval_s=1e9)
+    trainer = Trainer(
+        FailsAtStep12(config, d),
+        epochs=3,
+        batch_size=64,
+        device="cpu",
+        generator=seed_everything(0),
+        view_interval_s=1e9,
+    )
     with pytest.raises(RuntimeError, match="boom"):
         trainer.fit()
     per_epoch = -(-d.n_train // 64)
@@ -232,7 +264,9 @@ def test_cancel_stops_at_next_flush():
 
 def test_divergence_names_learning_rate():
     rec = Recorder()
-    trainer = make_trainer([rec], epochs=20, dataset="regression2d", optimizer="sgd", learning_rate=10.0, hidden_layers=[64, 64])
+    trainer = make_trainer(
+        [rec], epochs=20, dataset="regression2d", optimizer="sgd", learning_rate=10.0, hidden_layers=[64, 64]
+    )
     with pytest.raises(TrainingDiverged) as info:
         trainer.fit()
     msg = str(info.value)
@@ -300,8 +334,9 @@ def test_manual_optimization_steps_are_the_modules():
     config = MLPHParams(epochs=3)
     module = TwoStepModule(config, d)
     rec = Recorder()
-    result = Trainer(module, epochs=3, batch_size=config.batch_size, callbacks=[rec], device="cpu",
-                     generator=seed_everything(0)).fit()
+    result = Trainer(
+        module, epochs=3, batch_size=config.batch_size, callbacks=[rec], device="cpu", generator=seed_everything(0)
+    ).fit()
     assert module.manual_calls == result.metrics["steps"] == 3 * -(-d.n_train // config.batch_size)
     losses = [e["values"]["train_loss"] for e in rec.events if e["kind"] == "metric" and "train_loss" in e["values"]]
     assert losses[-1] < losses[0]  # it learned: the module's own updates took effect

@@ -81,22 +81,32 @@ def test_prior_samples_look_like_digits(spec, digits):
     share = float(confident.float().mean())
     classes = torch.bincount(probs.argmax(1)[confident], minlength=10).tolist()
     m = result.metrics
-    print(f"\nVAE on digits (latent {config.latent_size}): {share:.1%} of 500 prior samples recognised with "
-          f"confidence > 0.5 (classifier test accuracy {accuracy:.1%}); per digit {classes}; test ELBO loss "
-          f"{m['test_loss']:.2f} = reconstruction {m['test_recon_loss']:.2f} + KL {m['test_kl_loss']:.2f} nats; "
-          f"trained in {elapsed:.1f} s")
+    print(
+        f"\nVAE on digits (latent {config.latent_size}): {share:.1%} of 500 prior samples recognised with "
+        f"confidence > 0.5 (classifier test accuracy {accuracy:.1%}); per digit {classes}; test ELBO loss "
+        f"{m['test_loss']:.2f} = reconstruction {m['test_recon_loss']:.2f} + KL {m['test_kl_loss']:.2f} nats; "
+        f"trained in {elapsed:.1f} s"
+    )
     assert share >= 0.7, share
     assert sum(c > 0 for c in classes) >= 6, classes  # not the same few digits over and over
     assert math.isclose(m["test_loss"], m["test_recon_loss"] + m["test_kl_loss"], rel_tol=1e-3)
 
 
-@pytest.mark.parametrize("dataset, options, config, views", [
-    ("digits", None, {"network": "dense", "latent_size": 4, "hidden_units": 32}, IMAGE_VIEWS),
-    ("digits", None, {"network": "convolutional", "latent_size": 1, "channels": 4, "hidden_units": 16}, IMAGE_VIEWS),
-    ("shapes", {"n_samples": 90}, {"channels": 4, "depth": 2, "hidden_units": 16, "beta": 4.0}, IMAGE_VIEWS),
-    ("wine", None, {"network": "dense", "latent_size": 2, "hidden_units": 16}, TABLE_VIEWS),
-    ("iris", None, {"network": "dense", "latent_size": 3, "hidden_units": 8, "beta": 0.0}, TABLE_VIEWS),
-])
+@pytest.mark.parametrize(
+    "dataset, options, config, views",
+    [
+        ("digits", None, {"network": "dense", "latent_size": 4, "hidden_units": 32}, IMAGE_VIEWS),
+        (
+            "digits",
+            None,
+            {"network": "convolutional", "latent_size": 1, "channels": 4, "hidden_units": 16},
+            IMAGE_VIEWS,
+        ),
+        ("shapes", {"n_samples": 90}, {"channels": 4, "depth": 2, "hidden_units": 16, "beta": 4.0}, IMAGE_VIEWS),
+        ("wine", None, {"network": "dense", "latent_size": 2, "hidden_units": 16}, TABLE_VIEWS),
+        ("iris", None, {"network": "dense", "latent_size": 3, "hidden_units": 8, "beta": 0.0}, TABLE_VIEWS),
+    ],
+)
 def test_trains_and_draws_every_view(spec, dataset, options, config, views):
     d = data.load(dataset, options)
     cb = Views()
@@ -144,22 +154,40 @@ def test_shapes_and_elbo_terms(digits):
         assert float(V.elbo_terms(model, x)[1].abs().max()) < 1e-6
 
 
-@pytest.mark.parametrize("field, value", [
-    ("network", "transformer"), ("latent_size", 0), ("latent_size", 65), ("beta", -1), ("beta", 21),
-    ("hidden_units", 1), ("channels", 0), ("depth", 5), ("learning_rate", 2), ("lr_schedule", "step"),
-    ("batch_size", 0), ("epochs", 501), ("optimizer", "lbfgs"), ("seed", -1), ("unknown", 1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("network", "transformer"),
+        ("latent_size", 0),
+        ("latent_size", 65),
+        ("beta", -1),
+        ("beta", 21),
+        ("hidden_units", 1),
+        ("channels", 0),
+        ("depth", 5),
+        ("learning_rate", 2),
+        ("lr_schedule", "step"),
+        ("batch_size", 0),
+        ("epochs", 501),
+        ("optimizer", "lbfgs"),
+        ("seed", -1),
+        ("unknown", 1),
+    ],
+)
 def test_bad_knobs_name_the_field(spec, field, value):
     with pytest.raises(HParamsError) as exc:
         spec.validate({field: value})
     assert [e["field"] for e in exc.value.errors] == [field]
 
 
-@pytest.mark.parametrize("dataset, config, field", [
-    ("iris", {"network": "convolutional"}, "network"),
-    ("iris", {"network": "dense", "latent_size": 4}, "latent_size"),
-    ("digits", {"depth": 4}, "depth"),
-])
+@pytest.mark.parametrize(
+    "dataset, config, field",
+    [
+        ("iris", {"network": "convolutional"}, "network"),
+        ("iris", {"network": "dense", "latent_size": 4}, "latent_size"),
+        ("digits", {"depth": 4}, "depth"),
+    ],
+)
 def test_knobs_that_do_not_fit_the_data_name_the_field(spec, dataset, config, field):
     with pytest.raises(HParamsError) as exc:
         spec.run(config, data.load(dataset), device="cpu")

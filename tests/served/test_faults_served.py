@@ -1,5 +1,6 @@
 """Faults with real processes in the served mode: a worker SIGKILLed mid-run, the same task
 delivered twice to two workers, a viewer that follows it all over one WebSocket."""
+
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +24,12 @@ FAST_FAULTS = {
     "PLAYGROUND_REAPER_INTERVAL_S": "1",
     "PLAYGROUND_CHECKPOINT_INTERVAL_S": "1",
 }
-LONG = {"architecture": "mlp", "dataset": "spiral", "config": {"hidden_layers": [32, 32], "epochs": 40, "batch_size": 16},
-        "dataset_options": {"n_samples": 2000}}
+LONG = {
+    "architecture": "mlp",
+    "dataset": "spiral",
+    "config": {"hidden_layers": [32, 32], "epochs": 40, "batch_size": 16},
+    "dataset_options": {"n_samples": 2000},
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +54,13 @@ class Follower:
 
         base = f"http://127.0.0.1:{site['port']}"
         self._stack = contextlib.ExitStack()
-        self.ws = self._stack.enter_context(connect(
-            f"ws://127.0.0.1:{site['port']}{ws_url}",
-            additional_headers={"Cookie": session.cookie_header(), "Origin": base}, open_timeout=10))
+        self.ws = self._stack.enter_context(
+            connect(
+                f"ws://127.0.0.1:{site['port']}{ws_url}",
+                additional_headers={"Cookie": session.cookie_header(), "Origin": base},
+                open_timeout=10,
+            )
+        )
         snapshot = json.loads(self.ws.recv(timeout=10))
         assert snapshot["type"] == "snapshot"
         self.events: list[dict] = list(snapshot["events"])
@@ -127,9 +136,24 @@ def test_the_same_task_delivered_to_two_workers_trains_once(site):
     assert status == 201
     # A second delivery of the very same task (what a broker redelivery looks like to workers).
     sent = subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "playground", "call", "jobs.run_training_job", "--args",
-         json.dumps([job["id"], 1]), "--queue", "training"],
-        cwd=ROOT, env=site["env"], capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "playground",
+            "call",
+            "jobs.run_training_job",
+            "--args",
+            json.dumps([job["id"], 1]),
+            "--queue",
+            "training",
+        ],
+        cwd=ROOT,
+        env=site["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert sent.returncode == 0, sent.stderr
     viewer = Follower(site, owner, job["ws_url"])
@@ -166,8 +190,11 @@ def test_redis_restarted_mid_run_loses_no_event_for_a_reconnecting_viewer(tmp_pa
     rport = free_port()
 
     def start_redis():
-        proc = subprocess.Popen([server, "--port", str(rport), "--save", "", "--appendonly", "no"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [server, "--port", str(rport), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while not port_open("127.0.0.1", rport) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -187,16 +214,22 @@ def test_redis_restarted_mid_run_loses_no_event_for_a_reconnecting_viewer(tmp_pa
             while final is None and time.monotonic() < deadline:
                 after = events[-1]["seq"] if events else 0
                 try:
-                    with connect(f"ws://127.0.0.1:{site['port']}{job['ws_url']}?after={after}",
-                                 additional_headers={"Cookie": owner.cookie_header(), "Origin": base},
-                                 open_timeout=10) as ws:
+                    with connect(
+                        f"ws://127.0.0.1:{site['port']}{job['ws_url']}?after={after}",
+                        additional_headers={"Cookie": owner.cookie_header(), "Origin": base},
+                        open_timeout=10,
+                    ) as ws:
                         while final is None:
                             message = json.loads(ws.recv(timeout=20))
                             for event in message.get("events", []):
                                 if events and event["seq"] <= events[-1]["seq"]:
                                     continue
                                 events.append(event)
-                                if event["kind"] == "status" and event["status"] in ("SUCCEEDED", "FAILED", "INTERRUPTED"):
+                                if event["kind"] == "status" and event["status"] in (
+                                    "SUCCEEDED",
+                                    "FAILED",
+                                    "INTERRUPTED",
+                                ):
                                     final = event
                             if not restarted and any(e["kind"] == "metric" for e in events) and len(events) > 20:
                                 redis_proc.terminate()
@@ -230,9 +263,13 @@ def test_a_viewer_that_never_reads_does_not_hold_up_the_run_or_other_viewers(sit
     assert status == 201
     stalled = socket.create_connection(("127.0.0.1", site["port"]))
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.sendall((f"GET {job['ws_url']} HTTP/1.1\r\nHost: 127.0.0.1:{site['port']}\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     f"Sec-WebSocket-Version: 13\r\nOrigin: {base}\r\nCookie: {owner.cookie_header()}\r\n\r\n").encode())
+    stalled.sendall(
+        (
+            f"GET {job['ws_url']} HTTP/1.1\r\nHost: 127.0.0.1:{site['port']}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            f"Sec-WebSocket-Version: 13\r\nOrigin: {base}\r\nCookie: {owner.cookie_header()}\r\n\r\n"
+        ).encode()
+    )
     try:
         reader = Follower(site, owner, job["ws_url"])
         final = reader.until(lambda e: e["kind"] == "status" and e["status"] in ("SUCCEEDED", "FAILED"), 180)

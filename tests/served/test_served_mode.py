@@ -1,5 +1,6 @@
 """The served mode for real: daphne, a separate Celery worker process, Redis and PostgreSQL,
 and a real WebSocket client following a job to SUCCEEDED."""
+
 from __future__ import annotations
 
 import json
@@ -97,7 +98,8 @@ def test_an_upload_is_processed_by_the_worker_and_trained_on(served_site):
     base = f"http://127.0.0.1:{served_site['port']}"
     session = Session(base)
     status, dataset = session.upload(
-        "/api/datasets", {"kind": "tabular", "name": "Flowers", "target": "species"},
+        "/api/datasets",
+        {"kind": "tabular", "name": "Flowers", "target": "species"},
         {"file": ("flowers.csv", flowers_csv(150))},
     )
     assert status == 201, dataset
@@ -132,23 +134,41 @@ def test_a_class_dashboard_follows_three_students_runs(served_site):
     base = f"http://127.0.0.1:{port}"
     teacher = Session(base)
     teacher.login("served-teacher", "served-lesson-pass-9")
-    status, lesson = teacher.post("/api/classes", {
-        "title": "Served lesson", "architecture": "mlp", "dataset": "moons", "config": {"epochs": 6},
-        "locked": ["learning_rate"], "goal": {"metric": "test_accuracy", "at_least": 0.8}})
+    status, lesson = teacher.post(
+        "/api/classes",
+        {
+            "title": "Served lesson",
+            "architecture": "mlp",
+            "dataset": "moons",
+            "config": {"epochs": 6},
+            "locked": ["learning_rate"],
+            "goal": {"metric": "test_accuracy", "at_least": 0.8},
+        },
+    )
     assert status == 201, lesson
 
     curves: dict[int, list] = {}
     boards = []
-    with connect(f"ws://127.0.0.1:{port}/ws/classes/{lesson['id']}/",
-                 additional_headers={"Cookie": teacher.cookie_header(), "Origin": base}, open_timeout=10) as ws:
+    with connect(
+        f"ws://127.0.0.1:{port}/ws/classes/{lesson['id']}/",
+        additional_headers={"Cookie": teacher.cookie_header(), "Origin": base},
+        open_timeout=10,
+    ) as ws:
         snapshot = json.loads(ws.recv(timeout=10))
         assert snapshot["type"] == "snapshot" and snapshot["curves"] == [] and snapshot["roster"] == []
         jobs = []
         for name, width in (("Ada", 4), ("Bob", 16), ("Cy", 32)):
             student = Session(base)
             assert student.post("/api/classes/join", {"code": lesson["code"], "nickname": name})[0] == 200
-            status, job = student.post("/api/jobs", {"architecture": "mlp", "dataset": "moons", "class_session":
-                                                     lesson["id"], "config": {"hidden_layers": [width]}})
+            status, job = student.post(
+                "/api/jobs",
+                {
+                    "architecture": "mlp",
+                    "dataset": "moons",
+                    "class_session": lesson["id"],
+                    "config": {"hidden_layers": [width]},
+                },
+            )
             assert status == 201, job
             jobs.append(job["id"])
         deadline = time.monotonic() + 180
@@ -156,7 +176,9 @@ def test_a_class_dashboard_follows_three_students_runs(served_site):
             message = json.loads(ws.recv(timeout=60))
             if message["type"] == "runs":
                 for run in message["runs"]:
-                    curves[run["job"]] = run["points"] if run.get("replace") else curves.get(run["job"], []) + run["points"]
+                    curves[run["job"]] = (
+                        run["points"] if run.get("replace") else curves.get(run["job"], []) + run["points"]
+                    )
             elif message["type"] == "board":
                 boards.append(message)
                 if sum(r["best"] is not None for r in message["leaderboard"]) == 3:
@@ -169,4 +191,3 @@ def test_a_class_dashboard_follows_three_students_runs(served_site):
     board = boards[-1]["leaderboard"]
     assert [r["best"] for r in board] == sorted((r["best"] for r in board), reverse=True)
     assert {r["nickname"] for r in board} == {"Ada", "Bob", "Cy"}
-

@@ -1,4 +1,5 @@
 """``manage.py serve --processes N``: several daphne processes on one port in the served mode."""
+
 from __future__ import annotations
 
 import contextlib
@@ -29,7 +30,9 @@ def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp
         base = f"http://127.0.0.1:{port}"
 
         def daphnes() -> list[int]:
-            return sorted(int(p) for p in Path(f"/proc/{web.popen.pid}/task/{web.popen.pid}/children").read_text().split())
+            return sorted(
+                int(p) for p in Path(f"/proc/{web.popen.pid}/task/{web.popen.pid}/children").read_text().split()
+            )
 
         deadline = time.monotonic() + 30
         while len(daphnes()) < 2 and time.monotonic() < deadline:
@@ -37,14 +40,21 @@ def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp
         first = daphnes()
         assert len(first) == 2
         session = Session(base)
-        status, created = session.post("/api/jobs", {"architecture": "mlp", "dataset": "moons",
-                                                     "config": {"epochs": 8, "hidden_layers": [16]}})
+        status, created = session.post(
+            "/api/jobs", {"architecture": "mlp", "dataset": "moons", "config": {"epochs": 8, "hidden_layers": [16]}}
+        )
         assert status == 201, created
         with contextlib.ExitStack() as stack:
-            viewers = [stack.enter_context(connect(f"ws://127.0.0.1:{port}{created['ws_url']}", open_timeout=10,
-                                                   additional_headers={"Cookie": session.cookie_header(),
-                                                                       "Origin": base}))
-                       for _ in range(8)]
+            viewers = [
+                stack.enter_context(
+                    connect(
+                        f"ws://127.0.0.1:{port}{created['ws_url']}",
+                        open_timeout=10,
+                        additional_headers={"Cookie": session.cookie_header(), "Origin": base},
+                    )
+                )
+                for _ in range(8)
+            ]
             finals = [_follow(ws) for ws in viewers]
         assert finals == ["SUCCEEDED"] * 8
 

@@ -4,6 +4,7 @@ Pure Python + numpy/Pillow/scipy; never imports Django and never unpickles anyth
 :func:`inspect_upload` (cheap, for the form) and :func:`ingest` (the full parse), then
 :func:`save_ingested`/:func:`load_ingested` (safetensors + JSON) and :func:`to_tensordata`.
 """
+
 from __future__ import annotations
 
 from .errors import IngestError, IngestLimits

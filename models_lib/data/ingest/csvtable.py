@@ -1,5 +1,6 @@
 """Reading CSV uploads: dialect/encoding/header detection, column typing and a streaming,
 column-wise parse that names the line and column of every bad value."""
+
 from __future__ import annotations
 
 import csv
@@ -75,7 +76,9 @@ class CsvFile:
             return self.names.index(name)
         except ValueError:
             shown = ", ".join(f"'{n}'" for n in self.names[:20]) + (" ..." if len(self.names) > 20 else "")
-            raise IngestError(f"There is no column '{name}' (option {option}). The file has: {shown}. Pick one of those.") from None
+            raise IngestError(
+                f"There is no column '{name}' (option {option}). The file has: {shown}. Pick one of those."
+            ) from None
 
     def column_types(self) -> list[dict]:
         """Per column: name, type (numeric | categorical | text | empty), missing count and examples, from the sample."""
@@ -100,8 +103,16 @@ class CsvFile:
                     examples.append(c[:60])
                 if len(examples) == 5:
                     break
-            out.append({"name": name, "type": kind, "missing": missing, "examples": examples,
-                        "distinct": distinct, "bad": len(present) - numeric if kind == "numeric" else 0})
+            out.append(
+                {
+                    "name": name,
+                    "type": kind,
+                    "missing": missing,
+                    "examples": examples,
+                    "distinct": distinct,
+                    "bad": len(present) - numeric if kind == "numeric" else 0,
+                }
+            )
         return out
 
     def describe(self) -> dict:
@@ -126,7 +137,9 @@ def _text_stream(path: Path, encoding: str):
 
 
 def _reader(stream, delimiter: str):
-    return csv.reader(stream, delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False, strict=False)
+    return csv.reader(
+        stream, delimiter=delimiter, quotechar='"', doublequote=True, skipinitialspace=False, strict=False
+    )
 
 
 def _pick_delimiter(text: str) -> str:
@@ -195,7 +208,9 @@ def open_csv(path: Path, limits: IngestLimits, *, what: str = "The file", min_co
         text = stream.read(SAMPLE_BYTES)
         more = stream.read(1) != ""
     except UnicodeDecodeError:  # only if the file changed since the scan
-        raise IngestError("The file's text encoding could not be read. Save it as UTF-8 CSV and upload it again.") from None
+        raise IngestError(
+            "The file's text encoding could not be read. Save it as UTF-8 CSV and upload it again."
+        ) from None
     finally:
         stream.close()
     if more and "\n" in text:
@@ -253,8 +268,9 @@ def _width_error(line: int, got: int, width: int, header: bool) -> IngestError:
     )
 
 
-def iter_batches(csvf: CsvFile, limits: IngestLimits, progress: Callable[[float], None] | None = None,
-                 batch: int = 8192) -> Iterator[tuple[list[int], list[list[str]]]]:
+def iter_batches(
+    csvf: CsvFile, limits: IngestLimits, progress: Callable[[float], None] | None = None, batch: int = 8192
+) -> Iterator[tuple[list[int], list[list[str]]]]:
     """(line numbers, rows) in batches over every data row, streaming; checks widths and the row limit."""
     raw, stream = _text_stream(csvf.path, csvf.encoding)
     width = len(csvf.names)
@@ -286,18 +302,24 @@ def iter_batches(csvf: CsvFile, limits: IngestLimits, progress: Callable[[float]
                 lines, rows = [], []
         count += len(rows)
         if count > limits.max_rows:
-            raise IngestError(f"The file has more than {limits.max_rows:,} rows, the limit. Upload a sample of the rows.")
+            raise IngestError(
+                f"The file has more than {limits.max_rows:,} rows, the limit. Upload a sample of the rows."
+            )
         if rows:
             yield lines, rows
     except csv.Error as exc:
         raise IngestError(f"Line {reader.line_num + 1:,} cannot be read as CSV ({exc}). Check its quotes.") from None
     except UnicodeDecodeError:
-        raise IngestError("The file's text encoding could not be read. Save it as UTF-8 CSV and upload it again.") from None
+        raise IngestError(
+            "The file's text encoding could not be read. Save it as UTF-8 CSV and upload it again."
+        ) from None
     finally:
         stream.close()
 
 
-def iter_rows(csvf: CsvFile, limits: IngestLimits, progress: Callable[[float], None] | None = None) -> Iterator[tuple[int, list[str]]]:
+def iter_rows(
+    csvf: CsvFile, limits: IngestLimits, progress: Callable[[float], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
     """(line number, row) for every data row, streaming."""
     for lines, rows in iter_batches(csvf, limits, progress):
         yield from zip(lines, rows)
@@ -386,8 +408,12 @@ def read_columns(
         if kind == "numeric":
             out[name] = Column(name, "numeric", np.concatenate(parts[name]) if parts[name] else np.zeros(0))
         elif kind == "category":
-            out[name] = Column(name, "category", np.concatenate(parts[name]) if parts[name] else np.zeros(0, np.int64),
-                               list(codes[name]))
+            out[name] = Column(
+                name,
+                "category",
+                np.concatenate(parts[name]) if parts[name] else np.zeros(0, np.int64),
+                list(codes[name]),
+            )
         else:
             out[name] = Column(name, "string", [c for block in parts[name] for c in block])
     lines_all = np.concatenate(all_lines) if all_lines else np.zeros(0, dtype=np.int64)

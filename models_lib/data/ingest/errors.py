@@ -1,4 +1,5 @@
 """Limits on uploads and the one error type every refusal uses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Writing CSVs that spreadsheets open without running formulas (CSV injection)."""
+
 from __future__ import annotations
 
 import csv

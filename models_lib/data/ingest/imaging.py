@@ -1,5 +1,6 @@
 """Decoding uploaded images safely: format must match the extension, size checked from the
 header before any pixel is decoded, Pillow limited to the five formats we accept."""
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,17 @@ from .sniff import IMAGE_KINDS, sniff
 
 __all__ = ["FAMILIES", "decode", "image_family", "thumbnail_uri", "to_array"]
 
-FAMILIES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".gif": "GIF",
-            ".bmp": "BMP", ".dib": "BMP", ".webp": "WEBP"}
+FAMILIES = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".jfif": "JPEG",
+    ".gif": "GIF",
+    ".bmp": "BMP",
+    ".dib": "BMP",
+    ".webp": "WEBP",
+}
 _EXT_FOR = {"PNG": ".png", "JPEG": ".jpg", "GIF": ".gif", "BMP": ".bmp", "WEBP": ".webp"}
 
 
@@ -128,8 +138,19 @@ def thumbnail_uri(im: Image.Image, side: int = 48, boxes=None, mask: np.ndarray 
     rgb = flatten(im).resize((side, side), Image.BILINEAR)
     if mask is not None:
         m = Image.fromarray(mask).resize((side, side), Image.NEAREST)
-        colours = np.array([[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
-                            [145, 30, 180], [70, 240, 240]], dtype=np.uint8)
+        colours = np.array(
+            [
+                [0, 0, 0],
+                [230, 25, 75],
+                [60, 180, 75],
+                [255, 225, 25],
+                [0, 130, 200],
+                [245, 130, 48],
+                [145, 30, 180],
+                [70, 240, 240],
+            ],
+            dtype=np.uint8,
+        )
         ma = np.asarray(m)
         overlay = colours[ma % len(colours)]
         base = np.asarray(rgb).astype(np.float32)

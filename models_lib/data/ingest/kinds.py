@@ -1,4 +1,5 @@
 """inspect_upload and ingest: one reader per kind of upload."""
+
 from __future__ import annotations
 
 import math
@@ -83,7 +84,7 @@ def split_indices(n: int, opts, labels: np.ndarray | None = None, shuffle: bool 
             order = np.lexsort((rng.random(n), rank))
         else:
             order = rng.permutation(n)
-    return (np.sort(order[:n_train]), np.sort(order[n_train:n_train + n_val]), np.sort(order[n_train + n_val:]))
+    return (np.sort(order[:n_train]), np.sort(order[n_train : n_train + n_val]), np.sort(order[n_train + n_val :]))
 
 
 def _split_meta(parts) -> dict:
@@ -176,8 +177,10 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
         task = "classify"
     if not present.all():
         warnings.append(f"{int((~present).sum()):,} rows have no target value and were dropped.")
-    missing_report = {name: int(np.isnan(cols[name].values).sum() if cols[name].kind == "numeric" else (cols[name].values < 0).sum())
-                      for name in features}
+    missing_report = {
+        name: int(np.isnan(cols[name].values).sum() if cols[name].kind == "numeric" else (cols[name].values < 0).sum())
+        for name in features
+    }
     keep = present.copy()
     if opts.missing == "drop":
         for name in features:
@@ -186,7 +189,9 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
     dropped = int(n_rows - keep.sum() - (~present).sum())
     rows = np.flatnonzero(keep)
     if len(rows) == 0:
-        raise IngestError("No rows are left after dropping the rows with missing values. Choose 'fill' for missing values.")
+        raise IngestError(
+            "No rows are left after dropping the rows with missing values. Choose 'fill' for missing values."
+        )
     # y
     if task == "classify":
         if tc.kind == "numeric":
@@ -202,10 +207,14 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
             class_names = [tc.levels[i] for i in used_sorted]
         y = y.astype(np.int64)
         if len(class_names) > MAX_CLASSES:
-            raise IngestError(f"The target '{opts.target}' has {len(class_names):,} classes; at most {MAX_CLASSES:,} are allowed. "
-                              "Choose task 'regress' for a numeric target, or another column.")
+            raise IngestError(
+                f"The target '{opts.target}' has {len(class_names):,} classes; at most {MAX_CLASSES:,} are allowed. "
+                "Choose task 'regress' for a numeric target, or another column."
+            )
         if len(class_names) < 2:
-            raise IngestError(f"The target '{opts.target}' has only one value ('{class_names[0]}'). A model needs at least two classes.")
+            raise IngestError(
+                f"The target '{opts.target}' has only one value ('{class_names[0]}'). A model needs at least two classes."
+            )
     else:
         y = tc.values[rows].astype(np.float32)
         class_names = []
@@ -230,7 +239,9 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
             blocks.append((name, levels))
             feature_names.extend(f"{name}={lv}" for lv in levels)
     if len(feature_names) > limits.max_columns * 5:
-        raise IngestError(f"One-hot encoding gives {len(feature_names):,} feature columns. Leave out some text columns.")
+        raise IngestError(
+            f"One-hot encoding gives {len(feature_names):,} feature columns. Leave out some text columns."
+        )
     X = np.zeros((len(rows), len(feature_names)), dtype=np.float32)
     j = 0
     for name, levels in blocks:
@@ -273,17 +284,31 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
         balance = {cn: int(n) for cn, n in zip(class_names, counts)}
     else:
         balance = {}
-    target_stats = {} if task == "classify" else {"min": float(y.min()), "max": float(y.max()), "mean": float(y.mean()),
-                                                   "std": float(y.std())}
+    target_stats = (
+        {}
+        if task == "classify"
+        else {"min": float(y.min()), "max": float(y.max()), "mean": float(y.mean()), "std": float(y.std())}
+    )
     meta = {
-        "kind": "tabular", "task": task, "target": opts.target, "features": features, "feature_names": feature_names,
-        "class_names": class_names, "n_features": len(feature_names), "n_rows": int(len(rows)), "rows_in_file": int(n_rows),
-        "split": _split_meta(parts), "seed": opts.seed,
+        "kind": "tabular",
+        "task": task,
+        "target": opts.target,
+        "features": features,
+        "feature_names": feature_names,
+        "class_names": class_names,
+        "n_features": len(feature_names),
+        "n_rows": int(len(rows)),
+        "rows_in_file": int(n_rows),
+        "split": _split_meta(parts),
+        "seed": opts.seed,
         "missing": {"rule": opts.missing, "columns": missing_report, "rows_dropped": dropped, "fill_values": fills},
-        "class_balance": balance, "target_stats": target_stats,
+        "class_balance": balance,
+        "target_stats": target_stats,
         "shapes": {k: list(v.shape) for k, v in arrays.items()},
         "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header},
-        "column_types": {n: ("numeric" if cols[n].kind == "numeric" else "categorical") for n in [opts.target] + features},
+        "column_types": {
+            n: ("numeric" if cols[n].kind == "numeric" else "categorical") for n in [opts.target] + features
+        },
         "warnings": warnings,
     }
     shown = [opts.target] + features[:29]
@@ -379,13 +404,22 @@ def _ingest_timeseries(path: Path, opts, limits: IngestLimits, prog: _Progress, 
         if miss.any():
             series[miss, k] = np.interp(idx[miss], idx[~miss], v[~miss])
     if any(missing.values()):
-        warnings.append(f"{sum(missing.values()):,} missing values were filled by linear interpolation between neighbours.")
+        warnings.append(
+            f"{sum(missing.values()):,} missing values were filled by linear interpolation between neighbours."
+        )
     series = series.astype(np.float32)
     parts = split_indices(T, opts, shuffle=False, what="time steps")
     arrays = {"series": series, "time": times, **_by_split("series", series, parts)}
     meta = {
-        "kind": "timeseries", "task": "forecast", "target": opts.target, "channels": channels, "time_column": opts.time_column,
-        "time_kind": time_kind, "length": T, "split": _split_meta(parts), "split_order": "chronological",
+        "kind": "timeseries",
+        "task": "forecast",
+        "target": opts.target,
+        "channels": channels,
+        "time_column": opts.time_column,
+        "time_kind": time_kind,
+        "length": T,
+        "split": _split_meta(parts),
+        "split_order": "chronological",
         "missing": {"rule": "interpolate", "columns": missing},
         "shapes": {k: list(v.shape) for k, v in arrays.items()},
         "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header},
@@ -397,10 +431,17 @@ def _ingest_timeseries(path: Path, opts, limits: IngestLimits, prog: _Progress, 
     else:
         x = times[pick].tolist()
     figure = {
-        "data": [{"type": "scatter", "mode": "lines", "x": x, "y": [float(v) for v in series[pick, 0]], "name": opts.target}],
-        "layout": {"title": {"text": f"{opts.target} ({T:,} points{', every ' + str(math.ceil(T / len(pick))) + 'th shown' if len(pick) < T else ''})"},
-                   "xaxis": {"title": {"text": opts.time_column or "row"}}, "yaxis": {"title": {"text": opts.target}},
-                   "margin": {"l": 50, "r": 10, "t": 40, "b": 40}},
+        "data": [
+            {"type": "scatter", "mode": "lines", "x": x, "y": [float(v) for v in series[pick, 0]], "name": opts.target}
+        ],
+        "layout": {
+            "title": {
+                "text": f"{opts.target} ({T:,} points{', every ' + str(math.ceil(T / len(pick))) + 'th shown' if len(pick) < T else ''})"
+            },
+            "xaxis": {"title": {"text": opts.time_column or "row"}},
+            "yaxis": {"title": {"text": opts.target}},
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        },
     }
     return IngestResult("timeseries", arrays, meta, {"plot": figure, "length": T})
 
@@ -431,10 +472,24 @@ def _ingest_text(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_
     lines = [ln for ln in text.split("\n") if ln.strip()]
     words = Counter(_WORD.findall(text.lower()))
     chars = sorted(set(text))
-    meta = {"kind": "text", "task": "language_model", "chars": len(text), "lines": len(lines), "words": sum(words.values()),
-            "vocabulary": len(chars), "word_vocabulary": len(words), "source": {"encoding": encoding}, "warnings": []}
-    preview = {"samples": [ln[:200] for ln in lines[:20]], "vocabulary": len(chars), "word_vocabulary": len(words),
-               "chars": len(text), "top_words": words.most_common(20)}
+    meta = {
+        "kind": "text",
+        "task": "language_model",
+        "chars": len(text),
+        "lines": len(lines),
+        "words": sum(words.values()),
+        "vocabulary": len(chars),
+        "word_vocabulary": len(words),
+        "source": {"encoding": encoding},
+        "warnings": [],
+    }
+    preview = {
+        "samples": [ln[:200] for ln in lines[:20]],
+        "vocabulary": len(chars),
+        "word_vocabulary": len(words),
+        "chars": len(text),
+        "top_words": words.most_common(20),
+    }
     return IngestResult("text", {}, meta, preview, {"corpus": [text]})
 
 
@@ -464,47 +519,78 @@ def _text_rows(path, limits, prog, first, second, roles):
     vb = [vb[i] for i in keep]
     chars = sum(map(len, va)) + sum(map(len, vb))
     if chars > limits.max_text_chars:
-        raise IngestError(f"The texts have {chars:,} characters; at most {limits.max_text_chars:,} are allowed. Upload fewer rows.")
+        raise IngestError(
+            f"The texts have {chars:,} characters; at most {limits.max_text_chars:,} are allowed. Upload fewer rows."
+        )
     return csvf, a, b, va, vb, warnings, chars
 
 
 def _ingest_text_labels(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_path) -> IngestResult:
-    csvf, a, b, texts, labels, warnings, chars = _text_rows(path, limits, prog, opts.text_column, opts.label_column,
-                                                            ("text_column", "label_column"))
+    csvf, a, b, texts, labels, warnings, chars = _text_rows(
+        path, limits, prog, opts.text_column, opts.label_column, ("text_column", "label_column")
+    )
     labels = [s.strip() for s in labels]
     class_names = sorted(set(labels))
     if len(class_names) < 2:
         raise IngestError(f"The label column '{b}' has only one label. A classifier needs at least two.")
     if len(class_names) > MAX_CLASSES:
-        raise IngestError(f"The label column '{b}' has {len(class_names):,} labels; at most {MAX_CLASSES:,} are allowed. "
-                          "Check that text and label columns are not swapped.")
+        raise IngestError(
+            f"The label column '{b}' has {len(class_names):,} labels; at most {MAX_CLASSES:,} are allowed. "
+            "Check that text and label columns are not swapped."
+        )
     code = {c: i for i, c in enumerate(class_names)}
     y = np.array([code[s] for s in labels], dtype=np.int64)
     parts = split_indices(len(y), opts, labels=y)
     arrays = _by_split("y", y, parts)
     out_texts = {f"text_{s}": [texts[i] for i in p] for s, p in zip(("train", "val", "test"), parts)}
     balance = {c: int(n) for c, n in zip(class_names, np.bincount(y, minlength=len(class_names)))}
-    meta = {"kind": "text_labels", "task": "classify", "text_column": a, "label_column": b, "class_names": class_names,
-            "n_rows": len(y), "chars": chars, "split": _split_meta(parts), "class_balance": balance,
-            "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header}, "warnings": warnings}
-    preview = {"samples": [[texts[i][:200], labels[i]] for i in range(min(20, len(texts)))], "class_balance": balance,
-               "vocabulary": len(Counter(_WORD.findall(" ".join(texts[:5000]).lower()))), "chars": chars}
+    meta = {
+        "kind": "text_labels",
+        "task": "classify",
+        "text_column": a,
+        "label_column": b,
+        "class_names": class_names,
+        "n_rows": len(y),
+        "chars": chars,
+        "split": _split_meta(parts),
+        "class_balance": balance,
+        "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header},
+        "warnings": warnings,
+    }
+    preview = {
+        "samples": [[texts[i][:200], labels[i]] for i in range(min(20, len(texts)))],
+        "class_balance": balance,
+        "vocabulary": len(Counter(_WORD.findall(" ".join(texts[:5000]).lower()))),
+        "chars": chars,
+    }
     return IngestResult("text_labels", arrays, meta, preview, out_texts)
 
 
 def _ingest_pairs(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_path) -> IngestResult:
-    csvf, a, b, src, tgt, warnings, chars = _text_rows(path, limits, prog, opts.source_column, opts.target_column,
-                                                       ("source_column", "target_column"))
+    csvf, a, b, src, tgt, warnings, chars = _text_rows(
+        path, limits, prog, opts.source_column, opts.target_column, ("source_column", "target_column")
+    )
     parts = split_indices(len(src), opts)
     out_texts = {}
     for s, p in zip(("train", "val", "test"), parts):
         out_texts[f"source_{s}"] = [src[i] for i in p]
         out_texts[f"target_{s}"] = [tgt[i] for i in p]
-    meta = {"kind": "pairs", "task": "seq2seq", "source_column": a, "target_column": b, "n_rows": len(src), "chars": chars,
-            "split": _split_meta(parts),
-            "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header}, "warnings": warnings}
-    preview = {"samples": [[src[i][:200], tgt[i][:200]] for i in range(min(20, len(src)))],
-               "vocabulary": len(Counter(_WORD.findall(" ".join(src[:5000] + tgt[:5000]).lower()))), "chars": chars}
+    meta = {
+        "kind": "pairs",
+        "task": "seq2seq",
+        "source_column": a,
+        "target_column": b,
+        "n_rows": len(src),
+        "chars": chars,
+        "split": _split_meta(parts),
+        "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header},
+        "warnings": warnings,
+    }
+    preview = {
+        "samples": [[src[i][:200], tgt[i][:200]] for i in range(min(20, len(src)))],
+        "vocabulary": len(Counter(_WORD.findall(" ".join(src[:5000] + tgt[:5000]).lower()))),
+        "chars": chars,
+    }
     return IngestResult("pairs", {}, meta, preview, out_texts)
 
 
@@ -524,9 +610,15 @@ def _degree_figure(degree: np.ndarray) -> dict:
             hist, edges = np.histogram(degree, bins=np.append(edges, edges[-1] + 1))
             xs = [f"{lo}" if hi - lo == 1 else f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])]
             ys = hist.tolist()
-    return {"data": [{"type": "bar", "x": xs, "y": ys, "name": "nodes"}],
-            "layout": {"title": {"text": "Degree histogram"}, "xaxis": {"title": {"text": "degree"}, "type": "category"},
-                       "yaxis": {"title": {"text": "nodes"}}, "margin": {"l": 50, "r": 10, "t": 40, "b": 40}}}
+    return {
+        "data": [{"type": "bar", "x": xs, "y": ys, "name": "nodes"}],
+        "layout": {
+            "title": {"text": "Degree histogram"},
+            "xaxis": {"title": {"text": "degree"}, "type": "category"},
+            "yaxis": {"title": {"text": "nodes"}},
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        },
+    }
 
 
 def _ingest_graph(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_path) -> IngestResult:
@@ -562,12 +654,20 @@ def _ingest_graph(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes
         cols, lines = read_columns(nodes_csv, limits, specs, prog.part(0.0, 0.3, "reading nodes"))
         for i, raw in enumerate(cols[opts.node_id].values):
             if raw is None:
-                raise IngestError(f"Line {int(lines[i]):,} of the node file has no id in column '{opts.node_id}'. Fill it in or remove the row.")
+                raise IngestError(
+                    f"Line {int(lines[i]):,} of the node file has no id in column '{opts.node_id}'. Fill it in or remove the row."
+                )
             key = raw.strip()
             if key in ids:
-                raise IngestError(f"Line {int(lines[i]):,} of the node file repeats the node id '{key[:40]}'. Each node may appear once.")
+                raise IngestError(
+                    f"Line {int(lines[i]):,} of the node file repeats the node id '{key[:40]}'. Each node may appear once."
+                )
             ids[key] = len(ids)
-        labels_raw = [None if (v is None or is_missing(v)) else v.strip() for v in cols[opts.node_label].values] if has_label else [None] * len(ids)
+        labels_raw = (
+            [None if (v is None or is_missing(v)) else v.strip() for v in cols[opts.node_label].values]
+            if has_label
+            else [None] * len(ids)
+        )
         blocks = []
         for n in feats:
             c = cols[n]
@@ -587,9 +687,13 @@ def _ingest_graph(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes
                 onehot[np.flatnonzero(ok), c.values[ok]] = 1.0
                 blocks.append(onehot)
                 feature_names.extend(f"{n}={lv}" for lv in c.levels)
-        node_features = np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((len(ids), 0), np.float32)
+        node_features = (
+            np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((len(ids), 0), np.float32)
+        )
     n_file_nodes = len(ids)
-    cols, lines = read_columns(edges_csv, limits, {s_col: "string", t_col: "string"}, prog.part(0.3, 0.8, "reading edges"))
+    cols, lines = read_columns(
+        edges_csv, limits, {s_col: "string", t_col: "string"}, prog.part(0.3, 0.8, "reading edges")
+    )
     src_raw, dst_raw = cols[s_col].values, cols[t_col].values
     E = len(src_raw)
     edge_index = np.empty((2, E), dtype=np.int64)
@@ -619,7 +723,9 @@ def _ingest_graph(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes
         raise IngestError("The edge file has no edges. Upload a CSV with one edge (two node ids) per row.")
     N = len(ids)
     if nodes_path is not None and N > n_file_nodes:
-        warnings.append(f"{N - n_file_nodes:,} nodes appear in edges but not in the node file; they get zero features and no label.")
+        warnings.append(
+            f"{N - n_file_nodes:,} nodes appear in edges but not in the node file; they get zero features and no label."
+        )
     x = np.zeros((N, node_features.shape[1]), dtype=np.float32)
     x[:n_file_nodes] = node_features
     prog(0.85, "counting components")
@@ -651,20 +757,42 @@ def _ingest_graph(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes
     self_loops = int((edge_index[0] == edge_index[1]).sum())
     duplicates = int(k - len(np.unique(edge_index[0] * max(N, 1) + edge_index[1]))) if k else 0
     arrays = {"edge_index": edge_index, "x": x, "y": y, **masks}
-    balance = {c: int(n) for c, n in zip(class_names, np.bincount(y[y >= 0], minlength=len(class_names)))} if labelled else {}
+    balance = (
+        {c: int(n) for c, n in zip(class_names, np.bincount(y[y >= 0], minlength=len(class_names)))} if labelled else {}
+    )
     id_names = list(ids)
-    meta = {"kind": "graph", "task": "classify" if labelled else None, "nodes": N, "edges": int(k), "components": int(n_components),
-            "largest_component": largest, "self_loops": self_loops, "duplicate_edges": duplicates,
-            "feature_names": feature_names, "n_features": len(feature_names), "class_names": class_names,
-            "labelled_nodes": len(labelled), "class_balance": balance, "split": split,
-            "node_ids": id_names if N <= 100_000 else id_names[:100_000],
-            "degree": {"min": int(degree.min()) if N else 0, "max": int(degree.max()) if N else 0,
-                       "mean": float(degree.mean()) if N else 0.0},
-            "shapes": {k2: list(v.shape) for k2, v in arrays.items()},
-            "source": {"edge_columns": [s_col, t_col], "encoding": edges_csv.encoding, "delimiter": edges_csv.delimiter},
-            "warnings": warnings}
-    preview = {"nodes": N, "edges": int(k), "components": int(n_components), "degree_histogram": _degree_figure(degree),
-               "class_balance": balance}
+    meta = {
+        "kind": "graph",
+        "task": "classify" if labelled else None,
+        "nodes": N,
+        "edges": int(k),
+        "components": int(n_components),
+        "largest_component": largest,
+        "self_loops": self_loops,
+        "duplicate_edges": duplicates,
+        "feature_names": feature_names,
+        "n_features": len(feature_names),
+        "class_names": class_names,
+        "labelled_nodes": len(labelled),
+        "class_balance": balance,
+        "split": split,
+        "node_ids": id_names if N <= 100_000 else id_names[:100_000],
+        "degree": {
+            "min": int(degree.min()) if N else 0,
+            "max": int(degree.max()) if N else 0,
+            "mean": float(degree.mean()) if N else 0.0,
+        },
+        "shapes": {k2: list(v.shape) for k2, v in arrays.items()},
+        "source": {"edge_columns": [s_col, t_col], "encoding": edges_csv.encoding, "delimiter": edges_csv.delimiter},
+        "warnings": warnings,
+    }
+    preview = {
+        "nodes": N,
+        "edges": int(k),
+        "components": int(n_components),
+        "degree_histogram": _degree_figure(degree),
+        "class_balance": balance,
+    }
     return IngestResult("graph", arrays, meta, preview)
 
 
@@ -676,7 +804,9 @@ def _refuse_if_archive(sz: SafeZip, info) -> None:
     if kind in ARCHIVE_KINDS:
         raise IngestError(
             f"'{info.filename[:200]}' in the zip is itself an archive ({kind}). Archives inside archives are refused; "
-            "unpack it and zip the files directly.", where=f"file {info.filename[:200]} in the zip")
+            "unpack it and zip the files directly.",
+            where=f"file {info.filename[:200]} in the zip",
+        )
 
 
 def _class_images(sz: SafeZip, check_heads: bool) -> tuple[dict[str, list[tuple]], int]:
@@ -694,10 +824,14 @@ def _class_images(sz: SafeZip, check_heads: bool) -> tuple[dict[str, list[tuple]
         if len(parts) < 2:
             raise IngestError(
                 f"'{info.filename[:200]}' is not inside a class folder. Put each image in a folder named after its class "
-                "(cats/1.png, dogs/2.png) and zip the folders.", where=f"file {info.filename[:200]} in the zip")
+                "(cats/1.png, dogs/2.png) and zip the folders.",
+                where=f"file {info.filename[:200]} in the zip",
+            )
         classes.setdefault(parts[0], []).append((info, rel))
     if not classes:
-        raise IngestError("The zip holds no images (PNG, JPEG, GIF, BMP or WebP). Zip folders of images, one folder per class.")
+        raise IngestError(
+            "The zip holds no images (PNG, JPEG, GIF, BMP or WebP). Zip folders of images, one folder per class."
+        )
     return dict(sorted(classes.items())), skipped
 
 
@@ -737,16 +871,30 @@ def _ingest_images(path: Path, opts, limits: IngestLimits, prog: _Progress, node
     arrays = {**_by_split("X", X, parts), **_by_split("y", y, parts)}
     counts = {n: len(v) for n, v in classes.items()}
     warnings = [f"{skipped:,} files that are not images were skipped."] if skipped else []
-    meta = {"kind": "images", "task": "classify", "class_names": class_names, "counts": counts, "class_balance": counts,
-            "n_images": total, "size": opts.size, "color": opts.color, "channels": C, "formats": dict(formats),
-            "split": _split_meta(parts), "shapes": {k: list(v.shape) for k, v in arrays.items()}, "warnings": warnings}
+    meta = {
+        "kind": "images",
+        "task": "classify",
+        "class_names": class_names,
+        "counts": counts,
+        "class_balance": counts,
+        "n_images": total,
+        "size": opts.size,
+        "color": opts.color,
+        "channels": C,
+        "formats": dict(formats),
+        "split": _split_meta(parts),
+        "shapes": {k: list(v.shape) for k, v in arrays.items()},
+        "warnings": warnings,
+    }
     return IngestResult("images", arrays, meta, {"thumbnails": thumbs, "counts": counts})
 
 
 def _boxes_member(sz: SafeZip):
     found = [(info, rel) for info, rel in zip(sz.members, sz.paths) if PurePosixPath(rel).name.lower() == "boxes.csv"]
     if not found:
-        raise IngestError("The zip has no boxes.csv. Add a boxes.csv with columns image, class, x, y, w, h (pixels, x/y the top-left corner).")
+        raise IngestError(
+            "The zip has no boxes.csv. Add a boxes.csv with columns image, class, x, y, w, h (pixels, x/y the top-left corner)."
+        )
     if len(found) > 1:
         raise IngestError("The zip has more than one boxes.csv (" + ", ".join(r for _, r in found[:3]) + "). Keep one.")
     return found[0]
@@ -767,8 +915,12 @@ def _read_boxes(sz: SafeZip, limits: IngestLimits, tmp: Path):
     elif not csvf.header and len(csvf.names) == 6:
         names = list(csvf.names)
     else:
-        raise IngestError("boxes.csv needs the columns image, class, x, y, w, h (found: " + ", ".join(csvf.names[:10]) +
-                          "). Rename its header.", where="file boxes.csv in the zip")
+        raise IngestError(
+            "boxes.csv needs the columns image, class, x, y, w, h (found: "
+            + ", ".join(csvf.names[:10])
+            + "). Rename its header.",
+            where="file boxes.csv in the zip",
+        )
     specs = {names[0]: "string", names[1]: "string", **{n: "numeric" for n in names[2:]}}
     try:
         cols, lines = read_columns(csvf, limits, specs)
@@ -793,14 +945,16 @@ def _ingest_detection(path: Path, opts, limits: IngestLimits, prog: _Progress, n
                 continue
             images.append((info, rel))
         if not images:
-            raise IngestError("The zip holds no images (PNG, JPEG, GIF, BMP or WebP) besides boxes.csv. Add the images.")
+            raise IngestError(
+                "The zip holds no images (PNG, JPEG, GIF, BMP or WebP) besides boxes.csv. Add the images."
+            )
         lookup: dict[str, int] = {}
         basenames = Counter(PurePosixPath(rel).name for _, rel in images)
         for k, (info, rel) in enumerate(images):
             lookup[rel] = k
             if base not in ("", "."):
                 if rel.startswith(base + "/"):
-                    lookup.setdefault(rel[len(base) + 1:], k)
+                    lookup.setdefault(rel[len(base) + 1 :], k)
             name = PurePosixPath(rel).name
             if basenames[name] == 1:
                 lookup.setdefault(name, k)
@@ -812,16 +966,22 @@ def _ingest_detection(path: Path, opts, limits: IngestLimits, prog: _Progress, n
         for r in range(len(lines)):
             line = int(lines[r])
             if img_col[r] is None or cls_col[r] is None or np.isnan(nums[r]).any():
-                raise IngestError(f"boxes.csv line {line:,} has an empty cell. Every box needs image, class, x, y, w and h.")
+                raise IngestError(
+                    f"boxes.csv line {line:,} has an empty cell. Every box needs image, class, x, y, w and h."
+                )
             key = img_col[r].strip().replace("\\", "/")
             key = key[2:] if key.startswith("./") else key
             k = lookup.get(key)
             if k is None:
-                raise IngestError(f"boxes.csv line {line:,} names the image '{key[:80]}', which is not in the zip. "
-                                  "Fix the name (as in the zip, e.g. photo1.jpg) or add the image.")
+                raise IngestError(
+                    f"boxes.csv line {line:,} names the image '{key[:80]}', which is not in the zip. "
+                    "Fix the name (as in the zip, e.g. photo1.jpg) or add the image."
+                )
             x, yy, w, h = nums[r]
             if w <= 0 or h <= 0:
-                raise IngestError(f"boxes.csv line {line:,}: the box has width {w:g} and height {h:g}; both must be positive.")
+                raise IngestError(
+                    f"boxes.csv line {line:,}: the box has width {w:g} and height {h:g}; both must be positive."
+                )
             rows.append((k, code[cls_col[r].strip()], x, yy, w, h, line))
         by_image: dict[int, list] = {}
         for row in rows:
@@ -841,8 +1001,10 @@ def _ingest_detection(path: Path, opts, limits: IngestLimits, prog: _Progress, n
             for _, c, x, yy, w, h, line in by_image.get(k, []):
                 x0, y0, x1, y1 = max(0.0, x), max(0.0, yy), min(float(W), x + w), min(float(H), yy + h)
                 if x1 <= x0 or y1 <= y0:
-                    raise IngestError(f"boxes.csv line {line:,}: the box ({x:g}, {yy:g}, {w:g}, {h:g}) lies outside "
-                                      f"'{rel}', which is {W} x {H} pixels. Boxes are in pixels, x/y the top-left corner.")
+                    raise IngestError(
+                        f"boxes.csv line {line:,}: the box ({x:g}, {yy:g}, {w:g}, {h:g}) lies outside "
+                        f"'{rel}', which is {W} x {H} pixels. Boxes are in pixels, x/y the top-left corner."
+                    )
                 if (x0, y0, x1, y1) != (x, yy, x + w, yy + h):
                     clipped += 1
                 box = (x0 / W, y0 / H, (x1 - x0) / W, (y1 - y0) / H)
@@ -853,8 +1015,13 @@ def _ingest_detection(path: Path, opts, limits: IngestLimits, prog: _Progress, n
                 thumbs.append({"image": rel, "src": thumbnail_uri(im, 96, boxes=rel_boxes), "boxes": len(rel_boxes)})
             prog(0.05 + 0.85 * (k + 1) / n, f"image {k + 1:,} of {n:,}")
     parts = split_indices(n, opts, what="images")
-    arrays = {"images": X, "boxes": boxes, "train_index": parts[0].astype(np.int64), "val_index": parts[1].astype(np.int64),
-              "test_index": parts[2].astype(np.int64)}
+    arrays = {
+        "images": X,
+        "boxes": boxes,
+        "train_index": parts[0].astype(np.int64),
+        "val_index": parts[1].astype(np.int64),
+        "test_index": parts[2].astype(np.int64),
+    }
     counts = {c: int(np.sum(boxes[:, 1] == j)) for j, c in enumerate(class_names)}
     warnings = []
     if clipped:
@@ -864,11 +1031,22 @@ def _ingest_detection(path: Path, opts, limits: IngestLimits, prog: _Progress, n
     no_box = n - len(by_image)
     if no_box:
         warnings.append(f"{no_box:,} images have no box (kept as background).")
-    meta = {"kind": "detection", "task": "detect", "class_names": class_names, "counts": counts, "n_images": n,
-            "n_boxes": len(rows), "size": opts.size, "color": opts.color, "channels": C,
-            "box_format": "image_index, class, x, y, w, h; x/y/w/h relative to the image (0..1), x/y the top-left corner",
-            "image_names": [rel for _, rel in images], "split": _split_meta(parts),
-            "shapes": {k: list(v.shape) for k, v in arrays.items()}, "warnings": warnings}
+    meta = {
+        "kind": "detection",
+        "task": "detect",
+        "class_names": class_names,
+        "counts": counts,
+        "n_images": n,
+        "n_boxes": len(rows),
+        "size": opts.size,
+        "color": opts.color,
+        "channels": C,
+        "box_format": "image_index, class, x, y, w, h; x/y/w/h relative to the image (0..1), x/y the top-left corner",
+        "image_names": [rel for _, rel in images],
+        "split": _split_meta(parts),
+        "shapes": {k: list(v.shape) for k, v in arrays.items()},
+        "warnings": warnings,
+    }
     return IngestResult("detection", arrays, meta, {"thumbnails": thumbs, "counts": counts})
 
 
@@ -888,15 +1066,21 @@ def _seg_pairs(sz: SafeZip):
             raise IngestError(f"Two files in {folder}/ are named '{stem}' (different extensions). Keep one per name.")
         target[stem] = (info, rel)
     if not images:
-        raise IngestError("The zip has no images/ folder with images. Put the images in images/ and the masks, with the same names, in masks/.")
+        raise IngestError(
+            "The zip has no images/ folder with images. Put the images in images/ and the masks, with the same names, in masks/."
+        )
     lonely_i = sorted(set(images) - set(masks))
     lonely_m = sorted(set(masks) - set(images))
     if lonely_i:
-        raise IngestError(f"{len(lonely_i):,} images have no mask with the same name, e.g. '{images[lonely_i[0]][1]}'. "
-                          "Add masks/<same name>.png for each image, or remove the image.")
+        raise IngestError(
+            f"{len(lonely_i):,} images have no mask with the same name, e.g. '{images[lonely_i[0]][1]}'. "
+            "Add masks/<same name>.png for each image, or remove the image."
+        )
     if lonely_m:
-        raise IngestError(f"{len(lonely_m):,} masks have no image with the same name, e.g. '{masks[lonely_m[0]][1]}'. "
-                          "Remove them or add the images.")
+        raise IngestError(
+            f"{len(lonely_m):,} masks have no image with the same name, e.g. '{masks[lonely_m[0]][1]}'. "
+            "Remove them or add the images."
+        )
     return [(images[s], masks[s]) for s in sorted(images)], skipped
 
 
@@ -941,17 +1125,27 @@ def _ingest_segmentation(path: Path, opts, limits: IngestLimits, prog: _Progress
             im = decode(sz.read(iinfo), iinfo.filename, limits)
             mk = decode(sz.read(minfo), minfo.filename, limits)
             if mk.size != im.size:
-                raise IngestError(f"The mask '{mrel}' is {mk.size[0]} x {mk.size[1]} pixels but its image '{irel}' is "
-                                  f"{im.size[0]} x {im.size[1]}. Masks must match their images pixel for pixel.")
+                raise IngestError(
+                    f"The mask '{mrel}' is {mk.size[0]} x {mk.size[1]} pixels but its image '{irel}' is "
+                    f"{im.size[0]} x {im.size[1]}. Masks must match their images pixel for pixel."
+                )
             try:
                 raw = _mask_values(mk, colours)
             except ValueError as exc:
-                raise IngestError(f"The mask '{mrel}' cannot be read as classes ({exc}). Save masks as 8-bit gray or palette PNGs.") from None
+                raise IngestError(
+                    f"The mask '{mrel}' cannot be read as classes ({exc}). Save masks as 8-bit gray or palette PNGs."
+                ) from None
             X[k] = to_array(im, opts.size, opts.color)
             M[k] = np.asarray(Image.fromarray(raw).resize((opts.size, opts.size), Image.NEAREST), dtype=np.uint8)
             if len(thumbs) < 12:
-                thumbs.append({"image": irel, "mask": mrel, "src": thumbnail_uri(im, 96),
-                               "overlay": thumbnail_uri(im, 96, mask=raw)})
+                thumbs.append(
+                    {
+                        "image": irel,
+                        "mask": mrel,
+                        "src": thumbnail_uri(im, 96),
+                        "overlay": thumbnail_uri(im, 96, mask=raw),
+                    }
+                )
             prog(0.05 + 0.85 * (k + 1) / n, f"pair {k + 1:,} of {n:,}")
     values = np.unique(M)
     lut = np.zeros(256, dtype=np.uint8)
@@ -966,12 +1160,24 @@ def _ingest_segmentation(path: Path, opts, limits: IngestLimits, prog: _Progress
         mask_values = [f"#{inverse[int(v)]:06x}" if int(v) in inverse else int(v) for v in values]
     else:
         mask_values = [int(v) for v in values]
-    meta = {"kind": "segmentation", "task": "segment", "n_images": n, "n_classes": int(len(values)),
-            "class_names": [str(v) for v in mask_values], "mask_values": mask_values,
-            "pixel_counts": {str(v): int(c) for v, c in zip(mask_values, pixel_counts)},
-            "size": opts.size, "color": opts.color, "channels": C, "split": _split_meta(parts),
-            "shapes": {k: list(v.shape) for k, v in arrays.items()}, "warnings": warnings}
-    return IngestResult("segmentation", arrays, meta, {"thumbnails": thumbs, "counts": {"pairs": n, "classes": int(len(values))}})
+    meta = {
+        "kind": "segmentation",
+        "task": "segment",
+        "n_images": n,
+        "n_classes": int(len(values)),
+        "class_names": [str(v) for v in mask_values],
+        "mask_values": mask_values,
+        "pixel_counts": {str(v): int(c) for v, c in zip(mask_values, pixel_counts)},
+        "size": opts.size,
+        "color": opts.color,
+        "channels": C,
+        "split": _split_meta(parts),
+        "shapes": {k: list(v.shape) for k, v in arrays.items()},
+        "warnings": warnings,
+    }
+    return IngestResult(
+        "segmentation", arrays, meta, {"thumbnails": thumbs, "counts": {"pairs": n, "classes": int(len(values))}}
+    )
 
 
 # ---------------------------------------------------------------- entry points
@@ -1008,7 +1214,9 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
     _check_kind(kind)
     path = Path(path)
     if kind in _CSV_KINDS:
-        csvf = open_csv(path, limits, min_columns=_CSV_KINDS[kind], what="The edge file" if kind == "graph" else "The file")
+        csvf = open_csv(
+            path, limits, min_columns=_CSV_KINDS[kind], what="The edge file" if kind == "graph" else "The file"
+        )
         out = csvf.describe()
         if kind == "graph" and nodes_path is not None:
             out["nodes"] = open_csv(Path(nodes_path), limits, what="The node file").describe()
@@ -1018,13 +1226,20 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
         if not text.strip():
             raise IngestError("The text file holds only blank space. Upload a file with some text in it.")
         lines = [ln for ln in text.split("\n") if ln.strip()]
-        return {"chars": len(text), "lines": len(lines), "encoding": encoding, "samples": [ln[:200] for ln in lines[:10]]}
+        return {
+            "chars": len(text),
+            "lines": len(lines),
+            "encoding": encoding,
+            "samples": [ln[:200] for ln in lines[:10]],
+        }
     with SafeZip(path, limits) as sz:
         if kind == "images":
             classes, skipped = _class_images(sz, check_heads=True)
             counts = {k: len(v) for k, v in classes.items()}
             if len(counts) < 2:
-                raise IngestError(f"The zip has one class folder ('{next(iter(counts))}'). Add a folder per class, at least two.")
+                raise IngestError(
+                    f"The zip has one class folder ('{next(iter(counts))}'). Add a folder per class, at least two."
+                )
             return {"files": sum(counts.values()), "classes": counts, "skipped": skipped}
         if kind == "segmentation":
             pairs, skipped = _seg_pairs(sz)
@@ -1045,7 +1260,12 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
                 check_head(sz.head(info), info.filename, sz.limits)
                 n_images += 1
         classes = Counter(c.strip() for c in cols[names[1]].values if c is not None)
-        return {"files": len(sz.members), "images": n_images, "boxes": int(len(lines)), "classes": dict(sorted(classes.items()))}
+        return {
+            "files": len(sz.members),
+            "images": n_images,
+            "boxes": int(len(lines)),
+            "classes": dict(sorted(classes.items())),
+        }
 
 
 def ingest(

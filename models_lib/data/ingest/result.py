@@ -1,4 +1,5 @@
 """The outcome of an ingest, saved without pickle (safetensors + JSON), and its TensorData view."""
+
 from __future__ import annotations
 
 import json
@@ -96,14 +97,25 @@ def to_tensordata(result: IngestResult) -> TensorData:
     def y(name: str) -> torch.Tensor:
         return torch.as_tensor(a[name]).to(y_dtype)
 
-    meta = {"mean": mean.tolist(), "std": std.tolist(), "X_val": x("X_val"), "y_val": y("y_val"),
-            "split": result.meta.get("split", {}), "source": "upload"}
+    meta = {
+        "mean": mean.tolist(),
+        "std": std.tolist(),
+        "X_val": x("X_val"),
+        "y_val": y("y_val"),
+        "split": result.meta.get("split", {}),
+        "source": "upload",
+    }
     return TensorData(
-        X_train=x("X_train"), y_train=y("y_train"), X_test=x("X_test"), y_test=y("y_test"),
-        kind="tabular", task=task,
+        X_train=x("X_train"),
+        y_train=y("y_train"),
+        X_test=x("X_test"),
+        y_test=y("y_test"),
+        kind="tabular",
+        task=task,
         feature_names=list(result.meta.get("feature_names", [])),
         class_names=list(result.meta.get("class_names", [])) if task == "classify" else [],
-        name=str(result.meta.get("name", "upload")), meta=meta,
+        name=str(result.meta.get("name", "upload")),
+        meta=meta,
     )
 
 
@@ -126,7 +138,9 @@ def _images_tensordata(result: IngestResult) -> TensorData:
     class_names = [str(c) for c in result.meta.get("class_names", [])]
     for n in names[1::2]:
         if len(a[n]) != len(a["X" + n[1:]]) or (len(a[n]) and not (0 <= a[n].min() and a[n].max() < len(class_names))):
-            raise IngestError("The processed image labels do not match the images or classes. Process the upload again.")
+            raise IngestError(
+                "The processed image labels do not match the images or classes. Process the upload again."
+            )
 
     def x(name: str) -> torch.Tensor:
         arr = a[name]
@@ -136,13 +150,24 @@ def _images_tensordata(result: IngestResult) -> TensorData:
     def y(name: str) -> torch.Tensor:
         return torch.as_tensor(a[name]).to(torch.int64)
 
-    meta = {"X_val": x("X_val"), "y_val": y("y_val"), "split": result.meta.get("split", {}), "source": "upload",
-            "image_shape": [int(C), int(S), int(S)]}
+    meta = {
+        "X_val": x("X_val"),
+        "y_val": y("y_val"),
+        "split": result.meta.get("split", {}),
+        "source": "upload",
+        "image_shape": [int(C), int(S), int(S)],
+    }
     return TensorData(
-        X_train=x("X_train"), y_train=y("y_train"), X_test=x("X_test"), y_test=y("y_test"),
-        kind="images", task="classify",
+        X_train=x("X_train"),
+        y_train=y("y_train"),
+        X_test=x("X_test"),
+        y_test=y("y_test"),
+        kind="images",
+        task="classify",
         feature_names=["gray"] if C == 1 else ["red", "green", "blue"][:C] + [f"c{i}" for i in range(3, C)],
-        class_names=class_names, name=str(result.meta.get("name", "upload")), meta=meta,
+        class_names=class_names,
+        name=str(result.meta.get("name", "upload")),
+        meta=meta,
     )
 
 
@@ -163,11 +188,19 @@ def _timeseries_tensordata(result: IngestResult) -> TensorData:
     train_end, val_end = len(parts[0]), len(parts[0]) + len(parts[1])
     try:
         return series_tensordata(
-            series, name=str(result.meta.get("name", result.meta.get("target", "upload"))),
-            train_end=train_end, val_end=val_end, channels=list(result.meta.get("channels", [])) or None,
-            extra_meta={"split": result.meta.get("split", {}), "source": "upload",
-                        "time": np.asarray(a["time"]) if "time" in a else None,
-                        "time_kind": result.meta.get("time_kind", "index")},
+            series,
+            name=str(result.meta.get("name", result.meta.get("target", "upload"))),
+            train_end=train_end,
+            val_end=val_end,
+            channels=list(result.meta.get("channels", [])) or None,
+            extra_meta={
+                "split": result.meta.get("split", {}),
+                "source": "upload",
+                "time": np.asarray(a["time"]) if "time" in a else None,
+                "time_kind": result.meta.get("time_kind", "index"),
+            },
         )
     except ValueError as exc:
-        raise IngestError(f"This time series cannot be split for forecasting ({exc}). Process the upload again.") from None
+        raise IngestError(
+            f"This time series cannot be split for forecasting ({exc}). Process the upload again."
+        ) from None

@@ -1,4 +1,5 @@
 """Recognising what a file really is from its first bytes, and checking a text file's bytes."""
+
 from __future__ import annotations
 
 import codecs
@@ -43,8 +44,16 @@ _SIGNATURES: list[tuple[str, bytes, int]] = [
     ("Parquet file", b"PAR1", 0),
     ("Office document (OLE)", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0),
 ]
-ARCHIVE_KINDS = {"ZIP archive", "gzip archive", "bzip2 archive", "xz archive", "7-Zip archive", "RAR archive",
-                 "zstd archive", "tar archive"}
+ARCHIVE_KINDS = {
+    "ZIP archive",
+    "gzip archive",
+    "bzip2 archive",
+    "xz archive",
+    "7-Zip archive",
+    "RAR archive",
+    "zstd archive",
+    "tar archive",
+}
 IMAGE_KINDS = {"PNG image": "PNG", "JPEG image": "JPEG", "GIF image": "GIF", "BMP image": "BMP", "WebP image": "WEBP"}
 
 
@@ -53,11 +62,15 @@ def sniff(head: bytes) -> str | None:
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return "Python pickle"
     for name, magic, offset in _SIGNATURES:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             return name
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP image"
-    if head[:2] == b"BM" and len(head) >= 18 and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124):
+    if (
+        head[:2] == b"BM"
+        and len(head) >= 18
+        and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)
+    ):
         return "BMP image"
     # Protocol 0/1 pickles start with an opcode such as '(' or ']' and end with '.'; only the
     # binary protocols are recognisable from the head. torch.save files are zips (caught above).
@@ -74,7 +87,9 @@ def _refuse_binary(kind: str, ext: str, want: str) -> IngestError:
     if kind in _REFUSALS:
         return IngestError(_REFUSALS[kind].format(ext=ext, want=want))
     if "executable" in kind:
-        return IngestError(f"This file is a program ({kind}), not {want}. We never open programs; upload a {want} file.")
+        return IngestError(
+            f"This file is a program ({kind}), not {want}. We never open programs; upload a {want} file."
+        )
     if kind in ARCHIVE_KINDS:
         return IngestError(f"This file is a {kind}, not {want}. Unpack it and upload the {want} file inside.")
     return IngestError(f"This file is a {kind}, not {want}. Export or save your data as {want} and upload that.")
@@ -131,7 +146,9 @@ def scan_text_file(path: Path, limits: IngestLimits, *, want: str = "CSV", what:
         if kind is not None:
             raise _refuse_binary(kind, ext, want)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise IngestError(f"This file is saved as UTF-16. Save it again as UTF-8 (or Latin-1) {want} and upload that.")
+            raise IngestError(
+                f"This file is saved as UTF-16. Save it again as UTF-8 (or Latin-1) {want} and upload that."
+            )
         bom = head.startswith(b"\xef\xbb\xbf")
         chunk = head
         while chunk:
@@ -184,7 +201,9 @@ def scan_text_file(path: Path, limits: IngestLimits, *, want: str = "CSV", what:
         except UnicodeDecodeError:
             utf8_ok = False
     if controls > 0.01 * max(total, 1) and controls > 4:
-        raise IngestError(f"This file looks like binary data, not a {want} text file. Export your data as {want} and upload that.")
+        raise IngestError(
+            f"This file looks like binary data, not a {want} text file. Export your data as {want} and upload that."
+        )
     if current > 0:
         nonempty += 1
         longest = max(longest, current)

@@ -1,5 +1,6 @@
 """Opening uploaded zips without harm: names checked (zip slip, symlinks), sizes counted while
 reading (zip bombs), archives inside archives refused by their magic bytes."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,9 @@ class SafeZip:
         kind = sniff(head)
         if kind != "ZIP archive":
             shown = f"a {kind}" if kind else "not a zip archive"
-            raise IngestError(f"This file is {shown}. Upload a .zip file (made with 'Compress' or 'Send to > Compressed folder').")
+            raise IngestError(
+                f"This file is {shown}. Upload a .zip file (made with 'Compress' or 'Send to > Compressed folder')."
+            )
         try:
             self.zf = zipfile.ZipFile(path)
             infos = self.zf.infolist()
@@ -59,11 +62,15 @@ class SafeZip:
                 self.skipped += 0 if info.is_dir() else 1
                 continue
             if info.flag_bits & 0x1:
-                raise IngestError(f"'{info.filename}' in the zip is password-protected. Zip the files again without a password.")
+                raise IngestError(
+                    f"'{info.filename}' in the zip is password-protected. Zip the files again without a password."
+                )
             declared += info.file_size
             if declared > limits.max_zip_total_bytes:
                 raise self._total_error()
-            if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
+            if info.file_size > _RATIO_FLOOR and info.file_size > limits.max_compression_ratio * max(
+                info.compress_size, 1
+            ):
                 raise self._ratio_error(info.filename)
             self.members.append(info)
         if not self.members:
@@ -85,12 +92,18 @@ class SafeZip:
         if any(part == ".." for part in name.split("/")):
             raise IngestError(outside)
         if any(ord(ch) < 32 for ch in name):
-            raise IngestError(f"The zip holds a file whose name has control characters ({name[:80]!r}). Rename it and zip again.")
+            raise IngestError(
+                f"The zip holds a file whose name has control characters ({name[:80]!r}). Rename it and zip again."
+            )
         mode = (info.external_attr >> 16) & 0o170000
         if mode == 0o120000:
-            raise IngestError(f"The zip holds '{name[:200]}', a symbolic link. Links can point anywhere, so we refuse them; zip the real files.")
+            raise IngestError(
+                f"The zip holds '{name[:200]}', a symbolic link. Links can point anywhere, so we refuse them; zip the real files."
+            )
         if mode not in (0, 0o100000, 0o040000):
-            raise IngestError(f"The zip holds '{name[:200]}', which is not a regular file or folder. Zip only plain files.")
+            raise IngestError(
+                f"The zip holds '{name[:200]}', which is not a regular file or folder. Zip only plain files."
+            )
 
     @staticmethod
     def _strip_common(names: list[str]) -> list[str]:
@@ -146,7 +159,15 @@ class SafeZip:
                     parts.append(chunk)
         except IngestError:
             raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+        ) as exc:
             raise IngestError(
                 f"'{info.filename[:200]}' in the zip could not be unpacked ({exc}). Re-create the zip and upload it again.",
             ) from None
@@ -158,7 +179,15 @@ class SafeZip:
         try:
             with self.zf.open(info) as f:
                 return f.read(n)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+        ) as exc:
             raise IngestError(
                 f"'{info.filename[:200]}' in the zip could not be unpacked ({exc}). Re-create the zip and upload it again."
             ) from None

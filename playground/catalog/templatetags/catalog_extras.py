@@ -1,4 +1,5 @@
 """Template helpers for the catalog: formulas typeset on the server, run metrics in words."""
+
 from __future__ import annotations
 
 from functools import lru_cache

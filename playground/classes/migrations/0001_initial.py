@@ -7,61 +7,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('datasets', '0003_uploads'),
+        ("datasets", "0003_uploads"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClassSession',
+            name="ClassSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('code', models.CharField(max_length=12, unique=True)),
-                ('architecture', models.CharField(max_length=40)),
-                ('dataset_name', models.CharField(blank=True, max_length=120)),
-                ('config', models.JSONField(default=dict)),
-                ('locked', models.JSONField(blank=True, default=list)),
-                ('goal', models.JSONField(default=dict)),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('joining_open', models.BooleanField(default=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dataset', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='class_sessions', to='datasets.dataset')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='class_sessions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120)),
+                ("code", models.CharField(max_length=12, unique=True)),
+                ("architecture", models.CharField(max_length=40)),
+                ("dataset_name", models.CharField(blank=True, max_length=120)),
+                ("config", models.JSONField(default=dict)),
+                ("locked", models.JSONField(blank=True, default=list)),
+                ("goal", models.JSONField(default=dict)),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("joining_open", models.BooleanField(default=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="class_sessions",
+                        to="datasets.dataset",
+                    ),
+                ),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="class_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TeacherProfile',
+            name="TeacherProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('approved', models.BooleanField(db_index=True, default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='teacher_profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("approved", models.BooleanField(db_index=True, default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teacher_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__username'],
+                "ordering": ["user__username"],
             },
         ),
         migrations.CreateModel(
-            name='Student',
+            name="Student",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nickname', models.CharField(max_length=24)),
-                ('visitor_key', models.CharField(db_index=True, max_length=64)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='students', to='classes.classsession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("nickname", models.CharField(max_length=24)),
+                ("visitor_key", models.CharField(db_index=True, max_length=64)),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="students", to="classes.classsession"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session', 'joined_at', 'id'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('nickname'), models.F('session'), name='student_unique_nickname_ci'), models.UniqueConstraint(fields=('session', 'visitor_key'), name='student_unique_visitor')],
+                "ordering": ["session", "joined_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("nickname"),
+                        models.F("session"),
+                        name="student_unique_nickname_ci",
+                    ),
+                    models.UniqueConstraint(fields=("session", "visitor_key"), name="student_unique_visitor"),
+                ],
             },
         ),
     ]

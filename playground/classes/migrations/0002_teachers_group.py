@@ -12,7 +12,6 @@ def remove_group(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("classes", "0001_initial"),

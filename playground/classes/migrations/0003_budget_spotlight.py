@@ -7,21 +7,26 @@ import playground.classes.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('classes', '0002_teachers_group'),
-        ('jobs', '0008_time_limit'),
+        ("classes", "0002_teachers_group"),
+        ("jobs", "0008_time_limit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='classsession',
-            name='budget_min',
+            model_name="classsession",
+            name="budget_min",
             field=models.PositiveIntegerField(default=playground.classes.models.default_budget_min),
         ),
         migrations.AddField(
-            model_name='classsession',
-            name='spotlight_job',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='jobs.trainingjob'),
+            model_name="classsession",
+            name="spotlight_job",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="jobs.trainingjob",
+            ),
         ),
     ]

@@ -4,30 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('points2d', '2-D points'), ('tabular', 'Table')], max_length=20)),
-                ('task', models.CharField(choices=[('classify', 'Classification'), ('regress', 'Regression')], max_length=20)),
-                ('builtin', models.BooleanField(default=False)),
-                ('owner_key', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('options_schema', models.JSONField(blank=True, default=dict)),
-                ('info', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                ("kind", models.CharField(choices=[("points2d", "2-D points"), ("tabular", "Table")], max_length=20)),
+                (
+                    "task",
+                    models.CharField(
+                        choices=[("classify", "Classification"), ("regress", "Regression")], max_length=20
+                    ),
+                ),
+                ("builtin", models.BooleanField(default=False)),
+                ("owner_key", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("options_schema", models.JSONField(blank=True, default=dict)),
+                ("info", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-builtin', 'name'],
+                "ordering": ["-builtin", "name"],
             },
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('datasets', '0001_initial'),
+        ("datasets", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='dataset',
-            name='options_schema',
+            model_name="dataset",
+            name="options_schema",
         ),
     ]

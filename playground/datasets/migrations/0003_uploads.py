@@ -4,85 +4,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('datasets', '0002_drop_stored_options_schema'),
+        ("datasets", "0002_drop_stored_options_schema"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dataset',
-            name='artifact_dir',
+            model_name="dataset",
+            name="artifact_dir",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='error_message',
+            model_name="dataset",
+            name="error_message",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='file',
-            field=models.FileField(blank=True, max_length=300, upload_to='uploads/%Y/%m/'),
+            model_name="dataset",
+            name="file",
+            field=models.FileField(blank=True, max_length=300, upload_to="uploads/%Y/%m/"),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='inspection',
+            model_name="dataset",
+            name="inspection",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='nodes_file',
-            field=models.FileField(blank=True, max_length=300, upload_to='uploads/%Y/%m/'),
+            model_name="dataset",
+            name="nodes_file",
+            field=models.FileField(blank=True, max_length=300, upload_to="uploads/%Y/%m/"),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='options',
+            model_name="dataset",
+            name="options",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='original_name',
+            model_name="dataset",
+            name="original_name",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='preview',
+            model_name="dataset",
+            name="preview",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='progress',
+            model_name="dataset",
+            name="progress",
             field=models.FloatField(default=0.0),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='progress_message',
+            model_name="dataset",
+            name="progress_message",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='ready_at',
+            model_name="dataset",
+            name="ready_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='size_bytes',
+            model_name="dataset",
+            name="size_bytes",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='dataset',
-            name='status',
-            field=models.CharField(choices=[('UPLOADED', 'Uploaded: choose its options'), ('QUEUED', 'Waiting for a worker'), ('PROCESSING', 'Processing'), ('READY', 'Ready'), ('FAILED', 'Failed')], db_index=True, default='READY', max_length=12),
+            model_name="dataset",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("UPLOADED", "Uploaded: choose its options"),
+                    ("QUEUED", "Waiting for a worker"),
+                    ("PROCESSING", "Processing"),
+                    ("READY", "Ready"),
+                    ("FAILED", "Failed"),
+                ],
+                db_index=True,
+                default="READY",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataset',
-            name='kind',
-            field=models.CharField(choices=[('points2d', '2-D points'), ('tabular', 'Table (CSV)'), ('images', 'Images (zip of class folders)'), ('timeseries', 'Time series (CSV)'), ('text', 'Plain text corpus'), ('text_labels', 'Labelled text (CSV of text, label)'), ('pairs', 'Sequence pairs (CSV of source, target)'), ('graph', 'Graph (edge list CSV, optional node CSV)'), ('detection', 'Object detection (zip of images with boxes.csv)'), ('segmentation', 'Segmentation (zip of images/ and masks/)')], max_length=20),
+            model_name="dataset",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("points2d", "2-D points"),
+                    ("tabular", "Table (CSV)"),
+                    ("images", "Images (zip of class folders)"),
+                    ("timeseries", "Time series (CSV)"),
+                    ("text", "Plain text corpus"),
+                    ("text_labels", "Labelled text (CSV of text, label)"),
+                    ("pairs", "Sequence pairs (CSV of source, target)"),
+                    ("graph", "Graph (edge list CSV, optional node CSV)"),
+                    ("detection", "Object detection (zip of images with boxes.csv)"),
+                    ("segmentation", "Segmentation (zip of images/ and masks/)"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataset',
-            name='task',
-            field=models.CharField(blank=True, choices=[('classify', 'Classification'), ('regress', 'Regression'), ('forecast', 'Forecasting'), ('generate', 'Generation'), ('detect', 'Detection'), ('segment', 'Segmentation'), ('', 'Not decided yet')], max_length=20),
+            model_name="dataset",
+            name="task",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("classify", "Classification"),
+                    ("regress", "Regression"),
+                    ("forecast", "Forecasting"),
+                    ("generate", "Generation"),
+                    ("detect", "Detection"),
+                    ("segment", "Segmentation"),
+                    ("", "Not decided yet"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

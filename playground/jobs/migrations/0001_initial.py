@@ -6,60 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('datasets', '0001_initial'),
+        ("datasets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrainingJob',
+            name="TrainingJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('architecture', models.CharField(db_index=True, max_length=40)),
-                ('dataset_name', models.CharField(blank=True, max_length=120)),
-                ('dataset_options', models.JSONField(blank=True, default=dict)),
-                ('config', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('QUEUED', 'Queued'), ('RUNNING', 'Running'), ('SUCCEEDED', 'Succeeded'), ('FAILED', 'Failed'), ('CANCELLED', 'Cancelled'), ('INTERRUPTED', 'Interrupted')], db_index=True, default='QUEUED', max_length=12)),
-                ('attempt', models.PositiveIntegerField(default=1)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('error_message', models.TextField(blank=True)),
-                ('owner_key', models.CharField(db_index=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('device', models.CharField(blank=True, max_length=60)),
-                ('last_seq', models.PositiveIntegerField(default=0)),
-                ('latest_metrics', models.JSONField(blank=True, default=dict)),
-                ('progress', models.JSONField(blank=True, default=dict)),
-                ('final_metrics', models.JSONField(blank=True, default=dict)),
-                ('views', models.JSONField(blank=True, default=dict)),
-                ('weights_path', models.CharField(blank=True, max_length=300)),
-                ('dataset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='datasets.dataset')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("architecture", models.CharField(db_index=True, max_length=40)),
+                ("dataset_name", models.CharField(blank=True, max_length=120)),
+                ("dataset_options", models.JSONField(blank=True, default=dict)),
+                ("config", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("QUEUED", "Queued"),
+                            ("RUNNING", "Running"),
+                            ("SUCCEEDED", "Succeeded"),
+                            ("FAILED", "Failed"),
+                            ("CANCELLED", "Cancelled"),
+                            ("INTERRUPTED", "Interrupted"),
+                        ],
+                        db_index=True,
+                        default="QUEUED",
+                        max_length=12,
+                    ),
+                ),
+                ("attempt", models.PositiveIntegerField(default=1)),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("error_message", models.TextField(blank=True)),
+                ("owner_key", models.CharField(db_index=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("device", models.CharField(blank=True, max_length=60)),
+                ("last_seq", models.PositiveIntegerField(default=0)),
+                ("latest_metrics", models.JSONField(blank=True, default=dict)),
+                ("progress", models.JSONField(blank=True, default=dict)),
+                ("final_metrics", models.JSONField(blank=True, default=dict)),
+                ("views", models.JSONField(blank=True, default=dict)),
+                ("weights_path", models.CharField(blank=True, max_length=300)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="jobs",
+                        to="datasets.dataset",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='JobEvent',
+            name="JobEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('t', models.FloatField(help_text='Unix time of the event, seconds')),
-                ('kind', models.CharField(max_length=12)),
-                ('payload', models.JSONField(default=dict)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='jobs.trainingjob')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField()),
+                ("t", models.FloatField(help_text="Unix time of the event, seconds")),
+                ("kind", models.CharField(max_length=12)),
+                ("payload", models.JSONField(default=dict)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="jobs.trainingjob"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'seq'), name='jobevent_unique_seq')],
+                "ordering": ["job", "seq"],
+                "constraints": [models.UniqueConstraint(fields=("job", "seq"), name="jobevent_unique_seq")],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingjob',
-            name='public',
+            model_name="trainingjob",
+            name="public",
             field=models.BooleanField(db_index=True, default=False),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0002_public_runs'),
+        ("jobs", "0002_public_runs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingjob',
-            name='checkpoint_path',
+            model_name="trainingjob",
+            name="checkpoint_path",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='trainingjob',
-            name='checkpoint_step',
+            model_name="trainingjob",
+            name="checkpoint_step",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

@@ -5,30 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0003_checkpoint'),
+        ("jobs", "0003_checkpoint"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkerProcess',
+            name="WorkerProcess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='host:pid', max_length=200, unique=True)),
-                ('hostname', models.CharField(max_length=150)),
-                ('pid', models.PositiveIntegerField()),
-                ('device', models.CharField(max_length=60)),
-                ('device_name', models.CharField(blank=True, max_length=150)),
-                ('memory_gb', models.FloatField(blank=True, null=True)),
-                ('queues', models.CharField(blank=True, max_length=200)),
-                ('started_at', models.DateTimeField()),
-                ('last_seen', models.DateTimeField(db_index=True)),
-                ('current_job', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='jobs.trainingjob')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="host:pid", max_length=200, unique=True)),
+                ("hostname", models.CharField(max_length=150)),
+                ("pid", models.PositiveIntegerField()),
+                ("device", models.CharField(max_length=60)),
+                ("device_name", models.CharField(blank=True, max_length=150)),
+                ("memory_gb", models.FloatField(blank=True, null=True)),
+                ("queues", models.CharField(blank=True, max_length=200)),
+                ("started_at", models.DateTimeField()),
+                ("last_seen", models.DateTimeField(db_index=True)),
+                (
+                    "current_job",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="jobs.trainingjob",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'worker',
-                'ordering': ['-last_seen'],
+                "verbose_name": "worker",
+                "ordering": ["-last_seen"],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0004_workerprocess'),
+        ("jobs", "0004_workerprocess"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingjob',
-            name='last_watched_at',
+            model_name="trainingjob",
+            name="last_watched_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='trainingjob',
-            name='run_options',
+            model_name="trainingjob",
+            name="run_options",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0005_run_options'),
+        ("jobs", "0005_run_options"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingjob',
-            name='purged_at',
+            model_name="trainingjob",
+            name="purged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -5,21 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('classes', '0001_initial'),
-        ('jobs', '0006_purged_at'),
+        ("classes", "0001_initial"),
+        ("jobs", "0006_purged_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingjob',
-            name='class_session',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='classes.classsession'),
+            model_name="trainingjob",
+            name="class_session",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="jobs",
+                to="classes.classsession",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingjob',
-            name='student',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='classes.student'),
+            model_name="trainingjob",
+            name="student",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="jobs",
+                to="classes.student",
+            ),
         ),
     ]

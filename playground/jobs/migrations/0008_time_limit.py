@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0007_class_session'),
+        ("jobs", "0007_class_session"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingjob',
-            name='time_limit_s',
+            model_name="trainingjob",
+            name="time_limit_s",
             field=models.FloatField(blank=True, null=True),
         ),
     ]

@@ -1,4 +1,5 @@
 """Generators of real-looking uploads (written into tmp dirs; nothing is checked in)."""
+
 from __future__ import annotations
 
 import io
@@ -75,8 +76,11 @@ def class_zip(path, classes=("cats", "dogs", "birds"), per_class=6, prefix=""):
 
 def png_header_only(width: int, height: int) -> bytes:
     """A tiny PNG claiming a huge size: signature, IHDR, a tiny IDAT, IEND."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )

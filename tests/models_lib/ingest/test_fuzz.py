@@ -1,4 +1,5 @@
 """Random bytes and CSV-ish text: only IngestError / HParamsError may come out."""
+
 from __future__ import annotations
 
 import tempfile
@@ -21,7 +22,9 @@ OPTIONS = {
 }
 
 cell = st.one_of(
-    st.sampled_from(["", "1", "-2.5", "NA", "x", "1e300", "inf", "nan", "a b", '"q,uoted"', "1,5", "2024-01-01", "é", "?"]),
+    st.sampled_from(
+        ["", "1", "-2.5", "NA", "x", "1e300", "inf", "nan", "a b", '"q,uoted"', "1,5", "2024-01-01", "é", "?"]
+    ),
     st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=6),
 )
 row = st.lists(cell, min_size=1, max_size=5)

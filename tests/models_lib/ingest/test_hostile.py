@@ -1,4 +1,5 @@
 """Hostile uploads are refused with a useful message, quickly and without much memory."""
+
 from __future__ import annotations
 
 import io
@@ -28,13 +29,16 @@ def refused(path, kind, limits, match, options=None):
     return str(exc.value)
 
 
-@pytest.mark.parametrize("name,match", [
-    ("../x.png", "outside the archive"),
-    ("cats/../../etc/passwd", "outside the archive"),
-    ("/abs/x.png", "absolute path"),
-    ("C:\\x.png", "absolute path|backslash"),
-    ("cats\\..\\x.png", "backslash"),
-])
+@pytest.mark.parametrize(
+    "name,match",
+    [
+        ("../x.png", "outside the archive"),
+        ("cats/../../etc/passwd", "outside the archive"),
+        ("/abs/x.png", "absolute path"),
+        ("C:\\x.png", "absolute path|backslash"),
+        ("cats\\..\\x.png", "backslash"),
+    ],
+)
 def test_zip_slip(tmp_path, limits, name, match):
     path = tmp_path / "slip.zip"
     with zipfile.ZipFile(path, "w") as zf:
@@ -161,21 +165,24 @@ def test_not_a_zip(tmp_path, limits):
     refused(path, "images", limits, "not a zip")
 
 
-@pytest.mark.parametrize("payload,match", [
-    (pickle.dumps({"x": [1, 2, 3]}, protocol=2), "pickle renamed to .csv"),
-    (pickle.dumps({"x": [1, 2, 3]}, protocol=5), "pickle renamed to .csv"),
-    (b"\x7fELF\x02\x01\x01" + bytes(100), "program"),
-    (b"MZ\x90\x00" + bytes(100), "program"),
-    (b"\xcf\xfa\xed\xfe" + bytes(100), "program"),
-    (b"PK\x03\x04" + bytes(100), "ZIP archive"),
-    (b"%PDF-1.7\n" + bytes(100), "PDF"),
-    (image_bytes("PNG"), "PNG image"),
-    (b"\x93NUMPY\x01\x00" + bytes(100), "NumPy"),
-    (bytes(np.random.default_rng(0).integers(0, 256, 20000, dtype=np.uint8)), "binary"),
-    (b"a,b\n1,2\n" + b"\x01\x02\x03\x04" * 2000, "binary"),
-    (b"", "empty"),
-    (b"\xff\xfea\x00,\x00b\x00", "UTF-16"),
-])
+@pytest.mark.parametrize(
+    "payload,match",
+    [
+        (pickle.dumps({"x": [1, 2, 3]}, protocol=2), "pickle renamed to .csv"),
+        (pickle.dumps({"x": [1, 2, 3]}, protocol=5), "pickle renamed to .csv"),
+        (b"\x7fELF\x02\x01\x01" + bytes(100), "program"),
+        (b"MZ\x90\x00" + bytes(100), "program"),
+        (b"\xcf\xfa\xed\xfe" + bytes(100), "program"),
+        (b"PK\x03\x04" + bytes(100), "ZIP archive"),
+        (b"%PDF-1.7\n" + bytes(100), "PDF"),
+        (image_bytes("PNG"), "PNG image"),
+        (b"\x93NUMPY\x01\x00" + bytes(100), "NumPy"),
+        (bytes(np.random.default_rng(0).integers(0, 256, 20000, dtype=np.uint8)), "binary"),
+        (b"a,b\n1,2\n" + b"\x01\x02\x03\x04" * 2000, "binary"),
+        (b"", "empty"),
+        (b"\xff\xfea\x00,\x00b\x00", "UTF-16"),
+    ],
+)
 @pytest.mark.parametrize("kind", ["tabular", "timeseries", "text_labels", "graph"])
 def test_not_a_csv(tmp_path, limits, payload, match, kind):
     path = tmp_path / "data.csv"
@@ -187,8 +194,10 @@ def test_pickle_message(tmp_path, limits):
     path = tmp_path / "data.csv"
     path.write_bytes(pickle.dumps([1], protocol=4))
     msg = refused(path, "tabular", limits, "pickle", {"target": "a"})
-    assert msg == ("This file is a Python pickle renamed to .csv. Pickles can run code when opened, so we never read them; "
-                   "export your data as CSV instead.")
+    assert msg == (
+        "This file is a Python pickle renamed to .csv. Pickles can run code when opened, so we never read them; "
+        "export your data as CSV instead."
+    )
 
 
 def test_one_enormous_line(tmp_path, limits):
@@ -226,8 +235,10 @@ def test_bad_numeric_value_names_line_and_column(tmp_path, limits):
     path.write_text("\n".join(rows))
     with pytest.raises(IngestError) as exc:
         ingest(path, "tabular", {"target": "label"}, limits)
-    assert str(exc.value) == ("Line 1,205, column 'age': 'twelve' is not a number, but the rest of the column is numeric. "
-                              "Fix the value or leave it empty to mark it missing.")
+    assert str(exc.value) == (
+        "Line 1,205, column 'age': 'twelve' is not a number, but the rest of the column is numeric. "
+        "Fix the value or leave it empty to mark it missing."
+    )
     assert exc.value.where == "line 1,205, column 'age'"
 
 
@@ -237,10 +248,24 @@ def test_ragged_row(tmp_path, limits):
     refused(path, "tabular", limits, "Line 3 has 2 values, but the header has 3", {"target": "a"})
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("=SUM(A1:A2)", "'=SUM(A1:A2)"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tx", "'\tx"),
-    ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (None, ""), (-3, "-3"), (2.5, "2.5"), (True, "True"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=SUM(A1:A2)", "'=SUM(A1:A2)"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (None, ""),
+        (-3, "-3"),
+        (2.5, "2.5"),
+        (True, "True"),
+    ],
+)
 def test_csv_safe_cell(value, expected):
     assert csv_safe_cell(value) == expected
 

@@ -1,4 +1,5 @@
 """Real-looking uploads of every kind ingest with the right shapes, classes and splits."""
+
 from __future__ import annotations
 
 import io
@@ -33,7 +34,13 @@ def test_tabular_dialects(tmp_path, limits, delimiter, encoding):
     assert info["header"] is True
     assert info["rows"] == 200
     types = {c["name"]: c["type"] for c in info["columns"]}
-    assert types == {"âge": "numeric", "income": "numeric", "city": "categorical", "score": "numeric", "label": "categorical"}
+    assert types == {
+        "âge": "numeric",
+        "income": "numeric",
+        "city": "categorical",
+        "score": "numeric",
+        "label": "categorical",
+    }
     missing = {c["name"]: c["missing"] for c in info["columns"]}
     assert missing["âge"] > 0 and missing["city"] > 0
     res = ingest(path, "tabular", {"target": "label"}, limits)
@@ -92,7 +99,12 @@ def test_save_load_roundtrip(tmp_path, limits):
     path = write_tabular(tmp_path / "t.csv")
     res = ingest(path, "tabular", {"target": "label"}, limits)
     save_ingested(res, tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["arrays.safetensors", "meta.json", "preview.json", "texts.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "arrays.safetensors",
+        "meta.json",
+        "preview.json",
+        "texts.json",
+    ]
     back = load_ingested(tmp_path / "out")
     assert back.kind == "tabular" and back.meta == res.meta
     for k in res.arrays:
@@ -186,8 +198,9 @@ def test_text_corpus(tmp_path, limits):
 
 
 def test_text_labels_and_pairs(tmp_path, limits):
-    rows = ["review,sentiment"] + [f"\"This film was {'great' if i % 2 else 'awful'}, really {i}\",{'pos' if i % 2 else 'neg'}"
-                                   for i in range(100)]
+    rows = ["review,sentiment"] + [
+        f'"This film was {"great" if i % 2 else "awful"}, really {i}",{"pos" if i % 2 else "neg"}' for i in range(100)
+    ]
     path = tmp_path / "tl.csv"
     path.write_text("\n".join(rows))
     res = ingest(path, "text_labels", {}, limits)
@@ -207,8 +220,10 @@ def test_graph(tmp_path, limits):
     edges = tmp_path / "edges.csv"
     edges.write_text("src,dst\n" + "\n".join(f"n{i},n{(i + 1) % 10}" for i in range(10)) + "\nx1,x2\nn0,n0\n")
     nodes = tmp_path / "nodes.csv"
-    nodes.write_text("id,weight,colour,label\n" + "\n".join(f"n{i},{i * 0.5},{'red' if i % 2 else 'blue'},{'a' if i < 5 else 'b'}"
-                                                             for i in range(10)))
+    nodes.write_text(
+        "id,weight,colour,label\n"
+        + "\n".join(f"n{i},{i * 0.5},{'red' if i % 2 else 'blue'},{'a' if i < 5 else 'b'}" for i in range(10))
+    )
     info = inspect_upload(edges, "graph", limits, nodes_path=nodes)
     assert [c["name"] for c in info["columns"]] == ["src", "dst"]
     assert [c["name"] for c in info["nodes"]["columns"]] == ["id", "weight", "colour", "label"]
@@ -226,8 +241,11 @@ def test_graph(tmp_path, limits):
 
 def test_detection(tmp_path, limits):
     members = {f"data/img{i}.png": image_bytes("PNG", size=(40, 30), seed=i) for i in range(10)}
-    members["data/boxes.csv"] = ("image,class,x,y,w,h\n" + "\n".join(
-        f"img{i}.png,{'car' if i % 2 else 'dog'},5,5,10,{20 + i}" for i in range(10)) + "\nimg0.png,car,30,20,20,20\n").encode()
+    members["data/boxes.csv"] = (
+        "image,class,x,y,w,h\n"
+        + "\n".join(f"img{i}.png,{'car' if i % 2 else 'dog'},5,5,10,{20 + i}" for i in range(10))
+        + "\nimg0.png,car,30,20,20,20\n"
+    ).encode()
     path = zip_of(tmp_path / "det.zip", members)
     info = inspect_upload(path, "detection", limits)
     assert info == {"files": 11, "images": 10, "boxes": 11, "classes": {"car": 6, "dog": 5}}
@@ -237,7 +255,9 @@ def test_detection(tmp_path, limits):
     assert b.shape == (11, 6) and b.dtype == np.float32
     np.testing.assert_allclose(b[0, 2:], [5 / 40, 5 / 30, 10 / 40, 20 / 30], rtol=1e-6)
     assert (b[:, 2:] <= 1).all() and "clipped" in " ".join(res.meta["warnings"])
-    assert sorted(np.concatenate([res.arrays[k] for k in ("train_index", "val_index", "test_index")]).tolist()) == list(range(10))
+    assert sorted(np.concatenate([res.arrays[k] for k in ("train_index", "val_index", "test_index")]).tolist()) == list(
+        range(10)
+    )
     bad = dict(members)
     bad["data/boxes.csv"] = b"image,class,x,y,w,h\nimg0.png,car,5,5,10,10\nnope.png,car,1,1,2,2\n"
     with pytest.raises(IngestError, match="line 3.*nope.png"):

@@ -10,8 +10,10 @@ from playground.classes.services import teacher_add
 
 
 class Command(BaseCommand):
-    help = ("Create a teacher account (approved, in the teachers group), or make an existing user a teacher. "
-            "The teacher signs in at /accounts/login/.")
+    help = (
+        "Create a teacher account (approved, in the teachers group), or make an existing user a teacher. "
+        "The teacher signs in at /accounts/login/."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -29,8 +31,9 @@ class Command(BaseCommand):
                 raise CommandError("That password is too weak: " + " ".join(exc.messages)) from None
         user, created = teacher_add(username=username, password=password)
         what = "Created teacher" if created else "Made existing user a teacher:"
-        self.stdout.write(self.style.SUCCESS(f"{what} {user.get_username()} (approved). "
-                                             "They sign in at /accounts/login/."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{what} {user.get_username()} (approved). They sign in at /accounts/login/.")
+        )
 
     def _ask_password(self) -> str:
         if not sys.stdin.isatty():

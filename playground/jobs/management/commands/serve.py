@@ -6,6 +6,7 @@ on one listening socket, the way gunicorn shares one: the kernel hands each new 
 one of them, so WebSocket fan-out uses every core. The parent keeps the socket, restarts a
 process that dies and stops them all on SIGTERM or CTRL-C.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--processes", type=int, default=int(os.environ.get("WEB_PROCESSES", "1")),
-                            help="daphne processes sharing the port (served mode only; default 1)")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=int(os.environ.get("WEB_PROCESSES", "1")),
+            help="daphne processes sharing the port (served mode only; default 1)",
+        )
         # The listening socket a supervising `serve --processes N` hands each of its children.
         parser.add_argument("--fd", type=int, default=None, help=argparse.SUPPRESS)
 
@@ -38,8 +43,10 @@ class Command(BaseCommand):
             raise CommandError("--processes must be 1 or more.")
         if processes > 1:
             if settings.EMBEDDED:
-                raise CommandError("The embedded mode runs in one process (its channel layer and worker live in "
-                                   "it). Set REDIS_URL and DATABASE_URL to serve with several processes.")
+                raise CommandError(
+                    "The embedded mode runs in one process (its channel layer and worker live in "
+                    "it). Set REDIS_URL and DATABASE_URL to serve with several processes."
+                )
             return self._supervise(host, port, processes)
         self._serve(host, port, fd)
 
@@ -64,8 +71,11 @@ class Command(BaseCommand):
         if fd is None:
             self.stdout.write(self.style.SUCCESS(f"Playground on http://{host}:{port}/ ({mode})"))
             self.stdout.write("Quit with CTRL-C.")
-        endpoints = (build_endpoint_description_strings(file_descriptor=fd) if fd is not None
-                     else build_endpoint_description_strings(host=host, port=port))
+        endpoints = (
+            build_endpoint_description_strings(file_descriptor=fd)
+            if fd is not None
+            else build_endpoint_description_strings(host=host, port=port)
+        )
         Server(application=application, endpoints=endpoints, signal_handlers=True).run()
 
     def _supervise(self, host: str, port: int, processes: int) -> None:
@@ -81,9 +91,12 @@ class Command(BaseCommand):
             return subprocess.Popen(command, pass_fds=(fd,))
 
         children = [start() for _ in range(processes)]
-        self.stdout.write(self.style.SUCCESS(
-            f"Playground on http://{host}:{port}/ (served mode, {processes} daphne processes: "
-            f"{', '.join(str(c.pid) for c in children)})"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Playground on http://{host}:{port}/ (served mode, {processes} daphne processes: "
+                f"{', '.join(str(c.pid) for c in children)})"
+            )
+        )
         self.stdout.write("Quit with CTRL-C.")
         stopping = False
 
