@@ -25,8 +25,17 @@ import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from models_lib import data as datasets  # noqa: E402
-from models_lib.architectures.mlp import MLPHParams, build_model, build_optimizer, spec  # noqa: E402
-from models_lib.training import Callback, seed_everything, select_device, to_device  # noqa: E402
+from models_lib.architectures.mlp import MLPHParams, build_model, spec  # noqa: E402
+from models_lib.kit.optim import build_optimizer  # noqa: E402
+from models_lib.training import (  # noqa: E402
+    Callback,
+    autocast,
+    grad_scaler,
+    optimizer_step,
+    seed_everything,
+    select_device,
+    to_device,
+)
 
 
 class StreamingCallback(Callback):
@@ -55,11 +64,13 @@ def plain_loop(config: MLPHParams, data, device: torch.device) -> float:
     """The same training in plain PyTorch; returns samples/s."""
     generator = seed_everything(config.seed)
     model = build_model(config, data.n_features, data.n_classes).to(device)
-    optimizer = build_optimizer(config, model, device)
+    optimizer = build_optimizer(config.optimizer, model, lr=config.learning_rate, device=device, weight_decay=config.l2)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
     X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
     n, bs = X.shape[0], config.batch_size
     steps = -(-n // bs)
+    amp = device.type == "cuda"  # mixed precision, as the Trainer runs it there
+    scaler = grad_scaler(device, amp)
     if device.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
@@ -68,6 +79,11 @@ def plain_loop(config: MLPHParams, data, device: torch.device) -> float:
         perm = torch.randperm(n, generator=generator).to(device)
         Xs, ys = X.index_select(0, perm), y.index_select(0, perm)
         for i in range(steps):
+            if amp:
+                with autocast(device, amp):
+                    loss = F.cross_entropy(model(Xs[i * bs : (i + 1) * bs]), ys[i * bs : (i + 1) * bs])
+                optimizer_step(loss, optimizer, scaler)
+                continue
             out = model(Xs[i * bs : (i + 1) * bs])
             loss = F.cross_entropy(out, ys[i * bs : (i + 1) * bs])
             optimizer.zero_grad(set_to_none=True)

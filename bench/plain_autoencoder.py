@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from bench.bench_mlp import held_out  # noqa: E402
-from models_lib.architectures.autoencoder import AutoencoderModule, build_optimizer, cosine_lr  # noqa: E402
+from models_lib.architectures.autoencoder import AutoencoderModule  # noqa: E402
 from models_lib.architectures.vae import VAEModule, elbo_terms  # noqa: E402
-from models_lib.training import optimizer_step, seed_everything  # noqa: E402
+from models_lib.kit.optim import cosine_lr  # noqa: E402
+from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything  # noqa: E402
 
 
 def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Callable) -> float:
@@ -29,14 +30,12 @@ def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Call
     module.model.to(device)
     (X,) = module.setup(device)
     model = module.model
-    optimizer = build_optimizer(
-        config.optimizer, config.learning_rate, model, device, getattr(config, "weight_decay", 0.0)
-    )
+    optimizer = module.configure_optimizer(device)  # the same builder and decay as the job's
     n, bs = X.shape[0], min(config.batch_size, X.shape[0])
     steps = -(-n // bs)
     total, step = steps * config.epochs, 0
     amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda") if amp else None
+    scaler = grad_scaler(device, amp)
     if device.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
@@ -49,7 +48,7 @@ def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Call
                 for group in optimizer.param_groups:
                     group["lr"] = cosine_lr(config.learning_rate, step, total)
             step += 1
-            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=amp):
+            with autocast(device, amp):
                 loss = loss_of(model, Xs[i * bs : (i + 1) * bs])
             optimizer_step(loss, optimizer, scaler)
         held_out(model, lambda: test_of(model, module.X_test))

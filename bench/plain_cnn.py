@@ -25,21 +25,22 @@ from torch.nn import functional as F  # noqa: E402
 
 from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
-from models_lib.architectures.cnn import CNNHParams, augment, build_model, build_optimizer, spec  # noqa: E402
-from models_lib.training import optimizer_step, seed_everything, select_device, to_device  # noqa: E402
+from models_lib.architectures.cnn import CNNHParams, augment, build_model, spec  # noqa: E402
+from models_lib.kit.optim import build_optimizer  # noqa: E402
+from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, select_device, to_device  # noqa: E402
 
 
 def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
     """The same training in plain PyTorch; returns samples/s."""
     generator = seed_everything(config.seed)
     model = build_model(config, int(data.X_train.shape[1]), int(data.X_train.shape[-1]), data.n_classes).to(device)
-    optimizer = build_optimizer(config, model, device)
+    optimizer = build_optimizer(config.optimizer, model, lr=config.learning_rate, device=device, weight_decay=config.l2)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
     X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
     n, bs = X.shape[0], min(config.batch_size, X.shape[0])
     steps = -(-n // bs)
     amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda") if amp else None
+    scaler = grad_scaler(device, amp)
     augmenting = config.flip or config.shift > 0 or config.rotation > 0
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -50,7 +51,7 @@ def plain_loop(config: CNNHParams, data, device: torch.device) -> float:
         Xs, ys = X.index_select(0, perm), y.index_select(0, perm)
         for i in range(steps):
             xb, yb = Xs[i * bs : (i + 1) * bs], ys[i * bs : (i + 1) * bs]
-            with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=amp):
+            with autocast(device, amp):
                 if augmenting:
                     xb = augment(xb, config.flip, config.shift, config.rotation)
                 loss = F.cross_entropy(model(xb), yb)

@@ -23,7 +23,7 @@ import torch  # noqa: E402
 from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib.architectures.gan import GANHParams, GANModule, build_optimizers, d_loss_fn, g_loss_fn, spec  # noqa: E402
-from models_lib.training import seed_everything, select_device  # noqa: E402
+from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, select_device  # noqa: E402
 
 
 def plain_loop(config: GANHParams, data, device: torch.device) -> float:
@@ -38,6 +38,8 @@ def plain_loop(config: GANHParams, data, device: torch.device) -> float:
     cond = config.variant == "conditional"
     n, bs = order.shape[0], config.batch_size
     steps = -(-n // bs)
+    amp = device.type == "cuda"  # mixed precision, as the Trainer runs it there
+    scaler = grad_scaler(device, amp)
     if device.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
@@ -51,17 +53,15 @@ def plain_loop(config: GANHParams, data, device: torch.device) -> float:
                 if k:
                     idx = torch.randint(0, len(X), (m,), device=device)
                 real, labels = X.index_select(0, idx), (y.index_select(0, idx) if cond else None)
-                with torch.no_grad():
-                    fake = G(torch.randn(m, config.noise_dim, device=device), labels)
-                d_loss = d_loss_fn(config.loss, D(real, labels), D(fake, labels))
-                opt["discriminator"].zero_grad(set_to_none=True)
-                d_loss.backward()
-                opt["discriminator"].step()
+                with autocast(device, amp):
+                    with torch.no_grad():
+                        fake = G(torch.randn(m, config.noise_dim, device=device), labels)
+                    d_loss = d_loss_fn(config.loss, D(real, labels), D(fake, labels))
+                optimizer_step(d_loss, opt["discriminator"], scaler)
             D.requires_grad_(False)
-            g_loss = g_loss_fn(config.loss, D(G(torch.randn(m, config.noise_dim, device=device), labels), labels))
-            opt["generator"].zero_grad(set_to_none=True)
-            g_loss.backward()
-            opt["generator"].step()
+            with autocast(device, amp):
+                g_loss = g_loss_fn(config.loss, D(G(torch.randn(m, config.noise_dim, device=device), labels), labels))
+            optimizer_step(g_loss, opt["generator"], scaler)
             D.requires_grad_(True)
         held_out(module.model, module.test_metrics)
     g_loss.item()  # wait for the device

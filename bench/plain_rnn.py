@@ -23,8 +23,8 @@ from torch.nn import functional as F  # noqa: E402
 
 from bench.bench_mlp import held_out, trainer_loop  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
-from models_lib.architectures.rnn import RNNHParams, RNNModule, build_optimizer, spec  # noqa: E402
-from models_lib.training import seed_everything, select_device  # noqa: E402
+from models_lib.architectures.rnn import RNNHParams, RNNModule, spec  # noqa: E402
+from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, select_device  # noqa: E402
 
 
 def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
@@ -33,7 +33,9 @@ def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
     module = RNNModule(config, data)  # only for its model and windowing
     X, Y = module.setup(device)
     model = module.model
-    optimizer = build_optimizer(config, model, device)
+    optimizer = module.configure_optimizer(device)  # the same builder, clipping included
+    amp = device.type == "cuda"  # mixed precision, as the Trainer runs it there
+    scaler = grad_scaler(device, amp)
     tf_gen = torch.Generator(device=device).manual_seed(config.seed)
     n, bs = X.shape[0], min(config.batch_size, X.shape[0])
     steps = -(-n // bs)
@@ -46,6 +48,11 @@ def plain_loop(config: RNNHParams, data, device: torch.device) -> float:
         Xs, Ys = X.index_select(0, perm), Y.index_select(0, perm)
         for i in range(steps):
             xb, yb = Xs[i * bs : (i + 1) * bs], Ys[i * bs : (i + 1) * bs]
+            if amp:
+                with autocast(device, amp):
+                    loss = F.mse_loss(model(xb, yb, config.teacher_forcing, tf_gen).float(), yb)
+                optimizer_step(loss, optimizer, scaler)
+                continue
             loss = F.mse_loss(model(xb, yb, config.teacher_forcing, tf_gen), yb)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

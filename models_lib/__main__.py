@@ -67,7 +67,11 @@ def _pairs(items: list[str], what: str) -> dict[str, str]:
 def cmd_list(args) -> int:
     print("architectures:")
     for spec in models_lib.all():
-        print(f"  {spec.slug:<14} {spec.name} ({spec.task}; data: {', '.join(spec.data_kinds)})")
+        if spec.trainable:
+            takes = ", ".join(f"{a.kind} ({a.task})" for a in spec.accepts)
+            print(f"  {spec.slug:<14} {spec.name} (trains on {takes})")
+        else:
+            print(f"  {spec.slug:<14} {spec.name} (a catalog page; not trainable yet)")
     print("datasets:")
     for info in datasets.builtin_all():
         print(f"  {info.slug:<14} {info.name} ({info.kind}, {info.task})")
@@ -76,16 +80,18 @@ def cmd_list(args) -> int:
 
 def cmd_train(args) -> int:
     spec = models_lib.get(args.architecture)
+    if not spec.trainable:
+        print(f"error: {spec.name} is not trainable yet", file=sys.stderr)
+        return 2
     config_in = _pairs(args.set, "--set")
     if args.epochs is not None:
         config_in["epochs"] = args.epochs
-    config = spec.validate(config_in)
     info = datasets.builtin_get(args.dataset or spec.default_dataset)
-    if not spec.accepts(info):
-        print(
-            f"error: {spec.slug} does not take {info.kind} data for {info.task} (dataset {info.slug})", file=sys.stderr
-        )
+    if not spec.accepts_data(info):
+        print(f"error: {spec.refusal(info)} (dataset {info.slug})", file=sys.stderr)
         return 2
+    # the knobs that suit this data (the GAN's DCGAN for images), under the ones given
+    config = spec.validate(spec.with_data_defaults(config_in, info))
     data = datasets.load(info.slug, _pairs(args.data, "--data"))
     device = select_device(args.device)
     result = spec.run(config, data, callbacks=[ConsoleProgress()], device=device)

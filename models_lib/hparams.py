@@ -17,6 +17,7 @@ __all__ = [
     "HParams",
     "HParamsError",
     "LayerWidths",
+    "bad_knob",
     "hparams_json_schema",
     "validate_hparams",
 ]
@@ -140,3 +141,8 @@ def knob(default, *, group: str, effect: str, description: str, title: str, choi
     if choice_labels:
         extra["choice_labels"] = choice_labels
     return Field(default, title=title, description=description, json_schema_extra=extra, **limits)
+
+
+def bad_knob(field: str, message: str) -> HParamsError:
+    """The error for one knob that does not suit the data (``raise bad_knob("depth", "...")``)."""
+    return HParamsError([{"field": field, "message": message}])

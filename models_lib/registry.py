@@ -1,37 +1,188 @@
-"""The architecture registry: one :class:`ArchitectureSpec` per catalog entry.
+"""The architecture registry: one :class:`ArchitectureSpec` per catalog entry, one folder per spec.
 
-Architectures register themselves at import time (``models_lib.architectures``
-imports each module); importing ``models_lib`` is enough to fill the registry.
+Each entry is a package ``models_lib/architectures/<slug>/`` whose ``__init__.py`` defines ``SPEC``.
+:func:`discover` imports every package of a folder and registers its spec, so adding an
+architecture edits no shared file. Extra folders of packages (a plug-in kept outside this tree, or
+a test's) come from the ``PLAYGROUND_ARCHITECTURES`` environment variable (``os.pathsep``-separated)
+or a call to :func:`discover`.
+
+Everything the site knows about an entry reads from its spec:
+
+* the card (:class:`Card`): name, family, summary, the page text (``card.html`` beside the
+  spec), the guide's facts and the compare-with links;
+* for a trainable entry, its knobs (a pydantic schema), the data it accepts (:class:`Accepts`,
+  with the knob values that suit that data), the training module it builds, its live views
+  (:class:`View`) and its metrics (:class:`Metric`, each with its meaning);
+* its diagram (:class:`Diagram`), drawn from the real module for a trainable entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import builtins
+import functools
+import importlib
+import importlib.util
+import os
+import pkgutil
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from models_lib.hparams import HParams, hparams_json_schema, validate_hparams
 
 if TYPE_CHECKING:
-    from models_lib.training import RunResult
+    from models_lib.training import Callback, Checkpoint, RunResult, TrainingModule
 
 __all__ = [
+    "Accepts",
     "ArchitectureSpec",
+    "Card",
+    "Chart",
+    "Diagram",
+    "Fact",
+    "Metric",
+    "RUN_METRICS",
+    "RunSettings",
     "UnknownArchitecture",
+    "View",
     "ViewSpec",
     "all",
+    "discover",
     "get",
     "register",
+    "trainable",
+    "unregister",
 ]
+
+FAMILIES: tuple[tuple[str, str], ...] = (
+    ("foundations", "Foundations"),
+    ("vision", "Vision"),
+    ("sequences", "Sequences and language"),
+    ("generative", "Unsupervised and generative"),
+    ("graphs", "Graphs"),
+)
+ENV_PATHS = "PLAYGROUND_ARCHITECTURES"
 
 
 def _attr(info: Any, name: str) -> Any:
-    return info.get(name) if isinstance(info, dict) else getattr(info, name, None)
+    return info.get(name) if isinstance(info, Mapping) else getattr(info, name, None)
+
+
+def _applies(kinds: tuple[str, ...], tasks: tuple[str, ...], info: Any) -> bool:
+    """True when ``info`` (anything with ``kind`` and ``task``) is of one of ``kinds`` and ``tasks``
+    (an empty tuple means any)."""
+    kind, task = _attr(info, "kind"), _attr(info, "task")
+    return (not kinds or kind in kinds) and (not tasks or task in tasks)
+
+
+# ---------------------------------------------------------------- the parts of a spec
 
 
 @dataclass(frozen=True)
-class ViewSpec:
-    """A live visualisation panel. ``data_kinds``/``tasks`` empty means "any"."""
+class Chart:
+    """A chart on the run page: the metrics that share its axis.
+
+    ``percent``: the values are shares 0..1, drawn as per cent; ``log``: a log axis."""
+
+    key: str
+    title: str
+    description: str
+    axis: str
+    percent: bool = False
+    log: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "axis": self.axis,
+            "percent": self.percent,
+            "log": self.log,
+        }
+
+
+Better = Literal["higher", "lower"]
+Format = Literal["percent", "number", "integer", "seconds", "rate"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a reported number means.
+
+    ``key`` is the name the training module reports it under (``test_accuracy``); ``label`` says it
+    in words; ``format`` says how to show it (``percent``: a share 0..1 shown as %, ``number``: four
+    significant digits, ``integer``, ``seconds``, ``rate``: per second); ``unit`` follows the number
+    (``nats``); ``better`` is the direction a goal may set (``None``: neither, a diagnostic);
+    ``chart`` is where the run page draws it (``None``: only in the results table). ``headline``:
+    the number that sums a finished run up in one line. ``reference``: a baseline to beat, not a
+    result of the model (drawn dotted). ``data_kinds``/``tasks``: reported only on
+    such data (empty: always).
+    """
+
+    key: str
+    label: str
+    chart: Chart | None = None
+    better: Better | None = None
+    format: Format = "number"
+    unit: str = ""
+    description: str = ""
+    headline: bool = False
+    reference: bool = False
+    data_kinds: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+
+    def applies_to(self, info: Any) -> bool:
+        return _applies(self.data_kinds, self.tasks, info)
+
+    @property
+    def held_out(self) -> bool:
+        """Measured on data the model did not train on (a class goal may name only these)."""
+        return self.key.startswith(("test_", "val_"))
+
+    def text(self, value: Any) -> str:
+        """The value as the pages show it: "93.4 %", "0.121", "1,234", "2.5 s"."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "—" if value is None else str(value)
+        if self.format == "percent":
+            return f"{value * 100:.1f} %"
+        if self.format == "integer":
+            return f"{round(value):,}"
+        if self.format == "seconds":
+            return f"{value:.1f} s" if value < 60 else f"{int(value // 60)} min {round(value % 60)} s"
+        if self.format == "rate":
+            return f"{round(value):,}"
+        text = f"{value:.4g}"
+        return f"{text} {self.unit}" if self.unit else text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "chart": self.chart.key if self.chart else None,
+            "better": self.better,
+            "format": self.format,
+            "unit": self.unit,
+            "description": self.description,
+            "reference": self.reference,
+        }
+
+
+# What the Trainer reports for every run, whatever the architecture.
+RUN_METRICS: tuple[Metric, ...] = (
+    Metric("epochs", "epochs", format="integer", description="Passes over the training data completed."),
+    Metric("steps", "steps", format="integer", description="Gradient steps taken."),
+    Metric("duration_s", "training time", format="seconds", description="Wall time of the training loop."),
+    Metric("samples_per_s", "samples per second", format="rate", description="Training throughput."),
+    Metric("n_params", "parameters", format="integer", description="Trainable numbers in the model."),
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """A live visualisation panel of the run page. ``data_kinds``/``tasks`` empty means "any"."""
 
     key: str
     title: str
@@ -39,49 +190,310 @@ class ViewSpec:
     data_kinds: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
 
-    def applies_to(self, dataset_info: Any) -> bool:
-        kind, task = _attr(dataset_info, "kind"), _attr(dataset_info, "task")
-        return (not self.data_kinds or kind in self.data_kinds) and (not self.tasks or task in self.tasks)
+    def applies_to(self, info: Any) -> bool:
+        return _applies(self.data_kinds, self.tasks, info)
+
+
+ViewSpec = View  # the name the first architectures used
+
+
+@dataclass(frozen=True)
+class Accepts:
+    """One kind of data (``kind``, ``task``) the architecture trains on.
+
+    ``defaults``: knob values that suit this data and replace the schema's defaults for it (the GAN
+    picks DCGAN for images); a visitor's own value always wins. ``adapt``: turns the dataset into
+    what the training module reads, when that is not the dataset itself. ``note``: what the model
+    does with such data, in a few words ("the labels only colour the views").
+    """
+
+    kind: str
+    task: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    adapt: Callable[[Any], Any] | None = None
+    note: str = ""
+
+    def matches(self, info: Any) -> bool:
+        return _attr(info, "kind") == self.kind and _attr(info, "task") == self.task
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing the guide ("which network should I use?") knows about an architecture: the
+    answers it fits, how strongly, and the line of why a visitor reads. Data and goal are strict:
+    a fact that leaves one out (None) counts only when the visitor left it unanswered too. Labels
+    only refine: a fact without them fits any answer."""
+
+    points: int
+    why: str
+    data: str | None = None
+    labels: str | None = None
+    goal: str | None = None
+
+    def matches(self, data: str | None, labels: str | None, goal: str | None) -> bool:
+        return self.data == data and self.goal == goal and (self.labels is None or self.labels == labels)
+
+
+@dataclass(frozen=True)
+class Card:
+    """The catalog's entry: everything a visitor reads about the architecture.
+
+    ``purpose`` says what it does ("classify, regress", "reconstruct"), ``data`` what it reads, in
+    words; ``order`` is its place in its family (lower first). The page text is ``card.html``
+    beside the spec (a template fragment) and its icon ``icon.svg``. ``compare_with`` lists
+    neighbours worth reading next, each with the reason: ``(slug, why)``. ``search`` adds words
+    the catalog's search finds it by. ``interactive``: usable without a training job (the page is
+    the demo).
+    """
+
+    name: str
+    family: str
+    summary: str
+    purpose: str
+    data: str
+    order: int = 100
+    compare_with: tuple[tuple[str, str], ...] = ()
+    guide: tuple[Fact, ...] = ()
+    search: tuple[str, ...] = ()
+    interactive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.family not in dict(FAMILIES):
+            raise ValueError(f"family {self.family!r} is not one of {', '.join(dict(FAMILIES))}")
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """How the catalog draws the architecture (see :mod:`models_lib.diagrams` for the drawing).
+
+    A trainable entry leaves ``knobs`` as None and is drawn from its real module:
+    ``draw(module, config)`` gets the training module built for the knobs (its ``model`` is what
+    trains). An entry that is not trainable yet has a sketch: ``draw(config)`` for its own ``knobs``.
+    """
+
+    draw: Callable[..., dict]
+    knobs: type[HParams] | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run streams, the same for every architecture (the worker's settings)."""
+
+    flush_interval_s: float = 0.2
+    view_interval_s: float = 0.5
+    grid_size: int = 60
+
+
+# ---------------------------------------------------------------- the spec
 
 
 @dataclass(frozen=True)
 class ArchitectureSpec:
+    """One catalog entry. A trainable one has ``knobs``, ``accepts`` and ``module``.
+
+    ``module(config, data, settings)`` builds the :class:`~models_lib.training.TrainingModule`
+    (the real ``nn.Module`` and how it trains, measures and draws) for validated knobs and data
+    (adapted by the matching :class:`Accepts`); it raises :class:`HParamsError` naming the knob
+    when the knobs do not suit the data.
+    """
+
     slug: str
-    name: str
-    family: str
-    task: str  # "classify", "regress" or "classify, regress"
-    data_kinds: tuple[str, ...]
-    hparams: type[HParams]
-    views: tuple[ViewSpec, ...]
-    default_dataset: str
-    summary: str
-    run: Callable[..., RunResult] = field(repr=False)
+    card: Card
+    diagram: Diagram | None = None
+    knobs: type[HParams] | None = None
+    accepts: tuple[Accepts, ...] = ()
+    module: Callable[..., TrainingModule] | None = field(default=None, repr=False)
+    views: tuple[View, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    default_dataset: str | None = None
+    folder: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = (self.knobs is not None, bool(self.accepts), self.module is not None, self.default_dataset is not None)
+        if any(parts) and not builtins.all(parts):
+            raise ValueError(
+                f"architecture {self.slug!r}: a trainable spec needs knobs, accepts, module and default_dataset "
+                "(a page-only entry has none of them)"
+            )
+        keys = [m.key for m in self.metrics]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"architecture {self.slug!r} declares a metric twice")
+
+    # -- what the pages read
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def family(self) -> str:
+        return self.card.family
+
+    @property
+    def summary(self) -> str:
+        return self.card.summary
+
+    @property
+    def trainable(self) -> bool:
+        return self.module is not None
+
+    @property
+    def data_kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.kind for a in self.accepts))
 
     @property
     def tasks(self) -> tuple[str, ...]:
-        return tuple(t.strip() for t in self.task.split(",") if t.strip())
+        return tuple(dict.fromkeys(a.task for a in self.accepts))
 
+    @property
+    def hparams(self) -> type[HParams] | None:  # the name the first architectures used
+        return self.knobs
+
+    @property
+    def page(self) -> Path | None:
+        """The page text: ``card.html`` beside the spec."""
+        path = self.folder / "card.html" if self.folder else None
+        return path if path is not None and path.is_file() else None
+
+    @property
+    def icon(self) -> Path | None:
+        path = self.folder / "icon.svg" if self.folder else None
+        return path if path is not None and path.is_file() else None
+
+    # -- knobs
     def json_schema(self) -> dict:
-        return hparams_json_schema(self.hparams)
+        if self.knobs is None:
+            raise TypeError(f"{self.name} has no knobs: it is not trainable here yet")
+        return hparams_json_schema(self.knobs)
 
-    def validate(self, config: dict | None) -> HParams:
-        """Validated hyperparameters; raises ``HParamsError``."""
-        return validate_hparams(self.hparams, config)
+    def validate(self, config: dict | HParams | None) -> HParams:
+        """Validated knobs; raises ``HParamsError``."""
+        if self.knobs is None:
+            raise TypeError(f"{self.name} has no knobs: it is not trainable here yet")
+        if isinstance(config, HParams) and not isinstance(config, self.knobs):
+            config = config.model_dump()
+        return validate_hparams(self.knobs, config)
 
-    def defaults(self) -> HParams:
-        return self.hparams()
+    def defaults(self, data: Any = None) -> HParams:
+        """The default knobs; for ``data`` (anything with ``kind`` and ``task``), those that suit it."""
+        return self.validate(self.defaults_for(data) if data is not None else {})
 
-    def accepts(self, dataset_info: Any) -> bool:
-        """True when the dataset's ``kind`` and ``task`` suit this architecture.
+    def defaults_for(self, data: Any) -> dict[str, Any]:
+        """The knob values that replace the schema's defaults for ``data`` (empty when none do)."""
+        found = self.accepting(data)
+        return dict(found.defaults) if found else {}
 
-        ``dataset_info`` is anything with ``kind`` and ``task`` (attributes or
-        dict keys): a ``BuiltinInfo``, a ``TensorData`` or the web's own row.
-        """
-        return _attr(dataset_info, "kind") in self.data_kinds and _attr(dataset_info, "task") in self.tasks
+    def with_data_defaults(self, config: Mapping[str, Any] | None, data: Any) -> dict[str, Any]:
+        """``config`` with the data's defaults under it: a key the visitor gave wins."""
+        return {**self.defaults_for(data), **dict(config or {})}
 
-    def views_for(self, dataset_info: Any) -> list[ViewSpec]:
-        """The views this architecture emits for that dataset, in panel order."""
-        return [v for v in self.views if v.applies_to(dataset_info)]
+    # -- data
+    def accepting(self, data: Any) -> Accepts | None:
+        """The :class:`Accepts` that matches ``data`` (kind and task), or None."""
+        return next((a for a in self.accepts if a.matches(data)), None)
+
+    def accepts_data(self, data: Any) -> bool:
+        return self.accepting(data) is not None
+
+    accepts_dataset = accepts_data
+
+    def refusal(self, data: Any) -> str:
+        """Why ``data`` cannot be used, saying what would work."""
+        kind, task = _attr(data, "kind"), _attr(data, "task")
+        works = ", ".join(f"{a.kind} ({a.task})" for a in self.accepts) or "no data yet"
+        return f"{self.name} trains on {works}; this dataset is {kind} ({task})"
+
+    def views_for(self, data: Any) -> list[View]:
+        """The views this architecture draws for that dataset, in panel order."""
+        return [v for v in self.views if v.applies_to(data)]
+
+    def metrics_for(self, data: Any) -> list[Metric]:
+        """The metrics this architecture reports on that dataset, in the order declared."""
+        return [m for m in self.metrics if m.applies_to(data)]
+
+    def metric(self, key: str) -> Metric | None:
+        """The meaning of a reported key (the architecture's own, or one every run reports)."""
+        return next((m for m in (*self.metrics, *RUN_METRICS) if m.key == key), None)
+
+    def meanings(self, data: Any = None) -> list[Metric]:
+        """Every metric a run on ``data`` may report (all data when None), the run's own last."""
+        own = self.metrics_for(data) if data is not None else list(self.metrics)
+        return [*own, *RUN_METRICS]
+
+    def goal_metrics(self, data: Any) -> list[Metric]:
+        """The held-out metrics with a direction on that data: what a class goal may name."""
+        return [m for m in self.metrics_for(data) if m.held_out and m.better is not None and not m.reference]
+
+    def headline(self, metrics: Mapping[str, Any], data: Any = None) -> str:
+        """A finished run's headline in words ("test accuracy 93.4 %"), from its final metrics."""
+        candidates = self.metrics_for(data) if data is not None else list(self.metrics)
+        ordered = [m for m in candidates if m.headline] + [
+            m for m in candidates if not m.headline and m.held_out and not m.reference
+        ]
+        for m in ordered:
+            value = metrics.get(m.key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return f"{m.label} {m.text(value)}"
+        return "—"
+
+    # -- training
+    def build(self, config: HParams | dict | None, data: Any, settings: RunSettings | None = None) -> TrainingModule:
+        """The training module for ``config`` on ``data`` (adapted), without training it."""
+        if self.module is None:
+            raise TypeError(f"{self.name} is not trainable here yet")
+        config = self.validate(config)
+        found = self.accepting(data)
+        if found is None:
+            raise ValueError(self.refusal(data))
+        adapted = found.adapt(data) if found.adapt is not None else data
+        return self.module(config, adapted, settings or RunSettings())
+
+    def run(
+        self,
+        config: HParams | dict | None,
+        data: Any,
+        *,
+        callbacks: Iterable[Callback] = (),
+        device: Any = None,
+        flush_interval_s: float = 0.2,
+        view_interval_s: float = 0.5,
+        grid_size: int = 60,
+        resume: Checkpoint | None = None,
+    ) -> RunResult:
+        """Train on ``data``: validate, seed, build the module, hand it to the Trainer."""
+        from models_lib.training.run import run_module
+
+        settings = RunSettings(flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size)
+        return run_module(self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume)
+
+    def draw(self, config: dict | HParams | None = None) -> dict:
+        """The diagram for ``config``: a trainable entry's is drawn from the real module it builds
+        for its default dataset (with that dataset's knob defaults); a sketch takes its own knobs."""
+        if self.diagram is None:
+            raise LookupError(f"{self.name} has no diagram")
+        if isinstance(config, HParams):
+            config = config.model_dump()
+        if self.diagram.knobs is not None:
+            return self.diagram.draw(validate_hparams(self.diagram.knobs, config))
+        data = _default_data(self.default_dataset)
+        module = self.build(self.with_data_defaults(config, data), data)
+        return self.diagram.draw(module, module.config)
+
+    def diagram_knobs(self) -> type[HParams] | None:
+        """The schema whose knobs :meth:`draw` takes."""
+        if self.diagram is None:
+            return None
+        return self.diagram.knobs or self.knobs
+
+
+@functools.lru_cache(maxsize=32)
+def _default_data(slug: str) -> Any:
+    """A default dataset, loaded once per process (diagrams are drawn for it)."""
+    from models_lib import data
+
+    return data.load(slug)
+
+
+# ---------------------------------------------------------------- the registry
 
 
 class UnknownArchitecture(KeyError):
@@ -90,35 +502,21 @@ class UnknownArchitecture(KeyError):
 
 
 _REGISTRY: dict[str, ArchitectureSpec] = {}
+_DISCOVERED: set[str] = set()
 
 
-def register(spec: ArchitectureSpec | None = None, /, **fields: Any):
-    """Register an architecture.
-
-    ``register(spec)`` registers a ready spec and returns it. ``@register(slug=...,
-    name=..., ...)`` on a run function builds the spec from the keyword fields
-    with ``run=`` that function, and returns the function unchanged (with the
-    spec on ``fn.spec``). A second registration of a slug raises ``ValueError``.
-    """
-    if spec is not None:
-        if fields:
-            raise TypeError("register(spec) takes no keyword fields")
-        if spec.slug in _REGISTRY:
-            raise ValueError(f"architecture {spec.slug!r} is already registered")
-        _REGISTRY[spec.slug] = spec
-        return spec
-
-    def decorator(run: Callable[..., RunResult]):
-        built = ArchitectureSpec(run=run, **fields)
-        register(built)
-        run.spec = built  # type: ignore[attr-defined]
-        return run
-
-    return decorator
+def register(spec: ArchitectureSpec, folder: Path | None = None) -> ArchitectureSpec:
+    """Register ``spec`` (with the folder its card files live in); a second spec of a slug raises."""
+    if spec.slug in _REGISTRY:
+        raise ValueError(f"architecture {spec.slug!r} is already registered")
+    if folder is not None:
+        spec = replace(spec, folder=Path(folder))
+    _REGISTRY[spec.slug] = spec
+    return spec
 
 
 def unregister(slug: str) -> None:
-    """Remove a registration (tests and plugins reloading themselves)."""
+    """Remove a registration (tests and plug-ins reloading themselves)."""
     _REGISTRY.pop(slug, None)
 
 
@@ -131,4 +529,67 @@ def get(slug: str) -> ArchitectureSpec:
 
 
 def all() -> list[ArchitectureSpec]:  # noqa: A001 - the contract's name
-    return [_REGISTRY[slug] for slug in sorted(_REGISTRY)]
+    """Every entry, in catalog order: by family, then each card's order, then name."""
+    families = [key for key, _ in FAMILIES]
+    return sorted(_REGISTRY.values(), key=lambda s: (families.index(s.family), s.card.order, s.name))
+
+
+def trainable() -> list[ArchitectureSpec]:
+    return [s for s in all() if s.trainable]
+
+
+def _import_package(folder: Path, prefix: str | None) -> Any:
+    name = folder.name
+    if prefix is not None:
+        return importlib.import_module(f"{prefix}.{name}")
+    module_name = f"playground_plugin_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    found = importlib.util.spec_from_file_location(
+        module_name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    if found is None or found.loader is None:
+        raise ImportError(f"cannot import the architecture package {folder}")
+    module = importlib.util.module_from_spec(found)
+    sys.modules[module_name] = module
+    try:
+        found.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def discover(folder: str | Path, *, prefix: str | None = None) -> list[ArchitectureSpec]:
+    """Import every architecture package in ``folder`` and register its ``SPEC``.
+
+    ``prefix``: the packages' import prefix when ``folder`` is an importable package (the built-in
+    ``models_lib.architectures``); without it each package is imported from its path. A folder
+    already discovered is skipped. Returns the specs registered now.
+    """
+    folder = Path(folder).resolve()
+    if str(folder) in _DISCOVERED:
+        return []
+    found = []
+    for info in sorted(pkgutil.iter_modules([str(folder)]), key=lambda i: i.name):
+        if not info.ispkg or info.name.startswith("_"):
+            continue
+        module = _import_package(folder / info.name, prefix)
+        spec = getattr(module, "SPEC", None)
+        if not isinstance(spec, ArchitectureSpec):
+            raise TypeError(f"{folder / info.name}/__init__.py must define SPEC, an ArchitectureSpec")
+        if spec.slug != info.name:
+            raise ValueError(f"the package {info.name!r} declares the slug {spec.slug!r}; name the folder after it")
+        found.append(register(spec, folder / info.name))
+    _DISCOVERED.add(str(folder))
+    return found
+
+
+def discover_from_environment() -> list[ArchitectureSpec]:
+    """The folders named in ``PLAYGROUND_ARCHITECTURES``."""
+    found = []
+    for part in os.environ.get(ENV_PATHS, "").split(os.pathsep):
+        if part.strip():
+            found += discover(part.strip())
+    return found
+

@@ -75,8 +75,24 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # each architecture's page text (card.html) is read from its package (playground.catalog.loaders)
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                        "playground.catalog.loaders.ArchitectureLoader",
+                    ],
+                )
+            ]
+            if not DEBUG
+            else [
+                "django.template.loaders.filesystem.Loader",
+                "django.template.loaders.app_directories.Loader",
+                "playground.catalog.loaders.ArchitectureLoader",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -179,6 +195,8 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     # plotly.js from the pinned plotly package, served as vendor/plotly.min.js (never a CDN).
     "playground.staticfinders.PackageFileFinder",
+    # each architecture's icon from its package, served as architectures/<slug>/icon.svg
+    "playground.staticfinders.ArchitectureFileFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,10 +1,9 @@
-"""One module per catalog entry; importing this package registers them all."""
+"""One package per catalog entry (``<slug>/__init__.py`` defines ``SPEC``); importing this package
+registers every one of them, then those in the folders named by ``PLAYGROUND_ARCHITECTURES``."""
 
-from models_lib.architectures import (
-    autoencoder,  # noqa: F401
-    cnn,  # noqa: F401
-    gan,  # noqa: F401
-    mlp,  # noqa: F401
-    rnn,  # noqa: F401
-    vae,  # noqa: F401
-)
+from pathlib import Path
+
+from models_lib.registry import discover, discover_from_environment
+
+discover(Path(__file__).parent, prefix=__name__)
+discover_from_environment()

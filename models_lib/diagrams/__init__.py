@@ -1,9 +1,9 @@
-"""Architecture diagrams drawn from the model itself, as small JSON for the browser.
+"""Architecture diagrams as small JSON for the browser, drawn by each architecture's package.
 
-``diagram(slug, config)`` validates the knobs and returns nodes, edges, groups
-and their positions. A trainable architecture (registered in
-``models_lib.registry``) is drawn from its real ``nn.Module``; the others from
-a sketch (``models_lib.diagrams.sketches``) with its own small schema.
+``diagram(slug, config)`` validates the knobs and returns nodes, edges, groups and their
+positions (see :mod:`models_lib.diagrams.canvas`). A trainable architecture is drawn from the
+real ``nn.Module`` it builds for its default dataset, so the drawing and its parameter count are
+the model's; an entry that is not trainable yet is sketched from its own small knobs.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from models_lib import registry
-from models_lib.diagrams import sketches, trainable
-from models_lib.hparams import HParamsError, hparams_json_schema, validate_hparams
+from models_lib.hparams import HParamsError, hparams_json_schema
 
 __all__ = ["DiagramError", "HParamsError", "diagram", "diagram_schema", "sketch_schema", "slugs"]
 
@@ -21,43 +20,36 @@ class DiagramError(ValueError):
     """No diagram for that slug."""
 
 
-def _spec(slug: str):
+def _spec(slug: str) -> registry.ArchitectureSpec:
     try:
-        return registry.get(slug)
+        spec = registry.get(slug)
     except registry.UnknownArchitecture:
-        return None
+        raise DiagramError(f"no diagram for {slug!r}") from None
+    if spec.diagram is None:
+        raise DiagramError(f"no diagram for {slug!r}")
+    return spec
 
 
 def slugs() -> list[str]:
     """Every slug with a diagram."""
-    return sorted(set(sketches.SKETCHES) | set(trainable.DRAWERS))
-
-
-def sketch_schema(slug: str) -> dict:
-    """JSON schema of the sketch knobs of a not-yet-trainable entry."""
-    if slug not in sketches.SKETCHES:
-        raise DiagramError(f"no diagram sketch for {slug!r}")
-    return hparams_json_schema(sketches.SKETCHES[slug].hparams)
+    return sorted(s.slug for s in registry.all() if s.diagram is not None)
 
 
 def diagram_schema(slug: str) -> dict:
-    """The schema whose knobs ``diagram(slug, config)`` takes: the architecture's own
-    hyperparameters when it is trainable and drawn from its module, else the sketch's."""
-    spec = _spec(slug)
-    if spec is not None and slug in trainable.DRAWERS:
-        return spec.json_schema()
-    return sketch_schema(slug)
+    """The JSON schema of the knobs ``diagram(slug, config)`` takes: the architecture's own
+    hyperparameters when it is trainable, else its sketch's."""
+    return hparams_json_schema(_spec(slug).diagram_knobs())
 
 
 def diagram(slug: str, config: dict[str, Any] | None = None) -> dict:
     """The diagram of ``slug`` for ``config``; raises ``HParamsError`` for bad knobs and
     ``DiagramError`` for an unknown slug."""
+    return _spec(slug).draw(config)
+
+
+def sketch_schema(slug: str) -> dict:
+    """The JSON schema of a sketch's own knobs (an entry that is not trainable yet)."""
     spec = _spec(slug)
-    if spec is not None and slug in trainable.DRAWERS:
-        return trainable.DRAWERS[slug](spec, spec.validate(config))
-    if slug not in sketches.SKETCHES:
-        raise DiagramError(f"no diagram for {slug!r}")
-    sketch = sketches.SKETCHES[slug]
-    if spec is not None:  # trainable now, but nobody taught the diagram its module yet
-        config = {k: v for k, v in (config or {}).items() if k in sketch.hparams.model_fields}
-    return sketch.draw(validate_hparams(sketch.hparams, config))
+    if spec.diagram.knobs is None:
+        raise DiagramError(f"{slug!r} is drawn from its real model; its knobs are its hyperparameters")
+    return hparams_json_schema(spec.diagram.knobs)

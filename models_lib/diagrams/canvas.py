@@ -193,3 +193,85 @@ class Canvas:
             "params": int(params) if params is not None else None,
             "notes": self.notes,
         }
+
+
+class Flow:
+    """Places nodes one after another, ``per_row`` to a row band, each linked to the one before.
+
+    A block that must stay on one row (a residual block with its skip arc) asks for its cells
+    first with :meth:`need`.
+    """
+
+    def __init__(self, canvas: Canvas, *, per_row: int = 8, row_step: float = 1.7, row: float = 0.5):
+        self.canvas, self.per_row, self.row_step = canvas, per_row, row_step
+        self.col, self.row = 0, row
+        self.last: str | None = None
+
+    def need(self, cells: int) -> None:
+        """Start a new row band unless ``cells`` more fit on this one."""
+        if self.col and self.col + cells > self.per_row:
+            self.col, self.row = 0, self.row + self.row_step
+
+    def place(
+        self,
+        nid: str,
+        label: str,
+        sublabel: str = "",
+        kind: str = "op",
+        *,
+        params: int | None = None,
+        group: str | None = None,
+        link: bool = True,
+    ) -> str:
+        self.need(1)
+        self.canvas.node(nid, label, sublabel, kind, col=self.col, row=self.row, params=params, group=group)
+        if link and self.last is not None:
+            self.canvas.edge(self.last, nid)
+        self.last = nid
+        self.col += 1
+        return nid
+
+
+_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)
+_ACTS = {nn.ReLU: "ReLU", nn.SiLU: "SiLU", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.GELU: "GELU", nn.LeakyReLU: "LReLU"}
+_WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+
+
+def layer_runs(layers: Iterable[tuple[str, nn.Module]]) -> list[tuple[str, list[nn.Module]]]:
+    """Layers grouped as a diagram draws them: a convolution or dense layer with the norms and
+    activations right after it is one node. Each group is named after its last layer (the one
+    whose output shape the node shows)."""
+    groups: list[tuple[str, list[nn.Module]]] = []
+    for name, m in layers:
+        if isinstance(m, _NORMS + tuple(_ACTS)) and groups and isinstance(groups[-1][1][0], _WEIGHTED):
+            groups[-1] = (name, [*groups[-1][1], m])
+        else:
+            groups.append((name, [m]))
+    return groups
+
+
+def run_label(group: Sequence[nn.Module]) -> tuple[str, str]:
+    """(label, node kind) of a group from :func:`layer_runs`: "Conv 3×3 /2, 64 + BN + ReLU"."""
+    head, rest = group[0], group[1:]
+    extra = ["BN" if isinstance(m, _NORMS) else _ACTS.get(type(m), type(m).__name__) for m in rest]
+    if isinstance(head, nn.Conv2d | nn.ConvTranspose2d):
+        k = head.kernel_size[0]
+        up = isinstance(head, nn.ConvTranspose2d)
+        stride = (f" ×{head.stride[0]}" if up else f" /{head.stride[0]}") if head.stride[0] > 1 else ""
+        what = "ConvT" if up else "Conv"
+        return " + ".join([f"{what} {k}×{k}{stride}, {head.out_channels}", *extra]), "conv"
+    if isinstance(head, nn.Linear):
+        return " + ".join([f"Dense {head.in_features}→{head.out_features}", *extra]), "dense"
+    if isinstance(head, nn.MaxPool2d | nn.AvgPool2d | nn.AdaptiveAvgPool2d):
+        return ("Max pool" if isinstance(head, nn.MaxPool2d) else "Avg pool"), "pool"
+    if isinstance(head, nn.Upsample):
+        return "Upsample", "op"
+    if isinstance(head, nn.Dropout):
+        return f"Dropout {head.p:g}", "dropout"
+    if isinstance(head, nn.Flatten):
+        return "Flatten", "op"
+    if isinstance(head, nn.Unflatten):
+        return "Reshape", "op"
+    if type(head) in _ACTS:
+        return _ACTS[type(head)], "activation"
+    return type(head).__name__, "op"

@@ -2,7 +2,7 @@
 
 from models_lib.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from models_lib.training.device import DeviceUnavailable, describe_device, seed_everything, select_device
-from models_lib.training.run import count_macs, fit_module, prepare_run, small_step
+from models_lib.training.run import count_macs, fit_module, prepare_run, run_module, small_step
 from models_lib.training.trainer import (
     Callback,
     RunResult,
@@ -10,7 +10,9 @@ from models_lib.training.trainer import (
     TrainingDiverged,
     TrainingModule,
     TrainingOutOfMemory,
+    amp_dtype,
     autocast,
+    grad_scaler,
     optimizer_step,
     round_float,
     to_device,
@@ -26,7 +28,9 @@ __all__ = [
     "TrainingDiverged",
     "TrainingModule",
     "TrainingOutOfMemory",
+    "amp_dtype",
     "autocast",
+    "grad_scaler",
     "count_macs",
     "describe_device",
     "fit_module",
@@ -34,6 +38,7 @@ __all__ = [
     "load_weights",
     "optimizer_step",
     "prepare_run",
+    "run_module",
     "round_float",
     "save_checkpoint",
     "save_weights",

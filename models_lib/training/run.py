@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from models_lib.hparams import HParams, validate_hparams
+from models_lib.hparams import HParams
 from models_lib.training.checkpoint import Checkpoint
 from models_lib.training.device import seed_everything, select_device
 from models_lib.training.trainer import Callback, RunResult, Trainer, TrainingModule
@@ -19,14 +19,38 @@ def prepare_run(
     spec: Any, config: HParams | dict, data: Any, device: torch.device | str | None
 ) -> tuple[Any, torch.device, torch.Generator]:
     """The validated config, the device and a seeded generator; refuses data the spec does not take."""
-    config = validate_hparams(spec.hparams, config if isinstance(config, dict) else config.model_dump())
-    if not spec.accepts(data):
-        raise ValueError(
-            f"{spec.name} takes {' or '.join(spec.data_kinds)} data for {spec.task}; "
-            f"this dataset is {data.kind} for {data.task}"
-        )
+    config = spec.validate(config)
+    if not spec.accepts_data(data):
+        raise ValueError(spec.refusal(data))
     device = device if isinstance(device, torch.device) else select_device(device)
     return config, device, seed_everything(config.seed)
+
+
+def run_module(
+    spec: Any,
+    config: HParams | dict | None,
+    data: Any,
+    *,
+    callbacks: Sequence[Callback],
+    device: torch.device | str | None,
+    settings: Any,
+    resume: Checkpoint | None = None,
+) -> RunResult:
+    """The one run every architecture shares: validate the knobs and the data, pick the device, seed,
+    build the spec's training module (it refuses knobs that do not suit the data) and train it."""
+    config, device, generator = prepare_run(spec, config, data, device)
+    module = spec.build(config, data, settings)
+    return fit_module(
+        module,
+        config,
+        callbacks=[*callbacks, *module.callbacks()],
+        device=device,
+        generator=generator,
+        flush_interval_s=settings.flush_interval_s,
+        view_interval_s=settings.view_interval_s,
+        single_thread=module.single_thread,
+        resume=resume,
+    )
 
 
 def fit_module(

@@ -38,7 +38,9 @@ __all__ = [
     "TrainingDiverged",
     "TrainingModule",
     "TrainingOutOfMemory",
+    "amp_dtype",
     "autocast",
+    "grad_scaler",
     "optimizer_step",
     "round_float",
     "to_device",
@@ -113,6 +115,8 @@ class TrainingModule:
     manual_optimization: bool = False
     #: The train metric the divergence check watches (and the run summary reports).
     divergence_key: str = "train_loss"
+    #: Mixed precision on (CUDA): set by the Trainer before the first step.
+    amp: bool = False
 
     def setup(self, device: torch.device) -> Sequence[torch.Tensor]:
         """Move the model and evaluation data to ``device``; return the training tensors there."""
@@ -128,8 +132,9 @@ class TrainingModule:
         """One step with ``manual_optimization``: zero, back-propagate and step ``optimizer``
         (whatever :meth:`configure_optimizer` returned) and return the record.
 
-        ``scaler`` is a ``torch.amp.GradScaler`` when mixed precision is on (CUDA), else None;
-        :func:`autocast` gives the matching forward context.
+        ``scaler`` is a ``torch.amp.GradScaler`` when mixed precision needs one (float16 on CUDA),
+        else None; with mixed precision on (``self.amp``, set by the Trainer), :func:`autocast` gives
+        the matching forward context.
         """
         raise NotImplementedError
 
@@ -162,12 +167,38 @@ class TrainingModule:
     def start_messages(self) -> list[str]:
         return []
 
+    def single_thread(self) -> bool:
+        """True when a step is too small to gain from several CPU threads (thread start-up and
+        synchronisation cost more than the arithmetic); asked once the Trainer starts."""
+        return False
+
+    def callbacks(self) -> list[Callback]:
+        """Callbacks of the architecture's own that the run adds after the caller's (a GAN's
+        mode-collapse watch)."""
+        return []
+
+
+def amp_dtype(device: torch.device) -> torch.dtype | None:
+    """The mixed-precision dtype on ``device``: bfloat16 on a CUDA device that supports it (it needs no
+    gradient scaler: same exponent range as float32), float16 on an older one; None off CUDA."""
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
 
 def autocast(device: torch.device, enabled: bool):
-    """Mixed-precision forward context on CUDA when ``enabled``; a no-op elsewhere."""
-    if enabled and device.type == "cuda":
-        return torch.autocast(device_type="cuda", dtype=torch.float16)
+    """Mixed-precision forward context on CUDA when ``enabled`` (see :func:`amp_dtype`); a no-op elsewhere."""
+    dtype = amp_dtype(device) if enabled else None
+    if dtype is not None:
+        return torch.autocast(device_type="cuda", dtype=dtype)
     return contextlib.nullcontext()
+
+
+def grad_scaler(device: torch.device, enabled: bool) -> torch.amp.GradScaler | None:
+    """A gradient scaler where mixed precision needs one (float16 on CUDA), else None."""
+    if enabled and amp_dtype(device) == torch.float16:
+        return torch.amp.GradScaler("cuda")
+    return None
 
 
 def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, scaler: Any = None) -> None:
@@ -265,6 +296,12 @@ class Trainer:
     def model(self) -> nn.Module:
         return self.module.model
 
+    def _precision(self) -> str:
+        dtype = amp_dtype(self.device) if self.amp else None
+        return {torch.bfloat16: "mixed precision, bfloat16", torch.float16: "mixed precision, float16"}.get(
+            dtype, "float32"
+        )
+
     @property
     def measured_at_step(self) -> int:
         """The step at which the held-out split was last measured (-1: not yet)."""
@@ -299,7 +336,8 @@ class Trainer:
         model = module.model
         optimizer = module.configure_optimizer(device)
         self._optimizer = optimizer
-        scaler = torch.amp.GradScaler("cuda") if self.amp else None
+        scaler = grad_scaler(device, self.amp)
+        module.amp = self.amp
         n = int(train[0].shape[0])
         bs = min(self.batch_size, n)
         self._batch, self._rows = bs, n
@@ -321,7 +359,7 @@ class Trainer:
                 f"{self.elapsed_s:.1f} s of training so far)"
             )
         self.log(
-            f"training on {device} ({'mixed precision' if self.amp else 'float32'}): {self.n_params:,} parameters, "
+            f"training on {device} ({self._precision()}): {self.n_params:,} parameters, "
             f"{n:,} training samples, {self.epochs} epochs of {self.steps_per_epoch} steps (batch {bs})"
         )
         for message in module.start_messages():
@@ -355,7 +393,7 @@ class Trainer:
                     batch = batches[i]
                     if manual:
                         record = module.manual_step(batch, optimizer, scaler)
-                    elif scaler is None:
+                    elif not self.amp:
                         loss, record = module.training_step(batch)
                         optimizer.zero_grad(set_to_none=True)
                         loss.backward()

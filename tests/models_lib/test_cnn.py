@@ -42,8 +42,8 @@ def test_spec(cnn_spec):
     assert (cnn_spec.slug, cnn_spec.name, cnn_spec.family) == ("cnn", "Convolutional network", "vision")
     assert cnn_spec.data_kinds == ("images",) and cnn_spec.default_dataset == "digits"
     assert {v.key for v in cnn_spec.views} == VIEWS
-    assert cnn_spec.accepts(data.builtin_get("digits")) and cnn_spec.accepts(data.builtin_get("shapes"))
-    assert not cnn_spec.accepts(data.builtin_get("spiral"))
+    assert cnn_spec.accepts_data(data.builtin_get("digits")) and cnn_spec.accepts_data(data.builtin_get("shapes"))
+    assert not cnn_spec.accepts_data(data.builtin_get("spiral"))
     for name, prop in cnn_spec.json_schema()["properties"].items():
         assert prop.get("title") and prop.get("description") and prop.get("effect"), name
 

@@ -8,6 +8,7 @@ from torch.nn import functional as F
 import models_lib
 from models_lib import data
 from models_lib.architectures import rnn as R
+from models_lib.architectures.rnn.model import _recurrent, _state_h
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
 
@@ -27,7 +28,7 @@ def spec():
 
 def test_spec(spec):
     assert spec.family == "sequences" and spec.default_dataset == "seasonal"
-    assert spec.accepts(data.builtin_get("seasonal")) and spec.accepts(data.builtin_get("rivers_text"))
+    assert spec.accepts_data(data.builtin_get("seasonal")) and spec.accepts_data(data.builtin_get("rivers_text"))
     for key, prop in spec.json_schema()["properties"].items():
         assert prop.get("title") and prop.get("description") and prop.get("effect"), key
 
@@ -76,7 +77,7 @@ def test_copy_task_lstm_beats_rnn():
 
     def ratio(model):
         n = R.hidden_gradient_norms(
-            model.encoder, X[:64], lambda st: F.cross_entropy(model.head(R._state_h(st)[-1]), y[:64])
+            model.encoder, X[:64], lambda st: F.cross_entropy(model.head(_state_h(st)[-1]), y[:64])
         )
         return float(n[-1] / n[0])  # last-step over first-step norm: big = the gradient vanished on the way back
 
@@ -153,16 +154,16 @@ def test_hidden_gradient_norms_match_the_module_unrolled(cell, layers):
     layer) is a node of the graph and ‖∂loss/∂h_t‖ counts both its paths, to the next step and
     to the layer above."""
     torch.manual_seed(0)
-    encoder = R._recurrent(cell, 3, 8, layers)
+    encoder = _recurrent(cell, 3, 8, layers)
     head = torch.nn.Linear(8, 1)
     X, y = torch.randn(5, 12, 3), torch.randn(5, 1)
 
     def loss_of(state):
-        return F.mse_loss(head(R._state_h(state)[-1]), y)
+        return F.mse_loss(head(_state_h(state)[-1]), y)
 
     singles = []
     for layer in range(layers):
-        single = R._recurrent(cell, 3 if layer == 0 else 8, 8, 1)
+        single = _recurrent(cell, 3 if layer == 0 else 8, 8, 1)
         with torch.no_grad():
             for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 getattr(single, f"{kind}_l0").copy_(getattr(encoder, f"{kind}_l{layer}"))
@@ -172,8 +173,8 @@ def test_hidden_gradient_norms_match_the_module_unrolled(cell, layers):
         x = X[:, t : t + 1]
         for layer, single in enumerate(singles):
             x, states[layer] = single(x, states[layer])
-            hs.append(R._state_h(states[layer]))
-            x = R._state_h(states[layer]).transpose(0, 1)  # the returned h, so the path up goes through it
+            hs.append(_state_h(states[layer]))
+            x = _state_h(states[layer]).transpose(0, 1)  # the returned h, so the path up goes through it
     final = tuple(torch.cat([s[i] for s in states]) for i in range(2)) if cell == "lstm" else torch.cat(states)
     grads = torch.autograd.grad(loss_of(final), hs)
     per_step = torch.stack([g[0] for g in grads]).reshape(X.shape[1], layers, 5, 8)

@@ -39,9 +39,9 @@ def digits():
 def test_spec(spec):
     assert (spec.slug, spec.family, spec.default_dataset) == ("vae", "generative", "digits")
     for slug in ("digits", "shapes", "iris", "wine"):
-        assert spec.accepts(data.builtin_get(slug)), slug
+        assert spec.accepts_data(data.builtin_get(slug)), slug
     for slug in ("spiral", "sine", "rivers_text"):
-        assert not spec.accepts(data.builtin_get(slug)), slug
+        assert not spec.accepts_data(data.builtin_get(slug)), slug
     assert {v.key for v in spec.views_for(data.builtin_get("digits"))} == IMAGE_VIEWS
     assert {v.key for v in spec.views_for(data.builtin_get("wine"))} == TABLE_VIEWS
     for name, prop in spec.json_schema()["properties"].items():
@@ -196,5 +196,5 @@ def test_knobs_that_do_not_fit_the_data_name_the_field(spec, dataset, config, fi
 
 def test_refuses_other_kinds(spec):
     for dataset in ("spiral", "sine"):
-        with pytest.raises(ValueError, match="Variational autoencoder takes"):
+        with pytest.raises(ValueError, match="Variational autoencoder trains on"):
             spec.run({}, data.load(dataset), device="cpu")

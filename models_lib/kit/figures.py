@@ -1,0 +1,457 @@
+"""Small Plotly figures (plain dicts) for live views, shared by architectures.
+
+Every figure is meant to travel in a WebSocket message: floats are rounded,
+points are downsampled by the caller, and the layout carries a constant
+``uirevision`` so a user's zoom survives ``Plotly.react`` updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from models_lib.data.builtin_images import png_data_uri, to_uint8_hwc
+
+__all__ = [
+    "DIVERGING",
+    "PALETTE",
+    "confusion_matrix_figure",
+    "decision_boundary_figure",
+    "diverging",
+    "image_figure",
+    "image_rows_figure",
+    "image_tiles",
+    "plane_grid",
+    "rounded",
+    "sample_indices",
+    "scatter_figure",
+    "table_reconstruction_figure",
+    "tile_grid",
+    "upscale",
+]
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+MAX_GRID = 100
+TILE = 32  # image tiles are scaled up to at least this side
+MAX_TILE = 48  # and larger images shrunk to at most this side
+MAX_FEATURES = 40  # table columns shown in the reconstruction heatmaps
+
+
+def _tint(hex_color: str, amount: float) -> str:
+    """Mix a colour with white: amount 0 = the colour, 1 = white."""
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
+    return f"rgb({mix[0]},{mix[1]},{mix[2]})"
+
+
+def _r(values: np.ndarray, decimals: int) -> list:
+    return np.round(np.asarray(values, dtype=np.float64), decimals).tolist()
+
+
+def plane_grid(points: np.ndarray, grid_size: int, margin: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A square grid over the points' extent: (axis xs, axis ys, [G*G, 2] coordinates, row-major in y)."""
+    g = int(min(max(grid_size, 5), MAX_GRID))
+    lo = points.min(axis=0) - margin
+    hi = points.max(axis=0) + margin
+    lim_lo, lim_hi = min(lo.min(), -1.5), max(hi.max(), 1.5)
+    axis = np.linspace(lim_lo, lim_hi, g)
+    xx, yy = np.meshgrid(axis, axis)  # row i = one y value
+    return axis, axis, np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+
+
+def sample_indices(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    """Up to ``limit`` row indices, fixed for a run so the points do not jump between updates."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def _axis(title: str, rng: list[float]) -> dict:
+    return {"title": {"text": title}, "range": rng, "zeroline": False}
+
+
+def decision_boundary_figure(
+    *,
+    axis_x: np.ndarray,
+    axis_y: np.ndarray,
+    grid_values: np.ndarray,
+    mode: str,
+    class_names: list[str],
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    feature_names: tuple[str, str] = ("x1", "x2"),
+    value_range: tuple[float, float] | None = None,
+) -> dict:
+    """Heatmap over the plane with train (filled) and test (open) points on top.
+
+    ``mode``: ``"probability"`` (two classes; grid values are P(second class)),
+    ``"classes"`` (grid values are argmax + confidence in [0, 1)), or
+    ``"value"`` (regression; points coloured by their target).
+    """
+    g = len(axis_x)
+    z = np.asarray(grid_values, dtype=np.float64).reshape(g, g)
+    # z travels as small integers (percent of the colour range): 100x100 cells stay under ~45 KB of JSON
+    heat: dict = {
+        "type": "heatmap",
+        "x": _r(axis_x, 3),
+        "y": _r(axis_y, 3),
+        "hoverinfo": "skip",
+        "showscale": mode != "classes",
+        "zsmooth": "best",
+    }
+    traces: list[dict] = [heat]
+    if mode == "probability":
+        c0, c1 = PALETTE[0], PALETTE[1]
+        heat.update(
+            z=np.rint(z * 100).astype(np.int64).tolist(),
+            zmin=0,
+            zmax=100,
+            colorscale=[[0, _tint(c0, 0.35)], [0.5, "rgb(255,255,255)"], [1, _tint(c1, 0.35)]],
+            colorbar={"title": {"text": f"P({class_names[1]}) %"}, "thickness": 12, "len": 0.8},
+        )
+    elif mode == "classes":
+        k = len(class_names)
+        scale = []
+        for i in range(k):
+            colour = PALETTE[i % len(PALETTE)]
+            scale += [[i / k, _tint(colour, 0.9)], [(i + 1) / k, _tint(colour, 0.3)]]
+        # class c with confidence q in [0, 1) -> 10 c + 9 q; no smoothing, which would blend unrelated classes
+        cls = np.floor(z)
+        heat.update(
+            z=np.rint(cls * 10 + (z - cls) * 9).astype(np.int64).tolist(),
+            zmin=0,
+            zmax=10 * k,
+            colorscale=scale,
+            zsmooth=False,
+        )
+    else:
+        lo, hi = value_range if value_range is not None else (float(z.min()), float(z.max()))
+        span = (hi - lo) or 1.0
+        pct = np.clip(np.rint((z - lo) / span * 100), 0, 100).astype(np.int64)
+        ticks = [0, 25, 50, 75, 100]
+        heat.update(
+            z=pct.tolist(),
+            zmin=0,
+            zmax=100,
+            colorscale="Viridis",
+            opacity=0.85,
+            colorbar={
+                "title": {"text": "prediction"},
+                "thickness": 12,
+                "len": 0.8,
+                "tickvals": ticks,
+                "ticktext": [f"{lo + span * t / 100:.2g}" for t in ticks],
+            },
+        )
+
+    for split, (X, y), symbol in (("train", train, "circle"), ("test", test, "circle-open")):
+        if len(X) == 0:
+            continue
+        if mode == "value":
+            lo, hi = value_range if value_range is not None else (float(y.min()), float(y.max()))
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": split,
+                    "x": _r(X[:, 0], 3),
+                    "y": _r(X[:, 1], 3),
+                    "marker": {
+                        "symbol": symbol,
+                        "size": 6,
+                        "color": _r(y, 3),
+                        "colorscale": "Viridis",
+                        "cmin": round(lo, 3),
+                        "cmax": round(hi, 3),
+                        "line": {"width": 1, "color": "white"},
+                    },
+                }
+            )
+            continue
+        for c, name in enumerate(class_names):
+            mask = y == c
+            if not mask.any():
+                continue
+            colour = PALETTE[c % len(PALETTE)]
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"{name} ({split})",
+                    "legendgroup": name,
+                    "x": _r(X[mask, 0], 3),
+                    "y": _r(X[mask, 1], 3),
+                    "marker": {
+                        "symbol": symbol,
+                        "size": 6 if split == "train" else 7,
+                        "color": colour,
+                        "line": {
+                            "width": 1 if split == "train" else 1.5,
+                            "color": "white" if split == "train" else colour,
+                        },
+                    },
+                }
+            )
+    rng_x = [round(float(axis_x[0]), 3), round(float(axis_x[-1]), 3)]
+    rng_y = [round(float(axis_y[0]), 3), round(float(axis_y[-1]), 3)]
+    layout = {
+        "uirevision": "decision_boundary",
+        "xaxis": _axis(feature_names[0], rng_x),
+        "yaxis": {**_axis(feature_names[1], rng_y), "scaleanchor": "x", "scaleratio": 1},
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 90},
+        "legend": {"orientation": "h", "y": -0.32},
+    }
+    return {"data": traces, "layout": layout}
+
+
+def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: str = "test split") -> dict:
+    """Counts heatmap: rows are the true class, columns the predicted class."""
+    z = np.asarray(counts, dtype=np.int64).tolist()
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": list(class_names),
+                "y": list(class_names),
+                # Light for few samples, deep blue for many (plotly.js's own "Blues" runs the other way).
+                "colorscale": [[0.0, "#f1f5fb"], [0.5, "#8fb3e0"], [1.0, "#1f4e96"]],
+                "texttemplate": "%{z}",
+                "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
+                "showscale": False,
+            }
+        ],
+        "layout": {
+            "uirevision": "confusion_matrix",
+            "title": {"text": title},
+            "xaxis": {"title": {"text": "predicted"}, "type": "category"},
+            "yaxis": {"title": {"text": "true"}, "type": "category", "autorange": "reversed"},
+            "margin": {"l": 80, "r": 10, "t": 30, "b": 60},
+        },
+    }
+
+
+# ------------------------------------------------------------------------------ image grids
+
+
+def tile_grid(tiles: list[np.ndarray], cols: int, gap: int = 1, fill: int = 255) -> tuple[np.ndarray, int]:
+    """Tiles (same-size ``[h, w]`` or ``[h, w, 3]`` uint8) in a grid with white gutters; returns (image, tile side+gap)."""
+    h, w = tiles[0].shape[:2]
+    rows = -(-len(tiles) // cols)
+    shape = (rows * (h + gap) - gap, cols * (w + gap) - gap) + tiles[0].shape[2:]
+    out = np.full(shape, fill, dtype=np.uint8)
+    for i, t in enumerate(tiles):
+        r, c = divmod(i, cols)
+        out[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = t
+    return out, w + gap
+
+
+def upscale(img: np.ndarray, min_side: int) -> np.ndarray:
+    k = max(1, -(-min_side // img.shape[0]))
+    return img.repeat(k, 0).repeat(k, 1) if k > 1 else img
+
+
+def diverging(v: np.ndarray) -> np.ndarray:
+    """Values in -1..1 as blue-white-red uint8 ``[..., 3]``."""
+    v = np.clip(v, -1, 1)[..., None]
+    blue, red, white = np.array([33, 102, 172.0]), np.array([178, 24, 43.0]), np.array([247, 247, 247.0])
+    out = np.where(v < 0, white + (blue - white) * (-v), white + (red - white) * v)
+    return np.rint(out).astype(np.uint8)
+
+
+def image_figure(
+    img: np.ndarray, key: str, annotations: Sequence[dict] = (), height: int | None = None, margin: dict | None = None
+) -> dict:
+    """A Plotly ``image`` trace with a base64 PNG ``source`` (pixelated), axes hidden, in pixel coordinates."""
+    h, w = img.shape[:2]
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    layout = {
+        "uirevision": key,
+        "xaxis": {**axis, "range": [-0.5, w - 0.5]},
+        "yaxis": {**axis, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
+        "margin": margin or {"l": 10, "r": 10, "t": 30, "b": 10},
+        "annotations": list(annotations),
+    }
+    if height:
+        layout["height"] = height
+    return {
+        "data": [
+            {"type": "image", "source": png_data_uri(img), "x0": 0, "y0": 0, "dx": 1, "dy": 1, "hoverinfo": "skip"}
+        ],
+        "layout": layout,
+    }
+
+
+def rounded(values, decimals: int = 3) -> list:
+    """Rounded floats for JSON; NaN and infinities (a diverging run) become None, which JSON has."""
+    a = np.round(np.asarray(values, dtype=np.float64), decimals)
+    return np.where(np.isfinite(a), a, None).tolist() if not np.isfinite(a).all() else a.tolist()
+
+
+def image_tiles(images: torch.Tensor, side: int = TILE, max_side: int = MAX_TILE) -> list[np.ndarray]:
+    """``[N, C, S, S]`` in 0..1 as uint8 tiles: small images scaled up (nearest) to at least ``side``
+    pixels, large ones averaged down to at most ``max_side`` on the device (figures stay small)."""
+    images = images.detach().float().clamp(0, 1)
+    if images.shape[-1] > max_side:
+        images = F.adaptive_avg_pool2d(images, max_side)
+    return [upscale(to_uint8_hwc(img), side) for img in images.cpu()]
+
+
+def image_rows_figure(
+    rows: Sequence[Sequence[np.ndarray]], labels: Sequence[str], key: str, title: str = "", label_h: int = 14
+) -> dict:
+    """Rows of equal-size tiles, each under a white band holding its label (Plotly hides annotations
+    outside the axes' range, so the labels sit inside the image)."""
+    cols = max(len(r) for r in rows)
+    blank = np.full_like(rows[0][0], 255)
+    strips = [tile_grid(list(r) + [blank] * (cols - len(r)), cols=cols, gap=3)[0] for r in rows]
+    band = np.full((label_h,) + strips[0].shape[1:], 255, np.uint8)
+    img = np.concatenate([part for strip in strips for part in (band, strip)], 0)
+    h = strips[0].shape[0]
+    ann = [
+        {
+            "x": 0,
+            "y": i * (h + label_h) + label_h - 2,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "text": text,
+            "font": {"size": 10},
+        }
+        for i, text in enumerate(labels)
+        if text
+    ]
+    fig = image_figure(img, key, ann, margin={"l": 10, "r": 10, "t": 30 if title else 10, "b": 10})
+    if title:
+        fig["layout"]["title"] = {"text": title, "font": {"size": 12}}
+    return fig
+
+
+DIVERGING = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]  # blue below the mean, red above
+
+
+def table_reconstruction_figure(
+    inputs: np.ndarray, outputs: np.ndarray, feature_names: Sequence[str], key: str, title: str
+) -> dict:
+    """Two heatmaps side by side, samples as rows and (standardised) columns as columns."""
+    f = min(inputs.shape[1], MAX_FEATURES)
+    names = [str(n)[:12] for n in list(feature_names)[:f]]
+    rows = [f"#{i}" for i in range(len(inputs))]
+    lim = float(max(np.abs(inputs[:, :f]).max(), 1e-6))
+    common = {
+        "type": "heatmap",
+        "x": names,
+        "y": rows,
+        "zmin": -lim,
+        "zmax": lim,
+        "colorscale": DIVERGING,
+        "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>",
+    }
+    return {
+        "data": [
+            {**common, "z": rounded(inputs[:, :f], 2), "xaxis": "x", "yaxis": "y", "showscale": False},
+            {
+                **common,
+                "z": rounded(outputs[:, :f], 2),
+                "xaxis": "x2",
+                "yaxis": "y",
+                "colorbar": {"title": {"text": "std. units"}, "thickness": 10, "len": 0.8},
+            },
+        ],
+        "layout": {
+            "uirevision": key,
+            "title": {"text": title, "font": {"size": 12}},
+            "xaxis": {"domain": [0, 0.45], "tickangle": -60, "tickfont": {"size": 9}},
+            "xaxis2": {"domain": [0.5, 0.95], "tickangle": -60, "tickfont": {"size": 9}},
+            "yaxis": {"autorange": "reversed", "type": "category"},
+            "annotations": [
+                {
+                    "text": "input",
+                    "x": 0.225,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11},
+                },
+                {
+                    "text": "reconstruction",
+                    "x": 0.725,
+                    "y": 1.0,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11},
+                },
+            ],
+            "margin": {"l": 40, "r": 10, "t": 44, "b": 90},
+        },
+    }
+
+
+def scatter_figure(
+    points: np.ndarray,
+    colour: np.ndarray,
+    colour_kind: str,
+    colour_name: str,
+    class_names: Sequence[str],
+    key: str,
+    axis_titles: tuple[str, str],
+    title: str,
+    hover_ids: np.ndarray | None = None,
+) -> dict:
+    """Points coloured by class (one legend entry each) or by a value (a colour scale)."""
+    ids = hover_ids if hover_ids is not None else np.arange(len(points))
+    traces: list[dict] = []
+    if colour_kind == "class":
+        for c, name in enumerate(class_names):
+            mask = colour == c
+            if not mask.any():
+                continue
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": str(name),
+                    "x": rounded(points[mask, 0]),
+                    "y": rounded(points[mask, 1]),
+                    "customdata": ids[mask].tolist(),
+                    "hovertemplate": f"{name}<br>sample #%{{customdata}}<extra></extra>",
+                    "marker": {"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85},
+                }
+            )
+    else:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": colour_name,
+                "x": rounded(points[:, 0]),
+                "y": rounded(points[:, 1]),
+                "customdata": np.stack([ids, np.round(colour, 3)], 1).tolist(),
+                "hovertemplate": f"sample #%{{customdata[0]}}<br>{colour_name} %{{customdata[1]}}<extra></extra>",
+                "marker": {
+                    "size": 6,
+                    "color": rounded(colour),
+                    "colorscale": "Viridis",
+                    "opacity": 0.85,
+                    "colorbar": {"title": {"text": colour_name}, "thickness": 10, "len": 0.8},
+                },
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "uirevision": key,
+            "title": {"text": title, "font": {"size": 12}},
+            "xaxis": {"title": {"text": axis_titles[0]}, "zeroline": False},
+            "yaxis": {"title": {"text": axis_titles[1]}, "zeroline": False},
+            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+            "legend": {"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top", "title": {"text": colour_name}},
+        },
+    }

@@ -1,0 +1,114 @@
+"""The knobs every trainable architecture has, from one factory.
+
+``class MLPKnobs(training_knobs(learning_rate=0.03, batch_size=32, epochs=60)): ...`` gives the
+optimizer, learning rate, batch size, epochs and seed with their limits, help and effect texts;
+the architecture adds its own knobs below. Each text can be replaced where an architecture means
+something more specific (``texts={"seed": "..."}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pydantic
+
+from models_lib.hparams import HParams, knob
+
+__all__ = ["OPTIMIZER_LABELS", "training_knobs"]
+
+OPTIMIZER_LABELS = {"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam", "rmsprop": "RMSprop"}
+OPTIMIZER_EFFECT = {
+    ("sgd", "sgd_momentum", "adam"): "adam adapts the step per weight and is forgiving; plain sgd needs a "
+    "well-chosen, larger learning rate.",
+    ("sgd", "sgd_momentum", "adam", "rmsprop"): "adam and rmsprop adapt the step per weight and suit recurrent "
+    "nets; plain sgd needs a careful learning rate.",
+}
+
+
+def training_knobs(
+    *,
+    learning_rate: float | None,
+    batch_size: int,
+    epochs: int,
+    optimizers: tuple[str, ...] | None = ("sgd", "sgd_momentum", "adam"),
+    optimizer: str = "adam",
+    max_learning_rate: float = 10.0,
+    min_batch_size: int = 1,
+    max_epochs: int = 500,
+    samples: str = "samples",
+    texts: dict[str, str] | None = None,
+) -> type[HParams]:
+    """A base class holding the common knobs, each in its form group.
+
+    ``learning_rate=None`` or ``optimizers=None`` leave those knobs out (an architecture with two
+    optimizers, like the GAN, declares its own). ``samples`` names what a batch holds ("images",
+    "windows"). ``texts`` replaces a knob's one-line description by key.
+    """
+    texts = texts or {}
+    fields: dict[str, Any] = {}
+    if optimizers is not None:
+        if optimizer not in optimizers:
+            raise ValueError(f"the default optimizer {optimizer!r} is not among {optimizers}")
+        effect = OPTIMIZER_EFFECT.get(tuple(optimizers), OPTIMIZER_EFFECT[("sgd", "sgd_momentum", "adam")])
+        fields["optimizer"] = (
+            Literal[tuple(optimizers)],  # type: ignore[valid-type]
+            knob(
+                optimizer,
+                group="optimisation",
+                title="Optimizer",
+                choice_labels={k: OPTIMIZER_LABELS[k] for k in optimizers},
+                description=texts.get("optimizer", "Rule that turns gradients into weight updates."),
+                effect=effect,
+            ),
+        )
+    if learning_rate is not None:
+        fields["learning_rate"] = (
+            float,
+            knob(
+                learning_rate,
+                ge=1e-5,
+                le=max_learning_rate,
+                group="optimisation",
+                title="Learning rate",
+                description=texts.get("learning_rate", "Size of each update step."),
+                effect="Higher learns faster until it overshoots and the loss jumps or becomes NaN; lower is steady "
+                "but slow.",
+            ),
+        )
+    fields["batch_size"] = (
+        int,
+        knob(
+            batch_size,
+            ge=min_batch_size,
+            le=4096,
+            group="optimisation",
+            title="Batch size",
+            description=texts.get("batch_size", f"{samples.capitalize()} per gradient step."),
+            effect="Smaller batches give noisier, more frequent updates; larger ones are smoother and faster on a GPU.",
+        ),
+    )
+    fields["epochs"] = (
+        int,
+        knob(
+            epochs,
+            ge=1,
+            le=max_epochs,
+            group="optimisation",
+            title="Epochs",
+            description=texts.get("epochs", f"Passes over the training {samples}."),
+            effect="More epochs fit the training data better; too many can overfit (the test score stops improving).",
+        ),
+    )
+    fields["seed"] = (
+        int,
+        knob(
+            0,
+            ge=0,
+            le=2**31 - 1,
+            group="reproducibility",
+            title="Seed",
+            description=texts.get("seed", "Random seed for the initial weights and the batch order."),
+            effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
+        ),
+    )
+    return pydantic.create_model("TrainingKnobs", __base__=HParams, **fields)

@@ -1,0 +1,64 @@
+"""Optimizers and learning-rate schedules, built the same way for every architecture."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+__all__ = ["build_optimizer", "cosine_lr"]
+
+
+def build_optimizer(
+    kind: str,
+    params: nn.Module | Iterable[nn.Parameter],
+    *,
+    lr: float,
+    device: torch.device,
+    weight_decay: float = 0.0,
+    decoupled: bool = False,
+    betas: tuple[float, float] | None = None,
+    clip: float = 0.0,
+) -> torch.optim.Optimizer:
+    """``sgd``, ``sgd_momentum`` (0.9), ``adam`` or ``rmsprop`` over a module's parameters.
+
+    ``weight_decay`` applies to weight matrices and filters only, never to biases or batch-norm
+    scales: L2 decay in the gradient, or with ``decoupled`` AdamW's decoupled decay. ``betas``
+    replaces Adam's defaults (GANs use 0.5 for the first). ``clip`` > 0 clips the whole gradient's
+    norm inside ``step()`` (after a gradient scaler has unscaled it), with no host sync. Fused
+    kernels on CUDA where the update allows them: they also let a gradient scaler skip its per-step
+    inf check sync; a fused step is handed still-scaled gradients, so not with clipping.
+    """
+    params = list(params.parameters() if isinstance(params, nn.Module) else params)
+    groups: list[dict] | list[nn.Parameter] = params
+    if weight_decay > 0:
+        groups = [
+            {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+        ]
+    fused = {"fused": True} if device.type == "cuda" and clip == 0 and kind != "rmsprop" else {}
+    if kind == "adam":
+        extra = {"betas": betas} if betas is not None else {}
+        optimizer = (torch.optim.AdamW if decoupled and weight_decay > 0 else torch.optim.Adam)(
+            groups, lr=lr, **extra, **fused
+        )
+    elif kind == "rmsprop":
+        optimizer = torch.optim.RMSprop(groups, lr=lr)
+    elif kind in ("sgd", "sgd_momentum"):
+        optimizer = torch.optim.SGD(groups, lr=lr, momentum=0.9 if kind == "sgd_momentum" else 0.0, **fused)
+    else:
+        raise ValueError(f"unknown optimizer {kind!r}")
+    if clip > 0:
+
+        def clip_before_step(_optimizer, _args, _kwargs):
+            nn.utils.clip_grad_norm_(params, clip, foreach=True)
+
+        optimizer.register_step_pre_hook(clip_before_step)
+    return optimizer
+
+
+def cosine_lr(peak: float, step: int, total: int) -> float:
+    """Half a cosine from ``peak`` at step 0 to zero at ``total``."""
+    return 0.5 * peak * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
