@@ -5,12 +5,13 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-fast bench load lint format migrate worker serve-served clean help
+.PHONY: run test test-fast bench bench-gpu load lint format migrate worker serve-served clean help
 
 help:
 	@echo "make run    - install into .venv and serve http://$(HOST):$(PORT) (embedded mode)"
 	@echo "make test   - run every test (needs PostgreSQL, Redis and chromium; see README)"
 	@echo "make bench  - throughput of training inside a job vs plain PyTorch"
+	@echo "make bench-gpu - the same on a CUDA device, with mixed precision (exits 0 without one)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make format - ruff format, then ruff check --fix"
 
@@ -57,6 +58,13 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_mlp.py
 	$(PY) bench/bench_job.py
 	$(PY) bench/bench_ingest.py
+
+# On a machine with a CUDA device: every architecture inside a job against plain PyTorch, with mixed
+# precision. It uses .venv where there is one, else the machine's python3 (a GPU image's PyTorch; carry
+# this project's other packages as wheels, see bench/gpu_wheels.sh). Without CUDA it says so and exits 0.
+GPU_PYTHON ?= $(shell test -x $(PY) && echo $(PY) || echo python3)
+bench-gpu:
+	$(GPU_PYTHON) bench/bench_gpu.py
 
 load: $(VENV)/.dev
 	$(PY) bench/load_ws.py --viewers 200 --jobs 20 --seconds 30

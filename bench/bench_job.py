@@ -81,7 +81,9 @@ def job_loop(slug: str, config: dict, options: dict) -> tuple[float, float, int]
     return samples / job.final_metrics["duration_s"], samples / wall, job.last_seq, job.final_metrics["duration_s"]
 
 
-def bench(slug: str, reps: int, epochs: int, device) -> None:
+def bench(slug: str, reps: int, epochs: int, device) -> dict:
+    """Prints one architecture's line and returns its figures. The job arm trains on the worker's
+    device (``PLAYGROUND_DEVICE``); the plain arm on ``device``: make them the same."""
     import importlib
 
     spec = registry.get(slug)
@@ -114,6 +116,12 @@ def bench(slug: str, reps: int, epochs: int, device) -> None:
         f"{spec.default_dataset}, {data.n_train} samples x {epochs} epochs, {reps} reps, last job {seconds:.1f} s "
         f"and {events} events)"
     )
+    return {"slug": slug, "job": job, "plain": plain, "ratio": ratio, "low": low, "high": high, "epochs": epochs}
+
+
+def setup() -> None:
+    """The bench's own database (SQLite in a temporary folder), migrated."""
+    call_command("migrate", verbosity=0)
 
 
 def main() -> None:
@@ -124,7 +132,7 @@ def main() -> None:
     parser.add_argument("--arch", nargs="*", default=list(PLAIN))
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
+    setup()
     torch.set_num_threads(args.threads)
     device = select_device("cpu")
     print(

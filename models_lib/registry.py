@@ -138,9 +138,15 @@ class Metric:
         return _applies(self.data_kinds, self.tasks, info)
 
     @property
+    def split(self) -> str | None:
+        """Which data it is measured on, by the reporting convention: ``train_*`` on the training
+        batches, ``val_*`` on the validation split, ``test_*`` on the test split."""
+        return {"train": "train", "val": "validation", "test": "test"}.get(self.key.split("_", 1)[0])
+
+    @property
     def held_out(self) -> bool:
         """Measured on data the model did not train on (a class goal may name only these)."""
-        return self.key.startswith(("test_", "val_"))
+        return self.split in ("validation", "test")
 
     def text(self, value: Any) -> str:
         """The value as the pages show it: "93.4 %", "0.121", "1,234", "2.5 s"."""
@@ -167,6 +173,7 @@ class Metric:
             "unit": self.unit,
             "description": self.description,
             "reference": self.reference,
+            "split": self.split,
         }
 
 
@@ -419,6 +426,14 @@ class ArchitectureSpec:
         own = self.metrics_for(data) if data is not None else list(self.metrics)
         return [*own, *RUN_METRICS]
 
+    def charts_for(self, data: Any = None) -> list[Chart]:
+        """The charts a run on ``data`` draws, in the order their metrics are declared."""
+        charts: dict[str, Chart] = {}
+        for m in self.meanings(data):
+            if m.chart is not None:
+                charts.setdefault(m.chart.key, m.chart)
+        return list(charts.values())
+
     def goal_metrics(self, data: Any) -> list[Metric]:
         """The held-out metrics with a direction on that data: what a class goal may name."""
         return [m for m in self.metrics_for(data) if m.held_out and m.better is not None and not m.reference]
@@ -465,16 +480,18 @@ class ArchitectureSpec:
         settings = RunSettings(flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size)
         return run_module(self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume)
 
-    def draw(self, config: dict | HParams | None = None) -> dict:
+    def draw(self, config: dict | HParams | None = None, data: Any = None) -> dict:
         """The diagram for ``config``: a trainable entry's is drawn from the real module it builds
-        for its default dataset (with that dataset's knob defaults); a sketch takes its own knobs."""
+        for ``data`` (its default dataset when None), with that data's knob defaults under
+        ``config``; a sketch takes its own knobs. Raises ``HParamsError`` for knobs that do not
+        validate or do not suit the data, ``ValueError`` for data it does not take."""
         if self.diagram is None:
             raise LookupError(f"{self.name} has no diagram")
         if isinstance(config, HParams):
             config = config.model_dump()
         if self.diagram.knobs is not None:
             return self.diagram.draw(validate_hparams(self.diagram.knobs, config))
-        data = _default_data(self.default_dataset)
+        data = _default_data(self.default_dataset) if data is None else data
         module = self.build(self.with_data_defaults(config, data), data)
         return self.diagram.draw(module, module.config)
 

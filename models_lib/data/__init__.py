@@ -14,13 +14,16 @@ from models_lib.data.builtin import (
     builtin_get,
     load,
 )
-from models_lib.data.tensors import TensorData, from_arrays
+from models_lib.data.tensors import Graph, Ragged, Split, TensorData, from_arrays
 
 __all__ = [
     "BuiltinInfo",
     "GaussiansOptions",
     "PointsOptions",
     "SplitOptions",
+    "Graph",
+    "Ragged",
+    "Split",
     "TensorData",
     "UnknownDataset",
     "builtin_all",

@@ -1,14 +1,126 @@
-"""TensorData: a train/test split ready for training, and how to build one from arrays."""
+"""TensorData: a train/test split ready for training, and how to build one from arrays.
+
+Beyond a feature tensor ``X`` and a target ``y`` per sample, the families to come need more per
+sample, so TensorData carries named **fields** (:class:`Split` of one value per split):
+
+================  ==========================================================================
+``boxes``         :class:`Ragged` float ``[n_i, 5]`` per image: class, x0, y0, x1, y1 in pixels
+``masks``         int64 ``[N, S, S]``: the class of every pixel
+``keypoints``     float ``[N, K, 3]``: x, y in pixels and visibility (0 or 1) of K keypoints
+``tokens``        :class:`Ragged` int64 per sample: ids into ``vocab`` (a labelled text)
+``source``        :class:`Ragged` int64 per pair: the input sequence, ids into ``vocab``
+``target``        :class:`Ragged` int64 per pair: the output sequence, ids into ``vocab``
+``trees``         :class:`Ragged` int64 ``[n_i, 4]`` per sentence: each node's left child, right
+                  child (-1 for a leaf), token id (-1 for an inner node) and label (-1: none),
+                  children before parents, the root last
+``nodes``         int64 node indices into ``graph`` (the samples of a node task)
+================  ==========================================================================
+
+and a :class:`Graph` when the samples are the nodes of one graph.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
-__all__ = ["TensorData", "from_arrays"]
+__all__ = ["BOXES", "KEYPOINTS", "MASKS", "NODES", "SOURCE", "TARGET", "TOKENS", "TREES", "Graph", "Ragged", "Split",
+           "TensorData", "from_arrays"]  # fmt: skip
+
+BOXES, MASKS, KEYPOINTS, TOKENS = "boxes", "masks", "keypoints", "tokens"
+SOURCE, TARGET, TREES, NODES = "source", "target", "trees", "nodes"
+# the special tokens at the start of every vocabulary of ids
+PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
+
+
+@dataclass
+class Ragged:
+    """One item of varying length per sample (the boxes of an image, the token ids of a text, the
+    nodes of a tree): item ``i`` is ``values[offsets[i] : offsets[i + 1]]``."""
+
+    values: torch.Tensor
+    offsets: torch.Tensor  # int64 [N + 1], starting at 0
+
+    def __post_init__(self) -> None:
+        if self.offsets.ndim != 1 or len(self.offsets) == 0 or int(self.offsets[0]) != 0:
+            raise ValueError("offsets must be a 1-D tensor starting at 0")
+        if int(self.offsets[-1]) != len(self.values) or bool((self.offsets[1:] < self.offsets[:-1]).any()):
+            raise ValueError("offsets must rise to the number of values")
+
+    @classmethod
+    def from_items(cls, items, *, dtype: torch.dtype, width: tuple[int, ...] = ()) -> Ragged:
+        """From a sequence of arrays or tensors of shape ``[n_i, *width]``."""
+        tensors = [torch.as_tensor(np.asarray(item), dtype=dtype).reshape(-1, *width) for item in items]
+        lengths = torch.tensor([len(t) for t in tensors], dtype=torch.int64)
+        offsets = torch.cat([torch.zeros(1, dtype=torch.int64), lengths.cumsum(0)])
+        values = torch.cat(tensors) if tensors else torch.zeros((0, *width), dtype=dtype)
+        return cls(values, offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.values[int(self.offsets[i]) : int(self.offsets[i + 1])]
+
+    def lengths(self) -> torch.Tensor:
+        return self.offsets[1:] - self.offsets[:-1]
+
+    def subset(self, index) -> Ragged:
+        """The items at ``index`` (a sequence or a 1-D tensor of sample indices), in that order."""
+        return Ragged.from_items(
+            [self[int(i)] for i in index], dtype=self.values.dtype, width=tuple(self.values.shape[1:])
+        )
+
+    def padded(self, pad: float | int = 0, max_len: int | None = None) -> torch.Tensor:
+        """``[N, L, *width]``, each item cut to ``max_len`` (the longest when None) and padded with ``pad``."""
+        longest = int(self.lengths().max()) if len(self) else 0
+        L = longest if max_len is None else min(max_len, longest)
+        out = torch.full((len(self), L, *self.values.shape[1:]), pad, dtype=self.values.dtype)
+        for i in range(len(self)):
+            item = self[i][:L]
+            out[i, : len(item)] = item
+        return out
+
+
+@dataclass
+class Split:
+    """One per-sample field in each split (``val`` may be None)."""
+
+    train: Any
+    test: Any
+    val: Any = None
+
+
+@dataclass
+class Graph:
+    """One graph whose nodes are the samples: node features ``x`` ``[N, F]``, edges as pairs of node
+    indices ``edge_index`` ``[2, E]`` (int64), node labels ``y`` ``[N]`` (int64, -1 for unlabelled)."""
+
+    x: torch.Tensor
+    edge_index: torch.Tensor
+    y: torch.Tensor
+    node_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = self.x.shape[0]
+        if self.edge_index.ndim != 2 or self.edge_index.shape[0] != 2:
+            raise ValueError(f"edge_index must be [2, E], got {tuple(self.edge_index.shape)}")
+        if self.edge_index.numel() and (int(self.edge_index.min()) < 0 or int(self.edge_index.max()) >= n):
+            raise ValueError("edge_index names a node that does not exist")
+        if self.y.shape != (n,):
+            raise ValueError(f"y must hold one label per node ({n}), got {tuple(self.y.shape)}")
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_index.shape[1])
 
 
 @dataclass
@@ -16,7 +128,9 @@ class TensorData:
     """A dataset split into train and test tensors (on the CPU).
 
     X is float32 ``[N, n_features]``; y is int64 ``[N]`` class indices for
-    ``task == "classify"`` and float32 ``[N]`` targets for ``task == "regress"``.
+    ``task == "classify"`` and float32 ``[N]`` targets for ``task == "regress"``. Other kinds give
+    X and y the shape their models read (images ``[N, C, S, S]``, masks as y for segmentation,
+    padded token ids) and the rest in ``fields``, ``graph`` and ``vocab``.
     """
 
     X_train: torch.Tensor
@@ -29,6 +143,9 @@ class TensorData:
     class_names: list[str]
     name: str
     meta: dict = field(default_factory=dict)  # e.g. standardisation stats
+    fields: dict[str, Split] = field(default_factory=dict)  # per-sample data beyond X and y (see the module)
+    graph: Graph | None = None  # the graph whose nodes are the samples, for a node task
+    vocab: list[str] | None = None  # what the ids of token fields stand for
 
     @property
     def n_features(self) -> int:

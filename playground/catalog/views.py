@@ -73,7 +73,12 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         datasets = [lesson.dataset]
         selected = lesson.dataset.slug
     else:
-        datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds), ready_only=True)
+        # only the datasets it can train on: the (kind, task) pairs its spec accepts
+        datasets = [
+            d
+            for d in dataset_selectors.dataset_list(viewer=request.viewer, kinds=spec.data_kinds, ready_only=True)
+            if spec.accepts_data(d)
+        ]
         selected = request.POST.get("dataset") or request.GET.get("dataset") or spec.default_dataset
     schema = spec.json_schema()
     config_values: dict = {}
@@ -128,6 +133,10 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if source.dataset is not None and "dataset" not in request.GET:
                 selected = source.dataset.slug
 
+    chosen = next((d for d in datasets if d.slug == selected), None)
+    if request.method != "POST" and chosen is not None:
+        # the knob values that suit the chosen data (the GAN's DCGAN for images) under any given ones
+        config_values = spec.with_data_defaults(config_values, chosen)
     dataset_forms = [
         {
             "dataset": d,
@@ -150,8 +159,15 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             context["diagram"] = diagram(spec.slug, config_values)
         except ValueError:
             pass  # the default drawing stays; the form shows what to fix
+    by_dataset = {d.slug: spec.defaults_for(d) for d in datasets}
+    changed = {key for values in by_dataset.values() for key in values}
     context.update(
         {
+            # the knobs the form switches when another dataset is picked (train-form.js)
+            "data_defaults": {
+                "by_dataset": by_dataset,
+                "schema": {k: v for k, v in spec.defaults().model_dump().items() if k in changed},
+            },
             "fields": fields,
             "run_fields": fields_from_schema(run_schema, values=run_values, prefix="run__", errors=run_errors),
             "dataset_forms": dataset_forms,

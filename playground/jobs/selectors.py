@@ -102,3 +102,44 @@ def job_snapshot(*, job: TrainingJob, after: int = 0) -> dict[str, Any]:
 def job_metric_rows(*, job_id: int) -> list[dict[str, Any]]:
     rows = JobEvent.objects.filter(job_id=job_id, kind="metric").order_by("seq").values_list("payload", flat=True)
     return [{"step": p.get("step"), "epoch": p.get("epoch"), "values": p.get("values", {})} for p in rows]
+
+
+# What the charts, the results table and the API say about each number a run reports: read from its
+# architecture's metric meanings (``models_lib.registry.Metric``), never guessed from the names.
+OTHER_CHART = {
+    "key": "other",
+    "title": "Other measurements",
+    "description": "Numbers this run reports that its architecture does not describe.",
+    "axis": "value",
+    "percent": False,
+    "log": False,
+}
+
+
+def _spec_of(job: TrainingJob):
+    from models_lib import registry
+
+    try:
+        return registry.get(job.architecture)
+    except registry.UnknownArchitecture:
+        return None
+
+
+def job_metric_meanings(*, job: TrainingJob) -> dict[str, Any]:
+    """``{"metrics": {key: meaning}, "charts": [chart, ...]}`` for the run's architecture and data."""
+    spec = _spec_of(job)
+    if spec is None or not spec.trainable:
+        return {"metrics": {}, "charts": [OTHER_CHART]}
+    data = job.dataset  # None once deleted: every metric the architecture may report
+    metrics = {m.key: m.as_dict() for m in spec.meanings(data)}
+    return {"metrics": metrics, "charts": [c.as_dict() for c in spec.charts_for(data)] + [OTHER_CHART]}
+
+
+def job_final_rows(*, job: TrainingJob) -> list[tuple[str, str, str]]:
+    """The final results as (key, label, value as shown), in the order the architecture declares them."""
+    spec = _spec_of(job)
+    metrics = job.final_metrics or {}
+    known = {m.key: m for m in spec.meanings(job.dataset)} if spec is not None and spec.trainable else {}
+    rows = [(key, m.label, m.text(metrics[key])) for key, m in known.items() if key in metrics]
+    rows += [(key, key.replace("_", " "), str(value)) for key, value in metrics.items() if key not in known]
+    return rows

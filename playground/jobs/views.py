@@ -26,6 +26,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     spec = entry.spec if entry else None
     views = spec.views if spec else ()
     job_json = selectors.job_as_dict(job)
+    meanings = selectors.job_metric_meanings(job=job)
     lesson = None
     if job.class_session_id is not None:
         from playground.classes.selectors import class_get
@@ -39,6 +40,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "entry": entry,
             "view_specs": views,
             "job_json": job_json,
+            "metric_meta": meanings,
+            "charts": meanings["charts"],
+            "final_rows": selectors.job_final_rows(job=job),
             "queue": job_json["queue"],
             "stored_views": job.views,
             "config_items": sorted(job.config.items()),

@@ -19,6 +19,10 @@ const readJson = (id, fallback) => {
 };
 
 const job = readJson("job-data", {});
+// What each reported number means (label, format, which chart, which split, a baseline or not),
+// declared by the run's architecture; one chart per axis it declares.
+const meta = readJson("metric-meta", { metrics: {}, charts: [] });
+const meaning = (key) => meta.metrics?.[key] || null;
 const storedViews = readJson("stored-views", {});
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -34,10 +38,6 @@ const ui = {
   logEmpty: $("log-empty"),
   results: $("results-card"),
   finalMetrics: $("final-metrics"),
-  lossChart: $("loss-chart"),
-  scoreChart: $("score-chart"),
-  scoreTitle: $("score-title"),
-  scoreDescription: $("score-description"),
 };
 
 let status = job.status || "QUEUED";
@@ -74,18 +74,17 @@ function formatDuration(seconds) {
 
 function formatValue(key, value) {
   if (typeof value !== "number") return String(value);
-  if (/accuracy/.test(key)) return `${(value * 100).toFixed(1)} %`;
-  if (/per_s$/.test(key)) return numberFormat.format(Math.round(value));
-  if (/(duration|elapsed)(_s)?$/.test(key)) return value < 10 ? `${value.toFixed(1)} s` : formatDuration(value);
-  if (Number.isInteger(value)) return numberFormat.format(value);
-  return value.toPrecision(4).replace(/\.?0+$/, "");
+  const m = meaning(key);
+  const format = m?.format || "number";
+  if (format === "percent") return `${(value * 100).toFixed(1)} %`;
+  if (format === "rate" || format === "integer") return numberFormat.format(Math.round(value));
+  if (format === "seconds") return value < 10 ? `${value.toFixed(1)} s` : formatDuration(value);
+  const text = Number.isInteger(value) ? numberFormat.format(value) : value.toPrecision(4).replace(/\.?0+$/, "");
+  return m?.unit ? `${text} ${m.unit}` : text;
 }
 
-const KEY_LABELS = { n_params: "parameters", samples_per_s: "samples per second", duration_s: "training time" };
-
 function prettyKey(key) {
-  if (KEY_LABELS[key]) return KEY_LABELS[key];
-  return key.replace(/_/g, " ").replace(/\br2\b/, "R²").replace(/\brmse\b/, "RMSE");
+  return meaning(key)?.label || key.replace(/_/g, " ");
 }
 
 // ---------------------------------------------------------------- metric charts
@@ -101,82 +100,57 @@ const BASE_LAYOUT = {
   colorway: ["#4f46e5", "#ea580c", "#16a34a", "#db2777", "#0891b2", "#ca8a04"],
 };
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
-const COLORS = { train: "#4f46e5", test: "#ea580c", val: "#0891b2", r2: "#16a34a", baseline: "#64748b" };
-// Series that are not the usual train/test pair (a GAN's two losses, its coverage and quality)
-// each get a colour of their own, in the order they first arrive.
-const EXTRA_COLORS = ["#db2777", "#0f766e", "#ca8a04", "#7c3aed", "#65a30d", "#be123c"];
-const CANONICAL = /^(train|test|val)_(loss|accuracy|rmse|mse)$/;
+const COLORS = { train: "#4f46e5", test: "#ea580c", validation: "#0891b2", reference: "#64748b" };
+// Series that are not measured on a split (a GAN's two losses) or share a split on one chart each get
+// a colour of their own, in the order they first arrive.
+const EXTRA_COLORS = ["#db2777", "#0f766e", "#ca8a04", "#7c3aed", "#65a30d", "#be123c", "#16a34a"];
 
 function seriesColor(chart, key) {
-  if (/naive|baseline/.test(key)) return COLORS.baseline;
-  if (/r2$/.test(key)) return COLORS.r2;
-  if (CANONICAL.test(key)) return /^val_/.test(key) ? COLORS.val : /^test_/.test(key) ? COLORS.test : COLORS.train;
-  const extras = chart.order.filter((k) => !CANONICAL.test(k) && !/naive|baseline|r2$/.test(k));
+  if (meaning(key)?.reference) return COLORS.reference;
+  // the first series of each split keeps that split's colour on every chart (train, test, validation)
+  const firstOfSplit = (k) => {
+    const split = meaning(k)?.split;
+    return Boolean(split) && chart.order.find((o) => !meaning(o)?.reference && meaning(o)?.split === split) === k;
+  };
+  if (firstOfSplit(key)) return COLORS[meaning(key).split];
+  const extras = chart.order.filter((k) => !meaning(k)?.reference && !firstOfSplit(k));
   return EXTRA_COLORS[Math.max(0, extras.indexOf(key)) % EXTRA_COLORS.length];
 }
 
-function makeChart(el, kind) {
-  return { el, kind, series: new Map(), order: [], traceOf: new Map(), drawn: new Map(), plotted: false, dirty: false, layoutKey: "" };
+function makeChart(spec) {
+  const el = document.getElementById(`${spec.key}-chart`);
+  return { el, spec, kind: spec.key, series: new Map(), order: [], traceOf: new Map(), drawn: new Map(), plotted: false, dirty: false, layoutKey: "" };
 }
-const lossChart = makeChart(ui.lossChart, "loss");
-const scoreChart = makeChart(ui.scoreChart, "score");
+const charts = new Map((meta.charts || []).map((spec) => [spec.key, makeChart(spec)]));
+const firstChart = charts.values().next().value || null;
+const chartFor = (key) => charts.get(meaning(key)?.chart) || charts.get("other");
 
 function traceFor(chart, key) {
-  const isTest = /^(test|val)_/.test(key);
-  const isVal = /^val_/.test(key);
-  const isR2 = /r2$/.test(key);
-  // A baseline (e.g. the seasonal-naive forecast's error) is a reference line, not a result.
-  const isBaseline = /naive|baseline/.test(key);
+  const m = meaning(key);
+  const heldOut = m?.split === "test" || m?.split === "validation";
   const s = chart.series.get(key);
   return {
     type: "scatter",
     name: prettyKey(key),
     x: s.x.slice(),
     y: s.y.slice(),
-    mode: isTest ? "lines+markers" : "lines",
+    mode: heldOut ? "lines+markers" : "lines",
     line: {
-      width: isTest ? 2.5 : 1.5,
-      dash: isBaseline ? "dot" : "solid",
+      width: heldOut ? 2.5 : 1.5,
+      dash: m?.reference ? "dot" : "solid", // a baseline to beat is a reference line, not a result
       color: seriesColor(chart, key),
     },
     marker: { size: 6 },
-    yaxis: isR2 ? "y2" : "y",
     hovertemplate: "%{y:.4g}",
   };
 }
 
 function chartLayout(chart) {
-  const keys = chart.order;
-  const layout = { ...BASE_LAYOUT, uirevision: chart.kind, xaxis: { ...AXIS, title: { text: "training step" } } };
-  if (chart.kind === "loss") {
-    layout.yaxis = { ...AXIS, title: { text: "loss" } };
-    return layout;
-  }
-  const accuracy = keys.some((k) => /^(train|test|val)_accuracy$/.test(k));
-  const shares = keys.every((k) => /accuracy|covered|quality|recall|precision/.test(k));
-  const error = keys.some((k) => /rmse|mse/.test(k));
-  layout.yaxis = accuracy
-    ? { ...AXIS, title: { text: "accuracy" }, tickformat: ".0%" }
-    : error ? { ...AXIS, title: { text: "error (RMSE)" } }
-      : { ...AXIS, title: { text: "score" }, ...(shares ? { tickformat: ".0%" } : {}) };
-  if (keys.some((k) => /r2$/.test(k))) {
-    layout.yaxis2 = { ...AXIS, title: { text: "R²" }, overlaying: "y", side: "right", showgrid: false };
-    layout.margin = { ...BASE_LAYOUT.margin, r: 56 };
-  }
-  return layout;
-}
-
-function describeScore(keys) {
-  if (keys.some((k) => /^(train|test|val)_accuracy$/.test(k))) {
-    ui.scoreTitle.textContent = "Accuracy";
-    ui.scoreDescription.textContent = "The share of points the model gets right. Higher is better; a test score well below the train score means it is memorising.";
-  } else if (!keys.some((k) => /rmse|mse|r2$/.test(k))) {
-    ui.scoreTitle.textContent = "Scores";
-    ui.scoreDescription.textContent = "What this architecture measures on held-out data as it trains (hover a line for its values). The catalog page says what each one means.";
-  } else {
-    ui.scoreTitle.textContent = "Error and fit";
-    ui.scoreDescription.textContent = "RMSE is the typical size of a prediction's error (lower is better). R² is the share of the variation explained: 1 is perfect, 0 is no better than guessing the mean.";
-  }
+  const spec = chart.spec;
+  const yaxis = { ...AXIS, title: { text: spec.axis } };
+  if (spec.percent) yaxis.tickformat = ".0%";
+  if (spec.log) yaxis.type = "log";
+  return { ...BASE_LAYOUT, uirevision: chart.kind, xaxis: { ...AXIS, title: { text: "training step" } }, yaxis };
 }
 
 function addMetric(event) {
@@ -185,7 +159,9 @@ function addMetric(event) {
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== "number" || !Number.isFinite(value)) continue;
     lastValues[key] = value;
-    const chart = /loss/.test(key) ? lossChart : scoreChart;
+    const chart = chartFor(key);
+    if (!chart || !chart.el) continue;
+    chart.el.closest(".chart-card").hidden = false;
     let s = chart.series.get(key);
     if (!s) {
       s = { x: [], y: [] };
@@ -201,7 +177,7 @@ function addMetric(event) {
 // A resumed run goes on from its checkpoint: the points its lost attempt drew past that
 // step are redrawn by the new attempt, so they are dropped rather than drawn twice.
 function rewindCharts(step) {
-  for (const chart of [lossChart, scoreChart]) {
+  for (const chart of charts.values()) {
     let dropped = false;
     for (const s of chart.series.values()) {
       let keep = s.x.length;
@@ -231,7 +207,6 @@ function drawChart(chart) {
       chart.drawn.set(key, chart.series.get(key).x.length);
       return traceFor(chart, key);
     });
-    if (chart.kind === "score") describeScore(chart.order);
     const layout = chartLayout(chart);
     chart.layoutKey = JSON.stringify(layout);
     P.newPlot(chart.el, traces, layout, CONFIG);
@@ -245,13 +220,7 @@ function drawChart(chart) {
         chart.drawn.set(key, chart.series.get(key).x.length);
       });
       P.addTraces(chart.el, fresh.map((key) => traceFor(chart, key)));
-      if (chart.kind === "score") describeScore(chart.order);
-      const layout = chartLayout(chart);
-      const layoutKey = JSON.stringify(layout);
-      if (layoutKey !== chart.layoutKey) { // e.g. R² arrived and needs its own axis
-        chart.layoutKey = layoutKey;
-        P.relayout(chart.el, layout);
-      }
+
     }
     const update = { x: [], y: [] };
     const indices = [];
@@ -267,7 +236,7 @@ function drawChart(chart) {
     }
     if (indices.length) P.extendTraces(chart.el, update, indices, MAX_POINTS);
   }
-  if (chart === lossChart) {
+  if (chart === firstChart) {
     let points = 0;
     for (const key of chart.order) points += Math.min(chart.series.get(key).x.length, MAX_POINTS);
     chart.el.dataset.points = String(points);
@@ -304,7 +273,11 @@ function drawViews() {
 }
 
 function hideEmptyViews() {
-  // A finished run that never drew a view (a decision boundary on a table, say) hides its panel.
+  // A finished run hides the charts nothing was drawn on (a measure its data did not give)...
+  for (const chart of charts.values()) {
+    if (!chart.order.length && chart !== firstChart && chart.el) chart.el.closest(".chart-card").hidden = true;
+  }
+  // ...and the views it never drew (a decision boundary on a table, say).
   for (const view of viewPanels.values()) {
     if (!view.hasFigure && !pendingViews.has(view.panel.dataset.view)) view.panel.hidden = true;
   }
@@ -480,8 +453,7 @@ function scheduleDraw() {
   frameRequested = true;
   requestAnimationFrame(() => {
     frameRequested = false;
-    drawChart(lossChart);
-    drawChart(scoreChart);
+    for (const chart of charts.values()) drawChart(chart);
     drawViews();
     drawLog();
     if (FINISHED.has(status) && lastSeq >= knownLastSeq) hideEmptyViews();
@@ -576,7 +548,7 @@ function onFinished() {
   if (status === "SUCCEEDED" && ui.results.hidden) {
     refreshJob().then(() => {
       if (ui.results.hidden) {
-        const finalKeys = Object.fromEntries(Object.entries(lastValues).filter(([k]) => /^test_/.test(k)));
+        const finalKeys = Object.fromEntries(Object.entries(lastValues).filter(([k]) => meaning(k)?.split === "test"));
         showFinalMetrics(finalKeys);
       }
     });

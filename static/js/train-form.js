@@ -14,8 +14,36 @@ function showSelectedDataset() {
   }
 }
 
+// Some knobs suit one kind of data and not another (a GAN draws 2-D points with the vanilla
+// variant, images with DCGAN): picking a dataset sets them, unless the visitor chose a value.
+const dataDefaults = (() => {
+  const el = document.getElementById("data-defaults");
+  try { return el ? JSON.parse(el.textContent) : null; } catch { return null; }
+})();
+const touched = new Set();
+form?.addEventListener("change", (event) => {
+  if (event.isTrusted && event.target.name && event.target !== select) touched.add(event.target.name);
+});
+
+function applyDataDefaults() {
+  if (!dataDefaults) return;
+  const own = dataDefaults.by_dataset?.[select.value] || {};
+  for (const [name, fallback] of Object.entries(dataDefaults.schema || {})) {
+    const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
+    if (!field || field.disabled || touched.has(name)) continue;
+    const value = String(name in own ? own[name] : fallback);
+    if (field.value !== value) {
+      field.value = value;
+      field.dispatchEvent(new Event("change", { bubbles: true })); // the diagram redraws
+    }
+  }
+}
+
 if (select && fieldsets.length) {
-  select.addEventListener("change", showSelectedDataset);
+  select.addEventListener("change", () => {
+    showSelectedDataset();
+    applyDataDefaults();
+  });
   showSelectedDataset();
 }
 

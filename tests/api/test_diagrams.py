@@ -14,10 +14,12 @@ def test_get_mlp_diagram_follows_query_knobs(alice):
     assert d["params"] == 12 + 40 + 36 + 10
 
 
-def test_get_sketch_diagram_coerces_strings(alice):
+def test_get_diagram_coerces_strings(alice):
     d = alice.client.get("/api/architectures/rnn/diagram", {"bidirectional": "true", "layers": "2"}).json()
-    assert any("←" in n["label"] for n in d["nodes"])
-    assert any(n["label"].startswith("LSTM") for n in d["nodes"])
+    assert d["title"].startswith("Bidirectional LSTM")
+    assert any("both directions, 2 layers" in n["sublabel"] for n in d["nodes"])
+    sketch = alice.client.get("/api/architectures/seq2seq/diagram", {"attention": "false"}).json()
+    assert "attention" not in {n["kind"] for n in sketch["nodes"]}
 
 
 def test_every_catalog_entry_has_a_default_diagram(alice):

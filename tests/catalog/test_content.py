@@ -5,7 +5,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import get_template
 
 from playground.catalog.entries import catalog_entries, catalog_entry
-from playground.catalog.templatetags.catalog_extras import math, metric_text
+from playground.catalog.templatetags.catalog_extras import math, run_headline
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,8 +33,8 @@ def test_every_entry_has_its_files_and_neighbours():
     for entry in catalog_entries():
         get_template(entry.template)
         assert finders.find(entry.icon), entry.slug
-        assert entry.compare_with, entry.slug
-        for slug, why in entry.compare_with:
+        assert entry.arch.card.compare_with, entry.slug
+        for slug, why in entry.arch.card.compare_with:
             assert catalog_entry(slug) is not None and slug != entry.slug and why, (entry.slug, slug)
 
 
@@ -47,13 +47,26 @@ def test_math_tag_gives_mathml_with_its_source_and_a_scroll_box():
     assert inline.startswith("<math") and 'display="inline"' in inline
 
 
-def test_metric_text_reads_each_familys_headline_score():
-    assert metric_text({"test_accuracy": 0.934}) == "accuracy 93.4 %"
-    assert metric_text({"test_rmse": 0.1213}) == "RMSE 0.121"
-    assert metric_text({"test_modes_covered": 0.875, "test_high_quality": 0.9}) == "modes covered 88 %"
-    assert metric_text({"test_diversity": 0.9}) == "diversity 0.90 of the real images'"
-    assert metric_text({"test_loss": 0.01234}) == "test loss 0.0123"
-    assert metric_text({}) == "—" and metric_text(None) == "—"
+def test_a_runs_headline_reads_its_architectures_metric_meanings():
+    from types import SimpleNamespace as Run
+
+    images, points = Run(kind="images", task="classify"), Run(kind="points2d", task="classify")
+    assert run_headline(Run(architecture="cnn", final_metrics={"test_accuracy": 0.934}, dataset=images)) == (
+        "test accuracy 93.4 %"
+    )
+    assert run_headline(Run(architecture="mlp", final_metrics={"test_rmse": 0.1213, "test_r2": 0.9}, dataset=None)) == (
+        "test RMSE 0.1213"
+    )
+    gan = {"test_modes_covered": 0.875, "test_high_quality": 0.9}
+    assert run_headline(Run(architecture="gan", final_metrics=gan, dataset=points)) == "modes covered 87.5 %"
+    assert run_headline(Run(architecture="gan", final_metrics={"test_diversity": 0.9}, dataset=images)) == (
+        "diversity vs real 0.9"
+    )
+    assert run_headline(Run(architecture="vae", final_metrics={"test_loss": 0.01234}, dataset=images)) == (
+        "test loss 0.01234"
+    )
+    assert run_headline(Run(architecture="mlp", final_metrics={}, dataset=None)) == "—"
+    assert run_headline(Run(architecture="gone", final_metrics={"test_accuracy": 1.0}, dataset=None)) == "—"
 
 
 def test_catalog_has_a_labelled_search_box_and_searchable_cards(alice):
@@ -63,7 +76,7 @@ def test_catalog_has_a_labelled_search_box_and_searchable_cards(alice):
     assert html.count("data-search=") == len(catalog_entries())
     assert "js/catalog-search.js" in html and 'href="/guide/"' in html
     for entry in catalog_entries():
-        assert f"images/catalog/{entry.slug}.svg" in html
+        assert f"/static/architectures/{entry.slug}/icon.svg" in html
 
 
 def test_detail_page_links_the_demo_anchor_and_the_diagram_slot(alice):

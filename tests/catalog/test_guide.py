@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from playground.catalog.entries import catalog_entry
-from playground.catalog.guide import MAX_SUGGESTIONS, RULES, suggest
+from playground.catalog.guide import MAX_SUGGESTIONS, rules, suggest
 
 # (data, labels, goal) -> the architectures allowed in first place (or, for "top2", in the first two).
 TABLE = [
@@ -43,9 +43,15 @@ def test_unknown_answers_are_ignored_not_fatal():
     assert suggest("images", "maybe", "predict_class")[0].slug == "cnn"
 
 
-def test_every_rule_points_at_a_catalog_entry():
-    for rule in RULES:
-        assert catalog_entry(rule.slug) is not None, rule
+def test_every_fact_comes_from_a_catalog_entry_and_answers_known_questions():
+    from playground.catalog.guide import ANSWERS
+
+    facts = rules()
+    assert len(facts) > 80  # every entry's card teaches the guide
+    for slug, fact in facts:
+        assert catalog_entry(slug) is not None, slug
+        for question in ("data", "labels", "goal"):
+            assert getattr(fact, question) in ANSWERS[question] | {None}, (slug, fact)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -76,3 +76,53 @@ def test_from_arrays_string_labels():
     y = np.array(["cat", "dog"] * 20)
     d = data.from_arrays(X, y, task="classify", name="upload")
     assert d.class_names == ["cat", "dog"] and d.kind == "tabular"
+
+
+# ---------------------------------------------------------------- per-sample fields beyond X and y
+
+
+def test_ragged_items_subsets_and_padding():
+    from models_lib.data import Ragged
+
+    boxes = Ragged.from_items([[[0, 1, 1, 4, 4]], [], [[1, 0, 0, 2, 2], [0, 5, 5, 8, 9]]], dtype=torch.float32, width=(5,))
+    assert len(boxes) == 3 and boxes.lengths().tolist() == [1, 0, 2]
+    assert boxes[2].shape == (2, 5) and boxes[1].shape == (0, 5)
+    picked = boxes.subset([2, 0])
+    assert picked.lengths().tolist() == [2, 1] and torch.equal(picked[1], boxes[0])
+    padded = boxes.padded(pad=-1)
+    assert padded.shape == (3, 2, 5) and bool((padded[1] == -1).all()) and torch.equal(padded[2], boxes[2])
+    tokens = Ragged.from_items([[5, 6, 7, 8], [9]], dtype=torch.int64)
+    assert tokens.padded(0, max_len=2).tolist() == [[5, 6], [9, 0]]
+    with pytest.raises(ValueError, match="offsets"):
+        Ragged(torch.zeros(3), torch.tensor([0, 2]))
+
+
+def test_a_tree_field_holds_children_before_parents():
+    from models_lib.data import Ragged
+
+    # "not good": two leaves (tokens 4 and 7), the root combines them (label 0: negative)
+    tree = [[-1, -1, 4, -1], [-1, -1, 7, 1], [0, 1, -1, 0]]
+    trees = Ragged.from_items([tree], dtype=torch.int64, width=(4,))
+    root = trees[0][-1]
+    assert root.tolist() == [0, 1, -1, 0] and all(int(c) < len(trees[0]) - 1 for c in root[:2])
+
+
+def test_a_graph_checks_its_edges_and_labels():
+    from models_lib.data import Graph
+
+    g = Graph(x=torch.zeros(3, 2), edge_index=torch.tensor([[0, 1], [1, 2]]), y=torch.tensor([0, -1, 1]))
+    assert (g.n_nodes, g.n_edges) == (3, 2)
+    with pytest.raises(ValueError, match="does not exist"):
+        Graph(x=torch.zeros(2, 1), edge_index=torch.tensor([[0], [5]]), y=torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="one label per node"):
+        Graph(x=torch.zeros(2, 1), edge_index=torch.zeros(2, 0, dtype=torch.int64), y=torch.tensor([0]))
+
+
+def test_tensordata_carries_fields_a_graph_and_a_vocabulary():
+    from models_lib.data import Split
+
+    d = data.load("digits")
+    assert d.fields == {} and d.graph is None and d.vocab is None
+    keypoints = torch.rand(d.n_train, 5, 3)
+    d.fields["keypoints"] = Split(train=keypoints, test=torch.rand(d.n_test, 5, 3))
+    assert d.fields["keypoints"].train.shape == (d.n_train, 5, 3) and d.fields["keypoints"].val is None

@@ -474,7 +474,7 @@ def _ingest_text(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_
     chars = sorted(set(text))
     meta = {
         "kind": "text",
-        "task": "language_model",
+        "task": "generate",
         "chars": len(text),
         "lines": len(lines),
         "words": sum(words.values()),
@@ -577,7 +577,7 @@ def _ingest_pairs(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes
         out_texts[f"target_{s}"] = [tgt[i] for i in p]
     meta = {
         "kind": "pairs",
-        "task": "seq2seq",
+        "task": "generate",
         "source_column": a,
         "target_column": b,
         "n_rows": len(src),

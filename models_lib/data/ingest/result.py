@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from models_lib.data.tensors import TensorData
+from models_lib.data.tensors import (
+    BOS,
+    BOXES,
+    EOS,
+    MASKS,
+    NODES,
+    PAD,
+    SOURCE,
+    TARGET,
+    TOKENS,
+    UNK,
+    Graph,
+    Ragged,
+    Split,
+    TensorData,
+)
 
 from .errors import IngestError
 
@@ -64,22 +81,22 @@ def load_ingested(directory: Path) -> IngestResult:
 
 
 def to_tensordata(result: IngestResult) -> TensorData:
-    """The TensorData the MLP trains on, for ``kind == "tabular"`` (classify or regress); ``"images"`` for the CNN.
+    """The TensorData the models train on, for every kind of upload.
 
-    TensorData has only a train and a test split, so ``X_train``/``y_train`` train and
-    ``X_test``/``y_test`` test; the validation split is kept aside as tensors in
-    ``meta["X_val"]``/``meta["y_val"]`` (not merged into training). Features are standardised with
-    the TRAIN split's mean and standard deviation (kept in ``meta["mean"]``/``meta["std"]``), as
-    :func:`models_lib.data.tensors.from_arrays` does. Other kinds raise :class:`IngestError`.
+    Every kind keeps its validation split aside (``meta["X_val"]``/``meta["y_val"]``, and ``val`` in
+    each field) rather than merging it into training. Tables are standardised with the TRAIN split's
+    mean and standard deviation (``meta["mean"]``/``meta["std"]``), as
+    :func:`models_lib.data.tensors.from_arrays` does; images become float32 in 0..1. What a kind
+    holds beyond X and y travels in ``fields``, ``graph`` and ``vocab`` (see
+    :mod:`models_lib.data.tensors`).
     """
-    if result.kind == "images":
-        return _images_tensordata(result)
-    if result.kind == "timeseries":
-        return _timeseries_tensordata(result)
-    if result.kind != "tabular":
-        raise IngestError(
-            f"Data of kind '{result.kind}' cannot be used by the models that train on tables yet. Pick a tabular dataset."
-        )
+    convert = _CONVERTERS.get(result.kind)
+    if convert is None:
+        raise IngestError(f"Data of kind '{result.kind}' is not one the models know. Process the upload again.")
+    return convert(result)
+
+
+def _tabular_tensordata(result: IngestResult) -> TensorData:
     task = result.meta.get("task")
     if task not in ("classify", "regress"):
         raise IngestError(f"This dataset's task '{task}' is not one the table models know. Process the upload again.")
@@ -204,3 +221,231 @@ def _timeseries_tensordata(result: IngestResult) -> TensorData:
         raise IngestError(
             f"This time series cannot be split for forecasting ({exc}). Process the upload again."
         ) from None
+
+
+# ---------------------------------------------------------------- kinds with more than X and y
+
+MAX_VOCAB = 20_000  # words kept for labelled text (the most frequent in the training split)
+MAX_TOKENS = 256  # tokens of a text (or characters of a sequence) kept in the padded X
+TEXT_TEST_SHARE = 0.1  # the end of a plain-text corpus held out to test a language model
+MAX_TEXT_WINDOWS = 200_000  # windows of a long corpus: the stride between them grows to keep to this
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+def _val_meta(result: IngestResult, X_val: torch.Tensor, y_val: torch.Tensor) -> dict:
+    return {"X_val": X_val, "y_val": y_val, "split": result.meta.get("split", {}), "source": "upload"}
+
+
+def _text_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "text"``: a character-level language model's next-character windows over the corpus
+    (the last tenth held out to test), as the built-in text sets are made; a long corpus is read
+    with a wider stride so it yields at most ``MAX_TEXT_WINDOWS`` training windows."""
+    from models_lib.data.builtin_sequences import DEFAULT_WINDOW, text_tensordata
+
+    corpus = "".join(result.texts.get("corpus") or [])
+    if len(corpus) < 4 * DEFAULT_WINDOW:
+        raise IngestError(
+            f"The text has {len(corpus):,} characters; a language model needs at least {4 * DEFAULT_WINDOW} "
+            "to learn from and to test on. Upload a longer text."
+        )
+    stride = max(4, -(-len(corpus) // MAX_TEXT_WINDOWS))
+    data = text_tensordata(
+        corpus, name=str(result.meta.get("name", "upload")), test_ratio=TEXT_TEST_SHARE, stride=stride
+    )
+    data.meta.update(source="upload", split={"train": 1 - TEXT_TEST_SHARE, "validation": 0.0, "test": TEXT_TEST_SHARE})
+    data.vocab = list(data.meta["vocab"])
+    return data
+
+
+def _word_vocab(texts: list[str]) -> list[str]:
+    counts = Counter(w for t in texts for w in _WORD.findall(t.lower()))
+    return [PAD, BOS, EOS, UNK] + [w for w, _ in counts.most_common(MAX_VOCAB)]
+
+
+def _ids(tokens: list[str], index: dict[str, int], bos_eos: bool = False) -> np.ndarray:
+    unk = index[UNK]
+    ids = [index.get(t, unk) for t in tokens]
+    return np.asarray([index[BOS], *ids, index[EOS]] if bos_eos else ids, dtype=np.int64)
+
+
+def _texts(result: IngestResult, prefix: str) -> dict[str, list[str]]:
+    missing = [f"{prefix}_{s}" for s in ("train", "val", "test") if f"{prefix}_{s}" not in result.texts]
+    if missing:
+        raise IngestError(f"The processed texts lack {', '.join(missing)}. Process the upload again.")
+    return {s: list(result.texts[f"{prefix}_{s}"]) for s in ("train", "val", "test")}
+
+
+def _text_labels_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "text_labels"``: each text as word ids (``fields["tokens"]``, a vocabulary of the
+    training split's most frequent words, lower-cased, with ``<unk>`` for the rest) and as a padded
+    ``X`` of its first ``MAX_TOKENS`` ids; ``y`` the label."""
+    texts = _texts(result, "text")
+    vocab = _word_vocab(texts["train"])
+    index = {w: i for i, w in enumerate(vocab)}
+    tokens = {
+        s: Ragged.from_items([_ids(_WORD.findall(t.lower()), index) for t in ts], dtype=torch.int64)
+        for s, ts in texts.items()
+    }
+    labels = {
+        s: torch.as_tensor(np.asarray(result.arrays[f"y_{s}"]), dtype=torch.int64) for s in ("train", "val", "test")
+    }
+    X = {s: r.padded(0, MAX_TOKENS) for s, r in tokens.items()}
+    return TensorData(
+        X_train=X["train"],
+        y_train=labels["train"],
+        X_test=X["test"],
+        y_test=labels["test"],
+        kind="text_labels",
+        task="classify",
+        feature_names=["token"],
+        class_names=[str(c) for c in result.meta.get("class_names", [])],
+        name=str(result.meta.get("name", "upload")),
+        meta=_val_meta(result, X["val"], labels["val"]),
+        fields={TOKENS: Split(tokens["train"], tokens["test"], tokens["val"])},
+        vocab=vocab,
+    )
+
+
+def _pairs_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "pairs"``: source and target sequences as character ids (one vocabulary from the
+    training pairs; targets start with ``<s>`` and end with ``</s>``) in ``fields["source"]`` and
+    ``fields["target"]``, and padded as ``X`` (sources) and ``y`` (targets)."""
+    source, target = _texts(result, "source"), _texts(result, "target")
+    chars = sorted(set("".join(source["train"]) + "".join(target["train"])))
+    vocab = [PAD, BOS, EOS, UNK, *chars]
+    index = {c: i for i, c in enumerate(vocab)}
+    src = {s: Ragged.from_items([_ids(list(t), index) for t in ts], dtype=torch.int64) for s, ts in source.items()}
+    tgt = {
+        s: Ragged.from_items([_ids(list(t), index, True) for t in ts], dtype=torch.int64) for s, ts in target.items()
+    }
+    X = {s: r.padded(0, MAX_TOKENS) for s, r in src.items()}
+    y = {s: r.padded(0, MAX_TOKENS) for s, r in tgt.items()}
+    return TensorData(
+        X_train=X["train"],
+        y_train=y["train"],
+        X_test=X["test"],
+        y_test=y["test"],
+        kind="pairs",
+        task="generate",
+        feature_names=["char"],
+        class_names=[],
+        name=str(result.meta.get("name", "upload")),
+        meta=_val_meta(result, X["val"], y["val"]),
+        fields={
+            SOURCE: Split(src["train"], src["test"], src["val"]),
+            TARGET: Split(tgt["train"], tgt["test"], tgt["val"]),
+        },
+        vocab=vocab,
+    )
+
+
+def _graph_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "graph"``: the graph itself (``graph``: node features, edges, labels, names) and the
+    labelled nodes of each split as node indices (``fields["nodes"]``); ``X``/``y`` are those nodes'
+    features and labels (what a model that ignores the edges, the baseline, reads)."""
+    a = result.arrays
+    x = torch.as_tensor(np.asarray(a["x"], dtype=np.float32))
+    y = torch.as_tensor(np.asarray(a["y"]), dtype=torch.int64)
+    graph = Graph(
+        x=x,
+        edge_index=torch.as_tensor(np.asarray(a["edge_index"]), dtype=torch.int64),
+        y=y,
+        node_names=[str(n) for n in result.meta.get("node_ids", [])],
+    )
+    nodes = {
+        s: torch.as_tensor(np.flatnonzero(np.asarray(a[f"{s}_mask"])), dtype=torch.int64)
+        for s in ("train", "val", "test")
+    }
+    task = result.meta.get("task") or ""
+    return TensorData(
+        X_train=x[nodes["train"]],
+        y_train=y[nodes["train"]],
+        X_test=x[nodes["test"]],
+        y_test=y[nodes["test"]],
+        kind="graph",
+        task=task,
+        feature_names=list(result.meta.get("feature_names", [])),
+        class_names=[str(c) for c in result.meta.get("class_names", [])],
+        name=str(result.meta.get("name", "upload")),
+        meta=_val_meta(result, x[nodes["val"]], y[nodes["val"]]),
+        fields={NODES: Split(nodes["train"], nodes["test"], nodes["val"])},
+        graph=graph,
+    )
+
+
+def _images_0_1(arr: np.ndarray) -> torch.Tensor:
+    scale = 255.0 if arr.dtype == np.uint8 else 1.0
+    return torch.as_tensor(np.ascontiguousarray(arr), dtype=torch.float32).div_(scale)
+
+
+def _detection_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "detection"``: the images in 0..1 (``X``), each one's boxes in pixels of the resized
+    image (``fields["boxes"]``: class, x0, y0, x1, y1) and, as ``y``, how many boxes it holds."""
+    a = result.arrays
+    images = np.asarray(a["images"])
+    if images.ndim != 4 or images.shape[-1] != images.shape[-2]:
+        raise IngestError("The processed detection images are not square. Process the upload again.")
+    side = images.shape[-1]
+    boxes = np.asarray(a["boxes"], dtype=np.float32)  # image index, class, x, y, w, h (shares of the image)
+    per_image = [[] for _ in range(len(images))]
+    for k, c, x, y0, w, h in boxes:
+        per_image[int(k)].append((c, x * side, y0 * side, (x + w) * side, (y0 + h) * side))
+    splits = {s: np.asarray(a[f"{s}_index"], dtype=np.int64) for s in ("train", "val", "test")}
+    X = {s: _images_0_1(images[idx]) for s, idx in splits.items()}
+    found = {
+        s: Ragged.from_items(
+            [np.asarray(per_image[i], np.float32).reshape(-1, 5) for i in idx], dtype=torch.float32, width=(5,)
+        )
+        for s, idx in splits.items()
+    }
+    counts = {s: r.lengths() for s, r in found.items()}
+    return TensorData(
+        X_train=X["train"],
+        y_train=counts["train"],
+        X_test=X["test"],
+        y_test=counts["test"],
+        kind="detection",
+        task="detect",
+        feature_names=["gray"] if images.shape[1] == 1 else ["red", "green", "blue"],
+        class_names=[str(c) for c in result.meta.get("class_names", [])],
+        name=str(result.meta.get("name", "upload")),
+        meta=_val_meta(result, X["val"], counts["val"]),
+        fields={BOXES: Split(found["train"], found["test"], found["val"])},
+    )
+
+
+def _segmentation_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "segmentation"``: the images in 0..1 (``X``) and each pixel's class (``y``, the same
+    tensors as ``fields["masks"]``)."""
+    a = result.arrays
+    X = {s: _images_0_1(np.asarray(a[f"X_{s}"])) for s in ("train", "val", "test")}
+    M = {s: torch.as_tensor(np.asarray(a[f"y_{s}"]), dtype=torch.int64) for s in ("train", "val", "test")}
+    if any(X[s].shape[-2:] != M[s].shape[-2:] for s in X):
+        raise IngestError("The processed masks do not match their images. Process the upload again.")
+    channels = int(X["train"].shape[1]) if X["train"].ndim == 4 else 1
+    return TensorData(
+        X_train=X["train"],
+        y_train=M["train"],
+        X_test=X["test"],
+        y_test=M["test"],
+        kind="segmentation",
+        task="segment",
+        feature_names=["gray"] if channels == 1 else ["red", "green", "blue"],
+        class_names=[str(c) for c in result.meta.get("class_names", [])],
+        name=str(result.meta.get("name", "upload")),
+        meta=_val_meta(result, X["val"], M["val"]),
+        fields={MASKS: Split(M["train"], M["test"], M["val"])},
+    )
+
+
+_CONVERTERS = {
+    "tabular": _tabular_tensordata,
+    "images": _images_tensordata,
+    "timeseries": _timeseries_tensordata,
+    "text": _text_tensordata,
+    "text_labels": _text_labels_tensordata,
+    "pairs": _pairs_tensordata,
+    "graph": _graph_tensordata,
+    "detection": _detection_tensordata,
+    "segmentation": _segmentation_tensordata,
+}

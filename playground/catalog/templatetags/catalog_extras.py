@@ -1,4 +1,4 @@
-"""Template helpers for the catalog: formulas typeset on the server, run metrics in words."""
+"""Template helpers for the catalog: formulas typeset on the server, a run's headline score in words."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from latex2mathml.converter import convert
+
+from models_lib import registry
 
 register = template.Library()
 
@@ -30,24 +32,12 @@ def math(tex: str, display: bool = False) -> SafeString:
 
 
 @register.filter
-def metric_text(metrics: dict | None) -> str:
-    """A finished run's headline score in words: "accuracy 93.4 %", "RMSE 0.121", "modes 100 %"…"""
-    metrics = metrics or {}
-
-    def value(key: str) -> float | None:
-        v = metrics.get(key)
-        return None if v is None else float(v)
-
-    if (v := value("test_accuracy")) is not None:
-        return f"accuracy {v * 100:.1f} %"
-    if (v := value("test_rmse")) is not None:
-        return f"RMSE {v:.3g}"
-    if (v := value("test_modes_covered")) is not None:
-        return f"modes covered {v * 100:.0f} %"
-    if (v := value("test_diversity")) is not None:
-        return f"diversity {v:.2f} of the real images'"
-    if (v := value("test_recall")) is not None:
-        return f"recall {v * 100:.0f} %"
-    if (v := value("test_loss")) is not None:
-        return f"test loss {v:.3g}"
-    return "—"
+def run_headline(job) -> str:
+    """A finished run's headline score in words ("test accuracy 93.4 %", "test RMSE 0.1213"), read
+    from its architecture's metric meanings; "—" when it has none yet."""
+    try:
+        spec = registry.get(job.architecture)
+    except registry.UnknownArchitecture:
+        return "—"
+    dataset = getattr(job, "dataset", None)
+    return spec.headline(job.final_metrics or {}, dataset)

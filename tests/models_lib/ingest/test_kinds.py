@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from models_lib.data.ingest import (
     IngestError,
@@ -195,6 +196,27 @@ def test_text_corpus(tmp_path, limits):
     assert load_ingested(tmp_path / "o").texts == res.texts
     with pytest.raises(IngestError, match="limit"):
         ingest(path, "text", {}, IngestLimits(max_text_chars=100))
+    assert res.meta["task"] == "generate"  # what a language model learns from it
+    td = to_tensordata(load_ingested(tmp_path / "o"))
+    assert (td.kind, td.task) == ("text", "generate") and td.vocab == sorted(set(res.texts["corpus"][0]))
+    corpus = res.texts["corpus"][0]
+    ids = td.meta["ids"]
+    assert "".join(td.vocab[i] for i in ids) == corpus and td.meta["train_end"] == int(len(ids) * 0.9)
+    assert td.X_train.shape[1] == td.meta["window"] and bool((td.y_train[:, :-1] == td.X_train[:, 1:]).all())
+    short = tmp_path / "short.txt"
+    short.write_text("Too short to learn from.")
+    with pytest.raises(IngestError, match="at least"):
+        to_tensordata(ingest(short, "text", {}, limits))
+
+
+def test_a_long_corpus_is_read_with_a_wider_stride(tmp_path, limits, monkeypatch):
+    from models_lib.data.ingest import result as R
+
+    monkeypatch.setattr(R, "MAX_TEXT_WINDOWS", 100)
+    path = tmp_path / "long.txt"
+    path.write_text("abcdefghij klmnopqrst uvwxyz. " * 400)
+    td = to_tensordata(ingest(path, "text", {}, limits))
+    assert td.meta["stride"] == 120 and len(td.X_train) <= 100
 
 
 def test_text_labels_and_pairs(tmp_path, limits):
@@ -207,6 +229,17 @@ def test_text_labels_and_pairs(tmp_path, limits):
     assert res.meta["class_names"] == ["neg", "pos"]
     assert len(res.texts["text_train"]) == 70 == len(res.arrays["y_train"])
     assert res.texts["text_train"][0].startswith("This film was")
+    td = to_tensordata(res)
+    assert (td.kind, td.task, td.class_names) == ("text_labels", "classify", ["neg", "pos"])
+    tokens = td.fields["tokens"]
+    assert len(tokens.train) == 70 and len(tokens.test) == 15 and len(tokens.val) == 15
+    first = [td.vocab[i] for i in tokens.train[0].tolist()]
+    assert first[:4] == ["this", "film", "was", "great" if "great" in res.texts["text_train"][0] else "awful"]
+    assert (
+        td.X_train.shape == (70, int(tokens.train.lengths().max()))
+        and td.y_train.tolist() == res.arrays["y_train"].tolist()
+    )
+    assert td.vocab[:4] == ["<pad>", "<s>", "</s>", "<unk>"] and td.meta["X_val"].shape[0] == 15
     pairs = tmp_path / "pairs.csv"
     pairs.write_text("en\tfr\n" + "\n".join(f"hello {i}\tbonjour {i}" for i in range(40)))
     res = ingest(pairs, "pairs", {"source_column": "en", "target_column": "fr"}, limits)
@@ -214,6 +247,12 @@ def test_text_labels_and_pairs(tmp_path, limits):
     assert all(s.split()[1] == t.split()[1] for s, t in zip(res.texts["source_test"], res.texts["target_test"]))
     save_ingested(res, tmp_path / "o")
     assert load_ingested(tmp_path / "o").texts == res.texts
+    td = to_tensordata(res)
+    assert (td.kind, td.task) == ("pairs", "generate")
+    spell = lambda ids: "".join(td.vocab[i] for i in ids.tolist())  # noqa: E731
+    assert spell(td.fields["source"].train[0]) == res.texts["source_train"][0]
+    assert spell(td.fields["target"].test[0]) == "<s>" + res.texts["target_test"][0] + "</s>"
+    assert td.X_train.shape[0] == td.y_train.shape[0] == 28
 
 
 def test_graph(tmp_path, limits):
@@ -237,6 +276,12 @@ def test_graph(tmp_path, limits):
     assert res.preview["degree_histogram"]["data"][0]["type"] == "bar"
     plain = ingest(edges, "graph", {}, limits)
     assert plain.meta["task"] is None and plain.arrays["x"].shape == (12, 0)
+    td = to_tensordata(res)
+    assert (td.kind, td.task) == ("graph", "classify") and td.graph.n_nodes == 12 and td.graph.n_edges == 12
+    nodes = td.fields["nodes"]
+    assert sorted(torch.cat([nodes.train, nodes.val, nodes.test]).tolist()) == list(range(10))  # the labelled nodes
+    assert torch.equal(td.X_train, td.graph.x[nodes.train]) and torch.equal(td.y_train, td.graph.y[nodes.train])
+    assert td.graph.node_names[:2] == ["n0", "n1"]
 
 
 def test_detection(tmp_path, limits):
@@ -258,6 +303,18 @@ def test_detection(tmp_path, limits):
     assert sorted(np.concatenate([res.arrays[k] for k in ("train_index", "val_index", "test_index")]).tolist()) == list(
         range(10)
     )
+    td = to_tensordata(res)
+    assert (td.kind, td.task, td.class_names) == ("detection", "detect", ["car", "dog"])
+    assert td.X_train.shape[1:] == (3, 32, 32) and float(td.X_train.max()) <= 1.0
+    boxes = td.fields["boxes"]
+    assert sum(len(r) for r in (boxes.train, boxes.val, boxes.test)) == 10  # images
+    assert sum(len(r.values) for r in (boxes.train, boxes.val, boxes.test)) == 11  # boxes
+    assert torch.equal(td.y_train, boxes.train.lengths())  # y counts each image's boxes
+    index = res.arrays["train_index"].tolist()
+    if 0 in index:  # the first image's first box, from shares of 40 x 30 to pixels of 32 x 32, xyxy
+        np.testing.assert_allclose(boxes.train[index.index(0)][0].numpy(), [1, 4, 16 / 3, 12, 80 / 3], rtol=1e-5)
+    for r in (boxes.train, boxes.val, boxes.test):
+        assert bool((r.values[:, 3] > r.values[:, 1]).all()) and bool((r.values[:, 1:] <= 32).all())
     bad = dict(members)
     bad["data/boxes.csv"] = b"image,class,x,y,w,h\nimg0.png,car,5,5,10,10\nnope.png,car,1,1,2,2\n"
     with pytest.raises(IngestError, match="line 3.*nope.png"):
@@ -282,6 +339,9 @@ def test_segmentation(tmp_path, limits):
     assert res.arrays["X_train"].shape[1:] == (1, 16, 16)
     assert res.arrays["y_train"].shape[1:] == (16, 16) and res.arrays["y_train"].max() <= 2
     assert sum(res.meta["split"].values()) == 8
+    td = to_tensordata(res)
+    assert (td.kind, td.task) == ("segmentation", "segment") and td.X_train.shape[1:] == (1, 16, 16)
+    assert td.y_train is td.fields["masks"].train and td.y_train.dtype == torch.int64 and int(td.y_train.max()) <= 2
     del members["masks/s3.png"]
     with pytest.raises(IngestError, match="no mask"):
         inspect_upload(zip_of(tmp_path / "s2.zip", members), "segmentation", limits)
