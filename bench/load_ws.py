@@ -105,7 +105,7 @@ def produce(
     store-and-send path."""
     from django.db import connection
 
-    from playground.jobs.services import job_append_events
+    from playground.jobs.events import job_append_events
 
     period = 1.0 / rate
     step = 0

@@ -13,15 +13,14 @@ Runs from the reaper thread about once an hour, and on demand with ``manage.py p
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
+from .files import checkpoints_remove, job_files_delete
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, JobEvent, JobStatus, TrainingJob
 
 
@@ -50,14 +49,13 @@ def purge_expired(*, now: Any = None) -> Purged:
 
     now = now or timezone.now()
     done = Purged()
-    media = Path(settings.MEDIA_ROOT)
 
     old_runs = TrainingJob.objects.filter(
         status__in=FINISHED_STATUSES, finished_at__lt=now - _days("JOB_RETENTION_DAYS"), purged_at__isnull=True
     )
     for job in old_runs.iterator():
         done.events += JobEvent.objects.filter(job=job).delete()[0]
-        shutil.rmtree(media / "jobs" / str(job.pk), ignore_errors=True)
+        job_files_delete(job_id=job.pk)
         TrainingJob.objects.filter(pk=job.pk).update(purged_at=now, weights_path="", checkpoint_path="")
         done.runs += 1
 
@@ -65,8 +63,7 @@ def purge_expired(*, now: Any = None) -> Purged:
         status=JobStatus.INTERRUPTED, finished_at__lt=now - _days("CHECKPOINT_RETENTION_DAYS")
     ).exclude(checkpoint_path="")
     for job in stale.iterator():
-        for path in (media / "jobs" / str(job.pk)).glob("checkpoint-*.safetensors"):
-            path.unlink(missing_ok=True)
+        checkpoints_remove(job=job)
         TrainingJob.objects.filter(pk=job.pk).update(checkpoint_path="", checkpoint_step=0)
         done.checkpoints += 1
 

@@ -9,6 +9,7 @@ import pytest
 
 from playground.classes.models import ClassSession
 from playground.datasets.models import Dataset
+from playground.jobs import runtime as job_runtime
 from playground.jobs import services as job_services
 from playground.jobs.models import JobStatus, TrainingJob
 from tests.django_fixtures import TrainingJobFactory, Visitor
@@ -268,7 +269,7 @@ def test_a_real_run_reaches_the_leaderboard(teacher, alice):
     job = job_services.job_submit(
         viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
     )
-    assert job_services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    assert job_runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     rows = teacher.client.get(f"/api/classes/{session.pk}/leaderboard").json()
     assert rows == [

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from playground.classes.budget import budget_usage
 from playground.datasets.models import Dataset
+from playground.jobs import runtime as job_runtime
 from playground.jobs import services as job_services
 from playground.jobs.models import TIME_LIMIT_MESSAGE, JobStatus, TrainingJob
 from tests.django_fixtures import TrainingJobFactory, Visitor
@@ -106,7 +107,7 @@ def test_the_worker_stops_a_run_at_its_allowance_and_it_resumes_when_the_budget_
     join(ada_browser, session, "Ada")
     job = _submit(ada_browser, session)
     TrainingJob.objects.filter(pk=job.pk).update(time_limit_s=1.0)  # a second of the share left
-    assert job_services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    assert job_runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error_message.startswith(TIME_LIMIT_MESSAGE)
     assert "your share of the class's compute budget" in job.error_message

@@ -13,6 +13,7 @@ from playground.asgi import application
 from playground.classes import consumers
 from playground.classes.models import ClassSession
 from playground.datasets.models import Dataset
+from playground.jobs import runtime as job_runtime
 from playground.jobs import services as job_services
 from playground.jobs.models import TrainingJob
 from tests.django_fixtures import Visitor
@@ -56,7 +57,7 @@ def _train(pupil: Visitor, session: ClassSession, **config) -> TrainingJob:
     job = job_services.job_submit(
         viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_session=session.pk
     )
-    assert job_services.job_execute(job_id=job.pk) == "SUCCEEDED"
+    assert job_runtime.job_execute(job_id=job.pk) == "SUCCEEDED"
     return TrainingJob.objects.get(pk=job.pk)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from playground.audit.models import AuditEntry
-from playground.jobs import services
+from playground.jobs import runtime, services
 from playground.jobs.models import JobStatus, TrainingJob, WorkerProcess
 from playground.jobs.workers import process_name, report_presence
 from tests.django_fixtures import TrainingJobFactory
@@ -61,7 +61,7 @@ def test_the_job_list_shows_place_in_line_worker_and_filters(admin_client, alice
         == 1
     )
     assert admin_client.get("/admin/jobs/trainingjob/?architecture__exact=mlp&status__exact=QUEUED").status_code == 200
-    assert services.job_claim(job_id=first.pk, attempt=1, worker=f"{process_name()}:MainThread")
+    assert runtime.job_claim(job_id=first.pk, attempt=1, worker=f"{process_name()}:MainThread")
     report_presence("training")
     worker = WorkerProcess.objects.get(name=process_name())
     assert worker.device == "cpu" and worker.current_job_id == first.pk and worker.queues == "training"
