@@ -22,12 +22,12 @@ from models_lib.data import ingest
 from models_lib.hparams import hparams_json_schema
 from playground.access import Viewer, can, viewer_from_request
 from playground.catalog.entries import catalog_entries
-from playground.catalog.forms import values_from_post
 from playground.classes import selectors as class_selectors
 from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
 from playground.datasets import services as dataset_services
 from playground.errors import FieldError, Rejected
+from playground.forms import values_from_post
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 

@@ -8,12 +8,12 @@ from models_lib.diagrams import diagram, sketch_schema
 from models_lib.hparams import hparams_json_schema
 from playground.classes import selectors as class_selectors
 from playground.datasets import selectors as dataset_selectors
+from playground.forms import fields_from_schema, values_from_post
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 from playground.jobs.options import RunOptions
 
 from .entries import catalog_by_family, catalog_entries, catalog_entry
-from .forms import fields_from_schema, values_from_post
 
 
 def home(request: HttpRequest) -> HttpResponse:

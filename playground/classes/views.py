@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from models_lib import registry
 from playground.access import can
-from playground.catalog.forms import fields_from_schema
 from playground.datasets import selectors as dataset_selectors
+from playground.forms import fields_from_schema
 from playground.jobs import selectors as job_selectors
 
 from . import goals, selectors, services

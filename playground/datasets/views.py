@@ -10,7 +10,7 @@ from models_lib.data import ingest
 from models_lib.hparams import hparams_json_schema
 from playground.access import can
 from playground.catalog.entries import catalog_entries
-from playground.catalog.forms import FormField, fields_from_schema, values_from_post
+from playground.forms import FormField, fields_from_schema, values_from_post
 from playground.jobs.models import TrainingJob
 
 from . import selectors, services
