@@ -24,6 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def dataset_page_trainable(*, dataset, viewer) -> dict:
+    """The dataset page's "Train the X on this" buttons (a ``datasets.hooks.page_context``): the
+    trainable entries that take its kind of data, in catalog order, once it is ready."""
+    if not dataset.is_ready:
+        return {"trainable_with": []}
+    return {
+        "trainable_with": [e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds]
+    }
+
+
 def catalog_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/list.html", {"families": catalog_by_family()})
 

@@ -31,6 +31,11 @@ def job_list_in_class(*, viewer: Viewer, session_id: int, limit: int = 100) -> l
     return list(qs[:limit])
 
 
+def job_list_on_dataset(*, viewer: Viewer, dataset_id: int, limit: int = 10) -> list[TrainingJob]:
+    """The viewer's own runs on a dataset, newest first (its page lists them)."""
+    return list(TrainingJob.objects.filter(dataset_id=dataset_id).for_owner(viewer.visitor_id)[:limit])
+
+
 def job_public_recent(*, architecture: str, limit: int = 5) -> list[TrainingJob]:
     return list(
         TrainingJob.objects.public_finished().filter(architecture=architecture).order_by("-finished_at")[:limit]

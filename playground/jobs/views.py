@@ -52,6 +52,11 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     )
 
 
+def dataset_page_runs(*, dataset, viewer) -> dict:
+    """The visitor's runs on a dataset, for the dataset's page (a ``datasets.hooks.page_context``)."""
+    return {"jobs": selectors.job_list_on_dataset(viewer=viewer, dataset_id=dataset.pk)}
+
+
 def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/list.html", {"jobs": selectors.job_list(viewer=request.viewer)})
 
