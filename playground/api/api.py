@@ -315,15 +315,18 @@ def dataset_delete(request: HttpRequest, dataset_id: DbId):
 def job_create(request: HttpRequest, payload: JobIn):
     viewer: Viewer = request.auth
     dataset = dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset)
-    job = job_services.job_submit(
-        viewer=viewer,
-        architecture=payload.architecture,
-        dataset=dataset,
-        config=payload.config,
-        dataset_options=payload.dataset_options,
-        run_options=payload.run_options,
-        class_session=payload.class_session,
-    )
+    run = {
+        "viewer": viewer,
+        "architecture": payload.architecture,
+        "dataset": dataset,
+        "config": payload.config,
+        "dataset_options": payload.dataset_options,
+        "run_options": payload.run_options,
+    }
+    if payload.class_session is not None:
+        job = class_services.class_run_submit(class_id=payload.class_session, **run)
+    else:
+        job = job_services.job_submit(**run)
     return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
 
 

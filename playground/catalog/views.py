@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from models_lib.diagrams import diagram, sketch_schema
 from models_lib.hparams import hparams_json_schema
 from playground.classes import selectors as class_selectors
+from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
 from playground.forms import fields_from_schema, values_from_post
 from playground.jobs import selectors as job_selectors
@@ -101,16 +102,19 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         run_values = values_from_post(run_schema, request.POST, prefix="run__")
         if dataset is not None:
             option_values = values_from_post(dataset.options_schema, request.POST, prefix="data__")
+        run = {
+            "viewer": request.viewer,
+            "architecture": spec.slug,
+            "dataset": dataset,
+            "config": config_values,
+            "dataset_options": option_values,
+            "run_options": run_values,
+        }
         try:
-            job = job_services.job_submit(
-                viewer=request.viewer,
-                architecture=spec.slug,
-                dataset=dataset,
-                config=config_values,
-                dataset_options=option_values,
-                run_options=run_values,
-                class_session=lesson.pk if lesson is not None else None,
-            )
+            if lesson is not None:
+                job = class_services.class_run_submit(class_id=lesson.pk, **run)
+            else:
+                job = job_services.job_submit(**run)
         except job_services.JobRejected as exc:
             message = exc.message
             for err in exc.errors:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from . import broadcast
+from . import broadcast, hooks
 from .models import JobEvent, JobStatus, TrainingJob
 
 # the job row's fields the writer reads under the lock (LockedJob's, in its order)
@@ -28,8 +28,6 @@ _LOCKED_FIELDS = (
     "attempt",
     "last_watched_at",
     "started_at",
-    "class_session",
-    "student",
 )
 
 
@@ -43,8 +41,6 @@ class LockedJob:
     attempt: int
     last_watched_at: datetime | None
     started_at: datetime | None
-    class_session_id: int | None
-    student_id: int | None
 
 
 @functools.cache
@@ -71,11 +67,17 @@ def _store_events(
     events: list[dict[str, Any]],
     job_updates: dict[str, Any] | None = None,
     attempt: int | None = None,
+    followers: tuple[hooks.EventFollower, ...] | None = None,
 ) -> tuple[list[dict], LockedJob | None]:
     """Stores events with the next contiguous ``seq`` numbers, sends them live after commit,
     and returns them with the job row as it was under the lock (cancel flag, last watched:
     no extra query). With ``attempt``, a job no longer RUNNING that attempt (the reaper gave it
     up, or a newer attempt took over) stores nothing and comes back as None.
+
+    The stored events also go, after commit, to the job's ``followers`` (see
+    ``hooks.event_followers``): the worker resolves them once per attempt and passes them in; when
+    None (a web request's append) they are resolved after the commit, so a link that another app
+    saves in the same transaction as the job (a class run) is already there.
 
     This runs several times a second per training job, in a thread beside training that competes
     with it for the interpreter, so it is written in three plain statements: each event is
@@ -90,10 +92,8 @@ def _store_events(
             found = cursor.fetchone()
             if found is None:
                 raise TrainingJob.DoesNotExist(f"job {job_id} does not exist")
-            last_seq, cancel, status, job_attempt, watched, started, class_id, student_id = found
-            job = LockedJob(
-                last_seq, bool(cancel), status, job_attempt, _aware(watched), _aware(started), class_id, student_id
-            )
+            last_seq, cancel, status, job_attempt, watched, started = found
+            job = LockedJob(last_seq, bool(cancel), status, job_attempt, _aware(watched), _aware(started))
             if attempt is not None and (job.status != JobStatus.RUNNING or job.attempt != attempt):
                 return [], None
             first = job.last_seq + 1
@@ -124,11 +124,16 @@ def _store_events(
         if stored:
             frame = '{"type":"events","events":[' + ",".join(texts) + "]}"
             transaction.on_commit(lambda: broadcast.publish_job_events(job_id, stored, frame))
-            if job.class_session_id is not None:
-                # The class dashboard follows every student's run (a small digest of this flush).
-                class_id, student_id = job.class_session_id, job.student_id
-                transaction.on_commit(lambda: broadcast.publish_class_run_events(class_id, job_id, student_id, stored))
+            if followers is None:
+                transaction.on_commit(lambda: _tell(hooks.job_followers(job_id=job_id), stored))
+            elif followers:
+                transaction.on_commit(lambda: _tell(followers, stored))
     return stored, job
+
+
+def _tell(followers: tuple[hooks.EventFollower, ...], stored: list[dict]) -> None:
+    for follow in followers:
+        follow(stored)
 
 
 def job_append_events(

@@ -3,8 +3,9 @@
 - A run finished more than ``JOB_RETENTION_DAYS`` ago keeps its summary (settings, final
   metrics, the last figure of each view, status and message) and loses its event log and
   files (weights, checkpoints).
-- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run and no class
-  session still open needs is deleted with its files; the runs that used it keep their pages (they store its name).
+- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run needs, nor another
+  app (``hooks.datasets_in_use``: a class session still open), is deleted with its files; the runs
+  that used it keep their pages (they store its name).
 - A checkpoint left by an interrupted run for ``CHECKPOINT_RETENTION_DAYS`` is deleted: the
   run can no longer be resumed, only started again.
 
@@ -20,6 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from playground.datasets.models import Dataset
+from playground.datasets.services import dataset_delete
+
+from . import hooks
 from .files import checkpoints_remove, job_files_delete
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, JobEvent, JobStatus, TrainingJob
 
@@ -43,10 +48,6 @@ def _days(name: str) -> timedelta:
 
 
 def purge_expired(*, now: Any = None) -> Purged:
-    from playground.classes.models import ClassSession
-    from playground.datasets.models import Dataset
-    from playground.datasets.services import dataset_delete
-
     now = now or timezone.now()
     done = Purged()
 
@@ -68,12 +69,11 @@ def purge_expired(*, now: Any = None) -> Purged:
         done.checkpoints += 1
 
     needed = TrainingJob.objects.filter(status__in=ACTIVE_STATUSES).values("dataset_id")
-    taught = ClassSession.objects.filter(ended_at__isnull=True, dataset__isnull=False).values("dataset_id")
-    old_uploads = (
-        Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS"))
-        .exclude(pk__in=needed)
-        .exclude(pk__in=taught)
+    old_uploads = Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS")).exclude(
+        pk__in=needed
     )
+    for in_use in hooks.datasets_in_use:
+        old_uploads = old_uploads.exclude(pk__in=in_use())
     for dataset in old_uploads.iterator():
         dataset_delete(dataset=dataset)
         done.uploads += 1

@@ -3,6 +3,7 @@ it, and store how it ended."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import queue
@@ -15,8 +16,9 @@ from django.utils import timezone
 
 from models_lib import registry
 
-from .events import _store_events, _superseded_dropped, job_append_events, status_event
+from .events import _store_events, _superseded_dropped, status_event
 from .files import checkpoint_load, checkpoints_remove, job_files_dir, weights_save
+from .hooks import EventFollower, allowance_spent, job_followers
 from .models import TIME_LIMIT_MESSAGE, JobStatus, TrainingJob
 
 log = logging.getLogger(__name__)
@@ -57,9 +59,12 @@ class _EventWriter:
         min_interval_s: float = 0.0,
         share: float = 0.0,
         max_interval_s: float = 1.0,
+        followers: tuple[EventFollower, ...] | None = None,
     ):
         self.job_id = job_id
         self.attempt = attempt
+        # who else gets the events (hooks.event_followers): resolved once for the attempt, not per write
+        self.followers = job_followers(job_id=job_id) if followers is None else followers
         self.heartbeat_interval_s = heartbeat_interval_s
         self.min_interval_s = min_interval_s
         # With ``share``, writes are spaced so that the writer's own CPU time stays under that share
@@ -117,7 +122,7 @@ class _EventWriter:
                     updates["heartbeat_at"] = timezone.now()
                     last_heartbeat = now
                 started = time.thread_time()
-                _, row = _store_events(self.job_id, events, updates, attempt=self.attempt)
+                _, row = _store_events(self.job_id, events, updates, attempt=self.attempt, followers=self.followers)
                 cost = time.thread_time() - started
                 self.cancel_requested = row is None or row.cancel_requested
                 if row is not None:
@@ -160,7 +165,7 @@ class _JobCallback:
         self.last_checkpoint = self.started
         self.timed_out = False
         soft = _setting("JOB_SOFT_TIME_LIMIT_S")
-        # A class run may have a smaller allowance: its student's share of the class budget.
+        # The run's own allowance (time_limit_s), when an app gave it a smaller one (see hooks.allowances).
         self.budget_limited = job.time_limit_s is not None and job.time_limit_s < soft
         self.time_limit_s = job.time_limit_s if self.budget_limited else soft
         self.stopped_early = ""  # why, when early stopping ended the run
@@ -253,7 +258,15 @@ class _JobCallback:
         self.last_checkpoint = time.monotonic()
 
 
-def _finish(job_id: int, attempt: int, status: str, message: str = "", **updates: Any) -> None:
+def _finish(
+    job_id: int,
+    attempt: int,
+    status: str,
+    message: str = "",
+    *,
+    followers: tuple[EventFollower, ...] | None = None,
+    **updates: Any,
+) -> None:
     """The attempt's final status, unless the job moved on without it (reaped, or resumed anew)."""
     _store_events(
         job_id,
@@ -265,6 +278,7 @@ def _finish(job_id: int, attempt: int, status: str, message: str = "", **updates
             **updates,
         },
         attempt=attempt,
+        followers=followers,
     )
 
 
@@ -299,22 +313,23 @@ def _run_claimed(job_id: int, attempt: int) -> str:
     from models_lib.training import TrainingDiverged, TrainingOutOfMemory, select_device
 
     job = TrainingJob.objects.select_related("dataset").get(pk=job_id)
+    followers = job_followers(job_id=job_id)  # once for the attempt
+    finish = functools.partial(_finish, followers=followers)
     try:
         device = select_device(_setting("DEVICE") or None)
     except Exception as exc:  # noqa: BLE001 - a misconfigured worker must not leave the job RUNNING
-        _finish(
+        finish(
             job_id,
             attempt,
             JobStatus.FAILED,
             f"This worker cannot train: {exc}. An admin must fix its PLAYGROUND_DEVICE.",
         )
         return JobStatus.FAILED
-    job_append_events(
-        job_id=job_id,
-        events=[
-            status_event(JobStatus.RUNNING, f"training on {device}" + (f" (attempt {attempt})" if attempt > 1 else ""))
-        ],
-        job_updates={"device": str(device)},
+    _store_events(
+        job_id,
+        [status_event(JobStatus.RUNNING, f"training on {device}" + (f" (attempt {attempt})" if attempt > 1 else ""))],
+        {"device": str(device)},
+        followers=followers,
     )
 
     writer = _EventWriter(
@@ -324,6 +339,7 @@ def _run_claimed(job_id: int, attempt: int) -> str:
         _setting("FLUSH_INTERVAL_S"),
         share=_setting("STREAM_SHARE"),
         max_interval_s=_setting("STREAM_MAX_INTERVAL_S"),
+        followers=followers,
     )
     hooks = _JobCallback(job, writer)
     result = None
@@ -339,29 +355,29 @@ def _run_claimed(job_id: int, attempt: int) -> str:
         )
     if result is None or writer.error is not None:
         _close_quietly(writer)
-        _finish(job_id, attempt, JobStatus.FAILED, message, views=writer.views)
+        finish(job_id, attempt, JobStatus.FAILED, message, views=writer.views)
         return JobStatus.FAILED
     views = result.views or writer.views
     if hooks.timed_out:
         step = result.metrics["steps"]
         if hooks.budget_limited:
-            why = (
-                f"this attempt ran for {hooks.time_limit_s:.0f} s, what was left of your share of the class's compute "
-                f"budget. A checkpoint at step {step} was saved: resume the run once your teacher raises the budget "
-                "or another run of yours has finished, or train fewer epochs."
+            # the app that gave the run its allowance says why, and what its owner can do
+            why = allowance_spent(job=job, limit_s=hooks.time_limit_s, step=step) or (
+                f"this attempt ran for {hooks.time_limit_s:.0f} s, the time it was allowed. A checkpoint at step "
+                f"{step} was saved: resume the run to go on, or train fewer epochs."
             )
         else:
             why = (
                 f"this attempt ran for {hooks.time_limit_s:g} s, the most one attempt may run. A checkpoint at "
                 f"step {step} was saved: resume the run to go on, or train fewer epochs."
             )
-        _finish(
+        finish(
             job_id, attempt, JobStatus.FAILED, f"{TIME_LIMIT_MESSAGE}: {why}", views=views, final_metrics=result.metrics
         )
         return JobStatus.FAILED
     if hooks.unwatched:
         minutes = hooks.unwatched_s / 60
-        _finish(
+        finish(
             job_id,
             attempt,
             JobStatus.INTERRUPTED,
@@ -373,11 +389,11 @@ def _run_claimed(job_id: int, attempt: int) -> str:
         )
         return JobStatus.INTERRUPTED
     if result.stopped and not hooks.stopped_early:
-        _finish(
+        finish(
             job_id, attempt, JobStatus.CANCELLED, "cancelled while training", views=views, final_metrics=result.metrics
         )
         return JobStatus.CANCELLED
-    _finish(
+    finish(
         job_id,
         attempt,
         JobStatus.SUCCEEDED,

@@ -19,9 +19,12 @@ from playground.access import Viewer
 from playground.datasets.models import Dataset
 from playground.errors import FieldError, Rejected
 
+from . import hooks
 from .events import job_append_events, status_event
 from .files import checkpoints_remove, job_files_delete
 from .models import JobStatus, TrainingJob
+from .options import RunOptions
+from .tasks import run_training_job
 
 log = logging.getLogger(__name__)
 
@@ -45,23 +48,13 @@ def job_submit(
     config: dict[str, Any] | None,
     dataset_options: dict[str, Any] | None = None,
     run_options: dict[str, Any] | None = None,
-    class_session: int | None = None,
+    time_limit_s: float | None = None,
 ) -> TrainingJob:
     """Validates everything, saves the job QUEUED and enqueues its task after commit.
 
-    With ``class_session`` (a session the viewer joined) the run is a student's: it must keep to
-    the assignment, and its unlocked knobs start from the teacher's preset."""
-    from .options import RunOptions
-
-    if not viewer.visitor_id:
-        raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
-    student, allowance_s = None, None
-    if class_session is not None:
-        from playground.classes.services import class_run_prepare
-
-        student, config, allowance_s = class_run_prepare(
-            viewer=viewer, class_session_id=class_session, architecture=architecture, dataset=dataset, config=config
-        )
+    ``time_limit_s``: the run's own wall-time allowance, when the caller gives it one smaller than
+    the soft time limit (the classes app: what is left of a student's share of the class budget)."""
+    job_require_visitor(viewer=viewer)
     try:
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
@@ -120,14 +113,18 @@ def job_submit(
             run_options=looked_after.model_dump(),
             owner_key=viewer.visitor_id,
             user_id=viewer.user_id,
-            class_session_id=student.session_id if student else None,
-            student=student,
-            time_limit_s=allowance_s,
+            time_limit_s=time_limit_s,
         )
         job_append_events(job_id=job.pk, events=[status_event(JobStatus.QUEUED, "waiting for a worker")])
         enqueue(job.pk, job.attempt)
     job.refresh_from_db()
     return job
+
+
+def job_require_visitor(*, viewer: Viewer) -> None:
+    """Runs belong to a browser: a viewer without a visitor id may not submit one (403)."""
+    if not viewer.visitor_id:
+        raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
 
 
 def _check_active_limit(owner_key: str) -> None:
@@ -157,8 +154,6 @@ def _check_hourly_limit(owner_key: str) -> None:
 def enqueue(job_id: int, attempt: int) -> None:
     """Tells the workers a run is waiting once the transaction commits, with Celery's hard time limit
     (soft limit + grace): past it the worker kills the task and the reaper marks the job."""
-    from .tasks import run_training_job
-
     hard = _setting("JOB_SOFT_TIME_LIMIT_S") + _setting("JOB_HARD_TIME_LIMIT_GRACE_S")
     # The message names no run: the worker that takes it trains the fairest waiting one.
     transaction.on_commit(lambda: run_training_job.apply_async((), time_limit=hard))
@@ -178,11 +173,10 @@ def job_resume(*, job: TrainingJob) -> TrainingJob:
         )
     _check_active_limit(job.owner_key)
     allowance = {}
-    if job.student_id is not None:
-        # A class run goes on within what is left of its student's share of the class budget.
-        from playground.classes.services import class_run_allowance
-
-        allowance["time_limit_s"] = class_run_allowance(student=job.student)
+    # A run with its own allowance goes on within what its app still gives it (a class: what is left
+    # of the student's share of the budget); it may refuse with JobRejected.
+    if (seconds := hooks.allowance_on_resume(job=job)) is not None:
+        allowance["time_limit_s"] = seconds
     with transaction.atomic():
         moved = TrainingJob.objects.filter(pk=job.pk, status=job.status, attempt=job.attempt).update(
             status=JobStatus.QUEUED,
