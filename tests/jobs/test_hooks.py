@@ -178,6 +178,28 @@ def test_the_classes_app_fills_the_jobs_hooks():
     assert class_hooks.access_grant in access.grants
 
 
+@pytest.mark.django_db
+def test_a_run_posted_for_a_context_goes_to_the_app_that_registered_it(alice, spiral, fresh):
+    import json
+
+    submitters = fresh(hooks, "submitters")
+    body = {"architecture": "mlp", "dataset": "spiral", "config": FAST, "class_session": 7}
+    response = alice.client.post("/api/jobs", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "class_session"
+    assert not TrainingJob.objects.exists()
+
+    seen = {}
+
+    def submit(*, ref, **run):
+        seen.update(ref=ref, config=run["config"], dataset=run["dataset"].slug, viewer=run["viewer"].visitor_id)
+        return services.job_submit(**run)
+
+    submitters.register(hooks.Submitter(field="class_session", submit=submit))
+    response = alice.client.post("/api/jobs", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert seen == {"ref": 7, "config": FAST, "dataset": "spiral", "viewer": alice.visitor_id}
+
+
 # ---------------------------------------------------------------- the permission function's grants
 
 
