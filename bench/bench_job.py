@@ -60,7 +60,7 @@ EPOCHS = {"mlp": 80, "cnn": 60, "rnn": 20, "gan": 25, "autoencoder": 8, "vae": 6
 def job_loop(slug: str, config: dict, options: dict) -> tuple[float, float, int]:
     from playground.access import Viewer
     from playground.datasets.models import Dataset
-    from playground.jobs import services
+    from playground.jobs import runtime, services
     from playground.jobs.models import TrainingJob
 
     spec = registry.get(slug)
@@ -73,7 +73,7 @@ def job_loop(slug: str, config: dict, options: dict) -> tuple[float, float, int]
         config=config,
         dataset_options=options,
     )
-    assert services.job_execute(job_id=job.pk) == "SUCCEEDED", TrainingJob.objects.get(pk=job.pk).error_message
+    assert runtime.job_execute(job_id=job.pk) == "SUCCEEDED", TrainingJob.objects.get(pk=job.pk).error_message
     wall = time.perf_counter() - t0
     job = TrainingJob.objects.get(pk=job.pk)
     # Training rows per second, as the plain twins count them (a GAN's epoch repeats its rows).

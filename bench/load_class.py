@@ -6,7 +6,7 @@ watching their own run, and the teacher's dashboard following them all.
 Starts the served stack for real (PostgreSQL, Redis, ``manage.py serve`` with daphne), makes a
 teacher, a class session and ``--students`` students, each with a RUNNING run of the class. For
 ``--seconds`` a producer stores and broadcasts every run's flushes through the worker's own path
-(``job_append_events``: event log in PostgreSQL, then the channel layer to the run's viewers and
+(``_store_events``: event log in PostgreSQL, then the channel layer to the run's viewers and
 to the class dashboard), ``--rate`` flushes a second per run; every ``--epoch-every``-th flush
 ends an epoch with the goal's metric, a point on the dashboard's chart. (This machine cannot
 train 30 models at once; the streaming to the dashboard is what is under test.)
@@ -44,7 +44,7 @@ def make_class(students: int) -> dict:
     from django.utils import timezone
 
     from playground.access import VISITOR_KEY, Viewer
-    from playground.classes.models import Student
+    from playground.classes.models import ClassRun, Student
     from playground.classes.services import class_create, teacher_add
     from playground.datasets.models import Dataset
     from playground.jobs.models import JobStatus, TrainingJob
@@ -76,13 +76,12 @@ def make_class(students: int) -> dict:
             dataset=spiral,
             dataset_name="Spiral",
             owner_key=visitor,
-            class_session=session,
-            student=student,
             status=JobStatus.RUNNING,
             started_at=now,
             heartbeat_at=now,
             time_limit_s=600,
         )
+        ClassRun.objects.create(session=session, student=student, job=job)
         runs.append({"job": job.pk, "cookie": f"sessionid={store.session_key}"})
     return {"session": session.pk, "teacher_cookie": f"sessionid={client.cookies['sessionid'].value}", "runs": runs}
 

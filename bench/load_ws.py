@@ -4,7 +4,7 @@
 
 Starts the served stack for real (a database of its own in PostgreSQL, Redis, ``manage.py serve``
 with daphne), then, for ``--seconds``, a producer stores and broadcasts events for ``--jobs``
-running jobs through the very path a worker uses (``job_append_events``: event log in
+running jobs through the very path a worker uses (``_store_events``: event log in
 PostgreSQL, then the Redis channel layer), ``--rate`` flushes a second per job, each flush a
 metric and a progress event, like a training loop. (This machine cannot train 50 models at
 once; the fan-out to viewers is what is under test.) ``--viewers`` WebSocket clients, spread
@@ -105,8 +105,10 @@ def produce(
     store-and-send path."""
     from django.db import connection
 
-    from playground.jobs.services import job_append_events
+    from playground.jobs.events import _store_events
+    from playground.jobs.hooks import job_followers
 
+    followers = {job_id: job_followers(job_id=job_id) for job_id in job_ids}  # once per attempt, as a worker does
     period = 1.0 / rate
     step = 0
     t_end = time.monotonic() + seconds
@@ -114,7 +116,7 @@ def produce(
     while time.monotonic() < t_end and not stop.is_set():
         step += 1
         for job_id in job_ids:
-            job_append_events(job_id=job_id, events=flush(step, job_id))
+            _store_events(job_id, flush(step, job_id), followers=followers[job_id])
             counts["flushes"] += 1
         next_tick += period
         delay = next_tick - time.monotonic()

@@ -7,11 +7,14 @@ the jobs (and, later, the datasets) it creates. Staff users (admins) may see eve
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
+
+from playground.hooks import Hook
 
 VISITOR_KEY = "visitor_id"
 
@@ -62,50 +65,34 @@ def viewer_from_scope(scope: dict[str, Any]) -> Viewer:
     )
 
 
+Grant = Callable[[Viewer, Action, Any], bool]
+
+# What other apps allow beyond the rules below: each grant is asked ``grant(viewer, action, obj)``
+# and one True is enough. The classes app registers its own (ClassesConfig.ready()): a session's
+# teacher and students, its students' runs and its dataset.
+grants: Hook[Grant] = Hook("access.grants")
+
+
 def can(viewer: Viewer, action: Action, obj: Any) -> bool:
-    """The one permission function, for a TrainingJob, a Dataset or a ClassSession.
+    """The one permission function, for a TrainingJob, a Dataset, a ClassSession, ...
 
     Built-in datasets are everyone's to view and use, and nobody's to delete. A shared
     (public) run is everyone's to view, and only its owner's to change. Anything else is its
-    owner's (the visitor who made it) and the staff's. In a class session: its teacher may do
-    anything to it and may view and cancel every run in it; its students (browsers that joined)
-    may view it, view and use its dataset, and view the one run the teacher shows the class;
-    nobody else sees any of it.
+    owner's (the visitor who made it) and the staff's, and whoever a registered grant lets in
+    (``grants``: in a class session, its teacher may do anything to it and may view and cancel
+    every run in it; its students may view it, view and use its dataset, and view the one run the
+    teacher shows the class; nobody else sees any of it).
     """
-    from playground.classes.models import ClassSession
-    from playground.datasets.models import Dataset
-
     if getattr(obj, "builtin", False):
         return action in ("view", "use")
     if action == "view" and getattr(obj, "public", False):
         return True  # a shared run: anyone with the link may watch it
     if viewer.is_staff:
         return True
-    if isinstance(obj, ClassSession):
-        if viewer.user_id is not None and obj.teacher_id == viewer.user_id:
-            return True
-        return action == "view" and _joined(viewer, ClassSession.objects.filter(pk=obj.pk))
     owner_key = getattr(obj, "owner_key", None)
     if owner_key and viewer.visitor_id and secrets.compare_digest(owner_key, viewer.visitor_id):
         return True
-    if getattr(obj, "class_session_id", None) and action in ("view", "cancel"):
-        # a student's run: their teacher watches it and may stop it; when the teacher shows it to
-        # the class (the session's spotlight), its classmates may watch it too
-        session = ClassSession.objects.filter(pk=obj.class_session_id)
-        if viewer.user_id is not None and session.filter(teacher_id=viewer.user_id).exists():
-            return True
-        return action == "view" and _joined(viewer, session.filter(spotlight_job_id=obj.pk))
-    if isinstance(obj, Dataset) and action in ("view", "use"):
-        # the dataset of a class session: its teacher and its students train on it
-        sessions = ClassSession.objects.filter(dataset=obj)
-        taught = viewer.user_id is not None and sessions.filter(teacher_id=viewer.user_id).exists()
-        return taught or _joined(viewer, sessions)
-    return False
-
-
-def _joined(viewer: Viewer, sessions: Any) -> bool:
-    """True when the viewer's browser joined one of ``sessions`` as a student."""
-    return bool(viewer.visitor_id) and sessions.filter(students__visitor_key=viewer.visitor_id).exists()
+    return any(grant(viewer, action, obj) for grant in grants)
 
 
 class VisitorMiddleware:

@@ -22,8 +22,9 @@ def recover_after_restart() -> tuple[int, int]:
     marked INTERRUPTED (their worker is gone), QUEUED ones are enqueued again."""
     from django.utils import timezone
 
+    from playground.jobs.events import job_append_events
     from playground.jobs.models import JobStatus, TrainingJob
-    from playground.jobs.services import enqueue, job_append_events
+    from playground.jobs.services import enqueue
 
     interrupted = 0
     for job in TrainingJob.objects.running():

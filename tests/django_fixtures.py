@@ -8,6 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from playground.access import VISITOR_KEY, Viewer
+from playground.classes.models import ClassRun
 from playground.datasets.models import Dataset
 from playground.jobs.models import TrainingJob
 
@@ -21,6 +22,17 @@ class TrainingJobFactory(factory.django.DjangoModelFactory):
     dataset_name = "Spiral"
     config = factory.LazyFunction(dict)
     owner_key = factory.Sequence(lambda n: f"visitor-{n}")
+
+
+class ClassRunJobFactory(TrainingJobFactory):
+    """A student's run for a class session: the job, and its ClassRun linking it to ``class_session``
+    (and ``student``)."""
+
+    @classmethod
+    def _create(cls, model_class, *args, class_session, student=None, **kwargs):
+        job = super()._create(model_class, *args, **kwargs)
+        ClassRun.objects.create(session=class_session, student=student, job=job)
+        return job
 
 
 class Visitor:

@@ -7,13 +7,14 @@ from django.views.decorators.http import require_http_methods
 from models_lib.diagrams import diagram, sketch_schema
 from models_lib.hparams import hparams_json_schema
 from playground.classes import selectors as class_selectors
+from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
+from playground.forms import fields_from_schema, values_from_post
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 from playground.jobs.options import RunOptions
 
 from .entries import catalog_by_family, catalog_entries, catalog_entry
-from .forms import fields_from_schema, values_from_post
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,6 +23,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "home.html", {"trainable": trainable, "recent_jobs": recent, "entry_count": len(catalog_entries())}
     )
+
+
+def dataset_page_trainable(*, dataset, viewer) -> dict:
+    """The dataset page's "Train the X on this" buttons (a ``datasets.hooks.page_context``): the
+    trainable entries that take its kind of data, in catalog order, once it is ready."""
+    if not dataset.is_ready:
+        return {"trainable_with": []}
+    return {
+        "trainable_with": [e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds]
+    }
 
 
 def catalog_list(request: HttpRequest) -> HttpResponse:
@@ -96,16 +107,19 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         run_values = values_from_post(run_schema, request.POST, prefix="run__")
         if dataset is not None:
             option_values = values_from_post(dataset.options_schema, request.POST, prefix="data__")
+        run = {
+            "viewer": request.viewer,
+            "architecture": spec.slug,
+            "dataset": dataset,
+            "config": config_values,
+            "dataset_options": option_values,
+            "run_options": run_values,
+        }
         try:
-            job = job_services.job_submit(
-                viewer=request.viewer,
-                architecture=spec.slug,
-                dataset=dataset,
-                config=config_values,
-                dataset_options=option_values,
-                run_options=run_values,
-                class_session=lesson.pk if lesson is not None else None,
-            )
+            if lesson is not None:
+                job = class_services.class_run_submit(class_id=lesson.pk, **run)
+            else:
+                job = job_services.job_submit(**run)
         except job_services.JobRejected as exc:
             message = exc.message
             for err in exc.errors:

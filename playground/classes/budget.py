@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from playground.jobs.models import ACTIVE_STATUSES, TrainingJob
@@ -69,8 +70,10 @@ def _allowance(job: dict[str, Any]) -> float:
 def budget_usage(*, session: ClassSession, now: Any = None) -> BudgetUsage:
     now = now or timezone.now()
     usage = BudgetUsage(total_s=60.0 * session.budget_min, students=session.students.count())
-    rows = TrainingJob.objects.filter(class_session=session).values(
-        "student_id", "status", "started_at", "finished_at", "time_limit_s"
+    rows = (
+        TrainingJob.objects.filter(class_run__session=session)
+        .annotate(student_id=F("class_run__student_id"))
+        .values("student_id", "status", "started_at", "finished_at", "time_limit_s")
     )
     for row in rows:
         started, finished = row["started_at"], row["finished_at"]

@@ -22,9 +22,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer
 
 from playground.access import viewer_from_scope
-from playground.jobs import broadcast
+from playground.jobs import broadcast as job_broadcast
 
-from . import selectors
+from . import broadcast, selectors
 
 SEND_INTERVAL_S = 0.1  # points of all runs go out together, at most this often
 BOARD_INTERVAL_S = 1.0  # the leaderboard and roster are re-read at most this often
@@ -42,7 +42,7 @@ class ClassDashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         if isinstance(self.channel_layer, InMemoryChannelLayer):
-            broadcast.bind_consumer_loop(asyncio.get_running_loop())
+            job_broadcast.bind_consumer_loop(asyncio.get_running_loop())
         self.group = broadcast.class_group(self.class_id)
         # Join before the snapshot is read, so nothing stored in between is missed; points the
         # snapshot already has are dropped by seq.

@@ -14,8 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from models_lib.registry import ArchitectureSpec
-from playground.catalog.forms import values_from_post
 from playground.errors import FieldError
+from playground.forms import values_from_post
 
 from . import goals
 

@@ -111,3 +111,23 @@ class Student(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nickname} in {self.session.code}"
+
+
+class ClassRun(models.Model):
+    """A student's run for a session's assignment: the classes app's link to a training job (the
+    job itself knows nothing of classes). The session's teacher may watch and stop it, its budget
+    pays for it, and the dashboard follows it."""
+
+    # Deleting a session unlinks its runs; the runs stay their students' own.
+    session = models.ForeignKey(
+        ClassSession, on_delete=models.CASCADE, related_name="runs", verbose_name="class session"
+    )
+    # Null once the student is removed from the session (admin): the run still counts for it.
+    student = models.ForeignKey(Student, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    job = models.OneToOneField("jobs.TrainingJob", on_delete=models.CASCADE, related_name="class_run")
+
+    class Meta:
+        ordering = ["session", "job"]
+
+    def __str__(self) -> str:
+        return f"run #{self.job_id} in session {self.session_id}"

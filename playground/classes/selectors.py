@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from playground.access import Viewer, can
 from playground.jobs.models import ACTIVE_STATUSES, JobEvent, JobStatus, TrainingJob
 
 from . import goals
 from .budget import budget_usage
-from .models import TEACHERS_GROUP, ClassSession, Student, TeacherProfile
+from .models import TEACHERS_GROUP, ClassRun, ClassSession, Student, TeacherProfile
 
 
 def is_teacher(user: Any) -> bool:
@@ -81,12 +81,19 @@ def class_as_dict(session: ClassSession, *, viewer: Viewer) -> dict[str, Any]:
     }
 
 
+def _student_runs(session: ClassSession):
+    """The session's runs that still have their student, oldest first, with ``student_id``."""
+    return (
+        TrainingJob.objects.filter(class_run__session=session, class_run__student__isnull=False)
+        .annotate(student_id=F("class_run__student_id"))
+        .order_by("created_at", "pk")
+    )
+
+
 def _runs_by_student(session: ClassSession) -> dict[int, list[dict[str, Any]]]:
     runs: dict[int, list[dict[str, Any]]] = {}
-    rows = (
-        TrainingJob.objects.filter(class_session=session, student__isnull=False)
-        .order_by("created_at", "pk")
-        .values("pk", "student_id", "status", "final_metrics", "config", "created_at", "finished_at")
+    rows = _student_runs(session).values(
+        "pk", "student_id", "status", "final_metrics", "config", "created_at", "finished_at"
     )
     for row in rows:
         runs.setdefault(row["student_id"], []).append(row)
@@ -188,11 +195,7 @@ def class_results_rows(*, session: ClassSession) -> list[list[Any]]:
 def _latest_runs(session: ClassSession) -> dict[int, dict[str, Any]]:
     """Each student's most recent run (the one the dashboard draws), by student id."""
     latest: dict[int, dict[str, Any]] = {}
-    rows = (
-        TrainingJob.objects.filter(class_session=session, student__isnull=False)
-        .order_by("created_at", "pk")
-        .values("pk", "student_id", "status", "progress", "last_seq")
-    )
+    rows = _student_runs(session).values("pk", "student_id", "status", "progress", "last_seq")
     for row in rows:
         latest[row["student_id"]] = row
     return latest
@@ -242,7 +245,7 @@ def class_curve_points(
 
 def class_run_seqs(*, session: ClassSession) -> dict[int, int]:
     """The last stored seq of every run of the session."""
-    return dict(TrainingJob.objects.filter(class_session=session).values_list("pk", "last_seq"))
+    return dict(TrainingJob.objects.filter(class_run__session=session).values_list("pk", "last_seq"))
 
 
 def class_curves(*, session: ClassSession) -> tuple[list[dict[str, Any]], dict[int, int]]:
@@ -280,6 +283,21 @@ def class_dashboard(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
         "curves": curves,
         "seen_seq": {str(job): seq for job, seq in seen.items()},
     }
+
+
+def class_run_list(*, viewer: Viewer, session_id: int, limit: int = 100) -> list[TrainingJob]:
+    """The viewer's own runs for a class session, newest first."""
+    qs = (
+        TrainingJob.objects.for_owner(viewer.visitor_id)
+        .filter(class_run__session_id=session_id)
+        .select_related("dataset")
+    )
+    return list(qs[:limit])
+
+
+def class_run_of(*, job_id: int) -> ClassRun | None:
+    """The class run that ``job_id`` is, with its session and student; None for a run outside classes."""
+    return ClassRun.objects.select_related("session", "student").filter(job_id=job_id).first()
 
 
 def class_to_manage(*, viewer: Viewer, class_id: int) -> ClassSession | None:

@@ -22,10 +22,10 @@ from playground.audit.services import audit_record
 from playground.datasets.models import Dataset
 from playground.errors import FieldError, Rejected
 from playground.jobs.models import TrainingJob
-from playground.jobs.services import JobRejected, job_cancel
+from playground.jobs.services import JobRejected, job_cancel, job_require_visitor, job_submit
 
-from . import budget, goals, selectors
-from .models import TEACHERS_GROUP, ClassSession, Student, TeacherProfile
+from . import broadcast, budget, goals, selectors
+from .models import TEACHERS_GROUP, ClassRun, ClassSession, Student, TeacherProfile
 
 # No 0/O, 1/I/L: a code read off a projector is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -305,7 +305,7 @@ def class_spotlight(*, session: ClassSession, user: Any, job_id: int | None) -> 
     """Shows one student's run to the whole class (its students may open it), or none."""
     job = None
     if job_id is not None:
-        job = TrainingJob.objects.filter(pk=job_id, class_session=session).first()
+        job = TrainingJob.objects.filter(pk=job_id, class_run__session=session).first()
         if job is None:
             raise ClassRejected(
                 "That run is not part of this class session.", [FieldError("job", "not in this session")], status=404
@@ -319,8 +319,6 @@ def class_spotlight(*, session: ClassSession, user: Any, job_id: int | None) -> 
 
 def _changed(session: ClassSession) -> None:
     """Tells the session's dashboard that the roster, the leaderboard or the settings changed."""
-    from playground.jobs import broadcast
-
     session_id = session.pk
     transaction.on_commit(lambda: broadcast.publish_class_changed(session_id))
 
@@ -411,7 +409,7 @@ def class_run_prepare(
     the config to train (the preset, with the student's changes to the unlocked knobs) and the
     run's allowance of worker seconds (see budget.py).
 
-    Called by ``job_submit``; raises ``JobRejected`` naming each field the assignment fixes."""
+    Called by ``class_run_submit``; raises ``JobRejected`` naming each field the assignment fixes."""
     student = (
         Student.objects.select_related("session")
         .filter(session_id=class_session_id, visitor_key=viewer.visitor_id)
@@ -475,6 +473,39 @@ def class_run_prepare(
     return student, {**session.config, **given}, class_run_allowance(student=student)
 
 
+def class_run_submit(
+    *,
+    viewer: Viewer,
+    class_id: int,
+    architecture: str,
+    dataset: Dataset | None,
+    config: dict[str, Any] | None,
+    dataset_options: dict[str, Any] | None = None,
+    run_options: dict[str, Any] | None = None,
+) -> TrainingJob:
+    """A student's run for a session they joined: it must keep to the assignment (its unlocked
+    knobs start from the teacher's preset) and gets what is left of the student's share of the
+    budget as its time limit. The job and its ClassRun are saved in one transaction; refusals are
+    ``job_submit``'s ``JobRejected`` (404 not joined, 409 ended or past the class budget, 422 a
+    locked knob, 429 past the student's share)."""
+    job_require_visitor(viewer=viewer)
+    student, config, allowance_s = class_run_prepare(
+        viewer=viewer, class_session_id=class_id, architecture=architecture, dataset=dataset, config=config
+    )
+    with transaction.atomic():
+        job = job_submit(
+            viewer=viewer,
+            architecture=architecture,
+            dataset=dataset,
+            config=config,
+            dataset_options=dataset_options,
+            run_options=run_options,
+            time_limit_s=allowance_s,
+        )
+        ClassRun.objects.create(session_id=student.session_id, student=student, job=job)
+    return job
+
+
 def class_run_allowance(*, student: Student) -> float:
     """Worker seconds a new run (or a resumed attempt) of ``student`` may use; ``JobRejected``
     (409 for the class, 429 for the student's share) when too little is left."""
@@ -490,7 +521,7 @@ def class_run_allowance(*, student: Student) -> float:
 def class_stop_all(*, session: ClassSession, user: Any) -> int:
     """Cancels every queued or running run of the session; returns how many were asked to stop."""
     stopped = 0
-    for job in TrainingJob.objects.filter(class_session=session).active():
+    for job in TrainingJob.objects.filter(class_run__session=session).active():
         job_cancel(job=job)
         stopped += 1
     audit_record(user=user, action="class.stop_all", target=session, runs=stopped)

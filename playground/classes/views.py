@@ -13,9 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from models_lib import registry
 from playground.access import can
-from playground.catalog.forms import fields_from_schema
 from playground.datasets import selectors as dataset_selectors
-from playground.jobs import selectors as job_selectors
+from playground.forms import fields_from_schema
 
 from . import goals, selectors, services
 from .budget import budget_usage
@@ -213,15 +212,16 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
         return render(request, "classes/dashboard.html", context)
     student = selectors.class_student(viewer=viewer, session=session)
     spotlight = session.spotlight_job if session.spotlight_job_id else None
+    shown = selectors.class_run_of(job_id=spotlight.pk) if spotlight else None
     used = budget_usage(session=session).used_by_student[student.pk] if student else 0.0
     context.update(
         {
             "student_data": {**data, "leaderboard_url": f"/api/classes/{session.pk}/leaderboard"},
             "my_used_min": used / 60,
             "student": student,
-            "my_runs": job_selectors.job_list_in_class(viewer=viewer, session_id=session.pk),
+            "my_runs": selectors.class_run_list(viewer=viewer, session_id=session.pk),
             "spotlight": spotlight,
-            "spotlight_student": spotlight.student.nickname if spotlight and spotlight.student else "",
+            "spotlight_student": shown.student.nickname if shown and shown.student else "",
         }
     )
     return render(request, "classes/student.html", context)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from playground.access import Viewer, can
-from playground.classes.selectors import class_dataset_ids
 
+from . import hooks
 from .models import Dataset
 
 
 def dataset_list(*, viewer: Viewer, kinds: tuple[str, ...] | None = None, ready_only: bool = False) -> list[Dataset]:
-    """Built-in sets, the viewer's uploads, and the datasets of class sessions they teach or joined."""
+    """Built-in sets, the viewer's uploads, and the datasets other apps share with them (see
+    ``hooks.shared_datasets``: those of class sessions they teach or joined)."""
     qs = Dataset.objects.visible_to(viewer.visitor_id)
-    if class_ids := class_dataset_ids(viewer=viewer):
-        qs = qs | Dataset.objects.filter(pk__in=class_ids)
+    if shared_ids := hooks.shared_dataset_ids(viewer=viewer):
+        qs = qs | Dataset.objects.filter(pk__in=shared_ids)
     if kinds is not None:
         qs = qs.filter(kind__in=kinds)
     if ready_only:

@@ -9,11 +9,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from models_lib.data import ingest
 from models_lib.hparams import hparams_json_schema
 from playground.access import can
-from playground.catalog.entries import catalog_entries
-from playground.catalog.forms import FormField, fields_from_schema, values_from_post
-from playground.jobs.models import TrainingJob
+from playground.forms import FormField, fields_from_schema, values_from_post
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .models import Dataset
 
 COLUMN_OPTIONS = (
@@ -136,12 +134,6 @@ def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
             return redirect("datasets:detail", dataset_id=dataset.pk)
 
     needs_options = not dataset.builtin and dataset.status in (Dataset.Status.UPLOADED, Dataset.Status.FAILED)
-    trainable = (
-        [e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds]
-        if dataset.is_ready
-        else []
-    )
-    jobs = TrainingJob.objects.filter(dataset=dataset).for_owner(request.viewer.visitor_id)[:10]
     return render(
         request,
         "datasets/detail.html",
@@ -153,8 +145,9 @@ def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
             "option_fields": _option_fields(dataset, values or dataset.options, errors) if needs_options else [],
             "form_message": message,
             "can_delete": can(request.viewer, "delete", dataset),
-            "trainable_with": trainable,
-            "jobs": jobs,
+            "trainable_with": [],
+            "jobs": [],
+            **hooks.page_extra(dataset=dataset, viewer=request.viewer),
         },
         status=status,
     )

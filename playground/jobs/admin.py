@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from playground.audit.services import audit_record
 
-from . import queue, services
+from . import hooks, queue, services
 from .models import JobEvent, JobStatus, TrainingJob, WorkerProcess
 
 
@@ -27,7 +27,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
         "duration",
         "created_at",
     )
-    list_filter = ("status", "architecture", "device", "public", "class_session", "created_at")
+    list_filter = ("status", "architecture", "device", "public", "created_at")
     search_fields = ("=id", "architecture", "dataset_name", "owner_key", "worker", "error_message")
     date_hierarchy = "created_at"
     actions = ("cancel_jobs", "resume_jobs", "requeue_jobs", "delete_jobs_with_files")
@@ -57,6 +57,11 @@ class TrainingJobAdmin(admin.ModelAdmin):
         "recent_events",
     )
     exclude = ("config", "dataset_options", "latest_metrics", "progress", "final_metrics", "views")
+
+    def get_list_filter(self, request):
+        # Other apps' filters (hooks.admin_list_filters: by class session) go before the date.
+        *fields, created = self.list_filter
+        return (*fields, *hooks.admin_list_filters, created)
 
     def changelist_view(self, request, extra_context=None):
         # One fair-order computation per page, not one per row.

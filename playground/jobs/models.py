@@ -55,15 +55,9 @@ class TrainingJob(models.Model):
     # among the architecture's recent public runs.
     public = models.BooleanField(default=False, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    # A student's run for a class session's assignment (the teacher may watch and stop it).
-    class_session = models.ForeignKey(
-        "classes.ClassSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
-    )
-    student = models.ForeignKey(
-        "classes.Student", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
-    )
-    # This run's own wall-time allowance in seconds (a student's share of the class budget); the
-    # soft time limit applies when it is lower. Null: only the soft time limit.
+    # This run's own wall-time allowance in seconds, set by the app that submits it (what is left of a
+    # budget, say; see hooks.allowances); the soft time limit applies when it is lower. Null: only the
+    # soft time limit.
     time_limit_s = models.FloatField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -3,8 +3,9 @@
 - A run finished more than ``JOB_RETENTION_DAYS`` ago keeps its summary (settings, final
   metrics, the last figure of each view, status and message) and loses its event log and
   files (weights, checkpoints).
-- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run and no class
-  session still open needs is deleted with its files; the runs that used it keep their pages (they store its name).
+- An upload older than ``UPLOAD_RETENTION_DAYS`` that no queued or running run needs, nor another
+  app (``hooks.datasets_in_use``: a class session still open), is deleted with its files; the runs
+  that used it keep their pages (they store its name).
 - A checkpoint left by an interrupted run for ``CHECKPOINT_RETENTION_DAYS`` is deleted: the
   run can no longer be resumed, only started again.
 
@@ -13,15 +14,18 @@ Runs from the reaper thread about once an hour, and on demand with ``manage.py p
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
+from playground.datasets.models import Dataset
+from playground.datasets.services import dataset_delete
+
+from . import hooks
+from .files import checkpoints_remove, job_files_delete
 from .models import ACTIVE_STATUSES, FINISHED_STATUSES, JobEvent, JobStatus, TrainingJob
 
 
@@ -44,20 +48,15 @@ def _days(name: str) -> timedelta:
 
 
 def purge_expired(*, now: Any = None) -> Purged:
-    from playground.classes.models import ClassSession
-    from playground.datasets.models import Dataset
-    from playground.datasets.services import dataset_delete
-
     now = now or timezone.now()
     done = Purged()
-    media = Path(settings.MEDIA_ROOT)
 
     old_runs = TrainingJob.objects.filter(
         status__in=FINISHED_STATUSES, finished_at__lt=now - _days("JOB_RETENTION_DAYS"), purged_at__isnull=True
     )
     for job in old_runs.iterator():
         done.events += JobEvent.objects.filter(job=job).delete()[0]
-        shutil.rmtree(media / "jobs" / str(job.pk), ignore_errors=True)
+        job_files_delete(job_id=job.pk)
         TrainingJob.objects.filter(pk=job.pk).update(purged_at=now, weights_path="", checkpoint_path="")
         done.runs += 1
 
@@ -65,18 +64,16 @@ def purge_expired(*, now: Any = None) -> Purged:
         status=JobStatus.INTERRUPTED, finished_at__lt=now - _days("CHECKPOINT_RETENTION_DAYS")
     ).exclude(checkpoint_path="")
     for job in stale.iterator():
-        for path in (media / "jobs" / str(job.pk)).glob("checkpoint-*.safetensors"):
-            path.unlink(missing_ok=True)
+        checkpoints_remove(job=job)
         TrainingJob.objects.filter(pk=job.pk).update(checkpoint_path="", checkpoint_step=0)
         done.checkpoints += 1
 
     needed = TrainingJob.objects.filter(status__in=ACTIVE_STATUSES).values("dataset_id")
-    taught = ClassSession.objects.filter(ended_at__isnull=True, dataset__isnull=False).values("dataset_id")
-    old_uploads = (
-        Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS"))
-        .exclude(pk__in=needed)
-        .exclude(pk__in=taught)
+    old_uploads = Dataset.objects.filter(builtin=False, created_at__lt=now - _days("UPLOAD_RETENTION_DAYS")).exclude(
+        pk__in=needed
     )
+    for in_use in hooks.datasets_in_use:
+        old_uploads = old_uploads.exclude(pk__in=in_use())
     for dataset in old_uploads.iterator():
         dataset_delete(dataset=dataset)
         done.uploads += 1

@@ -25,10 +25,9 @@ def job_list(*, viewer: Viewer, limit: int = 100) -> list[TrainingJob]:
     return list(qs[:limit])
 
 
-def job_list_in_class(*, viewer: Viewer, session_id: int, limit: int = 100) -> list[TrainingJob]:
-    """The viewer's own runs for a class session."""
-    qs = TrainingJob.objects.for_owner(viewer.visitor_id).filter(class_session_id=session_id).select_related("dataset")
-    return list(qs[:limit])
+def job_list_on_dataset(*, viewer: Viewer, dataset_id: int, limit: int = 10) -> list[TrainingJob]:
+    """The viewer's own runs on a dataset, newest first (its page lists them)."""
+    return list(TrainingJob.objects.filter(dataset_id=dataset_id).for_owner(viewer.visitor_id)[:limit])
 
 
 def job_public_recent(*, architecture: str, limit: int = 5) -> list[TrainingJob]:

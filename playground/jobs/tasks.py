@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import runtime
 
 
 @shared_task(name="jobs.run_training_job", acks_late=True)
@@ -10,5 +10,5 @@ def run_training_job(job_id: int | None = None, attempt: int = 1) -> str | None:
     A duplicate delivery finds nothing left to claim and does nothing.
     """
     if job_id is None:
-        return services.job_run_next()
-    return services.job_execute(job_id=job_id, attempt=attempt)
+        return runtime.job_run_next()
+    return runtime.job_execute(job_id=job_id, attempt=attempt)

@@ -5,10 +5,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from models_lib import registry
 from playground.access import can
-from playground.catalog.entries import catalog_entry
 
-from . import selectors, services
+from . import hooks, selectors, services
 
 
 def _job_or_404(request: HttpRequest, job_id: int):
@@ -22,23 +22,19 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     if job.is_active and can(request.viewer, "cancel", job):
         services.job_touch_watched(job_id=job.pk)
-    entry = catalog_entry(job.architecture)
-    spec = entry.spec if entry else None
-    views = spec.views if spec else ()
+    try:
+        spec = registry.get(job.architecture)
+    except registry.UnknownArchitecture:
+        spec = None
     job_json = selectors.job_as_dict(job)
     meanings = selectors.job_metric_meanings(job=job)
-    lesson = None
-    if job.class_session_id is not None:
-        from playground.classes.selectors import class_get
-
-        lesson = class_get(viewer=request.viewer, class_id=job.class_session_id)
     return render(
         request,
         "jobs/detail.html",
         {
             "job": job,
-            "entry": entry,
-            "view_specs": views,
+            "spec": spec,
+            "view_specs": spec.views if spec else (),
             "job_json": job_json,
             "metric_meta": meanings,
             "charts": meanings["charts"],
@@ -50,10 +46,16 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "can_share": can(request.viewer, "share", job),
             "can_resume": job.is_resumable and can(request.viewer, "resume", job),
             "option_items": sorted(job.dataset_options.items()),
-            "lesson": lesson,
-            "student_name": job.student.nickname if lesson and job.student_id else "",
+            "breadcrumb": [],
+            "run_by": "",
+            **hooks.run_page_extra(job=job, viewer=request.viewer),
         },
     )
+
+
+def dataset_page_runs(*, dataset, viewer) -> dict:
+    """The visitor's runs on a dataset, for the dataset's page (a ``datasets.hooks.page_context``)."""
+    return {"jobs": selectors.job_list_on_dataset(viewer=viewer, dataset_id=dataset.pk)}
 
 
 def job_list(request: HttpRequest) -> HttpResponse:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from playground.jobs import services
+from playground.jobs import runtime, services
 from playground.jobs.models import JobStatus, TrainingJob
 from tests.django_fixtures import TrainingJobFactory, Visitor
 
@@ -89,7 +89,7 @@ def test_csrf_is_required_on_state_changing_requests(db):
 
 def test_get_job_and_events_after(alice, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
-    services.job_execute(job_id=job.pk)
+    runtime.job_execute(job_id=job.pk)
     detail = alice.client.get(f"/api/jobs/{job.pk}").json()
     assert detail["status"] == "SUCCEEDED"
     assert "test_accuracy" in detail["final_metrics"]
@@ -141,7 +141,7 @@ def test_openapi_schema_and_docs(alice):
 
 def test_metrics_export_as_csv_only_for_the_owner(alice, bob, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
-    services.job_execute(job_id=job.pk)
+    runtime.job_execute(job_id=job.pk)
     response = alice.client.get(f"/jobs/{job.pk}/metrics.csv")
     assert response.status_code == 200
     lines = response.content.decode().splitlines()
@@ -151,7 +151,7 @@ def test_metrics_export_as_csv_only_for_the_owner(alice, bob, spiral):
 
 def test_a_shared_run_is_watchable_by_anyone_but_stays_the_owners(alice, bob, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
-    services.job_execute(job_id=job.pk)
+    runtime.job_execute(job_id=job.pk)
     assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404
     assert _post(bob, f"/api/jobs/{job.pk}/share", {"public": True}).status_code == 404
     response = _post(alice, f"/api/jobs/{job.pk}/share", {"public": True})

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from playground.catalog.entries import catalog_entries
-from playground.jobs import services
+from playground.jobs import runtime, services
 from playground.jobs.models import JobStatus, TrainingJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +103,7 @@ def test_a_bad_form_value_is_shown_next_to_its_field_and_keeps_the_rest(alice):
 
 def test_finished_job_page_needs_no_worker(alice, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
-    services.job_execute(job_id=job.pk)
+    runtime.job_execute(job_id=job.pk)
     html = alice.client.get(f"/jobs/{job.pk}/").content.decode()
     assert "stored-views" in html and "decision_boundary" in html
     assert "SUCCEEDED" in html or "Succeeded" in html
@@ -158,7 +158,7 @@ def test_the_final_status_event_carries_the_final_metrics(alice, spiral):
     from playground.jobs.models import JobEvent
 
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
-    services.job_execute(job_id=job.pk)
+    runtime.job_execute(job_id=job.pk)
     last = JobEvent.objects.filter(job=job).order_by("-seq").first()
     assert last.payload["status"] == "SUCCEEDED" and "test_accuracy" in last.payload["metrics"]
 

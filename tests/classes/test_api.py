@@ -8,10 +8,11 @@ import io
 import pytest
 
 from playground.classes.models import ClassSession
+from playground.classes.services import class_run_submit
 from playground.datasets.models import Dataset
-from playground.jobs import services as job_services
+from playground.jobs import runtime as job_runtime
 from playground.jobs.models import JobStatus, TrainingJob
-from tests.django_fixtures import TrainingJobFactory, Visitor
+from tests.django_fixtures import ClassRunJobFactory, Visitor
 
 from .conftest import MLP_GOAL, join, make_session, post
 
@@ -55,7 +56,7 @@ def test_a_teacher_creates_a_session_and_a_student_joins_and_trains_in_it(teache
     )
     assert run.status_code == 201, run.content
     job = TrainingJob.objects.get(pk=run.json()["id"])
-    assert job.class_session_id == created["id"] and job.student.nickname == "Ada"
+    assert job.class_run.session_id == created["id"] and job.class_run.student.nickname == "Ada"
     assert job.config["epochs"] == 2 and job.config["hidden_layers"] == [8]
 
 
@@ -116,7 +117,7 @@ def test_a_student_sees_nothing_of_another_session(teacher, session, alice, bob,
     other = make_session(teacher, spiral, title="Period 4")
     join(alice, session, "Ada")
     bobs = join(bob, other, "Bob")
-    bobs_run = TrainingJobFactory(class_session=other, student=bobs, owner_key=bob.visitor_id)
+    bobs_run = ClassRunJobFactory(class_session=other, student=bobs, owner_key=bob.visitor_id)
     for path in (
         f"/api/classes/{other.pk}",
         f"/api/classes/{other.pk}/leaderboard",
@@ -130,14 +131,14 @@ def test_a_student_sees_nothing_of_another_session(teacher, session, alice, bob,
     assert response.status_code == 404
     # A classmate's run is not hers either: she sees the leaderboard, not their runs.
     ada_mate = join(Visitor("dan-visitor-id"), session, "Dan")
-    mates_run = TrainingJobFactory(class_session=session, student=ada_mate, owner_key="dan-visitor-id")
+    mates_run = ClassRunJobFactory(class_session=session, student=ada_mate, owner_key="dan-visitor-id")
     assert alice.client.get(f"/api/jobs/{mates_run.pk}").status_code == 404
     assert alice.client.get(f"/api/classes/{session.pk}/leaderboard").status_code == 200
 
 
 def test_a_second_teacher_sees_nothing_of_the_firsts_sessions(session, other_teacher, alice):
     ada = join(alice, session, "Ada")
-    run = TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
+    run = ClassRunJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
     for path in (
         f"/api/classes/{session.pk}",
         f"/api/classes/{session.pk}/leaderboard",
@@ -155,7 +156,7 @@ def test_a_second_teacher_sees_nothing_of_the_firsts_sessions(session, other_tea
 
 def test_the_teacher_watches_and_stops_every_run_of_the_session(teacher, session, alice):
     ada = join(alice, session, "Ada")
-    run = TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
+    run = ClassRunJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
     assert teacher.client.get(f"/api/jobs/{run.pk}").status_code == 200
     assert teacher.client.get(f"/jobs/{run.pk}/").status_code == 200  # the run's page too
     response = post(teacher, f"/api/jobs/{run.pk}/cancel")
@@ -166,7 +167,7 @@ def test_the_teacher_watches_and_stops_every_run_of_the_session(teacher, session
 
 def test_teacher_controls_stop_all_joining_and_end(teacher, session, alice, bob):
     ada = join(alice, session, "Ada")
-    run = TrainingJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
+    run = ClassRunJobFactory(class_session=session, student=ada, owner_key=alice.visitor_id)
     assert post(alice, f"/api/classes/{session.pk}/stop_all").status_code == 403  # a student may not
     assert alice.client.get(f"/api/classes/{session.pk}/results.csv").status_code == 403
 
@@ -212,7 +213,7 @@ def test_results_csv_escapes_formula_nicknames(teacher, session):
     evil = Visitor("mallory-visitor-id")
     student = join(evil, session, '=HYPERLINK("x")')
     join(Visitor("plus-visitor-id"), session, "+1 friend")
-    TrainingJobFactory(
+    ClassRunJobFactory(
         class_session=session,
         student=student,
         owner_key=evil.visitor_id,
@@ -265,10 +266,10 @@ def test_a_real_run_reaches_the_leaderboard(teacher, alice):
         goal={"metric": "test_accuracy", "at_least": 0.0},
     )
     join(alice, session, "Ada")
-    job = job_services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
+    job = class_run_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_id=session.pk
     )
-    assert job_services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    assert job_runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     rows = teacher.client.get(f"/api/classes/{session.pk}/leaderboard").json()
     assert rows == [
@@ -279,7 +280,7 @@ def test_a_real_run_reaches_the_leaderboard(teacher, alice):
             "running": False,
             "reached_goal": True,
             "job_id": job.pk,
-            "student": job.student_id,
+            "student": job.class_run.student_id,
         }
     ]
     assert alice.client.get(f"/api/classes/{session.pk}/leaderboard").json()[0]["job_id"] is None
@@ -306,8 +307,8 @@ def test_a_teacher_signs_in_on_the_login_page_and_keeps_the_visitor_session(db):
 def test_duplicate_spotlight_and_dashboard_are_the_teachers(teacher, other_teacher, alice, bob):
     session = make_session(teacher, Dataset.objects.get(slug="spiral"), budget_min=50)
     join(alice, session, "Ada")
-    job = job_services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
+    job = class_run_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=session.dataset, config={}, class_id=session.pk
     )
 
     # Duplicate: a fresh code and nobody in it, the same assignment and budget.
@@ -322,8 +323,8 @@ def test_duplicate_spotlight_and_dashboard_are_the_teachers(teacher, other_teach
     # Spotlight: the class may open that one run; another class's run cannot be shown.
     other = make_session(other_teacher, Dataset.objects.get(slug="spiral"))
     join(bob, other, "Bo")
-    foreign = job_services.job_submit(
-        viewer=bob.viewer, architecture="mlp", dataset=other.dataset, config={}, class_session=other.pk
+    foreign = class_run_submit(
+        viewer=bob.viewer, architecture="mlp", dataset=other.dataset, config={}, class_id=other.pk
     )
     assert post(teacher, f"/api/classes/{session.pk}/spotlight", {"job": foreign.pk}).status_code == 404
     assert bob.client.get(f"/api/jobs/{job.pk}").status_code == 404

@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from playground.classes.budget import budget_usage
+from playground.classes.services import class_run_submit
 from playground.datasets.models import Dataset
-from playground.jobs import services as job_services
+from playground.jobs import runtime as job_runtime
 from playground.jobs.models import TIME_LIMIT_MESSAGE, JobStatus, TrainingJob
-from tests.django_fixtures import TrainingJobFactory, Visitor
+from tests.django_fixtures import ClassRunJobFactory, Visitor
 
 from .conftest import join, make_session, post
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _finished(session, student, seconds: float) -> TrainingJob:
     now = timezone.now()
-    return TrainingJobFactory(
+    return ClassRunJobFactory(
         class_session=session,
         student=student,
         owner_key=student.visitor_key,
@@ -32,8 +33,8 @@ def _finished(session, student, seconds: float) -> TrainingJob:
 
 
 def _submit(pupil: Visitor, session, **config) -> TrainingJob:
-    return job_services.job_submit(
-        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_session=session.pk
+    return class_run_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_id=session.pk
     )
 
 
@@ -43,7 +44,7 @@ def test_usage_counts_finished_runs_and_holds_whole_allowances_of_active_ones(te
     ada = join(Visitor("ada-v"), session, "Ada")
     bob = join(Visitor("bob-v"), session, "Bob")
     _finished(session, ada, 90)
-    TrainingJobFactory(
+    ClassRunJobFactory(
         class_session=session,
         student=bob,
         owner_key=bob.visitor_key,
@@ -51,7 +52,7 @@ def test_usage_counts_finished_runs_and_holds_whole_allowances_of_active_ones(te
         started_at=timezone.now() - timedelta(seconds=30),
         time_limit_s=120,
     )
-    TrainingJobFactory(class_session=session, student=bob, owner_key=bob.visitor_key, status=JobStatus.QUEUED)
+    ClassRunJobFactory(class_session=session, student=bob, owner_key=bob.visitor_key, status=JobStatus.QUEUED)
     usage = budget_usage(session=session)
     assert usage.share_s == 15 * 60  # 30 minutes over 2 students
     assert usage.used_s == pytest.approx(120, abs=2)  # 90 s finished + 30 s so far
@@ -106,7 +107,7 @@ def test_the_worker_stops_a_run_at_its_allowance_and_it_resumes_when_the_budget_
     join(ada_browser, session, "Ada")
     job = _submit(ada_browser, session)
     TrainingJob.objects.filter(pk=job.pk).update(time_limit_s=1.0)  # a second of the share left
-    assert job_services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    assert job_runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error_message.startswith(TIME_LIMIT_MESSAGE)
     assert "your share of the class's compute budget" in job.error_message

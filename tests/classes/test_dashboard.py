@@ -12,8 +12,9 @@ from channels.testing import WebsocketCommunicator
 from playground.asgi import application
 from playground.classes import consumers
 from playground.classes.models import ClassSession
+from playground.classes.services import class_run_submit
 from playground.datasets.models import Dataset
-from playground.jobs import services as job_services
+from playground.jobs import runtime as job_runtime
 from playground.jobs.models import TrainingJob
 from tests.django_fixtures import Visitor
 
@@ -53,10 +54,10 @@ def _lesson(teacher, *nicknames: str) -> tuple[ClassSession, list[Visitor]]:
 
 @database_sync_to_async
 def _train(pupil: Visitor, session: ClassSession, **config) -> TrainingJob:
-    job = job_services.job_submit(
-        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_session=session.pk
+    job = class_run_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_id=session.pk
     )
-    assert job_services.job_execute(job_id=job.pk) == "SUCCEEDED"
+    assert job_runtime.job_execute(job_id=job.pk) == "SUCCEEDED"
     return TrainingJob.objects.get(pk=job.pk)
 
 
@@ -145,7 +146,7 @@ async def test_a_dropped_live_send_is_replayed_from_the_log(teacher, monkeypatch
     assert (await ws.connect())[0]
     await ws.receive_json_from(timeout=5)
 
-    from playground.jobs import broadcast
+    from playground.classes import broadcast
 
     real = broadcast.publish_class_run_events
     dropped = []

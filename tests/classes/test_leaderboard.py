@@ -8,7 +8,7 @@ from django.utils import timezone
 from playground.classes.selectors import class_leaderboard
 from playground.datasets.models import Dataset
 from playground.jobs.models import JobStatus
-from tests.django_fixtures import TrainingJobFactory, Visitor
+from tests.django_fixtures import ClassRunJobFactory, Visitor
 
 from .conftest import join, make_session
 
@@ -18,7 +18,7 @@ T0 = timezone.now()
 
 
 def _run(session, student, status=JobStatus.SUCCEEDED, minutes=0, **metrics):
-    return TrainingJobFactory(
+    return ClassRunJobFactory(
         class_session=session,
         student=student,
         owner_key=student.visitor_key,

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from playground.classes.models import ClassSession, Student
-from playground.jobs import services as job_services
+from playground.classes.services import class_run_submit
 from playground.jobs.models import TrainingJob
 from tests.classes.conftest import join, make_session
 from tests.django_fixtures import Visitor
@@ -90,9 +90,7 @@ def test_the_teachers_controls_work_as_forms(teacher, spiral):
     session = make_session(teacher, spiral)
     pupil = Visitor("pupil")
     join(pupil, session, "Ada")
-    job = job_services.job_submit(
-        viewer=pupil.viewer, architecture="mlp", dataset=spiral, config={}, class_session=session.pk
-    )
+    job = class_run_submit(viewer=pupil.viewer, architecture="mlp", dataset=spiral, config={}, class_id=session.pk)
     assert post_form(teacher, f"/classes/{session.pk}/spotlight/", {"job": job.pk})
     session.refresh_from_db()
     assert session.spotlight_job_id == job.pk
@@ -215,7 +213,7 @@ def test_a_student_trains_for_the_class_with_the_locked_knobs_shown_locked(teach
     )
     assert response.status_code == 302
     job = TrainingJob.objects.get(owner_key="pupil")
-    assert (job.class_session_id, job.config["epochs"], job.config["learning_rate"]) == (session.pk, 3, 0.05)
+    assert (job.class_run.session_id, job.config["epochs"], job.config["learning_rate"]) == (session.pk, 3, 0.05)
     assert job.time_limit_s is not None
 
 

@@ -12,10 +12,11 @@ from playground.audit.models import AuditEntry
 from playground.classes import services
 from playground.classes.models import ClassSession, Student, TeacherProfile
 from playground.classes.selectors import class_results_rows
+from playground.classes.services import class_run_submit
 from playground.datasets.models import Dataset
 from playground.jobs.models import JobStatus, TrainingJob
 from playground.jobs.services import JobRejected, job_submit
-from tests.django_fixtures import TrainingJobFactory, Visitor
+from tests.django_fixtures import ClassRunJobFactory, Visitor
 
 from .conftest import MLP_GOAL, join, make_session
 
@@ -196,13 +197,13 @@ def test_a_full_class_is_429_and_the_limit_is_a_setting(session, settings, alice
 def _submit(visitor: Visitor, session: ClassSession, **kwargs):
     fields = {"architecture": "mlp", "dataset": session.dataset, "config": {}}
     fields.update(kwargs)
-    return job_submit(viewer=visitor.viewer, class_session=session.pk, **fields)
+    return class_run_submit(viewer=visitor.viewer, class_id=session.pk, **fields)
 
 
 def test_a_students_run_starts_from_the_preset_and_records_the_class(session, alice):
     student = join(alice, session, "Ada")
     job = _submit(alice, session, config={"epochs": 3, "activation": "relu"})
-    assert job.class_session == session and job.student == student and job.owner_key == alice.visitor_id
+    assert job.class_run.session == session and job.class_run.student == student and job.owner_key == alice.visitor_id
     assert job.config["learning_rate"] == 0.05 and job.config["hidden_layers"] == [16, 16]  # from the preset
     assert job.config["epochs"] == 3 and job.config["activation"] == "relu"  # unlocked: the student's own
     # Sending a locked knob at its preset value, in any form the schema takes, is fine.
@@ -250,10 +251,10 @@ def test_a_run_for_a_session_not_joined_ended_or_past_its_deadline_is_refused(te
 def test_stop_all_cancels_only_this_sessions_active_runs(teacher, session, alice, bob, spiral):
     ada = join(alice, session, "Ada")
     queued = _submit(alice, session)
-    running = TrainingJobFactory(
+    running = ClassRunJobFactory(
         class_session=session, student=ada, owner_key=alice.visitor_id, status=JobStatus.RUNNING
     )
-    done = TrainingJobFactory(
+    done = ClassRunJobFactory(
         class_session=session, student=ada, owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED
     )
     outside = job_submit(viewer=bob.viewer, architecture="mlp", dataset=spiral, config={})
@@ -299,7 +300,7 @@ def test_end_closes_joining_and_cannot_repeat_or_reopen(teacher, session):
 def test_results_rows_list_every_run_and_students_without_one(session, alice, bob):
     ada = join(alice, session, "Ada")
     join(bob, session, "Bob")
-    TrainingJobFactory(
+    ClassRunJobFactory(
         class_session=session,
         student=ada,
         owner_key=alice.visitor_id,

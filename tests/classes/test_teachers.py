@@ -67,14 +67,14 @@ def test_class_admin_pages_render(admin_client, teacher, session):
 
 def test_an_admin_ends_any_session_and_stops_its_runs(admin_client, admin_user, teacher, session):
     from playground.audit.models import AuditEntry
-    from playground.jobs import services as job_services
+    from playground.classes.services import class_run_submit
     from tests.classes.conftest import join
     from tests.django_fixtures import Visitor
 
     pupil = Visitor("pupil")
     join(pupil, session, "Ada")
-    job = job_services.job_submit(
-        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config={}, class_session=session.pk
+    job = class_run_submit(
+        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config={}, class_id=session.pk
     )
     page = admin_client.get("/admin/classes/classsession/?state=open").content.decode()
     assert session.title in page and 'class="field-student_count">1<' in page

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from playground.datasets import services
 from playground.datasets.models import Dataset
+from playground.jobs import runtime as job_runtime
 from playground.jobs import services as job_services
 from playground.jobs.models import TrainingJob
 
@@ -58,7 +59,7 @@ def test_upload_with_options_processes_and_trains(alice):
         content_type="application/json",
     )
     assert job.status_code == 201, job.content
-    assert job_services.job_execute(job_id=job.json()["id"]) == "SUCCEEDED"
+    assert job_runtime.job_execute(job_id=job.json()["id"]) == "SUCCEEDED"
     finished = TrainingJob.objects.get(pk=job.json()["id"])
     assert finished.final_metrics["test_accuracy"] >= 0.8
     assert "confusion_matrix" in finished.views and "decision_boundary" not in finished.views
@@ -145,7 +146,7 @@ def test_deleting_a_used_dataset_keeps_its_jobs_pages(alice):
     services.dataset_process(dataset_id=body["id"])
     dataset = Dataset.objects.get(pk=body["id"])
     job = job_services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=dataset, config={"epochs": 3})
-    job_services.job_execute(job_id=job.pk)
+    job_runtime.job_execute(job_id=job.pk)
     assert alice.client.delete(f"/api/datasets/{body['id']}").status_code == 204
     job.refresh_from_db()
     assert job.dataset is None and job.dataset_name == "flowers"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from playground.audit.models import AuditEntry
-from playground.jobs import services
+from playground.jobs import runtime, services
 from playground.jobs.models import JobStatus, TrainingJob, WorkerProcess
 from playground.jobs.workers import process_name, report_presence
-from tests.django_fixtures import TrainingJobFactory
+from tests.django_fixtures import ClassRunJobFactory, TrainingJobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_the_job_list_shows_place_in_line_worker_and_filters(admin_client, alice
         == 1
     )
     assert admin_client.get("/admin/jobs/trainingjob/?architecture__exact=mlp&status__exact=QUEUED").status_code == 200
-    assert services.job_claim(job_id=first.pk, attempt=1, worker=f"{process_name()}:MainThread")
+    assert runtime.job_claim(job_id=first.pk, attempt=1, worker=f"{process_name()}:MainThread")
     report_presence("training")
     worker = WorkerProcess.objects.get(name=process_name())
     assert worker.device == "cpu" and worker.current_job_id == first.pk and worker.queues == "training"
@@ -77,9 +77,9 @@ def test_runs_filter_by_class_session(admin_client, spiral):
     session = ClassSession.objects.create(
         teacher=User.objects.create(username="t1"), title="Period 1", code="QWE234", architecture="mlp", dataset=spiral
     )
-    inside = TrainingJobFactory(class_session=session)
+    inside = ClassRunJobFactory(class_session=session)
     outside = TrainingJobFactory()
-    page = admin_client.get(f"/admin/jobs/trainingjob/?class_session__id__exact={session.pk}").content.decode()
+    page = admin_client.get(f"/admin/jobs/trainingjob/?class_run__session__id__exact={session.pk}").content.decode()
     assert f"/admin/jobs/trainingjob/{inside.pk}/change/" in page
     assert f"/admin/jobs/trainingjob/{outside.pk}/change/" not in page
     assert "By class session" in admin_client.get("/admin/jobs/trainingjob/").content.decode()

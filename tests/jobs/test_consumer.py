@@ -9,7 +9,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from playground.asgi import application
-from playground.jobs import services
+from playground.jobs import events as job_events
+from playground.jobs import runtime, services
 from playground.jobs.models import TrainingJob
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -31,7 +32,7 @@ async def _submit(visitor, spiral, **config) -> TrainingJob:
 
 async def _append(job_id: int, n: int) -> list[dict]:
     events = [{"kind": "log", "level": "info", "message": f"line {i}"} for i in range(n)]
-    return await database_sync_to_async(services.job_append_events)(job_id=job_id, events=events)
+    return await database_sync_to_async(job_events.job_append_events)(job_id=job_id, events=events)
 
 
 async def test_snapshot_then_live_events(alice, spiral):
@@ -58,7 +59,7 @@ async def test_a_whole_run_streams_contiguously(alice, spiral):
     ws = _communicator(job.pk, alice)
     assert (await ws.connect())[0]
     seen = [e["seq"] for e in (await ws.receive_json_from(timeout=5))["events"]]
-    status = await database_sync_to_async(services.job_execute)(job_id=job.pk)
+    status = await database_sync_to_async(runtime.job_execute)(job_id=job.pk)
     assert status == "SUCCEEDED"
     last_seq = (await database_sync_to_async(TrainingJob.objects.get)(pk=job.pk)).last_seq
     while seen[-1] < last_seq:
@@ -104,7 +105,7 @@ async def test_snapshot_keeps_only_the_latest_figure_of_each_view(alice, spiral)
     events = [
         {"kind": "view", "view": "confusion_matrix", "figure": {"data": [{"z": [[i]]}], "layout": {}}} for i in range(3)
     ]
-    await database_sync_to_async(services.job_append_events)(job_id=job.pk, events=events)
+    await database_sync_to_async(job_events.job_append_events)(job_id=job.pk, events=events)
     ws = _communicator(job.pk, alice)
     assert (await ws.connect())[0]
     snapshot = await ws.receive_json_from(timeout=5)

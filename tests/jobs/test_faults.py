@@ -12,7 +12,7 @@ import torch
 from django.utils import timezone
 
 from models_lib.training import load_weights
-from playground.jobs import services
+from playground.jobs import runtime, services
 from playground.jobs.models import JobEvent, JobStatus, TrainingJob
 from tests.django_fixtures import TrainingJobFactory
 
@@ -31,9 +31,7 @@ def _statuses(job: TrainingJob) -> list[dict]:
 
 def _run_in_thread(job_id: int, attempt: int) -> tuple[threading.Thread, dict]:
     outcome: dict = {}
-    thread = threading.Thread(
-        target=lambda: outcome.update(status=services.job_execute(job_id=job_id, attempt=attempt))
-    )
+    thread = threading.Thread(target=lambda: outcome.update(status=runtime.job_execute(job_id=job_id, attempt=attempt)))
     thread.start()
     return thread, outcome
 
@@ -53,7 +51,7 @@ def test_the_reaper_marks_only_silent_runs_interrupted(alice, spiral):
     silent = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 1})
     alive = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 1})
     for job in (silent, alive):
-        assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+        assert runtime.job_claim(job_id=job.pk, attempt=1, worker="w")
     TrainingJob.objects.filter(pk=silent.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=60))
 
     assert services.job_reap_stale() == [silent.pk]
@@ -75,7 +73,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroke
     whole = services.job_submit(
         viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
     )
-    assert services.job_execute(job_id=whole.pk) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=whole.pk) == JobStatus.SUCCEEDED
     whole.refresh_from_db()
 
     job = services.job_submit(
@@ -97,8 +95,8 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroke
     assert (job.status, job.attempt) == (JobStatus.QUEUED, 2)
     queued = _statuses(job)[-1]
     assert queued["resume_step"] == checkpoint_step and "attempt 2" in queued["message"]
-    assert services.job_execute(job_id=job.pk, attempt=1) is None  # a late copy of the old attempt: nothing
-    assert services.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=job.pk, attempt=1) is None  # a late copy of the old attempt: nothing
+    assert runtime.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
     job.refresh_from_db()
 
     assert job.final_metrics["steps"] == whole.final_metrics["steps"]
@@ -135,7 +133,7 @@ def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral,
     job = services.job_submit(
         viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
     )
-    assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error_message.startswith("Time limit reached: this attempt ran for 0.5 s")
     assert job.is_resumable and job.checkpoint_path and job.checkpoint_step > 0
@@ -143,7 +141,7 @@ def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral,
 
     settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 600.0}
     services.job_resume(job=job)
-    assert services.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert job.final_metrics["epochs"] == LONG["epochs"]
 
@@ -152,7 +150,7 @@ def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral,
 def test_a_model_over_the_parameter_limit_fails_naming_what_to_shrink(alice, spiral, settings):
     settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_JOB_PARAMS": 1000}
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG)
-    assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert "more than the 1,000 a run may train here" in job.error_message
     assert "narrower or shallower" in job.error_message
@@ -186,7 +184,7 @@ def test_early_stopping_ends_a_plateaued_run_as_succeeded_with_the_reason(alice,
         config={"hidden_layers": [], "epochs": 300, "learning_rate": 0.05},  # linear: plateaus fast
         run_options={"patience": 3},
     )
-    assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert job.final_metrics["epochs"] < 300
     final = _statuses(job)[-1]["message"]
@@ -257,8 +255,8 @@ def test_out_of_device_memory_fails_naming_what_to_reduce_and_the_worker_goes_on
 
     monkeypatch.setattr(mlp.MLP, "forward", forward)
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 3})
-    assert services.job_execute(job_id=job.pk) == JobStatus.FAILED
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert "ran out of memory" in job.error_message and "batch_size" in job.error_message
     after = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 2})
-    assert services.job_execute(job_id=after.pk) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=after.pk) == JobStatus.SUCCEEDED

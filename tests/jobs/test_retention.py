@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from playground.datasets.models import Dataset
+from playground.jobs.events import job_append_events
 from playground.jobs.models import JobEvent, JobStatus, TrainingJob
 from playground.jobs.retention import purge_expired
-from playground.jobs.services import job_append_events
 from tests.django_fixtures import TrainingJobFactory
 
 pytestmark = pytest.mark.django_db

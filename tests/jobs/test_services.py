@@ -6,7 +6,8 @@ import time
 import pytest
 
 from models_lib.training import load_weights
-from playground.jobs import services
+from playground.jobs import events as job_events
+from playground.jobs import runtime, services
 from playground.jobs.models import JobEvent, JobStatus, TrainingJob
 
 # Small and quick: the point here is the job's life, not the model's quality.
@@ -69,7 +70,7 @@ def test_active_job_limit_is_a_setting_with_a_clear_message(alice, spiral, setti
 @pytest.mark.django_db(transaction=True)
 def test_execute_runs_to_success_with_contiguous_seq_and_saved_weights(alice, spiral, settings):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
-    assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=job.pk, attempt=1) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
     seqs = _seqs(job)
@@ -89,14 +90,14 @@ def test_execute_runs_to_success_with_contiguous_seq_and_saved_weights(alice, sp
 @pytest.mark.django_db(transaction=True)
 def test_a_duplicate_delivery_trains_nothing(alice, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
-    assert services.job_claim(job_id=job.pk, attempt=1, worker="w1")
-    assert not services.job_claim(job_id=job.pk, attempt=1, worker="w2")
-    assert services.job_execute(job_id=job.pk, attempt=1) is None  # already claimed
+    assert runtime.job_claim(job_id=job.pk, attempt=1, worker="w1")
+    assert not runtime.job_claim(job_id=job.pk, attempt=1, worker="w2")
+    assert runtime.job_execute(job_id=job.pk, attempt=1) is None  # already claimed
     job.refresh_from_db()
     assert job.worker == "w1"
     # A stale attempt number claims nothing either.
     other = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
-    assert not services.job_claim(job_id=other.pk, attempt=2, worker="w3")
+    assert not runtime.job_claim(job_id=other.pk, attempt=2, worker="w3")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,7 +106,7 @@ def test_cancel_a_queued_job_at_once(alice, spiral):
     services.job_cancel(job=job)
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
-    assert services.job_execute(job_id=job.pk, attempt=1) is None
+    assert runtime.job_execute(job_id=job.pk, attempt=1) is None
     assert _seqs(job) == [1, 2]
 
 
@@ -119,7 +120,7 @@ def test_cancel_a_running_job_stops_it_within_a_second_or_two(alice, spiral):
         dataset_options={"n_samples": 2000},
     )
     outcome: dict = {}
-    worker = threading.Thread(target=lambda: outcome.update(status=services.job_execute(job_id=job.pk, attempt=1)))
+    worker = threading.Thread(target=lambda: outcome.update(status=runtime.job_execute(job_id=job.pk, attempt=1)))
     worker.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -155,7 +156,7 @@ def test_a_diverging_run_fails_with_advice(alice, spiral):
             "epochs": 20,
         },
     )
-    assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
+    assert runtime.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
     job.refresh_from_db()
     assert "learning rate" in job.error_message
     last = JobEvent.objects.filter(job=job).order_by("-seq").first()
@@ -166,7 +167,7 @@ def test_a_diverging_run_fails_with_advice(alice, spiral):
 def test_a_job_whose_dataset_was_deleted_fails_cleanly(alice, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
     TrainingJob.objects.filter(pk=job.pk).update(dataset=None)
-    assert services.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
+    assert runtime.job_execute(job_id=job.pk, attempt=1) == JobStatus.FAILED
     job.refresh_from_db()
     assert "dataset" in job.error_message
 
@@ -177,7 +178,7 @@ def test_regression_dataset_trains_with_rmse(alice):
 
     dataset = Dataset.objects.get(slug="regression2d")
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=dataset, config=FAST)
-    assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
     job.refresh_from_db()
     assert "test_rmse" in job.final_metrics
 
@@ -185,9 +186,9 @@ def test_regression_dataset_trains_with_rmse(alice):
 @pytest.mark.django_db(transaction=True)
 def test_the_event_writer_keeps_the_heartbeat_fresh_between_flushes(alice, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
-    assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    assert runtime.job_claim(job_id=job.pk, attempt=1, worker="w")
     TrainingJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
-    writer = services._EventWriter(job.pk, 1, heartbeat_interval_s=0.05)
+    writer = runtime._EventWriter(job.pk, 1, heartbeat_interval_s=0.05)
     time.sleep(0.3)  # a long training step: no flush at all
     job.refresh_from_db()
     assert job.heartbeat_at is not None
@@ -207,7 +208,7 @@ def test_every_registered_architecture_runs_as_a_job(alice, slug):
     spec = registry.get(slug)
     dataset = Dataset.objects.get(slug=spec.default_dataset)
     job = services.job_submit(viewer=alice.viewer, architecture=slug, dataset=dataset, config={"epochs": 2})
-    assert services.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED, TrainingJob.objects.get(pk=job.pk).error_message
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED, TrainingJob.objects.get(pk=job.pk).error_message
     job.refresh_from_db()
     assert job.views and job.final_metrics
     seqs = _seqs(job)
@@ -225,10 +226,10 @@ def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spir
 
     sent = []
     monkeypatch.setattr(
-        services.broadcast, "publish_job_events", lambda job_id, events, frame=None: sent.append((events, frame))
+        job_events.broadcast, "publish_job_events", lambda job_id, events, frame=None: sent.append((events, frame))
     )
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
-    assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    assert runtime.job_claim(job_id=job.pk, attempt=1, worker="w")
     watched = timezone.now() - timedelta(minutes=3)
     TrainingJob.objects.filter(pk=job.pk).update(last_watched_at=watched)
     events = [
@@ -236,7 +237,7 @@ def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spir
         {"kind": "log", "level": "info", "message": 'é ✓ "quoted"'},
         {"kind": "progress"},
     ]
-    stored, row = services._store_events(
+    stored, row = job_events._store_events(
         job.pk, events, {"heartbeat_at": timezone.now(), "latest_metrics": {"train_loss": 0.5}}, attempt=1
     )
     first = _seqs(job)[-3]
@@ -250,7 +251,7 @@ def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spir
     assert live == stored and json.loads(frame) == {"type": "events", "events": stored}
     assert frame == json.dumps({"type": "events", "events": stored}, separators=(",", ":"))
     # an attempt the job no longer runs stores nothing
-    assert services._store_events(job.pk, events, attempt=2) == ([], None)
+    assert job_events._store_events(job.pk, events, attempt=2) == ([], None)
     assert _seqs(job)[-1] == first + 2
 
 
@@ -263,7 +264,7 @@ def test_a_write_keeps_only_the_last_progress_and_view_of_each_key():
         {"kind": "progress", "step": 2},
         {"kind": "view", "view": "a", "figure": 2},
     ]
-    assert services._superseded_dropped(events) == [
+    assert job_events._superseded_dropped(events) == [
         {"kind": "metric", "step": 1},
         {"kind": "view", "view": "b", "figure": 1},
         {"kind": "progress", "step": 2},
@@ -274,11 +275,11 @@ def test_a_write_keeps_only_the_last_progress_and_view_of_each_key():
 @pytest.mark.django_db(transaction=True)
 def test_the_event_writer_spaces_its_writes_by_what_they_cost(alice, spiral):
     job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=FAST)
-    assert services.job_claim(job_id=job.pk, attempt=1, worker="w")
+    assert runtime.job_claim(job_id=job.pk, attempt=1, worker="w")
     # any write costs far more than a share this small: the spacing goes to its ceiling
-    costly = services._EventWriter(job.pk, 1, 5.0, min_interval_s=0.01, share=1e-9, max_interval_s=0.3)
+    costly = runtime._EventWriter(job.pk, 1, 5.0, min_interval_s=0.01, share=1e-9, max_interval_s=0.3)
     # a share this large: every write is cheap enough, the spacing stays at its floor
-    cheap = services._EventWriter(job.pk, 1, 5.0, min_interval_s=0.01, share=1e9, max_interval_s=0.3)
+    cheap = runtime._EventWriter(job.pk, 1, 5.0, min_interval_s=0.01, share=1e9, max_interval_s=0.3)
     for writer in (costly, cheap):
         for step in range(3):
             writer.submit([{"kind": "log", "level": "info", "message": f"step {step}"}])

@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
         ("datasets", "0003_uploads"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
+    # jobs.0007 added the (since removed) link from a job to its class session and student.
+    run_before = [
+        ("jobs", "0007_class_session"),
+    ]
 
     operations = [
         migrations.CreateModel(

@@ -5,8 +5,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # After classes.0001_initial: that migration says so (run_before), so the jobs app's migrations
+    # never depend on the classes app.
     dependencies = [
-        ("classes", "0001_initial"),
         ("jobs", "0006_purged_at"),
     ]
 

@@ -1,0 +1,176 @@
+"""The JSON API of runs: start one, list yours, one run, its stored events, cancel, resume, share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+
+from playground.access import Viewer, can
+from playground.api.schemas import DB_INT_MAX, DbId, ErrorOut
+from playground.datasets import selectors as dataset_selectors
+from playground.errors import FieldError
+
+from . import hooks, selectors, services
+
+router = Router()
+
+
+class JobIn(Schema):
+    architecture: str
+    dataset: DbId | str
+    config: dict[str, Any] = {}
+    dataset_options: dict[str, Any] = {}
+    run_options: dict[str, Any] = Field(
+        {}, description="How the run is looked after: patience (early stopping, epochs), stop_unwatched_min"
+    )
+    class_session: DbId | None = Field(
+        None,
+        description="A class session you joined: the run must keep to its assignment (architecture, dataset, "
+        "locked knobs); the knobs you leave out start from the teacher's preset",
+    )
+
+
+class JobCreated(Schema):
+    id: int
+    status: str
+    ws_url: str
+    url: str
+
+
+class QueueOut(Schema):
+    position: int = Field(description="1 = the next run a free worker takes (fair order: round-robin by owner)")
+    ahead: int
+    eta_s: float = Field(description="Rough wait in seconds, from the recent runs' median length")
+
+
+class JobOut(Schema):
+    id: int
+    architecture: str
+    dataset: int | None
+    dataset_name: str
+    dataset_options: dict[str, Any]
+    config: dict[str, Any]
+    status: str
+    attempt: int
+    error_message: str
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    device: str
+    latest_metrics: dict[str, Any]
+    final_metrics: dict[str, Any]
+    progress: dict[str, Any]
+    last_seq: int
+    cancel_requested: bool
+    resumable: bool
+    checkpoint_step: int | None
+    queue: QueueOut | None
+    public: bool
+    run_options: dict[str, Any]
+    ws_url: str
+
+
+class ShareIn(Schema):
+    public: bool
+
+
+class EventsOut(Schema):
+    events: list[dict[str, Any]]
+    last_seq: int
+    more: bool
+
+
+@router.post(
+    "/jobs",
+    response={201: JobCreated, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Start training",
+)
+def job_create(request: HttpRequest, payload: JobIn):
+    viewer: Viewer = request.auth
+    dataset = dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset)
+    run = {
+        "viewer": viewer,
+        "architecture": payload.architecture,
+        "dataset": dataset,
+        "config": payload.config,
+        "dataset_options": payload.dataset_options,
+        "run_options": payload.run_options,
+    }
+    if payload.class_session is not None:
+        # a run for a class session: the app that owns sessions checks it and links it (hooks.submitters)
+        job = _submitter("class_session").submit(ref=payload.class_session, **run)
+    else:
+        job = services.job_submit(**run)
+    return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
+
+
+def _submitter(field: str) -> hooks.Submitter:
+    submitter = hooks.submitter_for(field)
+    if submitter is None:
+        raise services.JobRejected(
+            f"This site takes no runs for a {field.replace('_', ' ')}.", [FieldError(field, "not taken here")]
+        )
+    return submitter
+
+
+def _job_or_404(request: HttpRequest, job_id: DbId):
+    job = selectors.job_get(viewer=request.auth, job_id=job_id)
+    if job is None:
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return job
+
+
+@router.get("/jobs", response=list[JobOut], summary="Your runs, newest first")
+def job_list(request: HttpRequest):
+    return [selectors.job_as_dict(j) for j in selectors.job_list(viewer=request.auth)]
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut}, summary="One run")
+def job_detail(request: HttpRequest, job_id: DbId):
+    return selectors.job_as_dict(_job_or_404(request, job_id))
+
+
+@router.get("/jobs/{job_id}/events", response={200: EventsOut, 404: ErrorOut}, summary="Stored events after a seq")
+def job_events(
+    request: HttpRequest, job_id: DbId, after: Annotated[int, Field(ge=0, le=DB_INT_MAX)] = 0, limit: int = 1000
+):
+    job = _job_or_404(request, job_id)
+    limit = max(1, min(limit, 5000))
+    events = selectors.job_events_after(job_id=job.pk, after=max(0, after), limit=limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    return {"events": events, "last_seq": events[-1]["seq"] if events else max(0, after), "more": more}
+
+
+@router.post("/jobs/{job_id}/cancel", response={200: JobOut, 404: ErrorOut}, summary="Stop a run")
+def job_cancel(request: HttpRequest, job_id: DbId):
+    job = _job_or_404(request, job_id)
+    if not can(request.auth, "cancel", job):
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return selectors.job_as_dict(services.job_cancel(job=job))
+
+
+@router.post(
+    "/jobs/{job_id}/resume",
+    response={200: JobOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    summary="Resume an interrupted run from its last checkpoint (a new attempt)",
+)
+def job_resume(request: HttpRequest, job_id: DbId):
+    job = _job_or_404(request, job_id)
+    if not can(request.auth, "resume", job):
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return selectors.job_as_dict(services.job_resume(job=job))
+
+
+@router.post(
+    "/jobs/{job_id}/share", response={200: JobOut, 404: ErrorOut}, summary="Share a run by link, or unshare it"
+)
+def job_share(request: HttpRequest, job_id: DbId, payload: ShareIn):
+    job = _job_or_404(request, job_id)
+    if not can(request.auth, "share", job):
+        raise HttpError(404, "No such job (or it is not yours to see).")
+    return selectors.job_as_dict(services.job_share(job=job, public=payload.public))
