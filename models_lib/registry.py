@@ -406,8 +406,11 @@ class ArchitectureSpec:
     def refusal(self, data: Any) -> str:
         """Why ``data`` cannot be used, saying what would work."""
         kind, task = _attr(data, "kind"), _attr(data, "task")
-        works = ", ".join(f"{a.kind} ({a.task})" for a in self.accepts) or "no data yet"
-        return f"{self.name} trains on {works}; this dataset is {kind} ({task})"
+        tasks: dict[str, list[str]] = {}
+        for a in self.accepts:
+            tasks.setdefault(a.kind, []).append(a.task)
+        works = " and ".join(f"{k} ({', '.join(t)})" for k, t in tasks.items()) or "no data yet"
+        return f"{self.name} trains on {works}; this dataset is {kind} ({task or 'no task yet'})"
 
     def views_for(self, data: Any) -> list[View]:
         """The views this architecture draws for that dataset, in panel order."""

@@ -41,10 +41,12 @@ def diagram_schema(slug: str) -> dict:
     return hparams_json_schema(_spec(slug).diagram_knobs())
 
 
-def diagram(slug: str, config: dict[str, Any] | None = None) -> dict:
-    """The diagram of ``slug`` for ``config``; raises ``HParamsError`` for bad knobs and
-    ``DiagramError`` for an unknown slug."""
-    return _spec(slug).draw(config)
+def diagram(slug: str, config: dict[str, Any] | None = None, data: Any = None) -> dict:
+    """The diagram of ``slug`` for ``config`` (a trainable one built for ``data``, its default
+    dataset when None); raises ``HParamsError`` for bad knobs, ``ValueError`` for data it does not
+    take and ``DiagramError`` for an unknown slug."""
+    spec = _spec(slug)
+    return spec.draw(config, data=data) if spec.trainable else spec.draw(config)
 
 
 def sketch_schema(slug: str) -> dict:

@@ -13,6 +13,7 @@ from playground.api.schemas import ErrorOut
 from playground.errors import FieldError, Rejected
 from playground.forms import values_from_post
 
+from . import services
 from .entries import catalog_entries
 
 router = Router()
@@ -23,10 +24,14 @@ class ArchitectureOut(Schema):
     name: str
     family: str
     task: str
+    summary: str
     trainable: bool
     data_kinds: list[str]
+    accepts: list[dict[str, Any]]
     default_dataset: str | None
     hyperparameters: dict[str, Any] | None
+    metrics: list[dict[str, Any]]
+    views: list[dict[str, Any]]
     url: str
 
 
@@ -41,10 +46,22 @@ def architectures(request: HttpRequest):
                 "name": entry.name,
                 "family": entry.family,
                 "task": entry.task,
+                "summary": entry.summary,
                 "trainable": spec is not None,
                 "data_kinds": list(spec.data_kinds) if spec else [],
+                # the (kind, task) pairs it trains on, and the knob values that suit each
+                "accepts": [
+                    {"kind": a.kind, "task": a.task, "defaults": dict(a.defaults), "note": a.note}
+                    for a in (spec.accepts if spec else ())
+                ],
                 "default_dataset": spec.default_dataset if spec else None,
                 "hyperparameters": spec.json_schema() if spec else None,
+                # what each number a run reports means: label, format, unit, better, chart
+                "metrics": [m.as_dict() for m in spec.meanings()] if spec else [],
+                "views": [
+                    {"key": v.key, "title": v.title, "description": v.description, "data_kinds": list(v.data_kinds)}
+                    for v in (spec.views if spec else ())
+                ],
                 "url": entry.url,
             }
         )
@@ -56,13 +73,14 @@ def architectures(request: HttpRequest):
 
 class DiagramIn(Schema):
     config: dict[str, Any] = {}
+    dataset: str | None = None
 
 
-def _diagram(slug: str, config: dict[str, Any]) -> dict[str, Any]:
+def _diagram(slug: str, config: dict[str, Any], data: Any = None) -> dict[str, Any]:
     from models_lib.diagrams import DiagramError, HParamsError, diagram
 
     try:
-        return diagram(slug, config)
+        return diagram(slug, config, data=data)
     except DiagramError:
         raise HttpError(404, f"No diagram for {slug!r}: not a catalog entry.") from None
     except HParamsError as exc:
@@ -70,6 +88,21 @@ def _diagram(slug: str, config: dict[str, Any]) -> dict[str, Any]:
             "These settings cannot be drawn: " + str(exc),
             [FieldError(e["field"], e["message"]) for e in exc.errors],
         ) from None
+    except ValueError as exc:  # data the architecture does not take
+        raise Rejected(f"These settings cannot be drawn: {exc}.", [FieldError("dataset", str(exc))]) from None
+
+
+def _drawing_data(request: HttpRequest, ref: str | None) -> Any:
+    """The data a trainable architecture's diagram is drawn for: the dataset the train form has
+    picked (one the viewer may see), else None (its default dataset)."""
+    if not ref:
+        return None
+    from playground.datasets import selectors as dataset_selectors
+
+    dataset = dataset_selectors.dataset_get(viewer=request.auth, ref=ref)
+    if dataset is None or not dataset.is_ready:
+        raise HttpError(404, "No such dataset (or it is not yours, or not ready).")
+    return services.catalog_drawing_data(dataset=dataset)
 
 
 @router.get(
@@ -84,7 +117,7 @@ def architecture_diagram(request: HttpRequest, slug: str):
         schema = diagram_schema(slug)
     except DiagramError:
         raise HttpError(404, f"No diagram for {slug!r}: not a catalog entry.") from None
-    return _diagram(slug, values_from_post(schema, request.GET))
+    return _diagram(slug, values_from_post(schema, request.GET), _drawing_data(request, request.GET.get("dataset")))
 
 
 @router.post(
@@ -93,7 +126,7 @@ def architecture_diagram(request: HttpRequest, slug: str):
     summary="Diagram of an architecture for a JSON config",
 )
 def architecture_diagram_post(request: HttpRequest, slug: str, payload: DiagramIn):
-    return _diagram(slug, payload.config)
+    return _diagram(slug, payload.config, _drawing_data(request, payload.dataset))
 
 
 # ------------------------------------------------------------------ backpropagation explainer (stateless)
@@ -120,8 +153,8 @@ BACKPROP_MAX_RUN = 200
 
 
 def _backprop_call(fn):
-    """Run a models_lib.backprop call, turning its BackpropError into a 422 naming each field."""
-    from models_lib.backprop import BackpropError
+    """Run a call of the backprop entry's stepper, turning its BackpropError into a 422 naming each field."""
+    from models_lib.architectures.backprop.stepper import BackpropError
 
     try:
         return fn()
@@ -135,7 +168,7 @@ def _backprop_call(fn):
     summary="Backprop explainer: a fresh 2-3-1 network and its first phase",
 )
 def backprop_start(request: HttpRequest, payload: BackpropStartIn):
-    from models_lib import backprop
+    from models_lib.architectures.backprop import stepper as backprop
 
     return _backprop_call(lambda: backprop.start(backprop.parse_config(payload.config)))
 
@@ -146,7 +179,7 @@ def backprop_start(request: HttpRequest, payload: BackpropStartIn):
     summary="Backprop explainer: the next phase (or `run` full updates) for the state sent",
 )
 def backprop_step(request: HttpRequest, payload: BackpropStepIn):
-    from models_lib import backprop
+    from models_lib.architectures.backprop import stepper as backprop
 
     if not 0 <= payload.run <= BACKPROP_MAX_RUN:
         raise Rejected("Too many steps at once.", [FieldError("run", f"Must be from 0 to {BACKPROP_MAX_RUN}.")])
@@ -165,7 +198,7 @@ def backprop_step(request: HttpRequest, payload: BackpropStepIn):
     summary="Backprop explainer: the loss along two weights, with the path taken (a Plotly figure)",
 )
 def backprop_surface(request: HttpRequest, payload: BackpropSurfaceIn):
-    from models_lib import backprop
+    from models_lib.architectures.backprop import stepper as backprop
 
     def go():
         config = backprop.parse_config(payload.config)

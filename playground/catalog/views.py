@@ -14,6 +14,7 @@ from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 from playground.jobs.options import RunOptions
 
+from . import services
 from .entries import catalog_by_family, catalog_entries, catalog_entry
 
 
@@ -31,7 +32,7 @@ def dataset_page_trainable(*, dataset, viewer) -> dict:
     if not dataset.is_ready:
         return {"trainable_with": []}
     return {
-        "trainable_with": [e for e in catalog_entries() if e.spec is not None and dataset.kind in e.spec.data_kinds]
+        "trainable_with": [e for e in catalog_entries() if e.spec is not None and e.spec.accepts_data(dataset)]
     }
 
 
@@ -168,10 +169,11 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     fields = fields_from_schema(schema, values=config_values, errors=errors)
     for field in fields:
         field.locked = lesson is not None and field.name in lesson.locked
-    if config_values and not errors:
-        try:
-            context["diagram"] = diagram(spec.slug, config_values)
-        except ValueError:
+    if (config_values or chosen is not None) and not errors:
+        try:  # the model as it would be built for these knobs and the chosen data
+            data = services.catalog_drawing_data(dataset=chosen) if chosen is not None else None
+            context["diagram"] = diagram(spec.slug, config_values, data=data)
+        except (ValueError, LookupError):
             pass  # the default drawing stays; the form shows what to fix
     by_dataset = {d.slug: spec.defaults_for(d) for d in datasets}
     changed = {key for values in by_dataset.values() for key in values}

@@ -60,7 +60,7 @@ def class_form_from_post(post: Any, *, spec: ArchitectureSpec) -> ClassForm:
     errors: dict[str, str] = {}
     goal: dict[str, Any] = {"metric": metric}
     try:
-        goal["at_least" if goals.higher_is_better(metric) else "at_most"] = float(target_raw)
+        goal["at_least" if goals.higher_is_better(metric, architecture=spec.slug) else "at_most"] = float(target_raw)
     except ValueError:
         errors["goal_target"] = "give the target as a number, like 0.9"
     max_params = _int_or_none(values["goal_max_params"])

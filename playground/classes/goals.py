@@ -1,8 +1,8 @@
-"""What a class goal may name: the test metrics an architecture reports on a dataset, and which
-way each is better. The assignment check, the leaderboard and the results CSV read this one table.
+"""What a class goal may name: the held-out metrics an architecture reports on a dataset, and which
+way each is better, read from the architecture's own metric meanings (``models_lib.registry.Metric``).
+The assignment check, the leaderboard and the results CSV read them through here.
 
-The metrics are the keys of each architecture's ``test_metrics()`` in ``models_lib`` (they end
-up in a finished run's ``final_metrics``); ``n_params`` is the trained model's size.
+A goal names a metric key of the run's ``final_metrics``; ``n_params`` is the trained model's size.
 """
 
 from __future__ import annotations
@@ -10,55 +10,43 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from models_lib import registry
 from playground.errors import FieldError
-
-HIGHER = "higher"
-LOWER = "lower"
-
-METRIC_DIRECTIONS: dict[str, str] = {
-    "test_accuracy": HIGHER,
-    "test_r2": HIGHER,
-    "test_loss": LOWER,
-    "test_rmse": LOWER,
-    "test_perplexity": LOWER,
-    "test_bits_per_char": LOWER,
-    "test_recon_loss": LOWER,
-    "test_kl_loss": LOWER,
-    "test_diversity": HIGHER,
-    "test_modes_covered": HIGHER,
-    "test_high_quality": HIGHER,
-    "test_precision": HIGHER,
-    "test_recall": HIGHER,
-}
 
 GOAL_KEYS = ("metric", "at_least", "at_most", "max_params")
 
 
+def _spec(architecture: str) -> registry.ArchitectureSpec | None:
+    try:
+        return registry.get(architecture)
+    except registry.UnknownArchitecture:
+        return None
+
+
+def goal_metrics(architecture: str, *, kind: str, task: str) -> list[registry.Metric]:
+    """The metrics a goal may name for ``architecture`` on data of ``kind``/``task``: the held-out
+    ones with a direction that its spec declares for that data."""
+    spec = _spec(architecture)
+    return spec.goal_metrics({"kind": kind, "task": task}) if spec is not None and spec.trainable else []
+
+
 def reported_metrics(architecture: str, *, kind: str, task: str) -> tuple[str, ...]:
-    """The goal metrics ``architecture`` reports when it trains on data of ``kind``/``task``."""
-    if architecture == "mlp":
-        return ("test_accuracy", "test_loss") if task == "classify" else ("test_rmse", "test_r2", "test_loss")
-    if architecture == "cnn":
-        return ("test_accuracy", "test_loss")
-    if architecture == "rnn":
-        if kind == "text":
-            return ("test_accuracy", "test_loss", "test_perplexity", "test_bits_per_char")
-        return ("test_rmse", "test_loss")
-    if architecture == "autoencoder":
-        return ("test_rmse", "test_loss")
-    if architecture == "vae":
-        return ("test_loss", "test_recon_loss", "test_kl_loss")
-    if architecture == "gan":
-        if kind == "images":
-            return ("test_diversity",)
-        # 2-D sets with known modes report mode coverage, the others precision and recall.
-        return ("test_modes_covered", "test_high_quality", "test_precision", "test_recall")
-    # An architecture registered after this table was written: any metric we know the direction of.
-    return tuple(METRIC_DIRECTIONS)
+    """The keys of :func:`goal_metrics`."""
+    return tuple(m.key for m in goal_metrics(architecture, kind=kind, task=task))
 
 
-def higher_is_better(metric: str) -> bool:
-    return METRIC_DIRECTIONS.get(metric, HIGHER) == HIGHER
+def higher_is_better(metric: str, *, architecture: str) -> bool:
+    """The direction ``architecture`` declares for ``metric`` (higher when it declares none)."""
+    spec = _spec(architecture)
+    meaning = spec.metric(metric) if spec is not None else None
+    return meaning is None or meaning.better != "lower"
+
+
+def metric_label(metric: str, *, architecture: str) -> str:
+    """The metric's name in words ("test accuracy"), or its key when the architecture has no meaning for it."""
+    spec = _spec(architecture)
+    meaning = spec.metric(metric) if spec is not None else None
+    return meaning.label if meaning is not None else metric
 
 
 def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tuple[dict[str, Any], list[FieldError]]:
@@ -81,7 +69,7 @@ def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tupl
             )
         )
         return {}, errors
-    wanted = "at_least" if higher_is_better(metric) else "at_most"
+    wanted = "at_least" if higher_is_better(metric, architecture=architecture) else "at_most"
     other = "at_most" if wanted == "at_least" else "at_least"
     out: dict[str, Any] = {"metric": metric}
     if other in goal:

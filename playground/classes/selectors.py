@@ -111,7 +111,7 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
 
     ``job_id`` (the best run) is for the teacher only; students see nicknames and numbers."""
     goal = session.goal
-    higher = goals.higher_is_better(goal.get("metric", ""))
+    higher = goals.higher_is_better(goal.get("metric", ""), architecture=session.architecture)
     teaching = can(viewer, "manage", session)
     runs = _runs_by_student(session)
     rows = []
@@ -279,7 +279,7 @@ def class_dashboard(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
     return {
         **class_board(session=session, viewer=viewer),
         "metric": metric,
-        "higher_is_better": goals.higher_is_better(metric),
+        "higher_is_better": goals.higher_is_better(metric, architecture=session.architecture),
         "curves": curves,
         "seen_seq": {str(job): seq for job, seq in seen.items()},
     }

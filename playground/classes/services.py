@@ -151,11 +151,13 @@ def class_create(
     try:
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
-        names = ", ".join(s.slug for s in registry.all())
+        spec = None
+    if spec is None or not spec.trainable:
+        names = ", ".join(s.slug for s in registry.trainable())
         raise ClassRejected(
             f"There is no trainable architecture called '{architecture}'. Pick one of: {names}.",
-            [FieldError("architecture", f"unknown architecture '{architecture}'")],
-        ) from None
+            [FieldError("architecture", f"'{architecture}' is not an architecture you can train here")],
+        )
     yours = dataset is not None and (
         dataset.builtin
         or viewer.is_staff
@@ -176,16 +178,16 @@ def class_create(
                 f"({dataset.get_status_display().lower()}); wait until it is processed",
             )
         )
-    if dataset.kind not in spec.data_kinds:
-        errors.append(
-            FieldError(
-                "dataset", f"{spec.name} takes {', '.join(spec.data_kinds)} data, '{dataset.name}' is {dataset.kind}"
-            )
-        )
+    fits = spec.accepts_data(dataset)
+    if not fits:
+        errors.append(FieldError("dataset", f"{spec.refusal(dataset)} ('{dataset.name}')"))
 
     preset: dict[str, Any] = {}
     try:
-        preset = spec.validate(config or {}).model_dump(mode="json")
+        # the preset starts from the knob values that suit the class's data (a GAN's DCGAN for images)
+        preset = spec.validate(spec.with_data_defaults(config, dataset) if fits else config or {}).model_dump(
+            mode="json"
+        )
     except HParamsError as exc:
         errors += [FieldError(f"config.{e['field']}", e["message"]) for e in exc.errors]
 

@@ -84,7 +84,7 @@ FIELD_LABELS = {
 
 
 def _trainable() -> list[registry.ArchitectureSpec]:
-    return list(registry.all())
+    return registry.trainable()
 
 
 @require_http_methods(["GET", "POST"])
@@ -102,7 +102,11 @@ def class_new(request: HttpRequest) -> HttpResponse:
             context["architecture_error"] = f"There is no trainable architecture called '{slug}': pick one below."
         return render(request, "classes/new.html", context, status=422 if slug else 200)
 
-    datasets = dataset_selectors.dataset_list(viewer=request.viewer, kinds=tuple(spec.data_kinds), ready_only=True)
+    datasets = [
+        d
+        for d in dataset_selectors.dataset_list(viewer=request.viewer, kinds=spec.data_kinds, ready_only=True)
+        if spec.accepts_data(d)
+    ]
     values: dict = {
         "dataset": request.GET.get("dataset") or spec.default_dataset,
         "config": {},
@@ -151,10 +155,10 @@ def class_new(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "error_list": [(name, FIELD_LABELS.get(name, name), text) for name, text in errors.items()],
             "form_message": message,
-            "metrics": [(m, goals.higher_is_better(m)) for m in all_metrics],
+            "metrics": [(m, goals.higher_is_better(m, architecture=spec.slug)) for m in all_metrics],
             "metric": metric,
             "metrics_by_dataset": metrics_by_dataset,
-            "goal_target": values.get("goal_target") or ("0.9" if goals.higher_is_better(metric) else ""),
+            "goal_target": values.get("goal_target") or ("0.9" if goals.higher_is_better(metric, architecture=spec.slug) else ""),
             "default_budget_min": settings.PLAYGROUND["CLASS_BUDGET_MIN"],
         }
     )
@@ -190,7 +194,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
         "info": info,
         "leaderboard": selectors.class_leaderboard(session=session, viewer=viewer),
         "knobs": _knob_rows(session) if session.architecture in {s.slug for s in _trainable()} else [],
-        "higher_is_better": goals.higher_is_better(session.goal.get("metric", "")),
+        "higher_is_better": goals.higher_is_better(session.goal.get("metric", ""), architecture=session.architecture),
     }
     goal = session.goal
     data = {

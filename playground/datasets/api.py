@@ -39,6 +39,7 @@ class DatasetOut(Schema):
     inspection: dict[str, Any]
     schema_: dict[str, Any] = Field(alias="schema")
     split_sizes: dict[str, Any]
+    architectures: list[str] = Field(description="The trainable architectures that take this dataset's kind and task")
     url: str
     created_at: str | None
 

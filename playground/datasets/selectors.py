@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models_lib import registry
 from playground.access import Viewer, can
 
 from . import hooks
@@ -57,6 +58,8 @@ def dataset_as_dict(dataset: Dataset) -> dict[str, Any]:
         "inspection": dataset.inspection,
         "schema": {k: info[k] for k in ("feature_names", "class_names", "shapes", "columns", "task") if k in info},
         "split_sizes": info.get("split", {}),
+        # what may train on it: the architectures whose spec accepts its kind and task (none until processed)
+        "architectures": [s.slug for s in registry.trainable() if s.accepts_data(dataset)] if dataset.is_ready else [],
         "info": info,
         "url": f"/datasets/{dataset.pk}/",
         "created_at": dataset.created_at.isoformat() if dataset.created_at else None,

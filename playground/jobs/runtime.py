@@ -4,7 +4,6 @@ it, and store how it ended."""
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import queue
 import threading
@@ -415,20 +414,16 @@ def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
     if job.dataset is None:
         raise LookupError("the dataset of this job was deleted before it could start")
     data = dataset_load_tensors(dataset=job.dataset, options=job.dataset_options)
-    options = {
-        "flush_interval_s": _setting("FLUSH_INTERVAL_S"),
-        "view_interval_s": _setting("VIEW_INTERVAL_S"),
-        "grid_size": _setting("GRID_SIZE"),
-    }
-    if resume is not None:
-        options["resume"] = resume
-    # Each architecture takes the streaming options that apply to it (the grid is the MLP's).
-    accepted = inspect.signature(spec.run).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        options = {k: v for k, v in options.items() if k in accepted}
-    if resume is not None and "resume" not in options:
-        raise JobLimitReached(f"{spec.name} cannot resume from a checkpoint yet: start a new run instead.")
-    return spec.run(config, data, callbacks=[callback], device=device, **options)
+    return spec.run(
+        config,
+        data,
+        callbacks=[callback],
+        device=device,
+        flush_interval_s=_setting("FLUSH_INTERVAL_S"),
+        view_interval_s=_setting("VIEW_INTERVAL_S"),
+        grid_size=_setting("GRID_SIZE"),
+        resume=resume,
+    )
 
 
 def _close_quietly(writer: _EventWriter) -> None:

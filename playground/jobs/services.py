@@ -55,14 +55,19 @@ def job_submit(
     ``time_limit_s``: the run's own wall-time allowance, when the caller gives it one smaller than
     the soft time limit (the classes app: what is left of a student's share of the class budget)."""
     job_require_visitor(viewer=viewer)
+    names = ", ".join(s.slug for s in registry.trainable())
     try:
         spec = registry.get(architecture)
     except registry.UnknownArchitecture:
-        names = ", ".join(s.slug for s in registry.all())
         raise JobRejected(
             f"There is no trainable architecture called '{architecture}'. Pick one of: {names}.",
             [FieldError("architecture", f"unknown architecture '{architecture}'")],
         ) from None
+    if not spec.trainable:
+        raise JobRejected(
+            f"{spec.name} has a page in the catalog but cannot be trained here yet. Pick one of: {names}.",
+            [FieldError("architecture", f"{spec.slug} is not trainable yet")],
+        )
     if dataset is None:
         raise JobRejected("Pick a dataset to train on.", [FieldError("dataset", "unknown dataset, or not yours")])
     if not dataset.is_ready:
@@ -70,15 +75,17 @@ def job_submit(
             f"The dataset '{dataset.name}' is not ready to train on ({dataset.get_status_display().lower()}).",
             [FieldError("dataset", "not ready: wait until it is processed, or fix its upload")],
         )
-    if dataset.kind not in spec.data_kinds:
+    if not spec.accepts_data(dataset):
         raise JobRejected(
-            f"{spec.name} cannot train on {dataset.get_kind_display().lower()} data.",
-            [FieldError("dataset", f"{spec.name} takes {', '.join(spec.data_kinds)} data, this is {dataset.kind}")],
+            f"{spec.name} cannot train on '{dataset.name}': {spec.refusal(dataset)}. Pick a dataset of a kind it "
+            "trains on, or an architecture that takes this one.",
+            [FieldError("dataset", spec.refusal(dataset))],
         )
 
     errors: list[FieldError] = []
     try:
-        hparams = spec.validate(config or {})
+        # the knob values that suit this data (the GAN's DCGAN for images) under the ones given
+        hparams = spec.validate(spec.with_data_defaults(config, dataset))
     except HParamsError as exc:
         errors += [FieldError(f"config.{e['field']}", e["message"]) for e in exc.errors]
         hparams = None
@@ -95,6 +102,8 @@ def job_submit(
     except HParamsError as exc:
         errors += [FieldError(f"run_options.{e['field']}", e["message"]) for e in exc.errors]
         looked_after = None
+    if not errors:
+        errors += _misfits(spec, hparams, dataset, options)
     if errors:
         raise JobRejected(
             f"{len(errors)} setting{'s' if len(errors) != 1 else ''} need fixing before training can start.", errors
@@ -119,6 +128,23 @@ def job_submit(
         enqueue(job.pk, job.attempt)
     job.refresh_from_db()
     return job
+
+
+def _misfits(spec: registry.ArchitectureSpec, hparams: Any, dataset: Dataset, options: Any) -> list[FieldError]:
+    """Knobs that validate but do not suit this data (a vanilla GAN on images, a kernel larger than
+    the image): the architecture builds its module for the data and names the knob, so the run is
+    refused now instead of failing on a worker."""
+    from models_lib.data.ingest import IngestError
+    from playground.datasets.services import dataset_load_tensors
+
+    try:
+        data = dataset_load_tensors(dataset=dataset, options=options.model_dump() if options is not None else {})
+        spec.build(hparams, data)
+    except HParamsError as exc:
+        return [FieldError(f"config.{e['field']}", e["message"]) for e in exc.errors]
+    except IngestError as exc:
+        return [FieldError("dataset", str(exc))]
+    return []
 
 
 def job_require_visitor(*, viewer: Viewer) -> None:

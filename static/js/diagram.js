@@ -212,7 +212,7 @@ function knobQuery(forms) {
   const params = new URLSearchParams();
   for (const form of forms) {
     for (const [name, value] of new FormData(form)) {
-      if (name === "csrfmiddlewaretoken" || name === "dataset" || typeof value !== "string") continue;
+      if (name === "csrfmiddlewaretoken" || name.startsWith("data__") || typeof value !== "string") continue;
       params.append(name, value);
     }
   }

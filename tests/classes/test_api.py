@@ -192,9 +192,13 @@ def test_teacher_controls_stop_all_joining_and_end(teacher, session, alice, bob)
 
 
 def test_students_see_and_use_the_classs_uploaded_dataset(teacher, alice, bob):
-    upload = Dataset.objects.create(
-        slug="bus-points", name="Bus points", kind="points2d", task="classify", owner_key=teacher.visitor_id
-    )
+    from playground.datasets.services import dataset_process
+    from tests.datasets.test_uploads import flowers_csv
+    from tests.datasets.test_uploads import upload as upload_file
+
+    created = upload_file(teacher, flowers_csv(), target="species", name="Bus flowers").json()
+    assert dataset_process(dataset_id=created["id"]) == "READY"
+    upload = Dataset.objects.get(pk=created["id"])
     session = make_session(teacher, upload)
     assert bob.client.get(f"/api/datasets/{upload.pk}").status_code == 404  # not in the class
     join(alice, session, "Ada")

@@ -129,7 +129,7 @@ def test_the_dataset_is_builtin_or_the_teachers_own_upload(teacher, spiral, alic
     images = Dataset.objects.get(slug="digits")
     with pytest.raises(services.ClassRejected) as info:
         make_session(teacher, images)
-    assert "takes" in _fields(info)["dataset"]
+    assert "trains on points2d (classify, regress) and tabular" in _fields(info)["dataset"]
 
 
 def test_a_deadline_in_the_past_is_refused(teacher, spiral):

@@ -1,4 +1,4 @@
-"""The hand-written backward pass and updates of models_lib.backprop against torch itself."""
+"""The hand-written backward pass and updates of the backprop entry (models_lib/architectures/backprop/stepper.py) against torch itself."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from models_lib import backprop as bp
+from models_lib.architectures.backprop import stepper as bp
 
 SEEDS = [0, 1, 7, 42, 1234]
 

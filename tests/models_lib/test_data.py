@@ -84,7 +84,9 @@ def test_from_arrays_string_labels():
 def test_ragged_items_subsets_and_padding():
     from models_lib.data import Ragged
 
-    boxes = Ragged.from_items([[[0, 1, 1, 4, 4]], [], [[1, 0, 0, 2, 2], [0, 5, 5, 8, 9]]], dtype=torch.float32, width=(5,))
+    boxes = Ragged.from_items(
+        [[[0, 1, 1, 4, 4]], [], [[1, 0, 0, 2, 2], [0, 5, 5, 8, 9]]], dtype=torch.float32, width=(5,)
+    )
     assert len(boxes) == 3 and boxes.lengths().tolist() == [1, 0, 2]
     assert boxes[2].shape == (2, 5) and boxes[1].shape == (0, 5)
     picked = boxes.subset([2, 0])

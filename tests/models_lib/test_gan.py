@@ -106,7 +106,9 @@ def test_spec(gan_spec):
     assert {v.key for v in gan_spec.views} == VIEWS
     assert [v.key for v in gan_spec.views_for(data.builtin_get("ring"))] == ["real_vs_generated"]
     assert [v.key for v in gan_spec.views_for(data.builtin_get("digits"))] == ["samples"]
-    assert not gan_spec.accepts_data(data.builtin_get("iris")) and not gan_spec.accepts_data(data.builtin_get("regression2d"))
+    assert not gan_spec.accepts_data(data.builtin_get("iris")) and not gan_spec.accepts_data(
+        data.builtin_get("regression2d")
+    )
     for name, prop in gan_spec.json_schema()["properties"].items():
         assert prop.get("title") and prop.get("description") and prop.get("effect") and prop.get("group"), name
     defaults = gan_spec.defaults()
@@ -165,7 +167,9 @@ def test_knobs_that_do_not_fit_the_data(gan_spec, dataset, knobs, field):
 
 
 def test_refuses_other_kinds(gan_spec):
-    with pytest.raises(ValueError, match=r"trains on points2d \(classify\), images \(classify\); this dataset is tabular"):
+    with pytest.raises(
+        ValueError, match=r"trains on points2d \(classify\) and images \(classify\); this dataset is tabular"
+    ):
         gan_spec.run({}, data.load("iris"), device="cpu")
 
 

@@ -4,6 +4,9 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from models_lib import data
 from models_lib.training import Callback
 
@@ -43,7 +46,7 @@ def test_views_small_and_applicable(mlp_spec):
     for slug, expected in [
         ("gaussians", {"decision_boundary", "confusion_matrix"}),
         ("iris", {"confusion_matrix"}),
-        ("regression2d", {"decision_boundary"}),
+        ("regression2d", {"decision_boundary", "predicted_vs_true"}),
     ]:
         d = data.load(slug, {"n_samples": 5000} if slug != "iris" else None)
         cb = Views()
@@ -62,6 +65,11 @@ def test_regression_metrics(mlp_spec):
     result = mlp_spec.run({"epochs": 30}, data.load("regression2d"), device="cpu")
     assert {"test_rmse", "test_r2", "test_loss"} <= set(result.metrics)
     assert result.metrics["test_r2"] > 0.5
+    # the predicted-vs-true view holds the test predictions: their R² is the reported one
+    marks = next(t for t in result.views["predicted_vs_true"]["data"] if t["mode"] == "markers")
+    truth, pred = np.asarray(marks["x"]), np.asarray(marks["y"])
+    r2 = 1 - ((pred - truth) ** 2).sum() / ((truth - truth.mean()) ** 2).sum()
+    assert r2 == pytest.approx(result.metrics["test_r2"], abs=0.02)
 
 
 def test_cli_train_smoke(tmp_path):

@@ -170,7 +170,7 @@ def test_accepts_and_views_for(mlp_spec):
     keys = lambda info: [v.key for v in mlp_spec.views_for(info)]  # noqa: E731
     assert keys(data.builtin_get("spiral")) == ["decision_boundary", "confusion_matrix"]
     assert keys(data.builtin_get("iris")) == ["confusion_matrix"]
-    assert keys(data.builtin_get("regression2d")) == ["decision_boundary"]
+    assert keys(data.builtin_get("regression2d")) == ["decision_boundary", "predicted_vs_true"]
 
 
 def test_no_web_imports():

@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 LABELS_COLOUR = "the labels only colour the code-space view"
+# A table has few columns (iris four): a dense net and a code of two numbers, which the code-space
+# view then draws as it is, without a projection.
+TABLE_DEFAULTS = {"variant": "dense", "code_size": 2}
 
 SPEC = ArchitectureSpec(
     slug="autoencoder",
@@ -90,8 +93,8 @@ SPEC = ArchitectureSpec(
     knobs=AutoencoderHParams,
     accepts=(
         Accepts("images", "classify", note=LABELS_COLOUR),
-        Accepts("tabular", "classify", {"variant": "dense"}, note=LABELS_COLOUR),
-        Accepts("tabular", "regress", {"variant": "dense"}, note="the target only colours the code-space view"),
+        Accepts("tabular", "classify", TABLE_DEFAULTS, note=LABELS_COLOUR),
+        Accepts("tabular", "regress", TABLE_DEFAULTS, note="the target only colours the code-space view"),
         Accepts("timeseries", "forecast", {"variant": "lstm"}, note="rebuilds windows of the series"),
     ),
     module=AutoencoderModule,

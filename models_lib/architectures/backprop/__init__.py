@@ -1,6 +1,7 @@
 """Backpropagation and gradient descent: Step through one forward pass, the loss, the chain rule flowing right to left, and the weight update.
 
-Not trainable here yet: the catalog shows its page (``card.html``), its icon and a diagram
+Not trainable here yet: the catalog shows its page (``card.html``, which includes the interactive
+step-through ``demo.html``, driven by ``static/backprop.js`` and the API over ``stepper.py``), its icon and a diagram
 sketched from its own small knobs (``diagram.py``).
 """
 

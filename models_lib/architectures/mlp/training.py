@@ -14,7 +14,7 @@ from models_lib.training import TrainingModule, to_device
 
 from .knobs import MLPHParams
 from .model import build_model
-from .views import VIEWS
+from .views import VIEWS, predicted_vs_true_figure
 
 MAX_POINTS = 600  # points drawn on the decision boundary, train and test together
 
@@ -48,6 +48,9 @@ class MLPModule(TrainingModule):
             if not self.classify:
                 y = d.y_train.numpy()
                 self.value_range = (float(y.min()), float(y.max()))
+        if "predicted_vs_true" in self.view_keys:
+            self.shown_test = to_device(torch.as_tensor(sample_indices(d.n_test, MAX_POINTS, seed=3)), device)
+            self.target_name = str(d.meta.get("target") or "target")
         return [to_device(d.X_train, device), to_device(d.y_train, device)]
 
     def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
@@ -117,6 +120,12 @@ class MLPModule(TrainingModule):
             pred = self.model(self.X_test).argmax(1)
             counts = torch.bincount(self.y_test * k + pred, minlength=k * k).reshape(k, k)
             figures["confusion_matrix"] = confusion_matrix_figure(counts.cpu().numpy(), self.data.class_names)
+        if "predicted_vs_true" in self.view_keys:
+            pick = self.shown_test
+            pred = self.model(self.X_test.index_select(0, pick)).float().squeeze(-1)
+            figures["predicted_vs_true"] = predicted_vs_true_figure(
+                self.y_test.index_select(0, pick).cpu().numpy(), pred.cpu().numpy(), self.target_name
+            )
         return figures
 
     def divergence_hint(self) -> str:

@@ -121,6 +121,7 @@ def _tabular_tensordata(result: IngestResult) -> TensorData:
         "y_val": y("y_val"),
         "split": result.meta.get("split", {}),
         "source": "upload",
+        "target": result.meta.get("target"),
     }
     return TensorData(
         X_train=x("X_train"),
