@@ -481,7 +481,9 @@ class ArchitectureSpec:
         from models_lib.training.run import run_module
 
         settings = RunSettings(flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size)
-        return run_module(self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume)
+        return run_module(
+            self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume
+        )
 
     def draw(self, config: dict | HParams | None = None, data: Any = None) -> dict:
         """The diagram for ``config``: a trainable entry's is drawn from the real module it builds
@@ -612,4 +614,3 @@ def discover_from_environment() -> list[ArchitectureSpec]:
         if part.strip():
             found += discover(part.strip())
     return found
-

@@ -55,7 +55,7 @@ FILES = {
             diagram=Diagram(draw),
         )
     ''',
-    "training.py": '''
+    "training.py": """
         import torch
         from torch import nn
         from torch.nn import functional as F
@@ -117,7 +117,7 @@ FILES = {
                 {"id": "loss", "label": "Softmax + CE", "kind": "loss"},
             ])
             return c.finish(count_params(module.model))
-    ''',
+    """,
     "card.html": """
         {% load catalog_extras %}
         <article class="explainer"><h2>What it is</h2><p>A weighted sum per class, squashed by a softmax.</p>

@@ -233,7 +233,14 @@ class Flow:
 
 
 _NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm)
-_ACTS = {nn.ReLU: "ReLU", nn.SiLU: "SiLU", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.GELU: "GELU", nn.LeakyReLU: "LReLU"}
+_ACTS = {
+    nn.ReLU: "ReLU",
+    nn.SiLU: "SiLU",
+    nn.Tanh: "tanh",
+    nn.Sigmoid: "sigmoid",
+    nn.GELU: "GELU",
+    nn.LeakyReLU: "LReLU",
+}
 _WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 
 

@@ -31,9 +31,7 @@ def dataset_page_trainable(*, dataset, viewer) -> dict:
     trainable entries that take its kind of data, in catalog order, once it is ready."""
     if not dataset.is_ready:
         return {"trainable_with": []}
-    return {
-        "trainable_with": [e for e in catalog_entries() if e.spec is not None and e.spec.accepts_data(dataset)]
-    }
+    return {"trainable_with": [e for e in catalog_entries() if e.spec is not None and e.spec.accepts_data(dataset)]}
 
 
 def catalog_list(request: HttpRequest) -> HttpResponse:

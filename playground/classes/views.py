@@ -158,7 +158,8 @@ def class_new(request: HttpRequest) -> HttpResponse:
             "metrics": [(m, goals.higher_is_better(m, architecture=spec.slug)) for m in all_metrics],
             "metric": metric,
             "metrics_by_dataset": metrics_by_dataset,
-            "goal_target": values.get("goal_target") or ("0.9" if goals.higher_is_better(metric, architecture=spec.slug) else ""),
+            "goal_target": values.get("goal_target")
+            or ("0.9" if goals.higher_is_better(metric, architecture=spec.slug) else ""),
             "default_budget_min": settings.PLAYGROUND["CLASS_BUDGET_MIN"],
         }
     )
