@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 SHORT = {"epochs": 3}
 
 
-@pytest.mark.parametrize("slug", [spec.slug for spec in registry.all()])
+@pytest.mark.parametrize("slug", [spec.slug for spec in registry.trainable()])
 def test_live_views_render_and_update(site, browser, slug):  # noqa: F811 - pytest fixtures
     spec = registry.get(slug)
     dataset = builtin_data.builtin_get(spec.default_dataset)
