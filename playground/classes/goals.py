@@ -42,6 +42,15 @@ def higher_is_better(metric: str, *, architecture: str) -> bool:
     return meaning is None or meaning.better != "lower"
 
 
+def metric_text(metric: str, value: Any, *, architecture: str) -> str:
+    """``value`` as the architecture's meaning of ``metric`` formats it ("93.4 %", "0.1213")."""
+    spec = _spec(architecture)
+    meaning = spec.metric(metric) if spec is not None else None
+    if value is None:
+        return "—"
+    return meaning.text(value) if meaning is not None else f"{value:.4g}"
+
+
 def metric_label(metric: str, *, architecture: str) -> str:
     """The metric's name in words ("test accuracy"), or its key when the architecture has no meaning for it."""
     spec = _spec(architecture)

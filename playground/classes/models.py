@@ -84,6 +84,13 @@ class ClassSession(models.Model):
         return f"/classes/{self.pk}/"
 
     @property
+    def goal_label(self) -> str:
+        """The goal's metric in words ("test accuracy"), from the architecture's metric meanings."""
+        from .goals import metric_label
+
+        return metric_label(self.goal.get("metric", ""), architecture=self.architecture)
+
+    @property
     def architecture_name(self) -> str:
         """What people call the assigned architecture ("Multilayer perceptron")."""
         from models_lib import registry

@@ -131,6 +131,7 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
             {
                 "nickname": student.nickname,
                 "best": best_value,
+                "best_text": goals.metric_text(goal.get("metric", ""), best_value, architecture=session.architecture),
                 "runs": len(mine),
                 "running": any(r["status"] in ACTIVE_STATUSES for r in mine),
                 "reached_goal": any(goals.goal_reached(goal, r["final_metrics"]) for _, r in finished),
@@ -279,6 +280,7 @@ def class_dashboard(*, session: ClassSession, viewer: Viewer) -> dict[str, Any]:
     return {
         **class_board(session=session, viewer=viewer),
         "metric": metric,
+        "metric_label": session.goal_label,
         "higher_is_better": goals.higher_is_better(metric, architecture=session.architecture),
         "curves": curves,
         "seen_seq": {str(job): seq for job, seq in seen.items()},

@@ -155,7 +155,10 @@ def class_new(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "error_list": [(name, FIELD_LABELS.get(name, name), text) for name, text in errors.items()],
             "form_message": message,
-            "metrics": [(m, goals.higher_is_better(m, architecture=spec.slug)) for m in all_metrics],
+            "metrics": [
+                (m, goals.higher_is_better(m, architecture=spec.slug), goals.metric_label(m, architecture=spec.slug))
+                for m in all_metrics
+            ],
             "metric": metric,
             "metrics_by_dataset": metrics_by_dataset,
             "goal_target": values.get("goal_target")

@@ -54,7 +54,7 @@ export function renderLeaderboard(tbody, rows, { teaching = false, highlighted =
       name.textContent = row.nickname;
     }
     const best = cell("Best", "num");
-    if (row.best != null) best.textContent = number(row.best);
+    if (row.best != null) best.textContent = row.best_text ?? number(row.best);
     else best.append(muted("—"));
     const runs = cell("Runs", "num");
     runs.textContent = String(row.runs);

@@ -77,7 +77,7 @@ function draw() {
     margin: { l: 60, r: 10, t: 10, b: 50 },
     font: { size: 16 },
     xaxis: { title: { text: "epoch" }, rangemode: "tozero", tickformat: "d", dtick: lastEpoch <= 20 ? 1 : undefined },
-    yaxis: { title: { text: data.metric } },
+    yaxis: { title: { text: data.metric_label || data.metric } },
     legend: { orientation: "v", font: { size: 15 } },
     shapes,
     showlegend: true,

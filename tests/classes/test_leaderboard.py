@@ -45,7 +45,7 @@ def test_accuracy_is_ranked_highest_first_and_students_without_a_finished_run_la
     teacher_rows = class_leaderboard(session=session, viewer=teacher.viewer)
     assert [r["nickname"] for r in teacher_rows] == ["Bob", "Ada", "Eve", "Cy", "Dee"]
     bob_row, ada_row, eve_row, cy_row, dee_row = teacher_rows
-    assert (bob_row["best"], bob_row["reached_goal"]) == (0.97, False)
+    assert (bob_row["best"], bob_row["best_text"], bob_row["reached_goal"]) == (0.97, "97.0 %", False)
     assert (ada_row["best"], ada_row["runs"], ada_row["reached_goal"], ada_row["job_id"]) == (
         0.91,
         2,
@@ -56,6 +56,7 @@ def test_accuracy_is_ranked_highest_first_and_students_without_a_finished_run_la
     assert cy_row == {
         "nickname": "Cy",
         "best": None,
+        "best_text": "—",
         "runs": 1,
         "running": True,
         "reached_goal": False,
