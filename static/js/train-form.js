@@ -20,9 +20,12 @@ const dataDefaults = (() => {
   const el = document.getElementById("data-defaults");
   try { return el ? JSON.parse(el.textContent) : null; } catch { return null; }
 })();
-const touched = new Set();
+const touched = new Set(); // knobs the visitor set: a dataset's defaults leave them alone
 form?.addEventListener("change", (event) => {
-  if (event.isTrusted && event.target.name && event.target !== select) touched.add(event.target.name);
+  const field = event.target;
+  if (!field.name || field === select) return;
+  if (field.dataset.autoSet === field.value) delete field.dataset.autoSet; // our own change, below
+  else touched.add(field.name);
 });
 
 function applyDataDefaults() {
@@ -34,6 +37,7 @@ function applyDataDefaults() {
     const value = String(name in own ? own[name] : fallback);
     if (field.value !== value) {
       field.value = value;
+      field.dataset.autoSet = value;
       field.dispatchEvent(new Event("change", { bubbles: true })); // the diagram redraws
     }
   }
