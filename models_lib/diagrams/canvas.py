@@ -246,8 +246,8 @@ _WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 
 def layer_runs(layers: Iterable[tuple[str, nn.Module]]) -> list[tuple[str, list[nn.Module]]]:
     """Layers grouped as a diagram draws them: a convolution or dense layer with the norms and
-    activations right after it is one node. Each group is named after its last layer (the one
-    whose output shape the node shows)."""
+    activations right after it is one node (see :func:`run_node`). Each group is named after its last
+    layer (the one whose output shape the node shows)."""
     groups: list[tuple[str, list[nn.Module]]] = []
     for name, m in layers:
         if isinstance(m, _NORMS + tuple(_ACTS)) and groups and isinstance(groups[-1][1][0], _WEIGHTED):
@@ -257,28 +257,30 @@ def layer_runs(layers: Iterable[tuple[str, nn.Module]]) -> list[tuple[str, list[
     return groups
 
 
-def run_label(group: Sequence[nn.Module]) -> tuple[str, str]:
-    """(label, node kind) of a group from :func:`layer_runs`: "Conv 3×3 /2, 64 + BN + ReLU"."""
+def run_node(group: Sequence[nn.Module], shape: Iterable[int] | int | str | None = None) -> tuple[str, str, str]:
+    """(label, sublabel, node kind) of a group from :func:`layer_runs`: the layer itself as the label
+    ("Conv 3×3 /2, 64"), what follows it and the output shape as the sublabel ("BN + ReLU → 64×4×4")."""
     head, rest = group[0], group[1:]
-    extra = ["BN" if isinstance(m, _NORMS) else _ACTS.get(type(m), type(m).__name__) for m in rest]
+    extra = " + ".join("BN" if isinstance(m, _NORMS) else _ACTS.get(type(m), type(m).__name__) for m in rest)
+    shape_part = shape if isinstance(shape, str) else shape_text(shape)
+    sublabel = f"{extra} → {shape_part}" if extra and shape_part else extra or shape_part
     if isinstance(head, nn.Conv2d | nn.ConvTranspose2d):
         k = head.kernel_size[0]
         up = isinstance(head, nn.ConvTranspose2d)
         stride = (f" ×{head.stride[0]}" if up else f" /{head.stride[0]}") if head.stride[0] > 1 else ""
-        what = "ConvT" if up else "Conv"
-        return " + ".join([f"{what} {k}×{k}{stride}, {head.out_channels}", *extra]), "conv"
+        return f"{'ConvT' if up else 'Conv'} {k}×{k}{stride}, {head.out_channels}", sublabel, "conv"
     if isinstance(head, nn.Linear):
-        return " + ".join([f"Dense {head.in_features}→{head.out_features}", *extra]), "dense"
+        return f"Dense {head.in_features}→{head.out_features}", sublabel, "dense"
     if isinstance(head, nn.MaxPool2d | nn.AvgPool2d | nn.AdaptiveAvgPool2d):
-        return ("Max pool" if isinstance(head, nn.MaxPool2d) else "Avg pool"), "pool"
+        return ("Max pool" if isinstance(head, nn.MaxPool2d) else "Avg pool"), sublabel, "pool"
     if isinstance(head, nn.Upsample):
-        return "Upsample", "op"
+        return "Upsample", sublabel, "op"
     if isinstance(head, nn.Dropout):
-        return f"Dropout {head.p:g}", "dropout"
+        return f"Dropout {head.p:g}", sublabel, "dropout"
     if isinstance(head, nn.Flatten):
-        return "Flatten", "op"
+        return "Flatten", sublabel, "op"
     if isinstance(head, nn.Unflatten):
-        return "Reshape", "op"
+        return "Reshape", sublabel, "op"
     if type(head) in _ACTS:
-        return _ACTS[type(head)], "activation"
-    return type(head).__name__, "op"
+        return _ACTS[type(head)], sublabel, "activation"
+    return type(head).__name__, sublabel, "op"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_label, shape_text, trace
+from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_node, shape_text, trace
 
 from .model import DenseEncoder, LSTMAutoencoder
 from .training import AutoencoderModule
@@ -36,9 +36,9 @@ def place_sequential(
     """One node per layer group of ``seq`` (named ``prefix.<i>`` in ``shapes``)."""
     runs = layer_runs((f"{prefix}.{n}", m) for n, m in seq.named_children())
     for name, layers in runs[:-1] if skip_last else runs:
-        label, kind = run_label(layers)
+        label, sublabel, kind = run_node(layers, shapes.get(name))
         params = sum(count_params(m) for m in layers) or None
-        flow.place(name.replace(".", "_"), label, shape_text(shapes.get(name)), kind, params=params, group=group)
+        flow.place(name.replace(".", "_"), label, sublabel, kind, params=params, group=group)
 
 
 def draw(module: AutoencoderModule, config) -> dict:

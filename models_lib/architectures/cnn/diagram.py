@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_label, shape_text, trace
+from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_node, shape_text, trace
 
 from .model import InceptionBlock, ResidualBlock
 from .training import CNNModule
@@ -36,12 +36,12 @@ def draw(module: CNNModule, config) -> dict:
             elif isinstance(head, InceptionBlock):
                 _inception(canvas, flow, nid, head, sub, f"Inception block, stage {i + 1}")
             else:
-                label, kind = run_label(group)
+                label, sub, kind = run_node(group, shapes[name])
                 label = f"{label} 2×2" if kind == "pool" else label
                 flow.place(nid, label, sub, kind, params=sum(count_params(m) for m in group) or None)
     for name, group in layer_runs((f"head.{n}", m) for n, m in model.head.named_children()):
-        head, nid, sub = group[0], name.replace(".", "_"), shape_text(shapes[name])
-        label, kind = run_label(group)
+        head, nid = group[0], name.replace(".", "_")
+        label, sub, kind = run_node(group, shapes[name])
         if isinstance(head, nn.AdaptiveAvgPool2d):
             out = head.output_size if isinstance(head.output_size, int) else head.output_size[0]
             label = "Global avg pool" if out == 1 else f"Avg pool to {out}×{out}"
@@ -71,10 +71,16 @@ def _residual(canvas: Canvas, flow: Flow, nid: str, block: ResidualBlock, sub: s
     flow.need(3)
     start = flow.last
     g = canvas.group(f"g{nid}", title)
-    first = run_label([block.conv1, *([block.bn1] if isinstance(block.bn1, nn.BatchNorm2d) else []), nn.ReLU()])[0]
-    second = run_label([block.conv2, *([block.bn2] if isinstance(block.bn2, nn.BatchNorm2d) else [])])[0]
-    flow.place(f"{nid}a", first, sub, "conv", params=count_params(block.conv1) + count_params(block.bn1), group=g)
-    flow.place(f"{nid}b", second, sub, "conv", params=count_params(block.conv2) + count_params(block.bn2), group=g)
+    first, first_sub, _ = run_node(
+        [block.conv1, *([block.bn1] if isinstance(block.bn1, nn.BatchNorm2d) else []), nn.ReLU()], sub
+    )
+    second, second_sub, _ = run_node(
+        [block.conv2, *([block.bn2] if isinstance(block.bn2, nn.BatchNorm2d) else [])], sub
+    )
+    flow.place(f"{nid}a", first, first_sub, "conv", params=count_params(block.conv1) + count_params(block.bn1), group=g)
+    flow.place(
+        f"{nid}b", second, second_sub, "conv", params=count_params(block.conv2) + count_params(block.bn2), group=g
+    )
     projected = not isinstance(block.skip, nn.Identity)
     add = flow.place(f"{nid}add", "⊕ add + ReLU", sub, "op", params=count_params(block.skip), group=g)
     canvas.edge(start, add, "skip", "1×1 projection" if projected else "identity")

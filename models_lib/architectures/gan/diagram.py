@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_label, shape_text, trace
+from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_node, shape_text, trace
 
 from .model import ConvDiscriminator, ConvGenerator
 from .training import GANModule
@@ -16,10 +16,10 @@ TITLES = {"vanilla": "GAN (vanilla, on 2-D points)", "dcgan": "DCGAN", "conditio
 
 def _place(flow: Flow, prefix: str, seq: nn.Module, shapes: dict, group: str, kind: str) -> None:
     for name, layers in layer_runs((f"{prefix}.{n}", m) for n, m in seq.named_children()):
-        label, _ = run_label(layers)
+        label, sublabel, _ = run_node(layers, shapes.get(name))
         params = sum(count_params(m) for m in layers) or None
         nid = f"{kind[0]}_{name.replace('.', '_')}"  # g_… for the generator's layers, d_… for the discriminator's
-        flow.place(nid, label, shape_text(shapes.get(name)), kind, params=params, group=group)
+        flow.place(nid, label, sublabel, kind, params=params, group=group)
 
 
 def draw(module: GANModule, config) -> dict:

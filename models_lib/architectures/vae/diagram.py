@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_label, shape_text, trace
+from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_node, shape_text, trace
 from models_lib.kit.blocks import ConvEncoder
 
 from .training import VAEModule
@@ -14,9 +14,9 @@ from .training import VAEModule
 
 def _place(flow: Flow, prefix: str, seq: nn.Module, shapes: dict, group: str | None) -> None:
     for name, layers in layer_runs((f"{prefix}.{n}", m) for n, m in seq.named_children()):
-        label, kind = run_label(layers)
+        label, sublabel, kind = run_node(layers, shapes.get(name))
         params = sum(count_params(m) for m in layers) or None
-        flow.place(name.replace(".", "_"), label, shape_text(shapes.get(name)), kind, params=params, group=group)
+        flow.place(name.replace(".", "_"), label, sublabel, kind, params=params, group=group)
 
 
 def draw(module: VAEModule, config) -> dict:
@@ -64,17 +64,16 @@ def draw(module: VAEModule, config) -> dict:
     likelihood = "sigmoid: Bernoulli pixels" if model.images else "Gaussian means"
     flow.place("output", "Reconstruction x̂", likelihood, "output")
     flow.place("loss", "Loss (−ELBO)", f"reconstruction + {c.beta:g}·KL", "loss")
+    # the KL term is computed from μ and σ alone (no sample): drawn beside the loss it joins
     canvas.node(
         "kl",
         "KL(q(z|x) ‖ N(0, I))",
-        "pulls codes to a unit Gaussian",
+        "of μ and σ: pulls codes to N(0, I)",
         "loss",
         col=flow.col - 1,
         row=flow.row + 0.85,
         h=40,
     )
-    canvas.edge("mu", "kl", "feedback")
-    canvas.edge("logvar", "kl", "feedback")
     canvas.edge("kl", "loss")
     total = count_params(model)
     canvas.note(
