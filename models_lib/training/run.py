@@ -18,10 +18,13 @@ from models_lib.training.trainer import Callback, RunResult, Trainer, TrainingMo
 def prepare_run(
     spec: Any, config: HParams | dict, data: Any, device: torch.device | str | None
 ) -> tuple[Any, torch.device, torch.Generator]:
-    """The validated config, the device and a seeded generator; refuses data the spec does not take."""
-    config = spec.validate(config)
+    """The validated config, the device and a seeded generator; refuses data the spec does not take.
+
+    A config given as a dict starts from the knob values that suit ``data`` (the GAN's DCGAN for
+    images): a key it names always wins."""
     if not spec.accepts_data(data):
         raise ValueError(spec.refusal(data))
+    config = spec.validate(config if isinstance(config, HParams) else spec.with_data_defaults(config, data))
     device = device if isinstance(device, torch.device) else select_device(device)
     return config, device, seed_everything(config.seed)
 

@@ -291,6 +291,7 @@ def test_each_variant_trains_and_emits_its_views(gan_spec, variant, dataset, kno
 
 def test_points_view(gan_spec, ring):
     result = gan_spec.run({"epochs": 1}, ring, device="cpu")
+    assert result.metrics["test_modes_covered"] is not None  # the vanilla GAN, for points
     fig = result.views["real_vs_generated"]
     heat, real, fake, push = fig["data"]
     assert (
@@ -428,3 +429,12 @@ def test_conditional_gan_draws_the_class_it_is_asked_for(gan_spec, digits):
         f"test_diversity {result.metrics['test_diversity']}, {seconds:.1f} s"
     )
     assert recognised >= 0.7
+
+
+def test_it_picks_dcgan_for_images_by_itself(gan_spec):
+    digits = data.load("digits")
+    result = gan_spec.run({"epochs": 1, "channels": 8}, digits, device="cpu")
+    assert "samples" in result.views and "test_diversity" in result.metrics
+    with pytest.raises(HParamsError) as exc:  # a variant the visitor names is kept, and refused here
+        gan_spec.run({"epochs": 1, "variant": "vanilla"}, digits, device="cpu")
+    assert exc.value.errors[0]["field"] == "variant"
