@@ -41,16 +41,6 @@ def _run_in_thread(job_id: int, attempt: int) -> tuple[threading.Thread, dict]:
     return thread, outcome
 
 
-def _wait(job: TrainingJob, predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if predicate(job):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting; job is {job.status} at step {job.progress.get('step')}")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_reaper_marks_only_silent_runs_interrupted(alice, spiral):
     silent = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 1})
