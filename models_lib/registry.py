@@ -4,7 +4,7 @@ Each entry is a package ``models_lib/architectures/<slug>/`` whose ``__init__.py
 :func:`discover` imports every package of a folder and registers its spec, so adding an
 architecture edits no shared file. Extra folders of packages (a plug-in kept outside this tree, or
 a test's) come from the ``PLAYGROUND_ARCHITECTURES`` environment variable (``os.pathsep``-separated)
-or a call to :func:`discover`.
+or a call to :func:`discover` (undone by :func:`undiscover`).
 
 Everything the site knows about an entry reads from its spec:
 
@@ -53,6 +53,7 @@ __all__ = [
     "get",
     "register",
     "trainable",
+    "undiscover",
     "unregister",
 ]
 
@@ -605,6 +606,18 @@ def discover(folder: str | Path, *, prefix: str | None = None) -> list[Architect
         found.append(register(spec, folder / info.name))
     _DISCOVERED.add(str(folder))
     return found
+
+
+def undiscover(folder: str | Path) -> list[str]:
+    """Undo :func:`discover` of ``folder``: unregister the specs registered from its packages and
+    forget the folder, so that a later ``discover(folder)`` registers them again (a test that plugs a
+    folder in for a while). Returns the slugs removed."""
+    folder = Path(folder).resolve()
+    _DISCOVERED.discard(str(folder))
+    gone = [slug for slug, spec in _REGISTRY.items() if spec.folder is not None and spec.folder.parent == folder]
+    for slug in gone:
+        del _REGISTRY[slug]
+    return gone
 
 
 def discover_from_environment() -> list[ArchitectureSpec]:

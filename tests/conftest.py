@@ -7,6 +7,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,44 @@ def postgres_admin_dsn() -> str:
     ok = port_open("127.0.0.1", 5432)
     require_service(ok, "PostgreSQL on 127.0.0.1:5432", "start PostgreSQL (.ci/run does)")
     return "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+# The test architectures (tests/plugins/gated: a run that waits on a gate file the test writes).
+# Plugged in only where a test asks: in-process with the ``gated`` fixture, in started processes
+# (daphne, Celery workers) with ``PLUGINS_ENV`` in their environment.
+PLUGINS = Path(__file__).resolve().parent / "plugins"
+PLUGINS_ENV = {"PLAYGROUND_ARCHITECTURES": str(PLUGINS)}
+
+
+@pytest.fixture
+def gated():
+    """The test architecture ``gated``, registered in this process for this test only."""
+    from models_lib import registry
+
+    registry.discover(PLUGINS)
+    try:
+        yield registry.get("gated")
+    finally:
+        registry.undiscover(PLUGINS)
+
+
+@pytest.fixture
+def gates(tmp_path):
+    """``gates(name="gate", state="hold")`` makes a gate file under ``tmp_path`` (see
+    tests/plugins/gated/gate.py); a run names it in its ``gate`` knob. Every gate made is opened at
+    the end, so a failed test leaves no run (and no worker) waiting."""
+    from tests.plugins.gated.gate import Gate
+
+    made = []
+
+    def make(name: str = "gate", state: str | int = "hold"):
+        gate = Gate(tmp_path / name, state)
+        made.append(gate)
+        return gate
+
+    yield make
+    for gate in made:
+        gate.go()
 
 
 def run_quiet(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:

@@ -35,6 +35,22 @@ class ClassRunJobFactory(TrainingJobFactory):
         return job
 
 
+def job_execute_within(job_id: int, attempt: int = 1, timeout: float = 60.0) -> str | None:
+    """``runtime.job_execute`` on a thread of its own, as a worker runs it; the test fails, instead of
+    hanging, when the run has not ended within ``timeout`` (a run held at a gate that nothing stops)."""
+    import threading
+
+    from playground.jobs import runtime
+
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(status=runtime.job_execute(job_id=job_id, attempt=attempt)))
+    thread.daemon = True
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"run {job_id} (attempt {attempt}) did not end within {timeout:g} s"
+    return outcome["status"]
+
+
 class Visitor:
     """A browser session with a visitor id: a Django test client plus the same session's cookie."""
 

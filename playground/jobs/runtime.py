@@ -174,6 +174,7 @@ class _JobCallback:
         self.unwatched_s = 60.0 * float(options.get("stop_unwatched_min") or 0)
         self.best: tuple[float, int] | None = None  # (held-out loss, epoch)
         self.checked_step = -1
+        self.saved_step = -1  # the step of the last checkpoint this attempt recorded
         outer = self
 
         class JobCallback(Callback):
@@ -235,9 +236,15 @@ class _JobCallback:
 
     def save_checkpoint(self, trainer) -> None:
         """One file per attempt, recorded only while this attempt still owns the job: a zombie
-        attempt (given up by the reaper) never overwrites what a newer attempt resumes from."""
+        attempt (given up by the reaper) never overwrites what a newer attempt resumes from.
+
+        Nothing is written when this attempt's last recorded checkpoint is of this very step (a stop
+        asked for right after it): the file would be the recorded one, and a zombie would delete it."""
         from models_lib.training import save_checkpoint
 
+        if trainer.step == self.saved_step:
+            self.last_checkpoint = time.monotonic()
+            return
         directory = job_files_dir(self.job.pk, create=True)
         path = directory / f"checkpoint-{self.attempt}-{trainer.step}.safetensors"  # never over the recorded one
         save_checkpoint(
@@ -254,6 +261,7 @@ class _JobCallback:
         for old in directory.glob("checkpoint-*.safetensors"):
             if old != path:
                 old.unlink(missing_ok=True)
+        self.saved_step = trainer.step
         self.last_checkpoint = time.monotonic()
 
 

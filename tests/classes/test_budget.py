@@ -11,9 +11,8 @@ from django.utils import timezone
 from playground.classes.budget import budget_usage
 from playground.classes.services import class_run_submit
 from playground.datasets.models import Dataset
-from playground.jobs import runtime as job_runtime
 from playground.jobs.models import TIME_LIMIT_MESSAGE, JobStatus, TrainingJob
-from tests.django_fixtures import ClassRunJobFactory, Visitor
+from tests.django_fixtures import ClassRunJobFactory, Visitor, job_execute_within
 
 from .conftest import join, make_session, post
 
@@ -34,7 +33,11 @@ def _finished(session, student, seconds: float) -> TrainingJob:
 
 def _submit(pupil: Visitor, session, **config) -> TrainingJob:
     return class_run_submit(
-        viewer=pupil.viewer, architecture="mlp", dataset=session.dataset, config=config, class_id=session.pk
+        viewer=pupil.viewer,
+        architecture=session.architecture,
+        dataset=session.dataset,
+        config=config,
+        class_id=session.pk,
     )
 
 
@@ -95,19 +98,22 @@ def test_a_spent_class_budget_refuses_every_new_run(teacher, spiral):
 
 
 @pytest.mark.django_db(transaction=True)  # the run's event writer is a thread of its own
-def test_the_worker_stops_a_run_at_its_allowance_and_it_resumes_when_the_budget_grows(teacher):
+def test_the_worker_stops_a_run_at_its_allowance_and_it_resumes_when_the_budget_grows(teacher, gated, gates):
+    # The class trains the test architecture: Ada's run waits at its gate's first flush, so only its
+    # allowance can end it.
     session = make_session(
         teacher,
         Dataset.objects.get(slug="spiral"),
+        architecture="gated",
         budget_min=1,
         locked=[],
         config={"epochs": 500, "hidden_layers": [64, 64]},
     )
     ada_browser = Visitor("ada-v")
     join(ada_browser, session, "Ada")
-    job = _submit(ada_browser, session)
+    job = _submit(ada_browser, session, gate=str(gates()))
     TrainingJob.objects.filter(pk=job.pk).update(time_limit_s=1.0)  # a second of the share left
-    assert job_runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
+    assert job_execute_within(job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error_message.startswith(TIME_LIMIT_MESSAGE)
     assert "your share of the class's compute budget" in job.error_message

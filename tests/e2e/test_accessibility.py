@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.conftest import PLUGINS_ENV, require_service
 from tests.e2e.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from tests.live import TEACHER, TEACHER_PASSWORD, Session, migrated_env, start_embedded
 
@@ -23,7 +23,8 @@ WIDTHS = (375, 1440)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("a11y")
-    proc, port = start_embedded(migrated_env(tmp / "var"), tmp)
+    # the test architectures too (tests/plugins): a run of ``gated`` stays running while its page is checked
+    proc, port = start_embedded(migrated_env(tmp / "var", **PLUGINS_ENV), tmp)
     base = f"http://127.0.0.1:{port}"
     # A finished run and an uploaded dataset, so their pages are checked too.
     session = Session(base)
@@ -106,28 +107,37 @@ def _serious(violations: list[dict]) -> list[str]:
     ]
 
 
-def test_every_page_passes_axe_and_fits_phones_and_desktops(site):
+def test_every_page_passes_axe_and_fits_phones_and_desktops(site, gates):
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     require_service(bool(chromium), "Debian's chromium", "apt-get install chromium (.ci/run does)")
     require_service(AXE.is_file(), "axe-core", "make test installs it from the npm registry (make var/npm/...)")
     ARTIFACTS.mkdir(exist_ok=True)
-    # Let the little run finish so its page shows charts, not only progress.
+    # The little run's page is checked finished (its charts, not only progress): wait for its end.
     import time
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and site["session"].get(f"/api/jobs/{site['job']['id']}")["status"] in (
-        "QUEUED",
-        "RUNNING",
-    ):
+    session = site["session"]
+    deadline = time.monotonic() + 120
+    while (done := session.get(f"/api/jobs/{site['job']['id']}"))["status"] in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline, f"the little run did not finish in 120 s: {done}"
         time.sleep(0.5)
+    assert done["status"] == "SUCCEEDED", done
+    # And a run's page while it trains: this one waits at its gate until the test ends.
+    gate = gates()
+    status, running = session.post(
+        "/api/jobs", {"architecture": "gated", "dataset": "moons", "config": {"epochs": 3, "gate": str(gate)}}
+    )
+    assert status == 201, running
+    assert session.post(f"/api/jobs/{running['id']}/share", {"public": True})[0] == 200
+    gate.wait_held()
 
     problems: dict[str, list[str]] = {}
     axe_source = AXE.read_text()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        roles = {"visitor": (browser.new_context(), _pages(site)), **_class_roles(browser, site["url"])}
+        visitor = _pages(site) + [f"/jobs/{running['id']}/"]
+        roles = {"visitor": (browser.new_context(), visitor), **_class_roles(browser, site["url"])}
         for width, (role, (context, paths)) in ((w, r) for w in WIDTHS for r in roles.items()):
             page = context.new_page()
             page.set_viewport_size({"width": width, "height": 900})

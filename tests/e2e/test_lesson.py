@@ -1,22 +1,38 @@
 """A whole lesson in a real Chromium against the embedded mode: a teacher creates a session on its
 page, three students (three browser contexts) join with the code and train, the projector
 dashboard shows three live curves and the leaderboard in the right order, the teacher stops
-everything and exports the results."""
+everything and exports the results.
+
+The class trains the test architecture ``gated`` (tests/plugins/gated, which this site loads): each
+student's run waits on a gate file the test writes, so the run that must still be training when the
+teacher stops everything is, however fast the others finish."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.test_browser import ARTIFACTS, browser, site  # noqa: F401 - module fixtures
-from tests.live import TEACHER, TEACHER_PASSWORD
+from models_lib import data
+from tests.conftest import PLUGINS_ENV
+from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - module fixtures
+from tests.live import TEACHER, TEACHER_PASSWORD, migrated_env, start_embedded
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The embedded mode as ``make run`` starts it, with the test architectures plugged in."""
+    tmp = tmp_path_factory.mktemp("lesson")
+    proc, port = start_embedded(migrated_env(tmp / "var", **PLUGINS_ENV), tmp)
+    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
+    proc.stop()
 
 
 def _errors(page) -> list[str]:
@@ -33,7 +49,7 @@ def _decode_qr(png: bytes) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))]
 
 
-def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(site, browser):  # noqa: F811
+def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(site, browser, gates):  # noqa: F811
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -49,7 +65,7 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     teacher.fill("input[name=password]", TEACHER_PASSWORD)
     teacher.get_by_role("button", name="Sign in").click()
     teacher.wait_for_url(re.compile(r"/classes/new/"))
-    teacher.check("#arch-mlp")
+    teacher.check("#arch-gated")
     teacher.get_by_role("button", name="Continue").click()
     teacher.fill("#id_title", "Spirals, period 3")
     teacher.select_option("#id_dataset", "spiral")
@@ -75,11 +91,16 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     assert _decode_qr(teacher.locator(".qr svg").screenshot()) == [join_link]
 
     # -- three students join with the code, each in a browser of their own, and train
+    # Ada's and Bob's runs train to their end; Cy's trains one epoch (a point on the dashboard's
+    # chart) and waits at its gate: still training when the teacher stops everything.
+    per_epoch = math.ceil(data.load("spiral").n_train / 32)  # steps of the default batch size
+    cy_gate = gates("cy")
+    cy_gate.allow(per_epoch)
     plans = [
-        ("Ada", {"epochs": "10", "hidden_layers": "16,16"}),
-        ("Bob", {"epochs": "30", "hidden_layers": "32,32"}),
-        ("Cy", {"epochs": "500", "hidden_layers": "512,512,512"}),
-    ]  # still training when stopped
+        ("Ada", {"epochs": "10", "hidden_layers": "16,16", "gate": str(gates("ada", "go"))}),
+        ("Bob", {"epochs": "30", "hidden_layers": "32,32", "gate": str(gates("bob", "go"))}),
+        ("Cy", {"epochs": "30", "hidden_layers": "32", "gate": str(cy_gate)}),
+    ]
     students = {}
     for nickname, settings in plans:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -90,7 +111,7 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
         page.get_by_role("button", name="Join").click()
         page.wait_for_url(f"{url}/classes/{class_id}/")
         page.get_by_role("link", name="Train for this class").click()
-        page.wait_for_url(re.compile(rf"/catalog/mlp/\?class={class_id}"))
+        page.wait_for_url(re.compile(rf"/catalog/gated/\?class={class_id}"))
         # The teacher's lock shows: the learning rate is there, fixed, at the teacher's value.
         expect(page.locator("#id_learning_rate")).to_be_disabled()
         expect(page.locator("#id_learning_rate")).to_have_value("0.03")
@@ -118,6 +139,7 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
     assert float(rows[0][2]) == pytest.approx(best[finished[0]], abs=1e-4)
     cy = next(r for r in board["roster"] if r["nickname"] == "Cy")
     assert cy["latest_status"] == "RUNNING"
+    cy_gate.wait_held(at_least=per_epoch)  # it waits there until the teacher stops it
 
     # Picking a student out of the chart
     teacher.locator("[data-leaderboard] tbody tr", has_text="Bob").locator("td").first.click()

@@ -16,9 +16,14 @@ from playground.jobs import runtime, services
 from playground.jobs.models import JobEvent, JobStatus, TrainingJob
 from tests.django_fixtures import TrainingJobFactory
 
-# Long enough to stop in the middle, short enough for a test (spiral, 2000 points).
-LONG = {"hidden_layers": [32, 32], "epochs": 60, "batch_size": 16}
-OPTIONS = {"n_samples": 2000}
+# A run of the test architecture ``gated`` (tests/plugins/gated) waits at a flush while its gate file
+# says so: a test holds it open for as long as it acts, however fast training is. A gate that holds
+# from the start stops it at its first flush, at the latest the end of its first epoch of six.
+GATED = {"hidden_layers": [32, 32], "epochs": 6, "batch_size": 16}
+
+
+def _gated(gate, **config) -> dict:
+    return {**GATED, **config, "gate": str(gate)}
 
 
 def _seqs(job: TrainingJob) -> list[int]:
@@ -34,16 +39,6 @@ def _run_in_thread(job_id: int, attempt: int) -> tuple[threading.Thread, dict]:
     thread = threading.Thread(target=lambda: outcome.update(status=runtime.job_execute(job_id=job_id, attempt=attempt)))
     thread.start()
     return thread, outcome
-
-
-def _wait(job: TrainingJob, predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if predicate(job):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting; job is {job.status} at step {job.progress.get('step')}")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,30 +62,38 @@ def test_the_reaper_marks_only_silent_runs_interrupted(alice, spiral):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroken_one(alice, spiral, settings):
-    settings.PLAYGROUND = {**settings.PLAYGROUND, "CHECKPOINT_INTERVAL_S": 0.0}  # a checkpoint at every flush
+def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroken_one(
+    alice, spiral, settings, gated, gates
+):
+    # A flush after every step, and a checkpoint at every flush: the run waits at its gate, and has
+    # its checkpoint, exactly at the step the gate allows.
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "CHECKPOINT_INTERVAL_S": 0.0, "FLUSH_INTERVAL_S": 0.0}
+    gate = gates(state="go")
     # The reference: the same job, never interrupted.
-    whole = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
-    )
+    whole = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=spiral, config=_gated(gate))
     assert runtime.job_execute(job_id=whole.pk) == JobStatus.SUCCEEDED
     whole.refresh_from_db()
+    per_epoch = whole.final_metrics["steps"] // GATED["epochs"]
+    stop_at = 2 * per_epoch + per_epoch // 2  # in the middle of the third epoch
 
-    job = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
-    )
+    gate.allow(stop_at)
+    job = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=spiral, config=_gated(gate))
     thread, outcome = _run_in_thread(job.pk, 1)
-    _wait(job, lambda j: j.checkpoint_step > 200)
+    assert gate.wait_held()["step"] == stop_at
+    job.refresh_from_db()
+    assert (job.status, job.checkpoint_step) == (JobStatus.RUNNING, stop_at)
     # The worker goes silent (as if killed): its heartbeat ages and the reaper gives the run up.
     TrainingJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=60))
     assert services.job_reap_stale() == [job.pk]
     thread.join(timeout=30)
-    assert not thread.is_alive()  # a zombie attempt notices it lost the job and stops ...
+    assert not thread.is_alive()  # a zombie attempt notices it lost the job, even while it waits, and stops ...
     job.refresh_from_db()
     assert job.status == JobStatus.INTERRUPTED  # ... without overwriting the reaper's verdict
-    assert job.is_resumable and job.checkpoint_path and f"checkpoint at step {job.checkpoint_step}" in job.error_message
+    assert job.is_resumable and job.checkpoint_path and f"checkpoint at step {stop_at}" in job.error_message
+    assert (settings.MEDIA_ROOT / job.checkpoint_path).is_file()  # the zombie stopped at it, and left it
     checkpoint_step = job.checkpoint_step
 
+    gate.go()
     job = services.job_resume(job=job)
     assert (job.status, job.attempt) == (JobStatus.QUEUED, 2)
     queued = _statuses(job)[-1]
@@ -106,7 +109,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint_and_ends_like_an_unbroke
     assert not job.checkpoint_path and not list((settings.MEDIA_ROOT / "jobs" / str(job.pk)).glob("checkpoint-*"))
     assert _seqs(job) == list(range(1, job.last_seq + 1))  # no event lost, none numbered twice
     logs = [e.payload["message"] for e in JobEvent.objects.filter(job=job, kind="log")]
-    assert any(m.startswith(f"resumed from the checkpoint after step {checkpoint_step}") for m in logs)
+    assert any(m.startswith(f"resumed from the checkpoint after step {checkpoint_step}") for m in logs), logs
 
 
 @pytest.mark.django_db(transaction=True)
@@ -128,28 +131,53 @@ def test_resume_is_one_attempt_at_a_time_and_only_for_stopped_runs(alice, spiral
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral, settings):
+def test_the_soft_time_limit_checkpoints_and_fails_with_a_message(alice, spiral, settings, gated, gates):
     settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 0.5}
-    job = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, dataset_options=OPTIONS
-    )
-    assert runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
+    gate = gates()  # the run waits at its first flush: only the time limit can end it
+    job = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=spiral, config=_gated(gate))
+    thread, outcome = _run_in_thread(job.pk, 1)
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the time limit did not stop a waiting run"
+    assert outcome["status"] == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error_message.startswith("Time limit reached: this attempt ran for 0.5 s")
     assert job.is_resumable and job.checkpoint_path and job.checkpoint_step > 0
     assert f"checkpoint at step {job.checkpoint_step}" in job.error_message
+    assert job.final_metrics["epochs"] < GATED["epochs"]
 
     settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 600.0}
+    gate.go()
     services.job_resume(job=job)
     assert runtime.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
     job.refresh_from_db()
-    assert job.final_metrics["epochs"] == LONG["epochs"]
+    assert job.final_metrics["epochs"] == GATED["epochs"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_run_is_cancelled_at_once(alice, spiral, settings, gated, gates):
+    """A cancel reaches a run that waits (the gate asks the run's cancel check as it waits), within
+    one heartbeat of the worker's event writer."""
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "HEARTBEAT_INTERVAL_S": 0.2}
+    gate = gates()
+    job = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=spiral, config=_gated(gate))
+    thread, outcome = _run_in_thread(job.pk, 1)
+    held = gate.wait_held()
+    cancelled_at = time.monotonic()
+    services.job_cancel(job=job)
+    thread.join(timeout=30)
+    assert not thread.is_alive() and outcome["status"] == JobStatus.CANCELLED
+    assert time.monotonic() - cancelled_at < 5.0
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and job.final_metrics["steps"] == held["step"]
+    assert gate.held() is None  # it no longer waits
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_model_over_the_parameter_limit_fails_naming_what_to_shrink(alice, spiral, settings):
     settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_JOB_PARAMS": 1000}
-    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG)
+    job = services.job_submit(
+        viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"hidden_layers": [32, 32]}
+    )
     assert runtime.job_execute(job_id=job.pk) == JobStatus.FAILED
     job.refresh_from_db()
     assert "more than the 1,000 a run may train here" in job.error_message
@@ -195,17 +223,17 @@ def test_early_stopping_ends_a_plateaued_run_as_succeeded_with_the_reason(alice,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_nobody_watches_pauses_with_a_checkpoint_and_resumes(alice, spiral):
+def test_a_run_nobody_watches_pauses_with_a_checkpoint_and_resumes(alice, spiral, gated, gates):
+    gate = gates()  # the run waits at its first flush: it cannot end before it is paused
     job = services.job_submit(
         viewer=alice.viewer,
-        architecture="mlp",
+        architecture="gated",
         dataset=spiral,
-        config=LONG,
-        dataset_options=OPTIONS,
+        config=_gated(gate),
         run_options={"stop_unwatched_min": 1},
     )
     thread, outcome = _run_in_thread(job.pk, 1)
-    _wait(job, lambda j: j.status == JobStatus.RUNNING and j.last_seq > 3)
+    held = gate.wait_held()
     services.job_touch_watched(job_id=job.pk)  # someone looks ...
     time.sleep(0.5)
     job.refresh_from_db()
@@ -216,7 +244,14 @@ def test_a_run_nobody_watches_pauses_with_a_checkpoint_and_resumes(alice, spiral
     assert outcome["status"] == JobStatus.INTERRUPTED
     job.refresh_from_db()
     assert job.error_message.startswith("Paused because nobody had watched this run for 1 minute (its run option)")
-    assert job.is_resumable and job.checkpoint_step > 0
+    assert job.is_resumable and job.checkpoint_step == held["step"] > 0
+
+    gate.go()
+    services.job_resume(job=job)
+    services.job_touch_watched(job_id=job.pk)  # its owner is back: the page they resume it from says so
+    assert runtime.job_execute(job_id=job.pk, attempt=2) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert job.final_metrics["epochs"] == GATED["epochs"]
 
 
 @pytest.mark.django_db

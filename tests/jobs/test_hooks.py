@@ -13,10 +13,9 @@ from playground.jobs import events as job_events
 from playground.jobs import hooks, runtime, services
 from playground.jobs.admin import TrainingJobAdmin
 from playground.jobs.models import TIME_LIMIT_MESSAGE, JobEvent, JobStatus, TrainingJob
-from tests.django_fixtures import TrainingJobFactory
+from tests.django_fixtures import TrainingJobFactory, job_execute_within
 
 FAST = {"hidden_layers": [8], "epochs": 3, "batch_size": 64}
-LONG = {"hidden_layers": [64, 64], "epochs": 500}
 
 
 @pytest.fixture
@@ -113,10 +112,14 @@ def test_a_resumed_run_gets_the_allowance_its_app_gives_or_is_refused(alice, fre
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_stopped_at_its_own_allowance_says_why(alice, spiral, fresh):
+def test_a_run_stopped_at_its_own_allowance_says_why(alice, spiral, fresh, gated, gates):
     allowances = fresh(hooks, "allowances")
-    plain = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, time_limit_s=0.5)
-    assert runtime.job_execute(job_id=plain.pk) == JobStatus.FAILED
+    # a run of the test architecture that waits at its first flush: only its allowance can end it
+    held = {"epochs": 3, "gate": str(gates())}
+    plain = services.job_submit(
+        viewer=alice.viewer, architecture="gated", dataset=spiral, config=held, time_limit_s=0.5
+    )
+    assert job_execute_within(plain.pk) == JobStatus.FAILED
     plain.refresh_from_db()
     assert plain.error_message.startswith(f"{TIME_LIMIT_MESSAGE}: this attempt ran for 0 s, the time it was allowed")
     assert plain.is_resumable and plain.checkpoint_path
@@ -126,9 +129,9 @@ def test_a_run_stopped_at_its_own_allowance_says_why(alice, spiral, fresh):
 
     allowances.register(hooks.Allowance(on_resume=lambda *, job: None, spent=spent))
     explained = services.job_submit(
-        viewer=alice.viewer, architecture="mlp", dataset=spiral, config=LONG, time_limit_s=0.5
+        viewer=alice.viewer, architecture="gated", dataset=spiral, config=held, time_limit_s=0.5
     )
-    assert runtime.job_execute(job_id=explained.pk) == JobStatus.FAILED
+    assert job_execute_within(explained.pk) == JobStatus.FAILED
     explained.refresh_from_db()
     assert (
         explained.error_message

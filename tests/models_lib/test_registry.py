@@ -145,6 +145,26 @@ def test_a_folder_outside_the_tree_plugs_in(tmp_path):
         registry.unregister("tinyplug")
 
 
+def test_undiscover_unplugs_a_folder_and_a_later_discover_plugs_it_in_again(tmp_path):
+    folder = tmp_path / "plugins" / "tinyplug"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(PLUGIN)
+    (folder / "diagram.py").write_text("from models_lib.architectures.mlp.diagram import draw  # noqa: F401\n")
+    before = [s.slug for s in registry.all()]
+    try:
+        assert [s.slug for s in registry.discover(tmp_path / "plugins")] == ["tinyplug"]
+        assert registry.undiscover(tmp_path / "plugins") == ["tinyplug"]
+        with pytest.raises(UnknownArchitecture):
+            registry.get("tinyplug")
+        assert [s.slug for s in registry.all()] == before  # nothing else went with it
+        assert registry.undiscover(tmp_path / "plugins") == []  # twice is harmless
+        assert [s.slug for s in registry.discover(tmp_path / "plugins")] == ["tinyplug"]  # not skipped as seen
+        assert registry.get("tinyplug").folder == folder
+    finally:
+        registry.undiscover(tmp_path / "plugins")
+    assert [s.slug for s in registry.all()] == before
+
+
 def test_a_package_must_name_its_folder_after_its_slug(tmp_path):
     folder = tmp_path / "wrongname"
     folder.mkdir()

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.conftest import PLUGINS_ENV
 from tests.live import Session, served_stack
 
 pytestmark = [pytest.mark.served, pytest.mark.timeout(300)]
@@ -24,23 +25,25 @@ def _logs_on_failure(request, served_site):
 
 @pytest.fixture(scope="module")
 def served_site(tmp_path_factory, postgres_admin_dsn, redis_url):
-    with served_stack(tmp_path_factory.mktemp("served"), postgres_admin_dsn, redis_url) as site:
+    # the test architectures too (tests/plugins): a run of ``gated`` waits at its gate until the test opens it
+    with served_stack(tmp_path_factory.mktemp("served"), postgres_admin_dsn, redis_url, **PLUGINS_ENV) as site:
         yield site
 
 
-def test_a_job_streams_to_success_over_a_real_websocket(served_site):
+def test_a_job_streams_to_success_over_a_real_websocket(served_site, gates):
     from websockets.sync.client import connect
 
     port = served_site["port"]
     base = f"http://127.0.0.1:{port}"
     session = Session(base)
-    status, created = session.post(
-        "/api/jobs", {"architecture": "mlp", "dataset": "moons", "config": {"epochs": 15, "hidden_layers": [16, 16]}}
-    )
+    gate = gates()  # the run waits at its first flush until the viewer is connected: the rest streams live
+    config = {"epochs": 15, "hidden_layers": [16, 16], "gate": str(gate)}
+    status, created = session.post("/api/jobs", {"architecture": "gated", "dataset": "moons", "config": config})
     assert status == 201, created
 
     seqs: list[int] = []
     final_status = None
+    live = 0
     deadline = time.monotonic() + 180
     with connect(
         f"ws://127.0.0.1:{port}{created['ws_url']}",
@@ -49,6 +52,7 @@ def test_a_job_streams_to_success_over_a_real_websocket(served_site):
     ) as ws:
         snapshot = json.loads(ws.recv(timeout=10))
         assert snapshot["type"] == "snapshot" and snapshot["job"]["id"] == created["id"]
+        gate.go()
         batches = [snapshot["events"]]
         while final_status is None and time.monotonic() < deadline:
             for event in batches.pop() if batches else []:
@@ -62,10 +66,12 @@ def test_a_job_streams_to_success_over_a_real_websocket(served_site):
                     break
                 assert message["type"] == "events"
                 batches.append(message["events"])
+                live += 1
 
     logs = "\n".join(p.log_tail() for p in served_site["procs"])
     assert final_status == "SUCCEEDED", logs
     assert seqs == list(range(1, len(seqs) + 1)), "the stream must be contiguous"
+    assert live > 0, "nothing came live: the snapshot had it all"
     job = session.get(f"/api/jobs/{created['id']}")
     assert job["status"] == "SUCCEEDED"
     assert job["last_seq"] == seqs[-1]

@@ -11,21 +11,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PLUGINS_ENV
 from tests.live import Session, served_stack
 
 pytestmark = [pytest.mark.served, pytest.mark.timeout(300)]
 
 
-def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp_path, postgres_admin_dsn, redis_url):
+def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(
+    tmp_path, postgres_admin_dsn, redis_url, gates
+):
     """``manage.py serve --processes 2``: two daphne processes listen on the one port, a run's
-    events reach all its viewers (wherever the kernel put them) through Redis, and a killed
-    process is replaced while the other goes on serving."""
+    events reach all its viewers (wherever the kernel put them) live through Redis, and a killed
+    process is replaced while the other goes on serving. The run (of the test architecture
+    ``gated``) waits at its gate until every viewer is connected."""
     from websockets.sync.client import connect
 
     # A Redis database of its own: no other module's worker may take this stack's messages.
     prefix, db = redis_url.rsplit("/", 1)
     own_redis = f"{prefix}/{int(db) % 15 + 1}"
-    with served_stack(tmp_path, postgres_admin_dsn, own_redis, WEB_PROCESSES="2") as site:
+    with served_stack(tmp_path, postgres_admin_dsn, own_redis, WEB_PROCESSES="2", **PLUGINS_ENV) as site:
         port, web = site["port"], site["procs"][0]
         base = f"http://127.0.0.1:{port}"
 
@@ -40,9 +44,9 @@ def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp
         first = daphnes()
         assert len(first) == 2
         session = Session(base)
-        status, created = session.post(
-            "/api/jobs", {"architecture": "mlp", "dataset": "moons", "config": {"epochs": 8, "hidden_layers": [16]}}
-        )
+        gate = gates()
+        config = {"epochs": 8, "hidden_layers": [16], "gate": str(gate)}
+        status, created = session.post("/api/jobs", {"architecture": "gated", "dataset": "moons", "config": config})
         assert status == 201, created
         with contextlib.ExitStack() as stack:
             viewers = [
@@ -55,8 +59,12 @@ def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp
                 )
                 for _ in range(8)
             ]
-            finals = [_follow(ws) for ws in viewers]
-        assert finals == ["SUCCEEDED"] * 8
+            snapshots = [json.loads(ws.recv(timeout=10)) for ws in viewers]
+            assert {s["type"] for s in snapshots} == {"snapshot"}
+            gate.go()  # every viewer follows the run from here: the rest of it reaches them live
+            followed = [_follow(ws, snapshot) for ws, snapshot in zip(viewers, snapshots)]
+        assert [final for final, _ in followed] == ["SUCCEEDED"] * 8
+        assert all(live > 0 for _, live in followed), followed
 
         os.kill(first[0], signal.SIGKILL)
         deadline = time.monotonic() + 30
@@ -68,14 +76,21 @@ def test_several_web_processes_share_the_port_and_every_viewer_follows_a_run(tmp
         assert "exited (-9); starting another" in web.log_tail(200)
 
 
-def _follow(ws) -> str | None:
-    """Reads a viewer's stream to the run's end; its seqs must be contiguous from 1."""
-    seqs, final = [], None
+def _follow(ws, snapshot: dict) -> tuple[str | None, int]:
+    """Reads a viewer's stream after its ``snapshot`` to the run's end; its seqs must be contiguous
+    from 1. Returns the final status and how many live messages came after the snapshot."""
+    seqs, final, live = [], None, 0
+    batch = snapshot["events"]
     end = time.monotonic() + 120
-    while final is None and time.monotonic() < end:
-        for event in json.loads(ws.recv(timeout=60))["events"]:
+    while True:
+        for event in batch:
             seqs.append(event["seq"])
             if event["kind"] == "status" and event["status"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
                 final = event["status"]
+        if final is not None or time.monotonic() > end:
+            break
+        message = json.loads(ws.recv(timeout=60))
+        assert message["type"] == "events", message["type"]
+        batch, live = message["events"], live + 1
     assert seqs == list(range(1, seqs[-1] + 1))
-    return final
+    return final, live
