@@ -281,6 +281,9 @@ class Diagram:
 
     draw: Callable[..., dict]
     knobs: type[HParams] | None = None
+    #: knob settings besides the defaults that show what the knobs change (a trainable entry's are
+    #: checked against its real module by the tests: the drawing counts every parameter it builds)
+    examples: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

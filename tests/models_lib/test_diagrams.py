@@ -247,17 +247,10 @@ def test_the_trainable_autoencoder_and_vae_forms_redraw_their_diagrams():
     )
 
 
-# Two configurations besides the defaults for each trainable architecture: its diagram is drawn from
-# the module it really builds, so the drawing's parameter count (and the sum over its nodes) is that
-# module's, whatever the knobs.
-OTHER_CONFIGS = {
-    "mlp": [{"hidden_layers": "8,32,4", "dropout": 0.2}, {"hidden_layers": ""}],
-    "cnn": [{"variant": "resnet", "depth": 3, "batch_norm": True}, {"variant": "inception", "channels": 8}],
-    "rnn": [{"cell": "gru", "layers": 2, "hidden_size": 16}, {"cell": "rnn", "bidirectional": True}],
-    "autoencoder": [{"variant": "dense", "depth": 3, "code_size": 4}, {"variant": "sparse", "hidden_units": 64}],
-    "vae": [{"network": "dense", "latent_size": 8}, {"depth": 2, "channels": 8, "latent_size": 3}],
-    "gan": [{"g_depth": 2, "d_width": 16, "loss": "least_squares"}, {"noise_dim": 4, "g_width": 128}],
-}
+# Each trainable architecture's diagram declares knob settings besides the defaults
+# (``Diagram.examples``); its drawing is of the module it really builds, so the drawing's parameter count
+# (and the sum over its nodes) is that module's, whatever the knobs.
+TRAINABLE = [spec.slug for spec in registry.trainable()]
 BY_DATA = [
     ("autoencoder", "sine", {"variant": "lstm", "window": 24}),
     ("gan", "digits", {"variant": "conditional"}),
@@ -274,14 +267,16 @@ def _real_params(slug: str, config: dict, dataset: str | None = None) -> int:
     return sum(p.numel() for p in module.model.parameters())
 
 
-@pytest.mark.parametrize("slug", sorted(OTHER_CONFIGS))
+@pytest.mark.parametrize("slug", TRAINABLE)
 def test_every_trainable_diagram_counts_the_real_module(slug):
-    for config in [{}, *OTHER_CONFIGS[slug]]:
+    examples = list(registry.get(slug).diagram.examples)
+    assert len(examples) >= 2, "declare two knob settings besides the defaults in Diagram(examples=...)"
+    for config in [{}, *examples]:
         d = diagram(slug, config)
         real = _real_params(slug, config)
         assert d["params"] == real, (slug, config)
         assert sum(n.get("params", 0) for n in d["nodes"]) == real, (slug, config)  # every weight is drawn
-    assert len({diagram(slug, c)["params"] for c in [{}, *OTHER_CONFIGS[slug]]}) == 3  # the knobs change it
+    assert len({diagram(slug, c)["params"] for c in [{}, *examples]}) == len(examples) + 1  # the knobs change it
 
 
 def test_the_defaults_match_the_figures_the_catalog_once_got_wrong():

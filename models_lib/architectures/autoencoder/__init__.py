@@ -114,6 +114,8 @@ SPEC = ArchitectureSpec(
         VAL_RMSE,
     ),
     default_dataset="digits",
-    diagram=Diagram(draw),
+    diagram=Diagram(
+        draw, examples=({"variant": "dense", "depth": 3, "code_size": 4}, {"variant": "sparse", "hidden_units": 64})
+    ),
 )
 spec = SPEC

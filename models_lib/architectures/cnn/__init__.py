@@ -61,6 +61,8 @@ SPEC = ArchitectureSpec(
     views=VIEWS,
     metrics=(TRAIN_LOSS, TEST_LOSS, TRAIN_ACCURACY, TEST_ACCURACY),
     default_dataset="digits",
-    diagram=Diagram(draw),
+    diagram=Diagram(
+        draw, examples=({"variant": "resnet", "depth": 3, "batch_norm": True}, {"variant": "inception", "channels": 8})
+    ),
 )
 spec = SPEC

@@ -177,6 +177,8 @@ SPEC = ArchitectureSpec(
         ),
     ),
     default_dataset="ring",
-    diagram=Diagram(draw),
+    diagram=Diagram(
+        draw, examples=({"g_depth": 2, "d_width": 16, "loss": "least_squares"}, {"noise_dim": 4, "g_width": 128})
+    ),
 )
 spec = SPEC

@@ -97,6 +97,6 @@ SPEC = ArchitectureSpec(
         only(TEST_R2, tasks=REGRESS),
     ),
     default_dataset="spiral",
-    diagram=Diagram(draw),
+    diagram=Diagram(draw, examples=({"hidden_layers": "8,32,4", "dropout": 0.2}, {"hidden_layers": ""})),
 )
 spec = SPEC

@@ -168,6 +168,8 @@ SPEC = ArchitectureSpec(
         ),
     ),
     default_dataset="seasonal",
-    diagram=Diagram(draw),
+    diagram=Diagram(
+        draw, examples=({"cell": "gru", "layers": 2, "hidden_size": 16}, {"cell": "rnn", "bidirectional": True})
+    ),
 )
 spec = SPEC

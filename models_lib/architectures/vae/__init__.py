@@ -116,6 +116,8 @@ SPEC = ArchitectureSpec(
         TEST_RMSE,
     ),
     default_dataset="digits",
-    diagram=Diagram(draw),
+    diagram=Diagram(
+        draw, examples=({"network": "dense", "latent_size": 8}, {"depth": 2, "channels": 8, "latent_size": 3})
+    ),
 )
 spec = SPEC
