@@ -47,7 +47,6 @@ __all__ = [
     "RunSettings",
     "UnknownArchitecture",
     "View",
-    "ViewSpec",
     "all",
     "discover",
     "get",
@@ -202,9 +201,6 @@ class View:
         return _applies(self.data_kinds, self.tasks, info)
 
 
-ViewSpec = View  # the name the first architectures used
-
-
 @dataclass(frozen=True)
 class Accepts:
     """One kind of data (``kind``, ``task``) the architecture trains on.
@@ -356,10 +352,6 @@ class ArchitectureSpec:
         return tuple(dict.fromkeys(a.task for a in self.accepts))
 
     @property
-    def hparams(self) -> type[HParams] | None:  # the name the first architectures used
-        return self.knobs
-
-    @property
     def page(self) -> Path | None:
         """The page text: ``card.html`` beside the spec."""
         path = self.folder / "card.html" if self.folder else None
@@ -404,8 +396,6 @@ class ArchitectureSpec:
 
     def accepts_data(self, data: Any) -> bool:
         return self.accepting(data) is not None
-
-    accepts_dataset = accepts_data
 
     def refusal(self, data: Any) -> str:
         """Why ``data`` cannot be used, saying what would work."""

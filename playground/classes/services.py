@@ -191,7 +191,7 @@ def class_create(
     except HParamsError as exc:
         errors += [FieldError(f"config.{e['field']}", e["message"]) for e in exc.errors]
 
-    knobs = list(spec.hparams.model_fields)
+    knobs = list(spec.knobs.model_fields)
     locked = [] if locked is None else locked
     if not isinstance(locked, list) or not all(isinstance(k, str) for k in locked):
         errors.append(FieldError("locked", 'send a list of knob names, like ["learning_rate", "epochs"]'))
