@@ -289,6 +289,8 @@ class RunSettings:
     flush_interval_s: float = 0.2
     view_interval_s: float = 0.5
     grid_size: int = 60
+    #: frames kept of each view over a run (the timeline's resolution), at most
+    frame_cap: int = 100
 
 
 # ---------------------------------------------------------------- the spec
@@ -469,12 +471,15 @@ class ArchitectureSpec:
         flush_interval_s: float = 0.2,
         view_interval_s: float = 0.5,
         grid_size: int = 60,
+        frame_cap: int = 100,
         resume: Checkpoint | None = None,
     ) -> RunResult:
         """Train on ``data``: validate, seed, build the module, hand it to the Trainer."""
         from models_lib.training.run import run_module
 
-        settings = RunSettings(flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size)
+        settings = RunSettings(
+            flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size, frame_cap=frame_cap
+        )
         return run_module(
             self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume
         )

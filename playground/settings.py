@@ -269,6 +269,9 @@ PLAYGROUND = {
     "VIEW_INTERVAL_S": env.float("PLAYGROUND_VIEW_INTERVAL_S", default=0.5),
     # Decision-boundary grid resolution per side (the brief caps it at 100).
     "GRID_SIZE": env.int("PLAYGROUND_GRID_SIZE", default=60),
+    # Frames kept of each live view over a run, at most: the run page's timeline replays them (a run
+    # with more epochs is thinned evenly). Frames are part of the event log and purged with it.
+    "FRAMES_PER_VIEW": env.int("PLAYGROUND_FRAMES_PER_VIEW", default=100),
     # A running job writes a heartbeat this often.
     "HEARTBEAT_INTERVAL_S": env.float("PLAYGROUND_HEARTBEAT_INTERVAL_S", default=5.0),
     # A running job whose heartbeat is older than this is INTERRUPTED by the reaper (its worker

@@ -51,6 +51,7 @@ def run_module(
         generator=generator,
         flush_interval_s=settings.flush_interval_s,
         view_interval_s=settings.view_interval_s,
+        frame_cap=settings.frame_cap,
         single_thread=module.single_thread,
         resume=resume,
     )
@@ -65,6 +66,7 @@ def fit_module(
     generator: torch.Generator,
     flush_interval_s: float,
     view_interval_s: float,
+    frame_cap: int = 100,
     single_thread: bool | Callable[[], bool] = False,
     resume: Checkpoint | None = None,
 ) -> RunResult:
@@ -84,6 +86,7 @@ def fit_module(
         generator=generator,
         flush_interval_s=flush_interval_s,
         view_interval_s=view_interval_s,
+        frame_cap=frame_cap,
         cpu_threads=1 if small else None,
         resume=resume,
     ).fit()

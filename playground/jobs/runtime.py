@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from models_lib import registry
+from models_lib.training.frames import apply_patch
 
 from .events import _store_events, _superseded_dropped, status_event
 from .files import checkpoint_load, checkpoints_remove, job_files_dir, weights_save
@@ -74,6 +75,7 @@ class _EventWriter:
         self.interval_s = min_interval_s  # the spacing now
         self._closing = threading.Event()
         self.views: dict[str, Any] = {}
+        self._bases: dict[str, Any] = {}
         self.cancel_requested = False
         self.last_watched: Any = None  # when someone last had the run's page open
         self.error: BaseException | None = None
@@ -86,8 +88,17 @@ class _EventWriter:
     def submit(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             if event.get("kind") == "view":
-                self.views[event["view"]] = event["figure"]
+                self._keep_view(event)
         self._queue.put(events)
+
+    def _keep_view(self, event: dict[str, Any]) -> None:
+        """The view's latest whole figure (a failed run stores these): a frame comes whole or as a
+        patch on the view's last whole one."""
+        key = event["view"]
+        if "figure" in event:
+            self._bases[key] = self.views[key] = event["figure"]
+        elif key in self._bases:
+            self.views[key] = apply_patch(self._bases[key], event.get("patch") or {})
 
     def close(self) -> None:
         """Waits until everything queued is stored (call before the job's final status)."""
@@ -430,6 +441,7 @@ def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
         flush_interval_s=_setting("FLUSH_INTERVAL_S"),
         view_interval_s=_setting("VIEW_INTERVAL_S"),
         grid_size=_setting("GRID_SIZE"),
+        frame_cap=_setting("FRAMES_PER_VIEW"),
         resume=resume,
     )
 

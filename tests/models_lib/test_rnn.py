@@ -11,14 +11,17 @@ from models_lib.architectures import rnn as R
 from models_lib.architectures.rnn.model import _recurrent, _state_h
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from models_lib.training.frames import whole_frames
 
 
 class Views(Callback):
     def __init__(self):
         self.views = []
+        self.frames = []
 
     def on_flush(self, trainer, events):
-        self.views += [e for e in events if e["kind"] == "view"]
+        self.frames += [e for e in events if e["kind"] == "view"]
+        self.views = whole_frames(self.frames)  # every frame whole, patches applied
 
 
 @pytest.fixture(scope="module")
