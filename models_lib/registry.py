@@ -291,6 +291,8 @@ class RunSettings:
     grid_size: int = 60
     #: frames kept of each view over a run (the timeline's resolution), at most
     frame_cap: int = 100
+    #: CPU threads a run may use (None: PyTorch's default, all cores). Small steps use one whatever this says.
+    cpu_threads: int | None = None
 
 
 # ---------------------------------------------------------------- the spec
@@ -472,13 +474,18 @@ class ArchitectureSpec:
         view_interval_s: float = 0.5,
         grid_size: int = 60,
         frame_cap: int = 100,
+        cpu_threads: int | None = None,
         resume: Checkpoint | None = None,
     ) -> RunResult:
         """Train on ``data``: validate, seed, build the module, hand it to the Trainer."""
         from models_lib.training.run import run_module
 
         settings = RunSettings(
-            flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size, frame_cap=frame_cap
+            flush_interval_s=flush_interval_s,
+            view_interval_s=view_interval_s,
+            grid_size=grid_size,
+            frame_cap=frame_cap,
+            cpu_threads=cpu_threads,
         )
         return run_module(
             self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume

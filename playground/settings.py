@@ -272,6 +272,11 @@ PLAYGROUND = {
     # Frames kept of each live view over a run, at most: the run page's timeline replays them (a run
     # with more epochs is thinned evenly). Frames are part of the event log and purged with it.
     "FRAMES_PER_VIEW": env.int("PLAYGROUND_FRAMES_PER_VIEW", default=100),
+    # CPU threads one run may use on a CPU worker (0: all of PyTorch's). One by default: the models
+    # here are small, and threads that outnumber the free cores (the web server, another worker, a
+    # busy machine) make every parallel op wait for a descheduled thread: an autoencoder on digits
+    # went from 66 to 1.3 steps a second on a busy 2-core machine. Raise it on a dedicated CPU server.
+    "CPU_THREADS": env.int("PLAYGROUND_CPU_THREADS", default=1),
     # A running job writes a heartbeat this often.
     "HEARTBEAT_INTERVAL_S": env.float("PLAYGROUND_HEARTBEAT_INTERVAL_S", default=5.0),
     # A running job whose heartbeat is older than this is INTERRUPTED by the reaper (its worker

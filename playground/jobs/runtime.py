@@ -442,6 +442,7 @@ def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
         view_interval_s=_setting("VIEW_INTERVAL_S"),
         grid_size=_setting("GRID_SIZE"),
         frame_cap=_setting("FRAMES_PER_VIEW"),
+        cpu_threads=_setting("CPU_THREADS") or None,
         resume=resume,
     )
 

@@ -367,3 +367,21 @@ def test_manual_optimization_steps_are_the_modules():
     losses = [e["values"]["train_loss"] for e in rec.events if e["kind"] == "metric" and "train_loss" in e["values"]]
     assert losses[-1] < losses[0]  # it learned: the module's own updates took effect
     assert result.metrics["test_accuracy"] > 0.8  # three blobs: chance is 1/3
+
+
+def test_a_run_uses_at_most_the_cpu_threads_it_is_given():
+    from models_lib import registry
+
+    seen = []
+
+    class Threads(Callback):
+        def on_epoch_end(self, trainer):
+            seen.append(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    spec, digits = registry.get("autoencoder"), data.load("digits")
+    module = spec.build(spec.validate(spec.with_data_defaults({"epochs": 1}, digits)), digits)
+    module.setup(torch.device("cpu"))
+    assert not module.single_thread()  # its step is not small enough to go single-threaded by itself
+    spec.run({"epochs": 1}, digits, callbacks=[Threads()], device="cpu", cpu_threads=1)
+    assert seen == [1] and torch.get_num_threads() == before  # restored after the run
