@@ -96,8 +96,19 @@ def test_play_a_finished_mlp_run_and_watch_the_boundary_redraw(site, browser):  
     assert page.evaluate("document.body.dataset.timelineIndex") == page.evaluate(
         "String(+document.body.dataset.timelineMoments - 1)"
     )
+    moments = page.evaluate("document.body.dataset.timelineMoments")
     assert not errors, errors
     page.context.close()
+
+    # shared by link, a stranger's page replays the same frames
+    assert session.post(f"/api/jobs/{job['id']}/share", {"public": True})[0] == 200
+    stranger = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+    stranger.goto(site["url"] + f"/jobs/{job['id']}/")
+    stranger.wait_for_selector("#timeline:not([hidden])", timeout=15_000)
+    stranger.wait_for_function("(n) => document.body.dataset.timelineMoments === n", arg=moments)
+    _scrub_to(stranger, 1)
+    assert "Epoch 1 of 40" in stranger.inner_text("#timeline-label")
+    stranger.context.close()
 
 
 def test_a_live_runs_slider_follows_the_live_edge(site, browser):  # noqa: F811
