@@ -31,6 +31,8 @@ def test_a_student_joins_through_the_link_and_sees_the_leaderboard(teacher, spir
     assert "Join link" not in page and "Stop all runs" not in page  # the teacher's view only
     page = pupil.client.get("/classes/").content.decode()
     assert "You joined as <strong>Ada</strong>" in page and session.url in page
+    for html in (page, pupil.client.get(session.url).content.decode()):
+        assert 'href="/admin/"' not in html and 'href="/api/docs"' not in html  # a student sees neither
 
 
 def test_a_wrong_code_says_so_and_keeps_what_was_typed(spiral):
