@@ -160,6 +160,39 @@ def test_creating_a_session_from_the_page(teacher):
     assert 44 * 60 < (session.deadline - timezone.now()).total_seconds() <= 45 * 60
 
 
+def _measures(page: str) -> list[str]:
+    select = re.search(r'<select id="id_goal_metric".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([^"]+)"', select)
+
+
+def test_the_goal_picker_offers_only_what_the_chosen_dataset_reports(teacher):
+    import json
+
+    form = teacher.client.get("/classes/new/?architecture=mlp&dataset=spiral").content.decode()
+    assert _measures(form) == ["test_loss", "test_accuracy"]  # no RMSE or R² for a classifier of points
+    assert ">Test accuracy (higher is better)</option>" in form
+    assert 'value="test_accuracy" data-higher="true" data-format="percent" selected' in form  # the headline first
+    assert "A share from 0 to 1: 0.9 means 90 %." in form and 'name="goal_target" value="0.9"' in form
+    choices = json.loads(re.search(r'id="metrics-by-dataset"[^>]*>(.*?)</script>', form, re.S).group(1))
+    assert [c["key"] for c in choices["regression2d"]] == ["test_loss", "test_rmse", "test_r2"]
+    assert choices["spiral"][1] == {
+        "key": "test_accuracy",
+        "label": "test accuracy",
+        "higher": True,
+        "format": "percent",
+        "unit": "",
+        "headline": True,
+    }
+    form = teacher.client.get("/classes/new/?architecture=mlp&dataset=regression2d").content.decode()
+    assert _measures(form) == ["test_loss", "test_rmse", "test_r2"]
+    gan = teacher.client.get("/classes/new/?architecture=gan&dataset=spiral").content.decode()
+    assert _measures(gan) == ["test_precision", "test_recall"]
+    assert _measures(teacher.client.get("/classes/new/?architecture=gan&dataset=ring").content.decode()) == [
+        "test_modes_covered",
+        "test_high_quality",
+    ]
+
+
 def test_a_bad_session_form_says_what_to_fix_and_keeps_the_values(teacher):
     response = teacher.client.post(
         "/classes/new/?architecture=mlp",
