@@ -20,17 +20,19 @@ def _job_or_404(request: HttpRequest, job_id: int):
     return job
 
 
-def _breadcrumb(job, viewer, spec) -> tuple[list[tuple[str, str]], str]:
-    """The way back from a run's page, and how the page names the run, by who looks: its owner
-    comes from "My runs"; someone with the shared link, from the architecture's page (which lists
-    recent shared runs); an admin, from the admin's list. (A class adds its own: hooks.run_page_context.)"""
+def _breadcrumb(job, viewer, spec) -> tuple[list[tuple[str, str]], str, str]:
+    """The way back from a run's page, how the page names the run, and the part of the site the
+    navigation marks, by who looks: its owner comes from "My runs"; someone with the shared link, from
+    the architecture's page (which lists recent shared runs); an admin, from the admin's list. (A class
+    adds its own: hooks.run_page_context.)"""
     if job.owner_key and viewer.visitor_id and secrets.compare_digest(job.owner_key, viewer.visitor_id):
-        return [("My runs", "/jobs/")], ""
+        return [("My runs", "/jobs/")], "", "jobs"
     if viewer.is_staff:
-        return [("Admin", "/admin/"), ("Runs", "/admin/jobs/trainingjob/")], ""
+        return [("Admin", "/admin/"), ("Runs", "/admin/jobs/trainingjob/")], "", "admin"
     if spec is not None:
-        return [("Catalog", "/catalog/"), (spec.name, f"/catalog/{spec.slug}/#public-runs-title")], "shared by link"
-    return [("Catalog", "/catalog/")], "shared by link"
+        crumbs = [("Catalog", "/catalog/"), (spec.name, f"/catalog/{spec.slug}/#public-runs-title")]
+        return crumbs, "shared by link", "catalog"
+    return [("Catalog", "/catalog/")], "shared by link", "catalog"
 
 
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
@@ -43,7 +45,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         spec = None
     job_json = selectors.job_as_dict(job)
     meanings = selectors.job_metric_meanings(job=job)
-    breadcrumb, run_note = _breadcrumb(job, request.viewer, spec)
+    breadcrumb, run_note, nav_section = _breadcrumb(job, request.viewer, spec)
     return render(
         request,
         "jobs/detail.html",
@@ -64,6 +66,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "option_items": sorted(job.dataset_options.items()),
             "breadcrumb": breadcrumb,
             "run_note": run_note,
+            "nav_section": nav_section,
             "run_by": "",
             **hooks.run_page_extra(job=job, viewer=request.viewer),
         },

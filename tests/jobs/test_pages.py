@@ -32,6 +32,11 @@ def test_a_run_leads_back_to_my_runs_only_for_its_owner(alice, bob, admin_client
     assert _breadcrumb(shared) == f"Catalog › Multilayer perceptron › Run #{job.pk} (shared by link)"
     assert 'href="/catalog/mlp/#public-runs-title"' in shared
 
+    # The navigation marks "My runs" only on the owner's page; the shared run sits under the catalog.
+    assert '<a href="/jobs/" aria-current="page">My runs</a>' in mine
+    assert '<a href="/jobs/" aria-current="page">' not in shared
+    assert '<a href="/catalog/" aria-current="page">Catalog</a>' in shared
+
     as_admin = admin_client.get(f"/jobs/{job.pk}/").content.decode()
     assert _breadcrumb(as_admin) == f"Admin › Runs › Run #{job.pk}"
 
