@@ -195,7 +195,8 @@ class WorkerProcessAdmin(admin.ModelAdmin):
     def state(self, obj: WorkerProcess) -> str:
         if workers.worker_is_live(obj):
             return "live"
-        return f"gone: silent for {timesince(obj.last_seen)}"
+        silent_s = (timezone.now() - obj.last_seen).total_seconds()
+        return f"gone: silent for {silent_s:.0f} s" if silent_s < 60 else f"gone: silent for {timesince(obj.last_seen)}"
 
     @admin.display(description="GPU memory")
     def memory(self, obj: WorkerProcess) -> str:

@@ -12,7 +12,7 @@ function syncMetrics() {
   if (!choices) return;
   const current = metric.value;
   metric.replaceChildren(...choices.map((c) => {
-    const option = new Option(`${capitalised(c.label)} (${c.higher ? "higher" : "lower"} is better)`, c.key);
+    const option = new Option(capitalised(c.label), c.key);
     option.dataset.higher = String(c.higher);
     option.dataset.format = c.format;
     return option;
@@ -29,7 +29,7 @@ function syncHelp() {
     return;
   }
   const higher = option.dataset.higher === "true";
-  let text = `A run reaches the goal when its measure is ${higher ? "at least" : "at most"} this.`;
+  let text = `${higher ? "Higher" : "Lower"} is better: a run reaches the goal when its measure is ${higher ? "at least" : "at most"} this.`;
   if (option.dataset.format === "percent") text += " A share from 0 to 1: 0.9 means 90 %.";
   targetHelp.textContent = text;
 }

@@ -170,7 +170,8 @@ def test_the_goal_picker_offers_only_what_the_chosen_dataset_reports(teacher):
 
     form = teacher.client.get("/classes/new/?architecture=mlp&dataset=spiral").content.decode()
     assert _measures(form) == ["test_loss", "test_accuracy"]  # no RMSE or R² for a classifier of points
-    assert ">Test accuracy (higher is better)</option>" in form
+    assert ">Test accuracy</option>" in form
+    assert "Higher is better: a run reaches the goal when its measure is at least this." in form
     assert 'value="test_accuracy" data-higher="true" data-format="percent" selected' in form  # the headline first
     assert "A share from 0 to 1: 0.9 means 90 %." in form and 'name="goal_target" value="0.9"' in form
     choices = json.loads(re.search(r'id="metrics-by-dataset"[^>]*>(.*?)</script>', form, re.S).group(1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from playground.audit.models import AuditEntry
@@ -96,6 +98,11 @@ def test_a_dead_worker_is_shown_gone_holding_no_run(admin_client, alice, bob, sp
     TrainingJob.objects.filter(pk=lost.pk).update(status=JobStatus.INTERRUPTED)
     dead = row(admin_client.get("/admin/jobs/workerprocess/").content.decode(), "old:2")
     assert "; now interrupted)" in dead
+
+    WorkerProcess.objects.create(name="new:3", hostname="new", pid=3, last_seen=now - timedelta(seconds=40), **common)
+    assert re.search(
+        r"gone: silent for 4\d s", row(admin_client.get("/admin/jobs/workerprocess/").content.decode(), "new:3")
+    )
 
     gone_only = admin_client.get("/admin/jobs/workerprocess/?state=gone").content.decode()
     assert ">old:2<" in gone_only and ">box:1<" not in gone_only
