@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from celery.utils.nodenames import anon_nodename
 
@@ -62,9 +63,11 @@ def running_here() -> list[int]:
 
 
 def stop_embedded_worker(*, grace_s: float) -> bool:
-    """Stops the worker thread cleanly: the run it trains stops at its next flush with a checkpoint
-    and ends INTERRUPTED (``jobs.shutdown``), and it takes no new message (a waiting run keeps its
-    place: the next start enqueues it again). True when the thread ended within ``grace_s``."""
+    """Stops the worker cleanly: the run it trains stops at its next flush with a checkpoint and ends
+    INTERRUPTED (``jobs.shutdown``), and it takes no new message (a waiting run keeps its place: the
+    next start enqueues it again). Returns True once no task is executing any more (within
+    ``grace_s``): the thread may still be waiting for messages then, which is safe at exit; only a
+    task still computing (torch) is not."""
     from celery.worker import state
 
     from playground.jobs.shutdown import shutdown_request
@@ -73,8 +76,12 @@ def stop_embedded_worker(*, grace_s: float) -> bool:
     if _thread is None or not _thread.is_alive():
         return True
     state.should_stop = 0  # Celery's warm shutdown: its loop ends after the task in hand
-    _thread.join(grace_s)
-    return not _thread.is_alive()
+    started = time.monotonic()
+    while state.active_requests and _thread.is_alive() and time.monotonic() - started < grace_s:
+        time.sleep(0.05)
+    busy = bool(state.active_requests) and _thread.is_alive()
+    log.info("embedded Celery worker %s after %.1f s", "still busy" if busy else "stopped", time.monotonic() - started)
+    return not busy
 
 
 def interrupt_running_here(message: str) -> list[int]:

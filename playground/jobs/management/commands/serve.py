@@ -8,8 +8,8 @@ process that dies and stops them all on SIGTERM or CTRL-C.
 
 In the embedded mode, CTRL-C (or SIGTERM) stops the site, then the worker thread: the run it trains
 stops at its next step with a checkpoint and is left interrupted, to resume from its page, and the
-process exits 0 once the thread has ended (``PLAYGROUND_SHUTDOWN_GRACE_S`` at most; a second CTRL-C
-stops at once).
+process exits 0 once no task executes on the thread (``PLAYGROUND_SHUTDOWN_GRACE_S`` at most; a second
+CTRL-C stops at once).
 """
 
 from __future__ import annotations
