@@ -285,6 +285,9 @@ PLAYGROUND = {
     "REAPER_INTERVAL_S": env.float("PLAYGROUND_REAPER_INTERVAL_S", default=5.0),
     # A running job saves a checkpoint (weights, optimizer, position, RNG) at most this often.
     "CHECKPOINT_INTERVAL_S": env.float("PLAYGROUND_CHECKPOINT_INTERVAL_S", default=30.0),
+    # CTRL-C or SIGTERM on the embedded mode's server: a run in training stops at its next flush with a
+    # checkpoint (resumable); the server waits this long for it, then marks it interrupted and exits.
+    "SHUTDOWN_GRACE_S": env.float("PLAYGROUND_SHUTDOWN_GRACE_S", default=30.0),
     # Wall time per attempt: the soft limit checkpoints and ends the job FAILED ("Time limit
     # reached", resumable); the hard limit (soft + grace) is Celery's backstop that kills the task.
     "JOB_SOFT_TIME_LIMIT_S": env.float("PLAYGROUND_JOB_SOFT_TIME_LIMIT_S", default=30 * 60.0),

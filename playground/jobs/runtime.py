@@ -20,6 +20,7 @@ from .events import _store_events, _superseded_dropped, status_event
 from .files import checkpoint_load, checkpoints_remove, job_files_dir, weights_save
 from .hooks import EventFollower, allowance_spent, job_followers
 from .models import TIME_LIMIT_MESSAGE, JobStatus, TrainingJob
+from .shutdown import shutdown_message, shutdown_requested
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ class _JobCallback:
         self.time_limit_s = job.time_limit_s if self.budget_limited else soft
         self.stopped_early = ""  # why, when early stopping ended the run
         self.unwatched = False
+        self.shut_down = False  # its process is stopping (shutdown.py)
         options = job.run_options or {}
         self.patience = int(options.get("patience") or 0)
         self.unwatched_s = 60.0 * float(options.get("stop_unwatched_min") or 0)
@@ -204,6 +206,10 @@ class _JobCallback:
 
             def should_stop(self, trainer):
                 if writer.cancel_requested:
+                    return True
+                if shutdown_requested():
+                    outer.shut_down = True
+                    outer.save_checkpoint(trainer)
                     return True
                 if time.monotonic() - outer.started >= outer.time_limit_s:
                     outer.timed_out = True
@@ -405,6 +411,10 @@ def _run_claimed(job_id: int, attempt: int) -> str:
             views=views,
             final_metrics=result.metrics,
         )
+        return JobStatus.INTERRUPTED
+    if hooks.shut_down:
+        message = shutdown_message(step=result.metrics["steps"])
+        finish(job_id, attempt, JobStatus.INTERRUPTED, message, views=views, final_metrics=result.metrics)
         return JobStatus.INTERRUPTED
     if result.stopped and not hooks.stopped_early:
         finish(
