@@ -449,7 +449,12 @@ class ArchitectureSpec:
 
     # -- training
     def build(self, config: HParams | dict | None, data: Any, settings: RunSettings | None = None) -> TrainingModule:
-        """The training module for ``config`` on ``data`` (adapted), without training it."""
+        """The training module for ``config`` on ``data`` (adapted), without training it.
+
+        Its ``views`` show every string as text (:func:`models_lib.kit.figures.escape_figure`): class and
+        column names come from uploads, and Plotly would draw markup in them as markup."""
+        from models_lib.kit.figures import escape_views
+
         if self.module is None:
             raise TypeError(f"{self.name} is not trainable here yet")
         config = self.validate(config)
@@ -457,7 +462,9 @@ class ArchitectureSpec:
         if found is None:
             raise ValueError(self.refusal(data))
         adapted = found.adapt(data) if found.adapt is not None else data
-        return self.module(config, adapted, settings or RunSettings())
+        module = self.module(config, adapted, settings or RunSettings())
+        module.views = escape_views(module.views)
+        return module
 
     def run(
         self,

@@ -3,11 +3,20 @@
 Every figure is meant to travel in a WebSocket message: floats are rounded,
 points are downsampled by the caller, and the layout carries a constant
 ``uirevision`` so a user's zoom survives ``Plotly.react`` updates.
+
+Every string in a figure is text. Plotly reads a subset of HTML in the labels it draws (``<br>``,
+``<b>``, ``<a href>``, ``<span style>``, entities): a class or column named with markup would be
+drawn as markup, on pages shared with other people. :func:`escape_figure` shows every string as it
+is, and is applied once to every view (``ArchitectureSpec.build`` wraps the module's ``views``);
+a builder that puts markup in on purpose (a ``<br>`` in a hover template) marks that string with
+:func:`markup`, and never puts user text inside it (a hover template reads user text from the
+trace: ``%{x}``, ``%{fullData.name}``, ``%{customdata}``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,12 +27,16 @@ from models_lib.data.builtin_images import png_data_uri, to_uint8_hwc
 __all__ = [
     "DIVERGING",
     "PALETTE",
+    "Markup",
     "confusion_matrix_figure",
     "decision_boundary_figure",
     "diverging",
+    "escape_figure",
+    "escape_text",
     "image_figure",
     "image_rows_figure",
     "image_tiles",
+    "markup",
     "plane_grid",
     "rounded",
     "sample_indices",
@@ -38,6 +51,59 @@ MAX_GRID = 100
 TILE = 32  # image tiles are scaled up to at least this side
 MAX_TILE = 48  # and larger images shrunk to at most this side
 MAX_FEATURES = 40  # table columns shown in the reconstruction heatmaps
+
+
+# ------------------------------------------------------------------------------ text, not markup
+
+
+class Markup(str):
+    """A string a figure builder writes with Plotly's markup on purpose (``<br>``, ``<extra></extra>``):
+    :func:`escape_figure` leaves it as it is. Never build one from user text."""
+
+    __slots__ = ()
+
+
+def markup(text: str) -> Markup:
+    """``text`` is the builder's own markup, to be drawn as such (see :class:`Markup`)."""
+    return Markup(text)
+
+
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_text(text: str) -> str:
+    """``text`` as Plotly draws it character for character: what Plotly reads as markup (``<``, ``>``
+    and ``&``) becomes an entity, which Plotly draws as the character."""
+    if "<" in text or ">" in text or "&" in text:
+        return text.translate(_ENTITIES)
+    return text
+
+
+def escape_figure(figure: Any) -> Any:
+    """A copy of ``figure`` (a Plotly figure as dicts, lists and scalars) in which every string is
+    shown as text: titles, tick labels, trace names, annotations, table cells, hover values. The
+    builder's own :class:`Markup` strings are kept as markup. Apply it once: an escaped string
+    escaped again would show its entities."""
+    if isinstance(figure, str):
+        return str(figure) if isinstance(figure, Markup) else escape_text(figure)
+    if isinstance(figure, dict):
+        return {key: escape_figure(value) for key, value in figure.items()}
+    if isinstance(figure, list | tuple):
+        return [escape_figure(value) for value in figure]
+    return figure
+
+
+def escape_views(views: Any) -> Any:
+    """``views`` (a module's bound ``views`` method) with every figure it returns passed through
+    :func:`escape_figure`: the one place every live view goes through."""
+
+    def escaped() -> dict[str, dict]:
+        return {key: escape_figure(figure) for key, figure in views().items()}
+
+    return escaped
+
+
+# ------------------------------------------------------------------------------ colours and grids
 
 
 def _tint(hex_color: str, amount: float) -> str:
@@ -220,7 +286,7 @@ def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: s
                 # Light for few samples, deep blue for many (plotly.js's own "Blues" runs the other way).
                 "colorscale": [[0.0, "#f1f5fb"], [0.5, "#8fb3e0"], [1.0, "#1f4e96"]],
                 "texttemplate": "%{z}",
-                "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
+                "hovertemplate": markup("true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>"),
                 "showscale": False,
             }
         ],
@@ -348,7 +414,7 @@ def table_reconstruction_figure(
         "zmin": -lim,
         "zmax": lim,
         "colorscale": DIVERGING,
-        "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>",
+        "hovertemplate": markup("%{y}, %{x}: %{z}<extra></extra>"),
     }
     return {
         "data": [
@@ -421,7 +487,7 @@ def scatter_figure(
                     "x": rounded(points[mask, 0]),
                     "y": rounded(points[mask, 1]),
                     "customdata": ids[mask].tolist(),
-                    "hovertemplate": f"{name}<br>sample #%{{customdata}}<extra></extra>",
+                    "hovertemplate": markup("%{fullData.name}<br>sample #%{customdata}<extra></extra>"),
                     "marker": {"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85},
                 }
             )
@@ -434,7 +500,7 @@ def scatter_figure(
                 "x": rounded(points[:, 0]),
                 "y": rounded(points[:, 1]),
                 "customdata": np.stack([ids, np.round(colour, 3)], 1).tolist(),
-                "hovertemplate": f"sample #%{{customdata[0]}}<br>{colour_name} %{{customdata[1]}}<extra></extra>",
+                "hovertemplate": markup("sample #%{customdata[0]}<br>%{fullData.name} %{customdata[1]}<extra></extra>"),
                 "marker": {
                     "size": 6,
                     "color": rounded(colour),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models_lib.kit.figures import PALETTE, image_rows_figure, rounded, tile_grid
+from models_lib.kit.figures import PALETTE, image_rows_figure, markup, rounded, tile_grid
 from models_lib.registry import View
 
 HIST_BINS = 30
@@ -101,7 +101,7 @@ def error_histogram_figure(
             "width": float(edges[1] - edges[0]),
             "marker": {"color": PALETTE[0]},
             "name": "test samples",
-            "hovertemplate": "error ≈ %{x:.3g}<br>%{y} samples<extra></extra>",
+            "hovertemplate": markup("error ≈ %{x:.3g}<br>%{y} samples<extra></extra>"),
         },
         {
             "type": "scatter",
@@ -111,7 +111,7 @@ def error_histogram_figure(
             "marker": {"symbol": "triangle-up", "size": 10, "color": PALETTE[3]},
             "name": "highest errors",
             "customdata": worst.tolist(),
-            "hovertemplate": "test sample #%{customdata}<br>error %{x:.4g}<extra></extra>",
+            "hovertemplate": markup("test sample #%{customdata}<br>error %{x:.4g}<extra></extra>"),
         },
     ]
     top = int(counts.max()) if len(counts) else 1

@@ -7,7 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from models_lib.data.builtin_images import to_uint8_hwc
-from models_lib.kit.figures import PALETTE, diverging, image_figure, tile_grid, upscale
+from models_lib.kit.figures import PALETTE, diverging, image_figure, markup, tile_grid, upscale
 from models_lib.registry import View
 
 MAX_FILTERS = 32  # first-layer filters drawn
@@ -193,7 +193,9 @@ def per_class_accuracy_figure(correct: np.ndarray, counts: np.ndarray, class_nam
                 "y": np.round(acc * 100, 1).tolist(),
                 "marker": {"color": [PALETTE[i % len(PALETTE)] for i in range(len(class_names))]},
                 "customdata": np.stack([correct, counts], 1).astype(int).tolist(),
-                "hovertemplate": "%{x}: %{y}%<br>%{customdata[0]} of %{customdata[1]} test images<extra></extra>",
+                "hovertemplate": markup(
+                    "%{x}: %{y}%<br>%{customdata[0]} of %{customdata[1]} test images<extra></extra>"
+                ),
             }
         ],
         "layout": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models_lib.kit.figures import rounded
+from models_lib.kit.figures import markup, rounded
 from models_lib.registry import View
 
 DECISION_BOUNDARY = View(
@@ -55,7 +55,7 @@ def predicted_vs_true_figure(truth: np.ndarray, pred: np.ndarray, target: str) -
                 "y": rounded(pred, 4),
                 "name": "test samples",
                 "marker": {"size": 6, "color": "#ea580c", "opacity": 0.7},
-                "hovertemplate": "true %{x}<br>predicted %{y}<extra></extra>",
+                "hovertemplate": markup("true %{x}<br>predicted %{y}<extra></extra>"),
             },
         ],
         "layout": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models_lib.kit.figures import markup
 from models_lib.registry import View
 
 FORECAST = View(
@@ -142,7 +143,7 @@ def hidden_state_figure(h: np.ndarray, labels: list[str] | None = None) -> dict:
                 "x": x,
                 "colorscale": "RdBu",
                 "zmid": 0,
-                "hovertemplate": "unit %{y}<br>step %{x}<br>%{z}<extra></extra>",
+                "hovertemplate": markup("unit %{y}<br>step %{x}<br>%{z}<extra></extra>"),
             }
         ],
         "layout": {
