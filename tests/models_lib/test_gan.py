@@ -10,6 +10,7 @@ from models_lib import data
 from models_lib.architectures import gan
 from models_lib.data.builtin_images import images_tensordata
 from models_lib.hparams import HParamsError
+from models_lib.kit.figures import labels_of, title_of
 from models_lib.training import Callback
 
 VIEWS = {"real_vs_generated", "samples"}
@@ -302,7 +303,7 @@ def test_points_view(gan_spec, ring):
     assert len(real["x"]) == ring.n_train and len(fake["x"]) == gan.N_VIEW_POINTS
     assert (real["name"], fake["name"]) == ("real", "generated")
     assert len(push["x"]) == 3 * gan.N_ARROWS  # start, tip, gap
-    assert len(fig["layout"]["shapes"]) == 8 and "modes covered" in fig["layout"]["title"]["text"]
+    assert len(fig["layout"]["shapes"]) == 8 and "modes covered" in title_of(fig)
     assert all(isinstance(v, float) and round(v, 3) == v for v in fake["x"][:20])
 
 
@@ -310,8 +311,8 @@ def test_conditional_samples_one_row_per_class(gan_spec, digits):
     result = gan_spec.run({"variant": "conditional", "epochs": 1, "channels": 8}, digits, device="cpu")
     fig = result.views["samples"]
     assert fig["data"][0]["source"].startswith("data:image/png;base64,")
-    assert [a["text"] for a in fig["layout"]["annotations"]] == digits.class_names
-    assert "one row per class" in fig["layout"]["title"]["text"]
+    assert labels_of(fig) == digits.class_names
+    assert "one row per class" in title_of(fig)
 
 
 def test_the_module_steps_both_networks_with_a_grad_scaler(ring):
