@@ -48,6 +48,7 @@ __all__ = [
     "UnknownArchitecture",
     "View",
     "all",
+    "data_fact",
     "discover",
     "get",
     "register",
@@ -68,6 +69,28 @@ ENV_PATHS = "PLAYGROUND_ARCHITECTURES"
 
 def _attr(info: Any, name: str) -> Any:
     return info.get(name) if isinstance(info, Mapping) else getattr(info, name, None)
+
+
+def data_fact(data: Any, name: str) -> Any:
+    """A number ``data`` states whatever its options (``modes``: a mixture's number of modes): from
+    the data itself (``meta``; a list counts its items), or from the built-in dataset it is or names
+    (a ``BuiltinInfo``, a dataset row, or a mapping with a ``slug``). None when unknown."""
+    meta = _attr(data, "meta")
+    if isinstance(meta, Mapping) and name in meta:
+        value = meta[name]
+        return len(value) if isinstance(value, list | tuple) else value
+    facts = _attr(data, "facts")
+    if isinstance(facts, Mapping) and name in facts:
+        return facts[name]
+    slug = _attr(data, "slug")
+    if isinstance(slug, str) and _attr(data, "builtin") is not False:
+        from models_lib.data.builtin import UnknownDataset, builtin_get
+
+        try:
+            return builtin_get(slug).facts.get(name)
+        except UnknownDataset:
+            return None
+    return None
 
 
 def _applies(kinds: tuple[str, ...], tasks: tuple[str, ...], info: Any) -> bool:
@@ -119,7 +142,8 @@ class Metric:
     ``chart`` is where the run page draws it (``None``: only in the results table). ``headline``:
     the number that sums a finished run up in one line. ``reference``: a baseline to beat, not a
     result of the model (drawn dotted). ``data_kinds``/``tasks``: reported only on
-    such data (empty: always).
+    such data (empty: always). ``of``: the value is a count out of a number the data states (a
+    fact of the dataset, see :func:`data_fact`): shown "6 of 8" where the data is known.
     """
 
     key: str
@@ -133,9 +157,15 @@ class Metric:
     reference: bool = False
     data_kinds: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
+    of: str = ""
 
     def applies_to(self, info: Any) -> bool:
         return _applies(self.data_kinds, self.tasks, info)
+
+    def for_data(self, data: Any) -> Metric:
+        """This meaning on ``data``: a count ``of`` something gets "of <the data's number>" as its unit."""
+        total = data_fact(data, self.of) if self.of and data is not None else None
+        return replace(self, unit=f"of {total:g}") if isinstance(total, int | float) else self
 
     @property
     def split(self) -> str | None:
@@ -411,8 +441,9 @@ class ArchitectureSpec:
         return [v for v in self.views if v.applies_to(data)]
 
     def metrics_for(self, data: Any) -> list[Metric]:
-        """The metrics this architecture reports on that dataset, in the order declared."""
-        return [m for m in self.metrics if m.applies_to(data)]
+        """The metrics this architecture reports on that dataset, in the order declared (a count out of
+        something the data states says out of how many: :meth:`Metric.for_data`)."""
+        return [m.for_data(data) for m in self.metrics if m.applies_to(data)]
 
     def metric(self, key: str) -> Metric | None:
         """The meaning of a reported key (the architecture's own, or one every run reports)."""

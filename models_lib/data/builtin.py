@@ -8,7 +8,7 @@ whatever the seed; the decision-boundary plot then frames them well.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import Field
@@ -54,6 +54,8 @@ class BuiltinInfo:
     description: str
     options: type[HParams]
     build: Callable[[HParams], TensorData]
+    #: numbers the dataset states whatever its options (a mixture's ``modes``), for metrics counted out of them
+    facts: dict = field(default_factory=dict)
 
 
 class UnknownDataset(KeyError):
@@ -64,9 +66,11 @@ class UnknownDataset(KeyError):
 _BUILTINS: dict[str, BuiltinInfo] = {}
 
 
-def _builtin(slug: str, name: str, kind: str, task: str, description: str, options: type[HParams]):
+def _builtin(
+    slug: str, name: str, kind: str, task: str, description: str, options: type[HParams], facts: dict | None = None
+):
     def decorator(build: Callable[[HParams], TensorData]):
-        _BUILTINS[slug] = BuiltinInfo(slug, name, kind, task, description, options, build)
+        _BUILTINS[slug] = BuiltinInfo(slug, name, kind, task, description, options, build, dict(facts or {}))
         return build
 
     return decorator
@@ -255,6 +259,7 @@ def _mixture(centres: np.ndarray, spacing: float, o: MixtureOptions, name: str) 
     "Eight small Gaussian clouds evenly spaced on a circle; the label is the cloud's index. The classic "
     "test of a generative model: does it reproduce all eight modes, or collapse onto a few?",
     MixtureOptions,
+    facts={"modes": 8},
 )
 def _ring(o: MixtureOptions) -> TensorData:
     k, radius = 8, 0.8
@@ -271,6 +276,7 @@ def _ring(o: MixtureOptions) -> TensorData:
     "Twenty-five small Gaussian clouds on a 5 x 5 grid; the label is the cloud's index. A harder mode-coverage "
     "test than the ring: many modes, close together.",
     GridMixtureOptions,
+    facts={"modes": 25},
 )
 def _grid(o: GridMixtureOptions) -> TensorData:
     axis = np.linspace(-0.8, 0.8, 5)
