@@ -207,6 +207,8 @@ class Metric:
         }
 
 
+BASELINES_NOTE = "Dotted lines are baselines to beat."  # under a chart that draws a reference metric
+
 # What the Trainer reports for every run, whatever the architecture.
 RUN_METRICS: tuple[Metric, ...] = (
     Metric("epochs", "epochs", format="integer", description="Passes over the training data completed."),
@@ -455,12 +457,19 @@ class ArchitectureSpec:
         return [*own, *RUN_METRICS]
 
     def charts_for(self, data: Any = None) -> list[Chart]:
-        """The charts a run on ``data`` draws, in the order their metrics are declared."""
+        """The charts a run on ``data`` draws, in the order their metrics are declared. A chart that
+        draws a baseline on that data says what its dotted lines are; one that draws none does not."""
         charts: dict[str, Chart] = {}
+        baselines: set[str] = set()
         for m in self.meanings(data):
             if m.chart is not None:
                 charts.setdefault(m.chart.key, m.chart)
-        return list(charts.values())
+                if m.reference:
+                    baselines.add(m.chart.key)
+        return [
+            replace(c, description=f"{c.description} {BASELINES_NOTE}") if c.key in baselines else c
+            for c in charts.values()
+        ]
 
     def goal_metrics(self, data: Any) -> list[Metric]:
         """The held-out metrics with a direction on that data: what a class goal may name."""
