@@ -321,11 +321,25 @@ export function mount(figure, initial) {
   const fallback = figure.querySelector(".arch-diagram-fallback");
 
   const scrollHint = figure.querySelector(".arch-diagram-scroll");
+  // A drawing wider than its canvas scrolls sideways: say so, and let the keyboard scroll it too.
+  function markScrolling() {
+    const scrolls = canvas.scrollWidth > canvas.clientWidth + 4;
+    if (scrollHint) scrollHint.hidden = !scrolls;
+    if (scrolls) {
+      canvas.tabIndex = 0;
+      canvas.setAttribute("role", "region");
+      canvas.setAttribute("aria-label", "The diagram (scrolls sideways)");
+    } else {
+      canvas.removeAttribute("tabindex");
+      canvas.removeAttribute("role");
+      canvas.removeAttribute("aria-label");
+    }
+  }
   let shown = null;
   function show(data) {
     shown = data;
     render(canvas, data);
-    if (scrollHint) scrollHint.hidden = canvas.scrollWidth <= canvas.clientWidth + 4;
+    markScrolling();
     if (legendBox) legend(legendBox, data);
     if (caption) {
       const params = data.params != null ? ` · ${fmt(data.params)} parameters` : "";
@@ -347,7 +361,7 @@ export function mount(figure, initial) {
       width = canvas.clientWidth;
       const layout = canvas.querySelector(".dg-svg")?.dataset.layout;
       if (layout !== (chooseLayout(shown, width).turned ? "turned" : "wide")) show(shown);
-      else if (scrollHint) scrollHint.hidden = canvas.scrollWidth <= canvas.clientWidth + 4;
+      else markScrolling();
     }).observe(canvas);
   }
 

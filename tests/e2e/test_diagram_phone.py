@@ -1,6 +1,7 @@
 """The architecture diagram reads on a phone: on every catalog page at 375 px its block labels are drawn
 at a size a person can read (not a thin strip of 3 px text); a long chain of blocks is turned to run
-down the screen, and a drawing still wider than the screen says it scrolls sideways. At 1440 px every
+down the screen, and a drawing still wider than the screen says it scrolls sideways (and takes the
+keyboard's focus to scroll). At 1440 px every
 diagram keeps its wide layout."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ MEASURE = """() => {
     height: svg.getBoundingClientRect().height,
     scrolls: canvas.scrollWidth > canvas.clientWidth + 4,
     hint: !document.querySelector(".arch-diagram-scroll").hidden,
+    keys: canvas.tabIndex === 0 && canvas.getAttribute("role") === "region",
   };
 }"""
 
@@ -49,6 +51,7 @@ def test_every_diagram_is_readable_on_a_phone_and_wide_on_a_desktop(site, browse
                 small.append(f"{slug}: labels {m['label']:.1f} px high ({m['layout']} layout)")
             assert m["height"] > 150, (slug, m)  # a drawing, not a strip
             assert m["hint"] == m["scrolls"], (slug, m)  # told when it scrolls sideways, and only then
+            assert m["keys"] == m["scrolls"], (slug, m)  # and then the keyboard can scroll it too
             if slug in ("cnn", "rnn"):
                 page.locator(".arch-diagram-card").screenshot(path=str(ARTIFACTS / f"diagram-{slug}-375.png"))
         assert not errors, errors
