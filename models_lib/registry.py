@@ -48,6 +48,7 @@ __all__ = [
     "UnknownArchitecture",
     "View",
     "all",
+    "data_fact",
     "discover",
     "get",
     "register",
@@ -77,6 +78,26 @@ def _meta_keys(info: Any) -> Collection[str] | None:
     if keys is None:
         keys = _attr(info, "meta")
     return keys if isinstance(keys, Collection) and not isinstance(keys, str) else None
+def data_fact(data: Any, name: str) -> Any:
+    """A number ``data`` states whatever its options (``modes``: a mixture's number of modes): from
+    the data itself (``meta``; a list counts its items), or from the built-in dataset it is or names
+    (a ``BuiltinInfo``, a dataset row, or a mapping with a ``slug``). None when unknown."""
+    meta = _attr(data, "meta")
+    if isinstance(meta, Mapping) and name in meta:
+        value = meta[name]
+        return len(value) if isinstance(value, list | tuple) else value
+    facts = _attr(data, "facts")
+    if isinstance(facts, Mapping) and name in facts:
+        return facts[name]
+    slug = _attr(data, "slug")
+    if isinstance(slug, str) and _attr(data, "builtin") is not False:
+        from models_lib.data.builtin import UnknownDataset, builtin_get
+
+        try:
+            return builtin_get(slug).facts.get(name)
+        except UnknownDataset:
+            return None
+    return None
 
 
 def _applies(kinds: tuple[str, ...], tasks: tuple[str, ...], info: Any) -> bool:
@@ -130,7 +151,8 @@ class Metric:
     result of the model (drawn dotted). ``data_kinds``/``tasks``: reported only on
     such data (empty: always). ``with_meta``/``without_meta``: reported only on data whose ``meta`` has
     each of these keys / none of them (the GAN measures mode coverage only on mixtures that name their
-    ``modes``); data whose meta is not known passes.
+    ``modes``); data whose meta is not known passes. ``of``: the value is a count out of a number the
+    data states (a fact of the dataset, see :func:`data_fact`): shown "6 of 8" where the data is known.
     """
 
     key: str
@@ -146,6 +168,7 @@ class Metric:
     tasks: tuple[str, ...] = ()
     with_meta: tuple[str, ...] = ()
     without_meta: tuple[str, ...] = ()
+    of: str = ""
 
     def applies_to(self, info: Any) -> bool:
         if not _applies(self.data_kinds, self.tasks, info):
@@ -154,6 +177,11 @@ class Metric:
         if keys is None:
             return True  # what the data carries is not known: it may report it
         return builtins.all(k in keys for k in self.with_meta) and not any(k in keys for k in self.without_meta)
+
+    def for_data(self, data: Any) -> Metric:
+        """This meaning on ``data``: a count ``of`` something gets "of <the data's number>" as its unit."""
+        total = data_fact(data, self.of) if self.of and data is not None else None
+        return replace(self, unit=f"of {total:g}") if isinstance(total, int | float) else self
 
     @property
     def split(self) -> str | None:
@@ -194,6 +222,8 @@ class Metric:
             "split": self.split,
         }
 
+
+BASELINES_NOTE = "Dotted lines are baselines to beat."  # under a chart that draws a reference metric
 
 # What the Trainer reports for every run, whatever the architecture.
 RUN_METRICS: tuple[Metric, ...] = (
@@ -433,8 +463,9 @@ class ArchitectureSpec:
         return [v for v in self.views if v.applies_to(data)]
 
     def metrics_for(self, data: Any) -> list[Metric]:
-        """The metrics this architecture reports on that dataset, in the order declared."""
-        return [m for m in self.metrics if m.applies_to(data)]
+        """The metrics this architecture reports on that dataset, in the order declared (a count out of
+        something the data states says out of how many: :meth:`Metric.for_data`)."""
+        return [m.for_data(data) for m in self.metrics if m.applies_to(data)]
 
     def metric(self, key: str) -> Metric | None:
         """The meaning of a reported key (the architecture's own, or one every run reports)."""
@@ -446,12 +477,19 @@ class ArchitectureSpec:
         return [*own, *RUN_METRICS]
 
     def charts_for(self, data: Any = None) -> list[Chart]:
-        """The charts a run on ``data`` draws, in the order their metrics are declared."""
+        """The charts a run on ``data`` draws, in the order their metrics are declared. A chart that
+        draws a baseline on that data says what its dotted lines are; one that draws none does not."""
         charts: dict[str, Chart] = {}
+        baselines: set[str] = set()
         for m in self.meanings(data):
             if m.chart is not None:
                 charts.setdefault(m.chart.key, m.chart)
-        return list(charts.values())
+                if m.reference:
+                    baselines.add(m.chart.key)
+        return [
+            replace(c, description=f"{c.description} {BASELINES_NOTE}") if c.key in baselines else c
+            for c in charts.values()
+        ]
 
     def goal_metrics(self, data: Any) -> list[Metric]:
         """What a class goal may name on that data: the test-split metrics with a direction, which a
@@ -473,7 +511,12 @@ class ArchitectureSpec:
 
     # -- training
     def build(self, config: HParams | dict | None, data: Any, settings: RunSettings | None = None) -> TrainingModule:
-        """The training module for ``config`` on ``data`` (adapted), without training it."""
+        """The training module for ``config`` on ``data`` (adapted), without training it.
+
+        Its ``views`` show every string as text (:func:`models_lib.kit.figures.escape_figure`): class and
+        column names come from uploads, and Plotly would draw markup in them as markup."""
+        from models_lib.kit.figures import escape_views
+
         if self.module is None:
             raise TypeError(f"{self.name} is not trainable here yet")
         config = self.validate(config)
@@ -481,7 +524,9 @@ class ArchitectureSpec:
         if found is None:
             raise ValueError(self.refusal(data))
         adapted = found.adapt(data) if found.adapt is not None else data
-        return self.module(config, adapted, settings or RunSettings())
+        module = self.module(config, adapted, settings or RunSettings())
+        module.views = escape_views(module.views)
+        return module
 
     def run(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import Field
@@ -55,6 +55,8 @@ class BuiltinInfo:
     description: str
     options: type[HParams]
     build: Callable[[HParams], TensorData]
+    #: numbers the dataset states whatever its options (a mixture's ``modes``), for metrics counted out of them
+    facts: dict = field(default_factory=dict)
 
     @property
     def meta_keys(self) -> frozenset[str]:
@@ -71,9 +73,11 @@ class UnknownDataset(KeyError):
 _BUILTINS: dict[str, BuiltinInfo] = {}
 
 
-def _builtin(slug: str, name: str, kind: str, task: str, description: str, options: type[HParams]):
+def _builtin(
+    slug: str, name: str, kind: str, task: str, description: str, options: type[HParams], facts: dict | None = None
+):
     def decorator(build: Callable[[HParams], TensorData]):
-        _BUILTINS[slug] = BuiltinInfo(slug, name, kind, task, description, options, build)
+        _BUILTINS[slug] = BuiltinInfo(slug, name, kind, task, description, options, build, dict(facts or {}))
         return build
 
     return decorator
@@ -267,6 +271,7 @@ def _mixture(centres: np.ndarray, spacing: float, o: MixtureOptions, name: str) 
     "Eight small Gaussian clouds evenly spaced on a circle; the label is the cloud's index. The classic "
     "test of a generative model: does it reproduce all eight modes, or collapse onto a few?",
     MixtureOptions,
+    facts={"modes": 8},
 )
 def _ring(o: MixtureOptions) -> TensorData:
     k, radius = 8, 0.8
@@ -283,6 +288,7 @@ def _ring(o: MixtureOptions) -> TensorData:
     "Twenty-five small Gaussian clouds on a 5 x 5 grid; the label is the cloud's index. A harder mode-coverage "
     "test than the ring: many modes, close together.",
     GridMixtureOptions,
+    facts={"modes": 25},
 )
 def _grid(o: GridMixtureOptions) -> TensorData:
     axis = np.linspace(-0.8, 0.8, 5)

@@ -3,7 +3,9 @@ the canvas turns cells into pixels, wraps long chains and boxes groups.
 
 Columns run left to right (the direction of the forward pass); a chain longer
 than ``per_row`` wraps onto the next row band. Fractional cells are allowed
-(a tree's parent sits between its children).
+(a tree's parent sits between its children). Each node keeps its cell (``col``,
+``row``) beside its pixels: on a phone the page draws the diagram turned, the
+forward pass running down the screen and each row a column (static/js/diagram.js).
 """
 
 from __future__ import annotations
@@ -161,8 +163,8 @@ class Canvas:
     def finish(self, params: int | None = None) -> dict[str, Any]:
         nodes = []
         for n in self.nodes:
-            n = dict(n)
-            col, row = n.pop("col"), n.pop("row")
+            n = dict(n)  # keeps its grid cell (col, row): a phone draws the diagram turned (rows as columns)
+            col, row = n["col"], n["row"]
             n["x"] = round(PAD_X + col * CELL_W + (NODE_W - n["w"]) / 2)
             n["y"] = round(PAD_TOP + row * CELL_H + (NODE_H - n["h"]) / 2)
             nodes.append(n)

@@ -3,11 +3,22 @@
 Every figure is meant to travel in a WebSocket message: floats are rounded,
 points are downsampled by the caller, and the layout carries a constant
 ``uirevision`` so a user's zoom survives ``Plotly.react`` updates.
+
+Every string in a figure is text. Plotly reads a subset of HTML in the labels it draws (``<br>``,
+``<b>``, ``<a href>``, ``<span style>``, entities): a class or column named with markup would be
+drawn as markup, on pages shared with other people. :func:`escape_figure` shows every string as it
+is, and is applied once to every view (``ArchitectureSpec.build`` wraps the module's ``views``);
+a builder that puts markup in on purpose (a ``<br>`` in a hover template) marks that string with
+:func:`markup`, and never puts user text inside it (a hover template reads user text from the
+trace: ``%{x}``, ``%{fullData.name}``, ``%{customdata}``).
 """
 
 from __future__ import annotations
 
+import html
+import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,18 +29,29 @@ from models_lib.data.builtin_images import png_data_uri, to_uint8_hwc
 __all__ = [
     "DIVERGING",
     "PALETTE",
+    "Markup",
+    "axis",
+    "category_ticks",
     "confusion_matrix_figure",
     "decision_boundary_figure",
     "diverging",
+    "escape_figure",
+    "escape_text",
     "image_figure",
     "image_rows_figure",
     "image_tiles",
+    "labels_of",
+    "markup",
+    "markup_format",
     "plane_grid",
     "rounded",
     "sample_indices",
     "scatter_figure",
+    "shorten",
     "table_reconstruction_figure",
     "tile_grid",
+    "title_of",
+    "top_matter",
     "upscale",
 ]
 
@@ -38,6 +60,173 @@ MAX_GRID = 100
 TILE = 32  # image tiles are scaled up to at least this side
 MAX_TILE = 48  # and larger images shrunk to at most this side
 MAX_FEATURES = 40  # table columns shown in the reconstruction heatmaps
+
+
+# ------------------------------------------------------------------------------ text, not markup
+
+
+class Markup(str):
+    """A string a figure builder writes with Plotly's markup on purpose (``<br>``, ``<extra></extra>``):
+    :func:`escape_figure` leaves it as it is. Never build one from user text (see :func:`markup_format`)."""
+
+    __slots__ = ()
+
+
+def markup(text: str) -> Markup:
+    """``text`` is the builder's own markup, to be drawn as such (see :class:`Markup`)."""
+    return Markup(text)
+
+
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_text(text: str) -> str:
+    """``text`` as Plotly draws it character for character: what Plotly reads as markup (``<``, ``>``
+    and ``&``) becomes an entity, which Plotly draws as the character."""
+    if "<" in text or ">" in text or "&" in text:
+        return text.translate(_ENTITIES)
+    return text
+
+
+def escape_figure(figure: Any) -> Any:
+    """A copy of ``figure`` (a Plotly figure as dicts, lists and scalars) in which every string is
+    shown as text: titles, tick labels, trace names, annotations, table cells, hover values. The
+    builder's own :class:`Markup` strings are kept as markup. Apply it once: an escaped string
+    escaped again would show its entities."""
+    if isinstance(figure, str):
+        return str(figure) if isinstance(figure, Markup) else escape_text(figure)
+    if isinstance(figure, dict):
+        return {key: escape_figure(value) for key, value in figure.items()}
+    if isinstance(figure, list | tuple):
+        return [escape_figure(value) for value in figure]
+    return figure
+
+
+def escape_views(views: Any) -> Any:
+    """``views`` (a module's bound ``views`` method) with every figure it returns passed through
+    :func:`escape_figure`: the one place every live view goes through."""
+
+    def escaped() -> dict[str, dict]:
+        return {key: escape_figure(figure) for key, figure in views().items()}
+
+    return escaped
+
+
+def markup_format(template: str, *values: Any) -> Markup:
+    """The builder's markup ``template`` with ``values`` (user text among them) put in as text, the way
+    Django's ``format_html`` does: ``markup_format("pred {}<br>true {}", p, t)``."""
+    return Markup(template.format(*(escape_text(str(v)) for v in values)))
+
+
+# ------------------------------------------------------------------------------ layout that fits a phone
+# A view is drawn in a panel 317 px wide on a 375 px phone and about 550 px wide on a desktop, at least
+# 360 px high. A label Plotly cannot fit is drawn outside the figure (cut off), and a legend Plotly
+# places by itself may cover the title or an axis title; so titles are wrapped to the narrowest panel,
+# the legend sits in equal columns between the title and the plot, the top margin holds both, and
+# axes keep their tick labels and titles inside (automargin).
+
+PHONE_PANEL = 317  # px: a view's panel on a 375 px phone
+NARROW_PLOT = 230  # px: the plot area of a view in the narrowest panel, less its axes and a colour bar
+CHAR_PX = 6.6  # px: a generous average character width at 11-12 px
+TITLE_CHARS = 44  # characters of a title line that fit the narrowest panel at 12 px
+LABEL_CHARS = 16  # a class or column name as a tick label or legend entry is cut to this many characters
+LEGEND_SYMBOL = 44  # px of a legend entry before its text
+LEGEND_ROW = 19  # px: one row of legend entries at 11 px
+
+
+def shorten(text: Any, limit: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (hover labels keep the whole text)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def axis(title: str = "", **extra: Any) -> dict:
+    """An axis that keeps its tick labels and title inside the figure."""
+    return {"title": {"text": shorten(title, 36)}, "automargin": True, **extra}
+
+
+def category_ticks(names: Sequence[str]) -> dict:
+    """Axis settings that label categories (class or column names) with the names cut to fit; the
+    whole names stay the categories, so hover labels show them."""
+    names = [str(n) for n in names]
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": names,
+        "ticktext": [shorten(n) for n in names],
+        "automargin": True,
+    }
+
+
+def top_matter(
+    layout: dict,
+    title: str = "",
+    legend: Sequence[str] = (),
+    *,
+    plot_width: float = NARROW_PLOT,
+    above: int = 0,
+    title_chars: int = TITLE_CHARS,
+) -> dict:
+    """Puts the ``title`` (wrapped to the narrowest panel; user text in it is escaped here) at the top
+    of the figure, the legend entries ``legend`` (the traces' names, in order) below it in equal
+    columns, and makes the top margin hold both, so nothing covers anything at any panel width.
+    ``plot_width``: the plot area's width in the narrowest panel (less with a colour bar); ``above``: px
+    kept free right above the plot for labels of its own (subplot titles; not with a legend);
+    ``title_chars``: a title line's length (less where the plot sits off the figure's middle)."""
+    legend_h = 0
+    if legend:
+        longest = max(len(str(n)) for n in legend)
+        columns = int(max(1, min(len(legend), plot_width // (LEGEND_SYMBOL + CHAR_PX * longest))))
+        legend_h = LEGEND_ROW * -(-len(legend) // columns) + 10  # rows and the legend box's padding
+        layout["legend"] = {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "bottom",
+            "entrywidthmode": "fraction",
+            "entrywidth": round(1 / columns - 0.01, 3),
+            "font": {"size": 11},
+            "traceorder": "normal",
+        }
+    layout["showlegend"] = bool(legend)
+    title_h = 0
+    if title:
+        # An annotation, not Plotly's title: its box is anchored exactly, whatever its number of lines.
+        lines = textwrap.wrap(str(title), title_chars, break_long_words=True) or [str(title)]
+        title_h = 16 * len(lines) + 6
+        layout.setdefault("annotations", []).append(
+            {
+                "name": "title",
+                "text": Markup("<br>".join(escape_text(line) for line in lines)),
+                "font": {"size": 12},
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 1,
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "yshift": legend_h + above + 2,
+            }
+        )
+    margin = layout.setdefault("margin", {})
+    margin["t"] = max(margin.get("t", 0), 8 + title_h + legend_h + above)
+    return layout
+
+
+def title_of(figure: dict) -> str:
+    """The title :func:`top_matter` gave ``figure``, as it reads (lines joined, entities as characters)."""
+    found = next((a for a in figure["layout"].get("annotations", []) if a.get("name") == "title"), None)
+    return html.unescape(found["text"].replace("<br>", " ")) if found else ""
+
+
+def labels_of(figure: dict) -> list[str]:
+    """The texts of ``figure``'s annotations other than its title, as stored."""
+    return [a["text"] for a in figure["layout"].get("annotations", []) if a.get("name") != "title"]
+
+
+# ------------------------------------------------------------------------------ colours and grids
 
 
 def _tint(hex_color: str, amount: float) -> str:
@@ -67,10 +256,6 @@ def sample_indices(n: int, limit: int, seed: int = 0) -> np.ndarray:
     if n <= limit:
         return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
-
-
-def _axis(title: str, rng: list[float]) -> dict:
-    return {"title": {"text": title}, "range": rng, "zeroline": False}
 
 
 def decision_boundary_figure(
@@ -110,7 +295,7 @@ def decision_boundary_figure(
             zmin=0,
             zmax=100,
             colorscale=[[0, _tint(c0, 0.35)], [0.5, "rgb(255,255,255)"], [1, _tint(c1, 0.35)]],
-            colorbar={"title": {"text": f"P({class_names[1]}) %"}, "thickness": 12, "len": 0.8},
+            colorbar={"title": {"text": f"P({shorten(class_names[1], 12)}) %", "side": "right"}, "thickness": 12},
         )
     elif mode == "classes":
         k = len(class_names)
@@ -139,24 +324,26 @@ def decision_boundary_figure(
             colorscale="Viridis",
             opacity=0.85,
             colorbar={
-                "title": {"text": "prediction"},
+                "title": {"text": "prediction", "side": "right"},
                 "thickness": 12,
-                "len": 0.8,
                 "tickvals": ticks,
                 "ticktext": [f"{lo + span * t / 100:.2g}" for t in ticks],
             },
         )
 
+    legend: list[str] = []
     for split, (X, y), symbol in (("train", train, "circle"), ("test", test, "circle-open")):
         if len(X) == 0:
             continue
         if mode == "value":
             lo, hi = value_range if value_range is not None else (float(y.min()), float(y.max()))
+            name = "train (filled)" if split == "train" else "test (open)"
+            legend.append(name)
             traces.append(
                 {
                     "type": "scatter",
                     "mode": "markers",
-                    "name": split,
+                    "name": name,
                     "x": _r(X[:, 0], 3),
                     "y": _r(X[:, 1], 3),
                     "marker": {
@@ -176,12 +363,19 @@ def decision_boundary_figure(
             if not mask.any():
                 continue
             colour = PALETTE[c % len(PALETTE)]
+            # one legend entry per class (its colour); filled and open say train and test (the caption says so)
+            first = not any(t.get("legendgroup") == f"class {c}" for t in traces)
+            if first:
+                legend.append(shorten(name))
             traces.append(
                 {
                     "type": "scatter",
                     "mode": "markers",
-                    "name": f"{name} ({split})",
-                    "legendgroup": name,
+                    "name": shorten(name),
+                    "meta": str(name),
+                    "legendgroup": f"class {c}",
+                    "showlegend": first,
+                    "hovertemplate": markup(f"%{{meta}} ({split})<br>(%{{x}}, %{{y}})<extra></extra>"),
                     "x": _r(X[mask, 0], 3),
                     "y": _r(X[mask, 1], 3),
                     "marker": {
@@ -195,15 +389,17 @@ def decision_boundary_figure(
                     },
                 }
             )
+    if len(legend) > len(PALETTE):  # the colours repeat: a legend would name two classes with one colour
+        legend = []
     rng_x = [round(float(axis_x[0]), 3), round(float(axis_x[-1]), 3)]
     rng_y = [round(float(axis_y[0]), 3), round(float(axis_y[-1]), 3)]
     layout = {
         "uirevision": "decision_boundary",
-        "xaxis": _axis(feature_names[0], rng_x),
-        "yaxis": {**_axis(feature_names[1], rng_y), "scaleanchor": "x", "scaleratio": 1},
-        "margin": {"l": 40, "r": 10, "t": 10, "b": 90},
-        "legend": {"orientation": "h", "y": -0.32},
+        "xaxis": axis(feature_names[0], range=rng_x, zeroline=False),
+        "yaxis": axis(feature_names[1], range=rng_y, zeroline=False, scaleanchor="x", scaleratio=1),
+        "margin": {"l": 40, "r": 10, "t": 10, "b": 10},
     }
+    top_matter(layout, legend=legend, plot_width=NARROW_PLOT - (0 if mode == "classes" else 50))
     return {"data": traces, "layout": layout}
 
 
@@ -220,17 +416,19 @@ def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: s
                 # Light for few samples, deep blue for many (plotly.js's own "Blues" runs the other way).
                 "colorscale": [[0.0, "#f1f5fb"], [0.5, "#8fb3e0"], [1.0, "#1f4e96"]],
                 "texttemplate": "%{z}",
-                "hovertemplate": "true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>",
+                "hovertemplate": markup("true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>"),
                 "showscale": False,
             }
         ],
-        "layout": {
-            "uirevision": "confusion_matrix",
-            "title": {"text": title},
-            "xaxis": {"title": {"text": "predicted"}, "type": "category"},
-            "yaxis": {"title": {"text": "true"}, "type": "category", "autorange": "reversed"},
-            "margin": {"l": 80, "r": 10, "t": 30, "b": 60},
-        },
+        "layout": top_matter(
+            {
+                "uirevision": "confusion_matrix",
+                "xaxis": {**category_ticks(class_names), "title": {"text": "predicted"}},
+                "yaxis": {**category_ticks(class_names), "title": {"text": "true"}, "autorange": "reversed"},
+                "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            },
+            title,
+        ),
     }
 
 
@@ -263,20 +461,28 @@ def diverging(v: np.ndarray) -> np.ndarray:
 
 
 def image_figure(
-    img: np.ndarray, key: str, annotations: Sequence[dict] = (), height: int | None = None, margin: dict | None = None
+    img: np.ndarray,
+    key: str,
+    annotations: Sequence[dict] = (),
+    height: int | None = None,
+    margin: dict | None = None,
+    title: str = "",
+    title_chars: int = TITLE_CHARS,
 ) -> dict:
-    """A Plotly ``image`` trace with a base64 PNG ``source`` (pixelated), axes hidden, in pixel coordinates."""
+    """A Plotly ``image`` trace with a base64 PNG ``source`` (pixelated), axes hidden, in pixel coordinates;
+    ``title`` above it (see :func:`top_matter`)."""
     h, w = img.shape[:2]
-    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    hidden = {"visible": False, "showgrid": False, "zeroline": False}
     layout = {
         "uirevision": key,
-        "xaxis": {**axis, "range": [-0.5, w - 0.5]},
-        "yaxis": {**axis, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
-        "margin": margin or {"l": 10, "r": 10, "t": 30, "b": 10},
+        "xaxis": {**hidden, "range": [-0.5, w - 0.5]},
+        "yaxis": {**hidden, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
+        "margin": margin or {"l": 10, "r": 10, "t": 10, "b": 10},
         "annotations": list(annotations),
     }
     if height:
         layout["height"] = height
+    top_matter(layout, title, title_chars=title_chars)
     return {
         "data": [
             {"type": "image", "source": png_data_uri(img), "x0": 0, "y0": 0, "dx": 1, "dy": 1, "hoverinfo": "skip"}
@@ -324,21 +530,26 @@ def image_rows_figure(
         for i, text in enumerate(labels)
         if text
     ]
-    fig = image_figure(img, key, ann, margin={"l": 10, "r": 10, "t": 30 if title else 10, "b": 10})
-    if title:
-        fig["layout"]["title"] = {"text": title, "font": {"size": 12}}
-    return fig
+    return image_figure(img, key, ann, title=title)
 
 
 DIVERGING = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]  # blue below the mean, red above
 
 
+TABLE_TICKS = 20  # column labels under the reconstruction heatmaps at most (every k-th column beyond that)
+
+
 def table_reconstruction_figure(
     inputs: np.ndarray, outputs: np.ndarray, feature_names: Sequence[str], key: str, title: str
 ) -> dict:
-    """Two heatmaps side by side, samples as rows and (standardised) columns as columns."""
+    """Two heatmaps one above the other, samples as rows and (standardised) columns as columns: the
+    inputs, then their reconstructions. Columns are labelled with their names cut to fit (every k-th
+    one when there are many); hover labels give the whole names."""
     f = min(inputs.shape[1], MAX_FEATURES)
-    names = [str(n)[:12] for n in list(feature_names)[:f]]
+    names: list[str] = []
+    for n in list(feature_names)[:f]:  # categories must be unique: a repeated header gets its position
+        n = str(n)
+        names.append(n if n not in names else f"{n} ({len(names) + 1})")
     rows = [f"#{i}" for i in range(len(inputs))]
     lim = float(max(np.abs(inputs[:, :f]).max(), 1e-6))
     common = {
@@ -348,7 +559,22 @@ def table_reconstruction_figure(
         "zmin": -lim,
         "zmax": lim,
         "colorscale": DIVERGING,
-        "hovertemplate": "%{y}, %{x}: %{z}<extra></extra>",
+        "hovertemplate": markup("%{y}, %{x}: %{z}<extra></extra>"),
+    }
+    shown = names[:: -(-len(names) // TABLE_TICKS)]
+    sample_axis = {"autorange": "reversed", "type": "category", "automargin": True, "tickfont": {"size": 9}}
+    layout = {
+        "uirevision": key,
+        "xaxis": {
+            **category_ticks(shown),
+            "ticktext": [shorten(n, 12) for n in shown],
+            "tickangle": -60,
+            "tickfont": {"size": 9},
+            "anchor": "y2",
+        },
+        "yaxis": {**sample_axis, "domain": [0.53, 1.0], "title": {"text": "input"}},
+        "yaxis2": {**sample_axis, "domain": [0.0, 0.47], "title": {"text": "reconstruction"}},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }
     return {
         "data": [
@@ -356,41 +582,12 @@ def table_reconstruction_figure(
             {
                 **common,
                 "z": rounded(outputs[:, :f], 2),
-                "xaxis": "x2",
-                "yaxis": "y",
-                "colorbar": {"title": {"text": "std. units"}, "thickness": 10, "len": 0.8},
+                "xaxis": "x",
+                "yaxis": "y2",
+                "colorbar": {"title": {"text": "std. units", "side": "right"}, "thickness": 10},
             },
         ],
-        "layout": {
-            "uirevision": key,
-            "title": {"text": title, "font": {"size": 12}},
-            "xaxis": {"domain": [0, 0.45], "tickangle": -60, "tickfont": {"size": 9}},
-            "xaxis2": {"domain": [0.5, 0.95], "tickangle": -60, "tickfont": {"size": 9}},
-            "yaxis": {"autorange": "reversed", "type": "category"},
-            "annotations": [
-                {
-                    "text": "input",
-                    "x": 0.225,
-                    "y": 1.0,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "yanchor": "bottom",
-                    "showarrow": False,
-                    "font": {"size": 11},
-                },
-                {
-                    "text": "reconstruction",
-                    "x": 0.725,
-                    "y": 1.0,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "yanchor": "bottom",
-                    "showarrow": False,
-                    "font": {"size": 11},
-                },
-            ],
-            "margin": {"l": 40, "r": 10, "t": 44, "b": 90},
-        },
+        "layout": top_matter(layout, title),
     }
 
 
@@ -408,50 +605,52 @@ def scatter_figure(
     """Points coloured by class (one legend entry each) or by a value (a colour scale)."""
     ids = hover_ids if hover_ids is not None else np.arange(len(points))
     traces: list[dict] = []
+    legend: list[str] = []
     if colour_kind == "class":
         for c, name in enumerate(class_names):
             mask = colour == c
             if not mask.any():
                 continue
+            legend.append(shorten(name))
             traces.append(
                 {
                     "type": "scatter",
                     "mode": "markers",
-                    "name": str(name),
+                    "name": shorten(name),
+                    "meta": str(name),
                     "x": rounded(points[mask, 0]),
                     "y": rounded(points[mask, 1]),
                     "customdata": ids[mask].tolist(),
-                    "hovertemplate": f"{name}<br>sample #%{{customdata}}<extra></extra>",
+                    "hovertemplate": markup("%{meta}<br>sample #%{customdata}<extra></extra>"),
                     "marker": {"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85},
                 }
             )
+        if len(legend) > len(PALETTE):  # the colours repeat: the hover label names each point's class
+            legend = []
     else:
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": colour_name,
+                "name": shorten(colour_name),
+                "meta": str(colour_name),
                 "x": rounded(points[:, 0]),
                 "y": rounded(points[:, 1]),
                 "customdata": np.stack([ids, np.round(colour, 3)], 1).tolist(),
-                "hovertemplate": f"sample #%{{customdata[0]}}<br>{colour_name} %{{customdata[1]}}<extra></extra>",
+                "hovertemplate": markup("sample #%{customdata[0]}<br>%{meta} %{customdata[1]}<extra></extra>"),
                 "marker": {
                     "size": 6,
                     "color": rounded(colour),
                     "colorscale": "Viridis",
                     "opacity": 0.85,
-                    "colorbar": {"title": {"text": colour_name}, "thickness": 10, "len": 0.8},
+                    "colorbar": {"title": {"text": shorten(colour_name), "side": "right"}, "thickness": 10},
                 },
             }
         )
-    return {
-        "data": traces,
-        "layout": {
-            "uirevision": key,
-            "title": {"text": title, "font": {"size": 12}},
-            "xaxis": {"title": {"text": axis_titles[0]}, "zeroline": False},
-            "yaxis": {"title": {"text": axis_titles[1]}, "zeroline": False},
-            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-            "legend": {"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top", "title": {"text": colour_name}},
-        },
+    layout = {
+        "uirevision": key,
+        "xaxis": axis(axis_titles[0], zeroline=False),
+        "yaxis": axis(axis_titles[1], zeroline=False),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }
+    return {"data": traces, "layout": top_matter(layout, title, legend)}

@@ -44,7 +44,7 @@ ERROR = Chart(
     "error",
     "Error (RMSE)",
     "The typical size of an error, in the data's own units: the square root of the mean squared error. "
-    "Lower is better; dotted lines are baselines to beat.",
+    "Lower is better.",
     "RMSE",
 )
 FIT = Chart(

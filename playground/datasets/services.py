@@ -24,6 +24,7 @@ from django.utils import timezone
 from models_lib import data as builtin_data
 from models_lib.data import ingest
 from models_lib.hparams import HParamsError, validate_hparams
+from models_lib.kit.figures import escape_figure
 from playground.access import Viewer
 from playground.errors import FieldError, Rejected
 
@@ -342,11 +343,15 @@ def dataset_load_tensors(*, dataset: Dataset, options: dict[str, Any] | None = N
 # ---------------------------------------------------------------- previews
 
 
+PREVIEW_FIGURES = ("plot", "degree_histogram")  # the preview's Plotly charts
+
+
 def dataset_preview(*, dataset: Dataset) -> dict[str, Any]:
-    """What the preview page shows: stored with an upload, made on the fly for a built-in."""
-    if not dataset.builtin:
-        return dataset.preview or {}
-    return _builtin_preview(dataset.slug)
+    """What the preview page shows: stored with an upload, made on the fly for a built-in. Its charts
+    show every string as text: an upload's column names may hold what Plotly reads as markup."""
+    preview = (dataset.preview or {}) if not dataset.builtin else _builtin_preview(dataset.slug)
+    charts = {key: escape_figure(preview[key]) for key in PREVIEW_FIGURES if preview.get(key)}
+    return {**preview, **charts}
 
 
 @functools.lru_cache(maxsize=32)

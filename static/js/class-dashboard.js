@@ -1,6 +1,7 @@
 // The teacher's live dashboard of a class session (made for a projector): one WebSocket
 // (/ws/classes/<id>/) sends a snapshot, then batches of new points per run and, when something
 // changed state, the leaderboard and roster again. Every student's latest run is one line.
+import { plotlyText } from "./chart-text.js";
 import { readJson, renderLeaderboard, showLocalTimes } from "./class-board.js";
 
 showLocalTimes();
@@ -58,7 +59,7 @@ function traces() {
     out.push({
       type: "scatter",
       mode: curve.points.length > 1 ? "lines+markers" : "markers",
-      name: nicknames.get(student) || `student ${student}`,
+      name: plotlyText(nicknames.get(student) || `student ${student}`), // a nickname is text, not markup
       x: curve.points.map((p) => p[0]),
       y: curve.points.map((p) => p[1]),
       opacity: focus ? 1 : 0.2,

@@ -80,6 +80,79 @@ function edgePath(e, a, b, cellW) {
   };
 }
 
+// ------------------------------------------------------------------ the turned layout (phones)
+// The server lays a diagram out left to right, in rows of up to nine blocks: 1,300 px and more wide.
+// Scaled into a phone's 320 px its labels would be 3 px high. Where the wide drawing would shrink its
+// text below MIN_SCALE, the diagram is drawn turned: the forward pass runs down the screen, each row
+// of the wide layout becomes a column, and the blocks keep their size and their horizontal labels.
+// Edges are routed by the same rules in the turned frame (x and y swapped), so a skip arc that runs
+// above a row runs beside a column.
+
+const MIN_SCALE = 0.6; // below this the wide drawing's labels are too small to read
+const SCROLL_SCALE = 0.75; // a drawing is never shrunk below this: the canvas scrolls sideways instead
+const TURN_GAIN = 1.5; // the turned layout is drawn when its labels come out at least this much larger
+const TURNED = { gapX: 34, gapY: 30, padLeft: 64, padRight: 24, padTop: 28, padBottom: 28, groupPad: 10, groupLabel: 20 };
+
+function levels(values) {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+function turnedLayout(data) {
+  if (!data.nodes.length || data.nodes.some((n) => n.col == null || n.row == null)) return null;
+  // columns of the turned drawing: one per row of the wide one, as wide as its widest block
+  const xs = new Map();
+  let x = TURNED.padLeft;
+  for (const row of levels(data.nodes.map((n) => n.row))) {
+    const w = Math.max(...data.nodes.filter((n) => n.row === row).map((n) => n.w));
+    xs.set(row, x + w / 2);
+    x += w + TURNED.gapX;
+  }
+  // rows of the turned drawing: one per column of the wide one, as tall as its tallest block
+  const ys = new Map();
+  let y = TURNED.padTop;
+  for (const col of levels(data.nodes.map((n) => n.col))) {
+    const members = data.nodes.filter((n) => n.col === col);
+    const h = Math.max(...members.map((n) => n.h + (n.cells ? 34 : 0))); // a grid's labels sit outside it
+    ys.set(col, y + h / 2);
+    y += h + TURNED.gapY;
+  }
+  const nodes = data.nodes.map((n) => ({ ...n, x: Math.round(xs.get(n.row) - n.w / 2), y: Math.round(ys.get(n.col) - n.h / 2) }));
+  const labels = Object.fromEntries(data.groups.map((g) => [g.id, g.label]));
+  const groups = [];
+  for (const id of Object.keys(labels)) {
+    const members = nodes.filter((n) => n.group === id);
+    if (!members.length) continue;
+    const x0 = Math.min(...members.map((n) => n.x)) - TURNED.groupPad;
+    const y0 = Math.min(...members.map((n) => n.y)) - TURNED.groupPad - TURNED.groupLabel;
+    const x1 = Math.max(...members.map((n) => n.x + n.w)) + TURNED.groupPad;
+    const y1 = Math.max(...members.map((n) => n.y + n.h)) + TURNED.groupPad;
+    groups.push({ id, label: labels[id], x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+  }
+  const width = Math.max(...nodes.map((n) => n.x + n.w), ...groups.map((g) => g.x + g.w)) + TURNED.padRight;
+  const height = Math.max(...nodes.map((n) => n.y + n.h), ...groups.map((g) => g.y + g.h)) + TURNED.padBottom;
+  return { ...data, nodes, groups, width, height, turned: true };
+}
+
+// The layout that reads best in a container `space` px wide: the wide one unless its labels would be
+// too small and the turned one reads clearly larger (a chain of blocks; a layout that is already
+// two-dimensional, a small network or a tree of many levels, stays as drawn and scrolls sideways).
+function chooseLayout(data, space) {
+  if (!space || space / data.width >= MIN_SCALE) return data;
+  const turned = turnedLayout(data);
+  return turned && Math.min(1, space / turned.width) >= TURN_GAIN * (space / data.width) ? turned : data;
+}
+
+const swapPoints = (d) => d.replace(/(-?[\d.]+),(-?[\d.]+)/g, "$2,$1");
+const swapBox = (n) => ({ x: n.y, y: n.x, w: n.h, h: n.w });
+
+function route(e, a, b, turned) {
+  if (!turned) return edgePath(e, a, b, 150);
+  // the same rules in the turned frame, then back
+  const sa = swapBox(a);
+  const r = edgePath(e, sa, a === b ? sa : swapBox(b), TURNED.gapY + 52); // a === b: a loop on one block
+  return { d: swapPoints(r.d), lx: r.ly, ly: r.lx };
+}
+
 // ------------------------------------------------------------------ drawing
 
 function describe(data) {
@@ -94,13 +167,17 @@ function describe(data) {
   return `${data.nodes.length} blocks: ${layers}.${special ? ` Also ${special}.` : ""}${params}`;
 }
 
-export function render(container, data) {
+export function render(container, given) {
   const id = `dg${++uid}`;
+  const data = chooseLayout(given, container.clientWidth);
   const svg = el("svg", {
     viewBox: `0 0 ${data.width} ${data.height}`, role: "img", "aria-labelledby": `${id}-title ${id}-desc`,
     class: "dg-svg", preserveAspectRatio: "xMidYMin meet",
   });
-  svg.style.maxWidth = `${Math.max(data.width, 480)}px`;
+  svg.style.maxWidth = `${data.turned ? data.width : Math.max(data.width, 480)}px`;
+  // never shrunk below a readable size: a drawing still too wide scrolls sideways in its canvas
+  svg.style.minWidth = `${Math.round(Math.min(data.width, Math.max(container.clientWidth, data.width * SCROLL_SCALE)))}px`;
+  svg.dataset.layout = data.turned ? "turned" : "wide";
   el("title", { id: `${id}-title` }, svg).textContent = `Diagram: ${data.title}`;
   el("desc", { id: `${id}-desc` }, svg).textContent = describe(data);
 
@@ -120,17 +197,18 @@ export function render(container, data) {
   }
 
   const byId = Object.fromEntries(data.nodes.map((n) => [n.id, n]));
-  const cellW = 150;
   const edgeLayer = el("g", { class: "dg-edges" }, svg);
   const labelLayer = el("g", { class: "dg-edge-labels" });
   for (const e of data.edges) {
     const a = byId[e.from];
     const b = byId[e.to];
     if (!a || !b) continue;
-    const route = edgePath(e, a, b, cellW);
-    el("path", { d: route.d, class: `dg-edge dg-edge-${e.kind}`, "marker-end": `url(#${id}-arrow-${e.kind})` }, edgeLayer);
+    const path = route(e, a, b, data.turned);
+    el("path", { d: path.d, class: `dg-edge dg-edge-${e.kind}`, "marker-end": `url(#${id}-arrow-${e.kind})` }, edgeLayer);
     if (e.label) {
-      const t = el("text", { x: route.lx, y: route.ly, class: `dg-edge-label dg-edge-label-${e.kind}`, "text-anchor": "middle" }, labelLayer);
+      // beside a line that runs down (turned), above one that runs across
+      const at = data.turned ? { x: path.lx - 3, y: path.ly + 4, "text-anchor": "end" } : { x: path.lx, y: path.ly, "text-anchor": "middle" };
+      const t = el("text", { ...at, class: `dg-edge-label dg-edge-label-${e.kind}` }, labelLayer);
       t.textContent = e.label;
     }
   }
@@ -154,6 +232,15 @@ export function render(container, data) {
   }
   svg.appendChild(labelLayer); // edge labels on top of everything
   container.replaceChildren(svg);
+  if (data.turned) {
+    // the turned frame's labels and loops may reach past the padding: fit the view to what is drawn
+    const box = svg.getBBox();
+    const pad = 8;
+    const width = Math.ceil(box.width + 2 * pad);
+    svg.setAttribute("viewBox", `${Math.floor(box.x - pad)} ${Math.floor(box.y - pad)} ${width} ${Math.ceil(box.height + 2 * pad)}`);
+    svg.style.maxWidth = `${width}px`;
+    svg.style.minWidth = `${Math.round(Math.min(width, Math.max(container.clientWidth, width * SCROLL_SCALE)))}px`;
+  }
   return svg;
 }
 
@@ -233,8 +320,26 @@ export function mount(figure, initial) {
   const caption = figure.querySelector("[data-diagram-caption]");
   const fallback = figure.querySelector(".arch-diagram-fallback");
 
+  const scrollHint = figure.querySelector(".arch-diagram-scroll");
+  // A drawing wider than its canvas scrolls sideways: say so, and let the keyboard scroll it too.
+  function markScrolling() {
+    const scrolls = canvas.scrollWidth > canvas.clientWidth + 4;
+    if (scrollHint) scrollHint.hidden = !scrolls;
+    if (scrolls) {
+      canvas.tabIndex = 0;
+      canvas.setAttribute("role", "region");
+      canvas.setAttribute("aria-label", "The diagram (scrolls sideways)");
+    } else {
+      canvas.removeAttribute("tabindex");
+      canvas.removeAttribute("role");
+      canvas.removeAttribute("aria-label");
+    }
+  }
+  let shown = null;
   function show(data) {
+    shown = data;
     render(canvas, data);
+    markScrolling();
     if (legendBox) legend(legendBox, data);
     if (caption) {
       const params = data.params != null ? ` · ${fmt(data.params)} parameters` : "";
@@ -248,6 +353,17 @@ export function mount(figure, initial) {
   }
 
   if (initial) show(initial);
+  // a phone turned sideways, a window resized: draw the layout that reads best at the new width
+  if (window.ResizeObserver) {
+    let width = canvas.clientWidth;
+    new ResizeObserver(() => {
+      if (!shown || Math.abs(canvas.clientWidth - width) < 24) return;
+      width = canvas.clientWidth;
+      const layout = canvas.querySelector(".dg-svg")?.dataset.layout;
+      if (layout !== (chooseLayout(shown, width).turned ? "turned" : "wide")) show(shown);
+      else markScrolling();
+    }).observe(canvas);
+  }
 
   const forms = [];
   const trainForm = document.querySelector("form#train-form") ||

@@ -57,8 +57,12 @@ def test_a_runs_headline_reads_its_architectures_metric_meanings():
     assert run_headline(Run(architecture="mlp", final_metrics={"test_rmse": 0.1213, "test_r2": 0.9}, dataset=None)) == (
         "test RMSE 0.1213"
     )
-    gan = {"test_modes_covered": 0.875, "test_high_quality": 0.9}
-    assert run_headline(Run(architecture="gan", final_metrics=gan, dataset=points)) == "modes covered 87.5 %"
+    ring = Run(kind="points2d", task="classify", slug="ring", builtin=True)
+    gan = {"test_modes": 7.0, "test_high_quality": 0.9}
+    assert run_headline(Run(architecture="gan", final_metrics=gan, dataset=ring)) == "modes covered 7 of 8"
+    assert run_headline(Run(architecture="gan", final_metrics=gan, dataset=points)) == "modes covered 7"
+    older = {"test_modes_covered": 0.875, "test_high_quality": 0.9}  # a run from before modes were counted
+    assert run_headline(Run(architecture="gan", final_metrics=older, dataset=ring)) == "share of modes covered 87.5 %"
     assert run_headline(Run(architecture="gan", final_metrics={"test_diversity": 0.9}, dataset=images)) == (
         "diversity vs real 0.9"
     )

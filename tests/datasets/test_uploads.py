@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -235,3 +236,20 @@ def test_each_visitor_keeps_at_most_the_stored_quota(alice, bob, settings):
     assert upload(bob, content, target="species").status_code == 201  # a quota per visitor
     assert Dataset.objects.filter(owner_key=alice.visitor_id).count() == 1
     assert "of uploads kept per visitor" in alice.client.get("/datasets/upload/").content.decode()
+
+
+def test_a_preview_chart_shows_column_names_as_text(alice):
+    """Plotly reads markup in labels: a column named with markup is drawn as the text it is."""
+    name = '<a href="javascript:alert(1)">sales</a>'
+    rows = [f'day,"{name.replace(chr(34), chr(34) * 2)}"'] + [f"{i},{10 + (i % 7) * 0.5:.2f}" for i in range(200)]
+    body = upload(alice, "\n".join(rows).encode(), name="s.csv", kind="timeseries", target=name).json()
+    assert services.dataset_process(dataset_id=body["id"]) == "READY"
+    html = alice.client.get(f"/datasets/{body['id']}/").content.decode()
+    found = re.search(r'<script id="dataset-preview" type="application/json">(.*?)</script>', html, re.S)
+    plot = json.loads(found.group(1))["plot"]
+    shown = '&lt;a href="javascript:alert(1)"&gt;sales&lt;/a&gt;'
+    assert plot["layout"]["yaxis"]["title"]["text"] == shown
+    assert plot["data"][0]["name"] == shown and plot["layout"]["title"]["text"].startswith(shown)
+    assert "<a" not in json.dumps(plot)
+    stored = Dataset.objects.get(pk=body["id"]).preview["plot"]
+    assert stored["layout"]["yaxis"]["title"]["text"] == name  # stored as uploaded, escaped when shown

@@ -10,6 +10,7 @@ import models_lib
 from models_lib import data
 from models_lib.architectures import autoencoder as AE
 from models_lib.hparams import HParamsError
+from models_lib.kit.figures import labels_of, title_of
 from models_lib.training import Callback
 from models_lib.training.frames import whole_frames
 from tests.models_lib.reuse import assert_points_reuse_the_test_pass
@@ -114,11 +115,11 @@ def test_the_code_space_at_an_epoch_end_reuses_the_test_pass(variant, dataset, c
 
 def test_denoising_shows_the_noisy_input_and_sparse_reports_zeros(spec, digits):
     result = spec.run({"variant": "denoising", "epochs": 1, "hidden_units": 32}, digits, device="cpu")
-    labels = [a["text"] for a in result.views["reconstructions"]["layout"]["annotations"]]
+    labels = labels_of(result.views["reconstructions"])
     assert len(labels) == 3 and "noise" in labels[1]
     assert result.views["error_histogram"]["data"][2]["type"] == "image"  # the worst images under the histogram
     sparse = spec.run({"variant": "sparse", "epochs": 1, "hidden_units": 32, "sparsity": 1.0}, digits, device="cpu")
-    assert "exactly zero" in sparse.views["code_space"]["layout"]["title"]["text"]
+    assert "exactly zero" in title_of(sparse.views["code_space"])
 
 
 @torch.no_grad()

@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from models_lib import data
 from models_lib.data.ingest.errors import IngestError
 from models_lib.data.ingest.result import IngestResult, to_tensordata
 from models_lib.hparams import HParamsError
+from models_lib.kit.figures import labels_of
 from models_lib.training import Callback
 from models_lib.training.frames import whole_frames
 
@@ -119,8 +121,12 @@ def test_misclassified_strip(cnn_spec, shapes):
     result = cnn_spec.run({"channels": 4, "epochs": 1, "learning_rate": 1e-5}, shapes, device="cpu")
     fig = result.views["misclassified"]
     assert fig["data"][0]["type"] == "image" and fig["data"][0]["source"].startswith("data:image/png;base64,")
-    titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert 1 <= len(titles) <= 12 and all(t.startswith("pred ") and " / true " in t for t in titles)
+    labels = labels_of(fig)
+    # every image has its predicted and its true class under it, inside the picture
+    assert 1 <= len(labels) <= 12 and all(re.fullmatch(r"pred: \w+<br>true: \w+", t) for t in labels)
+    height = fig["layout"]["yaxis"]["range"][0] + 0.5  # the picture's height (the y axis runs down)
+    assert all(0 <= a["y"] < height for a in fig["layout"]["annotations"] if a.get("name") != "title")
+    assert fig["data"][1]["text"][0].startswith("predicted ")  # the hover label, names whole
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from models_lib import data
 from models_lib.architectures import gan
 from models_lib.data.builtin_images import images_tensordata
 from models_lib.hparams import HParamsError
+from models_lib.kit.figures import labels_of, title_of
 from models_lib.training import Callback
 from models_lib.training.frames import whole_frames
 
@@ -274,13 +275,9 @@ def test_each_variant_trains_and_emits_its_views(gan_spec, variant, dataset, kno
     expected = (
         {"test_diversity"}
         if variant != "vanilla"
-        else (
-            {"test_modes_covered", "test_high_quality"}
-            if dataset in ("ring", "grid")
-            else {"test_precision", "test_recall"}
-        )
+        else ({"test_modes", "test_high_quality"} if dataset in ("ring", "grid") else {"test_precision", "test_recall"})
     )
-    assert expected <= set(m) and all(0 <= m[k] <= 2 for k in expected)
+    assert expected <= set(m) and all(0 <= m[k] <= (25 if k == "test_modes" else 2) for k in expected)
     keys = {v.key for v in gan_spec.views_for(d)}
     assert {e["view"] for e in cb.of("view")} == keys == set(result.views)
     for e in whole_frames(cb.of("view")):
@@ -294,7 +291,7 @@ def test_each_variant_trains_and_emits_its_views(gan_spec, variant, dataset, kno
 
 def test_points_view(gan_spec, ring):
     result = gan_spec.run({"epochs": 1}, ring, device="cpu")
-    assert result.metrics["test_modes_covered"] is not None  # the vanilla GAN, for points
+    assert result.metrics["test_modes"] in range(9)  # the vanilla GAN, for points: modes counted of 8
     fig = result.views["real_vs_generated"]
     heat, real, fake, push = fig["data"]
     assert (
@@ -305,7 +302,7 @@ def test_points_view(gan_spec, ring):
     assert len(real["x"]) == ring.n_train and len(fake["x"]) == gan.N_VIEW_POINTS
     assert (real["name"], fake["name"]) == ("real", "generated")
     assert len(push["x"]) == 3 * gan.N_ARROWS  # start, tip, gap
-    assert len(fig["layout"]["shapes"]) == 8 and "modes covered" in fig["layout"]["title"]["text"]
+    assert len(fig["layout"]["shapes"]) == 8 and "modes covered" in title_of(fig)
     assert all(isinstance(v, float) and round(v, 3) == v for v in fake["x"][:20])
 
 
@@ -313,8 +310,8 @@ def test_conditional_samples_one_row_per_class(gan_spec, digits):
     result = gan_spec.run({"variant": "conditional", "epochs": 1, "channels": 8}, digits, device="cpu")
     fig = result.views["samples"]
     assert fig["data"][0]["source"].startswith("data:image/png;base64,")
-    assert [a["text"] for a in fig["layout"]["annotations"]] == digits.class_names
-    assert "one row per class" in fig["layout"]["title"]["text"]
+    assert labels_of(fig) == digits.class_names
+    assert "one row per class" in title_of(fig)
 
 
 def test_the_module_steps_both_networks_with_a_grad_scaler(ring):
@@ -355,16 +352,16 @@ class _Trainer:
 def test_mode_collapse_warning(ring, digits):
     watch = gan.CollapseWatch(gan.GANModule(gan.GANHParams(), ring))
     t = _Trainer()
-    t.measure(watch, test_modes_covered=0.0, test_high_quality=0.01)  # still learning: quiet
+    t.measure(watch, test_modes=0, test_high_quality=0.01)  # still learning: quiet
     watch.on_progress(t, {})  # a mid-epoch flush measures nothing
     assert t.logs == []
-    t.measure(watch, test_modes_covered=0.25, test_high_quality=0.9)  # good points on 2 of 8 modes: collapse
+    t.measure(watch, test_modes=2, test_high_quality=0.9)  # good points on 2 of 8 modes: collapse
     assert len(t.logs) == 1 and t.logs[0][0] == "warning"
     assert "mode collapse" in t.logs[0][1] and "2 of the 8 modes" in t.logs[0][1] and "90%" in t.logs[0][1]
-    t.measure(watch, test_modes_covered=0.125, test_high_quality=0.95)  # said once
+    t.measure(watch, test_modes=1, test_high_quality=0.95)  # said once
     assert len(t.logs) == 1
-    t.measure(watch, test_modes_covered=1.0, test_high_quality=0.9)  # recovered ...
-    t.measure(watch, test_modes_covered=0.375, test_high_quality=0.2)  # ... and fell again: warned again
+    t.measure(watch, test_modes=8, test_high_quality=0.9)  # recovered ...
+    t.measure(watch, test_modes=3, test_high_quality=0.2)  # ... and fell again: warned again
     assert len(t.logs) == 2 and "3 of the 8 modes" in t.logs[1][1]
 
     images = gan.CollapseWatch(gan.GANModule(gan.GANHParams(variant="dcgan"), digits))
@@ -395,7 +392,7 @@ def test_vanilla_gan_covers_the_ring(gan_spec, ring):
         t0 = time.perf_counter()
         result = gan_spec.run({"seed": seed}, ring, device="cpu")
         seconds.append(time.perf_counter() - t0)
-        covered.append(result.metrics["test_modes_covered"] * 8)
+        covered.append(result.metrics["test_modes"])
         print(
             f"seed {seed}: {covered[-1]:.0f} of 8 modes covered, {result.metrics['test_high_quality']:.1%} "
             f"high quality, {seconds[-1]:.1f} s"
@@ -441,3 +438,25 @@ def test_it_picks_dcgan_for_images_by_itself(gan_spec):
     with pytest.raises(HParamsError) as exc:  # a variant the visitor names is kept, and refused here
         gan_spec.run({"epochs": 1, "variant": "vanilla"}, digits, device="cpu")
     assert exc.value.errors[0]["field"] == "variant"
+
+
+def test_modes_covered_reads_as_a_count_of_the_mixtures_modes(gan_spec, ring):
+    """ "8 of 8", not "1": the count of modes, out of the number the mixture has."""
+    from models_lib import data as builtin_data
+
+    meaning = next(m for m in gan_spec.meanings(ring) if m.key == "test_modes")
+    assert meaning.text(8.0) == "8 of 8" and meaning.as_dict()["unit"] == "of 8"
+    assert meaning.chart.key == "modes" and not meaning.chart.percent  # a count on an axis of counts
+    grid = builtin_data.builtin_get("grid")  # the dataset as the site's rows and catalog know it
+    assert next(m for m in gan_spec.meanings(grid) if m.key == "test_modes").text(19.0) == "19 of 25"
+    assert (
+        next(
+            m
+            for m in gan_spec.meanings({"slug": "ring", "kind": "points2d", "task": "classify"})
+            if m.key == "test_modes"
+        ).unit
+        == "of 8"
+    )
+    result = gan_spec.run({"epochs": 1}, ring, device="cpu")
+    covered = result.metrics["test_modes"]
+    assert covered == int(covered) and f"{covered:g} of 8 modes covered" in title_of(result.views["real_vs_generated"])

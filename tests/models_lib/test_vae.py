@@ -11,6 +11,7 @@ import models_lib
 from models_lib import data
 from models_lib.architectures import vae as V
 from models_lib.hparams import HParamsError
+from models_lib.kit.figures import title_of
 from models_lib.training import Callback
 from models_lib.training.frames import whole_frames
 from tests.models_lib.reuse import assert_points_reuse_the_test_pass
@@ -131,7 +132,7 @@ def test_latent_map_is_a_decoded_grid_for_two_dimensions(spec, digits):
     assert two["data"][0]["type"] == "image"
     wide = spec.run({"epochs": 1, "latent_size": 6, "channels": 4}, digits, device="cpu").views["latent_map"]
     assert wide["data"][0]["type"] == "scatter" and len(wide["data"]) == 10  # one trace per digit
-    assert "of 6 latent dimensions in use" in wide["layout"]["title"]["text"]
+    assert "of 6 latent dimensions in use" in title_of(wide)
 
 
 def test_the_latent_map_at_an_epoch_end_reuses_the_test_pass(digits):

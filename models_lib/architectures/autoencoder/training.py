@@ -218,7 +218,7 @@ class AutoencoderModule(TrainingModule):
         elif c.code_size == 2:
             axes = ("code 1", "code 2")
         else:
-            axes = ("first principal direction of the code", "second principal direction")
+            axes = ("code: principal direction 1", "code: principal direction 2")
         title = f"codes of {len(pts)} test samples" + (
             f", projected from {c.code_size} numbers by PCA" if c.code_size > 2 else ""
         )

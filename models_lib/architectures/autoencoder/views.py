@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models_lib.kit.figures import PALETTE, image_rows_figure, rounded, tile_grid
+from models_lib.kit.figures import PALETTE, axis, image_rows_figure, markup, rounded, tile_grid, top_matter
 from models_lib.registry import View
 
 HIST_BINS = 30
@@ -38,12 +38,7 @@ def sequence_reconstruction_figure(
     """One small panel per window: the input (grey) and its reconstruction (coloured), original units."""
     n = len(starts)
     traces: list[dict] = []
-    layout: dict = {
-        "uirevision": key,
-        "title": {"text": title, "font": {"size": 12}},
-        "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-        "legend": {"orientation": "h", "y": -0.15},
-    }
+    layout: dict = {"uirevision": key, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}}
     gap = 0.06
     height = (1 - gap * (n - 1)) / n
     for i in range(n):
@@ -78,9 +73,9 @@ def sequence_reconstruction_figure(
             }
         )
         top = 1 - i * (height + gap)
-        layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "title": {"text": "time step" if i == n - 1 else ""}}
-        layout[f"yaxis{suffix}"] = {"domain": [max(top - height, 0), top], "anchor": f"x{suffix}"}
-    return {"data": traces, "layout": layout}
+        layout[f"xaxis{suffix}"] = {**axis("time step" if i == n - 1 else ""), "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [max(top - height, 0), top], "anchor": f"x{suffix}", "automargin": True}
+    return {"data": traces, "layout": top_matter(layout, title, ["input", "reconstruction"])}
 
 
 def error_histogram_figure(
@@ -101,7 +96,7 @@ def error_histogram_figure(
             "width": float(edges[1] - edges[0]),
             "marker": {"color": PALETTE[0]},
             "name": "test samples",
-            "hovertemplate": "error ≈ %{x:.3g}<br>%{y} samples<extra></extra>",
+            "hovertemplate": markup("error ≈ %{x:.3g}<br>%{y} samples<extra></extra>"),
         },
         {
             "type": "scatter",
@@ -111,18 +106,14 @@ def error_histogram_figure(
             "marker": {"symbol": "triangle-up", "size": 10, "color": PALETTE[3]},
             "name": "highest errors",
             "customdata": worst.tolist(),
-            "hovertemplate": "test sample #%{customdata}<br>error %{x:.4g}<extra></extra>",
+            "hovertemplate": markup("test sample #%{customdata}<br>error %{x:.4g}<extra></extra>"),
         },
     ]
     top = int(counts.max()) if len(counts) else 1
     layout: dict = {
         "uirevision": "error_histogram",
-        "title": {
-            "text": f"test reconstruction error per sample; dotted: PCA's mean ({pca_mse:.3g})",
-            "font": {"size": 12},
-        },
-        "xaxis": {"title": {"text": "mean squared error of the sample", "standoff": 4}, "rangemode": "tozero"},
-        "yaxis": {"title": {"text": "samples"}},
+        "xaxis": {**axis("mean squared error of the sample"), "rangemode": "tozero"},
+        "yaxis": axis("samples"),
         "shapes": [
             {
                 "type": "line",
@@ -134,10 +125,10 @@ def error_histogram_figure(
                 "line": {"color": "#7f7f7f", "dash": "dot", "width": 1.5},
             }
         ],
-        "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-        "showlegend": False,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "bargap": 0.05,
     }
+    top_matter(layout, f"test reconstruction error per sample; dotted: PCA's mean ({pca_mse:.3g})")
     if tiles:
         n = len(worst)
         strip_in, _ = tile_grid(tiles[:n], cols=n, gap=4)
@@ -151,16 +142,18 @@ def error_histogram_figure(
         traces.append({**img, "xaxis": "x2", "yaxis": "y2"})
         w = strip_in.shape[1]
         h = 2 * (strip_in.shape[0] + 14)
-        axis = {"visible": False, "showgrid": False, "zeroline": False}
+        hidden = {"visible": False, "showgrid": False, "zeroline": False}
         layout["yaxis"]["domain"] = [0.55, 1.0]
-        layout["xaxis2"] = {**axis, "range": [-0.5, w - 0.5], "anchor": "y2", "domain": [0.0, 1.0]}
+        layout["xaxis2"] = {**hidden, "range": [-0.5, w - 0.5], "anchor": "y2", "domain": [0.0, 1.0]}
         layout["yaxis2"] = {
-            **axis,
+            **hidden,
             "range": [h - 0.5, -0.5],
             "scaleanchor": "x2",
             "anchor": "x2",
             "domain": [0.0, 0.36],
         }
-        layout["annotations"] = [{**a, "xref": "x2", "yref": "y2"} for a in fig["layout"]["annotations"]]
+        layout.setdefault("annotations", []).extend(
+            {**a, "xref": "x2", "yref": "y2"} for a in fig["layout"]["annotations"]
+        )
         layout["margin"]["b"] = 10
     return {"data": traces, "layout": layout}

@@ -7,7 +7,17 @@ import torch
 from torch.nn import functional as F
 
 from models_lib.data.builtin_images import to_uint8_hwc
-from models_lib.kit.figures import PALETTE, diverging, image_figure, tile_grid, upscale
+from models_lib.kit.figures import (
+    PALETTE,
+    category_ticks,
+    diverging,
+    image_figure,
+    markup,
+    markup_format,
+    shorten,
+    tile_grid,
+    upscale,
+)
 from models_lib.registry import View
 
 MAX_FILTERS = 32  # first-layer filters drawn
@@ -62,10 +72,8 @@ def filters_figure(weight: torch.Tensor) -> dict:
             t = diverging((m / m.abs().max().clamp_min(1e-8)).numpy())
         tiles.append(t.repeat(tile, 0).repeat(tile, 1))
     img, _ = tile_grid(tiles, cols=min(8, len(tiles)), gap=max(1, tile // 3))
-    colour = "colours: the filter's RGB weights" if w.shape[1] == 3 else "red positive, blue negative weights"
-    fig = image_figure(img, "filters")
-    fig["layout"]["title"] = {"text": f"{weight.shape[0]} first-layer filters {k}x{k} ({colour})", "font": {"size": 12}}
-    return fig
+    colour = "colours: RGB weights" if w.shape[1] == 3 else "red +, blue − weights"
+    return image_figure(img, "filters", title=f"{weight.shape[0]} first-layer filters {k}×{k} ({colour})")
 
 
 def feature_maps_figure(sample: torch.Tensor, outputs: list[torch.Tensor], label: str) -> dict:
@@ -113,19 +121,28 @@ def feature_maps_figure(sample: torch.Tensor, outputs: list[torch.Tensor], label
             "text": text,
             "font": {"size": 10},
         }
-        for i, text in enumerate([f"input ({label})", *names])
+        for i, text in enumerate([f"input ({shorten(label, 40)})", *names])
     ]
-    # the labels sit in the gutter above each row: give each row room for them
-    spaced, _ = tile_grid([img[i * step : i * step + cell] for i in range(len(rows) + 1)], cols=1, gap=14)
+    # each row under a white band that holds its label (inside the picture: Plotly hides labels outside it)
+    band = 14
+    spaced, _ = tile_grid([img[i * step : i * step + cell] for i in range(len(rows) + 1)], cols=1, gap=band)
+    spaced = np.concatenate([np.full((band,) + spaced.shape[1:], 255, np.uint8), spaced], 0)
     for i, a in enumerate(ann):
-        a["y"] = i * (cell + 14) - 2
-    return image_figure(spaced, "feature_maps", ann, margin={"l": 10, "r": 10, "t": 20, "b": 10})
+        a["y"] = i * (cell + band) + band - 2
+    return image_figure(spaced, "feature_maps", ann)
+
+
+MISSED_COLS = 3  # images per row of the misclassified strip: each gets about 95 px on a phone
+MISSED_ROW_PX = 126  # px of a row (image and its two label lines) on screen
+NAME_CHARS = 10  # a class name under an image is cut to this many characters (the hover label has it whole)
 
 
 def misclassified_figure(
     images: torch.Tensor, pred: list[int], true: list[int], class_names: list[str], total: int, n_test: int
 ) -> dict:
-    """A strip of test images the model gets wrong, titled "pred X / true Y"."""
+    """Test images the model gets wrong, three to a row, each with its predicted and its true class
+    under it (two lines in a white band, inside the picture: Plotly hides labels outside the axes'
+    range); hovering an image gives both classes' whole names."""
     if not len(pred):
         return {
             "data": [],
@@ -150,36 +167,49 @@ def misclassified_figure(
         t = to_uint8_hwc(img)
         t = t if t.ndim == 3 else np.repeat(t[..., None], 3, -1)
         tiles.append(upscale(t, 32))
-    cols = min(6, len(tiles))
-    gap = 4
+    cols = min(MISSED_COLS, len(tiles))
+    gap, band = 6, 12
     side = tiles[0].shape[0]
+    blank = np.full_like(tiles[0], 255)
     rows = [tiles[i : i + cols] for i in range(0, len(tiles), cols)]
-    title_h = 14
-    strips = []
-    for row in rows:
-        row = row + [np.full_like(tiles[0], 255)] * (cols - len(row))
-        strip, step = tile_grid(row, cols=cols, gap=gap)
-        strips.append(strip)
-    img, _ = tile_grid(strips, cols=1, gap=title_h)
-    ann = []
+    strips = [tile_grid(row + [blank] * (cols - len(row)), cols=cols, gap=gap)[0] for row in rows]
+    under = np.full((band,) + strips[0].shape[1:], 255, np.uint8)
+    img = np.concatenate([part for strip in strips for part in (strip, under)], 0)
+    ann, xs, ys, hover = [], [], [], []
     for i, (p, t) in enumerate(zip(pred, true, strict=False)):
         r, c = divmod(i, cols)
+        x, y = c * (side + gap) + side / 2, r * (side + band)
         ann.append(
             {
-                "x": c * (side + gap) + side / 2,
-                "y": r * (side + title_h) - 1,
+                "x": x,
+                "y": y + side + 0.5,
                 "xanchor": "center",
-                "yanchor": "bottom",
+                "yanchor": "top",
                 "showarrow": False,
-                "font": {"size": 9},
-                "text": f"pred {class_names[p]} / true {class_names[t]}",
+                "font": {"size": 10},
+                "text": markup_format(
+                    "pred: {}<br>true: {}", shorten(class_names[p], NAME_CHARS), shorten(class_names[t], NAME_CHARS)
+                ),
             }
         )
-    fig = image_figure(img, "misclassified", ann, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    fig["layout"]["title"] = {
-        "text": f"{total} of {n_test} test images misclassified; first {len(pred)}",
-        "font": {"size": 12},
-    }
+        xs.append(x)
+        ys.append(y + side / 2)
+        hover.append(f"predicted {class_names[p]}, true class {class_names[t]}")
+    title = f"{total} of {n_test} test images misclassified" + (f"; the first {len(pred)}" if total > len(pred) else "")
+    fig = image_figure(img, "misclassified", ann, title=title)
+    fig["layout"]["height"] = max(360, fig["layout"]["margin"]["t"] + 10 + MISSED_ROW_PX * len(rows))
+    fig["data"].append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": xs,
+            "y": ys,
+            "text": hover,
+            "hovertemplate": markup("%{text}<extra></extra>"),
+            "marker": {"size": 30, "opacity": 0},
+            "showlegend": False,
+        }
+    )
     return fig
 
 
@@ -193,13 +223,15 @@ def per_class_accuracy_figure(correct: np.ndarray, counts: np.ndarray, class_nam
                 "y": np.round(acc * 100, 1).tolist(),
                 "marker": {"color": [PALETTE[i % len(PALETTE)] for i in range(len(class_names))]},
                 "customdata": np.stack([correct, counts], 1).astype(int).tolist(),
-                "hovertemplate": "%{x}: %{y}%<br>%{customdata[0]} of %{customdata[1]} test images<extra></extra>",
+                "hovertemplate": markup(
+                    "%{x}: %{y}%<br>%{customdata[0]} of %{customdata[1]} test images<extra></extra>"
+                ),
             }
         ],
         "layout": {
             "uirevision": "per_class_accuracy",
-            "xaxis": {"title": {"text": "class"}, "type": "category"},
-            "yaxis": {"title": {"text": "test accuracy %"}, "range": [0, 100]},
-            "margin": {"l": 50, "r": 10, "t": 20, "b": 50},
+            "xaxis": {**category_ticks(class_names), "title": {"text": "class"}},
+            "yaxis": {"title": {"text": "test accuracy %"}, "range": [0, 100], "automargin": True},
+            "margin": {"l": 10, "r": 10, "t": 20, "b": 10},
         },
     }

@@ -191,7 +191,7 @@ class GANModule(TrainingModule):
         fake = self._generate(self.eval_noise)
         if self.modes is not None:
             covered, _, quality = mode_coverage(fake, self.modes_t, self.mode_std)
-            return {"test_modes_covered": covered.float().mean(), "test_high_quality": quality}
+            return {"test_modes": covered.float().sum(), "test_high_quality": quality}
         precision, recall = precision_recall(self.X_test, fake[: 4 * len(self.X_test)])
         return {"test_precision": precision, "test_recall": recall}
 
@@ -203,10 +203,13 @@ class GANModule(TrainingModule):
         are good (on a mode) but cover few modes, when the coverage fell after having
         been fine, or, for images (which have no quality measure here), when the run is ``late``.
         """
-        if "test_modes_covered" in values:
-            share, quality = values["test_modes_covered"], values.get("test_high_quality") or 0.0
+        if "test_modes" in values:
             k = len(self.modes)
-            what = f"the generated points cover {round(share * k)} of the {k} modes ({round(quality * 100)}% land on a mode)"
+            covered, quality = values["test_modes"], values.get("test_high_quality") or 0.0
+            share = None if covered is None else covered / k
+            what = (
+                f"the generated points cover {covered or 0:g} of the {k} modes ({round(quality * 100)}% land on a mode)"
+            )
             good = quality >= 0.5
         elif "test_recall" in values:
             share, good = values["test_recall"], False  # an early generator's clump can sit "inside" the data

@@ -10,7 +10,20 @@ import torch
 from torch.nn import functional as F
 
 from models_lib.data.builtin_images import to_uint8_hwc
-from models_lib.kit.figures import PALETTE, image_figure, tile_grid, upscale
+from models_lib.kit.figures import (
+    CHAR_PX,
+    LABEL_CHARS,
+    NARROW_PLOT,
+    PALETTE,
+    PHONE_PANEL,
+    TITLE_CHARS,
+    image_figure,
+    shorten,
+    tile_grid,
+    top_matter,
+    upscale,
+)
+from models_lib.kit.figures import axis as plot_axis
 from models_lib.registry import View
 
 TILE_SIDE = 32  # larger samples are shrunk to this side for the view
@@ -69,7 +82,7 @@ def points_figure(
             "zmax": 100,
             "zsmooth": "best",
             "colorscale": [[0, FAKE_TINT], [0.5, "rgb(255,255,255)"], [1, REAL_TINT]],
-            "colorbar": {"title": {"text": score_title}, "thickness": 12, "len": 0.8},
+            "colorbar": {"title": {"text": score_title, "side": "right"}, "thickness": 12},
             "hoverinfo": "skip",
         }
     ]
@@ -142,21 +155,12 @@ def points_figure(
     rng = [round(float(axis[0]), 3), round(float(axis[-1]), 3)]
     layout = {
         "uirevision": "real_vs_generated",
-        "xaxis": {"title": {"text": "x1"}, "range": rng, "zeroline": False, "constrain": "domain"},
-        "yaxis": {
-            "title": {"text": "x2"},
-            "range": rng,
-            "zeroline": False,
-            "scaleanchor": "x",
-            "scaleratio": 1,
-            "constrain": "domain",
-        },
-        "margin": {"l": 40, "r": 10, "t": 30 if title else 10, "b": 70},
-        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": plot_axis("x1", range=rng, zeroline=False, constrain="domain"),
+        "yaxis": plot_axis("x2", range=rng, zeroline=False, scaleanchor="x", scaleratio=1, constrain="domain"),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "shapes": shapes,
     }
-    if title:
-        layout["title"] = {"text": title, "font": {"size": 12}}
+    top_matter(layout, title, [t["name"] for t in traces[1:]], plot_width=NARROW_PLOT - 50)
     return {"data": traces, "layout": layout}
 
 
@@ -170,23 +174,28 @@ def samples_figure(images: torch.Tensor, cols: int, row_labels: Sequence[str] = 
         tiles.append(upscale(t if t.ndim == 3 else np.repeat(t[..., None], 3, -1), 32))
     img, step = tile_grid(tiles, cols=cols, gap=2)
     side = tiles[0].shape[0]
+    names = [shorten(label, LABEL_CHARS) for label in row_labels]
+    # the row labels sit in the left margin, sized in screen pixels, at their rows' heights
     ann = [
         {
-            "x": -4,
-            "y": r * step + side / 2,
+            "x": 0,
+            "xref": "x domain",  # the images' left edge (the domain shrinks to the images)
             "xanchor": "right",
+            "xshift": -4,
+            "y": r * step + side / 2,
             "yanchor": "middle",
             "showarrow": False,
-            "text": label,
+            "text": name,
             "font": {"size": 11},
         }
-        for r, label in enumerate(row_labels)
+        for r, name in enumerate(names)
     ]
-    fig = image_figure(img, "samples", ann)
-    if row_labels:  # widen the x range to the left: room for the labels, in pixels of the image
-        fig["layout"]["xaxis"]["range"][0] = -0.5 - (8 + 7 * max(len(s) for s in row_labels))
-    if title:
-        fig["layout"]["title"] = {"text": title, "font": {"size": 12}}
+    left = 10 + (round(8 + CHAR_PX * max(len(n) for n in names)) if names else 0)
+    # the title is centred over the samples, right of the labels: its lines fit what is left of a phone's panel
+    chars = int((PHONE_PANEL - left - 20) / CHAR_PX)
+    margin = {"l": left, "r": 10, "t": 10, "b": 10}
+    fig = image_figure(img, "samples", ann, margin=margin, title=title, title_chars=min(TITLE_CHARS, chars))
+    fig["layout"]["xaxis"]["constrain"] = fig["layout"]["yaxis"]["constrain"] = "domain"
     return fig
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models_lib.kit.figures import rounded
+from models_lib.kit.figures import axis, markup, rounded, shorten
 from models_lib.registry import View
 
 DECISION_BOUNDARY = View(
@@ -55,20 +55,14 @@ def predicted_vs_true_figure(truth: np.ndarray, pred: np.ndarray, target: str) -
                 "y": rounded(pred, 4),
                 "name": "test samples",
                 "marker": {"size": 6, "color": "#ea580c", "opacity": 0.7},
-                "hovertemplate": "true %{x}<br>predicted %{y}<extra></extra>",
+                "hovertemplate": markup("true %{x}<br>predicted %{y}<extra></extra>"),
             },
         ],
         "layout": {
             "uirevision": "predicted_vs_true",
-            "xaxis": {"title": {"text": f"true {target}"}, "range": [lo, hi], "zeroline": False},
-            "yaxis": {
-                "title": {"text": f"predicted {target}"},
-                "range": [lo, hi],
-                "zeroline": False,
-                "scaleanchor": "x",
-                "scaleratio": 1,
-            },
-            "margin": {"l": 60, "r": 10, "t": 10, "b": 50},
+            "xaxis": axis(f"true {shorten(target, 24)}", range=[lo, hi], zeroline=False),
+            "yaxis": axis(f"predicted {shorten(target, 24)}", range=[lo, hi], zeroline=False, scaleanchor="x"),
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
             "showlegend": False,
         },
     }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
+from models_lib.kit.figures import Markup, axis, escape_text, markup, top_matter
 from models_lib.registry import View
 
 FORECAST = View(
@@ -66,28 +69,35 @@ def forecast_figure(t, truth, origins, pred, naive, train_end, target="value", *
         traces.append(
             {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "line": style, "connectgaps": False}
         )
-    return {
-        "data": traces,
-        "layout": {
-            "uirevision": "forecast",
-            "title": {"text": f"validation: {H}-step forecasts vs truth"},
-            "xaxis": {"title": {"text": x_title}},
-            "yaxis": {"title": {"text": target}},
-            "shapes": [
-                {
-                    "type": "line",
-                    "x0": at([train_end])[0],
-                    "x1": at([train_end])[0],
-                    "yref": "paper",
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"color": "#999", "dash": "dash", "width": 1},
-                }
-            ],
-            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-            "legend": {"orientation": "h", "y": -0.2},
-        },
+    layout = {
+        "uirevision": "forecast",
+        "xaxis": axis(x_title),
+        "yaxis": axis(target),
+        "shapes": [
+            {
+                "type": "line",
+                "x0": at([train_end])[0],
+                "x1": at([train_end])[0],
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#999", "dash": "dash", "width": 1},
+            }
+        ],
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }
+    top_matter(layout, f"validation: {H}-step forecasts vs truth", [t["name"] for t in traces])
+    return {"data": traces, "layout": layout}
+
+
+LINE_CHARS = 30  # characters of a generated-text line: the table's column on a phone is about 230 px wide
+
+
+def _cell_text(text: str) -> Markup:
+    """A generated sample as a table cell, broken into lines here (Plotly wraps no cell that has a line
+    break of its own, and none at all inside a long run without spaces); the text itself is escaped."""
+    lines = textwrap.wrap(text.replace("\n", " ⏎ "), LINE_CHARS, break_long_words=True) or [""]
+    return markup("<br>".join(escape_text(line) for line in lines))
 
 
 def generated_text_figure(samples: list[tuple[float, str]], temperature: float) -> dict:
@@ -95,10 +105,10 @@ def generated_text_figure(samples: list[tuple[float, str]], temperature: float) 
         "data": [
             {
                 "type": "table",
-                "columnwidth": [1, 8],
+                "columnwidth": [1.6, 8.4],
                 "header": {"values": ["epoch", f"generated (temperature {temperature:g})"], "align": "left"},
                 "cells": {
-                    "values": [[f"{e:.1f}" for e, _ in samples], [s.replace("\n", " ⏎ ") for _, s in samples]],
+                    "values": [[f"{e:.1f}" for e, _ in samples], [_cell_text(s) for _, s in samples]],
                     "align": "left",
                 },
             }
@@ -122,16 +132,14 @@ def gradient_norms_figure(history: list[tuple[float, list[float]]], cell: str, b
                 "line": {"width": 2 if newest else 1, "color": "#1f77b4" if newest else "#aec7e8"},
             }
         )
-    return {
-        "data": traces,
-        "layout": {
-            "uirevision": "gradient_norms",
-            "title": {"text": f"{cell}: ‖∂loss/∂{what} at step t‖ (loss at the end)"},
-            "xaxis": {"title": {"text": "time step t in the window"}},
-            "yaxis": {"title": {"text": "gradient norm"}, "type": "log", "exponentformat": "power"},
-            "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
-        },
+    layout = {
+        "uirevision": "gradient_norms",
+        "xaxis": axis("time step t in the window"),
+        "yaxis": axis("gradient norm", type="log", exponentformat="power"),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }
+    title = f"{cell}: ‖∂loss/∂{what} at step t‖ (loss at the end)"
+    return {"data": traces, "layout": top_matter(layout, title, [t["name"] for t in traces])}
 
 
 def hidden_state_figure(h: np.ndarray, labels: list[str] | None = None) -> dict:
@@ -144,16 +152,18 @@ def hidden_state_figure(h: np.ndarray, labels: list[str] | None = None) -> dict:
                 "x": x,
                 "colorscale": "RdBu",
                 "zmid": 0,
-                "hovertemplate": "unit %{y}<br>step %{x}<br>%{z}<extra></extra>",
+                "hovertemplate": markup("unit %{y}<br>step %{x}<br>%{z}<extra></extra>"),
             }
         ],
-        "layout": {
-            "uirevision": "hidden_state",
-            "title": {"text": "hidden units × time, one sequence (last layer)"},
-            "xaxis": {"title": {"text": "time step"}, "type": "category" if labels else "linear"},
-            "yaxis": {"title": {"text": "hidden unit"}},
-            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-        },
+        "layout": top_matter(
+            {
+                "uirevision": "hidden_state",
+                "xaxis": axis("time step", type="category" if labels else "linear"),
+                "yaxis": axis("hidden unit"),
+                "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            },
+            "hidden units × time, one sequence (last layer)",
+        ),
     }
 
 

@@ -224,7 +224,7 @@ class VAEModule(TrainingModule):
         elif k == 2:
             axes = ("z₁", "z₂")
         else:
-            axes = ("first principal direction of the means", "second principal direction")
+            axes = ("means: principal direction 1", "means: principal direction 2")
         title = f"code means of {len(pts)} test samples; {active} of {k} latent dimensions in use"
         ids = self.points.cpu().numpy()
         return scatter_figure(

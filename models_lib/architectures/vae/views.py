@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models_lib.kit.figures import PALETTE, image_rows_figure, rounded
+from models_lib.kit.figures import PALETTE, axis, image_rows_figure, rounded, top_matter
 from models_lib.registry import View
 
 VIEWS = (
@@ -74,17 +74,11 @@ def generated_rows_figure(real: np.ndarray, fake: np.ndarray) -> dict:
             "marker": {"size": 6, "color": PALETTE[3], "opacity": 0.6, "symbol": "x"},
         },
     ]
-    return {
-        "data": traces,
-        "layout": {
-            "uirevision": "generated_rows",
-            "title": {
-                "text": "generated vs real rows, on the data's top two principal directions",
-                "font": {"size": 12},
-            },
-            "xaxis": {"title": {"text": "first principal direction"}, "zeroline": False},
-            "yaxis": {"title": {"text": "second principal direction"}, "zeroline": False},
-            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
-            "legend": {"orientation": "h", "y": -0.18},
-        },
+    layout = {
+        "uirevision": "generated_rows",
+        "xaxis": axis("principal direction 1", zeroline=False),
+        "yaxis": axis("principal direction 2", zeroline=False),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }
+    title = "generated vs real rows, on the data's top two principal directions"
+    return {"data": traces, "layout": top_matter(layout, title, [t["name"] for t in traces])}
