@@ -78,6 +78,8 @@ def _meta_keys(info: Any) -> Collection[str] | None:
     if keys is None:
         keys = _attr(info, "meta")
     return keys if isinstance(keys, Collection) and not isinstance(keys, str) else None
+
+
 def data_fact(data: Any, name: str) -> Any:
     """A number ``data`` states whatever its options (``modes``: a mixture's number of modes): from
     the data itself (``meta``; a list counts its items), or from the built-in dataset it is or names

@@ -189,7 +189,7 @@ def test_the_goal_picker_offers_only_what_the_chosen_dataset_reports(teacher):
     gan = teacher.client.get("/classes/new/?architecture=gan&dataset=spiral").content.decode()
     assert _measures(gan) == ["test_precision", "test_recall"]
     assert _measures(teacher.client.get("/classes/new/?architecture=gan&dataset=ring").content.decode()) == [
-        "test_modes_covered",
+        "test_modes",
         "test_high_quality",
     ]
 
