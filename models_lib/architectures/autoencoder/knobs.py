@@ -12,7 +12,7 @@ class AutoencoderHParams(
     training_knobs(
         learning_rate=0.003,
         batch_size=32,
-        epochs=50,
+        epochs=30,
         texts={
             "learning_rate": "Size of each update step (the peak, with the cosine schedule).",
             "seed": "Random seed for the initial weights, the batch order and the noise.",
@@ -60,7 +60,7 @@ class AutoencoderHParams(
         effect="More units fit more detail but train slower and overfit small datasets sooner.",
     )
     channels: int = knob(
-        32,
+        16,
         ge=2,
         le=128,
         group="architecture",

@@ -63,7 +63,7 @@ class VAEHParams(
         effect="More units fit more detail but train slower and overfit small datasets sooner.",
     )
     channels: int = knob(
-        32,
+        16,
         ge=2,
         le=128,
         group="architecture",
