@@ -9,6 +9,7 @@ skips the wait in UPLOADED.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import shutil
 import time
@@ -335,16 +336,18 @@ def dataset_load_tensors(*, dataset: Dataset, options: dict[str, Any] | None = N
 # ---------------------------------------------------------------- previews
 
 
-def dataset_preview(*, dataset: Dataset) -> dict[str, Any]:
-    """What the preview page shows: stored with an upload, made on the fly for a built-in."""
+def dataset_preview(*, dataset: Dataset, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the preview page shows: stored with an upload, made on the fly for a built-in (with
+    ``options``, the built-in's own options, as a run would generate it; ``HParamsError`` when they
+    do not validate)."""
     if not dataset.builtin:
         return dataset.preview or {}
-    return _builtin_preview(dataset.slug)
+    return _builtin_preview(dataset.slug, json.dumps(options or {}, sort_keys=True))
 
 
 @functools.lru_cache(maxsize=32)
-def _builtin_preview(slug: str) -> dict[str, Any]:
-    data = builtin_data.load(slug, None)
+def _builtin_preview(slug: str, options: str = "{}") -> dict[str, Any]:
+    data = builtin_data.load(slug, json.loads(options) or None)
     if data.kind == "images":
         from models_lib.data.builtin_images import image_preview
 
