@@ -58,22 +58,23 @@ def catalog_run_estimate(
     options = options if dataset.builtin else None
     raw = json.dumps([spec.slug, dataset.pk, str(dataset.created_at), options, config], sort_keys=True, default=str)
     key = "run-estimate:" + hashlib.sha256(raw.encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
+    estimate = cache.get(key)
+    if estimate is None:
         from models_lib.training.estimate import estimate_run
 
         data = catalog_drawing_data(dataset=dataset, options=options)
         estimate = estimate_run(spec, spec.validate(spec.with_data_defaults(config, data)), data)
-        found = {
-            "seconds": round(estimate.seconds, 1),
-            "epoch_s": round(estimate.epoch_s, 4),
-            "step_s": round(estimate.step_s, 5),
-            "steps": estimate.steps,
-            "epochs": estimate.epochs,
-            "epochs_within": estimate.epochs_within(job_time_limit_s()),
-        }
-        cache.set(key, found, ESTIMATE_CACHE_S)
-    return {**found, **_estimate_words(found, job_time_limit_s())}
+        cache.set(key, estimate, ESTIMATE_CACHE_S)
+    limit = job_time_limit_s()
+    found = {
+        "seconds": round(estimate.seconds, 1),
+        "epoch_s": round(estimate.epoch_s, 4),
+        "step_s": round(estimate.step_s, 5),
+        "steps": estimate.steps,
+        "epochs": estimate.epochs,
+        "epochs_within": estimate.epochs_within(limit),
+    }
+    return {**found, **_estimate_words(found, limit)}
 
 
 def _duration(seconds: float) -> str:

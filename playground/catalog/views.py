@@ -208,6 +208,8 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "data_defaults": {
                 "by_dataset": by_dataset,
                 "schema": {k: v for k, v in spec.defaults().model_dump().items() if k in changed},
+                # where each dataset's glimpse comes from, and whether the form's options change it
+                "glimpses": {d.slug: {"url": f"/datasets/{d.pk}/glimpse/", "builtin": d.builtin} for d in datasets},
             },
             "fields": fields,
             "main_fields": main_fields,

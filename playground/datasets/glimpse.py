@@ -25,7 +25,7 @@ RAMP = ((0.27, 0.0, 0.33), (0.23, 0.32, 0.55), (0.13, 0.57, 0.55), (0.37, 0.79, 
 MAX_POINTS = 600  # dots in the scatter
 MAX_LINE_POINTS = 400  # points of each line of a series
 MAX_IMAGES = 12
-MAX_ROWS, MAX_COLUMNS = 5, 6
+MAX_ROWS, MAX_COLUMNS, MAX_CELL_CHARS = 5, 6, 24
 MAX_SAMPLES, MAX_SAMPLE_CHARS = 3, 160
 POINTS_SIDE = 220  # the scatter's viewBox, square (both coordinates share one scale)
 SERIES_W, SERIES_H = 360, 120
@@ -223,7 +223,7 @@ def _images(thumbnails: dict[str, list[str]]) -> list[tuple[str, str]]:
 
 def _table(columns: list[Any], head: list[list[Any]]) -> dict[str, Any]:
     shown = [str(c) for c in columns[:MAX_COLUMNS]]
-    rows = [["" if v is None else str(v)[:24] for v in row[:MAX_COLUMNS]] for row in head[:MAX_ROWS]]
+    rows = [[_cut("" if v is None else str(v), MAX_CELL_CHARS) for v in row[:MAX_COLUMNS]] for row in head[:MAX_ROWS]]
     return {"table": {"columns": shown, "rows": rows, "more_columns": max(0, len(columns) - MAX_COLUMNS)}}
 
 
@@ -231,5 +231,9 @@ def _samples(samples: list[Any]) -> list[str]:
     out = []
     for s in samples[:MAX_SAMPLES]:
         text = " → ".join(str(p) for p in s) if isinstance(s, list | tuple) else str(s)
-        out.append(text if len(text) <= MAX_SAMPLE_CHARS else text[: MAX_SAMPLE_CHARS - 1] + "…")
+        out.append(_cut(text, MAX_SAMPLE_CHARS))
     return out
+
+
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"

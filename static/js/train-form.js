@@ -66,17 +66,19 @@ function formQuery({ only } = {}) {
   return params;
 }
 
+const glimpseOf = () => dataDefaults?.glimpses?.[select?.value] || null;
+
 let glimpseController = null;
 async function refreshGlimpse() {
-  const option = select?.selectedOptions[0];
-  if (!glimpseBox || !option?.dataset.glimpseUrl) return;
+  const source = glimpseOf();
+  if (!glimpseBox || !source) return;
   glimpseController?.abort();
   glimpseController = new AbortController();
   // a built-in is drawn with the options the form has; an upload's are fixed
-  const query = option.dataset.builtin ? formQuery({ only: (name) => name.startsWith("data__") }) : new URLSearchParams();
+  const query = source.builtin ? formQuery({ only: (name) => name.startsWith("data__") }) : new URLSearchParams();
   glimpseBox.setAttribute("aria-busy", "true");
   try {
-    const response = await fetch(`${option.dataset.glimpseUrl}?${query}`, {
+    const response = await fetch(`${source.url}?${query}`, {
       credentials: "same-origin", signal: glimpseController.signal, headers: { Accept: "text/html" },
     });
     if (response.ok) glimpseBox.innerHTML = await response.text();
@@ -133,12 +135,12 @@ if (form) {
   form.addEventListener("input", (event) => {
     if (event.target === select || event.target.name?.startsWith("run__")) return;
     scheduleEstimate();
-    if (event.target.name?.startsWith("data__") && select?.selectedOptions[0]?.dataset.builtin) scheduleGlimpse();
+    if (event.target.name?.startsWith("data__") && glimpseOf()?.builtin) scheduleGlimpse();
   });
   form.addEventListener("change", (event) => {
     if (event.target === select || event.target.name?.startsWith("run__")) return;
     scheduleEstimate();
-    if (event.target.name?.startsWith("data__") && select?.selectedOptions[0]?.dataset.builtin) scheduleGlimpse();
+    if (event.target.name?.startsWith("data__") && glimpseOf()?.builtin) scheduleGlimpse();
   });
 }
 
