@@ -25,7 +25,7 @@ __all__ = ["RunEstimate", "estimate_run"]
 PROBE_S = 0.25  # time the steps for about this long ...
 PROBE_STEPS = (2, 8)  # ... but at least and at most this many (after one untimed warm-up step)
 HEAVY_STEP_S = 0.5  # a step slower than this: the held-out pass is extrapolated rather than run
-START_S = 0.5  # building the model, loading the data, the first and the last views, the final save
+START_S = 1.0  # a run besides its epochs: the model built, the data loaded, the first and last views, the save
 
 
 @dataclass(frozen=True)
