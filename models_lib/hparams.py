@@ -93,6 +93,8 @@ def hparams_json_schema(cls: type[HParams]) -> dict:
 
 
 def _number(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

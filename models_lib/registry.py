@@ -409,7 +409,20 @@ class ArchitectureSpec:
             raise TypeError(f"{self.name} has no knobs: it is not trainable here yet")
         if isinstance(config, HParams) and not isinstance(config, self.knobs):
             config = config.model_dump()
-        hparams = validate_hparams(self.knobs, config)
+        try:
+            hparams = validate_hparams(self.knobs, config)
+        except HParamsError as exc:
+            if time_limit_s is None:
+                raise
+            # past the schema's own bound too: say what a run may ask for, and why
+            raise HParamsError(
+                [
+                    {**e, "message": self.too_many_epochs(time_limit_s)}
+                    if e["field"] == "epochs" and e["message"].startswith("must be at most")
+                    else e
+                    for e in exc.errors
+                ]
+            ) from None
         epochs = getattr(hparams, "epochs", None)
         if time_limit_s is not None and epochs is not None and epochs > self.max_epochs(time_limit_s):
             raise HParamsError([{"field": "epochs", "message": self.too_many_epochs(time_limit_s)}])

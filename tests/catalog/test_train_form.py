@@ -102,6 +102,11 @@ def test_epochs_are_bounded_by_what_fits_in_the_time_limit(alice, spiral, settin
     assert schema["hyperparameters"]["properties"]["epochs"]["maximum"] == most
     assert schema["main_knobs"] == list(spec.main_knobs)
 
+    # past the schema's own bound (1,000,000) the refusal still says what fits, and why
+    with pytest.raises(job_services.JobRejected) as exc:
+        job_services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 5_000_000})
+    assert exc.value.errors[0].message.startswith(f"must be at most {most:,}: a run may train for 30 min here")
+
     # a shorter time limit lowers the bound, and the refusal says why
     settings.PLAYGROUND = {**settings.PLAYGROUND, "JOB_SOFT_TIME_LIMIT_S": 60.0}
     assert registry.get("cnn").max_epochs(60.0) == 750  # 60 s at 80 ms an epoch at least
