@@ -215,6 +215,8 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "main_fields": main_fields,
             "more_fields": more_fields,
             "more_open": folded_errors or any(not anchor for anchor, _, _ in error_list),
+            # folded settings that are not at their defaults ("train again" from a run that changed some)
+            "more_changed": sum(_changed(f) for f in (*more_fields, *run_fields)),
             "run_fields": run_fields,
             "dataset_forms": dataset_forms,
             "selected_dataset": selected,
@@ -238,6 +240,17 @@ def _add_error(errors: dict[str, str], name: str, message: str) -> None:
 def _entry_message(item: str, message: str) -> str:
     """``hidden_layers.1``'s "must be at most 1024" reads "entry 2 must be at most 1024"."""
     return f"entry {int(item.split('.')[0]) + 1} {message}" if item.split(".")[0].isdigit() else message
+
+
+def _changed(field) -> bool:
+    """True when a form field holds another value than its default."""
+
+    def shown(value) -> str:
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return shown(field.value) != shown(field.default)
 
 
 def _main_and_more(fields: list, main: tuple[str, ...]) -> tuple[list, list]:

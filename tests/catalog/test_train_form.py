@@ -253,3 +253,19 @@ def test_tensorflow_playgrounds_spiral_setting_is_accepted_and_learns_the_spiral
         content_type="application/json",
     )
     assert api.status_code == 201, api.content
+
+
+def test_train_again_says_how_many_folded_settings_it_changed(alice, spiral):
+    job = job_services.job_submit(
+        viewer=alice.viewer,
+        architecture="mlp",
+        dataset=spiral,
+        config={"epochs": 2, "batch_size": 8, "l2": 0.01},
+        run_options={"patience": 3},
+    )
+    html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    summary = _between(html, '<details class="more-settings"', "</summary>")
+    assert "3 changed from the defaults" in summary  # batch size, L2 and the patience; epochs are not folded
+    assert "changed from the defaults" not in _between(
+        alice.client.get("/catalog/mlp/").content.decode(), '<details class="more-settings"', "</summary>"
+    )
