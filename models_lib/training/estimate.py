@@ -66,16 +66,18 @@ def _sync(values: Any) -> None:
         values.detach().float().sum().item()
 
 
-def estimate_run(spec: Any, config: HParams | dict | None, data: Any) -> RunEstimate:
+def estimate_run(spec: Any, config: HParams | dict | None, data: Any, *, cpu_threads: int | None = None) -> RunEstimate:
     """Time a few training steps of ``spec``'s module for ``config`` on ``data`` (the knob values that
-    suit the data under ``config``, as a run has them) and scale them to the whole run. Raises what
-    ``spec.build`` raises for knobs that do not validate or do not suit the data."""
+    suit the data under ``config``, as a run has them) and scale them to the whole run. ``cpu_threads``:
+    the most threads the worker's runs use, as the Trainer is given it (a small step uses one anyway).
+    Raises what ``spec.build`` raises for knobs that do not validate or do not suit the data."""
     if not isinstance(config, HParams):
         config = spec.validate(spec.with_data_defaults(config, data))
     module = spec.build(config, data)
     threads = torch.get_num_threads()
-    if module.single_thread():
-        torch.set_num_threads(1)
+    wanted = 1 if module.single_thread() else cpu_threads
+    if wanted and wanted != threads:
+        torch.set_num_threads(wanted)
     try:
         return _probe(module, config, data)
     finally:

@@ -9,6 +9,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 from playground.datasets.models import Dataset
@@ -63,7 +64,13 @@ def catalog_run_estimate(
         from models_lib.training.estimate import estimate_run
 
         data = catalog_drawing_data(dataset=dataset, options=options)
-        estimate = estimate_run(spec, spec.validate(spec.with_data_defaults(config, data)), data)
+        estimate = estimate_run(
+            spec,
+            spec.validate(spec.with_data_defaults(config, data)),
+            data,
+            # the threads a worker's run may use, where the settings cap them
+            cpu_threads=settings.PLAYGROUND.get("CPU_THREADS") or None,
+        )
         cache.set(key, estimate, ESTIMATE_CACHE_S)
     limit = job_time_limit_s()
     found = {
