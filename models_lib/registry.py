@@ -25,7 +25,7 @@ import importlib.util
 import os
 import pkgutil
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -68,6 +68,15 @@ ENV_PATHS = "PLAYGROUND_ARCHITECTURES"
 
 def _attr(info: Any, name: str) -> Any:
     return info.get(name) if isinstance(info, Mapping) else getattr(info, name, None)
+
+
+def _meta_keys(info: Any) -> Collection[str] | None:
+    """The keys of what the data says about itself: ``TensorData.meta``, or the ``meta_keys`` of a dataset
+    row or a built-in; None when that is not known (a deleted dataset, an upload not processed yet)."""
+    keys = _attr(info, "meta_keys")
+    if keys is None:
+        keys = _attr(info, "meta")
+    return keys if isinstance(keys, Collection) and not isinstance(keys, str) else None
 
 
 def _applies(kinds: tuple[str, ...], tasks: tuple[str, ...], info: Any) -> bool:
@@ -119,7 +128,9 @@ class Metric:
     ``chart`` is where the run page draws it (``None``: only in the results table). ``headline``:
     the number that sums a finished run up in one line. ``reference``: a baseline to beat, not a
     result of the model (drawn dotted). ``data_kinds``/``tasks``: reported only on
-    such data (empty: always).
+    such data (empty: always). ``with_meta``/``without_meta``: reported only on data whose ``meta`` has
+    each of these keys / none of them (the GAN measures mode coverage only on mixtures that name their
+    ``modes``); data whose meta is not known passes.
     """
 
     key: str
@@ -133,9 +144,16 @@ class Metric:
     reference: bool = False
     data_kinds: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
+    with_meta: tuple[str, ...] = ()
+    without_meta: tuple[str, ...] = ()
 
     def applies_to(self, info: Any) -> bool:
-        return _applies(self.data_kinds, self.tasks, info)
+        if not _applies(self.data_kinds, self.tasks, info):
+            return False
+        keys = _meta_keys(info) if self.with_meta or self.without_meta else None
+        if keys is None:
+            return True  # what the data carries is not known: it may report it
+        return builtins.all(k in keys for k in self.with_meta) and not any(k in keys for k in self.without_meta)
 
     @property
     def split(self) -> str | None:
@@ -289,6 +307,10 @@ class RunSettings:
     flush_interval_s: float = 0.2
     view_interval_s: float = 0.5
     grid_size: int = 60
+    #: frames kept of each view over a run (the timeline's resolution), at most
+    frame_cap: int = 100
+    #: CPU threads a run may use (None: PyTorch's default, all cores). Small steps use one whatever this says.
+    cpu_threads: int | None = None
 
 
 # ---------------------------------------------------------------- the spec
@@ -495,8 +517,10 @@ class ArchitectureSpec:
         return list(charts.values())
 
     def goal_metrics(self, data: Any) -> list[Metric]:
-        """The held-out metrics with a direction on that data: what a class goal may name."""
-        return [m for m in self.metrics_for(data) if m.held_out and m.better is not None and not m.reference]
+        """What a class goal may name on that data: the test-split metrics with a direction, which a
+        finished run's final metrics hold (the Trainer keeps the last ``test_*`` values; validation
+        metrics are drawn on the run page but not kept in the result)."""
+        return [m for m in self.metrics_for(data) if m.split == "test" and m.better is not None and not m.reference]
 
     def headline(self, metrics: Mapping[str, Any], data: Any = None) -> str:
         """A finished run's headline in words ("test accuracy 93.4 %"), from its final metrics."""
@@ -532,12 +556,20 @@ class ArchitectureSpec:
         flush_interval_s: float = 0.2,
         view_interval_s: float = 0.5,
         grid_size: int = 60,
+        frame_cap: int = 100,
+        cpu_threads: int | None = None,
         resume: Checkpoint | None = None,
     ) -> RunResult:
         """Train on ``data``: validate, seed, build the module, hand it to the Trainer."""
         from models_lib.training.run import run_module
 
-        settings = RunSettings(flush_interval_s=flush_interval_s, view_interval_s=view_interval_s, grid_size=grid_size)
+        settings = RunSettings(
+            flush_interval_s=flush_interval_s,
+            view_interval_s=view_interval_s,
+            grid_size=grid_size,
+            frame_cap=frame_cap,
+            cpu_threads=cpu_threads,
+        )
         return run_module(
             self, config, data, callbacks=list(callbacks), device=device, settings=settings, resume=resume
         )

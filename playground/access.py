@@ -108,4 +108,7 @@ class VisitorMiddleware:
 
 
 def site_context(request: HttpRequest) -> dict[str, Any]:
-    return {"embedded_mode": settings.EMBEDDED}
+    """``site_section``: the part of the site the path is in ("catalog", "jobs", ...), which the
+    navigation marks as current; a view may say otherwise with ``nav_section`` (someone else's shared
+    run is under /jobs/ but not among "My runs")."""
+    return {"embedded_mode": settings.EMBEDDED, "site_section": request.path.strip("/").split("/", 1)[0]}

@@ -269,6 +269,14 @@ PLAYGROUND = {
     "VIEW_INTERVAL_S": env.float("PLAYGROUND_VIEW_INTERVAL_S", default=0.5),
     # Decision-boundary grid resolution per side (the brief caps it at 100).
     "GRID_SIZE": env.int("PLAYGROUND_GRID_SIZE", default=60),
+    # Frames kept of each live view over a run, at most: the run page's timeline replays them (a run
+    # with more epochs is thinned evenly). Frames are part of the event log and purged with it.
+    "FRAMES_PER_VIEW": env.int("PLAYGROUND_FRAMES_PER_VIEW", default=100),
+    # CPU threads one run may use on a CPU worker (0: all of PyTorch's). One by default: the models
+    # here are small, and threads that outnumber the free cores (the web server, another worker, a
+    # busy machine) make every parallel op wait for a descheduled thread: an autoencoder on digits
+    # went from 66 to 1.3 steps a second on a busy 2-core machine. Raise it on a dedicated CPU server.
+    "CPU_THREADS": env.int("PLAYGROUND_CPU_THREADS", default=1),
     # A running job writes a heartbeat this often.
     "HEARTBEAT_INTERVAL_S": env.float("PLAYGROUND_HEARTBEAT_INTERVAL_S", default=5.0),
     # A running job whose heartbeat is older than this is INTERRUPTED by the reaper (its worker
@@ -277,6 +285,9 @@ PLAYGROUND = {
     "REAPER_INTERVAL_S": env.float("PLAYGROUND_REAPER_INTERVAL_S", default=5.0),
     # A running job saves a checkpoint (weights, optimizer, position, RNG) at most this often.
     "CHECKPOINT_INTERVAL_S": env.float("PLAYGROUND_CHECKPOINT_INTERVAL_S", default=30.0),
+    # CTRL-C or SIGTERM on the embedded mode's server: a run in training stops at its next flush with a
+    # checkpoint (resumable); the server waits this long for it, then marks it interrupted and exits.
+    "SHUTDOWN_GRACE_S": env.float("PLAYGROUND_SHUTDOWN_GRACE_S", default=30.0),
     # Wall time per attempt: the soft limit checkpoints and ends the job FAILED ("Time limit
     # reached", resumable); the hard limit (soft + grace) is Celery's backstop that kills the task.
     "JOB_SOFT_TIME_LIMIT_S": env.float("PLAYGROUND_JOB_SOFT_TIME_LIMIT_S", default=30 * 60.0),

@@ -4,7 +4,8 @@ Every trainable architecture trains for one short epoch, through a real job (sub
 code path, the stored event log), on every built-in dataset it accepts and on an upload of every
 kind it accepts. Every combination it does not accept is kept out of its train form, off the
 dataset's "Train X on this" buttons, and refused by the API with a 422 saying what would work.
-Each run reports only metrics its architecture declares, and draws only views it declares.
+Each run reports only metrics its architecture declares, and draws only views it declares; every
+metric a class goal may name on that data is among its final metrics.
 """
 
 from __future__ import annotations
@@ -194,6 +195,11 @@ def _check_declared(job: TrainingJob, dataset: Dataset) -> None:
         key for e in job.events.filter(kind="metric") for key in e.payload.get("values", {})
     }
     assert reported <= meanings, f"undeclared metrics: {reported - meanings}"
+    # What a class goal may name on this data is what the run reports (the new-session form offers only these).
+    goal_keys = {m.key for m in spec.goal_metrics(dataset)}
+    assert goal_keys <= set(job.final_metrics), (
+        f"declared for this data but not reported: {goal_keys - set(job.final_metrics)}"
+    )
     drawn = set(job.views)
     applicable = {v.key for v in spec.views_for(dataset)}
     assert drawn <= applicable, f"views it does not declare for this data: {drawn - applicable}"

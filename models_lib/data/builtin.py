@@ -7,6 +7,7 @@ whatever the seed; the decision-boundary plot then frames them well.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,6 +56,12 @@ class BuiltinInfo:
     options: type[HParams]
     build: Callable[[HParams], TensorData]
 
+    @property
+    def meta_keys(self) -> frozenset[str]:
+        """The keys of its data's ``meta`` at the default options (generated once per process): what a
+        metric's data filter asks about (``registry.Metric.with_meta``), e.g. the mixtures' ``modes``."""
+        return _meta_keys(self.slug)
+
 
 class UnknownDataset(KeyError):
     def __str__(self) -> str:
@@ -70,6 +77,11 @@ def _builtin(slug: str, name: str, kind: str, task: str, description: str, optio
         return build
 
     return decorator
+
+
+@functools.cache
+def _meta_keys(slug: str) -> frozenset[str]:
+    return frozenset(load(slug).meta)
 
 
 def builtin_all() -> list[BuiltinInfo]:

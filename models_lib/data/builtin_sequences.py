@@ -10,6 +10,9 @@ series so a model can re-window it for its own window length and horizon:
 ``meta["season"]``   season length in steps (for the seasonal-naive baseline)
 ``meta["mean"]``/``meta["std"]``  per channel, from the TRAIN part only
 ``meta["X_val"]``/``meta["y_val"]``  validation windows
+``meta["time"]``/``meta["time_kind"]``/``meta["time_column"]``  an upload's time of each step (seconds
+                     since 1970 for "datetime", the column's numbers for "number"; absent or
+                     "index" for a built-in): read them with :func:`series_time_axis`
 
 A text TensorData carries next-character windows (``X``, ``y``: N×L int64
 indices into ``meta["vocab"]``) and ``meta["ids"]``/``meta["train_end"]``.
@@ -33,6 +36,7 @@ __all__ = [
     "TextOptions",
     "estimate_season",
     "series_tensordata",
+    "series_time_axis",
     "series_windows",
     "text_tensordata",
 ]
@@ -100,6 +104,23 @@ def estimate_season(target: np.ndarray, max_lag: int | None = None) -> int:
     acf = np.array([float((x[:-k] * x[k:]).sum()) / denom for k in range(2, max_lag + 1)])
     best = int(np.argmax(acf))
     return best + 2 if acf[best] > 0.2 else 1
+
+
+def series_time_axis(meta: dict, steps) -> tuple[list, str]:
+    """The x values of the series' steps ``steps`` (indices into ``meta["series"]``) and the axis title:
+    an upload's dates (ISO text such as '2024-01-31', which Plotly draws as a date axis) or the numbers
+    of its time column; else the step numbers and "time step". Steps past the end go on at the usual step."""
+    steps = np.asarray(steps, dtype=np.int64)
+    time, kind = meta.get("time"), meta.get("time_kind", "index")
+    if time is None or kind not in ("datetime", "number") or len(time) < 2:
+        return steps.tolist(), "time step"
+    from models_lib.data.ingest.timeaxis import time_labels
+
+    time = np.asarray(time, dtype=np.float64)
+    last = len(time) - 1
+    usual = float(np.median(np.diff(time)))
+    values = np.where(steps <= last, time[np.clip(steps, 0, last)], time[last] + (steps - last) * usual)
+    return time_labels(values, kind), str(meta.get("time_column") or "time")
 
 
 def series_tensordata(

@@ -51,7 +51,9 @@ def run_module(
         generator=generator,
         flush_interval_s=settings.flush_interval_s,
         view_interval_s=settings.view_interval_s,
+        frame_cap=settings.frame_cap,
         single_thread=module.single_thread,
+        cpu_threads=settings.cpu_threads,
         resume=resume,
     )
 
@@ -65,13 +67,18 @@ def fit_module(
     generator: torch.Generator,
     flush_interval_s: float,
     view_interval_s: float,
+    frame_cap: int = 100,
     single_thread: bool | Callable[[], bool] = False,
+    cpu_threads: int | None = None,
     resume: Checkpoint | None = None,
 ) -> RunResult:
     """Trains ``module`` for ``config.epochs`` epochs of ``config.batch_size``.
 
     ``single_thread``: small steps run faster on one CPU thread than on several (thread
     start-up costs more than the arithmetic), so each architecture says when its step is small.
+    ``cpu_threads``: the most CPU threads any step may use (None: PyTorch's default). A worker sets
+    it (``PLAYGROUND_CPU_THREADS``): threads that outnumber the cores left free make every parallel
+    op wait for a descheduled thread, and a run on a busy 2-core machine went 50 times slower.
     ``resume``: go on from that checkpoint of the same config and data.
     """
     small = single_thread() if callable(single_thread) else single_thread
@@ -84,7 +91,8 @@ def fit_module(
         generator=generator,
         flush_interval_s=flush_interval_s,
         view_interval_s=view_interval_s,
-        cpu_threads=1 if small else None,
+        frame_cap=frame_cap,
+        cpu_threads=1 if small else cpu_threads,
         resume=resume,
     ).fit()
 

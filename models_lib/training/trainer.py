@@ -3,15 +3,22 @@
 Call order, for a run of E epochs::
 
     on_train_start
-    on_flush(start logs)
+    on_flush(start logs, the views' first frame at step 0)
     per step: on_step; every >= flush_interval_s: on_flush(events), on_progress, should_stop
-    per epoch: on_epoch_end, the test metrics measured, then a flush (on_flush, on_progress,
-        should_stop) unless the last flush is under flush_interval_s old: epochs shorter than
-        that are flushed together, each with its own test metric event (the first and the last
-        epoch always flush; a callback with ``flush_every_epoch`` makes every epoch flush, and
-        views that wait for the epoch end (``EPOCH_END_VIEWS``) make that epoch's end flush)
+    per epoch: on_epoch_end, the epoch's train metrics reduced and the test metrics measured (one
+        metric event, same step), a frame of every view when one is due (see below), then a flush
+        (on_flush, on_progress, should_stop) unless the last flush is under flush_interval_s old:
+        epochs shorter than that are flushed together, each with its own metric event and frames
+        (the last epoch always flushes; a callback with ``flush_every_epoch`` makes every epoch flush)
     on_flush(final views, end log)
     on_train_end(result)
+
+Frames: each drawing of the views is a frame (view events carry their step and epoch) that the
+run page replays. A ``FramePlan`` splits the run's steps into ``frame_cap`` slots and lets one frame
+into each: a frame at every epoch end when a run has at most ``frame_cap`` epochs, every k-th epoch
+end otherwise, and frames within an epoch when epochs are long (``EPOCH_END_VIEWS``). Drawing is
+also kept to a share of the run's time (``VIEW_SHARE`` + ``VIEW_ALLOWANCE_S``): a frame that would go
+over it is skipped, so the frames thin out evenly instead of slowing training.
 
 Metrics stay on the device between flushes: a step only appends detached
 tensors to a list. A flush reduces them and syncs once (one ``.tolist()``).
@@ -30,6 +37,7 @@ import torch
 from torch import nn
 
 from models_lib.training.checkpoint import Checkpoint, optimizers_of
+from models_lib.training.frames import FrameEncoder, FramePlan
 
 __all__ = [
     "Callback",
@@ -47,16 +55,19 @@ __all__ = [
 ]
 
 EXPLODE_FACTOR = 1e4
-# Live views may take at most this share of the run's wall time, the last ones (drawn when the run
-# ends) included: a view that costs more than expected is drawn less often instead of slowing
-# training. The first ones are always drawn, so only a run shorter than 1/VIEW_SHARE times one
-# drawing goes over. At 2%, views that cost 50 ms (an autoencoder's three on CPU) refresh about
-# every 2.5 s.
-VIEW_SHARE = 0.02
-# When an epoch lasts at most this many view intervals, views wait for the next epoch end: they
+# Drawing frames may take at most this share of the run's wall time plus VIEW_ALLOWANCE_S, the last
+# ones (drawn when the run ends) included: views that cost more than expected are drawn less often
+# instead of slowing training. The first frame (step 0) and the last are always drawn. The
+# allowance lets a run of a second still be replayed frame by frame (a default MLP run draws its
+# boundary 60 times in about 0.1 s); in a run of minutes it is nothing.
+VIEW_SHARE = 0.03
+VIEW_ALLOWANCE_S = 0.15
+# When an epoch lasts at most this many view intervals, frames are drawn at epoch ends only: they
 # then show the model the test metrics were just measured on, and reuse that test pass (an
 # autoencoder's error histogram, a CNN's confusion matrix) instead of repeating it mid-epoch.
 EPOCH_END_VIEWS = 2.0
+# Frames of each view kept over a run, at most (the first at step 0 and the last come on top).
+FRAME_CAP = 100
 
 
 class TrainingDiverged(RuntimeError):
@@ -242,6 +253,7 @@ class Trainer:
         generator: torch.Generator | None = None,
         flush_interval_s: float = 0.2,
         view_interval_s: float = 0.5,
+        frame_cap: int = FRAME_CAP,
         amp: bool | None = None,
         cpu_threads: int | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -257,6 +269,7 @@ class Trainer:
         self.generator = generator if generator is not None else torch.Generator().manual_seed(0)
         self.flush_interval_s = float(flush_interval_s)
         self.view_interval_s = float(view_interval_s)
+        self.frame_cap = max(1, int(frame_cap))
         self.amp = (self.device.type == "cuda") if amp is None else (bool(amp) and self.device.type == "cuda")
         self.clock = clock
         self.resume = resume
@@ -280,10 +293,13 @@ class Trainer:
         self._last_view_t = -math.inf
         self._view_s = 0.0  # time spent drawing views so far
         self._view_cost = 0.0  # what the last drawing took: kept in reserve for the final one
-        self._views_waiting = False  # views are due and wait for the epoch end
+        self._frames = FrameEncoder()
+        self._plan = FramePlan(self.frame_cap, 1)
+        self._frame_step = -1  # the step of the last frame
+        self._frame_count = 0  # drawings so far
         self._loop_start = (0.0, 0)  # (clock, step) when the loop started: the epoch length estimate
         self._test_at_step = -1
-        # test metrics measured at epoch ends since the last flush: (step, epoch, device scalars)
+        # each epoch end's train and test metrics since the last flush: (step, epoch, device scalars)
         self._held: list[tuple[int, int, dict[str, torch.Tensor]]] = []
         self._last_flush_t = -math.inf
         self._optimizer: Any = None
@@ -344,6 +360,7 @@ class Trainer:
         self.steps_per_epoch = math.ceil(n / bs)
         self.total_steps = self.steps_per_epoch * self.epochs
         self.n_params = sum(p.numel() for p in model.parameters())
+        self._plan = FramePlan(self.frame_cap, self.total_steps)
         manual = bool(getattr(module, "manual_optimization", False))
         step_callbacks = [cb for cb in self.callbacks if type(cb).on_step is not Callback.on_step]
 
@@ -364,6 +381,10 @@ class Trainer:
         )
         for message in module.start_messages():
             self.log(message)
+        if self.resume is None:
+            self._pending.extend(self._view_events())  # the untrained network: something to watch at once
+        else:
+            self._plan.drawn(self.step)  # the frames before the checkpoint are stored already
         self._emit(self._take_pending())
 
         clock, interval, records = self.clock, self.flush_interval_s, self._records
@@ -420,8 +441,10 @@ class Trainer:
             self._count(self.steps_per_epoch)
             for cb in self.callbacks:
                 cb.on_epoch_end(self)
-            self._measure_test()
-            if every_epoch or epoch == self.epochs or self._views_waiting or clock() - self._last_flush_t >= interval:
+            self._measure_epoch()
+            if epoch < self.epochs and self._plan.due(self.step) and self._view_budget_left():
+                self._pending.extend(self._view_events())
+            if every_epoch or epoch == self.epochs or clock() - self._last_flush_t >= interval:
                 if self._flush():
                     return self._finish(stopped=epoch < self.epochs)
             next_flush = self._last_flush_t + interval
@@ -490,46 +513,57 @@ class Trainer:
     def _eval_mode(self):
         return _EvalMode(self.module.model)
 
-    def _measure_test(self) -> None:
-        """The held-out split's metrics at an epoch end, kept on the device until the next flush."""
-        with self._eval_mode():
-            test = self.module.test_metrics()
-        self._test_at_step = self.step
-        if test:
-            self._held.append((self.step, self.epoch, test))
-
-    def _flush(self) -> bool:
-        """Sync metrics once, emit events; returns True when a callback asked to stop."""
+    def _measure_epoch(self) -> None:
+        """At an epoch end: the train metrics of the steps since the last flush and the held-out
+        split's metrics, kept on the device until the next flush. Both share the step, so each
+        epoch has a train and a test point on the same axis."""
         values: dict[str, torch.Tensor] = {}
         if self._records:
             values.update(self.module.train_metrics(self._records))
             self._records.clear()
-        train_keys = list(values)
+        with self._eval_mode():
+            values.update(self.module.test_metrics())
+        self._test_at_step = self.step
+        if values:
+            self._held.append((self.step, self.epoch, values))
+
+    def _view_budget_left(self) -> bool:
+        """True while drawing one more frame keeps drawing within its share of the run's time."""
+        spent = self._view_s + self._view_cost
+        return spent <= VIEW_SHARE * (self.clock() - self._t0) + VIEW_ALLOWANCE_S
+
+    def _flush(self) -> bool:
+        """Sync metrics once, emit events; returns True when a callback asked to stop."""
+        values: dict[str, torch.Tensor] = {}
+        now = self.clock()
+        # mid-epoch, the train metrics since the last flush: only when epochs are long (else each epoch
+        # end has its point, on the same steps as the test metrics, and no partial epoch crowds them)
+        if self._records and self._epoch_s(now) > EPOCH_END_VIEWS * max(self.flush_interval_s, self.view_interval_s):
+            values.update(self.module.train_metrics(self._records))
+            self._records.clear()
         held, self._held = self._held, []
-        # one sync for the train metrics and every epoch end's test metrics since the last flush
-        numbers = _to_numbers([values] + [test for _, _, test in held])
-        self._check_divergence(numbers[0].get(self.module.divergence_key))
+        # one sync for the train metrics and every epoch end's metrics since the last flush
+        numbers = _to_numbers([values] + [v for _, _, v in held])
+        watched = self.module.divergence_key
+        for part in numbers[1:] + numbers[:1]:
+            self._check_divergence(part.get(watched))
 
         events = self._take_pending()
-        tests = [(at, epoch, test) for (at, epoch, _), test in zip(held, numbers[1:], strict=True)]
-        # epochs flushed together each keep their own step; this step's train and test metrics come last
-        events += [self._metric_event(test, step=at, epoch=epoch) for at, epoch, test in tests if at != self.step]
-        if train_keys:
+        # epochs flushed together each keep their own step and epoch
+        events += [self._metric_event(v, step=at, epoch=epoch) for (at, epoch, _), v in zip(held, numbers[1:])]
+        if numbers[0]:
             events.append(self._metric_event(numbers[0]))
-        events += [self._metric_event(test) for at, _, test in tests if at == self.step]
         progress = self._progress()
         events.append(progress)
-        now = self.clock()
-        within_budget = self._view_s + self._view_cost <= VIEW_SHARE * (now - self._t0)
-        due = now - self._last_view_t >= self.view_interval_s and (within_budget or self._last_view_t == -math.inf)
-        if due and self._test_at_step != self.step and self._epoch_s(now) <= EPOCH_END_VIEWS * self.view_interval_s:
-            self._views_waiting, due = True, False
-        if due:
-            self._views_waiting = False
+        # a frame within an epoch: only when epochs are long (else they wait for the epoch end)
+        if (
+            self._test_at_step != self.step
+            and now - self._last_view_t >= self.view_interval_s
+            and self._epoch_s(now) > EPOCH_END_VIEWS * self.view_interval_s
+            and self._plan.due(self.step)
+            and self._view_budget_left()
+        ):
             events.extend(self._view_events())
-            self._last_view_t = self.clock()
-            self._view_cost = self._last_view_t - now
-            self._view_s += self._view_cost
         self._emit(events)
         self._last_flush_t = self.clock()
         for cb in self.callbacks:
@@ -576,10 +610,21 @@ class Trainer:
         }
 
     def _view_events(self) -> list[dict]:
+        """A frame of every view at this step: whole figures the first time, patches on them after
+        (see :class:`~models_lib.training.frames.FrameEncoder`). Its cost counts against the budget."""
+        started = self.clock()
         with self._eval_mode():
             figures = self.module.views()
         self.views.update(figures)
-        return [{"kind": "view", "view": key, "figure": fig} for key, fig in figures.items()]
+        events = [self._frames.encode(key, fig, step=self.step, epoch=self.epoch) for key, fig in figures.items()]
+        self._plan.drawn(self.step)
+        self._frame_step = self.step
+        self._last_view_t = self.clock()
+        if self._frame_count:  # the first drawing pays for warming up (lazy imports, first kernels): not counted
+            self._view_cost = self._last_view_t - started
+            self._view_s += self._view_cost
+        self._frame_count += 1
+        return events
 
     def _check_divergence(self, loss: float | None) -> None:
         if loss is None:
@@ -607,13 +652,16 @@ class Trainer:
         self.stopped = stopped
         events = self._take_pending()
         if self._test_at_step != self.step:
-            # stopped mid-epoch: measure the held-out split once more
+            # stopped mid-epoch: the train metrics since the last flush, and the held-out split once more
+            values = self.module.train_metrics(self._records) if self._records else {}
+            self._records.clear()
             with self._eval_mode():
-                test = self.module.test_metrics()
-            if test:
-                (numbers,) = _to_numbers([test])
+                values.update(self.module.test_metrics())
+            if values:
+                (numbers,) = _to_numbers([values])
                 events.append(self._metric_event(numbers))
-        events.extend(self._view_events())
+        if self._frame_step != self.step:
+            events.extend(self._view_events())
         duration = self.elapsed_s
         watched = self.module.divergence_key
         metrics = {k: v for k, v in self.last_values.items() if k.startswith("test_") or k in ("train_loss", watched)}

@@ -7,6 +7,9 @@ when the visitor left it unanswered too, so a fact about "images" alone never sp
 someone who asked about images *and* a goal it does not serve. Labels only refine: a fact without
 them fits any answer. An architecture's score is the sum of the facts its answers match; its why
 is the line of its strongest match. Teach the guide something new in the architecture's card.
+
+The ranking is by fit alone; each suggestion is marked by whether it can be trained here now, and
+when the best fit cannot, the guide names the best fit that can (``best_trainable``).
 """
 
 from __future__ import annotations
@@ -70,6 +73,11 @@ class Suggestion:
     def entry(self) -> CatalogEntry:
         return catalog_entry(self.slug)
 
+    @property
+    def trainable(self) -> bool:
+        """It can be trained here now (its page has the train form)."""
+        return self.entry.trainable
+
 
 def clean_answers(data: str | None, labels: str | None, goal: str | None) -> tuple[dict[str, str | None], list[str]]:
     """Keep the answers the guide knows; anything else becomes None plus a note saying so."""
@@ -84,8 +92,8 @@ def clean_answers(data: str | None, labels: str | None, goal: str | None) -> tup
     return answers, ignored
 
 
-def suggest(data: str | None, labels: str | None, goal: str | None) -> list[Suggestion]:
-    """Ranked suggestions, best first (at most five); unknown answers count as unanswered."""
+def _ranked(data: str | None, labels: str | None, goal: str | None) -> list[Suggestion]:
+    """Every architecture the answers fit, best fit first; unknown answers count as unanswered."""
     answers, _ = clean_answers(data, labels, goal)
     data, labels, goal = answers["data"], answers["labels"], answers["goal"]
     scores: dict[str, int] = {}
@@ -97,7 +105,21 @@ def suggest(data: str | None, labels: str | None, goal: str | None) -> list[Sugg
         if slug not in best or fact.points > best[slug].points:
             best[slug] = fact
     ranked = sorted(scores, key=lambda slug: -scores[slug])  # stable: ties keep the catalog's order
-    return [Suggestion(slug, scores[slug], best[slug].why) for slug in ranked[:MAX_SUGGESTIONS]]
+    return [Suggestion(slug, scores[slug], best[slug].why) for slug in ranked]
+
+
+def suggest(data: str | None, labels: str | None, goal: str | None) -> list[Suggestion]:
+    """Ranked suggestions by fit, best first (at most five); each says whether it trains here now."""
+    return _ranked(data, labels, goal)[:MAX_SUGGESTIONS]
+
+
+def best_trainable(data: str | None, labels: str | None, goal: str | None) -> Suggestion | None:
+    """The best fit that can be trained here now, when the best fit of all cannot (else None): the
+    guide points to it, from the whole ranking, not only the five shown."""
+    ranked = _ranked(data, labels, goal)
+    if not ranked or ranked[0].trainable:
+        return None
+    return next((s for s in ranked if s.trainable), None)
 
 
 def label_note(data: str | None, labels: str | None, goal: str | None) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .guide import QUESTIONS, clean_answers, label_note, suggest
+from .guide import QUESTIONS, best_trainable, clean_answers, label_note, suggest
 
 
 def guide(request: HttpRequest) -> HttpResponse:
@@ -22,6 +22,7 @@ def guide(request: HttpRequest) -> HttpResponse:
             "answered": answered,
             "ignored": ignored,
             "suggestions": suggest(**answers) if answered else [],
+            "best_trainable": best_trainable(**answers) if answered else None,
             "label_note": label_note(**answers),
         },
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -23,7 +24,15 @@ def home(request: HttpRequest) -> HttpResponse:
     recent = job_selectors.job_list(viewer=request.viewer, limit=5)
     trainable = [e for e in catalog_entries() if e.trainable]
     return render(
-        request, "home.html", {"trainable": trainable, "recent_jobs": recent, "entry_count": len(catalog_entries())}
+        request,
+        "home.html",
+        {
+            "trainable": trainable,
+            "recent_jobs": recent,
+            "entry_count": len(catalog_entries()),
+            "is_teacher": class_selectors.is_approved_teacher(request.user),
+            "teacher_signup_open": settings.PLAYGROUND["TEACHER_SIGNUP_OPEN"],
+        },
     )
 
 

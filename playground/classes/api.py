@@ -91,7 +91,14 @@ class ClassOut(Schema):
 
 class LeaderboardRowOut(Schema):
     nickname: str
-    best: float | None = Field(description="The best value of the goal's metric over the student's finished runs")
+    best: float | None = Field(
+        description="The best value of the goal's metric over the student's finished runs within the goal's size "
+        "limit (null: not ranked)"
+    )
+    best_text: str = Field(
+        description='That value as the metric\'s meaning shows it ("97.0 %", "0.1213"); "—" for none'
+    )
+    note: str = Field(description="Why a result is not ranked: a run over the goal's size limit (empty when none)")
     runs: int
     running: bool = Field(description="A run of theirs is queued or training now")
     reached_goal: bool = Field(description="A finished run met the goal's target (and its size limit)")

@@ -23,16 +23,16 @@ def _spec(architecture: str) -> registry.ArchitectureSpec | None:
         return None
 
 
-def goal_metrics(architecture: str, *, kind: str, task: str) -> list[registry.Metric]:
-    """The metrics a goal may name for ``architecture`` on data of ``kind``/``task``: the held-out
-    ones with a direction that its spec declares for that data."""
+def goal_metrics(architecture: str, *, data: Any) -> list[registry.Metric]:
+    """The metrics a goal may name for ``architecture`` on ``data`` (a dataset): the held-out ones
+    with a direction that its spec declares for that data, which a run on it reports."""
     spec = _spec(architecture)
-    return spec.goal_metrics({"kind": kind, "task": task}) if spec is not None and spec.trainable else []
+    return spec.goal_metrics(data) if spec is not None and spec.trainable else []
 
 
-def reported_metrics(architecture: str, *, kind: str, task: str) -> tuple[str, ...]:
+def reported_metrics(architecture: str, *, data: Any) -> tuple[str, ...]:
     """The keys of :func:`goal_metrics`."""
-    return tuple(m.key for m in goal_metrics(architecture, kind=kind, task=task))
+    return tuple(m.key for m in goal_metrics(architecture, data=data))
 
 
 def higher_is_better(metric: str, *, architecture: str) -> bool:
@@ -40,6 +40,29 @@ def higher_is_better(metric: str, *, architecture: str) -> bool:
     spec = _spec(architecture)
     meaning = spec.metric(metric) if spec is not None else None
     return meaning is None or meaning.better != "lower"
+
+
+def _is_share(metric: str, architecture: str) -> bool:
+    spec = _spec(architecture)
+    meaning = spec.metric(metric) if spec is not None else None
+    return meaning is not None and meaning.format == "percent"
+
+
+def goal_choices(architecture: str, *, data: Any) -> list[dict[str, Any]]:
+    """The goal picker's options for ``data``: each metric a goal may name there, with its label, the
+    way it is better, its format (``percent``: the target is a share from 0 to 1) and whether it is the
+    number that sums a run up (the picker's first choice)."""
+    return [
+        {
+            "key": m.key,
+            "label": m.label,
+            "higher": m.better != "lower",
+            "format": m.format,
+            "unit": m.unit,
+            "headline": m.headline,
+        }
+        for m in goal_metrics(architecture, data=data)
+    ]
 
 
 def metric_text(metric: str, value: Any, *, architecture: str) -> str:
@@ -58,7 +81,7 @@ def metric_label(metric: str, *, architecture: str) -> str:
     return meaning.label if meaning is not None else metric
 
 
-def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tuple[dict[str, Any], list[FieldError]]:
+def goal_validate(goal: Any, *, architecture: str, data: Any) -> tuple[dict[str, Any], list[FieldError]]:
     """The goal in its stored shape ``{"metric", "at_least" | "at_most", ["max_params"]}``, or the
     errors naming each bad part (``goal.metric``, ``goal.at_least``, ...)."""
     if not isinstance(goal, dict):
@@ -68,7 +91,7 @@ def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tupl
         for key in goal
         if key not in GOAL_KEYS
     ]
-    metrics = reported_metrics(architecture, kind=kind, task=task)
+    metrics = reported_metrics(architecture, data=data)
     metric = goal.get("metric")
     if metric not in metrics:
         errors.append(
@@ -90,6 +113,14 @@ def goal_validate(goal: Any, *, architecture: str, kind: str, task: str) -> tupl
         threshold = goal[wanted]
         if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not math.isfinite(threshold):
             errors.append(FieldError(f"goal.{wanted}", f"must be a number (got {threshold!r})"))
+        elif _is_share(metric, architecture) and not 0 <= threshold <= 1:
+            label = metric_label(metric, architecture=architecture)
+            errors.append(
+                FieldError(
+                    f"goal.{wanted}",
+                    f"{label} is a share from 0 to 1 (0.9 means 90 %); got {threshold:g}",
+                )
+            )
         else:
             out[wanted] = float(threshold)
     if goal.get("max_params") is not None:
@@ -110,6 +141,24 @@ def metric_value(goal: dict[str, Any], final_metrics: dict[str, Any]) -> float |
     return float(value)
 
 
+def within_size(goal: dict[str, Any], final_metrics: dict[str, Any]) -> bool:
+    """True when the goal sets no size limit, or the run's model (``n_params``) is within it."""
+    if "max_params" not in goal:
+        return True
+    size = (final_metrics or {}).get("n_params")
+    return isinstance(size, int) and not isinstance(size, bool) and size <= goal["max_params"]
+
+
+def over_size_note(goal: dict[str, Any], value: float, final_metrics: dict[str, Any], *, architecture: str) -> str:
+    """Why a run's result is not ranked: "97.0 % with 5,000 parameters: over the limit of 2,000"."""
+    size = (final_metrics or {}).get("n_params")
+    text = metric_text(goal.get("metric", ""), value, architecture=architecture)
+    limit = f"{goal['max_params']:,}"
+    if not isinstance(size, int) or isinstance(size, bool):
+        return f"{text}, but its size was not recorded: not ranked (the limit is {limit} parameters)"
+    return f"{text} with {size:,} parameters: over the limit of {limit}, not ranked"
+
+
 def goal_reached(goal: dict[str, Any], final_metrics: dict[str, Any]) -> bool:
     """True when a finished run's metrics meet the target and the size limit."""
     value = metric_value(goal, final_metrics)
@@ -119,5 +168,4 @@ def goal_reached(goal: dict[str, Any], final_metrics: dict[str, Any]) -> bool:
         return False
     if "at_most" in goal and value > goal["at_most"]:
         return False
-    size = (final_metrics or {}).get("n_params")
-    return not ("max_params" in goal and (not isinstance(size, int) or size > goal["max_params"]))
+    return within_size(goal, final_metrics)

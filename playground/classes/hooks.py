@@ -117,6 +117,8 @@ def run_page_context(*, job: TrainingJob, viewer: Viewer) -> dict[str, Any]:
         return {}
     return {
         "breadcrumb": [("Classes", "/classes/"), (lesson.title, lesson.url)],
+        "run_note": "",
+        "nav_section": "classes",
         "run_by": run.student.nickname if run.student_id else "",
     }
 

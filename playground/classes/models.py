@@ -91,6 +91,48 @@ class ClassSession(models.Model):
         return metric_label(self.goal.get("metric", ""), architecture=self.architecture)
 
     @property
+    def goal_target_text(self) -> str:
+        """The goal's target as its metric is shown ("90.0 %" for an accuracy of 0.9); "" without one."""
+        from .goals import metric_text
+
+        target = self.goal.get("at_least", self.goal.get("at_most"))
+        return (
+            "" if target is None else metric_text(self.goal.get("metric", ""), target, architecture=self.architecture)
+        )
+
+    @property
+    def locked_labels(self) -> list[str]:
+        """The locked knobs by their titles ("Learning rate"), as the forms name them."""
+        from models_lib import registry
+
+        try:
+            titles = {
+                k: v.get("title") or k for k, v in registry.get(self.architecture).json_schema()["properties"].items()
+            }
+        except registry.UnknownArchitecture:
+            titles = {}
+        return [titles.get(name, name) for name in self.locked]
+
+    @property
+    def goal_max_params_text(self) -> str:
+        """The goal's size limit with thousands separated ("2,000"); "" without one."""
+        size = self.goal.get("max_params")
+        return f"{size:,}" if isinstance(size, int) else ""
+
+    @property
+    def goal_metric_meaning(self) -> dict:
+        """How the dashboard shows the goal's metric: its label, format and unit (``Metric.as_dict``)."""
+        from models_lib import registry
+
+        try:
+            meaning = registry.get(self.architecture).metric(self.goal.get("metric", ""))
+        except registry.UnknownArchitecture:
+            meaning = None
+        if meaning is None:
+            return {"label": self.goal.get("metric", ""), "format": "number", "unit": ""}
+        return {"label": meaning.label, "format": meaning.format, "unit": meaning.unit}
+
+    @property
     def architecture_name(self) -> str:
         """What people call the assigned architecture ("Multilayer perceptron")."""
         from models_lib import registry

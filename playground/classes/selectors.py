@@ -109,11 +109,20 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
     """One row per student: their best finished run by the goal's metric, best first (highest
     for accuracy-like metrics, lowest for losses); students with no finished run last.
 
+    With a size limit in the goal, only runs within it are ranked: a student whose only results are
+    over it is listed after the ranked ones, and ``note`` says why (also when a run over the limit
+    beat the one that ranks them).
+
     ``job_id`` (the best run) is for the teacher only; students see nicknames and numbers."""
     goal = session.goal
-    higher = goals.higher_is_better(goal.get("metric", ""), architecture=session.architecture)
+    metric = goal.get("metric", "")
+    higher = goals.higher_is_better(metric, architecture=session.architecture)
     teaching = can(viewer, "manage", session)
     runs = _runs_by_student(session)
+
+    def better(vr) -> tuple:
+        return (-vr[0] if higher else vr[0], _when(vr[1]["finished_at"]))  # of equal values, the first reached
+
     rows = []
     for student in session.students.all():
         mine = runs.get(student.pk, [])
@@ -121,17 +130,22 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
             (goals.metric_value(goal, r["final_metrics"]), r) for r in mine if r["status"] == JobStatus.SUCCEEDED
         ]
         scored = [(v, r) for v, r in finished if v is not None]
-        best_value, best_run = None, None
-        if scored:
-            # Best value; of equal ones, the one reached first.
-            best_value, best_run = min(
-                scored, key=lambda vr: (-vr[0] if higher else vr[0], _when(vr[1]["finished_at"]))
-            )
+        within = [(v, r) for v, r in scored if goals.within_size(goal, r["final_metrics"])]
+        best_value, best_run = min(within, key=better) if within else (None, None)
+        note = ""
+        over = [(v, r) for v, r in scored if not goals.within_size(goal, r["final_metrics"])]
+        if over:
+            top_value, top_run = min(over, key=better)
+            if best_run is None or better((top_value, top_run)) < better((best_value, best_run)):
+                note = goals.over_size_note(
+                    goal, top_value, top_run["final_metrics"], architecture=session.architecture
+                )
         rows.append(
             {
                 "nickname": student.nickname,
                 "best": best_value,
-                "best_text": goals.metric_text(goal.get("metric", ""), best_value, architecture=session.architecture),
+                "best_text": goals.metric_text(metric, best_value, architecture=session.architecture),
+                "note": note,
                 "runs": len(mine),
                 "running": any(r["status"] in ACTIVE_STATUSES for r in mine),
                 "reached_goal": any(goals.goal_reached(goal, r["final_metrics"]) for _, r in finished),
@@ -144,7 +158,8 @@ def class_leaderboard(*, session: ClassSession, viewer: Viewer) -> list[dict[str
         (r for r in rows if r["best"] is not None),
         key=lambda r: (-r["best"] if higher else r["best"], _when(r["_reached_at"]), r["nickname"].lower()),
     )
-    unranked = sorted((r for r in rows if r["best"] is None), key=lambda r: r["nickname"].lower())
+    # Not ranked: those with a result over the size limit first, then those with none yet.
+    unranked = sorted((r for r in rows if r["best"] is None), key=lambda r: (not r["note"], r["nickname"].lower()))
     for row in rows:
         del row["_reached_at"]
     return ranked + unranked

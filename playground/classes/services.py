@@ -203,7 +203,7 @@ def class_create(
             )
     locked = [k for k in dict.fromkeys(locked) if k in knobs]
 
-    stored_goal, goal_errors = goals.goal_validate(goal, architecture=spec.slug, kind=dataset.kind, task=dataset.task)
+    stored_goal, goal_errors = goals.goal_validate(goal, architecture=spec.slug, data=dataset)
     errors += goal_errors
     if deadline is not None and timezone.is_naive(deadline):
         deadline = timezone.make_aware(deadline, UTC)  # the API documents UTC

@@ -142,10 +142,15 @@ def class_new(request: HttpRequest) -> HttpResponse:
         else:
             message, status = "Some settings of the session need fixing.", 422
 
-    metrics_by_dataset = {d.slug: list(goals.reported_metrics(spec.slug, kind=d.kind, task=d.task)) for d in datasets}
-    all_metrics = list(dict.fromkeys(m for ms in metrics_by_dataset.values() for m in ms))
-    selected_metrics = metrics_by_dataset.get(values["dataset"], all_metrics)
-    metric = values.get("goal_metric") or (selected_metrics[0] if selected_metrics else "")
+    # The goal picker offers what a run on the chosen dataset reports (class-new.js swaps the options
+    # when the dataset changes; the server checks the goal again).
+    choices_by_dataset = {d.slug: goals.goal_choices(spec.slug, data=d) for d in datasets}
+    chosen = values["dataset"] if values["dataset"] in choices_by_dataset else next(iter(choices_by_dataset), "")
+    choices = choices_by_dataset.get(chosen, [])
+    keys = [c["key"] for c in choices]
+    headline = next((c["key"] for c in choices if c["headline"]), keys[0] if keys else "")
+    metric = values.get("goal_metric") if values.get("goal_metric") in keys else headline
+    current = next((c for c in choices if c["key"] == metric), None)
     context.update(
         {
             "datasets": datasets,
@@ -159,14 +164,11 @@ def class_new(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "error_list": [(name, FIELD_LABELS.get(name, name), text) for name, text in errors.items()],
             "form_message": message,
-            "metrics": [
-                (m, goals.higher_is_better(m, architecture=spec.slug), goals.metric_label(m, architecture=spec.slug))
-                for m in all_metrics
-            ],
+            "metrics": choices,
             "metric": metric,
-            "metrics_by_dataset": metrics_by_dataset,
-            "goal_target": values.get("goal_target")
-            or ("0.9" if goals.higher_is_better(metric, architecture=spec.slug) else ""),
+            "metric_is_share": bool(current and current["format"] == "percent"),
+            "metrics_by_dataset": choices_by_dataset,
+            "goal_target": values.get("goal_target") or ("0.9" if current and current["format"] == "percent" else ""),
             "default_budget_min": settings.PLAYGROUND["CLASS_BUDGET_MIN"],
         }
     )
@@ -208,6 +210,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
     data = {
         "id": session.pk,
         "metric": goal.get("metric", ""),
+        "meaning": session.goal_metric_meaning,  # its label, format and unit, to show the values as the site does
         "higher_is_better": context["higher_is_better"],
         "target": goal.get("at_least", goal.get("at_most")),
     }

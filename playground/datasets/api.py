@@ -39,6 +39,10 @@ class DatasetOut(Schema):
     inspection: dict[str, Any]
     schema_: dict[str, Any] = Field(alias="schema")
     split_sizes: dict[str, Any]
+    warnings: list[str] = Field(
+        description="What processing noticed that matters before training: columns left out (row numbers, IDs), "
+        "missing days in a series, rows dropped or sorted"
+    )
     architectures: list[str] = Field(description="The trainable architectures that take this dataset's kind and task")
     url: str
     created_at: str | None

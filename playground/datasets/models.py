@@ -85,6 +85,20 @@ class Dataset(models.Model):
         return self.name
 
     @property
+    def meta_keys(self) -> frozenset[str] | None:
+        """The keys of what its data says about itself (its tensors' ``meta``), which decide some of the
+        metrics a run on it reports (``registry.Metric.with_meta``): a built-in's at its default options,
+        an upload's as stored when it was processed; None before that."""
+        if self.builtin:
+            from models_lib.data import UnknownDataset, builtin_get
+
+            try:
+                return builtin_get(self.slug).meta_keys
+            except UnknownDataset:
+                return None
+        return frozenset(self.info) if self.is_ready else None
+
+    @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
 

@@ -37,6 +37,22 @@ def dataset_get(*, viewer: Viewer, ref: int | str) -> Dataset | None:
     return dataset
 
 
+# What the API's ``schema`` shows of a processed upload (a time series adds its time column, how
+# often a row comes, the days it lacks and the stretch of time each part of the split covers).
+SCHEMA_KEYS = (
+    "feature_names",
+    "class_names",
+    "shapes",
+    "columns",
+    "task",
+    "features",
+    "channels",
+    "time_column",
+    "timing",
+    "split_ranges",
+)
+
+
 def dataset_as_dict(dataset: Dataset) -> dict[str, Any]:
     info = dataset.info or {}
     return {
@@ -56,11 +72,29 @@ def dataset_as_dict(dataset: Dataset) -> dict[str, Any]:
         "options": dataset.options,
         "options_schema": dataset.options_schema,
         "inspection": dataset.inspection,
-        "schema": {k: info[k] for k in ("feature_names", "class_names", "shapes", "columns", "task") if k in info},
+        "schema": {k: info[k] for k in SCHEMA_KEYS if k in info},
         "split_sizes": info.get("split", {}),
+        "warnings": list(info.get("warnings", [])),
         # what may train on it: the architectures whose spec accepts its kind and task (none until processed)
         "architectures": [s.slug for s in registry.trainable() if s.accepts_data(dataset)] if dataset.is_ready else [],
         "info": info,
         "url": f"/datasets/{dataset.pk}/",
         "created_at": dataset.created_at.isoformat() if dataset.created_at else None,
     }
+
+
+def dataset_split_parts(*, dataset: Dataset, preview: dict[str, Any]) -> list[dict[str, Any]]:
+    """The split as the dataset page lists it: each part's name, size and, for a series with a time
+    column, the stretch of time it covers ("2024-01-01 to 2024-03-31") or its rows."""
+    info = dataset.info or {}
+    sizes = preview.get("split_sizes") or info.get("split") or {}
+    ranges = info.get("split_ranges") or {}
+    of = info.get("split_ranges_of")
+    parts = []
+    for name, count in sizes.items() if isinstance(sizes, dict) else []:
+        span = ranges.get(name)
+        text = ""
+        if span:
+            text = f"rows {span[0]:,} to {span[1]:,}" if of == "row" else f"{span[0]} to {span[1]}"
+        parts.append({"name": name.capitalize(), "count": count, "range": text})
+    return parts

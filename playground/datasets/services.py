@@ -132,6 +132,11 @@ def _options_errors(exc: HParamsError) -> list[FieldError]:
     return [FieldError(f"options.{e['field']}", e["message"]) for e in exc.errors]
 
 
+def dataset_has_options(*, kind: str) -> bool:
+    """Whether an upload of ``kind`` has options to choose; one without (plain text) is processed at once."""
+    return bool(ingest.options_model(kind).model_fields)
+
+
 def dataset_upload(
     *,
     viewer: Viewer,
@@ -142,7 +147,7 @@ def dataset_upload(
     options: dict[str, Any] | None = None,
 ) -> Dataset:
     """Stores and inspects an upload. Hostile or unreadable files are refused here, before
-    any row exists; with ``options`` the processing starts at once."""
+    any row exists; with ``options``, or for a kind that has none, the processing starts at once."""
     if not viewer.visitor_id:
         raise DatasetRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
     if kind not in ingest.KINDS:
@@ -180,6 +185,8 @@ def dataset_upload(
         size_bytes=upload.size + (nodes_upload.size if nodes_upload is not None else 0),
         inspection=inspection,
     )
+    if options is None and not dataset_has_options(kind=kind):
+        options = {}
     if options is not None:
         try:
             dataset_configure(dataset=dataset, options=options)

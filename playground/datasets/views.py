@@ -93,25 +93,76 @@ def dataset_upload(request: HttpRequest) -> HttpResponse:
     return redirect("datasets:detail", dataset_id=dataset.pk)
 
 
+IMAGE_KINDS = ("images", "detection", "segmentation")
+
+
 def _option_fields(dataset: Dataset, values: dict[str, Any], errors: dict[str, str]) -> list[FormField]:
-    """The kind's options as form fields; column options become pickers of the file's columns."""
+    """The kind's options as form fields; column options become pickers of the file's columns,
+    preset to what the inspection suggests (a time series' numbers and dates), and the features
+    leave out the columns that look like a row number or an ID, saying so."""
     fields = fields_from_schema(_kind_options(dataset.kind), values=values, errors=errors)
-    columns = [c["name"] for c in dataset.inspection.get("columns", [])]
+    found = dataset.inspection.get("columns", [])
+    columns = [c["name"] for c in found]
+    suggested = dataset.inspection.get("suggested") or {}
+    ids = {c["name"]: c["id_like"] for c in found if c.get("id_like")}
     for field in fields:
         if not columns:
             break
         if field.name in COLUMN_OPTIONS or field.name.endswith("_column"):
             choices = [(c, c) for c in columns]
             if field.default is None:
-                choices.insert(0, ("", "(none)"))
+                choices.insert(0, ("", _empty_choice(field.name, suggested)))
             field.widget, field.kind, field.choices = "select", "string", choices
+            if field.value is None and field.name in suggested:
+                field.value = suggested[field.name]
             if field.value is None and field.default is None and field.name == "target":
                 field.value = columns[-1]  # the usual place for a label column
         elif field.name == "features":
-            field.widget, field.kind, field.choices = "checkboxes", "columns", [(c, c) for c in columns]
+            field.widget, field.kind = "checkboxes", "columns"
+            field.choices = [(c, f"{c} (looks like an ID)" if c in ids else c) for c in columns]
             if field.value is None:
-                field.value = columns
+                field.value = [c for c in columns if c not in ids]
+            if ids:
+                field.help += (
+                    " "
+                    + " ".join(f"'{name}' is left out at first: it holds {reason}." for name, reason in ids.items())
+                    + " An ID says which row it is, not something a network can learn from; tick it to use it anyway."
+                )
     return fields
+
+
+def _empty_choice(name: str, suggested: dict[str, Any]) -> str:
+    """What leaving a column option empty does, in the picker's words."""
+    if name != "time_column":
+        return "(none)"
+    dates = suggested.get("time_column")
+    return f"(automatic: '{dates}', the column of dates)" if dates else "(none: the row order)"
+
+
+def _option_sections(dataset: Dataset, fields: list[FormField]) -> list[dict[str, Any]]:
+    """The options form's fieldsets, only those with something in them: what to learn (or how the
+    pictures are read), then the split with the words that say how this kind is split."""
+    learn = [f for f in fields if f.group != "split"]
+    split = [f for f in fields if f.group == "split"]
+    sections = []
+    if learn:
+        note = ""
+        ids = [c for c in dataset.inspection.get("columns", []) if c.get("id_like") and c["type"] == "numeric"]
+        if dataset.kind == "timeseries" and ids:
+            note = " ".join(f"'{c['name']}' holds {c['id_like']}, so it is not used as an input." for c in ids)
+            note += " If it counts the time (steps or years), pick it as the time column."
+        sections.append(
+            {
+                "legend": "How the pictures are read" if dataset.kind in IMAGE_KINDS else "What to learn",
+                "fields": [f for f in learn if f.widget != "checkboxes"],
+                "checkboxes": [f for f in learn if f.widget == "checkboxes"],
+                "note": note,
+            }
+        )
+    if split:
+        note = ingest.options_model(dataset.kind).split_note
+        sections.append({"legend": "Split", "fields": split, "checkboxes": [], "note": note})
+    return sections
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,16 +184,27 @@ def dataset_detail(request: HttpRequest, dataset_id: int) -> HttpResponse:
         else:
             return redirect("datasets:detail", dataset_id=dataset.pk)
 
-    needs_options = not dataset.builtin and dataset.status in (Dataset.Status.UPLOADED, Dataset.Status.FAILED)
+    needs_options = (
+        not dataset.builtin
+        and dataset.status in (Dataset.Status.UPLOADED, Dataset.Status.FAILED)
+        and services.dataset_has_options(kind=dataset.kind)
+    )
+    option_fields = _option_fields(dataset, values or dataset.options, errors) if needs_options else []
+    preview = services.dataset_preview(dataset=dataset)
     return render(
         request,
         "datasets/detail.html",
         {
             "dataset": dataset,
             "dataset_json": selectors.dataset_as_dict(dataset),
-            "preview": services.dataset_preview(dataset=dataset),
+            "preview": preview,
+            "split_parts": selectors.dataset_split_parts(dataset=dataset, preview=preview),
             "needs_options": needs_options,
-            "option_fields": _option_fields(dataset, values or dataset.options, errors) if needs_options else [],
+            "option_fields": option_fields,
+            "option_sections": _option_sections(dataset, option_fields),
+            "split_note": ingest.options_model(dataset.kind).split_note
+            if dataset.is_ready and not dataset.builtin
+            else "",
             "form_message": message,
             "can_delete": can(request.viewer, "delete", dataset),
             "trainable_with": [],

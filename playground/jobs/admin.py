@@ -1,13 +1,13 @@
 import json
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from playground.audit.services import audit_record
 
-from . import hooks, queue, services
+from . import hooks, queue, services, workers
 from .models import JobEvent, JobStatus, TrainingJob, WorkerProcess
 
 
@@ -150,18 +150,53 @@ class TrainingJobAdmin(admin.ModelAdmin):
         self._each(request, queryset, "job.delete", "Deleted", lambda job: services.job_delete(job=job))
 
 
+class WorkerStateFilter(admin.SimpleListFilter):
+    """Live workers (seen within the heartbeat timeout) or gone ones."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("live", "live"), ("gone", "gone"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.filter(last_seen__gte=workers.worker_live_after())
+        if self.value() == "gone":
+            return queryset.filter(last_seen__lt=workers.worker_live_after())
+        return queryset
+
+
 @admin.register(WorkerProcess)
 class WorkerProcessAdmin(admin.ModelAdmin):
-    """The workers page: every process that trains, its device and what it is doing."""
+    """The workers page: every process that trains, its device and what it is doing. A worker that
+    has been silent for longer than the heartbeat timeout is shown gone, holding no run."""
 
-    list_display = ("name", "live", "device", "device_name", "memory", "current_job_link", "last_seen", "started_at")
-    list_filter = ("device", "hostname")
+    list_display = ("name", "state", "device", "device_name", "memory", "current_job_link", "last_seen", "started_at")
+    list_filter = (WorkerStateFilter, "device", "hostname")
+    list_select_related = ("current_job",)
     search_fields = ("name", "hostname", "device_name")
-    readonly_fields = [f.name for f in WorkerProcess._meta.fields]
+    fields = (
+        "name",
+        "state",
+        "current_job_link",
+        "hostname",
+        "pid",
+        "device",
+        "device_name",
+        "memory",
+        "queues",
+        "started_at",
+        "last_seen",
+    )
+    readonly_fields = fields
 
-    @admin.display(boolean=True, description="live")
-    def live(self, obj: WorkerProcess) -> bool:
-        return (timezone.now() - obj.last_seen).total_seconds() < settings.PLAYGROUND["HEARTBEAT_TIMEOUT_S"]
+    @admin.display(description="state")
+    def state(self, obj: WorkerProcess) -> str:
+        if workers.worker_is_live(obj):
+            return "live"
+        silent_s = (timezone.now() - obj.last_seen).total_seconds()
+        return f"gone: silent for {silent_s:.0f} s" if silent_s < 60 else f"gone: silent for {timesince(obj.last_seen)}"
 
     @admin.display(description="GPU memory")
     def memory(self, obj: WorkerProcess) -> str:
@@ -169,11 +204,23 @@ class WorkerProcessAdmin(admin.ModelAdmin):
 
     @admin.display(description="current run")
     def current_job_link(self, obj: WorkerProcess) -> str:
-        if obj.current_job_id is None:
-            return "idle"
-        return format_html(
-            '<a href="/admin/jobs/trainingjob/{}/change/">#{}</a>', obj.current_job_id, obj.current_job_id
-        )
+        job = workers.worker_current_run(obj)
+        if job is not None:
+            return format_html('<a href="/admin/jobs/trainingjob/{}/change/">#{}</a>', job.pk, job.pk)
+        if obj.current_job is not None and not workers.worker_is_live(obj):
+            job = obj.current_job
+            now = (
+                "the reaper marks it interrupted"
+                if job.status == JobStatus.RUNNING
+                else f"now {job.get_status_display().lower()}"
+            )
+            return format_html(
+                'none (it went silent while training <a href="/admin/jobs/trainingjob/{}/change/">#{}</a>; {})',
+                job.pk,
+                job.pk,
+                now,
+            )
+        return "idle" if workers.worker_is_live(obj) else "none"
 
     def has_add_permission(self, request) -> bool:
         return False

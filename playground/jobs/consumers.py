@@ -88,7 +88,7 @@ class JobConsumer(AsyncJsonWebsocketConsumer):
             )
             if not events:
                 return
-            await self.send_json({"type": "events", "events": selectors.compact_views(events)})
+            await self.send_json({"type": "events", "events": events})
             self.last_sent = events[-1]["seq"]
             if len(events) < CATCH_UP_BATCH:
                 return

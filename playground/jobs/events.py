@@ -160,18 +160,9 @@ def status_event(status: str, message: str = "", metrics: dict[str, Any] | None 
 
 
 def _superseded_dropped(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The events of one write without those a later one in it replaces: a progress event, or a
-    view with the same key (each is a whole snapshot). A writer that fell behind (a slow
-    database, epochs of a few milliseconds) then catches up by writing less, not more."""
-    seen: set = set()
-    kept = []
-    for event in reversed(events):
-        kind = event.get("kind")
-        key = "progress" if kind == "progress" else ("view", event.get("view")) if kind == "view" else None
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        kept.append(event)
-    kept.reverse()
-    return kept
+    """The events of one write without the progress events a later one in it replaces (each is a
+    whole snapshot). A writer that fell behind (a slow database, epochs of a few milliseconds) then
+    catches up by writing less, not more. Views are frames of the run's timeline: all are kept
+    (the Trainer thins them to ``FRAMES_PER_VIEW`` a view)."""
+    last = max((i for i, e in enumerate(events) if e.get("kind") == "progress"), default=-1)
+    return [e for i, e in enumerate(events) if e.get("kind") != "progress" or i == last]

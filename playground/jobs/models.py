@@ -93,6 +93,17 @@ class TrainingJob(models.Model):
         return f"#{self.pk} {self.architecture} on {self.dataset_name} ({self.status})"
 
     @property
+    def architecture_name(self) -> str:
+        """What people call its architecture ("Multilayer perceptron"); the slug when the catalog no
+        longer has it."""
+        from models_lib import registry
+
+        try:
+            return registry.get(self.architecture).name
+        except registry.UnknownArchitecture:
+            return self.architecture
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

@@ -14,11 +14,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from models_lib import registry
+from models_lib.training.frames import apply_patch
 
 from .events import _store_events, _superseded_dropped, status_event
 from .files import checkpoint_load, checkpoints_remove, job_files_dir, weights_save
 from .hooks import EventFollower, allowance_spent, job_followers
 from .models import TIME_LIMIT_MESSAGE, JobStatus, TrainingJob
+from .shutdown import shutdown_message, shutdown_requested
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class _EventWriter:
         self.interval_s = min_interval_s  # the spacing now
         self._closing = threading.Event()
         self.views: dict[str, Any] = {}
+        self._bases: dict[str, Any] = {}
         self.cancel_requested = False
         self.last_watched: Any = None  # when someone last had the run's page open
         self.error: BaseException | None = None
@@ -86,8 +89,17 @@ class _EventWriter:
     def submit(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             if event.get("kind") == "view":
-                self.views[event["view"]] = event["figure"]
+                self._keep_view(event)
         self._queue.put(events)
+
+    def _keep_view(self, event: dict[str, Any]) -> None:
+        """The view's latest whole figure (a failed run stores these): a frame comes whole or as a
+        patch on the view's last whole one."""
+        key = event["view"]
+        if "figure" in event:
+            self._bases[key] = self.views[key] = event["figure"]
+        elif key in self._bases:
+            self.views[key] = apply_patch(self._bases[key], event.get("patch") or {})
 
     def close(self) -> None:
         """Waits until everything queued is stored (call before the job's final status)."""
@@ -169,6 +181,7 @@ class _JobCallback:
         self.time_limit_s = job.time_limit_s if self.budget_limited else soft
         self.stopped_early = ""  # why, when early stopping ended the run
         self.unwatched = False
+        self.shut_down = False  # its process is stopping (shutdown.py)
         options = job.run_options or {}
         self.patience = int(options.get("patience") or 0)
         self.unwatched_s = 60.0 * float(options.get("stop_unwatched_min") or 0)
@@ -193,6 +206,10 @@ class _JobCallback:
 
             def should_stop(self, trainer):
                 if writer.cancel_requested:
+                    return True
+                if shutdown_requested():
+                    outer.shut_down = True
+                    outer.save_checkpoint(trainer)
                     return True
                 if time.monotonic() - outer.started >= outer.time_limit_s:
                     outer.timed_out = True
@@ -395,6 +412,10 @@ def _run_claimed(job_id: int, attempt: int) -> str:
             final_metrics=result.metrics,
         )
         return JobStatus.INTERRUPTED
+    if hooks.shut_down:
+        message = shutdown_message(step=result.metrics["steps"])
+        finish(job_id, attempt, JobStatus.INTERRUPTED, message, views=views, final_metrics=result.metrics)
+        return JobStatus.INTERRUPTED
     if result.stopped and not hooks.stopped_early:
         finish(
             job_id, attempt, JobStatus.CANCELLED, "cancelled while training", views=views, final_metrics=result.metrics
@@ -430,6 +451,8 @@ def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
         flush_interval_s=_setting("FLUSH_INTERVAL_S"),
         view_interval_s=_setting("VIEW_INTERVAL_S"),
         grid_size=_setting("GRID_SIZE"),
+        frame_cap=_setting("FRAMES_PER_VIEW"),
+        cpu_threads=_setting("CPU_THREADS") or None,
         resume=resume,
     )
 

@@ -72,28 +72,10 @@ def job_as_dict(job: TrainingJob) -> dict[str, Any]:
     }
 
 
-def compact_views(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Strips the figure from view events that a later event of the same view supersedes.
-
-    The seq stays contiguous (stubs keep their place), but a replay of a long run carries
-    one figure per view instead of hundreds.
-    """
-    latest: dict[str, int] = {}
-    for event in events:
-        if event.get("kind") == "view":
-            latest[event["view"]] = event["seq"]
-    out = []
-    for event in events:
-        if event.get("kind") == "view" and latest[event["view"]] != event["seq"]:
-            event = {"seq": event["seq"], "t": event["t"], "kind": "view", "view": event["view"], "superseded": True}
-        out.append(event)
-    return out
-
-
 def job_snapshot(*, job: TrainingJob, after: int = 0) -> dict[str, Any]:
     """What a viewer gets on connect: the job, the stored events after ``after``, and the last seq."""
     cap = settings.PLAYGROUND["SNAPSHOT_MAX_EVENTS"]
-    events = compact_views(job_events_after(job_id=job.pk, after=after, limit=cap))
+    events = job_events_after(job_id=job.pk, after=after, limit=cap)
     last_seq = events[-1]["seq"] if events else max(after, 0)
     return {"type": "snapshot", "job": job_as_dict(job), "events": events, "last_seq": last_seq}
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +20,21 @@ def _job_or_404(request: HttpRequest, job_id: int):
     return job
 
 
+def _breadcrumb(job, viewer, spec) -> tuple[list[tuple[str, str]], str, str]:
+    """The way back from a run's page, how the page names the run, and the part of the site the
+    navigation marks, by who looks: its owner comes from "My runs"; someone with the shared link, from
+    the architecture's page (which lists recent shared runs); an admin, from the admin's list. (A class
+    adds its own: hooks.run_page_context.)"""
+    if job.owner_key and viewer.visitor_id and secrets.compare_digest(job.owner_key, viewer.visitor_id):
+        return [("My runs", "/jobs/")], "", "jobs"
+    if viewer.is_staff:
+        return [("Admin", "/admin/"), ("Runs", "/admin/jobs/trainingjob/")], "", "admin"
+    if spec is not None:
+        crumbs = [("Catalog", "/catalog/"), (spec.name, f"/catalog/{spec.slug}/#public-runs-title")]
+        return crumbs, "shared by link", "catalog"
+    return [("Catalog", "/catalog/")], "shared by link", "catalog"
+
+
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     if job.is_active and can(request.viewer, "cancel", job):
@@ -28,6 +45,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         spec = None
     job_json = selectors.job_as_dict(job)
     meanings = selectors.job_metric_meanings(job=job)
+    breadcrumb, run_note, nav_section = _breadcrumb(job, request.viewer, spec)
     return render(
         request,
         "jobs/detail.html",
@@ -46,7 +64,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "can_share": can(request.viewer, "share", job),
             "can_resume": job.is_resumable and can(request.viewer, "resume", job),
             "option_items": sorted(job.dataset_options.items()),
-            "breadcrumb": [],
+            "breadcrumb": breadcrumb,
+            "run_note": run_note,
+            "nav_section": nav_section,
             "run_by": "",
             **hooks.run_page_extra(job=job, viewer=request.viewer),
         },

@@ -1,5 +1,7 @@
 """Worker presence: each process that trains reports itself (device, current run) every
-heartbeat interval, so admins see the live workers on one page."""
+heartbeat interval, so admins see the live workers on one page. A worker silent for longer than
+the heartbeat timeout is gone: it holds no run any more, whatever it last reported (the reaper
+marks that run interrupted)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,38 @@ import logging
 import os
 import socket
 import threading
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from .models import JobStatus
+
+if TYPE_CHECKING:
+    from .models import TrainingJob, WorkerProcess
+
 log = logging.getLogger(__name__)
 
 _thread: threading.Thread | None = None
+
+
+def worker_live_after(*, now: datetime | None = None) -> datetime:
+    """A worker last seen before this is gone."""
+    return (now or timezone.now()) - timedelta(seconds=settings.PLAYGROUND["HEARTBEAT_TIMEOUT_S"])
+
+
+def worker_is_live(worker: WorkerProcess, *, now: datetime | None = None) -> bool:
+    return worker.last_seen >= worker_live_after(now=now)
+
+
+def worker_current_run(worker: WorkerProcess, *, now: datetime | None = None) -> TrainingJob | None:
+    """The run a worker is training now: none once it is gone, or once that run has ended."""
+    job = worker.current_job
+    if job is None or not worker_is_live(worker, now=now) or job.status != JobStatus.RUNNING:
+        return None
+    return job
 
 
 def process_name() -> str:
@@ -26,7 +52,7 @@ def report_presence(queues: str = "") -> None:
     """Upserts this process's row (one query for its current run, one write)."""
     from models_lib.training import describe_device, select_device
 
-    from .models import JobStatus, TrainingJob, WorkerProcess
+    from .models import TrainingJob, WorkerProcess
 
     try:
         info = describe_device(select_device(settings.PLAYGROUND["DEVICE"] or None))

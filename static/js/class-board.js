@@ -1,8 +1,6 @@
 // The leaderboard of a class session, re-drawn from the JSON rows of the API and the dashboard's
 // stream. The cells match templates/classes/_leaderboard.html, which draws the first state.
 
-const number = (value) => (typeof value === "number" ? value.toFixed(4) : "");
-
 function cell(label, className = "") {
   const td = document.createElement("td");
   td.dataset.label = label;
@@ -24,7 +22,7 @@ function pill(text, kind) {
   return span;
 }
 
-// rows: [{nickname, best, runs, running, reached_goal, job_id, student}], best first.
+// rows: [{nickname, best, best_text, note, runs, running, reached_goal, job_id, student}], best first.
 export function renderLeaderboard(tbody, rows, { teaching = false, highlighted = null } = {}) {
   const fragment = document.createDocumentFragment();
   if (!rows.length) {
@@ -54,8 +52,17 @@ export function renderLeaderboard(tbody, rows, { teaching = false, highlighted =
       name.textContent = row.nickname;
     }
     const best = cell("Best", "num");
-    if (row.best != null) best.textContent = row.best_text ?? number(row.best);
-    else best.append(muted("—"));
+    const shown = document.createElement("span");
+    shown.className = "board-best";
+    if (row.best != null) shown.append(row.best_text); // formatted by the server, as the metric's meaning says
+    else shown.append(muted("—"));
+    if (row.note) { // why a result is not ranked (over the goal's size limit)
+      const note = document.createElement("small");
+      note.className = "board-note";
+      note.textContent = row.note;
+      shown.append(note);
+    }
+    best.append(shown);
     const runs = cell("Runs", "num");
     runs.textContent = String(row.runs);
     const now = cell("Now");

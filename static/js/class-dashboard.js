@@ -37,6 +37,19 @@ function setConnection(text) {
 
 // ---------------------------------------------------------------- the chart
 
+// The goal metric's meaning (label, format, unit), as models_lib.registry.Metric.text shows values.
+const meaning = data.meaning || { label: data.metric, format: "number", unit: "" };
+const grouped = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
+
+function formatValue(value) {
+  if (typeof value !== "number" || !Number.isFinite(value)) return "—";
+  if (meaning.format === "percent") return `${(value * 100).toFixed(1)} %`;
+  if (meaning.format === "integer" || meaning.format === "rate") return grouped.format(Math.round(value));
+  if (meaning.format === "seconds") return `${value.toFixed(1)} s`;
+  const text = String(Number(value.toPrecision(4)));
+  return meaning.unit ? `${text} ${meaning.unit}` : text;
+}
+
 function traces() {
   const out = [];
   for (const [student, curve] of curves) {
@@ -51,7 +64,8 @@ function traces() {
       opacity: focus ? 1 : 0.2,
       line: { width: highlighted && focus ? 5 : 2.5 },
       marker: { size: highlighted && focus ? 9 : 6 },
-      hovertemplate: `%{fullData.name}: %{y:.4f} after epoch %{x}<extra>run #${curve.job}</extra>`,
+      text: curve.points.map((p) => formatValue(p[1])),
+      hovertemplate: `%{fullData.name}: %{text} after epoch %{x}<extra>run #${curve.job}</extra>`,
     });
   }
   return out;
@@ -77,7 +91,10 @@ function draw() {
     margin: { l: 60, r: 10, t: 10, b: 50 },
     font: { size: 16 },
     xaxis: { title: { text: "epoch" }, rangemode: "tozero", tickformat: "d", dtick: lastEpoch <= 20 ? 1 : undefined },
-    yaxis: { title: { text: data.metric_label || data.metric } },
+    yaxis: {
+      title: { text: meaning.unit ? `${meaning.label} (${meaning.unit})` : meaning.label },
+      tickformat: meaning.format === "percent" ? ".0%" : undefined,
+    },
     legend: { orientation: "v", font: { size: 15 } },
     shapes,
     showlegend: true,

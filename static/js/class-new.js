@@ -1,31 +1,41 @@
-// The new-session form: the goal's measure lists what the chosen dataset reports (the server
-// checks it too), and the target's hint follows the measure's direction.
-const metricsByDataset = JSON.parse(document.getElementById("metrics-by-dataset")?.textContent || "{}");
+// The new-session form: the goal's measure offers what a run on the chosen dataset reports (the
+// server checks it too), and the target's hint follows the measure's direction and format.
+const choicesByDataset = JSON.parse(document.getElementById("metrics-by-dataset")?.textContent || "{}");
 const dataset = document.getElementById("id_dataset");
 const metric = document.getElementById("id_goal_metric");
 const targetHelp = document.getElementById("id_goal_target-help");
 
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
 function syncMetrics() {
-  const allowed = metricsByDataset[dataset.value];
-  if (!allowed) return;
-  for (const option of metric.options) {
-    const ok = allowed.includes(option.value);
-    option.hidden = !ok;
-    option.disabled = !ok;
-  }
-  if (metric.selectedOptions[0]?.disabled) metric.value = allowed[0];
+  const choices = choicesByDataset[dataset.value];
+  if (!choices) return;
+  const current = metric.value;
+  metric.replaceChildren(...choices.map((c) => {
+    const option = new Option(capitalised(c.label), c.key);
+    option.dataset.higher = String(c.higher);
+    option.dataset.format = c.format;
+    return option;
+  }));
+  if (choices.some((c) => c.key === current)) metric.value = current;
+  else metric.value = (choices.find((c) => c.headline) || choices[0])?.key ?? "";
   syncHelp();
 }
 
 function syncHelp() {
-  const higher = metric.selectedOptions[0]?.dataset.higher === "true";
-  targetHelp.textContent = higher
-    ? "A run reaches the goal when its measure is at least this."
-    : "A run reaches the goal when its measure is at most this.";
+  const option = metric.selectedOptions[0];
+  if (!option) {
+    targetHelp.textContent = "";
+    return;
+  }
+  const higher = option.dataset.higher === "true";
+  let text = `${higher ? "Higher" : "Lower"} is better: a run reaches the goal when its measure is ${higher ? "at least" : "at most"} this.`;
+  if (option.dataset.format === "percent") text += " A share from 0 to 1: 0.9 means 90 %.";
+  targetHelp.textContent = text;
 }
 
 if (dataset && metric && targetHelp) {
   dataset.addEventListener("change", syncMetrics);
   metric.addEventListener("change", syncHelp);
-  syncMetrics();
+  syncHelp();
 }

@@ -150,12 +150,19 @@ function chartLayout(chart) {
   const yaxis = { ...AXIS, title: { text: spec.axis } };
   if (spec.percent) yaxis.tickformat = ".0%";
   if (spec.log) yaxis.type = "log";
-  return { ...BASE_LAYOUT, uirevision: chart.kind, xaxis: { ...AXIS, title: { text: "training step" } }, yaxis };
+  const shapes = cursorStep == null ? [] : cursorShape(cursorStep);
+  // the legend sits above the plot, inside the figure's own top margin (never over the caption or the curves)
+  const margin = { ...BASE_LAYOUT.margin, t: 36 };
+  return { ...BASE_LAYOUT, margin, uirevision: chart.kind, xaxis: { ...AXIS, title: { text: "training step" } }, yaxis, shapes };
 }
 
 function addMetric(event) {
   const values = event.values || {};
   const x = event.step ?? event.seq;
+  if (typeof event.step === "number") {
+    lastStep = event.step;
+    metricRows.push({ step: event.step, values });
+  }
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== "number" || !Number.isFinite(value)) continue;
     lastValues[key] = value;
@@ -177,6 +184,7 @@ function addMetric(event) {
 // A resumed run goes on from its checkpoint: the points its lost attempt drew past that
 // step are redrawn by the new attempt, so they are dropped rather than drawn twice.
 function rewindCharts(step) {
+  while (metricRows.length && metricRows[metricRows.length - 1].step > step) metricRows.pop();
   for (const chart of charts.values()) {
     let dropped = false;
     for (const s of chart.series.values()) {
@@ -211,6 +219,8 @@ function drawChart(chart) {
     chart.layoutKey = JSON.stringify(layout);
     P.newPlot(chart.el, traces, layout, CONFIG);
     chart.plotted = true;
+    chart.cursorDrawn = cursorStep;
+    chart.el.dataset.cursorStep = cursorStep == null ? "" : String(cursorStep);
     chart.el.classList.add("has-plot");
   } else {
     const fresh = chart.order.filter((key) => !chart.traceOf.has(key));
@@ -243,13 +253,62 @@ function drawChart(chart) {
   }
 }
 
-// ---------------------------------------------------------------- live views
+// ---------------------------------------------------------------- live views and their frames
+// Every drawing of a view is a frame with its step and epoch: whole the first time, then a patch on
+// the view's last whole figure (models_lib/training/frames.py). The timeline below replays them.
 
 const viewPanels = new Map();
 document.querySelectorAll(".view-panel[data-view]").forEach((panel) => {
-  viewPanels.set(panel.dataset.view, { panel, chart: panel.querySelector(".view-chart"), hasFigure: false });
+  const chart = panel.querySelector(".view-chart");
+  chart.dataset.draws = "0";
+  viewPanels.set(panel.dataset.view, { panel, chart, hasFigure: false, shown: null });
 });
-const pendingViews = new Map(); // view key -> the latest figure not drawn yet
+const pendingViews = new Map(); // view key -> the figure to draw next
+const frames = new Map(); // view key -> [{step, epoch, figure | (base, patch)}], in step order
+const bases = new Map(); // view key -> its last whole figure
+let lastStep = 0; // the step of the latest metric or progress event (frames from before frames had steps)
+
+function applyPatch(base, patch) {
+  const data = (base.data || []).map((trace) => ({ ...trace }));
+  for (const [index, changed] of Object.entries(patch.data || {})) {
+    const trace = data[Number(index)];
+    if (!trace) continue;
+    for (const [key, value] of Object.entries(changed)) {
+      if (value === null) delete trace[key];
+      else trace[key] = value;
+    }
+  }
+  const layout = { ...(base.layout || {}) };
+  for (const [key, value] of Object.entries(patch.layout || {})) {
+    if (value === null) delete layout[key];
+    else layout[key] = value;
+  }
+  return { ...base, data, layout };
+}
+
+function frameFigure(frame) {
+  if (!frame.figure) frame.figure = applyPatch(frame.base, frame.patch || {});
+  return frame.figure;
+}
+
+function addFrame(event) {
+  let frame;
+  if (event.figure && Array.isArray(event.figure.data)) {
+    bases.set(event.view, event.figure);
+    frame = { figure: event.figure };
+  } else if (event.patch && bases.has(event.view)) {
+    frame = { base: bases.get(event.view), patch: event.patch, figure: null };
+  } else {
+    return; // a patch whose base this page never got, or an old stub
+  }
+  frame.step = typeof event.step === "number" ? event.step : lastStep;
+  frame.epoch = typeof event.epoch === "number" ? event.epoch : lastProgress?.epoch ?? null;
+  let list = frames.get(event.view);
+  if (!list) frames.set(event.view, (list = []));
+  while (list.length && list[list.length - 1].step >= frame.step) list.pop(); // a redrawn step replaces the old one
+  list.push(frame);
+  timeline.addMoment(frame.step, frame.epoch);
+}
 
 function queueView(key, figure) {
   if (!figure || !Array.isArray(figure.data)) return;
@@ -263,13 +322,40 @@ function drawViews() {
   for (const [key, figure] of pendingViews) {
     const view = viewPanels.get(key);
     if (!view) continue; // a view this page has no panel for
+    if (view.shown === figure) continue;
     const layout = { ...BASE_LAYOUT, hovermode: "closest", ...(figure.layout || {}), uirevision: key };
     P.react(view.chart, figure.data, layout, CONFIG);
+    view.shown = figure;
     view.hasFigure = true;
     view.panel.hidden = false;
     view.chart.classList.add("has-plot");
+    view.chart.dataset.draws = String(Number(view.chart.dataset.draws) + 1);
   }
   pendingViews.clear();
+}
+
+// The latest frame of each view at or before `step` (its first one when it has none that early).
+function showFramesAt(step) {
+  for (const [key, list] of frames) {
+    let lo = 0;
+    let hi = list.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].step <= step) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (list.length) queueView(key, frameFigure(list[found]));
+  }
+}
+
+function rewindFrames(step) {
+  for (const list of frames.values()) {
+    while (list.length && list[list.length - 1].step > step) list.pop();
+  }
+  timeline.rewind(step);
 }
 
 function hideEmptyViews() {
@@ -280,6 +366,209 @@ function hideEmptyViews() {
   // ...and the views it never drew (a decision boundary on a table, say).
   for (const view of viewPanels.values()) {
     if (!view.hasFigure && !pendingViews.has(view.panel.dataset.view)) view.panel.hidden = true;
+  }
+}
+
+// ---------------------------------------------------------------- the timeline
+// A slider over the moments (steps) that have frames, play/pause at a few speeds, and a line on
+// every metric chart at the moment shown. While the run trains the slider follows the live edge,
+// until someone moves it; "Latest" goes back to following.
+
+const FRAMES_PER_SECOND = 6; // at 1x: 60 epochs replay in 10 s
+const AUTOPLAY_FRESH_S = 300; // a run that finished this recently, before the page opened, replays itself once
+const REPLAY_MAX_S = 15; // an automatic replay takes at most this long
+
+const timeline = (() => {
+  const ui = {
+    card: $("timeline"),
+    slider: $("timeline-slider"),
+    play: $("timeline-play"),
+    playText: document.querySelector(".timeline-play-text"),
+    icon: document.querySelector(".timeline-icon"),
+    speed: $("timeline-speed"),
+    latest: $("timeline-latest"),
+    label: $("timeline-label"),
+    hint: document.querySelector(".timeline-hint"),
+  };
+  const moments = []; // [{step, epoch}], ascending step
+  let index = -1; // the moment shown
+  let following = true; // shows the newest moment as frames arrive
+  let timer = null;
+  let fps = FRAMES_PER_SECOND;
+  let touched = false; // someone used the controls: no automatic replay then
+
+  function addMoment(step, epoch) {
+    const last = moments[moments.length - 1];
+    if (last && last.step === step) {
+      if (epoch != null) last.epoch = epoch;
+      return;
+    }
+    if (!last || step > last.step) moments.push({ step, epoch });
+    else {
+      const at = moments.findIndex((m) => m.step >= step);
+      if (moments[at].step === step) return;
+      moments.splice(at, 0, { step, epoch });
+      if (at <= index) index += 1;
+    }
+    changed();
+  }
+
+  function rewind(step) {
+    while (moments.length && moments[moments.length - 1].step > step) moments.pop();
+    if (index >= moments.length) index = moments.length - 1;
+    changed();
+  }
+
+  let changePending = false;
+  function changed() {
+    if (changePending) return;
+    changePending = true;
+    queueMicrotask(() => {
+      changePending = false;
+      if (!ui.card) return;
+      ui.slider.max = String(Math.max(0, moments.length - 1));
+      if (moments.length >= 2) ui.card.hidden = false;
+      if (following && !timer) show(moments.length - 1);
+      else render();
+    });
+  }
+
+  function show(i) {
+    if (!moments.length) return;
+    index = Math.max(0, Math.min(i, moments.length - 1));
+    showFramesAt(moments[index].step);
+    render();
+  }
+
+  function epochsTotal() {
+    return lastProgress?.epochs || job.config?.epochs || null;
+  }
+
+  function render() {
+    if (!ui.card || index < 0 || !moments.length) return;
+    const m = moments[index];
+    ui.slider.value = String(index);
+    const total = epochsTotal();
+    let text;
+    if (m.step === 0) text = "Before training: the network as it was initialised (step 0).";
+    else {
+      const epoch = m.epoch != null ? `Epoch ${numberFormat.format(m.epoch)}${total ? ` of ${numberFormat.format(total)}` : ""}` : "";
+      text = [epoch, `step ${numberFormat.format(m.step)}`].filter(Boolean).join(" · ");
+      const readout = metricsAt(m.step);
+      if (readout) text += ` — ${readout}`;
+    }
+    const atEnd = index === moments.length - 1;
+    if (atEnd && following && !FINISHED.has(status)) text += " (live)";
+    ui.slider.setAttribute("aria-valuetext", text);
+    ui.label.textContent = text;
+    ui.latest.hidden = atEnd && following;
+    document.body.dataset.timelineStep = String(m.step);
+    document.body.dataset.timelineIndex = String(index);
+    document.body.dataset.timelineMoments = String(moments.length);
+    document.body.dataset.timelineFollowing = String(following);
+    // the moment on the metric charts: none while a live run is followed (the curves end there)
+    setCursor(atEnd && following && !FINISHED.has(status) ? null : m.step);
+  }
+
+  function setPlaying(on) {
+    if (!ui.card) return;
+    clearInterval(timer);
+    timer = null;
+    ui.play.setAttribute("aria-pressed", String(on));
+    ui.playText.textContent = on ? "Pause" : "Play";
+    ui.icon.textContent = on ? "❚❚" : "▶";
+    document.body.dataset.timelinePlaying = String(on);
+    if (!on) return;
+    timer = setInterval(() => {
+      if (index >= moments.length - 1) {
+        following = true; // at the end: a live run goes on following its edge
+        if (FINISHED.has(status)) setPlaying(false);
+        render();
+        return;
+      }
+      show(index + 1);
+    }, 1000 / (fps * Number(ui.speed.value || 1)));
+  }
+
+  function play({ fromStart = false, pace = FRAMES_PER_SECOND } = {}) {
+    if (moments.length < 2) return;
+    fps = pace;
+    following = false;
+    if (fromStart || index >= moments.length - 1) show(0);
+    setPlaying(true);
+  }
+
+  if (ui.card) {
+    ui.slider.addEventListener("input", () => {
+      touched = true;
+      setPlaying(false);
+      const i = Number(ui.slider.value);
+      following = i === moments.length - 1;
+      show(i);
+    });
+    ui.play.addEventListener("click", () => {
+      touched = true;
+      if (timer) setPlaying(false);
+      else play();
+    });
+    ui.speed.addEventListener("change", () => {
+      touched = true;
+      if (timer) setPlaying(true); // the new speed at once
+    });
+    ui.latest.addEventListener("click", () => {
+      touched = true;
+      setPlaying(false);
+      following = true;
+      show(moments.length - 1);
+    });
+  }
+
+  // A run that was over before the page opened plays itself back once, at a pace a person can follow.
+  function replayIfMissed(finishedBeforeOpen) {
+    if (!ui.card || touched || !finishedBeforeOpen || moments.length < 3) return;
+    const finished = Date.parse(job.finished_at || "");
+    if (Number.isFinite(finished) && Date.now() - finished > AUTOPLAY_FRESH_S * 1000) return;
+    if (window.matchMedia?.("(prefers-reduced-motion: reduce)").matches) return;
+    if (ui.hint) ui.hint.textContent = "This run finished before the page opened, so it replays once. Drag the slider to look at any epoch.";
+    play({ fromStart: true, pace: Math.max(FRAMES_PER_SECOND, moments.length / REPLAY_MAX_S) });
+  }
+
+  return { addMoment, rewind, render, replayIfMissed, get playing() { return Boolean(timer); } };
+})();
+
+// ---------------------------------------------------------------- the moment on the metric charts
+
+const metricRows = []; // [{step, values}] as they arrive: the readout under the slider
+let cursorStep = null;
+
+function metricsAt(step) {
+  let row = null;
+  for (let i = metricRows.length - 1; i >= 0; i -= 1) {
+    if (metricRows[i].step <= step && Object.keys(metricRows[i].values).some((k) => meaning(k)?.split === "test")) {
+      row = metricRows[i];
+      break;
+    }
+  }
+  if (!row) return "";
+  const headline = Object.keys(row.values).filter((k) => meaning(k)?.split === "test" && !meaning(k)?.reference);
+  return headline
+    .slice(0, 2)
+    .map((k) => `${prettyKey(k)} ${formatValue(k, row.values[k])}`)
+    .join(", ");
+}
+
+function cursorShape(step) {
+  return [{ type: "line", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1, line: { color: "#0f172a", width: 1.5, dash: "dot" } }];
+}
+
+function setCursor(step) {
+  cursorStep = step;
+  const P = Plotly();
+  for (const chart of charts.values()) {
+    if (!chart.el || !P || !chart.plotted || chart.cursorDrawn === step) continue;
+    P.relayout(chart.el, { shapes: step == null ? [] : cursorShape(step) });
+    chart.cursorDrawn = step;
+    chart.el.dataset.cursorStep = step == null ? "" : String(step);
   }
 }
 
@@ -320,6 +609,7 @@ const SUMMARIES = { SUCCEEDED: "Finished.", FAILED: "Stopped with an error.", CA
 
 function showProgress(p) {
   lastProgress = p;
+  if (typeof p.step === "number") lastStep = p.step;
   if (typeof p.fraction === "number" && status !== "SUCCEEDED") ui.progress.value = Math.min(1, Math.max(0, p.fraction));
   renderProgressText();
 }
@@ -406,9 +696,12 @@ function applyEvent(event) {
   switch (event.kind) {
     case "metric": addMetric(event); break;
     case "progress": showProgress(event); break;
-    case "view": if (!event.superseded) queueView(event.view, event.figure); break;
+    case "view": addFrame(event); break;
     case "status":
-      if (typeof event.resume_step === "number") rewindCharts(event.resume_step);
+      if (typeof event.resume_step === "number") {
+        rewindCharts(event.resume_step);
+        rewindFrames(event.resume_step);
+      }
       setStatus(event.status, event.message);
       break;
     case "log": pendingLog.push(event); break;
@@ -540,10 +833,15 @@ async function refreshJob() {
 }
 
 let finishedOnce = false;
+const pageOpenedAt = Date.now();
+const openedFinished = FINISHED.has(job.status);
 function onFinished() {
   if (finishedOnce) return;
   finishedOnce = true;
   setConnection("");
+  // over before the page opened (or within a moment of it): nobody saw it learn, so it replays once
+  scheduleDraw();
+  requestAnimationFrame(() => timeline.replayIfMissed(openedFinished || Date.now() - pageOpenedAt < 4000));
   // The last status event may arrive before the final metrics are stored: ask once.
   if (status === "SUCCEEDED" && ui.results.hidden) {
     refreshJob().then(() => {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from playground.catalog.entries import catalog_entry
-from playground.catalog.guide import MAX_SUGGESTIONS, rules, suggest
+from playground.catalog.guide import MAX_SUGGESTIONS, best_trainable, rules, suggest
 
 # (data, labels, goal) -> the architectures allowed in first place (or, for "top2", in the first two).
 TABLE = [
@@ -85,3 +85,62 @@ def test_no_labels_for_a_supervised_goal_gets_a_caveat(alice):
 @pytest.mark.django_db(transaction=True)
 def test_the_nav_links_to_the_guide(alice):
     assert 'href="/guide/"' in alice.client.get("/").content.decode()
+
+
+def _cards(html: str) -> list[tuple[str, str]]:
+    """(name, state badge) of each suggestion card, in order."""
+    import re
+
+    cards = re.findall(r'<li class="card suggestion.*?</li>', html, re.S)
+    return [
+        (
+            re.search(r"<h3><a [^>]*>(.*?)</a></h3>", card).group(1),
+            re.search(r'<p class="suggestion-state"><span class="badge [^"]*">(.*?)</span>', card).group(1),
+        )
+        for card in cards
+    ]
+
+
+def _answers_where(predicate) -> tuple[str, str, str]:
+    """The first answers (in the questions' order) whose full ranking satisfies ``predicate``."""
+    import itertools
+
+    from playground.catalog.guide import QUESTIONS, _ranked
+
+    for answers in itertools.product(*[[value for value, _ in choices] for _, _, choices in QUESTIONS]):
+        if predicate(_ranked(*answers)):
+            return answers
+    raise AssertionError("no answers give such a ranking")
+
+
+def _best_untrainable_but_one_is(ranked) -> bool:
+    return bool(ranked) and not ranked[0].trainable and any(s.trainable for s in ranked)
+
+
+def test_each_suggestion_says_whether_it_trains_here_and_the_best_trainable_one_is_named():
+    answers = _answers_where(_best_untrainable_but_one_is)
+    ranked = suggest(*answers)
+    pick = best_trainable(*answers)
+    assert pick is not None and pick.trainable and not ranked[0].trainable
+    assert pick.score <= ranked[0].score  # the ranking stays by fit
+    assert best_trainable("images", "yes", "predict_class") is None  # the best fit (the CNN) trains here
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_marks_what_you_can_train_now(alice):
+    data, labels, goal = _answers_where(_best_untrainable_but_one_is)
+    html = alice.client.get(f"/guide/?data={data}&labels={labels}&goal={goal}").content.decode()
+    text = " ".join(html.split())
+    ranked, pick = suggest(data, labels, goal), best_trainable(data, labels, goal)
+    states = {"Train it here now": True, "Not trainable here yet": False, "Interactive": False}
+    assert [(name, states[state]) for name, state in _cards(html)] == [(s.entry.name, s.trainable) for s in ranked]
+    assert f"The best fit, <strong>{ranked[0].entry.name}</strong>, cannot be trained here yet" in text
+    assert f'The best fit you can train now is <a href="{pick.entry.url}#train">{pick.entry.name}</a>' in text
+
+    data, labels, goal = _answers_where(lambda r: bool(r) and not any(s.trainable for s in r))
+    text = " ".join(alice.client.get(f"/guide/?data={data}&labels={labels}&goal={goal}").content.decode().split())
+    assert "None of the networks that fit can be trained here yet" in text
+
+    html = alice.client.get("/guide/?data=images&labels=yes&goal=predict_class").content.decode()
+    assert _cards(html)[0] == (catalog_entry("cnn").name, "Train it here now")
+    assert "The best fit you can train now" not in html and "None of the networks" not in html

@@ -9,10 +9,37 @@ from playground.jobs.models import JobStatus, TrainingJob
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_home_offers_a_way_in_for_visitors_teachers_and_admins(alice):
+def _nav(html: str) -> str:
+    start = html.index('<nav class="site-nav"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_home_offers_a_way_in_for_visitors_students_and_teachers(alice):
     html = alice.client.get("/").content.decode()
-    assert "/catalog/mlp/" in html and "/catalog/" in html and "/admin/" in html
-    assert "teacher" in html.lower()
+    assert "/catalog/mlp/" in html and "/catalog/" in html
+    # Class sessions are built: the teacher's card says what a teacher can do and links there.
+    assert "Coming soon" not in html and "not built yet" not in html
+    assert 'href="/classes/"' in html  # a student joins there
+    assert 'href="/accounts/login/?next=/classes/new/"' in html and 'href="/accounts/signup/"' in html
+    assert "/admin/" not in html and "/api/docs" not in html  # a visitor sees neither
+
+
+def test_visitors_and_students_see_no_admin_or_api_link_teachers_see_the_api_staff_both(alice, admin_client):
+    from playground.classes.services import teacher_add
+
+    visitor_nav = _nav(alice.client.get("/catalog/").content.decode())
+    assert "/admin/" not in visitor_nav and "/api/docs" not in visitor_nav
+    assert 'href="/classes/"' in visitor_nav and 'href="/jobs/"' in visitor_nav
+
+    teacher, _ = teacher_add(username="ms-frizzle", password=None)
+    alice.client.force_login(teacher)
+    teacher_home = alice.client.get("/").content.decode()
+    assert "/api/docs" in _nav(teacher_home) and "/admin/" not in _nav(teacher_home)
+    assert 'href="/classes/new/"' in teacher_home  # an approved teacher sets a session up from the home page
+
+    staff_home = admin_client.get("/").content.decode()
+    assert "/api/docs" in _nav(staff_home) and 'href="/admin/"' in _nav(staff_home)
+    assert "Open the admin" in staff_home
 
 
 def test_catalog_lists_every_entry_and_marks_the_trainable(alice):

@@ -280,6 +280,8 @@ def test_a_real_run_reaches_the_leaderboard(teacher, alice):
         {
             "nickname": "Ada",
             "best": job.final_metrics["test_accuracy"],
+            "best_text": f"{job.final_metrics['test_accuracy'] * 100:.1f} %",
+            "note": "",
             "runs": 1,
             "running": False,
             "reached_goal": True,

@@ -31,6 +31,8 @@ def test_a_student_joins_through_the_link_and_sees_the_leaderboard(teacher, spir
     assert "Join link" not in page and "Stop all runs" not in page  # the teacher's view only
     page = pupil.client.get("/classes/").content.decode()
     assert "You joined as <strong>Ada</strong>" in page and session.url in page
+    for html in (page, pupil.client.get(session.url).content.decode()):
+        assert 'href="/admin/"' not in html and 'href="/api/docs"' not in html  # a student sees neither
 
 
 def test_a_wrong_code_says_so_and_keeps_what_was_typed(spiral):
@@ -156,6 +158,40 @@ def test_creating_a_session_from_the_page(teacher):
     assert session.locked == ["learning_rate", "epochs"] and session.budget_min == 120
     assert session.goal == {"metric": "test_accuracy", "at_least": 0.85, "max_params": 500}
     assert 44 * 60 < (session.deadline - timezone.now()).total_seconds() <= 45 * 60
+
+
+def _measures(page: str) -> list[str]:
+    select = re.search(r'<select id="id_goal_metric".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([^"]+)"', select)
+
+
+def test_the_goal_picker_offers_only_what_the_chosen_dataset_reports(teacher):
+    import json
+
+    form = teacher.client.get("/classes/new/?architecture=mlp&dataset=spiral").content.decode()
+    assert _measures(form) == ["test_loss", "test_accuracy"]  # no RMSE or R² for a classifier of points
+    assert ">Test accuracy</option>" in form
+    assert "Higher is better: a run reaches the goal when its measure is at least this." in form
+    assert 'value="test_accuracy" data-higher="true" data-format="percent" selected' in form  # the headline first
+    assert "A share from 0 to 1: 0.9 means 90 %." in form and 'name="goal_target" value="0.9"' in form
+    choices = json.loads(re.search(r'id="metrics-by-dataset"[^>]*>(.*?)</script>', form, re.S).group(1))
+    assert [c["key"] for c in choices["regression2d"]] == ["test_loss", "test_rmse", "test_r2"]
+    assert choices["spiral"][1] == {
+        "key": "test_accuracy",
+        "label": "test accuracy",
+        "higher": True,
+        "format": "percent",
+        "unit": "",
+        "headline": True,
+    }
+    form = teacher.client.get("/classes/new/?architecture=mlp&dataset=regression2d").content.decode()
+    assert _measures(form) == ["test_loss", "test_rmse", "test_r2"]
+    gan = teacher.client.get("/classes/new/?architecture=gan&dataset=spiral").content.decode()
+    assert _measures(gan) == ["test_precision", "test_recall"]
+    assert _measures(teacher.client.get("/classes/new/?architecture=gan&dataset=ring").content.decode()) == [
+        "test_modes_covered",
+        "test_high_quality",
+    ]
 
 
 def test_a_bad_session_form_says_what_to_fix_and_keeps_the_values(teacher):

@@ -77,6 +77,7 @@ def test_create_names_every_bad_part_of_the_assignment(teacher, spiral):
         ({"metric": "test_accuracy"}, "goal.at_least", "required"),
         ({"metric": "test_accuracy", "at_least": "high"}, "goal.at_least", "number"),
         ({"metric": "test_accuracy", "at_least": 0.9, "max_params": -5}, "goal.max_params", "whole number"),
+        ({"metric": "test_accuracy", "at_least": 90}, "goal.at_least", "a share from 0 to 1 (0.9 means 90 %); got 90"),
     ],
 )
 def test_goal_shape_is_checked(teacher, spiral, goal, field, says):
@@ -314,3 +315,39 @@ def test_results_rows_list_every_run_and_students_without_one(session, alice, bo
     assert rows[0][:3] == ["Ada", rows[0][1], "SUCCEEDED"] and rows[0][5:8] == [0.93, 400, "yes"]
     assert rows[0][8] == '{"epochs": 9}'
     assert rows[1][0] == "Bob" and rows[1][2] == "no runs"
+
+
+def test_a_goal_names_only_what_a_run_on_the_dataset_reports(teacher):
+    # The GAN measures mode coverage on mixtures that name their modes; on a spiral, precision and recall.
+    spiral, ring = Dataset.objects.get(slug="spiral"), Dataset.objects.get(slug="ring")
+    config = {"epochs": 2}
+    with pytest.raises(services.ClassRejected) as info:
+        make_session(
+            teacher,
+            spiral,
+            architecture="gan",
+            config=config,
+            locked=[],
+            goal={"metric": "test_modes_covered", "at_least": 0.9},
+        )
+    assert "reports test_precision, test_recall" in _fields(info)["goal.metric"]
+    session = make_session(
+        teacher,
+        ring,
+        architecture="gan",
+        config=config,
+        locked=[],
+        goal={"metric": "test_modes_covered", "at_least": 0.9},
+    )
+    assert session.goal["metric"] == "test_modes_covered"
+    # Validation metrics are not kept in a run's result, so no goal can be scored on them.
+    with pytest.raises(services.ClassRejected) as info:
+        make_session(
+            teacher,
+            Dataset.objects.get(slug="sine"),
+            architecture="rnn",
+            config=config,
+            locked=[],
+            goal={"metric": "val_rmse", "at_most": 0.2},
+        )
+    assert "reports test_loss, test_rmse" in _fields(info)["goal.metric"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from playground.audit.models import AuditEntry
@@ -67,6 +69,47 @@ def test_the_job_list_shows_place_in_line_worker_and_filters(admin_client, alice
     assert worker.device == "cpu" and worker.current_job_id == first.pk and worker.queues == "training"
     workers = admin_client.get("/admin/jobs/workerprocess/").content.decode()
     assert process_name() in workers and f"#{first.pk}" in workers and "CPU" in workers
+
+
+def test_a_dead_worker_is_shown_gone_holding_no_run(admin_client, alice, bob, spiral, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "HEARTBEAT_TIMEOUT_S": 15.0}
+    now = timezone.now()
+    held = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.RUNNING, worker="box:1:MainThread")
+    lost = TrainingJobFactory(owner_key=bob.visitor_id, status=JobStatus.RUNNING, worker="old:2:MainThread")
+    common = {"device": "cpu", "started_at": now - timedelta(hours=1)}
+    WorkerProcess.objects.create(name="box:1", hostname="box", pid=1, last_seen=now, current_job=held, **common)
+    WorkerProcess.objects.create(
+        name="old:2", hostname="old", pid=2, last_seen=now - timedelta(minutes=5), current_job=lost, **common
+    )
+
+    def row(page: str, name: str) -> str:
+        start = page.index(f">{name}<")
+        return page[start : page.index("</tr>", start)]
+
+    page = admin_client.get("/admin/jobs/workerprocess/").content.decode()
+    live, dead = row(page, "box:1"), row(page, "old:2")
+    assert "live" in live and f'<a href="/admin/jobs/trainingjob/{held.pk}/change/">#{held.pk}</a></td>' in live
+    assert "gone: silent for 5" in dead and "live" not in dead
+    assert "none (it went silent while training" in dead and "the reaper marks it interrupted)" in dead
+    TrainingJob.objects.filter(pk=lost.pk).update(status=JobStatus.INTERRUPTED)
+    dead = row(admin_client.get("/admin/jobs/workerprocess/").content.decode(), "old:2")
+    assert "; now interrupted)" in dead
+
+    WorkerProcess.objects.create(name="new:3", hostname="new", pid=3, last_seen=now - timedelta(seconds=40), **common)
+    assert re.search(
+        r"gone: silent for 4\d s", row(admin_client.get("/admin/jobs/workerprocess/").content.decode(), "new:3")
+    )
+
+    gone_only = admin_client.get("/admin/jobs/workerprocess/?state=gone").content.decode()
+    assert ">old:2<" in gone_only and ">box:1<" not in gone_only
+    live_only = admin_client.get("/admin/jobs/workerprocess/?state=live").content.decode()
+    assert ">box:1<" in live_only and ">old:2<" not in live_only
+    detail = admin_client.get(f"/admin/jobs/workerprocess/{WorkerProcess.objects.get(name='old:2').pk}/change/")
+    assert "gone: silent for" in detail.content.decode() and "went silent while training" in detail.content.decode()
 
 
 def test_runs_filter_by_class_session(admin_client, spiral):

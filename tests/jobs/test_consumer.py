@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from models_lib.training.frames import whole_frames
 from playground.asgi import application
 from playground.jobs import events as job_events
 from playground.jobs import runtime, services
@@ -100,10 +101,12 @@ async def test_a_dropped_live_send_is_replayed_from_the_log(alice, spiral, monke
     await ws.disconnect()
 
 
-async def test_snapshot_keeps_only_the_latest_figure_of_each_view(alice, spiral):
+async def test_snapshot_carries_every_frame_of_each_view(alice, spiral):
     job = await _submit(alice, spiral)
-    events = [
-        {"kind": "view", "view": "confusion_matrix", "figure": {"data": [{"z": [[i]]}], "layout": {}}} for i in range(3)
+    base = {"data": [{"type": "heatmap", "z": [[0]]}], "layout": {}}
+    events = [{"kind": "view", "view": "confusion_matrix", "step": 0, "epoch": 0, "figure": base}] + [
+        {"kind": "view", "view": "confusion_matrix", "step": i, "epoch": i, "patch": {"data": {"0": {"z": [[i]]}}}}
+        for i in (1, 2)
     ]
     await database_sync_to_async(job_events.job_append_events)(job_id=job.pk, events=events)
     ws = _communicator(job.pk, alice)
@@ -111,8 +114,13 @@ async def test_snapshot_keeps_only_the_latest_figure_of_each_view(alice, spiral)
     snapshot = await ws.receive_json_from(timeout=5)
     views = [e for e in snapshot["events"] if e["kind"] == "view"]
     assert [e["seq"] for e in views] == [2, 3, 4]
-    assert [("figure" in e) for e in views] == [False, False, True]
-    assert views[-1]["figure"]["data"][0]["z"] == [[2]]
+    # the timeline replays them all: the whole first frame, then the patches on it
+    assert [("figure" in e, "patch" in e, e["step"]) for e in views] == [
+        (True, False, 0),
+        (False, True, 1),
+        (False, True, 2),
+    ]
+    assert whole_frames(views)[-1]["figure"]["data"][0]["z"] == [[2]]
     await ws.disconnect()
 
 

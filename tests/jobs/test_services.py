@@ -261,20 +261,21 @@ def test_a_write_stores_each_event_once_and_sends_the_same_text_live(alice, spir
     assert _seqs(job)[-1] == first + 2
 
 
-def test_a_write_keeps_only_the_last_progress_and_view_of_each_key():
+def test_a_write_keeps_only_the_last_progress_and_every_frame():
     events = [
         {"kind": "progress", "step": 1},
-        {"kind": "view", "view": "a", "figure": 1},
+        {"kind": "view", "view": "a", "step": 1, "figure": 1},
         {"kind": "metric", "step": 1},
-        {"kind": "view", "view": "b", "figure": 1},
+        {"kind": "view", "view": "b", "step": 1, "figure": 1},
         {"kind": "progress", "step": 2},
-        {"kind": "view", "view": "a", "figure": 2},
+        {"kind": "view", "view": "a", "step": 2, "patch": {}},
     ]
     assert job_events._superseded_dropped(events) == [
+        {"kind": "view", "view": "a", "step": 1, "figure": 1},
         {"kind": "metric", "step": 1},
-        {"kind": "view", "view": "b", "figure": 1},
+        {"kind": "view", "view": "b", "step": 1, "figure": 1},
         {"kind": "progress", "step": 2},
-        {"kind": "view", "view": "a", "figure": 2},
+        {"kind": "view", "view": "a", "step": 2, "patch": {}},
     ]
 
 

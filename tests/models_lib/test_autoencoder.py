@@ -11,6 +11,7 @@ from models_lib import data
 from models_lib.architectures import autoencoder as AE
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from models_lib.training.frames import whole_frames
 from tests.models_lib.reuse import assert_points_reuse_the_test_pass
 
 VIEWS = {"reconstructions", "code_space", "error_histogram"}
@@ -19,9 +20,11 @@ VIEWS = {"reconstructions", "code_space", "error_histogram"}
 class Views(Callback):
     def __init__(self):
         self.views = []
+        self.frames = []
 
     def on_flush(self, trainer, events):
-        self.views += [e for e in events if e["kind"] == "view"]
+        self.frames += [e for e in events if e["kind"] == "view"]
+        self.views = whole_frames(self.frames)  # every frame whole, patches applied
 
 
 @pytest.fixture(scope="module")

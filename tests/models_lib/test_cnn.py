@@ -13,6 +13,7 @@ from models_lib.data.ingest.errors import IngestError
 from models_lib.data.ingest.result import IngestResult, to_tensordata
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from models_lib.training.frames import whole_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEWS = {"filters", "feature_maps", "confusion_matrix", "misclassified", "per_class_accuracy"}
@@ -33,9 +34,11 @@ def shapes():
 class Views(Callback):
     def __init__(self):
         self.views = []
+        self.frames = []
 
     def on_flush(self, trainer, events):
-        self.views += [e for e in events if e["kind"] == "view"]
+        self.frames += [e for e in events if e["kind"] == "view"]
+        self.views = whole_frames(self.frames)  # every frame whole, patches applied
 
 
 def test_spec(cnn_spec):

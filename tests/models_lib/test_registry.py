@@ -208,3 +208,19 @@ def test_no_web_imports():
         ).returncode
         == 0
     )
+
+
+def test_a_goal_is_offered_only_on_what_a_run_on_that_data_reports():
+    gan = registry.get("gan")
+    goals = {slug: [m.key for m in gan.goal_metrics(data.builtin_get(slug))] for slug in ("ring", "grid", "spiral")}
+    # Mode coverage is measured only on mixtures that name their modes; elsewhere precision and recall.
+    assert goals == {
+        "ring": ["test_modes_covered", "test_high_quality"],
+        "grid": ["test_modes_covered", "test_high_quality"],
+        "spiral": ["test_precision", "test_recall"],
+    }
+    assert [m.key for m in gan.goal_metrics(data.load("gaussians"))] == ["test_precision", "test_recall"]  # no modes
+    assert "test_modes_covered" in {m.key for m in gan.meanings(None)}  # unknown data: everything it may report
+    # Validation metrics are drawn on the run page, but a finished run's result keeps the test split's.
+    rnn = registry.get("rnn")
+    assert [m.key for m in rnn.goal_metrics(data.builtin_get("sine"))] == ["test_loss", "test_rmse"]

@@ -11,14 +11,17 @@ from models_lib.architectures import rnn as R
 from models_lib.architectures.rnn.model import _recurrent, _state_h
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from models_lib.training.frames import whole_frames
 
 
 class Views(Callback):
     def __init__(self):
         self.views = []
+        self.frames = []
 
     def on_flush(self, trainer, events):
-        self.views += [e for e in events if e["kind"] == "view"]
+        self.frames += [e for e in events if e["kind"] == "view"]
+        self.views = whole_frames(self.frames)  # every frame whole, patches applied
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +186,38 @@ def test_hidden_gradient_norms_match_the_module_unrolled(cell, layers):
     assert got.shape == (12,)
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-7)
     assert all(p.grad is None for p in encoder.parameters())
+
+
+def test_the_forecast_of_a_dated_upload_is_drawn_against_its_dates(tmp_path):
+    """The upload's dates travel in the TensorData's meta to the forecast view's x axis; a built-in
+    series, which has no dates, keeps its step numbers."""
+    import datetime as dt
+
+    import numpy as np
+
+    from models_lib.data.ingest import IngestLimits, ingest, to_tensordata
+
+    start = dt.date(2023, 1, 1)
+    lines = ["day,sales"] + [
+        f"{start + dt.timedelta(days=i)},{100 + 20 * math.sin(2 * math.pi * i / 7) + 0.1 * i:.2f}" for i in range(300)
+    ]
+    path = tmp_path / "sales.csv"
+    path.write_text("\n".join(lines) + "\n")
+    d = to_tensordata(ingest(path, "timeseries", {"target": "sales"}, IngestLimits()))
+    cb = Views()
+    models_lib.get("rnn").run({"epochs": 1, "window": 14, "horizon": 7}, d, device="cpu", callbacks=[cb])
+    figure = [v for v in cb.views if v["view"] == "forecast"][-1]["figure"]
+    assert figure["layout"]["xaxis"]["title"]["text"] == "day"
+    days = {str(start + dt.timedelta(days=i)) for i in range(300)}
+    truth, naive, forecast = figure["data"]
+    assert truth["x"] and set(truth["x"]) <= days
+    assert {x for x in forecast["x"] if x is not None} <= days
+    first_validation = str(start + dt.timedelta(days=int(d.meta["train_end"])))
+    assert figure["layout"]["shapes"][0]["x0"] == first_validation == "2023-07-30"
+    assert np.all(np.diff(d.meta["time"]) == 86_400)
+
+    builtin = Views()
+    models_lib.get("rnn").run({"epochs": 1}, data.load("sine", {"length": 400}), device="cpu", callbacks=[builtin])
+    plain = [v for v in builtin.views if v["view"] == "forecast"][-1]["figure"]
+    assert plain["layout"]["xaxis"]["title"]["text"] == "time step"
+    assert all(isinstance(x, int) for x in plain["data"][0]["x"])

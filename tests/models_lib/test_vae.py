@@ -12,6 +12,7 @@ from models_lib import data
 from models_lib.architectures import vae as V
 from models_lib.hparams import HParamsError
 from models_lib.training import Callback
+from models_lib.training.frames import whole_frames
 from tests.models_lib.reuse import assert_points_reuse_the_test_pass
 
 IMAGE_VIEWS = {"prior_samples", "interpolation", "latent_map", "reconstructions"}
@@ -21,9 +22,11 @@ TABLE_VIEWS = {"generated_rows", "latent_map", "reconstructions"}
 class Views(Callback):
     def __init__(self):
         self.views = []
+        self.frames = []
 
     def on_flush(self, trainer, events):
-        self.views += [e for e in events if e["kind"] == "view"]
+        self.frames += [e for e in events if e["kind"] == "view"]
+        self.views = whole_frames(self.frames)  # every frame whole, patches applied
 
 
 @pytest.fixture(scope="module")

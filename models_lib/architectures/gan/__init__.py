@@ -136,6 +136,7 @@ SPEC = ArchitectureSpec(
             headline=True,
             description="Share of the mixture's modes that get their fair share of good generated points.",
             data_kinds=POINTS,
+            with_meta=("modes",),
         ),
         Metric(
             "test_high_quality",
@@ -145,6 +146,7 @@ SPEC = ArchitectureSpec(
             "percent",
             description="Share of generated points within 3 standard deviations of a mode.",
             data_kinds=POINTS,
+            with_meta=("modes",),
         ),
         Metric(
             "test_precision",
@@ -154,6 +156,7 @@ SPEC = ArchitectureSpec(
             "percent",
             description="Share of generated points that fall among real ones (k-nearest-neighbour balls).",
             data_kinds=POINTS,
+            without_meta=("modes",),
         ),
         Metric(
             "test_recall",
@@ -164,6 +167,7 @@ SPEC = ArchitectureSpec(
             headline=True,
             description="Share of real test points that generated ones reach (k-nearest-neighbour balls).",
             data_kinds=POINTS,
+            without_meta=("modes",),
         ),
         Metric(
             "test_diversity",

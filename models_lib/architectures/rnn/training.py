@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from models_lib.data import TensorData
-from models_lib.data.builtin_sequences import series_windows
+from models_lib.data.builtin_sequences import series_time_axis, series_windows
 from models_lib.hparams import HParamsError
 from models_lib.kit.optim import build_optimizer
 from models_lib.registry import RunSettings
@@ -254,7 +254,18 @@ class RNNModule(TrainingModule):
         a = max(0, self.train_end - 3 * self.season if self.season > 1 else self.train_end - 50)
         b = min(self.val_end, origins[-1] + H)
         target = self.data.meta.get("channels", ["value"])[0]
-        return forecast_figure(np.arange(a, b), self.series[a:b, 0], origins, pred, naive, self.train_end, target)
+        x_title = series_time_axis(self.data.meta, [a])[1]
+        return forecast_figure(
+            np.arange(a, b),
+            self.series[a:b, 0],
+            origins,
+            pred,
+            naive,
+            self.train_end,
+            target,
+            at=lambda steps: series_time_axis(self.data.meta, steps)[0],
+            x_title=x_title,
+        )
 
     def _hidden_state_figure(self) -> dict:
         X, _ = self._one_batch()

@@ -40,14 +40,16 @@ def _r(a, d=3) -> list:
     return np.round(np.asarray(a, dtype=np.float64), d).tolist()
 
 
-def forecast_figure(t, truth, origins, pred, naive, train_end, target="value") -> dict:
+def forecast_figure(t, truth, origins, pred, naive, train_end, target="value", *, at=None, x_title="time step") -> dict:
+    """``at`` turns step numbers into the x axis's values (the upload's dates, say); none: the steps."""
+    at = at or (lambda steps: np.asarray(steps).tolist())
     H = pred.shape[1]
     xs = origins[:, None] + np.arange(H)[None, :]
     traces = [
         {
             "type": "scatter",
             "mode": "lines",
-            "x": t.tolist(),
+            "x": at(t),
             "y": _r(truth),
             "name": "truth",
             "line": {"color": "#7f7f7f", "width": 1},
@@ -59,7 +61,7 @@ def forecast_figure(t, truth, origins, pred, naive, train_end, target="value") -
     ):
         x, y = [], []
         for i in range(len(origins)):  # a gap between forecasts issued from different origins
-            x += xs[i].tolist() + [None]
+            x += at(xs[i]) + [None]
             y += _r(values[i]) + [None]
         traces.append(
             {"type": "scatter", "mode": "lines", "x": x, "y": y, "name": name, "line": style, "connectgaps": False}
@@ -69,13 +71,13 @@ def forecast_figure(t, truth, origins, pred, naive, train_end, target="value") -
         "layout": {
             "uirevision": "forecast",
             "title": {"text": f"validation: {H}-step forecasts vs truth"},
-            "xaxis": {"title": {"text": "time step"}},
+            "xaxis": {"title": {"text": x_title}},
             "yaxis": {"title": {"text": target}},
             "shapes": [
                 {
                     "type": "line",
-                    "x0": train_end,
-                    "x1": train_end,
+                    "x0": at([train_end])[0],
+                    "x1": at([train_end])[0],
                     "yref": "paper",
                     "y0": 0,
                     "y1": 1,

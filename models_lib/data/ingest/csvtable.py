@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import IngestError, IngestLimits
 from .sniff import TextScan, scan_text_file
+from .timeaxis import date_reader
 
 __all__ = ["CsvFile", "MISSING", "is_missing", "open_csv", "parse_number", "read_columns"]
 
@@ -25,6 +26,11 @@ SAMPLE_ROWS = 5000
 _DELIMITERS = ("\t", ";", ",", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+# Column names that say "this is a row's number or key", compared lower-case without spaces or punctuation.
+_ID_NAMES = frozenset({"id", "no", "nr", "n°", "nº", "#", "index", "idx", "row", "rowid", "rownumber", "key", "uuid"})
+# "customer_id", "order no", "ticket-nr", "customerId": an ID word at the end, set apart.
+_ID_ENDING = re.compile(r"(?:[\s_.\-](?:id|no|nr|n°|nº)|[a-z](?:Id|ID))$")
+MIN_ID_ROWS = 5  # fewer sampled values never make a column look like an ID
 
 
 def is_missing(cell: str) -> bool:
@@ -81,18 +87,23 @@ class CsvFile:
             ) from None
 
     def column_types(self) -> list[dict]:
-        """Per column: name, type (numeric | categorical | text | empty), missing count and examples, from the sample."""
+        """Per column, from the sample: name, type (numeric | date | categorical | text | empty),
+        missing count, examples, and ``id_like``: why the column looks like a row number or an ID
+        (which a model cannot learn from), or None."""
         out = []
         for j, name in enumerate(self.names):
             cells = [row[j] for row in self.sample]
             present = [c.strip() for c in cells if not is_missing(c)]
             missing = len(cells) - len(present)
-            numeric = sum(parse_number(c, self.decimal_comma) is not None for c in present)
+            numbers = [v for v in (parse_number(c, self.decimal_comma) for c in present) if v is not None]
+            numeric = len(numbers)
             distinct = len(set(present))
             if not present:
                 kind = "empty"
             elif numeric >= 0.95 * len(present):
                 kind = "numeric"
+            elif numeric <= 0.05 * len(present) and date_reader(present) is not None:
+                kind = "date"
             elif distinct > 50 and distinct > 0.2 * len(present) or sum(map(len, present)) > 50 * len(present):
                 kind = "text"
             else:
@@ -111,13 +122,14 @@ class CsvFile:
                     "examples": examples,
                     "distinct": distinct,
                     "bad": len(present) - numeric if kind == "numeric" else 0,
+                    "id_like": _id_like(name, kind, present, numbers if kind == "numeric" else []),
                 }
             )
         return out
 
     def describe(self) -> dict:
         """The JSON the upload form shows (``inspect_upload`` for CSV kinds)."""
-        columns = [{k: c[k] for k in ("name", "type", "missing", "examples")} for c in self.column_types()]
+        columns = [{k: c[k] for k in ("name", "type", "missing", "examples", "id_like")} for c in self.column_types()]
         return {
             "columns": columns,
             "rows": self.estimated_rows,
@@ -129,6 +141,29 @@ class CsvFile:
             "size_bytes": self.scan.size,
             "warnings": list(self.warnings),
         }
+
+
+def _id_like(name: str, kind: str, present: list[str], numbers: list[float]) -> str | None:
+    """Why a column looks like a row number or an ID (a different value on every row that says
+    which row it is, not anything about it), or None. Judged on the sample."""
+    if len(present) < MIN_ID_ROWS or len(set(present)) < len(present) or kind in ("date", "empty"):
+        return None
+    key = re.sub(r"[\s_.:()\-]+", "", name.strip().lower())
+    named = key in _ID_NAMES or bool(_ID_ENDING.search(name.strip())) or key.startswith("unnamed")
+    if kind == "numeric" and len(numbers) == len(present):
+        values = np.asarray(numbers)
+        if np.all(values == np.round(values)):
+            steps = np.diff(values)
+            if len(np.unique(steps)) == 1 and steps[0] != 0:
+                return "whole numbers counting up row by row, like a row number"
+            if values.max() - values.min() + 1 == len(values):
+                return "every whole number of a range once, like a row number"
+        return "named like an ID, with a different value on every row" if named else None
+    if named:
+        return "named like an ID, with a different value on every row"
+    if len(present) >= 20:
+        return "a different value on every row, like a name or a code"
+    return None
 
 
 def _text_stream(path: Path, encoding: str):
@@ -248,6 +283,13 @@ def open_csv(path: Path, limits: IngestLimits, *, what: str = "The file", min_co
     for row, line in zip(data, data_lines):
         if len(row) != width:
             raise _width_error(line, len(row), width, header)
+    if header and not data:
+        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        raise IngestError(
+            f"{what} has a header line ({shown}) but no rows of data under it. Add the data, one example per line "
+            "under the header, and upload it again. If you exported it from a spreadsheet, check that you saved "
+            "the sheet that holds the data."
+        )
     if width < min_columns:
         raise IngestError(
             f"Only {width} column{'s' if width != 1 else ''} found, but this kind of data needs at least {min_columns}. "

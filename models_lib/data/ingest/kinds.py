@@ -8,7 +8,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 import numpy as np
@@ -21,6 +20,7 @@ from .imaging import check_head, decode, image_family, thumbnail_uri, to_array
 from .options import KINDS, options_model
 from .result import IngestResult
 from .sniff import ARCHIVE_KINDS, scan_text_file, sniff
+from .timeaxis import any_date, date_reader, describe_times, time_labels
 from .zipsafe import SafeZip
 
 __all__ = ["ingest", "inspect_upload", "split_indices"]
@@ -121,12 +121,31 @@ def _downsample(n: int, most: int = 2000) -> np.ndarray:
 # ---------------------------------------------------------------- tabular
 
 
+def _id_note(name: str, reason: str, how_back: str) -> str:
+    """The note for a column left out because it looks like a row number or an ID."""
+    return (
+        f"Column '{name}' was left out of the model's inputs: it holds {reason}. A row number or an ID says which "
+        f"row it is, not something a network can learn from. {how_back}"
+    )
+
+
 def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_path) -> IngestResult:
     prog(0.0, "checking the file", True)
     csvf = open_csv(path, limits, min_columns=2)
     types = {c["name"]: c for c in csvf.column_types()}
     csvf.index(opts.target, "target")
-    features = list(opts.features) if opts.features else [n for n in csvf.names if n != opts.target]
+    ids = {n: c["id_like"] for n, c in types.items() if c.get("id_like") and n != opts.target}
+    if opts.features:
+        features = list(opts.features)
+    else:
+        features = [n for n in csvf.names if n != opts.target and n not in ids]
+        if not features and ids:
+            raise IngestError(
+                "Every column but the target looks like a row number or an ID ("
+                + ", ".join(f"'{n}'" for n in ids)
+                + "), so nothing is left to learn from. Add columns that describe each example, or name the "
+                "columns to use in the features."
+            )
     for name in features:
         csvf.index(name, "features")
     if opts.target in features:
@@ -134,6 +153,11 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
     if len(set(features)) != len(features):
         raise IngestError("A feature column is listed twice. List each feature once.")
     warnings = list(csvf.warnings)
+    warnings += [
+        _id_note(name, reason, "If it does mean something, tick it under the feature columns.")
+        for name, reason in ids.items()
+        if name not in features
+    ]
     kept = []
     for name in features:
         if types[name]["type"] == "empty":
@@ -321,24 +345,59 @@ def _ingest_tabular(path: Path, opts, limits: IngestLimits, prog: _Progress, nod
 # ---------------------------------------------------------------- time series
 
 
-def _parse_time(cell: str) -> float | None:
-    text = cell.strip()
-    if not text:
-        return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        for fmt in ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%Y %H:%M", "%Y/%m/%d %H:%M:%S"):
-            try:
-                dt = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        else:
-            return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+MIN_SERIES_ROWS = 10  # a forecast needs a past to learn from and a future to check on
+
+
+def _date_columns(csvf: CsvFile, types: dict[str, dict] | None = None) -> list[str]:
+    """The columns whose sampled values are dates (see :func:`.timeaxis.date_reader`), in file order."""
+    types = types or {c["name"]: c for c in csvf.column_types()}
+    return [n for n in csvf.names if types[n]["type"] == "date"]
+
+
+def _time_reader(csvf: CsvFile, name: str, types: dict[str, dict]) -> tuple[Callable[[str], float | None], str, str]:
+    """How to read the time column's cells: (reader, "number" | "datetime", what a good cell is)."""
+    dc = csvf.decimal_comma
+    if types[name]["type"] == "numeric":
+        return (lambda cell: parse_number(cell, dc)), "number", "a number"
+    j = csvf.names.index(name)
+    present = [row[j].strip() for row in csvf.sample if not is_missing(row[j])]
+    reader = date_reader([c for c in present if parse_number(c, dc) is None])
+    if reader is not None:
+        return reader, "datetime", f"a date written like the rest of the column ({reader.format})"
+    return any_date, "datetime", "a date or time (write dates like 2024-01-31 or 2024-01-31 12:00)"
+
+
+def _series_figure(series: np.ndarray, times: np.ndarray, time_kind: str, parts, target: str, x_title: str) -> dict:
+    """The series as one line per part of the split (at most 2,000 points in all), x in the file's own time."""
+    T = len(series)
+    pick = _downsample(T)
+    x_all = time_labels(times[pick], time_kind) if time_kind != "index" else (pick + 1).tolist()
+    traces = []
+    for name, part, colour in zip(("train", "validation", "test"), parts, ("#1f77b4", "#ff7f0e", "#2ca02c")):
+        if len(part) == 0:
+            continue
+        inside = (pick >= part[0]) & (pick <= part[-1])
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "x": [x for x, keep in zip(x_all, inside) if keep],
+                "y": [float(v) for v in series[pick[inside], 0]],
+                "line": {"color": colour},
+            }
+        )
+    every = f", every {math.ceil(T / len(pick))}th shown" if len(pick) < T else ""
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": f"{target} ({T:,} points{every})"},
+            "xaxis": {"title": {"text": x_title}},
+            "yaxis": {"title": {"text": target}},
+            "legend": {"orientation": "h", "y": -0.25},
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        },
+    }
 
 
 def _ingest_timeseries(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_path) -> IngestResult:
@@ -353,46 +412,67 @@ def _ingest_timeseries(path: Path, opts, limits: IngestLimits, prog: _Progress, 
     if types[opts.target]["type"] != "numeric":
         raise IngestError(f"The column to forecast, '{opts.target}', does not hold numbers. Pick a numeric column.")
     warnings = list(csvf.warnings)
-    others = [n for n in csvf.names if n not in (opts.target, opts.time_column) and types[n]["type"] == "numeric"]
-    ignored = [n for n in csvf.names if n not in (opts.target, opts.time_column) and n not in others]
+    time_column = opts.time_column
+    auto_time = False
+    if time_column is None:
+        dates = [n for n in _date_columns(csvf, types) if n != opts.target]
+        if dates:
+            time_column, auto_time = dates[0], True
+            warnings.append(
+                f"Column '{time_column}' holds dates, so it is the time column: the rows are put in time order and "
+                "the charts show the dates."
+            )
+    used = (opts.target, time_column)
+    ids = {n: c["id_like"] for n, c in types.items() if c.get("id_like") and n not in used and c["type"] == "numeric"}
+    others = [n for n in csvf.names if n not in used and types[n]["type"] == "numeric" and n not in ids]
+    for name, reason in ids.items():
+        warnings.append(_id_note(name, reason, "If it counts the time (steps or years), pick it as the time column."))
+    ignored = [n for n in csvf.names if n not in used and n not in others and n not in ids]
     if ignored:
         warnings.append("Columns without numbers were left out: " + ", ".join(f"'{n}'" for n in ignored[:10]) + ".")
     specs = {opts.target: "numeric", **{n: "numeric" for n in others}}
-    if opts.time_column:
-        specs[opts.time_column] = "string"
+    if time_column:
+        specs[time_column] = "string"
     cols, lines = read_columns(csvf, limits, specs, prog.part(0.05, 0.8, "reading rows"))
     T = len(lines)
-    if T < 10:
-        raise IngestError(f"The series has only {T} rows; a forecast needs at least 10. Upload a longer series.")
+    if T < MIN_SERIES_ROWS:
+        raise IngestError(
+            f"The series has only {T} rows; a forecast needs at least {MIN_SERIES_ROWS}. Upload a longer series."
+        )
     channels = [opts.target] + others
     series = np.stack([cols[n].values for n in channels], axis=1)
     time_kind = "index"
     times = np.arange(T, dtype=np.float64)
-    if opts.time_column:
-        raw = cols[opts.time_column].values
-        first = next((c for c in raw if c is not None), None)
-        numeric = first is not None and parse_number(first, csvf.decimal_comma) is not None
+    timing: dict = {}
+    if time_column:
+        read, time_kind, good = _time_reader(csvf, time_column, types)
         times = np.empty(T, dtype=np.float64)
-        for i, cell in enumerate(raw):
-            if cell is None:
+        for i, cell in enumerate(cols[time_column].values):
+            if cell is None or is_missing(cell):
                 raise IngestError(
-                    f"Line {int(lines[i]):,}, column '{opts.time_column}': the time is missing. Fill it in or remove the row.",
+                    f"Line {int(lines[i]):,}, column '{time_column}': the time is missing. Fill it in or remove the row."
                 )
-            v = parse_number(cell, csvf.decimal_comma) if numeric else _parse_time(cell)
+            v = read(cell)
             if v is None:
                 raise IngestError(
-                    f"Line {int(lines[i]):,}, column '{opts.time_column}': '{cell.strip()[:40]}' is not a "
-                    f"{'number' if numeric else 'date or time'} like the rest of the column. Fix the value "
-                    f"(dates like 2024-01-31 or 2024-01-31 12:00).",
+                    f"Line {int(lines[i]):,}, column '{time_column}': '{cell.strip()[:40]}' is not {good}. "
+                    "Fix the value, or remove the row."
                 )
             times[i] = v
-        time_kind = "number" if numeric else "datetime"
         if np.any(np.diff(times) < 0):
             order = np.argsort(times, kind="stable")
             times, series = times[order], series[order]
             warnings.append("The rows were not in time order; they were sorted by time.")
-        if len(np.unique(times)) < T:
-            warnings.append(f"{T - len(np.unique(times)):,} rows repeat an earlier time.")
+        repeats = T - len(np.unique(times))
+        if repeats:
+            warnings.append(
+                f"{repeats:,} row{'s repeat' if repeats != 1 else ' repeats'} an earlier time; the network reads "
+                "each row as its own time step."
+            )
+        timing = describe_times(times, time_kind)
+        timing.update(column=time_column, chosen="automatically" if auto_time else "by you")
+        if timing["message"]:
+            warnings.append(timing["message"])
     missing = {}
     idx = np.arange(T)
     for k, name in enumerate(channels):
@@ -410,39 +490,33 @@ def _ingest_timeseries(path: Path, opts, limits: IngestLimits, prog: _Progress, 
     series = series.astype(np.float32)
     parts = split_indices(T, opts, shuffle=False, what="time steps")
     arrays = {"series": series, "time": times, **_by_split("series", series, parts)}
+    if time_kind == "index":
+        ranges = {s: [int(p[0]) + 1, int(p[-1]) + 1] for s, p in zip(("train", "validation", "test"), parts) if len(p)}
+    else:
+        ranges = {
+            s: [str(v).replace("T", " ") for v in time_labels(times[[p[0], p[-1]]], time_kind)]
+            for s, p in zip(("train", "validation", "test"), parts)
+            if len(p)
+        }
     meta = {
         "kind": "timeseries",
         "task": "forecast",
         "target": opts.target,
         "channels": channels,
-        "time_column": opts.time_column,
+        "time_column": time_column,
         "time_kind": time_kind,
+        "timing": timing,
         "length": T,
         "split": _split_meta(parts),
         "split_order": "chronological",
+        "split_ranges": ranges,
+        "split_ranges_of": "row" if time_kind == "index" else time_column,
         "missing": {"rule": "interpolate", "columns": missing},
         "shapes": {k: list(v.shape) for k, v in arrays.items()},
         "source": {"encoding": csvf.encoding, "delimiter": csvf.delimiter, "header": csvf.header},
         "warnings": warnings,
     }
-    pick = _downsample(T)
-    if time_kind == "datetime":
-        x = [datetime.fromtimestamp(float(t), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S") for t in times[pick]]
-    else:
-        x = times[pick].tolist()
-    figure = {
-        "data": [
-            {"type": "scatter", "mode": "lines", "x": x, "y": [float(v) for v in series[pick, 0]], "name": opts.target}
-        ],
-        "layout": {
-            "title": {
-                "text": f"{opts.target} ({T:,} points{', every ' + str(math.ceil(T / len(pick))) + 'th shown' if len(pick) < T else ''})"
-            },
-            "xaxis": {"title": {"text": opts.time_column or "row"}},
-            "yaxis": {"title": {"text": opts.target}},
-            "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
-        },
-    }
+    figure = _series_figure(series, times, time_kind, parts, opts.target, time_column or "row")
     return IngestResult("timeseries", arrays, meta, {"plot": figure, "length": T})
 
 
@@ -1196,6 +1270,25 @@ _INGESTERS = {
 _CSV_KINDS = {"tabular": 2, "timeseries": 1, "text_labels": 2, "pairs": 2, "graph": 2}
 
 
+def _series_suggestions(csvf: CsvFile, columns: list[dict]) -> dict:
+    """The column to forecast and the time column a time-series upload most likely means; refuses a
+    file with no numbers or too few rows."""
+    numeric = [c["name"] for c in columns if c["type"] == "numeric"]
+    if not numeric:
+        raise IngestError(
+            "None of the columns holds numbers, so there is nothing to forecast. A time series needs a column of "
+            "measurements (numbers), one row per moment."
+        )
+    if csvf.estimated_rows < MIN_SERIES_ROWS:
+        raise IngestError(
+            f"The series has only {csvf.estimated_rows} rows; a forecast needs at least {MIN_SERIES_ROWS}. "
+            "Upload a longer series."
+        )
+    dates = [c["name"] for c in columns if c["type"] == "date"]
+    measures = [n for n in numeric if not next(c for c in columns if c["name"] == n)["id_like"]]
+    return {"target": (measures or numeric)[0], "time_column": dates[0] if dates else None}
+
+
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise IngestError(f"Unknown kind of data '{kind}'. Pick one of: {', '.join(KINDS)}.")
@@ -1205,8 +1298,10 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
     """Cheap inspection for the upload form; raises :class:`IngestError` for hostile or invalid files.
 
     CSV kinds: every byte is scanned (magic bytes, binary data, line lengths, encoding) but only the
-    first 2 MB are parsed: ``{"columns": [{"name", "type", "missing", "examples"}], "rows", "delimiter",
-    "encoding", "header", ...}``; a graph with a node file adds ``"nodes": {same for the node file}``.
+    first 2 MB are parsed: ``{"columns": [{"name", "type", "missing", "examples", "id_like"}], "rows",
+    "delimiter", "encoding", "header", ...}``; a graph with a node file adds ``"nodes": {same for the node
+    file}``; a time series adds ``"suggested": {"target", "time_column"}`` (the first numeric column, the
+    first column of dates) and is refused when no column holds numbers or it is too short to forecast.
     text: ``{"chars", "lines", "encoding", "samples"}``. Zips: the names, declared sizes and first bytes
     of every member are checked (nothing is decoded): images ``{"files", "classes": {name: count}}``,
     detection ``{"files", "images", "boxes", "classes": {name: boxes}}``, segmentation ``{"files", "pairs"}``.
@@ -1218,6 +1313,8 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
             path, limits, min_columns=_CSV_KINDS[kind], what="The edge file" if kind == "graph" else "The file"
         )
         out = csvf.describe()
+        if kind == "timeseries":
+            out["suggested"] = _series_suggestions(csvf, out["columns"])
         if kind == "graph" and nodes_path is not None:
             out["nodes"] = open_csv(Path(nodes_path), limits, what="The node file").describe()
         return _jsonable(out)

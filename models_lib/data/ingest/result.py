@@ -29,6 +29,7 @@ from models_lib.data.tensors import (
 )
 
 from .errors import IngestError
+from .options import TEXT_TEST_SHARE
 
 __all__ = ["IngestResult", "load_ingested", "save_ingested", "to_tensordata"]
 
@@ -216,6 +217,7 @@ def _timeseries_tensordata(result: IngestResult) -> TensorData:
                 "source": "upload",
                 "time": np.asarray(a["time"]) if "time" in a else None,
                 "time_kind": result.meta.get("time_kind", "index"),
+                "time_column": result.meta.get("time_column"),
             },
         )
     except ValueError as exc:
@@ -228,7 +230,6 @@ def _timeseries_tensordata(result: IngestResult) -> TensorData:
 
 MAX_VOCAB = 20_000  # words kept for labelled text (the most frequent in the training split)
 MAX_TOKENS = 256  # tokens of a text (or characters of a sequence) kept in the padded X
-TEXT_TEST_SHARE = 0.1  # the end of a plain-text corpus held out to test a language model
 MAX_TEXT_WINDOWS = 200_000  # windows of a long corpus: the stride between them grows to keep to this
 _WORD = re.compile(r"\w+|[^\w\s]")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from .errors import IngestError, IngestLimits, human_bytes
 
-__all__ = ["ARCHIVE_KINDS", "TextScan", "check_size", "sniff", "scan_text_file"]
+__all__ = ["ARCHIVE_KINDS", "OfficeFile", "TextScan", "check_size", "office_file", "sniff", "scan_text_file"]
 
 # (name, test) pairs, most specific first. Names are shown to people.
 _SIGNATURES: list[tuple[str, bytes, int]] = [
@@ -83,6 +84,81 @@ _REFUSALS = {
 }
 
 
+@dataclass(frozen=True)
+class OfficeFile:
+    """A document of an office program (a zip or an OLE file inside): what to call it, and whether it holds sheets."""
+
+    name: str  # "an Excel workbook (.xlsx)"
+    spreadsheet: bool
+
+
+# (member name or prefix, what it is) for the zip-based formats; the first match wins.
+_OFFICE_ZIPS = (
+    ("xl/", OfficeFile("an Excel workbook (.xlsx)", True)),
+    ("word/", OfficeFile("a Word document (.docx)", False)),
+    ("ppt/", OfficeFile("a PowerPoint presentation (.pptx)", False)),
+    ("Index/Document.iwa", OfficeFile("an Apple Numbers spreadsheet", True)),
+)
+_OPEN_DOCUMENT = (
+    (b"opendocument.spreadsheet", OfficeFile("an OpenDocument spreadsheet (.ods)", True)),
+    (b"opendocument.text", OfficeFile("an OpenDocument text (.odt)", False)),
+    (b"opendocument.presentation", OfficeFile("an OpenDocument presentation (.odp)", False)),
+)
+
+
+def office_file(path: Path, head: bytes) -> OfficeFile | None:
+    """The office document ``path`` is (``head``: its first bytes, the more the better for old
+    .xls/.doc files), or None. Reads only the zip's list of names and its tiny ``mimetype``."""
+    kind = sniff(head[:512])
+    if kind == "Office document (OLE)":
+        if "Workbook".encode("utf-16-le") in head or path.suffix.lower() == ".xls":
+            return OfficeFile("an Excel 97-2003 workbook (.xls)", True)
+        if "WordDocument".encode("utf-16-le") in head or path.suffix.lower() == ".doc":
+            return OfficeFile("a Word 97-2003 document (.doc)", False)
+        return OfficeFile("a Microsoft Office document", True)
+    if kind != "ZIP archive":
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
+                mimetype = zf.read("mimetype")
+                for marker, found in _OPEN_DOCUMENT:
+                    if marker in mimetype:
+                        return found
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, KeyError):
+        return None
+    if "[Content_Types].xml" in names or any(n.startswith("Index/") for n in names):
+        for marker, found in _OFFICE_ZIPS:
+            if any(n.startswith(marker) for n in names):
+                return found
+    return None
+
+
+def office_refusal(found: OfficeFile, want: str) -> IngestError:
+    """What to do with an office document uploaded where ``want`` ("CSV", "plain text", "a zip") was expected."""
+    if want == "plain text":
+        return IngestError(
+            f"This file is {found.name}, not plain text. Open it in the program that made it, save it as plain "
+            "text (File › Save As › Plain Text, .txt) and upload the .txt file."
+        )
+    if want == "CSV" and found.spreadsheet:
+        return IngestError(
+            f"This file is {found.name}, not a CSV file. Open it in your spreadsheet program (Excel, LibreOffice "
+            "Calc, Numbers or Google Sheets) and save the sheet that holds your data as CSV: File › Save As "
+            "(File › Download in Google Sheets) › CSV. Then upload the .csv file."
+        )
+    if want == "CSV":
+        return IngestError(
+            f"This file is {found.name}, not a CSV file. Copy the table into a spreadsheet program, save it as CSV "
+            "(File › Save As › CSV) and upload the .csv file."
+        )
+    return IngestError(
+        f"This file is {found.name}, not a .zip of your files. To train on a table, save the sheet as CSV from "
+        "your spreadsheet program (File › Save As › CSV) and upload it as a table (CSV)."
+    )
+
+
 def _refuse_binary(kind: str, ext: str, want: str) -> IngestError:
     if kind in _REFUSALS:
         return IngestError(_REFUSALS[kind].format(ext=ext, want=want))
@@ -144,7 +220,8 @@ def scan_text_file(path: Path, limits: IngestLimits, *, want: str = "CSV", what:
         head = f.read(_CHUNK)
         kind = sniff(head[:512])
         if kind is not None:
-            raise _refuse_binary(kind, ext, want)
+            found = office_file(path, head)
+            raise office_refusal(found, want) if found is not None else _refuse_binary(kind, ext, want)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise IngestError(
                 f"This file is saved as UTF-16. Save it again as UTF-8 (or Latin-1) {want} and upload that."

@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from .errors import IngestError, IngestLimits, human_bytes
-from .sniff import ARCHIVE_KINDS, check_size, sniff
+from .sniff import ARCHIVE_KINDS, check_size, office_file, office_refusal, sniff
 
 __all__ = ["SafeZip"]
 
@@ -37,8 +37,11 @@ class SafeZip:
         self.limits = limits
         check_size(path, limits, "The zip")
         with open(path, "rb") as f:
-            head = f.read(512)
-        kind = sniff(head)
+            head = f.read(1024 * 1024)
+        kind = sniff(head[:512])
+        found = office_file(path, head) if kind in ("ZIP archive", "Office document (OLE)") else None
+        if found is not None:
+            raise office_refusal(found, "a zip")
         if kind != "ZIP archive":
             shown = f"a {kind}" if kind else "not a zip archive"
             raise IngestError(

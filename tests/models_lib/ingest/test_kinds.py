@@ -177,7 +177,7 @@ def test_timeseries(tmp_path, limits):
     assert res.meta["split"] == {"train": 210, "validation": 45, "test": 45}
     np.testing.assert_array_equal(res.arrays["series_train"], res.arrays["series"][:210])  # chronological
     assert res.meta["missing"]["columns"]["humidity"] == 1
-    assert res.preview["plot"]["data"][0]["x"][0] == "2024-01-01T00:00:00"
+    assert res.preview["plot"]["data"][0]["x"][0] == "2024-01-01T00:00"  # minutes: the times are on the minute
     long = tmp_path / "long.csv"
     long.write_text("v\n" + "\n".join(str(i) for i in range(5000)))
     res = ingest(long, "timeseries", {"target": "v"}, limits)

@@ -5,6 +5,11 @@ In served mode (REDIS_URL set) this is plain daphne and workers run separately a
 on one listening socket, the way gunicorn shares one: the kernel hands each new connection to
 one of them, so WebSocket fan-out uses every core. The parent keeps the socket, restarts a
 process that dies and stops them all on SIGTERM or CTRL-C.
+
+In the embedded mode, CTRL-C (or SIGTERM) stops the site, then the worker thread: the run it trains
+stops at its next step with a checkpoint and is left interrupted, to resume from its page, and the
+process exits 0 once no task executes on the thread (``PLAYGROUND_SHUTDOWN_GRACE_S`` at most; a second
+CTRL-C stops at once).
 """
 
 from __future__ import annotations
@@ -77,6 +82,49 @@ class Command(BaseCommand):
             else build_endpoint_description_strings(host=host, port=port)
         )
         Server(application=application, endpoints=endpoints, signal_handlers=True).run()
+        if settings.EMBEDDED:
+            self._stop_embedded_worker()
+
+    def _stop_embedded_worker(self) -> None:
+        """The site has stopped (CTRL-C or SIGTERM); now the worker thread, before the interpreter
+        exits: torch still training on it would abort the process at exit."""
+        from playground.embedded import interrupt_running_here, running_here, stop_embedded_worker
+
+        def again(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, again)  # a second CTRL-C (or SIGTERM) does not wait any longer
+        signal.signal(signal.SIGTERM, again)
+        grace = settings.PLAYGROUND["SHUTDOWN_GRACE_S"]
+        training = running_here()
+        if training:
+            runs = ", ".join(f"#{pk}" for pk in training)
+            self.stdout.write(
+                f"Stopping run {runs} at its next step with a checkpoint; resume it from its page after the "
+                f"next start. (Waiting up to {grace:g} s; CTRL-C again to stop at once.)"
+            )
+        try:
+            ended = stop_embedded_worker(grace_s=grace)
+        except KeyboardInterrupt:
+            ended = False
+        if ended:
+            for pk in training:
+                self.stdout.write(f"Run #{pk} is interrupted and can be resumed.")
+            self.stdout.write("Stopped.")
+            return
+        left = interrupt_running_here(
+            "The server was stopped before this run reached its next step. Resume it from its page: it goes "
+            "on from its last checkpoint, or starts again if it had none."
+        )
+        self.stderr.write(
+            "The worker did not stop in time"
+            + (f"; marked run {', '.join(f'#{pk}' for pk in left)} interrupted" if left else "")
+            + ". Stopping at once."
+        )
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Without the interpreter's own exit: torch's threads, still busy, would abort it there.
+        os._exit(1)
 
     def _supervise(self, host: str, port: int, processes: int) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
