@@ -157,7 +157,7 @@ def test_the_glimpse_of_uploads_and_who_sees_it(alice, bob):
     assert html.count("<img") == 12 and "red" in html and "blue" in html
     series = _upload(alice, "timeseries")
     html = alice.client.get(f"/datasets/{series.pk}/glimpse/").content.decode()
-    assert html.count("<polyline") == 1  # dates on the time axis: drawn in their order
+    assert html.count("<polyline") == 3  # train, validation, test: dates on the time axis, drawn in their order
     assert bob.client.get(f"/datasets/{table.pk}/glimpse/").status_code == 404  # not his
     # the train form opens on an upload with its glimpse
     page = alice.client.get(f"/catalog/mlp/?dataset={table.slug}").content.decode()
@@ -169,7 +169,7 @@ def test_names_in_a_glimpse_are_text(alice):
 
     from playground.datasets.services import dataset_process
 
-    rows = ["size,kind"] + [f"{i},{'<b>bold</b>' if i % 2 else 'plain'}" for i in range(40)]
+    rows = ["size,kind"] + [f"{i % 7 + 0.5},{'<b>bold</b>' if i % 2 else 'plain'}" for i in range(40)]
     response = alice.client.post(
         "/api/datasets",
         {"file": SimpleUploadedFile("odd.csv", "\n".join(rows).encode()), "kind": "tabular", "target": "kind"},
