@@ -8,7 +8,7 @@ one-line ``description`` and, in ``json_schema_extra``, a ``group`` and an
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pydantic
 from pydantic import BeforeValidator, ConfigDict, Field
@@ -24,9 +24,17 @@ __all__ = [
 
 
 class HParams(pydantic.BaseModel):
-    """Base class of every hyperparameter schema: unknown keys are refused."""
+    """Base class of every hyperparameter schema: unknown keys are refused.
+
+    Two declarations that are not knobs themselves: ``main_knobs`` names the knobs that matter most,
+    in the order the train form shows them at its top (the rest fold under "More settings"), and
+    ``shortest_epoch_s`` (set by :func:`models_lib.kit.knobs.training_knobs`) bounds the epochs a
+    run with a time limit may ask for."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    main_knobs: ClassVar[tuple[str, ...]] = ()
+    shortest_epoch_s: ClassVar[float | None] = None
 
 
 class HParamsError(ValueError):
@@ -85,6 +93,8 @@ def hparams_json_schema(cls: type[HParams]) -> dict:
 
 
 def _number(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from models_lib.hparams import HParams, hparams_json_schema, validate_hparams
+from models_lib.hparams import HParams, HParamsError, hparams_json_schema, validate_hparams
 
 if TYPE_CHECKING:
     from models_lib.training import Callback, Checkpoint, RunResult, TrainingModule
@@ -379,6 +379,12 @@ class ArchitectureSpec:
         keys = [m.key for m in self.metrics]
         if len(keys) != len(set(keys)):
             raise ValueError(f"architecture {self.slug!r} declares a metric twice")
+        if self.knobs is not None:
+            unknown = [k for k in self.knobs.main_knobs if k not in self.knobs.model_fields]
+            if unknown:
+                raise ValueError(
+                    f"architecture {self.slug!r}: main_knobs names {', '.join(unknown)}, not among its knobs"
+                )
 
     # -- what the pages read
     @property
@@ -417,18 +423,75 @@ class ArchitectureSpec:
         return path if path is not None and path.is_file() else None
 
     # -- knobs
-    def json_schema(self) -> dict:
+    def json_schema(self, *, time_limit_s: float | None = None) -> dict:
+        """The knobs' JSON schema; with ``time_limit_s``, the epochs' maximum is what fits in that time."""
         if self.knobs is None:
             raise TypeError(f"{self.name} has no knobs: it is not trainable here yet")
-        return hparams_json_schema(self.knobs)
+        schema = hparams_json_schema(self.knobs)
+        epochs = schema.get("properties", {}).get("epochs")
+        if time_limit_s is not None and epochs is not None:
+            epochs["maximum"] = self.max_epochs(time_limit_s)
+        return schema
 
-    def validate(self, config: dict | HParams | None) -> HParams:
-        """Validated knobs; raises ``HParamsError``."""
+    @property
+    def main_knobs(self) -> tuple[str, ...]:
+        """The knobs that matter most, in the order the train form shows them first (its knobs'
+        ``main_knobs``; else the learning rate and the epochs, where it has them)."""
+        if self.knobs is None:
+            return ()
+        return self.knobs.main_knobs or tuple(k for k in ("learning_rate", "epochs") if k in self.knobs.model_fields)
+
+    def max_epochs(self, time_limit_s: float | None) -> int:
+        """The most epochs a run limited to ``time_limit_s`` may ask for: what could fit in that time at
+        the architecture's shortest epoch (``shortest_epoch_s`` of its knobs), within the schema's bound."""
+        from models_lib.kit.knobs import MAX_EPOCHS, epochs_that_fit
+
+        if self.knobs is None:
+            raise TypeError(f"{self.name} has no knobs: it is not trainable here yet")
+        field = self.knobs.model_fields.get("epochs")
+        bound = next(
+            (m.le for m in (field.metadata if field else ()) if getattr(m, "le", None) is not None), MAX_EPOCHS
+        )
+        if time_limit_s is None:
+            return bound
+        return min(bound, epochs_that_fit(time_limit_s, self.knobs.shortest_epoch_s))
+
+    def validate(self, config: dict | HParams | None, *, time_limit_s: float | None = None) -> HParams:
+        """Validated knobs; raises ``HParamsError``. With ``time_limit_s`` (a run's time limit), more
+        epochs than could fit in it (:meth:`max_epochs`) are refused too."""
         if self.knobs is None:
             raise TypeError(f"{self.name} has no knobs: it is not trainable here yet")
         if isinstance(config, HParams) and not isinstance(config, self.knobs):
             config = config.model_dump()
-        return validate_hparams(self.knobs, config)
+        try:
+            hparams = validate_hparams(self.knobs, config)
+        except HParamsError as exc:
+            if time_limit_s is None:
+                raise
+            # past the schema's own bound too: say what a run may ask for, and why
+            raise HParamsError(
+                [
+                    {**e, "message": self.too_many_epochs(time_limit_s)}
+                    if e["field"] == "epochs" and e["message"].startswith("must be at most")
+                    else e
+                    for e in exc.errors
+                ]
+            ) from None
+        epochs = getattr(hparams, "epochs", None)
+        if time_limit_s is not None and epochs is not None and epochs > self.max_epochs(time_limit_s):
+            raise HParamsError([{"field": "epochs", "message": self.too_many_epochs(time_limit_s)}])
+        return hparams
+
+    def too_many_epochs(self, time_limit_s: float) -> str:
+        """Why more than :meth:`max_epochs` epochs are refused, in words."""
+        most, shortest = self.max_epochs(time_limit_s), self.knobs.shortest_epoch_s if self.knobs else None
+        limit = _duration(time_limit_s)
+        if not shortest:
+            return f"must be at most {most:,}"
+        return (
+            f"must be at most {most:,}: a run may train for {limit} here and one epoch of this network takes at "
+            f"least about {_duration(shortest)}, so more epochs could not finish in time"
+        )
 
     def defaults(self, data: Any = None) -> HParams:
         """The default knobs; for ``data`` (anything with ``kind`` and ``task``), those that suit it."""
@@ -578,6 +641,17 @@ class ArchitectureSpec:
         if self.diagram is None:
             return None
         return self.diagram.knobs or self.knobs
+
+
+def _duration(seconds: float) -> str:
+    """ "3 ms", "0.2 s", "30 min", "2 h" """
+    if seconds < 0.1:
+        return f"{seconds * 1000:.2g} ms"
+    if seconds < 60:
+        return f"{seconds:.2g} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds / 3600:.3g} h"
 
 
 @functools.lru_cache(maxsize=32)

@@ -41,8 +41,11 @@ class FormField:
 
 
 def _fmt(x: Any) -> str:
+    """A limit as the form says it: "0.9", "1e-05", "900,000"."""
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e6:
-        return str(int(x))
+        x = int(x)
+    if isinstance(x, int) and not isinstance(x, bool):
+        return f"{x:,}" if abs(x) >= 10_000 else str(x)
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 

@@ -1,20 +1,43 @@
 """The knobs every trainable architecture has, from one factory.
 
-``class MLPKnobs(training_knobs(learning_rate=0.03, batch_size=32, epochs=60)): ...`` gives the
-optimizer, learning rate, batch size, epochs and seed with their limits, help and effect texts;
-the architecture adds its own knobs below. Each text can be replaced where an architecture means
-something more specific (``texts={"seed": "..."}``).
+``class MLPKnobs(training_knobs(learning_rate=0.03, batch_size=32, epochs=60, shortest_epoch_s=0.002)): ...``
+gives the optimizer, learning rate, batch size, epochs and seed with their limits, help and effect
+texts; the architecture adds its own knobs below. Each text can be replaced where an architecture
+means something more specific (``texts={"seed": "..."}``).
+
+Epochs have no fixed cap of their own: a run is bounded by its time limit (and its parameters), so
+the most epochs it may ask for is what could fit in that time, :func:`epochs_that_fit` of the
+architecture's ``shortest_epoch_s``; the schema itself only refuses more than ``MAX_EPOCHS``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import pydantic
 
 from models_lib.hparams import HParams, knob
 
-__all__ = ["OPTIMIZER_LABELS", "training_knobs"]
+__all__ = ["MAX_EPOCHS", "OPTIMIZER_LABELS", "epochs_that_fit", "training_knobs"]
+
+MAX_EPOCHS = 1_000_000  # the schema's own bound, whatever the time limit: a typo, not a plan
+
+
+def epochs_that_fit(seconds: float, shortest_epoch_s: float | None) -> int:
+    """The most epochs a run of ``seconds`` could finish when an epoch takes at least ``shortest_epoch_s``,
+    floored to two significant digits (a number a visitor reads at a glance), between 1 and
+    ``MAX_EPOCHS``; ``MAX_EPOCHS`` when the architecture declares no shortest epoch."""
+    if not shortest_epoch_s or shortest_epoch_s <= 0 or seconds <= 0:
+        return MAX_EPOCHS
+    fit = seconds / shortest_epoch_s
+    if fit >= MAX_EPOCHS:
+        return MAX_EPOCHS
+    if fit < 100:
+        return max(1, int(fit))
+    unit = 10 ** (int(math.log10(fit)) - 1)
+    return int(fit // unit * unit)
+
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "sgd_momentum": "SGD with momentum", "adam": "Adam", "rmsprop": "RMSprop"}
 OPTIMIZER_EFFECT = {
@@ -34,7 +57,7 @@ def training_knobs(
     optimizer: str = "adam",
     max_learning_rate: float = 10.0,
     min_batch_size: int = 1,
-    max_epochs: int = 500,
+    shortest_epoch_s: float | None = None,
     samples: str = "samples",
     texts: dict[str, str] | None = None,
 ) -> type[HParams]:
@@ -43,6 +66,10 @@ def training_knobs(
     ``learning_rate=None`` or ``optimizers=None`` leave those knobs out (an architecture with two
     optimizers, like the GAN, declares its own). ``samples`` names what a batch holds ("images",
     "windows"). ``texts`` replaces a knob's one-line description by key.
+
+    ``shortest_epoch_s``: about the shortest epoch a run of the architecture takes (its default model
+    on its quickest built-in dataset at the default batch size, on one CPU core, rounded down). A run
+    with a time limit may ask for as many epochs as could fit in it (:func:`epochs_that_fit`).
     """
     texts = texts or {}
     fields: dict[str, Any] = {}
@@ -92,7 +119,7 @@ def training_knobs(
         knob(
             epochs,
             ge=1,
-            le=max_epochs,
+            le=MAX_EPOCHS,
             group="optimisation",
             title="Epochs",
             description=texts.get("epochs", f"Passes over the training {samples}."),
@@ -111,4 +138,6 @@ def training_knobs(
             effect="Change it to see how much the result depends on luck; the same seed repeats the run.",
         ),
     )
-    return pydantic.create_model("TrainingKnobs", __base__=HParams, **fields)
+    knobs = pydantic.create_model("TrainingKnobs", __base__=HParams, **fields)
+    knobs.shortest_epoch_s = shortest_epoch_s
+    return knobs

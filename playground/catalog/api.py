@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from playground.api.schemas import ErrorOut
 from playground.errors import FieldError, Rejected
 from playground.forms import values_from_post
+from playground.jobs.services import job_time_limit_s
 
 from . import services
 from .entries import catalog_entries
@@ -30,6 +31,7 @@ class ArchitectureOut(Schema):
     accepts: list[dict[str, Any]]
     default_dataset: str | None
     hyperparameters: dict[str, Any] | None
+    main_knobs: list[str] = []
     metrics: list[dict[str, Any]]
     views: list[dict[str, Any]]
     url: str
@@ -55,7 +57,10 @@ def architectures(request: HttpRequest):
                     for a in (spec.accepts if spec else ())
                 ],
                 "default_dataset": spec.default_dataset if spec else None,
-                "hyperparameters": spec.json_schema() if spec else None,
+                # the epochs' maximum is what fits in a run's time limit
+                "hyperparameters": spec.json_schema(time_limit_s=job_time_limit_s()) if spec else None,
+                # the knobs that matter most, first on the train form
+                "main_knobs": list(spec.main_knobs) if spec else [],
                 # what each number a run reports means: label, format, unit, better, chart
                 "metrics": [m.as_dict() for m in spec.meanings()] if spec else [],
                 "views": [
@@ -127,6 +132,45 @@ def architecture_diagram(request: HttpRequest, slug: str):
 )
 def architecture_diagram_post(request: HttpRequest, slug: str, payload: DiagramIn):
     return _diagram(slug, payload.config, _drawing_data(request, payload.dataset))
+
+
+# ------------------------------------------------------------------ how long a run will take
+
+
+@router.get(
+    "/architectures/{slug}/estimate",
+    response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut},
+    summary="How long a run with the knobs in the query string would train, timed on this server",
+)
+def architecture_estimate(request: HttpRequest, slug: str):
+    """``?dataset=<slug or id>`` (else the default dataset), the knobs by name, a built-in's options as
+    ``data__<name>``. Answers ``seconds``, ``steps``, ``epochs``, ``epoch_s``, ``epochs_within`` (the
+    epochs that fit in a run's time limit), ``over_limit`` and the sentence the train form shows."""
+    from models_lib import registry
+    from models_lib.hparams import HParamsError
+    from playground.datasets import selectors as dataset_selectors
+
+    try:
+        spec = registry.get(slug)
+    except registry.UnknownArchitecture:
+        raise HttpError(404, f"No architecture {slug!r} in the catalog.") from None
+    if not spec.trainable:
+        raise HttpError(404, f"{spec.name} cannot be trained here yet.")
+    ref = request.GET.get("dataset") or spec.default_dataset
+    dataset = dataset_selectors.dataset_get(viewer=request.auth, ref=ref)
+    if dataset is None or not dataset.is_ready:
+        raise HttpError(404, "No such dataset (or it is not yours, or not ready).")
+    if not spec.accepts_data(dataset):
+        raise Rejected(f"{spec.name} cannot train on this data.", [FieldError("dataset", spec.refusal(dataset))])
+    config = values_from_post(spec.json_schema(), request.GET)
+    options = values_from_post(dataset.options_schema, request.GET, prefix="data__") if dataset.builtin else None
+    try:
+        return services.catalog_run_estimate(spec=spec, config=config, dataset=dataset, options=options)
+    except HParamsError as exc:
+        raise Rejected(
+            "These settings cannot be timed: " + str(exc),
+            [FieldError(e["field"], e["message"]) for e in exc.errors],
+        ) from None
 
 
 # ------------------------------------------------------------------ backpropagation explainer (stateless)

@@ -6,10 +6,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from models_lib.diagrams import diagram, sketch_schema
-from models_lib.hparams import hparams_json_schema
+from models_lib.hparams import HParamsError, hparams_json_schema
 from playground.classes import selectors as class_selectors
 from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
+from playground.datasets.glimpse import dataset_glimpse
 from playground.forms import fields_from_schema, values_from_post
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
@@ -99,7 +100,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if spec.accepts_data(d)
         ]
         selected = request.POST.get("dataset") or request.GET.get("dataset") or spec.default_dataset
-    schema = spec.json_schema()
+    schema = spec.json_schema(time_limit_s=job_services.job_time_limit_s())
     config_values: dict = {}
     option_values: dict = {}
     errors: dict[str, str] = {}
@@ -132,14 +133,12 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             message = exc.message
             for err in exc.errors:
                 head, _, rest = err.field.partition(".")
-                if head == "config":
-                    errors[rest.split(".")[0]] = err.message
-                elif head == "dataset_options":
-                    option_errors[rest.split(".")[0]] = err.message
-                elif head == "run_options":
-                    run_errors[rest.split(".")[0]] = err.message
+                name, _, item = rest.partition(".")
+                found = {"config": errors, "dataset_options": option_errors, "run_options": run_errors}.get(head)
+                if found is None:
+                    _add_error(errors, head, err.message)  # the dataset, the architecture
                 else:
-                    errors[head] = err.message
+                    _add_error(found, name or "__all__", _entry_message(item, err.message))
             status = exc.status
         else:
             return redirect("jobs:detail", job_id=job.pk)
@@ -176,12 +175,40 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     fields = fields_from_schema(schema, values=config_values, errors=errors)
     for field in fields:
         field.locked = lesson is not None and field.name in lesson.locked
+    main_fields, more_fields = _main_and_more(fields, spec.main_knobs)
+    run_fields = fields_from_schema(run_schema, values=run_values, prefix="run__", errors=run_errors)
+    chosen_options = next((df["fields"] for df in dataset_forms if df["dataset"].slug == selected), [])
+    error_list = _error_list(
+        dataset_error=errors.get("dataset", ""),
+        parts=[
+            ("", main_fields),
+            (f"{selected}-", chosen_options),
+            ("", more_fields),
+            ("run-", run_fields),
+        ],
+        others={
+            **{k: v for k, v in errors.items() if k != "dataset" and k not in {f.name for f in fields}},
+            **{k: v for k, v in run_errors.items() if k not in {f.name for f in run_fields}},
+            **{k: v for k, v in option_errors.items() if k not in {f.name for f in chosen_options}},
+        },
+    )
+    if error_list:
+        message = job_services.settings_need_fixing(len(error_list))
+    folded_errors = any(f.error for f in (*chosen_options, *more_fields, *run_fields))
     if (config_values or chosen is not None) and not errors:
         try:  # the model as it would be built for these knobs and the chosen data
             data = services.catalog_drawing_data(dataset=chosen) if chosen is not None else None
             context["diagram"] = diagram(spec.slug, config_values, data=data)
         except (ValueError, LookupError):
             pass  # the default drawing stays; the form shows what to fix
+    estimate = None
+    if chosen is not None and not error_list:
+        try:  # how long this run would take, timed here (train-form.js refreshes it as the knobs change)
+            estimate = services.catalog_run_estimate(
+                spec=spec, config=config_values, dataset=chosen, options=option_values or None
+            )
+        except (HParamsError, ValueError, LookupError):
+            estimate = None
     by_dataset = {d.slug: spec.defaults_for(d) for d in datasets}
     changed = {key for values in by_dataset.values() for key in values}
     context.update(
@@ -190,15 +217,67 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "data_defaults": {
                 "by_dataset": by_dataset,
                 "schema": {k: v for k, v in spec.defaults().model_dump().items() if k in changed},
+                # where each dataset's glimpse comes from, and whether the form's options change it
+                "glimpses": {d.slug: {"url": f"/datasets/{d.pk}/glimpse/", "builtin": d.builtin} for d in datasets},
             },
             "fields": fields,
-            "run_fields": fields_from_schema(run_schema, values=run_values, prefix="run__", errors=run_errors),
+            "main_fields": main_fields,
+            "more_fields": more_fields,
+            "more_open": folded_errors or any(not anchor for anchor, _, _ in error_list),
+            # folded settings that are not at their defaults ("train again" from a run that changed some)
+            "more_changed": sum(_changed(f) for f in (*more_fields, *run_fields)),
+            "run_fields": run_fields,
             "dataset_forms": dataset_forms,
             "selected_dataset": selected,
             "form_message": message,
+            "error_list": error_list,
             "dataset_error": errors.get("dataset", ""),
             "recent_runs": job_selectors.job_list(viewer=request.viewer, limit=5),
             "lesson": lesson,
+            "glimpse": dataset_glimpse(dataset=chosen, options=option_values or None) if chosen is not None else None,
+            "estimate": estimate,
         }
     )
     return render(request, "catalog/detail.html", context, status=status)
+
+
+def _add_error(errors: dict[str, str], name: str, message: str) -> None:
+    """One message per setting: a second error on the same setting (another entry of a list) joins the first."""
+    errors[name] = f"{errors[name]}; {message}" if errors.get(name) else message
+
+
+def _entry_message(item: str, message: str) -> str:
+    """``hidden_layers.1``'s "must be at most 1024" reads "entry 2 must be at most 1024"."""
+    return f"entry {int(item.split('.')[0]) + 1} {message}" if item.split(".")[0].isdigit() else message
+
+
+def _changed(field) -> bool:
+    """True when a form field holds another value than its default."""
+
+    def shown(value) -> str:
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return shown(field.value) != shown(field.default)
+
+
+def _main_and_more(fields: list, main: tuple[str, ...]) -> tuple[list, list]:
+    """The knobs the architecture says matter most (in its order), and the rest (in their groups)."""
+    by_name = {f.name: f for f in fields}
+    first = [by_name[name] for name in main if name in by_name]
+    return first, [f for f in fields if f.name not in main]
+
+
+def _error_list(*, dataset_error: str, parts: list[tuple[str, list]], others: dict[str, str]) -> list[tuple]:
+    """Every error the form shows, in page order, as (the field's id, its label, the message): one line per
+    setting, so the headline's count is the list's length. Errors on no field of the form come last, with
+    no link."""
+    found = [("id_dataset", "Dataset", dataset_error)] if dataset_error else []
+    for id_prefix, fields in parts:
+        found += [(f"id_{id_prefix}{f.input_name}", f.label, f.error) for f in fields if f.error]
+    found += [
+        ("", "Settings" if name == "__all__" else name.replace("_", " ").capitalize(), text)
+        for name, text in others.items()
+    ]
+    return found

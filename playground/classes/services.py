@@ -22,7 +22,7 @@ from playground.audit.services import audit_record
 from playground.datasets.models import Dataset
 from playground.errors import FieldError, Rejected
 from playground.jobs.models import TrainingJob
-from playground.jobs.services import JobRejected, job_cancel, job_require_visitor, job_submit
+from playground.jobs.services import JobRejected, job_cancel, job_require_visitor, job_submit, job_time_limit_s
 
 from . import broadcast, budget, goals, selectors
 from .models import TEACHERS_GROUP, ClassRun, ClassSession, Student, TeacherProfile
@@ -185,9 +185,9 @@ def class_create(
     preset: dict[str, Any] = {}
     try:
         # the preset starts from the knob values that suit the class's data (a GAN's DCGAN for images)
-        preset = spec.validate(spec.with_data_defaults(config, dataset) if fits else config or {}).model_dump(
-            mode="json"
-        )
+        preset = spec.validate(
+            spec.with_data_defaults(config, dataset) if fits else config or {}, time_limit_s=job_time_limit_s()
+        ).model_dump(mode="json")
     except HParamsError as exc:
         errors += [FieldError(f"config.{e['field']}", e["message"]) for e in exc.errors]
 

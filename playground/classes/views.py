@@ -15,6 +15,7 @@ from models_lib import registry
 from playground.access import can
 from playground.datasets import selectors as dataset_selectors
 from playground.forms import fields_from_schema
+from playground.jobs.services import job_time_limit_s
 
 from . import goals, selectors, services
 from .budget import budget_usage
@@ -154,7 +155,10 @@ def class_new(request: HttpRequest) -> HttpResponse:
         {
             "datasets": datasets,
             "fields": fields_from_schema(
-                spec.json_schema(), values=values["config"], prefix=CONFIG_PREFIX, errors=knob_errors
+                spec.json_schema(time_limit_s=job_time_limit_s()),
+                values=values["config"],
+                prefix=CONFIG_PREFIX,
+                errors=knob_errors,
             ),
             "values": values,
             "errors": errors,

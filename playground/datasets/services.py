@@ -9,6 +9,7 @@ skips the wait in UPLOADED.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import shutil
 import time
@@ -346,17 +347,22 @@ def dataset_load_tensors(*, dataset: Dataset, options: dict[str, Any] | None = N
 PREVIEW_FIGURES = ("plot", "degree_histogram")  # the preview's Plotly charts
 
 
-def dataset_preview(*, dataset: Dataset) -> dict[str, Any]:
-    """What the preview page shows: stored with an upload, made on the fly for a built-in. Its charts
-    show every string as text: an upload's column names may hold what Plotly reads as markup."""
-    preview = (dataset.preview or {}) if not dataset.builtin else _builtin_preview(dataset.slug)
+def dataset_preview(*, dataset: Dataset, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the preview page shows: stored with an upload, made on the fly for a built-in (with
+    ``options``, the built-in's own options, as a run would generate it; ``HParamsError`` when they
+    do not validate). Its charts show every string as text: an upload's column names may hold what
+    Plotly reads as markup."""
+    if not dataset.builtin:
+        preview = dataset.preview or {}
+    else:
+        preview = _builtin_preview(dataset.slug, json.dumps(options or {}, sort_keys=True))
     charts = {key: escape_figure(preview[key]) for key in PREVIEW_FIGURES if preview.get(key)}
     return {**preview, **charts}
 
 
 @functools.lru_cache(maxsize=32)
-def _builtin_preview(slug: str) -> dict[str, Any]:
-    data = builtin_data.load(slug, None)
+def _builtin_preview(slug: str, options: str = "{}") -> dict[str, Any]:
+    data = builtin_data.load(slug, json.loads(options) or None)
     if data.kind == "images":
         from models_lib.data.builtin_images import image_preview
 

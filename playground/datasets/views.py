@@ -233,3 +233,15 @@ def dataset_preview_csv(request: HttpRequest, dataset_id: int) -> HttpResponse:
     rows = [preview.get("columns", [])] + list(preview.get("head", []))
     ingest.write_safe_csv(rows, response)
     return response
+
+
+def dataset_glimpse(request: HttpRequest, dataset_id: int) -> HttpResponse:
+    """The train form's preview of a dataset, as an HTML fragment (train-form.js swaps it in when
+    another dataset is picked, or a built-in's options change: ``?data__noise=0.3``)."""
+    from .glimpse import dataset_glimpse as glimpse_of
+
+    dataset = _dataset_or_404(request, dataset_id)
+    if not dataset.is_ready:
+        raise Http404("This dataset is not ready yet.")
+    options = values_from_post(dataset.options_schema, request.GET, prefix="data__") if dataset.builtin else None
+    return render(request, "datasets/_glimpse.html", {"glimpse": glimpse_of(dataset=dataset, options=options)})

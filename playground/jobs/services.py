@@ -37,6 +37,12 @@ def _setting(name: str) -> Any:
     return settings.PLAYGROUND[name]
 
 
+def job_time_limit_s() -> float:
+    """The wall time one attempt of a run may train (``JOB_SOFT_TIME_LIMIT_S``): it also bounds the epochs a
+    run may ask for (``ArchitectureSpec.max_epochs``)."""
+    return float(_setting("JOB_SOFT_TIME_LIMIT_S"))
+
+
 # ---------------------------------------------------------------- submit and cancel
 
 
@@ -85,7 +91,7 @@ def job_submit(
     errors: list[FieldError] = []
     try:
         # the knob values that suit this data (the GAN's DCGAN for images) under the ones given
-        hparams = spec.validate(spec.with_data_defaults(config, dataset))
+        hparams = spec.validate(spec.with_data_defaults(config, dataset), time_limit_s=job_time_limit_s())
     except HParamsError as exc:
         errors += [FieldError(f"config.{e['field']}", e["message"]) for e in exc.errors]
         hparams = None
@@ -105,9 +111,7 @@ def job_submit(
     if not errors:
         errors += _misfits(spec, hparams, dataset, options)
     if errors:
-        raise JobRejected(
-            f"{len(errors)} setting{'s' if len(errors) != 1 else ''} need fixing before training can start.", errors
-        )
+        raise JobRejected(settings_need_fixing(len({_setting_of(e.field) for e in errors})), errors)
 
     _check_active_limit(viewer.visitor_id)
     _check_hourly_limit(viewer.visitor_id)
@@ -128,6 +132,16 @@ def job_submit(
         enqueue(job.pk, job.attempt)
     job.refresh_from_db()
     return job
+
+
+def settings_need_fixing(count: int) -> str:
+    """The headline over a refused run's errors: "2 settings need fixing before training can start."."""
+    return f"{count} setting{'s need' if count != 1 else ' needs'} fixing before training can start."
+
+
+def _setting_of(field: str) -> str:
+    """The setting an error's path names: ``config.hidden_layers.1`` is one entry of ``config.hidden_layers``."""
+    return ".".join(field.split(".")[:2])
 
 
 def _misfits(spec: registry.ArchitectureSpec, hparams: Any, dataset: Dataset, options: Any) -> list[FieldError]:

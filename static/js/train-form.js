@@ -1,6 +1,7 @@
 // The train form: only the chosen dataset's options show, and the others are disabled so
 // they are not posted. Without JavaScript every fieldset shows and the server picks the
-// selected dataset's values.
+// selected dataset's values. The glimpse of the data follows the dataset picker (and a built-in's
+// options), and the line beside Train says how long a run of these settings takes.
 
 const form = document.getElementById("train-form");
 const select = form?.querySelector("select[name=dataset]");
@@ -43,10 +44,112 @@ function applyDataDefaults() {
   }
 }
 
+// ---------------------------------------------------------------- the glimpse of the data
+
+const glimpseBox = document.getElementById("data-glimpse");
+const DEBOUNCE_MS = 350;
+
+function debounce(fn, ms) {
+  let timer = null;
+  return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+}
+
+// The posted fields the server reads for a preview or an estimate: the chosen dataset, the knobs and
+// that dataset's options (the other datasets' fieldsets are disabled, so FormData leaves them out).
+function formQuery({ only } = {}) {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (name === "csrfmiddlewaretoken" || name === "class_session" || name.startsWith("run__")) continue;
+    if (only && !only(name)) continue;
+    params.append(name, value);
+  }
+  return params;
+}
+
+const glimpseOf = () => dataDefaults?.glimpses?.[select?.value] || null;
+
+let glimpseController = null;
+async function refreshGlimpse() {
+  const source = glimpseOf();
+  if (!glimpseBox || !source) return;
+  glimpseController?.abort();
+  glimpseController = new AbortController();
+  // a built-in is drawn with the options the form has; an upload's are fixed
+  const query = source.builtin ? formQuery({ only: (name) => name.startsWith("data__") }) : new URLSearchParams();
+  glimpseBox.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(`${source.url}?${query}`, {
+      credentials: "same-origin", signal: glimpseController.signal, headers: { Accept: "text/html" },
+    });
+    if (response.ok) glimpseBox.innerHTML = await response.text();
+    else glimpseBox.textContent = `The preview of this dataset could not be loaded (${response.status}).`;
+  } catch (err) {
+    if (err.name !== "AbortError") glimpseBox.textContent = "The preview of this dataset could not be loaded (network error).";
+  } finally {
+    glimpseBox.setAttribute("aria-busy", "false");
+  }
+}
+
+// ---------------------------------------------------------------- how long a run takes
+
+const estimateBox = document.getElementById("run-estimate");
+const estimateText = estimateBox?.querySelector("[data-estimate-text]");
+const estimateBasis = estimateBox?.querySelector("[data-estimate-basis]");
+// (read as an attribute: a form's named property "dataset" is its dataset picker)
+const architecture = form?.getAttribute("data-architecture");
+let estimateController = null;
+async function refreshEstimate() {
+  if (!estimateBox || !architecture) return;
+  estimateController?.abort();
+  estimateController = new AbortController();
+  const url = `/api/architectures/${encodeURIComponent(architecture)}/estimate?${formQuery()}`;
+  estimateBox.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(url, { credentials: "same-origin", signal: estimateController.signal, headers: { Accept: "application/json" } });
+    const body = await response.json().catch(() => null);
+    if (response.ok && body) {
+      estimateText.textContent = body.text;
+      estimateText.classList.toggle("is-over", Boolean(body.over_limit));
+      estimateBasis.textContent = `${body.basis} You will land on the live page of your run.`;
+      estimateBasis.hidden = false;
+    } else {
+      estimateText.textContent = response.status === 422
+        ? "Fix the settings to see how long a run takes."
+        : "How long a run takes could not be worked out just now.";
+      estimateText.classList.remove("is-over");
+      estimateBasis.hidden = true;
+    }
+  } catch (err) {
+    if (err.name !== "AbortError") {
+      estimateText.textContent = "How long a run takes could not be worked out just now (network error).";
+      estimateBasis.hidden = true;
+    }
+  } finally {
+    estimateBox.removeAttribute("aria-busy");
+  }
+}
+
+const scheduleEstimate = debounce(refreshEstimate, DEBOUNCE_MS);
+const scheduleGlimpse = debounce(refreshGlimpse, DEBOUNCE_MS);
+if (form) {
+  form.addEventListener("input", (event) => {
+    if (event.target === select || event.target.name?.startsWith("run__")) return;
+    scheduleEstimate();
+    if (event.target.name?.startsWith("data__") && glimpseOf()?.builtin) scheduleGlimpse();
+  });
+  form.addEventListener("change", (event) => {
+    if (event.target === select || event.target.name?.startsWith("run__")) return;
+    scheduleEstimate();
+    if (event.target.name?.startsWith("data__") && glimpseOf()?.builtin) scheduleGlimpse();
+  });
+}
+
 if (select && fieldsets.length) {
   select.addEventListener("change", () => {
     showSelectedDataset();
     applyDataDefaults();
+    refreshGlimpse();
+    scheduleEstimate();
   });
   showSelectedDataset();
 }

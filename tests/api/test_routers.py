@@ -11,6 +11,7 @@ OPERATIONS = [
     ("GET", "/api/architectures", "architectures", (200,), "catalog"),
     ("GET", "/api/architectures/{slug}/diagram", "architecture_diagram", (200, 404, 422), "catalog"),
     ("POST", "/api/architectures/{slug}/diagram", "architecture_diagram_post", (200, 404, 422), "catalog"),
+    ("GET", "/api/architectures/{slug}/estimate", "architecture_estimate", (200, 404, 422), "catalog"),
     ("POST", "/api/backprop/start", "backprop_start", (200, 422), "catalog"),
     ("POST", "/api/backprop/step", "backprop_step", (200, 422), "catalog"),
     ("POST", "/api/backprop/surface", "backprop_surface", (200, 422), "catalog"),

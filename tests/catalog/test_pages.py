@@ -122,7 +122,7 @@ def test_a_bad_form_value_is_shown_next_to_its_field_and_keeps_the_rest(alice):
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "need fixing" in html
+    assert "1 setting needs fixing" in html
     assert 'aria-invalid="true"' in html
     assert 'value="16,16"' in html  # what the visitor typed is kept
     assert TrainingJob.objects.count() == 0

@@ -169,6 +169,7 @@ def test_the_diagram_redraws_as_the_knobs_change(site, browser):
     page.goto(site["url"] + "/catalog/rnn/")
     page.wait_for_selector(".arch-diagram svg")
     before = page.inner_html(".arch-diagram svg")
+    page.click("#more-settings summary")  # the knobs past the main ones are folded
     bidirectional = page.locator("[name=bidirectional]")
     if bidirectional.evaluate("el => el.tagName") == "SELECT":
         bidirectional.select_option("true")

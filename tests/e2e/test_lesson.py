@@ -115,6 +115,7 @@ def test_a_lesson_three_students_train_live_the_teacher_stops_all_and_exports(si
         # The teacher's lock shows: the learning rate is there, fixed, at the teacher's value.
         expect(page.locator("#id_learning_rate")).to_be_disabled()
         expect(page.locator("#id_learning_rate")).to_have_value("0.03")
+        page.click("#more-settings summary")  # the knobs past the main ones are folded
         for knob, value in settings.items():
             page.fill(f"#id_{knob}", value)
         page.get_by_role("button", name=re.compile("^Train")).click()

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from models_lib.hparams import HParamsError, hparams_json_schema, validate_hparams
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import MAX_EPOCHS, epochs_that_fit, training_knobs
 from models_lib.kit.optim import build_optimizer, cosine_lr
 from models_lib.kit.reconstruction import pca_errors, pca_fit, project_2d
 
@@ -82,12 +82,20 @@ def test_training_knobs_give_the_common_knobs_with_limits_and_groups():
     assert (k.optimizer, k.learning_rate, k.batch_size, k.epochs, k.seed) == ("adam", 0.01, 16, 5, 0)
     props = hparams_json_schema(Knobs)["properties"]
     assert props["batch_size"]["description"] == "Images per gradient step."
-    assert props["epochs"]["maximum"] == 500 and props["learning_rate"]["maximum"] == 10.0
+    assert props["epochs"]["maximum"] == MAX_EPOCHS and props["learning_rate"]["maximum"] == 10.0
     assert {props[n]["group"] for n in ("optimizer", "learning_rate", "batch_size", "epochs")} == {"optimisation"}
     assert props["seed"]["group"] == "reproducibility"
     with pytest.raises(HParamsError) as exc:
         validate_hparams(Knobs, {"batch_size": 0, "optimizer": "lbfgs"})
     assert {e["field"] for e in exc.value.errors} == {"batch_size", "optimizer"}
+
+
+def test_the_epochs_that_fit_in_a_time_limit_are_read_at_a_glance():
+    assert epochs_that_fit(1800, 0.08) == 22_000  # 22,500 floored to two significant digits
+    assert epochs_that_fit(1800, 0.002) == 900_000
+    assert epochs_that_fit(60, 0.7) == 85 and epochs_that_fit(1, 5.0) == 1  # at least one
+    assert epochs_that_fit(1800, 1e-6) == MAX_EPOCHS  # the schema's bound caps it
+    assert epochs_that_fit(1800, None) == MAX_EPOCHS  # an architecture that declares no shortest epoch
 
 
 def test_training_knobs_leave_out_what_an_architecture_declares_itself():

@@ -172,7 +172,7 @@ def test_shapes_and_elbo_terms(digits):
         ("learning_rate", 2),
         ("lr_schedule", "step"),
         ("batch_size", 0),
-        ("epochs", 501),
+        ("epochs", 1_000_001),
         ("optimizer", "lbfgs"),
         ("seed", -1),
         ("unknown", 1),

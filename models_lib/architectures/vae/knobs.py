@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
 from models_lib.kit.knobs import training_knobs
@@ -13,6 +13,7 @@ class VAEHParams(
         learning_rate=0.002,
         batch_size=32,
         epochs=20,
+        shortest_epoch_s=0.008,
         max_learning_rate=1.0,
         texts={
             "learning_rate": "Size of each update step (the peak, with the cosine schedule).",
@@ -21,6 +22,10 @@ class VAEHParams(
     )
 ):
     """The VAE's knobs: its networks, the latent size and the KL weight, and the schedule."""
+
+    # The train form shows these first and folds the rest under "More settings". (shortest_epoch_s,
+    # above: the default model took 8.8 ms an epoch on wine, its quickest built-in dataset, on one core here.)
+    main_knobs: ClassVar[tuple[str, ...]] = ("latent_size", "beta", "network", "epochs")
 
     network: Literal["convolutional", "dense"] = knob(
         "convolutional",
@@ -63,7 +68,7 @@ class VAEHParams(
         effect="More units fit more detail but train slower and overfit small datasets sooner.",
     )
     channels: int = knob(
-        32,
+        16,
         ge=2,
         le=128,
         group="architecture",
