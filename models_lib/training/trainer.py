@@ -68,6 +68,10 @@ VIEW_ALLOWANCE_S = 0.15
 EPOCH_END_VIEWS = 2.0
 # Frames of each view kept over a run, at most (the first at step 0 and the last come on top).
 FRAME_CAP = 100
+# Epoch ends whose train and test metrics are measured, at most: a run of more epochs measures evenly
+# spread ones (its train metrics then average the epochs between), so a run of 900,000 short epochs
+# stores 1,000 points a curve, not 900,000 (a callback with ``flush_every_epoch`` measures every epoch).
+METRIC_CAP = 1000
 
 
 class TrainingDiverged(RuntimeError):
@@ -295,6 +299,7 @@ class Trainer:
         self._view_cost = 0.0  # what the last drawing took: kept in reserve for the final one
         self._frames = FrameEncoder()
         self._plan = FramePlan(self.frame_cap, 1)
+        self._metric_plan = FramePlan(METRIC_CAP, 1)
         self._frame_step = -1  # the step of the last frame
         self._frame_count = 0  # drawings so far
         self._loop_start = (0.0, 0)  # (clock, step) when the loop started: the epoch length estimate
@@ -361,6 +366,7 @@ class Trainer:
         self.total_steps = self.steps_per_epoch * self.epochs
         self.n_params = sum(p.numel() for p in model.parameters())
         self._plan = FramePlan(self.frame_cap, self.total_steps)
+        self._metric_plan = FramePlan(METRIC_CAP, self.total_steps)
         manual = bool(getattr(module, "manual_optimization", False))
         step_callbacks = [cb for cb in self.callbacks if type(cb).on_step is not Callback.on_step]
 
@@ -385,6 +391,7 @@ class Trainer:
             self._pending.extend(self._view_events())  # the untrained network: something to watch at once
         else:
             self._plan.drawn(self.step)  # the frames before the checkpoint are stored already
+            self._metric_plan.drawn(self.step)
         self._emit(self._take_pending())
 
         clock, interval, records = self.clock, self.flush_interval_s, self._records
@@ -441,7 +448,10 @@ class Trainer:
             self._count(self.steps_per_epoch)
             for cb in self.callbacks:
                 cb.on_epoch_end(self)
-            self._measure_epoch()
+            # a long run measures evenly spread epoch ends (METRIC_CAP of them); one deciding per epoch, each
+            if every_epoch or epoch == self.epochs or self._metric_plan.due(self.step):
+                self._measure_epoch()
+                self._metric_plan.drawn(self.step)
             if epoch < self.epochs and self._plan.due(self.step) and self._view_budget_left():
                 self._pending.extend(self._view_events())
             if every_epoch or epoch == self.epochs or clock() - self._last_flush_t >= interval:

@@ -380,8 +380,23 @@ def test_a_run_uses_at_most_the_cpu_threads_it_is_given():
 
     before = torch.get_num_threads()
     spec, digits = registry.get("autoencoder"), data.load("digits")
-    module = spec.build(spec.validate(spec.with_data_defaults({"epochs": 1}, digits)), digits)
+    knobs = {"epochs": 1, "channels": 32}
+    module = spec.build(spec.validate(spec.with_data_defaults(knobs, digits)), digits)
     module.setup(torch.device("cpu"))
     assert not module.single_thread()  # its step is not small enough to go single-threaded by itself
-    spec.run({"epochs": 1}, digits, callbacks=[Threads()], device="cpu", cpu_threads=1)
+    spec.run(knobs, digits, callbacks=[Threads()], device="cpu", cpu_threads=1)
     assert seen == [1] and torch.get_num_threads() == before  # restored after the run
+
+
+def test_a_run_of_many_epochs_measures_evenly_spread_epoch_ends(monkeypatch):
+    from models_lib.training import trainer as trainer_module
+
+    monkeypatch.setattr(trainer_module, "METRIC_CAP", 10)
+    rec = Recorder()
+    trainer = make_trainer([rec], epochs=50, clock=FakeClock(0.001), flush=0.25, view=0.5)
+    trainer.fit()
+    per = trainer.steps_per_epoch
+    metrics = [e for e in rec.events if e["kind"] == "metric"]
+    test = [e["step"] for e in metrics if "test_loss" in e["values"]]
+    train = [e["step"] for e in metrics if "train_loss" in e["values"]]
+    assert test == train == [per] + [per * epoch for epoch in range(5, 51, 5)], test  # the first epoch, then evenly
