@@ -61,7 +61,7 @@ EXPLODE_FACTOR = 1e4
 # allowance lets a run of a second still be replayed frame by frame (a default MLP run draws its
 # boundary 60 times in about 0.1 s); in a run of minutes it is nothing.
 VIEW_SHARE = 0.03
-VIEW_ALLOWANCE_S = 0.15
+VIEW_ALLOWANCE_S = 0.3
 # When an epoch lasts at most this many view intervals, frames are drawn at epoch ends only: they
 # then show the model the test metrics were just measured on, and reuse that test pass (an
 # autoencoder's error histogram, a CNN's confusion matrix) instead of repeating it mid-epoch.

@@ -36,7 +36,11 @@ def test_the_default_mlp_run_on_spiral_keeps_a_boundary_frame_per_epoch(alice, s
     assert steps == sorted(steps) and steps[0] == 0  # the untrained network first, then in order
     per_epoch = job.final_metrics["steps"] // job.final_metrics["epochs"]
     assert all(e["step"] == e["epoch"] * per_epoch for e in boundary)  # each frame knows its epoch and step
-    assert len(boundary) == min(epochs, 100) + 1
+    # a frame at every epoch end unless drawing would go over its share of the run's time (a busy
+    # machine): then they thin out evenly, never below what the issue asks for
+    assert len(boundary) <= min(epochs, 100) + 1
+    gaps = [b - a for a, b in zip(steps, steps[1:])]
+    assert max(gaps) <= 10 * per_epoch, gaps
     # the last frame is the run's final picture
     assert boundary[-1]["figure"] == job.views["decision_boundary"]
     # the frames differ: the boundary moves as the network learns
