@@ -60,8 +60,9 @@ EXPLODE_FACTOR = 1e4
 # instead of slowing training. The first frame (step 0) and the last are always drawn. The
 # allowance lets a run of a second still be replayed frame by frame (a default MLP run draws its
 # boundary 60 times in about 0.1 s); in a run of minutes it is nothing.
-VIEW_SHARE = 0.03
+VIEW_SHARE = 0.02
 VIEW_ALLOWANCE_S = 0.3
+SHORT_RUN_S = 2.0  # the allowance holds while the run is younger than this; then only the share
 # When an epoch lasts at most this many view intervals, frames are drawn at epoch ends only: they
 # then show the model the test metrics were just measured on, and reuse that test pass (an
 # autoencoder's error histogram, a CNN's confusion matrix) instead of repeating it mid-epoch.
@@ -539,8 +540,9 @@ class Trainer:
 
     def _view_budget_left(self) -> bool:
         """True while drawing one more frame keeps drawing within its share of the run's time."""
-        spent = self._view_s + self._view_cost
-        return spent <= VIEW_SHARE * (self.clock() - self._t0) + VIEW_ALLOWANCE_S
+        spent, elapsed = self._view_s + self._view_cost, self.clock() - self._t0
+        allowance = VIEW_ALLOWANCE_S if elapsed < SHORT_RUN_S else 0.0  # only a short run draws beyond its share
+        return spent <= VIEW_SHARE * elapsed + allowance
 
     def _flush(self) -> bool:
         """Sync metrics once, emit events; returns True when a callback asked to stop."""
