@@ -142,7 +142,8 @@ def png_data_uri(img: np.ndarray) -> str:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(img)).save(buf, format="PNG")
+    # level 1: twice as fast as the default 6 for a frame's small, blocky pictures, about 10% larger
+    Image.fromarray(np.ascontiguousarray(img)).save(buf, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

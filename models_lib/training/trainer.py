@@ -59,10 +59,11 @@ EXPLODE_FACTOR = 1e4
 # ones (drawn when the run ends) included: views that cost more than expected are drawn less often
 # instead of slowing training. The first frame (step 0) and the last are always drawn. The
 # allowance lets a run of a second still be replayed frame by frame (a default MLP run draws its
-# boundary 60 times in about 0.1 s); in a run of minutes it is nothing.
+# boundary 60 times in about 0.1 s); it holds only while the run's steps so far foretell that the
+# whole run lasts under SHORT_RUN_S, so a run of seconds or minutes keeps to the share.
 VIEW_SHARE = 0.02
 VIEW_ALLOWANCE_S = 0.3
-SHORT_RUN_S = 2.0  # the allowance holds while the run is younger than this; then only the share
+SHORT_RUN_S = 2.0  # the allowance holds for a run foretold to last under this; others keep to the share
 # When an epoch lasts at most this many view intervals, frames are drawn at epoch ends only: they
 # then show the model the test metrics were just measured on, and reuse that test pass (an
 # autoencoder's error histogram, a CNN's confusion matrix) instead of repeating it mid-epoch.
@@ -540,9 +541,18 @@ class Trainer:
 
     def _view_budget_left(self) -> bool:
         """True while drawing one more frame keeps drawing within its share of the run's time."""
-        spent, elapsed = self._view_s + self._view_cost, self.clock() - self._t0
-        allowance = VIEW_ALLOWANCE_S if elapsed < SHORT_RUN_S else 0.0  # only a short run draws beyond its share
+        now = self.clock()
+        spent, elapsed = self._view_s + self._view_cost, now - self._t0
+        # only a run that will be over in moments draws beyond its share
+        allowance = VIEW_ALLOWANCE_S if self._projected_s(now) <= SHORT_RUN_S else 0.0
         return spent <= VIEW_SHARE * elapsed + allowance
+
+    def _projected_s(self, now: float) -> float:
+        """The run's whole wall time as its steps so far foretell it (infinite before the first)."""
+        t, step = self._loop_start
+        if self.step <= step:
+            return math.inf
+        return (now - self._t0) + (now - t) / (self.step - step) * (self.total_steps - self.step)
 
     def _flush(self) -> bool:
         """Sync metrics once, emit events; returns True when a callback asked to stop."""
@@ -632,9 +642,10 @@ class Trainer:
         self._plan.drawn(self.step)
         self._frame_step = self.step
         self._last_view_t = self.clock()
-        if self._frame_count:  # the first drawing pays for warming up (lazy imports, first kernels): not counted
-            self._view_cost = self._last_view_t - started
-            self._view_s += self._view_cost
+        cost = self._last_view_t - started
+        self._view_s += cost  # the first drawing too: it warms up (lazy imports, first kernels) at the run's expense
+        if self._frame_count:  # ... but is no guide to what the next drawing will cost
+            self._view_cost = cost
         self._frame_count += 1
         return events
 

@@ -62,15 +62,13 @@ def filters_figure(weight: torch.Tensor) -> dict:
     w = weight.detach().float().cpu()[:MAX_FILTERS]
     k = w.shape[-1]
     tile = max(1, -(-24 // k))
-    tiles = []
-    for f in w:
-        if f.shape[0] == 3:
-            lo, hi = f.min(), f.max()
-            t = ((f - lo) / (hi - lo).clamp_min(1e-8) * 255).round().byte().permute(1, 2, 0).numpy()
-        else:
-            m = f.mean(0)
-            t = diverging((m / m.abs().max().clamp_min(1e-8)).numpy())
-        tiles.append(t.repeat(tile, 0).repeat(tile, 1))
+    if w.shape[1] == 3:  # each filter scaled to its own min..max
+        lo, hi = w.amin((1, 2, 3), keepdim=True), w.amax((1, 2, 3), keepdim=True)
+        pictures = ((w - lo) / (hi - lo).clamp_min(1e-8) * 255).round().byte().permute(0, 2, 3, 1).numpy()
+    else:  # the mean over input channels, each filter scaled to its own largest |weight|
+        m = w.mean(1)
+        pictures = diverging((m / m.abs().amax((1, 2), keepdim=True).clamp_min(1e-8)).numpy())
+    tiles = [t.repeat(tile, 0).repeat(tile, 1) for t in pictures]
     img, _ = tile_grid(tiles, cols=min(8, len(tiles)), gap=max(1, tile // 3))
     colour = "colours: RGB weights" if w.shape[1] == 3 else "red +, blue − weights"
     return image_figure(img, "filters", title=f"{weight.shape[0]} first-layer filters {k}×{k} ({colour})")

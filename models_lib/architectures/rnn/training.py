@@ -78,6 +78,7 @@ class RNNModule(TrainingModule):
         self._steps = 0
         self._samples: list[tuple[int, str]] = []
         self._grad_history: list[tuple[int, list[float]]] = []
+        self._grad_skipped = False  # whether the last frame reused the gradient norms before it
         self._last_sample_step = -1
 
     # -- data --------------------------------------------------------------------------------
@@ -213,8 +214,13 @@ class RNNModule(TrainingModule):
                 self._last_sample_step = self._steps
             figs["generated_text"] = generated_text_figure(self._samples, self.config.temperature)
         if "gradient_norms" in self.view_keys:
-            norms = self._gradient_norms().cpu().tolist()
-            self._grad_history = (self._grad_history + [(epoch, norms)])[-4:]
+            # backprop through time step by step costs several times the other views together: it is
+            # redone on every other frame (and always for the first and the last), its curves labelled
+            # with the epoch they were measured at, so frames stay cheap enough to keep coming
+            self._grad_skipped = not self._grad_skipped and bool(self._grad_history) and self._steps < self.total_steps
+            if not self._grad_skipped:
+                norms = self._gradient_norms().cpu().tolist()
+                self._grad_history = (self._grad_history + [(epoch, norms)])[-4:]
             figs["gradient_norms"] = gradient_norms_figure(
                 self._grad_history, self.config.cell, bidirectional=self.config.bidirectional and not self.text
             )
