@@ -593,6 +593,20 @@ class ArchitectureSpec:
         module.views = escape_views(module.views)
         return module
 
+    def restore(
+        self, config: HParams | dict | None, data: Any, state_dict: Mapping[str, Any], device: Any = "cpu"
+    ) -> TrainingModule:
+        """A finished run's module, ready to use: built for ``config`` on ``data`` as the run built it,
+        set up on ``device`` (its held-out tensors there too), the trained weights loaded and the
+        model in eval mode. Raises ``RuntimeError`` when the weights do not fit the model."""
+        import torch
+
+        module = self.build(config, data)
+        module.setup(torch.device(device))
+        module.model.load_state_dict(dict(state_dict))
+        module.model.eval()
+        return module
+
     def run(
         self,
         config: HParams | dict | None,
