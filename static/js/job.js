@@ -724,6 +724,18 @@ function handleEvents(events, { trustGaps = false } = {}) {
   scheduleDraw();
 }
 
+// A live send can be dropped (a full channel on a busy server); a gap shows it only when a later
+// event comes. A run that trains sends progress about every second, so a quiet socket while the run
+// is not over (or its last events are missing) asks the server for anything past lastSeq.
+const QUIET_MS = 5000;
+let lastMessageAt = Date.now();
+setInterval(() => {
+  if (status === "QUEUED" || finishedAndComplete() || Date.now() - lastMessageAt < QUIET_MS) return;
+  lastMessageAt = Date.now();
+  resumeAskedAt = -1;
+  askResume();
+}, QUIET_MS / 5);
+
 function askResume() {
   if (resumeAskedAt === lastSeq || !socket || socket.readyState !== WebSocket.OPEN) return;
   resumeAskedAt = lastSeq;
@@ -772,6 +784,7 @@ function connect() {
   });
 
   ws.addEventListener("message", (message) => {
+    lastMessageAt = Date.now();
     let data;
     try { data = JSON.parse(message.data); } catch { return; }
     if (data.type === "snapshot") {

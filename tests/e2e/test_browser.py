@@ -84,6 +84,36 @@ def test_train_the_mlp_from_its_page_and_watch_it_live(site, browser):
     page.close()
 
 
+def test_a_dropped_final_status_is_fetched_again_when_the_socket_goes_quiet(site, browser):
+    """A busy server may drop a live send; when the dropped one is the run's last event, no later
+    event reveals the gap. The page notices the silence and asks for what it missed."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dropped: list[str] = []
+
+    def relay(ws):
+        server = ws.connect_to_server()
+
+        def from_server(message):
+            text = message if isinstance(message, str) else message.decode()
+            if not dropped and '"type":"events"' in text.replace(" ", "") and '"SUCCEEDED"' in text:
+                dropped.append(text)  # lost on the way, like a full channel would lose it
+                return
+            ws.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(lambda message: server.send(message))
+
+    page.route_web_socket(re.compile(r"/ws/jobs/"), relay)
+    page.goto(site["url"] + "/catalog/mlp/")
+    page.select_option("select[name=dataset]", "spiral")
+    page.fill("input[name=epochs]", "500")  # a few seconds: the page is live before it ends
+    page.get_by_role("button", name=re.compile("train", re.I)).click()
+    page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    page.wait_for_function("() => document.body.dataset.jobStatus === 'SUCCEEDED'", timeout=60_000)
+    assert dropped, "the final status should have been dropped once, then fetched again"
+    page.close()
+
+
 def test_pages_read_well_on_a_phone(site, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 375, "height": 800})
