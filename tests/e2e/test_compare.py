@@ -11,10 +11,20 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.test_browser import ARTIFACTS, browser, site  # noqa: F401 - module fixtures
-from tests.live import Session
+from tests.conftest import PLUGINS_ENV
+from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
+from tests.live import Session, migrated_env, start_embedded
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The embedded site, with the test architectures (a run of ``gated`` trains while the page is open)."""
+    tmp = tmp_path_factory.mktemp("compare")
+    proc, port = start_embedded(migrated_env(tmp / "var", **PLUGINS_ENV), tmp)
+    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
+    proc.stop()
 
 
 @pytest.fixture(scope="module")
@@ -155,5 +165,27 @@ def test_a_setup_link_fills_the_form_names_a_bad_value_and_follows_the_form(site
     page.goto(page.url.split("#")[0])
     assert page.locator("#id_learning_rate").input_value() == "0.09"
     assert page.locator("#link-problems").count() == 0
+    assert not errors, errors
+    page.context.close()
+
+
+def test_a_run_that_finishes_while_compared_joins_the_comparison(site, browser, runs, gates):  # noqa: F811
+    """A sweep's runs open in the comparison as they finish: the page follows a run still training."""
+    session, (slow, _) = runs
+    gate = gates()
+    config = {"epochs": 3, "gate": str(gate)}
+    status, held = session.post("/api/jobs", {"architecture": "gated", "dataset": "spiral", "config": config})
+    assert status == 201, held
+    gate.wait_held()
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(site["url"] + f"/jobs/compare/?ids={slow},{held['id']}")
+    pill = f"#compared-runs li[data-run='{held['id']}'] .pill"
+    assert page.locator(pill).inner_text() == "Running"
+    gate.go()
+    # within a refresh (5 s) the run is done: its curves and its results join without a reload
+    page.wait_for_function(f"() => document.querySelector(\"{pill}\").textContent === 'Succeeded'", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '2'")
+    epochs = page.locator("tr[data-setting=metric__epochs] td").all_inner_texts()
+    assert epochs == ["4", "3"]
     assert not errors, errors
     page.context.close()
