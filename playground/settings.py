@@ -329,6 +329,8 @@ PLAYGROUND = {
         "max_line_bytes": env.int("PLAYGROUND_UPLOAD_MAX_LINE_BYTES", default=1024**2),
         "max_text_chars": env.int("PLAYGROUND_UPLOAD_MAX_TEXT_CHARS", default=20_000_000),
     },
+    # Runs one comparison shows at most (/jobs/compare/, GET /api/jobs/compare): curves and settings side by side.
+    "COMPARE_MAX_RUNS": env.int("PLAYGROUND_COMPARE_MAX_RUNS", default=8),
     # Events sent in one WebSocket snapshot at most (older ones are fetched through the API).
     "SNAPSHOT_MAX_EVENTS": env.int("PLAYGROUND_SNAPSHOT_MAX_EVENTS", default=5000),
 }

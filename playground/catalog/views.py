@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from models_lib.diagrams import diagram, sketch_schema
-from models_lib.hparams import HParamsError, hparams_json_schema
+from models_lib.hparams import HParamsError, hparams_json_schema, validate_hparams
 from playground.classes import selectors as class_selectors
 from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
 from playground.datasets.glimpse import dataset_glimpse
-from playground.forms import fields_from_schema, values_from_post
+from playground.forms import LinkProblem, fields_from_schema, shown_value, values_from_link, values_from_post
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 from playground.jobs.options import RunOptions
@@ -46,11 +46,6 @@ def dataset_page_trainable(*, dataset, viewer) -> dict:
 
 def catalog_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/list.html", {"families": catalog_by_family()})
-
-
-def _job_to_copy(request: HttpRequest):
-    ref = request.GET.get("from_job", "")
-    return job_selectors.job_get(viewer=request.viewer, job_id=int(ref)) if ref.isdigit() else None
 
 
 def _class_to_train_for(request: HttpRequest, architecture: str):
@@ -109,6 +104,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     run_errors: dict[str, str] = {}
     run_schema = hparams_json_schema(RunOptions)
     message = ""
+    link_problems: list[tuple[str, LinkProblem]] = []
 
     if request.method == "POST":
         dataset = dataset_selectors.dataset_get(viewer=request.viewer, ref=selected)
@@ -144,15 +140,13 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("jobs:detail", job_id=job.pk)
     else:
         status = 200
-        if lesson is not None:
-            config_values = dict(lesson.config)
-        source = _job_to_copy(request)
-        if source is not None and source.architecture == spec.slug:
-            # "Train again with these settings": the form starts from that run's config.
-            config_values, option_values = dict(source.config), dict(source.dataset_options)
-            run_values = dict(source.run_options)
-            if source.dataset is not None and "dataset" not in request.GET:
-                selected = source.dataset.slug
+        # a setup link ("Train again with these settings", or the address as the form changed): its
+        # values fill the form, and each one that does not validate is named with what is used instead
+        link = _setup_link_read(request.GET, spec=spec, schema=schema, datasets=datasets, lesson=lesson)
+        selected = link["selected"]
+        config_values = {**(lesson.config if lesson is not None else {}), **link["config"]}
+        option_values, run_values = link["options"], link["run"]
+        link_problems = link["problems"]
 
     chosen = next((d for d in datasets if d.slug == selected), None)
     if request.method != "POST" and chosen is not None:
@@ -223,7 +217,15 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "fields": fields,
             "main_fields": main_fields,
             "more_fields": more_fields,
-            "more_open": folded_errors or any(not anchor for anchor, _, _ in error_list),
+            "more_open": folded_errors
+            or any(not anchor for anchor, _, _ in error_list)
+            # a value of the link that was not used, in a folded setting: the fold opens to show it
+            or bool(
+                {anchor for anchor, _ in link_problems}
+                - {"", "id_dataset"}
+                - {f"id_{f.input_name}" for f in main_fields}
+            ),
+            "link_problems": link_problems,
             # folded settings that are not at their defaults ("train again" from a run that changed some)
             "more_changed": sum(_changed(f) for f in (*more_fields, *run_fields)),
             "run_fields": run_fields,
@@ -239,6 +241,80 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         }
     )
     return render(request, "catalog/detail.html", context, status=status)
+
+
+# Query parameters of the train form's page that are not settings (a setup link carries the rest).
+PAGE_PARAMS = frozenset({"dataset", "class"})
+
+
+def _setup_link_read(query, *, spec, schema: dict, datasets: list, lesson) -> dict:
+    """The train form's state from a setup link: the dataset (``dataset``), the knobs (by name), that
+    dataset's options (``data__<name>``) and the run options (``run__<name>``), as the form posts them.
+    Each value is validated through its schema; one that does not validate (or names no setting, or
+    what a class fixes) is left out and named in ``problems`` as ``(the field's id, LinkProblem)``."""
+    problems: list[tuple[str, LinkProblem]] = []
+    asked = query.get("dataset")
+    if lesson is not None:
+        selected = lesson.dataset.slug
+    else:
+        known = {d.slug for d in datasets}
+        fallback = spec.default_dataset if spec.default_dataset in known else next(iter(known), None)
+        selected = asked if asked in known else fallback
+    chosen = next((d for d in datasets if d.slug == selected), None)
+    if asked is not None and asked != selected:
+        why = (
+            "is fixed by your teacher for this class"
+            if lesson is not None
+            else "is not a dataset this network trains on that you may use (a wrong name, someone else's upload, "
+            "or deleted)"
+        )
+        used = chosen.name if chosen is not None else "none"
+        problems.append(("id_dataset", LinkProblem("dataset", "dataset", "Dataset", asked, why, used)))
+
+    limit_s = job_services.job_time_limit_s()
+
+    def knobs_valid(values: dict):
+        return spec.validate(spec.with_data_defaults(values, chosen) if chosen else values, time_limit_s=limit_s)
+
+    preset = dict(lesson.config) if lesson is not None else None
+    config, found = values_from_link(schema, query, validate=knobs_valid, under=preset)
+    problems += [(f"id_{p.input_name}", p) for p in found]
+    for name in lesson.locked if lesson is not None else ():
+        if name in config and name in lesson.config and config[name] != lesson.config[name]:
+            given = ", ".join(query.getlist(name))
+            fixed = shown_value(lesson.config[name])
+            label = schema["properties"][name].get("title") or name
+            problems.append(
+                (f"id_{name}", LinkProblem(name, name, label, given, "is fixed by your teacher for this class", fixed))
+            )
+            del config[name]
+
+    options: dict = {}
+    option_schema = chosen.options_schema if chosen is not None else {}
+    if option_schema.get("properties"):
+        from models_lib import data as builtin_data
+
+        option_model = builtin_data.builtin_get(chosen.slug).options
+        options, found = values_from_link(
+            option_schema, query, prefix="data__", validate=lambda v: validate_hparams(option_model, v)
+        )
+        problems += [(f"id_{selected}-{p.input_name}", p) for p in found]
+
+    run_schema = hparams_json_schema(RunOptions)
+    run, found = values_from_link(run_schema, query, prefix="run__", validate=lambda v: validate_hparams(RunOptions, v))
+    problems += [(f"id_run-{p.input_name}", p) for p in found]
+
+    settings_named = (
+        set(PAGE_PARAMS)
+        | set(schema.get("properties", {}))
+        | {f"data__{name}" for name in option_schema.get("properties", {})}
+        | {f"run__{name}" for name in run_schema.get("properties", {})}
+    )
+    for name in query:
+        if name not in settings_named:
+            given = ", ".join(query.getlist(name))
+            problems.append(("", LinkProblem("", name, name, given, "is not a setting of this form", "")))
+    return {"selected": selected, "config": config, "options": options, "run": run, "problems": problems}
 
 
 def _add_error(errors: dict[str, str], name: str, message: str) -> None:

@@ -110,17 +110,21 @@ def run_follower(*, job_id: int) -> EventFollower | None:
 
 
 def run_page_context(*, job: TrainingJob, viewer: Viewer) -> dict[str, Any]:
-    """A class run's page leads back to its class (for those who may see the class), and says whose it is."""
+    """A class run's page leads back to its class (for those who may see the class), and says whose it is.
+    For a student of a class still open, "Train again with these settings" trains for the class again."""
     run = selectors.class_run_of(job_id=job.pk)
     lesson = selectors.class_get(viewer=viewer, class_id=run.session_id) if run is not None else None
     if lesson is None:
         return {}
-    return {
+    extra = {
         "breadcrumb": [("Classes", "/classes/"), (lesson.title, lesson.url)],
         "run_note": "",
         "nav_section": "classes",
         "run_by": run.student.nickname if run.student_id else "",
     }
+    if not lesson.is_ended and selectors.class_student(viewer=viewer, session=lesson) is not None:
+        extra["setup_params"] = {"class": lesson.pk}
+    return extra
 
 
 # ---------------------------------------------------------------- retention, the admin, the API

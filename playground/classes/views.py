@@ -15,6 +15,7 @@ from models_lib import registry
 from playground.access import can
 from playground.datasets import selectors as dataset_selectors
 from playground.forms import fields_from_schema
+from playground.jobs.comparison import comparison_max_runs, comparison_url
 from playground.jobs.services import job_time_limit_s
 
 from . import goals, selectors, services
@@ -216,8 +217,12 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
     }
     if can(viewer, "manage", session):
         join_link = request.build_absolute_uri(session.join_url)
+        best = [row["job_id"] for row in context["leaderboard"] if row.get("job_id")][: comparison_max_runs()]
         context.update(
             {
+                # the best runs, best first, side by side (the dashboard's script follows the leaderboard)
+                "compare_best_url": comparison_url(best) if best else "",
+                "compare_max": comparison_max_runs(),
                 "join_link": join_link,
                 "qr": qr_svg(join_link, title=f"QR code: the join link of {session.title}"),
                 "roster": selectors.class_roster(session=session),

@@ -14,7 +14,7 @@ from playground.api.schemas import DB_INT_MAX, DbId, ErrorOut
 from playground.datasets import selectors as dataset_selectors
 from playground.errors import FieldError
 
-from . import hooks, selectors, services
+from . import comparison, hooks, selectors, services
 
 router = Router()
 
@@ -127,6 +127,60 @@ def _job_or_404(request: HttpRequest, job_id: DbId):
 @router.get("/jobs", response=list[JobOut], summary="Your runs, newest first")
 def job_list(request: HttpRequest):
     return [selectors.job_as_dict(j) for j in selectors.job_list(viewer=request.auth)]
+
+
+class ComparedRunOut(Schema):
+    id: int
+    url: str
+    label: str
+    architecture: str
+    architecture_name: str
+    dataset_name: str
+    status: str
+    status_label: str
+    active: bool
+    purged: bool = Field(description="Its step-by-step history was removed by retention: no curves, only results")
+    duration_s: float | None
+    final_metrics: dict[str, Any]
+    headline: str
+    points: dict[str, list[int | float | None]] = Field(
+        description="The x of each stored metric point: step, epoch (a fraction within an epoch) and time "
+        "(seconds since the run started training)"
+    )
+    values: dict[str, list[int | float | None]] = Field(
+        description="Per metric, its value at each point (null: not measured there)"
+    )
+
+
+class SettingRowOut(Schema):
+    key: str = Field(
+        description="A knob's name, data__<option>, run__<option>, metric__<key>, or architecture, dataset, status, duration"
+    )
+    label: str
+    group: str = Field(description="run, data, knobs, looked_after or results")
+    values: list[str] = Field(description="Each run's value as the page shows it, in the order of runs")
+    differs: bool
+
+
+class ComparisonOut(Schema):
+    runs: list[ComparedRunOut]
+    left_out: int = Field(description="Runs asked for that are not shown: no such run, or not yours to see")
+    metrics: dict[str, Any] = Field(
+        description="What each metric key means (label, format, chart, split), as on a run's page"
+    )
+    charts: list[dict[str, Any]] = Field(description="The charts some run has a curve on, one per metric axis")
+    settings: list[SettingRowOut]
+
+
+@router.get(
+    "/jobs/compare",
+    response={200: ComparisonOut, 422: ErrorOut},
+    summary="Compare runs: their curves on shared charts and their settings side by side",
+)
+def job_compare(request: HttpRequest, ids: str = ""):
+    """``ids``: 1 to ``PLAYGROUND_COMPARE_MAX_RUNS`` (8) run numbers, separated by commas."""
+    wanted = comparison.comparison_ids_parse(raw=ids)
+    return comparison.comparison_get(viewer=request.auth, ids=wanted)
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut}, summary="One run")

@@ -75,7 +75,8 @@ def job_followers(*, job_id: int) -> tuple[EventFollower, ...]:
 # ---------------------------------------------------------------- the run's page
 
 # ``(job=, viewer=)`` -> extra context for ``jobs/detail.html``, merged in order. Keys the page shows:
-# ``breadcrumb`` ([(label, url), ...] before "Run #<id>" instead of "My runs") and ``run_by`` (a name).
+# ``breadcrumb`` ([(label, url), ...] before "Run #<id>" instead of "My runs") and ``run_by`` (a name);
+# ``setup_params`` ({name: value}) go first in its "Train again with these settings" link (a class's id).
 run_page_context: Hook[Callable[..., dict[str, Any]]] = Hook("jobs.run_page_context")
 
 

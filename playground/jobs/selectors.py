@@ -116,6 +116,30 @@ def job_metric_meanings(*, job: TrainingJob) -> dict[str, Any]:
     return {"metrics": metrics, "charts": [c.as_dict() for c in spec.charts_for(data)] + [OTHER_CHART]}
 
 
+def job_setup_url(*, job: TrainingJob, extra: dict[str, Any] | None = None) -> str:
+    """The train form set as ``job`` was, as a setup link ("Train again with these settings"): its
+    architecture's page with its dataset, every knob, the dataset's options (``data__``) and the run
+    options (``run__``) as query parameters, named as the form posts them; ``extra`` goes first (a
+    class run's ``class``). A deleted dataset is left out (the form starts on the default one)."""
+    from urllib.parse import urlencode
+
+    from models_lib.hparams import hparams_json_schema
+    from playground.forms import query_from_values
+
+    from .options import RunOptions
+
+    pairs = [(key, str(value)) for key, value in (extra or {}).items()]
+    spec = _spec_of(job)
+    if job.dataset is not None:
+        pairs.append(("dataset", job.dataset.slug))
+    if spec is not None and spec.trainable:
+        pairs += query_from_values(spec.json_schema(), job.config)
+    if job.dataset is not None:
+        pairs += query_from_values(job.dataset.options_schema, job.dataset_options, prefix="data__")
+    pairs += query_from_values(hparams_json_schema(RunOptions), job.run_options, prefix="run__")
+    return f"/catalog/{job.architecture}/?{urlencode(pairs)}"
+
+
 def job_final_rows(*, job: TrainingJob) -> list[tuple[str, str, str]]:
     """The final results as (key, label, value as shown), in the order the architecture declares them."""
     spec = _spec_of(job)

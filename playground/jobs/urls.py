@@ -5,6 +5,7 @@ from . import views
 app_name = "jobs"
 urlpatterns = [
     path("jobs/", views.job_list, name="list"),
+    path("jobs/compare/", views.job_compare, name="compare"),
     path("jobs/<int:job_id>/", views.job_detail, name="detail"),
     path("jobs/<int:job_id>/cancel/", views.job_cancel, name="cancel"),
     path("jobs/<int:job_id>/resume/", views.job_resume, name="resume"),

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import math
+import re
 import secrets
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from models_lib import registry
 from playground.access import can
 
-from . import hooks, selectors, services
+from . import comparison, hooks, selectors, services
 
 
 def _job_or_404(request: HttpRequest, job_id: int):
@@ -46,6 +50,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job_json = selectors.job_as_dict(job)
     meanings = selectors.job_metric_meanings(job=job)
     breadcrumb, run_note, nav_section = _breadcrumb(job, request.viewer, spec)
+    extra = hooks.run_page_extra(job=job, viewer=request.viewer)
     return render(
         request,
         "jobs/detail.html",
@@ -68,7 +73,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "run_note": run_note,
             "nav_section": nav_section,
             "run_by": "",
-            **hooks.run_page_extra(job=job, viewer=request.viewer),
+            "setup_url": selectors.job_setup_url(job=job, extra=extra.pop("setup_params", None)),
+            "compare_url": f"{reverse('jobs:compare')}?ids={job.pk}",
+            **extra,
         },
     )
 
@@ -79,7 +86,102 @@ def dataset_page_runs(*, dataset, viewer) -> dict:
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "jobs/list.html", {"jobs": selectors.job_list(viewer=request.viewer)})
+    return render(
+        request,
+        "jobs/list.html",
+        {"jobs": selectors.job_list(viewer=request.viewer), "max_compare": comparison.comparison_max_runs()},
+    )
+
+
+# Each compared run's colour, in the order the runs are named (the chart's lines, the table's swatches).
+RUN_COLORS = ("#4f46e5", "#ea580c", "#0891b2", "#db2777", "#16a34a", "#a16207", "#7c3aed", "#475569")
+X_AXES = (("step", "Step"), ("epoch", "Epoch"), ("time", "Wall time"))
+PICKER_RUNS = 30  # the viewer's newest runs the picker offers
+
+
+def job_compare(request: HttpRequest) -> HttpResponse:
+    """Runs side by side: ``?ids=3,5,9`` (the permalink; ``x``, ``smooth`` and ``settings=all`` keep how
+    it is shown). The picker sends ``ids`` once per ticked run and ``add`` for a run typed in: the page
+    answers with the permalink that names them all. Runs the viewer may not see are left out and counted."""
+    raw = request.GET.getlist("ids")
+    add = request.GET.get("add", "").strip()
+    error = None
+    try:
+        ids = comparison.comparison_ids_parse(raw=[*raw, add], required=False)
+    except comparison.ComparisonRejected as exc:
+        error, ids = exc, []
+    view = {key: request.GET[key] for key in ("x", "smooth", "settings") if request.GET.get(key)}
+    if error is None and ids and (add or raw != [",".join(map(str, ids))]):
+        return redirect(f"{comparison.comparison_url(ids)}{'&' + urlencode(view) if view else ''}")
+    found = comparison.comparison_get(viewer=request.viewer, ids=ids) if ids else None
+    if found is not None:
+        for i, run in enumerate(found["runs"]):
+            run["color"] = RUN_COLORS[i % len(RUN_COLORS)]
+    compared = [run["id"] for run in found["runs"]] if found else []
+    mine = [j for j in selectors.job_list(viewer=request.viewer, limit=PICKER_RUNS) if j.pk not in compared]
+    typed, asked = "", compared
+    if error:
+        # what was asked for stays: the viewer's own runs ticked in the picker, the rest in the box to fix
+        tokens = [t for t in re.split(r"[\s,]+", " ".join([*raw, add])) if t]
+        asked = [int(t) for t in tokens if t.isdigit()]
+        typed = ", ".join(t for t in tokens if not (t.isdigit() and int(t) in {j.pk for j in mine}))
+    x = request.GET.get("x") if request.GET.get("x") in dict(X_AXES) else "step"
+    try:
+        smooth = float(request.GET.get("smooth", 0))
+    except ValueError:
+        smooth = 0.0
+    smooth = min(max(smooth, 0.0), 0.99) if math.isfinite(smooth) else 0.0
+    rows = found["settings"] if found else []
+    page_data = found and {
+        "ids": ids,
+        "runs": found["runs"],
+        "metrics": found["metrics"],
+        "charts": found["charts"],
+        "x": x,
+        "smooth": smooth,
+        "api": "/api/jobs/compare?ids=" + ",".join(map(str, ids)),
+    }
+    return render(
+        request,
+        "jobs/compare.html",
+        {
+            "comparison": found,
+            "page_data": page_data,
+            "runs": found["runs"] if found else [],
+            "error": error,
+            "asked": asked,
+            "typed": typed,
+            "picker_runs": mine,
+            "max_runs": comparison.comparison_max_runs(),
+            "x_axis": x,
+            "x_axes": X_AXES,
+            "smooth": smooth,
+            "show_all": request.GET.get("settings") == "all" or len(compared) < 2,
+            "settings_groups": _settings_groups(rows),
+            "same_count": sum(not row["differs"] for row in rows),
+            "permalink": request.build_absolute_uri(comparison.comparison_url(ids)) if ids else "",
+        },
+        status=error.status if error else 200,
+    )
+
+
+SETTINGS_GROUPS = (
+    ("run", "Run"),
+    ("data", "Data options"),
+    ("knobs", "Knobs"),
+    ("looked_after", "Looking after the run"),
+    ("results", "Results"),
+)
+
+
+def _settings_groups(rows: list[dict]) -> list[dict]:
+    """The comparison's settings rows by group, in the table's order; a group whose rows are all the
+    same is hidden with them."""
+    return [
+        {"key": key, "title": title, "rows": mine, "differs": any(r["differs"] for r in mine)}
+        for key, title in SETTINGS_GROUPS
+        if (mine := [r for r in rows if r["group"] == key])
+    ]
 
 
 @require_POST

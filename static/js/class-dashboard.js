@@ -193,6 +193,17 @@ function applyBoard(message) {
   renderLeaderboard(boardBody, leaderboard, { teaching: true, highlighted: highlighted || null });
   renderRoster();
   renderHighlightOptions();
+  renderCompareLink();
+}
+
+// "Compare the best runs side by side": the leaderboard's best runs, best first, in the comparison's link.
+function renderCompareLink() {
+  const link = document.getElementById("compare-best");
+  if (!link) return;
+  const most = Number(link.dataset.max) || 8;
+  const ids = leaderboard.map((row) => row.job_id).filter(Boolean).slice(0, most);
+  link.href = `/jobs/compare/?ids=${ids.join(",")}`;
+  document.getElementById("compare-best-line").hidden = !ids.length;
 }
 
 // ---------------------------------------------------------------- the stream

@@ -129,9 +129,31 @@ async function refreshEstimate() {
   }
 }
 
+// ---------------------------------------------------------------- the settings in the address
+
+// The form's state is the page's address (a setup link, as in TensorFlow Playground): the dataset, every
+// knob, the dataset's options and the run options, named as the form posts them. Copy the address and
+// whoever opens it gets this form. A class's run keeps its ``class`` (locked knobs are not posted).
+function setupLink() {
+  const params = new URLSearchParams();
+  const lesson = new URLSearchParams(window.location.search).get("class");
+  if (lesson) params.set("class", lesson);
+  for (const [name, value] of new FormData(form)) {
+    if (name === "csrfmiddlewaretoken" || name === "class_session") continue;
+    params.append(name, value);
+  }
+  return `${window.location.pathname}?${params}${window.location.hash}`;
+}
+
+function rememberSettings() {
+  window.history.replaceState(window.history.state, "", setupLink());
+}
+
 const scheduleEstimate = debounce(refreshEstimate, DEBOUNCE_MS);
 const scheduleGlimpse = debounce(refreshGlimpse, DEBOUNCE_MS);
 if (form) {
+  form.addEventListener("input", rememberSettings);
+  form.addEventListener("change", rememberSettings);
   form.addEventListener("input", (event) => {
     if (event.target === select || event.target.name?.startsWith("run__")) return;
     scheduleEstimate();

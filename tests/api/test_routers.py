@@ -34,6 +34,7 @@ OPERATIONS = [
     ("POST", "/api/datasets/{dataset_id}/options", "dataset_options", (200, 404, 409, 422), "datasets"),
     ("GET", "/api/jobs", "job_list", (200,), "jobs"),
     ("POST", "/api/jobs", "job_create", (201, 403, 404, 409, 422, 429), "jobs"),
+    ("GET", "/api/jobs/compare", "job_compare", (200, 422), "jobs"),
     ("GET", "/api/jobs/{job_id}", "job_detail", (200, 404), "jobs"),
     ("POST", "/api/jobs/{job_id}/cancel", "job_cancel", (200, 404), "jobs"),
     ("GET", "/api/jobs/{job_id}/events", "job_events", (200, 404), "jobs"),

@@ -4,6 +4,7 @@ import pytest
 
 from playground.catalog.entries import catalog_entries
 from playground.jobs import runtime, services
+from playground.jobs import selectors as job_selectors
 from playground.jobs.models import JobStatus, TrainingJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -174,11 +175,12 @@ def test_train_again_starts_from_that_runs_settings(alice, bob, spiral):
         config={"hidden_layers": [5, 7], "learning_rate": 0.123},
         dataset_options={"noise": 0.33},
     )
-    html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    link = job_selectors.job_setup_url(job=job)
+    html = alice.client.get(link).content.decode()
     assert 'value="5,7"' in html and 'value="0.123"' in html and 'value="0.33"' in html
-    # Someone else's run is not a template for anyone else.
-    html = bob.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
-    assert 'value="5,7"' not in html
+    assert 'id="link-problems"' not in html
+    # The settings travel in the link, not the run: whoever is given it gets the same form.
+    assert 'value="5,7"' in bob.client.get(link).content.decode()
 
 
 def test_the_final_status_event_carries_the_final_metrics(alice, spiral):
@@ -208,5 +210,5 @@ def test_the_mlp_diagram_follows_the_form_it_starts_from(alice, spiral):
     job = services.job_submit(
         viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"hidden_layers": [4, 8, 4]}
     )
-    html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    html = alice.client.get(job_selectors.job_setup_url(job=job)).content.decode()
     assert "Linear 4→8" in html or "4→8" in html

@@ -11,6 +11,7 @@ import pytest
 
 from models_lib import registry
 from playground.datasets.models import Dataset
+from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 from playground.jobs.models import TrainingJob
 from tests.test_matrix import _upload
@@ -263,7 +264,7 @@ def test_train_again_says_how_many_folded_settings_it_changed(alice, spiral):
         config={"epochs": 2, "batch_size": 8, "l2": 0.01},
         run_options={"patience": 3},
     )
-    html = alice.client.get(f"/catalog/mlp/?from_job={job.pk}").content.decode()
+    html = alice.client.get(job_selectors.job_setup_url(job=job)).content.decode()
     summary = _between(html, '<details class="more-settings"', "</summary>")
     assert "3 changed from the defaults" in summary  # batch size, L2 and the patience; epochs are not folded
     assert "changed from the defaults" not in _between(

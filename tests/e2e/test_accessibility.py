@@ -136,7 +136,15 @@ def test_every_page_passes_axe_and_fits_phones_and_desktops(site, gates):
     axe_source = AXE.read_text()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        visitor = _pages(site) + [f"/jobs/{running['id']}/"]
+        visitor = _pages(site) + [
+            f"/jobs/{running['id']}/",
+            # a comparison of a finished and a running run (both shared), one that leaves a run out, the picker
+            f"/jobs/compare/?ids={site['job']['id']},{running['id']}",
+            f"/jobs/compare/?ids={site['job']['id']},999999&x=epoch&smooth=0.5&settings=all",
+            "/jobs/compare/",
+            # a setup link with values the form cannot use: they are named above it
+            "/catalog/mlp/?dataset=moons&learning_rate=lots&data__noise=9&colour=red",
+        ]
         roles = {"visitor": (browser.new_context(), visitor), **_class_roles(browser, site["url"])}
         for width, (role, (context, paths)) in ((w, r) for w in WIDTHS for r in roles.items()):
             page = context.new_page()

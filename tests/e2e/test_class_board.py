@@ -119,6 +119,13 @@ def test_the_redrawn_leaderboards_format_results_and_say_why_one_is_not_ranked(s
     ticks = page.locator("#class-chart .ytick text").evaluate_all("ts => ts.map(t => t.textContent)")
     assert ticks and all(t.endswith("%") for t in ticks)  # the accuracy axis in per cent
     page.screenshot(path=str(ARTIFACTS / "class-dashboard-board.png"), full_page=True)
+    # the ranked best runs, side by side: the teacher sees their students' runs in the comparison
+    compare = page.get_by_role("link", name="Compare the best runs side by side")
+    assert compare.get_attribute("href") == f"/jobs/compare/?ids={ada['id']}"  # Bob's run is not ranked
+    compare.click()
+    page.wait_for_url(re.compile(r"/jobs/compare/\?ids="))
+    assert page.locator("#left-out").count() == 0
+    assert page.locator(f"#compared-runs li[data-run='{ada['id']}']").is_visible()
     assert errors == []
     context.close()
 

@@ -1,0 +1,191 @@
+"""Comparing runs and setup links in a real browser: tick two runs in My runs and compare them (both
+curves on one chart, the settings table shows the difference, switching the x axis and smoothing redraw
+the curves), add a run from a run's page, and open a setup link (the form shows its values, a bad one
+is named). Screenshots at 375 and 1440 px go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.conftest import PLUGINS_ENV
+from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
+from tests.live import Session, migrated_env, start_embedded
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The embedded site, with the test architectures (a run of ``gated`` trains while the page is open)."""
+    tmp = tmp_path_factory.mktemp("compare")
+    proc, port = start_embedded(migrated_env(tmp / "var", **PLUGINS_ENV), tmp)
+    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def runs(site):  # noqa: F811
+    """One visitor's two finished MLP runs on the spiral, at two learning rates."""
+    session = Session(site["url"])
+    jobs = []
+    for rate in (0.02, 0.3):
+        config = {"epochs": 4, "learning_rate": rate}
+        status, job = session.post("/api/jobs", {"architecture": "mlp", "dataset": "spiral", "config": config})
+        assert status == 201, job
+        jobs.append(job["id"])
+    deadline = time.monotonic() + 120
+    while any(session.get(f"/api/jobs/{i}")["status"] in ("QUEUED", "RUNNING") for i in jobs):
+        assert time.monotonic() < deadline, "the runs did not finish in 120 s"
+        time.sleep(0.3)
+    assert all(session.get(f"/api/jobs/{i}")["status"] == "SUCCEEDED" for i in jobs)
+    return session, jobs
+
+
+def _page(chromium, url: str, session, width: int):
+    context = chromium.new_context(viewport={"width": width, "height": 1000})
+    context.add_cookies([{"name": c.name, "value": c.value, "url": url} for c in session.jar])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page, errors
+
+
+def _traces(page, chart: str) -> list[dict]:
+    return page.evaluate(
+        "(id) => (document.getElementById(id).data || []).map((t) => ({name: t.name, x: t.x, y: t.y,"
+        " opacity: t.opacity ?? 1, run: t.meta.run, raw: t.meta.raw}))",
+        f"compare-{chart}-chart",
+    )
+
+
+def _query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_compare_two_runs_curves_settings_x_axis_and_smoothing(site, browser, runs):  # noqa: F811
+    ARTIFACTS.mkdir(exist_ok=True)
+    session, (slow, fast) = runs
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(site["url"] + "/jobs/")
+    page.check(f"#pick-{slow}")
+    page.check(f"#pick-{fast}")
+    page.get_by_role("button", name="Compare the runs you ticked").click()
+    page.wait_for_url(re.compile(rf"/jobs/compare/\?ids={fast},{slow}$"))  # as My runs lists them: newest first
+
+    # both runs' curves on the one loss chart
+    page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '2'")
+    loss = _traces(page, "loss")
+    assert {t["run"] for t in loss} == {slow, fast}
+    assert {f"#{slow} test loss", f"#{fast} test loss"} <= {t["name"] for t in loss}
+    by_step = max(max(t["x"]) for t in loss)
+
+    # the settings table shows the learning rate (which differs), not the batch size (the same), until asked
+    rate = page.locator("tr[data-setting=learning_rate]")
+    assert rate.is_visible() and rate.locator("td").all_inner_texts() == ["0.3", "0.02"]
+    assert not page.locator("tr[data-setting=batch_size]").is_visible()
+    page.get_by_label(re.compile(r"Show the \d+ that are the same too")).check()
+    assert page.locator("tr[data-setting=batch_size]").is_visible()
+    assert _query(page)["settings"] == ["all"]
+
+    # x by epoch: the same points, now 1 to 4 along the bottom
+    page.get_by_text("Epoch", exact=True).click()
+    page.wait_for_function("() => document.body.dataset.compareX === 'epoch'")
+    by_epoch = _traces(page, "loss")
+    assert max(max(t["x"]) for t in by_epoch) == 4 < by_step
+    assert page.evaluate("document.getElementById('compare-loss-chart').layout.xaxis.title.text") == "epoch"
+    assert _query(page)["x"] == ["epoch"]
+
+    # smoothing from the keyboard: the raw curve stays faint behind a smoothed one
+    page.focus("#smooth")
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.body.dataset.compareSmooth === '0.99'")
+    smoothed = _traces(page, "loss")
+    raw = {(t["run"], t["name"]): t for t in smoothed if t["raw"]}
+    shown = {(t["run"], t["name"]): t for t in smoothed if not t["raw"]}
+    assert raw.keys() == shown.keys() and len(raw) >= 4
+    train = next(key for key in shown if "train loss" in key[1])
+    assert raw[train]["opacity"] < 1 and shown[train]["y"] != raw[train]["y"]
+    assert shown[train]["y"][0] == pytest.approx(raw[train]["y"][0])  # debiased: it starts where the data does
+    assert _query(page)["smooth"] == ["0.99"]
+    assert page.locator("#smooth-value").inner_text() == "0.99"
+
+    # the address is the permalink: opened again, it shows the same
+    permalink = page.locator("#permalink").get_attribute("href")
+    assert parse_qs(urlparse(permalink).query) == _query(page)
+    page.screenshot(path=str(ARTIFACTS / "compare-1440.png"), full_page=True)
+    page.goto(page.url)
+    page.wait_for_function("() => document.body.dataset.compareSmooth === '0.99'")
+    assert page.locator("#x-epoch").is_checked() and page.locator("tr[data-setting=batch_size]").is_visible()
+    assert not errors, errors
+    page.context.close()
+
+
+def test_compare_with_from_a_run_page_and_read_it_on_a_phone(site, browser, runs):  # noqa: F811
+    session, (slow, fast) = runs
+    page, errors = _page(browser, site["url"], session, 375)
+    page.goto(site["url"] + f"/jobs/{fast}/")
+    page.get_by_role("link", name="Compare with…").click()
+    page.wait_for_url(re.compile(rf"/jobs/compare/\?ids={fast}$"))
+    assert page.get_by_role("heading", name="Pick runs to compare").is_visible()
+    page.check(f"#pick-{slow}")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_url(re.compile(rf"/jobs/compare/\?ids={fast},{slow}"))
+    page.wait_for_function("() => document.getElementById('compare-accuracy-chart').dataset.runs === '2'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 377  # nothing wider than the phone
+    page.screenshot(path=str(ARTIFACTS / "compare-375.png"), full_page=True)
+    assert not errors, errors
+    page.context.close()
+
+
+def test_a_setup_link_fills_the_form_names_a_bad_value_and_follows_the_form(site, browser):  # noqa: F811
+    page, errors = _page(browser, site["url"], Session(site["url"]), 375)
+    page.goto(site["url"] + "/catalog/mlp/?dataset=moons&learning_rate=0.07&activation=tanh&epochs=lots")
+    assert page.locator("#id_dataset").input_value() == "moons"
+    assert page.locator("#id_learning_rate").input_value() == "0.07"
+    assert page.locator("#id_activation").input_value() == "tanh"
+    problems = page.locator("#link-problems")
+    assert problems.is_visible()
+    assert "Epochs: “lots” must be a whole number; using" in problems.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "setup-link-375.png"), full_page=True)
+    # the named setting leads to its field
+    problems.get_by_role("link", name="Epochs").click()
+    assert page.evaluate("location.hash") == "#id_epochs"
+    # the address follows the form: change a knob, and the link has it
+    page.fill("#id_learning_rate", "0.09")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('learning_rate') === '0.09'")
+    query = _query(page)
+    assert query["dataset"] == ["moons"] and query["activation"] == ["tanh"] and "data__noise" in query
+    assert "csrfmiddlewaretoken" not in query
+    # opened again, that address gives the same form
+    page.goto(page.url.split("#")[0])
+    assert page.locator("#id_learning_rate").input_value() == "0.09"
+    assert page.locator("#link-problems").count() == 0
+    assert not errors, errors
+    page.context.close()
+
+
+def test_a_run_that_finishes_while_compared_joins_the_comparison(site, browser, runs, gates):  # noqa: F811
+    """A sweep's runs open in the comparison as they finish: the page follows a run still training."""
+    session, (slow, _) = runs
+    gate = gates()
+    config = {"epochs": 3, "gate": str(gate)}
+    status, held = session.post("/api/jobs", {"architecture": "gated", "dataset": "spiral", "config": config})
+    assert status == 201, held
+    gate.wait_held()
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(site["url"] + f"/jobs/compare/?ids={slow},{held['id']}")
+    pill = f"#compared-runs li[data-run='{held['id']}'] .pill"
+    assert page.locator(pill).inner_text() == "Running"
+    gate.go()
+    # within a refresh (5 s) the run is done: its curves and its results join without a reload
+    page.wait_for_function(f"() => document.querySelector(\"{pill}\").textContent === 'Succeeded'", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '2'")
+    epochs = page.locator("tr[data-setting=metric__epochs] td").all_inner_texts()
+    assert epochs == ["4", "3"]
+    assert not errors, errors
+    page.context.close()
