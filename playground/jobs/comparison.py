@@ -208,26 +208,23 @@ def _settings_rows(jobs: list[TrainingJob], metrics: dict[str, Any]) -> list[dic
         [j.dataset_id or j.dataset_name for j in jobs],
         [j.dataset_name or "deleted" for j in jobs],
     )
+
+    def add_settings(section: str, prefix: str, labels: dict, values_of) -> None:
+        """One row per key any run has in this group of settings (a run without it shows as missing)."""
+        for key in _keys(values_of(j) for j in jobs):
+            add(
+                section,
+                f"{prefix}{key}",
+                labels.get(key, _humane(key)),
+                [values_of(j).get(key, _MISSING) for j in jobs],
+            )
+
     option_labels = _labels(j.dataset.options_schema for j in jobs if j.dataset is not None)
-    for key in _keys(j.dataset_options for j in jobs):
-        add(
-            "data",
-            f"data__{key}",
-            option_labels.get(key, _humane(key)),
-            [j.dataset_options.get(key, _MISSING) for j in jobs],
-        )
+    add_settings("data", "data__", option_labels, lambda j: j.dataset_options)
     specs = [_spec_of(j) for j in jobs]
     knob_labels = _labels(s.json_schema() for s in specs if s is not None and s.trainable)
-    for key in _keys(j.config for j in jobs):
-        add("knobs", key, knob_labels.get(key, _humane(key)), [j.config.get(key, _MISSING) for j in jobs])
-    run_labels = _labels([hparams_json_schema(RunOptions)])
-    for key in _keys(j.run_options for j in jobs):
-        add(
-            "looked_after",
-            f"run__{key}",
-            run_labels.get(key, _humane(key)),
-            [j.run_options.get(key, _MISSING) for j in jobs],
-        )
+    add_settings("knobs", "", knob_labels, lambda j: j.config)
+    add_settings("looked_after", "run__", _labels([hparams_json_schema(RunOptions)]), lambda j: j.run_options)
 
     add("results", "status", "Status", [j.status for j in jobs], [j.get_status_display() for j in jobs])
     for key in _keys(j.final_metrics for j in jobs):
