@@ -94,6 +94,17 @@ def start_embedded(env: dict[str, str], log_dir: Path) -> tuple[Proc, int]:
     return proc, port
 
 
+@contextlib.contextmanager
+def embedded_site(tmp: Path, **env: str):
+    """The embedded mode as ``make run`` serves it, in ``tmp`` (its data and its log) with ``env`` on
+    top: ``{"url", "proc"}`` while the block runs, stopped after it."""
+    proc, port = start_embedded(migrated_env(tmp / "var", **env), tmp)
+    try:
+        yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
+    finally:
+        proc.stop()
+
+
 class Session:
     """An HTTP client that keeps cookies and sends Django's CSRF token."""
 

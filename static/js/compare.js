@@ -5,6 +5,7 @@
 // While a compared run trains, the data is fetched again every few seconds.
 
 import { plotlyText } from "./chart-text.js";
+import { AXIS, CHART_LOOK } from "./chart-style.js";
 
 const REFRESH_MS = 5000;
 const readJson = (id, fallback) => {
@@ -23,11 +24,8 @@ const X_TITLES = { step: "training step", epoch: "epoch", time: "seconds since t
 const DASHES = ["solid", "dot", "dash", "dashdot", "longdash", "longdashdot"];
 const SPLIT_ORDER = { test: 0, validation: 1, train: 2 };
 
-const AXIS = { gridcolor: "#e2e8f0", zerolinecolor: "#cbd5e1", linecolor: "#94a3b8", automargin: true };
 const BASE_LAYOUT = {
-  font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#1e293b" },
-  paper_bgcolor: "#ffffff",
-  plot_bgcolor: "#ffffff",
+  ...CHART_LOOK,
   margin: { l: 56, r: 16, t: 12, b: 48 },
   showlegend: false, // the runs' colours are listed above, each chart's line styles under it
   hovermode: "closest",

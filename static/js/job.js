@@ -2,6 +2,8 @@
 // The stored log is the truth: the server sends a snapshot on connect, then live events;
 // a gap in `seq` is asked for again, and a dropped socket reconnects with `?after=lastSeq`.
 
+import { AXIS, CHART_LOOK } from "./chart-style.js";
+
 const FINISHED = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"]);
 const STATUS_LABELS = {
   QUEUED: "Queued", RUNNING: "Running", SUCCEEDED: "Succeeded",
@@ -89,11 +91,8 @@ function prettyKey(key) {
 
 // ---------------------------------------------------------------- metric charts
 
-const AXIS = { gridcolor: "#e2e8f0", zerolinecolor: "#cbd5e1", linecolor: "#94a3b8", automargin: true };
 const BASE_LAYOUT = {
-  font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#1e293b" },
-  paper_bgcolor: "#ffffff",
-  plot_bgcolor: "#ffffff",
+  ...CHART_LOOK,
   margin: { l: 56, r: 24, t: 12, b: 48 },
   legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
   hovermode: "x unified",

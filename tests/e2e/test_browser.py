@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import migrated_env, start_embedded
+from tests.live import embedded_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -25,10 +25,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("embedded")
-    proc, port = start_embedded(migrated_env(tmp / "var"), tmp)
-    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
-    proc.stop()
+    with embedded_site(tmp_path_factory.mktemp("embedded")) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import PLUGINS_ENV
 from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
-from tests.live import Session, migrated_env, start_embedded
+from tests.live import Session, embedded_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -21,10 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The embedded site, with the test architectures (a run of ``gated`` trains while the page is open)."""
-    tmp = tmp_path_factory.mktemp("compare")
-    proc, port = start_embedded(migrated_env(tmp / "var", **PLUGINS_ENV), tmp)
-    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
-    proc.stop()
+    with embedded_site(tmp_path_factory.mktemp("compare"), **PLUGINS_ENV) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")

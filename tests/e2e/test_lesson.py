@@ -21,7 +21,7 @@ import pytest
 from models_lib import data
 from tests.conftest import PLUGINS_ENV
 from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - module fixtures
-from tests.live import TEACHER, TEACHER_PASSWORD, migrated_env, start_embedded
+from tests.live import TEACHER, TEACHER_PASSWORD, embedded_site
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -29,10 +29,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The embedded mode as ``make run`` starts it, with the test architectures plugged in."""
-    tmp = tmp_path_factory.mktemp("lesson")
-    proc, port = start_embedded(migrated_env(tmp / "var", **PLUGINS_ENV), tmp)
-    yield {"url": f"http://127.0.0.1:{port}", "proc": proc}
-    proc.stop()
+    with embedded_site(tmp_path_factory.mktemp("lesson"), **PLUGINS_ENV) as site:
+        yield site
 
 
 def _errors(page) -> list[str]:
