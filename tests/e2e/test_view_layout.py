@@ -112,7 +112,9 @@ def _base_layout() -> str:
     assert found, (
         "static/js/job.js has no `const BASE_LAYOUT = {...};`: read the run page's view layout from its new place"
     )
-    return found.group(1)
+    look = (ROOT / "static/js/chart-style.js").read_text().replace("export const", "const")
+    # job.js builds BASE_LAYOUT on the site's shared chart look (static/js/chart-style.js)
+    return f"(() => {{ {look}; return {found.group(1)}; }})()"
 
 
 def test_every_view_keeps_its_labels_inside_and_uncovered_on_a_phone_and_a_desktop(figures):
