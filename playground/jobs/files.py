@@ -62,3 +62,16 @@ def weights_save(*, job: TrainingJob, state_dict: dict) -> str:
         },
     )
     return str(weights_file.relative_to(settings.MEDIA_ROOT))
+
+
+def weights_load(*, job: TrainingJob) -> tuple[dict, dict[str, str]]:
+    """A finished run's ``(state_dict, metadata)`` (tensors on the CPU). Raises ``FileNotFoundError``
+    when the run kept no weights (it did not succeed) or the file is gone."""
+    from models_lib.training import load_weights
+
+    if not job.weights_path:
+        raise FileNotFoundError(f"run {job.pk} kept no trained weights")
+    path = Path(settings.MEDIA_ROOT) / job.weights_path
+    if not path.exists():
+        raise FileNotFoundError(f"run {job.pk}'s weights file is gone")
+    return load_weights(path)

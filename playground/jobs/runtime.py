@@ -435,14 +435,23 @@ def _run_claimed(job_id: int, attempt: int) -> str:
     return JobStatus.SUCCEEDED
 
 
-def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
+def job_training_inputs(*, job: TrainingJob) -> tuple[Any, Any, Any]:
+    """``(spec, config, data)`` as the job trains on them: its architecture's spec, its validated knobs
+    and its dataset's tensors with its options. Raises ``LookupError`` when the dataset was deleted."""
     from playground.datasets.services import dataset_load_tensors
 
     spec = registry.get(job.architecture)
     config = spec.validate(job.config)
     if job.dataset is None:
-        raise LookupError("the dataset of this job was deleted before it could start")
-    data = dataset_load_tensors(dataset=job.dataset, options=job.dataset_options)
+        raise LookupError("the dataset of this run was deleted")
+    return spec, config, dataset_load_tensors(dataset=job.dataset, options=job.dataset_options)
+
+
+def _train(job: TrainingJob, device: Any, callback: Any, resume: Any = None):
+    try:
+        spec, config, data = job_training_inputs(job=job)
+    except LookupError:
+        raise LookupError("the dataset of this job was deleted before it could start") from None
     return spec.run(
         config,
         data,
