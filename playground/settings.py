@@ -302,8 +302,10 @@ PLAYGROUND = {
     # Runs a visitor may start in any hour, and bytes of uploads a visitor may keep stored.
     "MAX_JOBS_PER_HOUR_PER_VISITOR": env.int("PLAYGROUND_MAX_JOBS_PER_HOUR_PER_VISITOR", default=60),
     "MAX_STORED_BYTES_PER_VISITOR": env.int("PLAYGROUND_MAX_STORED_BYTES_PER_VISITOR", default=200 * 1024**2),
-    # Jobs a visitor may have queued or running at once.
-    "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=3),
+    # Jobs a visitor may have queued or running at once. The fair queue serves visitors in turn (a
+    # visitor's k-th waiting run waits behind every other visitor's first), so many queued runs delay
+    # only their owner; this bounds the queue one visitor holds, and lets the largest sweep queue.
+    "MAX_ACTIVE_JOBS_PER_VISITOR": env.int("PLAYGROUND_MAX_ACTIVE_JOBS_PER_VISITOR", default=16),
     # Students one class session may have (a join past it is refused with a message).
     "MAX_STUDENTS_PER_CLASS": env.int("PLAYGROUND_MAX_STUDENTS_PER_CLASS", default=60),
     # A class session's compute budget in worker minutes when its teacher sets none, and the most
@@ -331,6 +333,10 @@ PLAYGROUND = {
     },
     # Runs one comparison shows at most (/jobs/compare/, GET /api/jobs/compare): curves and settings side by side.
     "COMPARE_MAX_RUNS": env.int("PLAYGROUND_COMPARE_MAX_RUNS", default=8),
+    # A sweep (the train form's "Sweep a knob"): at most this many values of one knob, and this many
+    # runs in all for a grid of two knobs. Its runs count against the visitor's limits above.
+    "SWEEP_MAX_VALUES": env.int("PLAYGROUND_SWEEP_MAX_VALUES", default=8),
+    "SWEEP_MAX_RUNS": env.int("PLAYGROUND_SWEEP_MAX_RUNS", default=16),
     # Events sent in one WebSocket snapshot at most (older ones are fetched through the API).
     "SNAPSHOT_MAX_EVENTS": env.int("PLAYGROUND_SNAPSHOT_MAX_EVENTS", default=5000),
 }

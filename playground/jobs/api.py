@@ -14,7 +14,7 @@ from playground.api.schemas import DB_INT_MAX, DbId, ErrorOut
 from playground.datasets import selectors as dataset_selectors
 from playground.errors import FieldError
 
-from . import comparison, hooks, selectors, services
+from . import comparison, hooks, selectors, services, sweeps
 
 router = Router()
 
@@ -39,6 +39,28 @@ class JobCreated(Schema):
     status: str
     ws_url: str
     url: str
+
+
+class AxisIn(Schema):
+    knob: str = Field(description="A knob of the architecture (see its schema)")
+    values: list[Any] = Field(description="The values to try, one run each (at most PLAYGROUND_SWEEP_MAX_VALUES, 8)")
+
+
+class SweepIn(Schema):
+    architecture: str
+    dataset: DbId | str
+    config: dict[str, Any] = Field({}, description="The settings every run shares (the swept knobs aside)")
+    dataset_options: dict[str, Any] = {}
+    run_options: dict[str, Any] = {}
+    axes: list[AxisIn] = Field(
+        description="One knob, or two for a grid of every pair of values (at most PLAYGROUND_SWEEP_MAX_RUNS runs, 16)"
+    )
+
+
+class SweepCreated(Schema):
+    sweep: str
+    ids: list[int]
+    url: str = Field(description="The sweep's comparison: its runs' curves, joining as they train")
 
 
 class QueueOut(Schema):
@@ -108,6 +130,27 @@ def job_create(request: HttpRequest, payload: JobIn):
     return Status(201, {"id": job.pk, "status": job.status, "ws_url": job.ws_path, "url": f"/jobs/{job.pk}/"})
 
 
+@router.post(
+    "/jobs/sweep",
+    response={201: SweepCreated, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Sweep a knob: one run per value (or per pair of values of two knobs), queued together",
+)
+def job_sweep(request: HttpRequest, payload: SweepIn):
+    viewer: Viewer = request.auth
+    sweep, jobs = sweeps.sweep_submit(
+        viewer=viewer,
+        architecture=payload.architecture,
+        dataset=dataset_selectors.dataset_get(viewer=viewer, ref=payload.dataset),
+        config=payload.config,
+        dataset_options=payload.dataset_options,
+        run_options=payload.run_options,
+        axes=[sweeps.Axis(knob=a.knob, values=tuple(a.values)) for a in payload.axes],
+    )
+    return Status(
+        201, {"sweep": str(sweep), "ids": [j.pk for j in jobs], "url": comparison.comparison_sweep_url(sweep)}
+    )
+
+
 def _submitter(field: str) -> hooks.Submitter:
     submitter = hooks.submitter_for(field)
     if submitter is None:
@@ -174,12 +217,16 @@ class ComparisonOut(Schema):
 
 @router.get(
     "/jobs/compare",
-    response={200: ComparisonOut, 422: ErrorOut},
+    response={200: ComparisonOut, 404: ErrorOut, 422: ErrorOut},
     summary="Compare runs: their curves on shared charts and their settings side by side",
 )
-def job_compare(request: HttpRequest, ids: str = ""):
-    """``ids``: 1 to ``PLAYGROUND_COMPARE_MAX_RUNS`` (8) run numbers, separated by commas."""
-    wanted = comparison.comparison_ids_parse(raw=ids)
+def job_compare(request: HttpRequest, ids: str = "", sweep: str = ""):
+    """``ids``: 1 to ``PLAYGROUND_COMPARE_MAX_RUNS`` (8) run numbers, separated by commas; or ``sweep``: a
+    sweep's id, for all its runs (up to ``PLAYGROUND_SWEEP_MAX_RUNS``, 16)."""
+    if sweep and not ids:
+        wanted = comparison.comparison_sweep_ids(raw=sweep)
+    else:
+        wanted = comparison.comparison_ids_parse(raw=ids)
     return comparison.comparison_get(viewer=request.auth, ids=wanted)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -104,6 +105,36 @@ def comparison_get(*, viewer: Viewer, ids: list[int]) -> dict[str, Any]:
         "charts": [c for c in charts.values() if c["key"] in drawn],
         "settings": _settings_rows(jobs, metrics),
     }
+
+
+def comparison_sweep_ids(*, raw: str) -> list[int]:
+    """The runs of the sweep ``raw`` names (its id, as the sweep's comparison link has it), in the order they
+    were queued: up to ``SWEEP_MAX_RUNS``, more than a picked comparison's ``COMPARE_MAX_RUNS``. Raises
+    ``ComparisonRejected`` naming ``sweep`` for text that is no sweep's id, or a sweep with no run left."""
+    from .sweeps import sweep_runs
+
+    try:
+        sweep = uuid.UUID(raw.strip())
+    except ValueError:
+        raise ComparisonRejected(
+            "That is not a sweep's id: open the sweep from its runs' pages or My runs.",
+            [FieldError("sweep", "not a sweep id")],
+        ) from None
+    ids = sweep_runs(sweep=sweep)
+    if not ids:
+        raise ComparisonRejected(
+            "No run of this sweep is left (they were deleted, or the link is mistyped).",
+            [FieldError("sweep", "no such sweep")],
+            status=404,
+        )
+    return ids
+
+
+def comparison_sweep_url(sweep: Any) -> str:
+    """A sweep's comparison: every run it queued, as they finish."""
+    from django.urls import reverse
+
+    return f"{reverse('jobs:compare')}?sweep={sweep}"
 
 
 def comparison_url(ids: Iterable[int]) -> str:

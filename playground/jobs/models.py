@@ -59,6 +59,9 @@ class TrainingJob(models.Model):
     # budget, say; see hooks.allowances); the soft time limit applies when it is lower. Null: only the
     # soft time limit.
     time_limit_s = models.FloatField(null=True, blank=True)
+    # The sweep this run is one of (the runs queued together from the train form, one per value of a
+    # knob or pair of knobs); null for a run started on its own.
+    sweep = models.UUIDField(null=True, blank=True, db_index=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

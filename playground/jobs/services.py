@@ -60,6 +60,33 @@ def job_submit(
 
     ``time_limit_s``: the run's own wall-time allowance, when the caller gives it one smaller than
     the soft time limit (the classes app: what is left of a student's share of the class budget)."""
+    checked = job_checked(
+        viewer=viewer,
+        architecture=architecture,
+        dataset=dataset,
+        config=config,
+        dataset_options=dataset_options,
+        run_options=run_options,
+    )
+    _check_active_limit(viewer.visitor_id)
+    _check_hourly_limit(viewer.visitor_id)
+    with transaction.atomic():
+        job = _job_create(checked, viewer=viewer, time_limit_s=time_limit_s)
+    job.refresh_from_db()
+    return job
+
+
+def job_checked(
+    *,
+    viewer: Viewer,
+    architecture: str,
+    dataset: Dataset | None,
+    config: dict[str, Any] | None,
+    dataset_options: dict[str, Any] | None = None,
+    run_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A run's request checked against the schema and the data, not saved: the fields of the job to
+    create. Raises ``JobRejected`` naming each bad field; the visitor's limits are not checked here."""
     job_require_visitor(viewer=viewer)
     names = ", ".join(s.slug for s in registry.trainable())
     try:
@@ -112,25 +139,21 @@ def job_submit(
         errors += _misfits(spec, hparams, dataset, options)
     if errors:
         raise JobRejected(settings_need_fixing(len({_setting_of(e.field) for e in errors})), errors)
+    return {
+        "architecture": spec.slug,
+        "dataset": dataset,
+        "dataset_name": dataset.name,
+        "dataset_options": options.model_dump() if options is not None else {},
+        "config": hparams.model_dump(),
+        "run_options": looked_after.model_dump(),
+    }
 
-    _check_active_limit(viewer.visitor_id)
-    _check_hourly_limit(viewer.visitor_id)
 
-    with transaction.atomic():
-        job = TrainingJob.objects.create(
-            architecture=spec.slug,
-            dataset=dataset,
-            dataset_name=dataset.name,
-            dataset_options=options.model_dump() if options is not None else {},
-            config=hparams.model_dump(),
-            run_options=looked_after.model_dump(),
-            owner_key=viewer.visitor_id,
-            user_id=viewer.user_id,
-            time_limit_s=time_limit_s,
-        )
-        job_append_events(job_id=job.pk, events=[status_event(JobStatus.QUEUED, "waiting for a worker")])
-        enqueue(job.pk, job.attempt)
-    job.refresh_from_db()
+def _job_create(checked: dict[str, Any], *, viewer: Viewer, **fields: Any) -> TrainingJob:
+    """Saves a checked run QUEUED and enqueues it once the caller's transaction commits."""
+    job = TrainingJob.objects.create(**checked, owner_key=viewer.visitor_id, user_id=viewer.user_id, **fields)
+    job_append_events(job_id=job.pk, events=[status_event(JobStatus.QUEUED, "waiting for a worker")])
+    enqueue(job.pk, job.attempt)
     return job
 
 
@@ -167,26 +190,58 @@ def job_require_visitor(*, viewer: Viewer) -> None:
         raise JobRejected("Your browser session has no visitor id: reload the page and try again.", status=403)
 
 
-def _check_active_limit(owner_key: str) -> None:
+def active_left(owner_key: str) -> int:
+    """How many more runs the visitor may have queued or running now (``MAX_ACTIVE_JOBS_PER_VISITOR``)."""
+    return _setting("MAX_ACTIVE_JOBS_PER_VISITOR") - TrainingJob.objects.for_owner(owner_key).active().count()
+
+
+def hourly_left(owner_key: str) -> int:
+    """How many more runs the visitor may start in the coming hour (``MAX_JOBS_PER_HOUR_PER_VISITOR``)."""
+    since = timezone.now() - timedelta(hours=1)
+    return _setting("MAX_JOBS_PER_HOUR_PER_VISITOR") - _started_since(owner_key, since).count()
+
+
+def _started_since(owner_key: str, since: Any):
+    return TrainingJob.objects.for_owner(owner_key).filter(created_at__gte=since)
+
+
+def _check_active_limit(owner_key: str, runs: int = 1) -> None:
     limit = _setting("MAX_ACTIVE_JOBS_PER_VISITOR")
-    if TrainingJob.objects.for_owner(owner_key).active().count() >= limit:
+    left = active_left(owner_key)
+    if runs > left:
+        if runs == 1:
+            raise JobRejected(
+                f"You already have {limit} runs queued or running, the most one visitor may have at once. "
+                "Wait for one to finish or cancel one on My runs.",
+                status=429,
+            )
         raise JobRejected(
-            f"You already have {limit} runs queued or running, the most one visitor may have at once. "
-            "Wait for one to finish or cancel one on My runs.",
+            f"This sweep needs {runs} runs, and you may have {limit} queued or running at once: "
+            f"{max(left, 0)} more fit now. Sweep fewer values, or wait for your runs to finish (or cancel some "
+            "on My runs).",
             status=429,
         )
 
 
-def _check_hourly_limit(owner_key: str) -> None:
+def _check_hourly_limit(owner_key: str, runs: int = 1) -> None:
     limit = _setting("MAX_JOBS_PER_HOUR_PER_VISITOR")
     since = timezone.now() - timedelta(hours=1)
-    started = TrainingJob.objects.for_owner(owner_key).filter(created_at__gte=since)
-    if started.count() >= limit:
-        oldest = started.order_by("created_at").values_list("created_at", flat=True).first()
-        wait_min = max(1, int(((oldest + timedelta(hours=1)) - timezone.now()).total_seconds() // 60) + 1)
+    started = _started_since(owner_key, since)
+    count = started.count()
+    if count + runs > limit:
+        # the wait until enough of the last hour's runs drop out of it
+        times = list(started.order_by("created_at").values_list("created_at", flat=True))
+        freeing = times[min(len(times), count + runs - limit) - 1] if times else timezone.now()
+        wait_min = max(1, int(((freeing + timedelta(hours=1)) - timezone.now()).total_seconds() // 60) + 1)
+        wait = f"Try again in about {wait_min} minute{'s' if wait_min != 1 else ''}."
+        if runs == 1:
+            raise JobRejected(
+                f"You have started {limit} runs in the last hour, the most one visitor may start per hour. {wait}",
+                status=429,
+            )
         raise JobRejected(
-            f"You have started {limit} runs in the last hour, the most one visitor may start per hour. "
-            f"Try again in about {wait_min} minute{'s' if wait_min != 1 else ''}.",
+            f"This sweep needs {runs} runs, and one visitor may start {limit} per hour: {max(limit - count, 0)} "
+            f"more fit now. Sweep fewer values, or {wait[0].lower()}{wait[1:]}",
             status=429,
         )
 

@@ -94,7 +94,25 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 # Each compared run's colour, in the order the runs are named (the chart's lines, the table's swatches).
-RUN_COLORS = ("#4f46e5", "#ea580c", "#0891b2", "#db2777", "#16a34a", "#a16207", "#7c3aed", "#475569")
+# Sixteen, for the largest sweep; the first eight are the most distinct.
+RUN_COLORS = (
+    "#4f46e5",
+    "#ea580c",
+    "#0891b2",
+    "#db2777",
+    "#16a34a",
+    "#a16207",
+    "#7c3aed",
+    "#475569",
+    "#0f766e",
+    "#be123c",
+    "#65a30d",
+    "#1d4ed8",
+    "#c2410c",
+    "#9333ea",
+    "#0e7490",
+    "#854d0e",
+)
 X_AXES = (("step", "Step"), ("epoch", "Epoch"), ("time", "Wall time"))
 PICKER_RUNS = 30  # the viewer's newest runs the picker offers
 
@@ -105,13 +123,17 @@ def job_compare(request: HttpRequest) -> HttpResponse:
     answers with the permalink that names them all. Runs the viewer may not see are left out and counted."""
     raw = request.GET.getlist("ids")
     add = request.GET.get("add", "").strip()
+    sweep = request.GET.get("sweep", "").strip() if not raw and not add else ""
     error = None
     try:
-        ids = comparison.comparison_ids_parse(raw=[*raw, add], required=False)
+        if sweep:
+            ids = comparison.comparison_sweep_ids(raw=sweep)
+        else:
+            ids = comparison.comparison_ids_parse(raw=[*raw, add], required=False)
     except comparison.ComparisonRejected as exc:
         error, ids = exc, []
     view = {key: request.GET[key] for key in ("x", "smooth", "settings") if request.GET.get(key)}
-    if error is None and ids and (add or raw != [",".join(map(str, ids))]):
+    if not sweep and error is None and ids and (add or raw != [",".join(map(str, ids))]):
         return redirect(f"{comparison.comparison_url(ids)}{'&' + urlencode(view) if view else ''}")
     found = comparison.comparison_get(viewer=request.viewer, ids=ids) if ids else None
     if found is not None:
@@ -139,7 +161,7 @@ def job_compare(request: HttpRequest) -> HttpResponse:
         "charts": found["charts"],
         "x": x,
         "smooth": smooth,
-        "api": "/api/jobs/compare?ids=" + ",".join(map(str, ids)),
+        "api": f"/api/jobs/compare?sweep={sweep}" if sweep else "/api/jobs/compare?ids=" + ",".join(map(str, ids)),
     }
     return render(
         request,
@@ -159,7 +181,12 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             "show_all": request.GET.get("settings") == "all" or len(compared) < 2,
             "settings_groups": _settings_groups(rows),
             "same_count": sum(not row["differs"] for row in rows),
-            "permalink": request.build_absolute_uri(comparison.comparison_url(ids)) if ids else "",
+            "permalink": request.build_absolute_uri(
+                comparison.comparison_sweep_url(sweep) if sweep else comparison.comparison_url(ids)
+            )
+            if ids
+            else "",
+            "sweep": sweep if ids else "",
         },
         status=error.status if error else 200,
     )
