@@ -12,6 +12,7 @@ from playground.classes import services as class_services
 from playground.datasets import selectors as dataset_selectors
 from playground.datasets.glimpse import dataset_glimpse
 from playground.forms import LinkProblem, fields_from_schema, shown_value, values_from_link, values_from_post
+from playground.jobs import comparison, sweeps
 from playground.jobs import selectors as job_selectors
 from playground.jobs import services as job_services
 from playground.jobs.options import RunOptions
@@ -105,11 +106,13 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     run_schema = hparams_json_schema(RunOptions)
     message = ""
     link_problems: list[tuple[str, LinkProblem]] = []
+    sweep_values: dict[str, str] = {}
 
     if request.method == "POST":
         dataset = dataset_selectors.dataset_get(viewer=request.viewer, ref=selected)
         config_values = values_from_post(schema, request.POST)
         run_values = values_from_post(run_schema, request.POST, prefix="run__")
+        sweep_values = {name: request.POST.get(name, "") for pair in sweeps.FORM_AXES for name in pair}
         if dataset is not None:
             option_values = values_from_post(dataset.options_schema, request.POST, prefix="data__")
         run = {
@@ -123,6 +126,10 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             if lesson is not None:
                 job = class_services.class_run_submit(class_id=lesson.pk, **run)
+            elif request.POST.get("action") == "sweep":
+                axes = sweeps.sweep_axes_from_form(schema=schema, post=request.POST)
+                sweep, _ = sweeps.sweep_submit(**run, axes=axes)
+                return redirect(comparison.comparison_sweep_url(sweep))
             else:
                 job = job_services.job_submit(**run)
         except job_services.JobRejected as exc:
@@ -147,6 +154,7 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
         config_values = {**(lesson.config if lesson is not None else {}), **link["config"]}
         option_values, run_values = link["options"], link["run"]
         link_problems = link["problems"]
+        sweep_values = {name: request.GET.get(name, "") for pair in sweeps.FORM_AXES for name in pair}
 
     chosen = next((d for d in datasets if d.slug == selected), None)
     if request.method != "POST" and chosen is not None:
@@ -172,8 +180,10 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
     main_fields, more_fields = _main_and_more(fields, spec.main_knobs)
     run_fields = fields_from_schema(run_schema, values=run_values, prefix="run__", errors=run_errors)
     chosen_options = next((df["fields"] for df in dataset_forms if df["dataset"].slug == selected), [])
+    sweep_error = errors.pop("sweep", "")
     error_list = _error_list(
         dataset_error=errors.get("dataset", ""),
+        sweep_error=sweep_error,
         parts=[
             ("", main_fields),
             (f"{selected}-", chosen_options),
@@ -238,9 +248,33 @@ def catalog_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "lesson": lesson,
             "glimpse": dataset_glimpse(dataset=chosen, options=option_values or None) if chosen is not None else None,
             "estimate": estimate,
+            "sweep": _sweep_form(fields, sweep_values, sweep_error) if lesson is None else None,
         }
     )
     return render(request, "catalog/detail.html", context, status=status)
+
+
+def _sweep_form(fields: list, values: dict[str, str], error: str) -> dict:
+    """The train form's "Sweep a knob" fold: the knobs one may sweep (every knob), what was posted, and why
+    a sweep was refused."""
+    return {
+        "knobs": [(f.name, f.label, f.kind == "list") for f in fields],
+        "axes": [
+            {
+                "knob_name": knob_name,
+                "values_name": values_name,
+                "knob_id": f"id_sweep-knob{i or ''}",
+                "values_id": f"id_sweep-values{i or ''}",
+                "knob": values.get(knob_name, ""),
+                "values": values.get(values_name, ""),
+            }
+            for i, (knob_name, values_name) in enumerate(sweeps.FORM_AXES)
+        ],
+        "error": error,
+        "open": bool(error or values.get("sweep__knob") or values.get("sweep__values")),
+        "max_values": sweeps.sweep_max_values(),
+        "max_runs": sweeps.sweep_max_runs(),
+    }
 
 
 # Query parameters of the train form's page that are not settings (a setup link carries the rest).
@@ -306,6 +340,7 @@ def _setup_link_read(query, *, spec, schema: dict, datasets: list, lesson) -> di
 
     settings_named = (
         set(PAGE_PARAMS)
+        | {name for pair in sweeps.FORM_AXES for name in pair}  # the sweep fold, checked when it is queued
         | set(schema.get("properties", {}))
         | {f"data__{name}" for name in option_schema.get("properties", {})}
         | {f"run__{name}" for name in run_schema.get("properties", {})}
@@ -345,13 +380,17 @@ def _main_and_more(fields: list, main: tuple[str, ...]) -> tuple[list, list]:
     return first, [f for f in fields if f.name not in main]
 
 
-def _error_list(*, dataset_error: str, parts: list[tuple[str, list]], others: dict[str, str]) -> list[tuple]:
+def _error_list(
+    *, dataset_error: str, parts: list[tuple[str, list]], others: dict[str, str], sweep_error: str = ""
+) -> list[tuple]:
     """Every error the form shows, in page order, as (the field's id, its label, the message): one line per
     setting, so the headline's count is the list's length. Errors on no field of the form come last, with
     no link."""
     found = [("id_dataset", "Dataset", dataset_error)] if dataset_error else []
     for id_prefix, fields in parts:
         found += [(f"id_{id_prefix}{f.input_name}", f.label, f.error) for f in fields if f.error]
+    if sweep_error:
+        found.append(("id_sweep-knob", "Sweep", sweep_error))
     found += [
         ("", "Settings" if name == "__all__" else name.replace("_", " ").capitalize(), text)
         for name, text in others.items()

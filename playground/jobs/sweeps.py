@@ -100,6 +100,11 @@ def _axes_check(architecture: str, axes: list[Axis]) -> None:
     except registry.UnknownArchitecture:
         spec = None
     knobs = set(spec.knobs.model_fields) if spec is not None and spec.knobs is not None else set()
+    titles = {k: p.get("title", k) for k, p in spec.json_schema().get("properties", {}).items()} if knobs else {}
+
+    def named(knob: str) -> str:
+        """A knob as the form labels it, with its name: "Learning rate (learning_rate)"."""
+        return f"{titles[knob]} ({knob})" if knob in titles and titles[knob] != knob else knob
 
     def refuse(message: str, field: str = "sweep") -> None:
         raise JobRejected(message, [FieldError(field, message)])
@@ -109,7 +114,7 @@ def _axes_check(architecture: str, axes: list[Axis]) -> None:
     if len(axes) > 2:
         refuse(f"A sweep varies one knob, or two as a grid; {len(axes)} were given.")
     if len(axes) == 2 and axes[0].knob == axes[1].knob:
-        refuse(f"The two knobs of a grid must differ; both are {axes[0].knob}.", "sweep.1.knob")
+        refuse(f"The two knobs of a grid must differ; both are {named(axes[0].knob)}.", "sweep.1.knob")
     for i, axis in enumerate(axes):
         if spec is not None and axis.knob not in knobs:
             refuse(
@@ -118,14 +123,18 @@ def _axes_check(architecture: str, axes: list[Axis]) -> None:
             )
         values = list(axis.values)
         if not values:
-            refuse(f"Give {axis.knob} the values to try, separated by commas.", f"sweep.{i}.values")
+            refuse(f"Give {named(axis.knob)} the values to try, separated by commas.", f"sweep.{i}.values")
         repeated = sorted({_shown(v) for v in values if values.count(v) > 1})
         if repeated:
             refuse(
-                f"{axis.knob} lists {', '.join(repeated)} more than once: each value is one run.", f"sweep.{i}.values"
+                f"{named(axis.knob)} lists {', '.join(repeated)} more than once: each value is one run.",
+                f"sweep.{i}.values",
             )
         if len(values) > most_values:
-            refuse(f"{axis.knob} has {len(values)} values; a sweep tries at most {most_values}.", f"sweep.{i}.values")
+            refuse(
+                f"{named(axis.knob)} has {len(values)} values; a sweep tries at most {most_values}.",
+                f"sweep.{i}.values",
+            )
     runs = 1
     for axis in axes:
         runs *= len(axis.values)
@@ -146,3 +155,39 @@ def sweep_runs(*, sweep: uuid.UUID) -> list[int]:
     """The ids of the sweep's runs, in the order they were queued (the comparison keeps only those the
     viewer may see)."""
     return list(TrainingJob.objects.filter(sweep=sweep).order_by("pk").values_list("pk", flat=True)[: sweep_max_runs()])
+
+
+# ---------------------------------------------------------------- the train form's "Sweep a knob"
+
+# The form's fields: the knob (``sweep__knob``, ``sweep__knob2`` for a grid) and its values as typed
+# (``sweep__values``, ``sweep__values2``).
+FORM_AXES = (("sweep__knob", "sweep__values"), ("sweep__knob2", "sweep__values2"))
+
+
+def sweep_values_split(text: str, *, is_list: bool) -> list[str]:
+    """The values typed for a knob: separated by semicolons, or by commas (or spaces) for a knob that takes
+    one value; a list knob's values (layer widths "8,8") need semicolons between them: "8; 16,16"."""
+    if ";" in text or is_list:
+        return [part.strip() for part in text.split(";") if part.strip()]
+    return [part for part in text.replace(",", " ").split() if part]
+
+
+def sweep_axes_from_form(*, schema: dict[str, Any], post: Any) -> list[Axis]:
+    """The axes a posted train form asks to sweep, each value typed as the knob's field types it (a value that
+    does not parse is passed on as text, so the run's validation names it). An axis with no knob picked is
+    left out; a knob that is no field of the form is kept, for ``sweep_submit`` to name."""
+    from playground.forms import values_from_post
+
+    properties = schema.get("properties", {})
+    axes: list[Axis] = []
+    for knob_field, values_field in FORM_AXES:
+        knob = (post.get(knob_field) or "").strip()
+        if not knob:
+            continue
+        prop = properties.get(knob, {})
+        is_list = prop.get("type") == "array" or any(p.get("type") == "array" for p in prop.get("anyOf", ()))
+        texts = sweep_values_split(post.get(values_field) or "", is_list=is_list)
+        one = {"properties": {knob: prop}} if prop else {"properties": {}}
+        values = tuple(values_from_post(one, {knob: text}).get(knob, text) for text in texts)
+        axes.append(Axis(knob=knob, values=values))
+    return axes

@@ -187,6 +187,10 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             if ids
             else "",
             "sweep": sweep if ids else "",
+            # the knobs a sweep varies: the knob rows that differ between its runs
+            "swept": [row["label"].lower() for row in rows if row["group"] == "knobs" and row["differs"]]
+            if sweep
+            else [],
         },
         status=error.status if error else 200,
     )

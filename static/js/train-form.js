@@ -60,6 +60,7 @@ function formQuery({ only } = {}) {
   const params = new URLSearchParams();
   for (const [name, value] of new FormData(form)) {
     if (name === "csrfmiddlewaretoken" || name === "class_session" || name.startsWith("run__")) continue;
+    if (name.startsWith("sweep__")) continue; // one run's estimate: the sweep's knob is set above
     if (only && !only(name)) continue;
     params.append(name, value);
   }
@@ -140,6 +141,7 @@ function setupLink() {
   if (lesson) params.set("class", lesson);
   for (const [name, value] of new FormData(form)) {
     if (name === "csrfmiddlewaretoken" || name === "class_session") continue;
+    if (name.startsWith("sweep__") && !value) continue; // a sweep is in the link only when one is set up
     params.append(name, value);
   }
   return `${window.location.pathname}?${params}${window.location.hash}`;
@@ -190,4 +192,47 @@ if (form) {
     button.disabled = false;
     button.textContent = "Train";
   });
+}
+
+// ---------------------------------------------------------------- sweep a knob
+
+// How many runs the sweep fold would queue, as the server splits the values (semicolons, or commas and
+// spaces for a knob that takes one value), said as the values change; Enter in the fold queues the sweep.
+const sweepFold = document.getElementById("sweep");
+if (sweepFold && form) {
+  const axes = [...sweepFold.querySelectorAll(".sweep-axis")].map((axis) => ({
+    knob: axis.querySelector("[data-sweep-knob]"),
+    values: axis.querySelector("[data-sweep-values]"),
+  }));
+  const count = document.getElementById("sweep-count");
+  const button = document.getElementById("sweep-submit");
+  const split = (text, isList) =>
+    text.includes(";") || isList
+      ? text.split(";").map((s) => s.trim()).filter(Boolean)
+      : text.split(/[\s,]+/).filter(Boolean);
+  const describe = () => {
+    const used = axes
+      .filter((a) => a.knob.value)
+      .map((a) => {
+        const option = a.knob.selectedOptions[0];
+        return { label: option.textContent.trim(), values: split(a.values.value, option.hasAttribute("data-list")) };
+      });
+    if (!used.length) {
+      count.textContent = "Pick a knob and list its values.";
+      return;
+    }
+    const runs = used.reduce((n, a) => n * a.values.length, 1);
+    count.textContent = runs
+      ? `${runs} run${runs === 1 ? "" : "s"}: ${used.map((a) => `${a.label.toLowerCase()} = ${a.values.join(", ")}`).join(" × ")}`
+      : `List the values of ${used.filter((a) => !a.values.length).map((a) => a.label.toLowerCase()).join(" and ")}.`;
+  };
+  sweepFold.addEventListener("input", describe);
+  sweepFold.addEventListener("change", describe);
+  sweepFold.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches("[data-sweep-values]")) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+  describe();
 }

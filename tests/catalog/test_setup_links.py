@@ -103,7 +103,10 @@ def _field_value(page: str, input_id: str) -> str:
     assert tag, input_id
     if tag[0].startswith("<select"):
         body = page[tag.end() : page.index("</select>", tag.end())]
-        return re.search(r'<option value="([^"]*)" selected>', body)[1]
+        chosen = re.search(r'<option value="([^"]*)"[^>]* selected>', body) or re.search(
+            r'<option value="([^"]*)"', body
+        )
+        return chosen[1]  # a browser posts the first option when none is selected
     return html_lib.unescape(re.search(r'value="([^"]*)"', tag[0])[1])
 
 

@@ -187,3 +187,53 @@ def test_a_run_that_finishes_while_compared_joins_the_comparison(site, browser, 
     assert epochs == ["4", "3"]
     assert not errors, errors
     page.context.close()
+
+
+def test_a_three_value_learning_rate_sweep_from_the_train_form(site, browser):  # noqa: F811
+    """Sweep the learning rate over three values from the form: three runs queue, the sweep's comparison
+    opens and fills in as they train, with the learning rate the one knob that differs. On a phone: the
+    comparison reads, and a sweep that cannot be queued (a value twice) is named in the fold."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(site["url"] + "/catalog/mlp/?epochs=3")
+    page.locator("#sweep > summary").click()
+    page.select_option("#id_sweep-knob", "learning_rate")
+    page.fill("#id_sweep-values", "0.01, 0.1 0.3")
+    assert page.locator("#sweep-count").inner_text() == "3 runs: learning rate = 0.01, 0.1, 0.3"
+    page.locator("#sweep").screenshot(path=str(ARTIFACTS / "sweep-form-1440.png"))
+    page.locator("#sweep-submit").click()
+    page.wait_for_url(re.compile(r"/jobs/compare/\?sweep=[0-9a-f-]{36}$"))
+    assert page.locator("#compared-runs li").count() == 3
+    # the runs train one after another; the page follows them without a reload
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#compared-runs .pill')].every((p) => p.textContent === 'Succeeded')",
+        timeout=90_000,
+    )
+    page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '3'")
+    rates = page.locator("tr[data-setting=learning_rate] td").all_inner_texts()
+    assert rates == ["0.01", "0.1", "0.3"]
+    page.screenshot(path=str(ARTIFACTS / "sweep-compare-1440.png"), full_page=True)
+    sweep_url, cookies = page.url, context.cookies()
+    assert not errors, errors
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 900})
+    phone.add_cookies(cookies)
+    page = phone.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(sweep_url)
+    page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '3'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=str(ARTIFACTS / "sweep-compare-375.png"), full_page=True)
+    page.goto(site["url"] + "/catalog/mlp/")
+    page.locator("#sweep > summary").click()
+    page.select_option("#id_sweep-knob", "learning_rate")
+    page.fill("#id_sweep-values", "0.1, 0.1")
+    page.locator("#id_sweep-values").press("Enter")  # Enter in the fold queues the sweep, not one run
+    page.wait_for_load_state()
+    assert "more than once" in page.locator("#id_sweep-error").inner_text()
+    page.locator("#sweep").screenshot(path=str(ARTIFACTS / "sweep-form-375.png"))
+    assert not errors, errors
+    phone.close()
