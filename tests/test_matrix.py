@@ -33,9 +33,9 @@ TRAINABLE = registry.trainable()
 BUILTINS = [
     (spec.slug, info.slug) for spec in TRAINABLE for info in builtin_data.builtin_all() if spec.accepts_data(info)
 ]
-REFUSED_BUILTINS = [
-    (spec.slug, info.slug) for spec in TRAINABLE for info in builtin_data.builtin_all() if not spec.accepts_data(info)
-]
+# the built-ins some architecture trains on (one no architecture takes yet has no dataset row to pick)
+LISTED = [info for info in builtin_data.builtin_all() if any(spec.accepts_data(info) for spec in TRAINABLE)]
+REFUSED_BUILTINS = [(spec.slug, info.slug) for spec in TRAINABLE for info in LISTED if not spec.accepts_data(info)]
 
 
 # ---------------------------------------------------------------- uploads of every kind

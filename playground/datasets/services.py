@@ -61,9 +61,16 @@ def upload_limits() -> ingest.IngestLimits:
 
 @transaction.atomic
 def dataset_register_builtins() -> int:
-    """Creates or refreshes one row per built-in dataset of models_lib; returns how many."""
+    """Creates or refreshes one row per built-in dataset of models_lib that some trainable architecture
+    trains on (a built-in made ahead of its architecture is not listed: nothing could train on it yet);
+    returns how many."""
+    from models_lib import registry
+
     count = 0
+    trainable = registry.trainable()
     for info in builtin_data.builtin_all():
+        if not any(spec.accepts_data(info) for spec in trainable):
+            continue
         Dataset.objects.update_or_create(
             slug=info.slug,
             defaults={
@@ -371,6 +378,16 @@ def _builtin_preview(slug: str, options: str = "{}") -> dict[str, Any]:
             **image_preview(data, per_class=8),
             "split_sizes": {"train": data.n_train, "test": data.n_test},
             "note": f"Each image is {shape} (channels × height × width), pixel values scaled to 0–1.",
+        }
+    if data.kind in ("detection", "segmentation"):
+        from models_lib.data.builtin_scenes import scene_preview
+
+        side = data.X_train.shape[-1]
+        what = "boxes (class, corners in pixels)" if data.kind == "detection" else "masks (a class per pixel)"
+        return {
+            **scene_preview(data),
+            "split_sizes": {"train": data.n_train, "test": data.n_test},
+            "note": f"Each image is 3 × {side} × {side} (colour), pixel values scaled to 0–1, with its {what}.",
         }
     if data.kind == "timeseries":
         return _series_preview(data)

@@ -224,6 +224,23 @@ def test_every_builtin_kind_has_a_preview_page(alice, slug, words):
     assert words in page.content.decode().lower()
 
 
+def test_a_builtin_is_listed_once_an_architecture_trains_on_it():
+    from models_lib import data as builtin_data
+    from models_lib import registry
+
+    for info in builtin_data.builtin_all():
+        trained = any(spec.accepts_data(info) for spec in registry.trainable())
+        assert Dataset.objects.filter(slug=info.slug, builtin=True).exists() == trained, info.slug
+
+
+@pytest.mark.parametrize(("slug", "label"), [("scenes", "with their boxes"), ("scene-masks", "with their masks")])
+def test_the_scenes_preview_shows_the_boxes_or_the_masks(slug, label):
+    preview = services._builtin_preview(slug, '{"n_samples": 100}')
+    assert len(preview["thumbnails"][label]) == 12
+    assert preview["split_sizes"]["train"] + preview["split_sizes"]["test"] < 100  # a tenth is validation
+    assert "3 × 64 × 64" in preview["note"]
+
+
 def test_each_visitor_keeps_at_most_the_stored_quota(alice, bob, settings):
     content = flowers_csv(200)
     settings.PLAYGROUND = {**settings.PLAYGROUND, "MAX_STORED_BYTES_PER_VISITOR": int(len(content) * 1.5)}

@@ -10,9 +10,21 @@ SLUGS = ["spiral", "xor", "circles", "moons", "gaussians", "iris", "wine", "brea
 
 def test_registry_lists_all():
     # The 2-D and tabular sets tested here, the image and sequence sets of the CNN and RNN, and the
-    # GAN's mixtures of Gaussians (tested with the GAN).
+    # GAN's mixtures of Gaussians (tested with the GAN), the shape scenes (test_scenes.py).
     assert sorted(i.slug for i in data.builtin_all()) == sorted(
-        [*SLUGS, "digits", "shapes", "sine", "sawtooth", "seasonal", "rivers_text", "ring", "grid"]
+        [
+            *SLUGS,
+            "digits",
+            "shapes",
+            "sine",
+            "sawtooth",
+            "seasonal",
+            "rivers_text",
+            "ring",
+            "grid",
+            "scenes",
+            "scene-masks",
+        ]
     )
     with pytest.raises(data.UnknownDataset, match="unknown dataset 'mnist'"):
         data.builtin_get("mnist")
