@@ -536,6 +536,14 @@ class ArchitectureSpec:
         """The meaning of a reported key (the architecture's own, or one every run reports)."""
         return next((m for m in (*self.metrics, *RUN_METRICS) if m.key == key), None)
 
+    def metric_text(self, key: str, value: Any, data: Any = None) -> str:
+        """A reported value as a run's log reads it: "test accuracy 93.4 %", "modes covered 6 of 8" (the
+        key and the number as they are when the key has no meaning declared)."""
+        found = self.metric(key)
+        if found is None:
+            return f"{key} {value}"
+        return f"{found.label} {(found.for_data(data) if data is not None else found).text(value)}"
+
     def meanings(self, data: Any = None) -> list[Metric]:
         """Every metric a run on ``data`` may report (all data when None), the run's own last."""
         own = self.metrics_for(data) if data is not None else list(self.metrics)

@@ -55,6 +55,7 @@ def run_module(
         single_thread=module.single_thread,
         cpu_threads=settings.cpu_threads,
         resume=resume,
+        describe=lambda key, value: spec.metric_text(key, value, data),
     )
 
 
@@ -71,6 +72,7 @@ def fit_module(
     single_thread: bool | Callable[[], bool] = False,
     cpu_threads: int | None = None,
     resume: Checkpoint | None = None,
+    describe: Callable[[str, Any], str] | None = None,
 ) -> RunResult:
     """Trains ``module`` for ``config.epochs`` epochs of ``config.batch_size``.
 
@@ -79,7 +81,8 @@ def fit_module(
     ``cpu_threads``: the most CPU threads any step may use (None: PyTorch's default). A worker sets
     it (``PLAYGROUND_CPU_THREADS``): threads that outnumber the cores left free make every parallel
     op wait for a descheduled thread, and a run on a busy 2-core machine went 50 times slower.
-    ``resume``: go on from that checkpoint of the same config and data.
+    ``resume``: go on from that checkpoint of the same config and data. ``describe(key, value)``: how a
+    metric reads in the run's last log line (its label and its value as the pages show it).
     """
     small = single_thread() if callable(single_thread) else single_thread
     return Trainer(
@@ -94,6 +97,7 @@ def fit_module(
         frame_cap=frame_cap,
         cpu_threads=1 if small else cpu_threads,
         resume=resume,
+        describe=describe,
     ).fit()
 
 

@@ -264,6 +264,7 @@ class Trainer:
         cpu_threads: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         resume: Checkpoint | None = None,
+        describe: Callable[[str, Any], str] | None = None,
     ):
         from models_lib.training.device import select_device
 
@@ -279,6 +280,8 @@ class Trainer:
         self.amp = (self.device.type == "cuda") if amp is None else (bool(amp) and self.device.type == "cuda")
         self.clock = clock
         self.resume = resume
+        # how a metric reads in the last log line ("test accuracy 93.4 %"); the key and value without one
+        self.describe = describe or (lambda key, value: f"{key} {value}")
         # tiny models on the CPU run many times faster on one thread than on several
         # (intra-op threads only add synchronisation); restored after the run
         self.cpu_threads = cpu_threads
@@ -696,7 +699,7 @@ class Trainer:
             n_params=self.n_params,
         )
         verb = "stopped" if stopped else "finished"
-        summary = ", ".join(f"{k} {v}" for k, v in metrics.items() if k.startswith("test_"))
+        summary = ", ".join(self.describe(k, v) for k, v in metrics.items() if k.startswith("test_"))
         events.append(
             {
                 "kind": "log",

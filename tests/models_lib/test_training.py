@@ -400,3 +400,25 @@ def test_a_run_of_many_epochs_measures_evenly_spread_epoch_ends(monkeypatch):
     test = [e["step"] for e in metrics if "test_loss" in e["values"]]
     train = [e["step"] for e in metrics if "train_loss" in e["values"]]
     assert test == train == [per] + [per * epoch for epoch in range(5, 51, 5)], test  # the first epoch, then evenly
+
+
+def test_a_metric_reads_in_words_with_its_value_as_the_pages_show_it():
+    from models_lib import registry
+
+    assert registry.get("mlp").metric_text("test_accuracy", 0.9342) == "test accuracy 93.4 %"
+    assert registry.get("gan").metric_text("test_modes", 6, data.load("ring")) == "modes covered 6 of 8"
+    assert registry.get("gan").metric_text("made_up", 0.5) == "made_up 0.5"
+
+
+def test_the_trainer_writes_the_metrics_in_words_in_its_last_log_line():
+    from models_lib import registry
+
+    lines: list[str] = []
+
+    class Logs(Callback):
+        def on_flush(self, trainer, events):
+            lines.extend(e["message"] for e in events if e["kind"] == "log")
+
+    registry.get("mlp").run({"epochs": 2}, data.load("spiral"), callbacks=[Logs()], device="cpu")
+    assert lines[-1].startswith("finished after") and "test accuracy " in lines[-1] and " %" in lines[-1]
+    assert "test_accuracy" not in lines[-1]
