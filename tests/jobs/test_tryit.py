@@ -161,3 +161,20 @@ def test_what_cannot_be_tried_is_refused(alice, bob, spiral):
     assert bob.client.get(f"/api/jobs/{waiting.pk}/try").status_code == 404
     services.job_share(job=waiting, public=True)
     assert post(bob, waiting, {"point": [0, 0]}).status_code == 200
+
+
+def test_the_run_page_has_the_panel_where_the_model_can_be_tried(alice, spiral):
+    job = services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={"epochs": 1})
+    waiting = alice.client.get(f"/jobs/{job.pk}/").content.decode()
+    # while it trains the panel waits hidden (it opens when the run succeeds, without a reload)
+    assert 'id="tryit"' in waiting and 'data-status="QUEUED" hidden' in waiting and "js/tryit.js" in waiting
+    runtime.job_execute(job_id=job.pk)
+    done = alice.client.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'data-status="SUCCEEDED">' in done and f'data-url="/api/jobs/{job.pk}/try"' in done
+
+    services.job_cancel(
+        job=(failed := services.job_submit(viewer=alice.viewer, architecture="mlp", dataset=spiral, config={}))
+    )
+    failed.refresh_from_db()
+    page = alice.client.get(f"/jobs/{failed.pk}/").content.decode()
+    assert 'id="tryit"' not in page and "tryit.js" not in page

@@ -43,6 +43,14 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
     }
 
 
+CHAR_NAMES = {" ": "space", "\n": "new line", "\t": "tab"}
+
+
+def _char_name(ch: str) -> str:
+    """A character as a bar's label: spaces and line breaks in words."""
+    return CHAR_NAMES.get(ch, ch if ch.isprintable() else repr(ch)[1:-1])
+
+
 def _text(module, inputs: dict, limits: TryLimits) -> dict[str, Any]:
     seed = text_input(inputs.get("seed"), "seed", most=limits.max_text_chars)
     index = {ch: i for i, ch in enumerate(module.vocab)}
@@ -61,7 +69,7 @@ def _text(module, inputs: dict, limits: TryLimits) -> dict[str, Any]:
         logits, _ = module.model(prompt[None])
         ids = generate(module.model, prompt, length, temperature, generator).tolist()
     written = "".join(module.vocab[i] for i in ids)
-    nxt = class_probabilities(logits[0, -1] / temperature, [repr(v)[1:-1] for v in module.vocab], limits.top_k)
+    nxt = class_probabilities(logits[0, -1] / temperature, [_char_name(v) for v in module.vocab], limits.top_k)
     return {"seed": seed, "generated": written, "text": seed + written, "temperature": temperature, "next": nxt}
 
 
