@@ -33,6 +33,7 @@ def finished(visitor, architecture: str, dataset: str, config: dict, options: di
         dataset_options=options or {},
     )
     assert runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
     return job
 
 
@@ -178,3 +179,27 @@ def test_the_run_page_has_the_panel_where_the_model_can_be_tried(alice, spiral):
     failed.refresh_from_db()
     page = alice.client.get(f"/jobs/{failed.pk}/").content.decode()
     assert 'id="tryit"' not in page and "tryit.js" not in page
+
+
+def test_the_cache_keeps_the_most_recent_models_and_serves_tries_side_by_side(alice, spiral, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.PLAYGROUND = {**settings.PLAYGROUND, "TRY_CACHE_SIZE": 2}
+    jobs = [finished(alice, "mlp", "spiral", {"epochs": 1, "seed": s}) for s in (1, 2, 3)]
+    answers = {}
+    for job in jobs:
+        answers[job.pk] = tryit.run_try(job=job, viewer=alice.viewer, inputs={"point": [0.1, 0.2]})["result"]
+    assert tryit.CACHE.job_ids() == [jobs[1].pk, jobs[2].pk]  # the first was dropped, least recently used
+    assert (
+        tryit.run_try(job=jobs[0], viewer=alice.viewer, inputs={"point": [0.1, 0.2]})["result"] == answers[jobs[0].pk]
+    )
+    assert tryit.CACHE.job_ids() == [jobs[2].pk, jobs[0].pk]  # loaded again when asked for
+
+    # many tries at once on the cached models: each answers as it does alone
+    def one(i: int):
+        job = jobs[2] if i % 2 else jobs[0]
+        return job.pk, tryit.run_try(job=job, viewer=alice.viewer, inputs={"point": [0.1, 0.2]})["result"]
+
+    with ThreadPoolExecutor(8) as pool:
+        for pk, result in pool.map(one, range(64)):
+            assert result == answers[pk]

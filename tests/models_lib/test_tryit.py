@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 
 import numpy as np
 import pytest
@@ -231,3 +232,55 @@ def test_gan_samples_from_a_seed_and_walks_between_two():
     with pytest.raises(TryItError) as caught:
         spec.try_it.run(module, d, {"seed": 3, "n": 1000}, LIMITS)
     assert caught.value.field == "n" and "at most 64" in caught.value.message
+
+
+def _one_per_kind() -> list[tuple[str, str]]:
+    """(architecture, a built-in dataset) for every kind of data each trainable architecture accepts that a
+    built-in dataset has."""
+    from models_lib.data.builtin import builtin_all
+
+    cases = []
+    for spec in models_lib.registry.trainable():
+        for accepts in spec.accepts:
+            found = next((b.slug for b in builtin_all() if b.kind == accepts.kind and b.task == accepts.task), None)
+            if found is not None:
+                cases.append((spec.slug, found))
+    return cases
+
+
+def _example_inputs(info: dict) -> dict:
+    """What the panel sends first, from what ``describe`` says."""
+    kind = info["input"]
+    if kind == "point":
+        return {"point": [sum(info["x_range"]) / 2, sum(info["y_range"]) / 2]}
+    if kind == "row":
+        return {"row": info["example"]}
+    if kind == "image":
+        return {"pixels": np.full((info["channels"], info["side"], info["side"]), 0.5).tolist()}
+    if kind == "text":
+        return {"seed": info["example"][:10], "length": 20}
+    if kind == "series":
+        return {"series": info["example"]}
+    if kind == "latent":
+        return {"z": info["example"]}
+    return {"seed": 1, "to_seed": 2, "n": 4, "steps": 3}
+
+
+@pytest.mark.parametrize(("slug", "dataset"), _one_per_kind())
+def test_every_architecture_can_be_tried_on_every_kind_of_data_it_takes(slug, dataset):
+    spec, module, d = trained(slug, dataset, {"epochs": 1})
+    assert spec.try_it_for(d) is not None
+    info = spec.try_it.describe(module, d, LIMITS)
+    out = spec.try_it.run(module, d, _example_inputs(info), LIMITS)
+    assert out and json.loads(json.dumps(info)) == info and json.loads(json.dumps(out)) == out  # both travel as JSON
+
+
+def test_a_conditional_gan_draws_the_class_asked_for():
+    spec, module, d = trained("gan", "digits", {"epochs": 1, "variant": "conditional"})
+    info = spec.try_it.describe(module, d, LIMITS)
+    assert info["conditional"] and info["class_names"] == d.class_names
+    out = spec.try_it.run(module, d, {"seed": 5, "n": 4, "label": "7", "to_seed": 6, "steps": 3}, LIMITS)
+    assert out["samples_image"].startswith("data:image/png") and out["walk_steps"] == 3
+    with pytest.raises(TryItError) as caught:
+        spec.try_it.run(module, d, {"seed": 5, "label": 10}, LIMITS)
+    assert caught.value.field == "label"
