@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from models_lib.data.builtin_images import png_data_uri
-from models_lib.kit.figures import tile_grid, upscale
+from models_lib.kit.figures import rounded, tile_grid, upscale
 
 __all__ = [
     "TryItError",
@@ -36,6 +36,7 @@ __all__ = [
     "number",
     "number_list",
     "percentile_of",
+    "rounded",
     "row_input",
     "text_input",
 ]

@@ -172,3 +172,49 @@ def test_a_click_on_the_plane_written_text_and_a_walk_between_seeds(site, browse
     page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-gan-375.png"))
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     assert all("422" in e for e in errors), errors  # the refused seed's 422 is the only console noise
+
+
+def test_an_anomaly_score_a_forecast_and_a_typed_row(site, browser):  # noqa: F811
+    session = Session(site["url"])
+    runs = {}
+    for arch, dataset, config in (
+        ("autoencoder", "digits", {"epochs": 2}),
+        ("rnn", "sine", {"epochs": 1}),
+        ("mlp", "iris", {"epochs": 2}),
+    ):
+        status, job = session.post("/api/jobs", {"architecture": arch, "dataset": dataset, "config": config})
+        assert status == 201, job
+        runs[arch] = job["id"]
+    deadline = time.monotonic() + 120
+    while any(session.get(f"/api/jobs/{i}")["status"] in ("QUEUED", "RUNNING") for i in runs.values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    page, errors = _page(browser, site["url"], session, 1440)
+
+    page.goto(f"{site['url']}/jobs/{runs['autoencoder']}/")
+    page.wait_for_selector("#tryit[data-ready='image'] #tryit-canvas")
+    _draw_a_one(page)
+    page.wait_for_selector("#tryit-verdict")
+    assert page.locator("#tryit-verdict").inner_text().startswith("Anomaly score: ")
+    assert page.locator(".tryit-result img").count() == 2  # the input and its reconstruction
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-autoencoder-1440.png"))
+
+    page.goto(f"{site['url']}/jobs/{runs['rnn']}/")
+    page.wait_for_selector("#tryit[data-ready='series'] #tryit-series")
+    page.fill("#tryit-steps", "24")
+    page.get_by_role("button", name="Extend").click()
+    page.wait_for_function("() => (document.getElementById('tryit-series-chart')?.data || []).length === 2")
+    assert page.evaluate("() => document.getElementById('tryit-series-chart').data[1].y.length") == 25
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-forecast-1440.png"))
+
+    page.goto(f"{site['url']}/jobs/{runs['mlp']}/")
+    page.wait_for_selector("#tryit[data-ready='row'] #tryit-row")
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#tryit-verdict")
+    assert page.locator(".tryit-bar-row").count() == 3  # iris: three species
+    page.fill("#tryit-col-0", "wide")
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#tryit-error:not([hidden])")
+    assert "number" in page.locator("#tryit-error").inner_text()
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-row-1440.png"))
+    assert all("422" in e for e in errors), errors

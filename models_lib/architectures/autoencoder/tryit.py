@@ -8,7 +8,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from models_lib.kit.tryit import TryItError, TryLimits, image_input, image_png, number, percentile_of, row_input
+from models_lib.kit.tryit import (
+    TryItError,
+    TryLimits,
+    image_input,
+    image_png,
+    number,
+    percentile_of,
+    rounded,
+    row_input,
+)
 from models_lib.registry import TryIt
 
 
@@ -44,7 +53,7 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
         w = module.config.window
         series = np.asarray(data.meta["series"], np.float32).reshape(len(data.meta["series"]), -1)
         val_end = int(data.meta["val_end"])
-        out |= {"input": "series", "window": w, "example": np.round(series[val_end : val_end + w, 0], 4).tolist()}
+        out |= {"input": "series", "window": w, "example": rounded(series[val_end : val_end + w, 0], 4)}
     errors = _test_errors(module)
     out["test_errors"] = {"median": float(np.median(errors)), "p95": float(np.percentile(errors, 95))}
     return out
@@ -90,7 +99,7 @@ def run(module, data, inputs: dict, limits: TryLimits) -> dict[str, Any]:
         "error": error,
         "percentile": pct,
         "test_errors": {"median": float(np.median(errors)), "p95": float(np.percentile(errors, 95)), "n": len(errors)},
-        "code": np.round(code[0].float().cpu().numpy(), 4).tolist(),
+        "code": rounded(code[0].float().cpu().numpy(), 4),
     }
     if p.kind == "images":
         answer |= {"input_image": image_png(x[0]), "reconstruction_image": image_png(out[0])}

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models_lib.kit.tryit import TryLimits, images_png, integer
+from models_lib.kit.tryit import TryLimits, images_png, integer, rounded
 from models_lib.registry import TryIt
 
 SEED_MAX = 2**31 - 1
@@ -29,7 +29,7 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
     }
     if not module.images:
         pts = module.real_points[:300]
-        out["real"] = np.round(pts, 4).tolist()
+        out["real"] = rounded(pts, 4)
         both = np.concatenate([data.X_train.numpy(), data.X_test.numpy()])
         low, high = both.min(0), both.max(0)
         pad = 0.3 * (high - low)
@@ -97,9 +97,9 @@ def run(module, data, inputs: dict, limits: TryLimits) -> dict[str, Any]:
             out["walk_image"] = images_png(path, cols=len(path))
             out["walk_steps"] = len(path)
     else:
-        out["samples"] = np.round(fake.cpu().numpy(), 4).tolist()
+        out["samples"] = rounded(fake.cpu().numpy(), 4)
         if path is not None:
-            out["walk"] = np.round(path.cpu().numpy(), 4).tolist()
+            out["walk"] = rounded(path.cpu().numpy(), 4)
     return out
 
 

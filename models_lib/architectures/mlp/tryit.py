@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models_lib.kit.tryit import TryItError, TryLimits, class_probabilities, number, row_input
+from models_lib.kit.tryit import TryItError, TryLimits, class_probabilities, number, rounded, row_input
 from models_lib.registry import TryIt
 
 
@@ -39,7 +39,7 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
         out["x_range"] = [float(low[0] - pad[0]), float(high[0] + pad[0])]
         out["y_range"] = [float(low[1] - pad[1]), float(high[1] + pad[1])]
         pick = np.linspace(0, len(data.X_train) - 1, min(300, len(data.X_train))).astype(int)
-        out["points"] = np.round(data.X_train.numpy()[pick], 4).tolist()
+        out["points"] = rounded(data.X_train.numpy()[pick], 4)
         out["point_classes"] = data.y_train.numpy()[pick].tolist() if data.task == "classify" else []
     else:
         out["example"] = {c: float(np.round(v, 4)) for c, v in zip(columns, X[len(data.X_train)], strict=True)}

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models_lib.kit.tryit import TryItError, TryLimits, class_probabilities, integer, number, text_input
+from models_lib.kit.tryit import TryItError, TryLimits, class_probabilities, integer, number, rounded, text_input
 from models_lib.registry import TryIt
 
 from .model import generate
@@ -35,9 +35,9 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
         "window": c.window,
         "horizon": c.horizon,
         "channels": channels,
-        "example": np.round(series[module.val_end - c.window : module.val_end], 4).tolist()
+        "example": rounded(series[module.val_end - c.window : module.val_end], 4)
         if series.shape[1] > 1
-        else np.round(series[module.val_end - c.window : module.val_end, 0], 4).tolist(),
+        else rounded(series[module.val_end - c.window : module.val_end, 0], 4),
         "steps": c.horizon,
         "max_steps": max(c.horizon, min(10 * c.horizon, limits.max_series_values)),
     }
@@ -119,9 +119,9 @@ def _series(module, inputs: dict, limits: TryLimits) -> dict[str, Any]:
             done += c.horizon
     forecast = torch.cat(out)[:steps].cpu().numpy()
     return {
-        "history": np.round(values[:, 0], 6).tolist(),
-        "forecast": np.round(forecast[:, 0], 6).tolist(),
-        "forecast_channels": np.round(forecast, 6).tolist() if n_channels > 1 else None,
+        "history": rounded(values[:, 0], 6),
+        "forecast": rounded(forecast[:, 0], 6),
+        "forecast_channels": rounded(forecast, 6) if n_channels > 1 else None,
         "horizon": c.horizon,
         "window": c.window,
     }

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from models_lib.kit.tryit import TryItError, TryLimits, image_png, number
+from models_lib.kit.tryit import TryItError, TryLimits, image_png, number, rounded
 from models_lib.registry import TryIt
 
 LATENT_RANGE = 3.0  # standard deviations of the prior a slider reaches either way
@@ -23,7 +23,7 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
         "images": module.images,
         "columns": [] if module.images else list(data.feature_names),
         # a test sample's code, where the sliders may start
-        "example": np.round(mu[0].float().clamp(-LATENT_RANGE, LATENT_RANGE).cpu().numpy(), 3).tolist(),
+        "example": rounded(mu[0].float().clamp(-LATENT_RANGE, LATENT_RANGE).cpu().numpy(), 3),
     }
 
 
