@@ -166,6 +166,6 @@ def _input_kind(entry: _Loaded) -> str:
 def job_can_try(*, job: TrainingJob, spec: Any) -> bool:
     """Whether the run page offers "Try it": the architecture can be tried on the run's data (the run need
     not have finished yet; the panel opens when it does)."""
-    if spec is None or spec.try_it is None or job.dataset is None:
-        return False
+    if spec is None or spec.try_it is None or job.dataset is None or job.purged_at is not None:
+        return False  # nothing to try, or its data or trained weights are gone
     return spec.try_it_for(job.dataset) is not None
