@@ -45,6 +45,7 @@ __all__ = [
     "Metric",
     "RUN_METRICS",
     "RunSettings",
+    "TryIt",
     "UnknownArchitecture",
     "View",
     "all",
@@ -345,6 +346,28 @@ class RunSettings:
     cpu_threads: int | None = None
 
 
+@dataclass(frozen=True)
+class TryIt:
+    """How a visitor tries a finished run's model on their own input (the run page's "Try it" panel and
+    ``/api/jobs/<id>/try``), written in the architecture's ``tryit.py`` with :mod:`models_lib.kit.tryit`.
+
+    ``describe(module, data, limits)`` says what the panel needs for that data: ``{"input": ...}`` (one of
+    ``point``, ``row``, ``image``, ``text``, ``series``, ``latent``, ``seed``) and what that input takes
+    (its shape, class names, columns, the latent size...). ``run(module, data, inputs, limits)`` answers one
+    input with JSON-able output (probabilities, numbers, pictures as PNG data URLs) and raises
+    :class:`~models_lib.kit.tryit.TryItError` naming the field to fix. ``module`` is the trained
+    :class:`~models_lib.training.TrainingModule` (set up, eval mode), ``data`` what it trained on (adapted).
+    ``data_kinds``: where it applies (empty: wherever the architecture trains).
+    """
+
+    describe: Callable[..., dict]
+    run: Callable[..., dict]
+    data_kinds: tuple[str, ...] = ()
+
+    def applies_to(self, info: Any) -> bool:
+        return _applies(self.data_kinds, (), info)
+
+
 # ---------------------------------------------------------------- the spec
 
 
@@ -367,6 +390,7 @@ class ArchitectureSpec:
     views: tuple[View, ...] = ()
     metrics: tuple[Metric, ...] = ()
     default_dataset: str | None = None
+    try_it: TryIt | None = field(default=None, repr=False)
     folder: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -522,6 +546,10 @@ class ArchitectureSpec:
             tasks.setdefault(a.kind, []).append(a.task)
         works = " and ".join(f"{k} ({', '.join(t)})" for k, t in tasks.items()) or "no data yet"
         return f"{self.name} trains on {works}; this dataset is {kind} ({task or 'no task yet'})"
+
+    def try_it_for(self, data: Any) -> TryIt | None:
+        """How to try a run of it on that data, or None where it cannot be tried."""
+        return self.try_it if self.try_it is not None and self.try_it.applies_to(data) else None
 
     def views_for(self, data: Any) -> list[View]:
         """The views this architecture draws for that dataset, in panel order."""

@@ -337,6 +337,21 @@ PLAYGROUND = {
     # runs in all for a grid of two knobs. Its runs count against the visitor's limits above.
     "SWEEP_MAX_VALUES": env.int("PLAYGROUND_SWEEP_MAX_VALUES", default=8),
     "SWEEP_MAX_RUNS": env.int("PLAYGROUND_SWEEP_MAX_RUNS", default=16),
+    # Trying a finished run's model on your own input (the run page's "Try it", /api/jobs/<id>/try): the
+    # web process keeps this many loaded models (least recently used dropped first), and one try may send
+    # and ask for at most this much.
+    "TRY_CACHE_SIZE": env.int("PLAYGROUND_TRY_CACHE_SIZE", default=4),
+    "TRY_LIMITS": {
+        "max_body_bytes": env.int("PLAYGROUND_TRY_MAX_BODY_BYTES", default=2 * 1024**2),
+        "max_image_bytes": env.int("PLAYGROUND_TRY_MAX_IMAGE_BYTES", default=3 * 1024**2 // 2),
+        "max_image_side": env.int("PLAYGROUND_TRY_MAX_IMAGE_SIDE", default=2000),
+        "max_text_chars": env.int("PLAYGROUND_TRY_MAX_TEXT_CHARS", default=500),
+        "max_generate_chars": env.int("PLAYGROUND_TRY_MAX_GENERATE_CHARS", default=400),
+        "max_series_values": env.int("PLAYGROUND_TRY_MAX_SERIES_VALUES", default=5000),
+        "max_samples": env.int("PLAYGROUND_TRY_MAX_SAMPLES", default=64),
+        "max_walk_steps": env.int("PLAYGROUND_TRY_MAX_WALK_STEPS", default=16),
+        "top_k": env.int("PLAYGROUND_TRY_TOP_K", default=5),
+    },
     # Events sent in one WebSocket snapshot at most (older ones are fetched through the API).
     "SNAPSHOT_MAX_EVENTS": env.int("PLAYGROUND_SNAPSHOT_MAX_EVENTS", default=5000),
 }

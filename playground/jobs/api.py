@@ -1,9 +1,12 @@
-"""The JSON API of runs: start one, list yours, one run, its stored events, cancel, resume, share."""
+"""The JSON API of runs: start one, list yours, one run, its stored events, cancel, resume, share, try its
+trained model on your own input."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
@@ -14,7 +17,7 @@ from playground.api.schemas import DB_INT_MAX, DbId, ErrorOut
 from playground.datasets import selectors as dataset_selectors
 from playground.errors import FieldError
 
-from . import comparison, hooks, selectors, services, sweeps
+from . import comparison, hooks, selectors, services, sweeps, tryit
 
 router = Router()
 
@@ -275,3 +278,60 @@ def job_share(request: HttpRequest, job_id: DbId, payload: ShareIn):
     if not can(request.auth, "share", job):
         raise HttpError(404, "No such job (or it is not yours to see).")
     return selectors.job_as_dict(services.job_share(job=job, public=payload.public))
+
+
+class TryOut(Schema):
+    input: str = Field(description="The kind of input the model took: point, row, image, text, series, latent or seed")
+    result: dict[str, Any] = Field(
+        description="What the model made of it: class probabilities, a number, a forecast, pictures as PNG data URLs"
+    )
+    took_ms: float
+
+
+TRY_BODY = (
+    "A JSON object of inputs, as `GET /api/jobs/{id}/try` describes for the run: `point` [x, y] or `row` "
+    "(a number per column, by name) for an MLP; `image` (a data URL) or `pixels` (a grid of 0..1) for a CNN or "
+    "an autoencoder; `seed`, `temperature`, `length` (text) or `series`, `steps` for an RNN; `z` for a VAE; "
+    "`seed`, `n`, `to_seed`, `steps`, `label` for a GAN."
+)
+
+
+@router.get(
+    "/jobs/{job_id}/try",
+    response={200: dict[str, Any], 404: ErrorOut, 409: ErrorOut},
+    summary="What trying a finished run's model takes: the kind of input, its shape, classes, columns, limits",
+)
+def job_try_describe(request: HttpRequest, job_id: DbId):
+    return tryit.try_describe(job=_job_or_404(request, job_id), viewer=request.auth)
+
+
+@router.post(
+    "/jobs/{job_id}/try",
+    response={200: TryOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    summary="Try a finished run's model on your own input",
+    description=TRY_BODY,
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}},
+)
+def job_try(request: HttpRequest, job_id: DbId):
+    job = _job_or_404(request, job_id)
+    limit = tryit.try_body_limit()
+    too_big = HttpError(
+        413, f"The request is larger than the limit of {limit:,} bytes; send a smaller picture or less text."
+    )
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_big
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise too_big from None
+    if len(body) > limit:
+        raise too_big
+    try:
+        inputs = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(422, "The body must be a JSON object of inputs (see GET on this path).") from None
+    return tryit.run_try(job=job, viewer=request.auth, inputs=inputs)

@@ -15,6 +15,8 @@ from models_lib import registry
 from playground.access import can
 
 from . import comparison, hooks, selectors, services
+from .models import JobStatus
+from .tryit import job_can_try
 
 
 def _job_or_404(request: HttpRequest, job_id: int):
@@ -75,6 +77,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "run_by": "",
             "setup_url": selectors.job_setup_url(job=job, extra=extra.pop("setup_params", None)),
             "compare_url": f"{reverse('jobs:compare')}?ids={job.pk}",
+            "can_try": job_can_try(job=job, spec=spec) and (job.is_active or job.status == JobStatus.SUCCEEDED),
             **extra,
         },
     )

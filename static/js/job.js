@@ -686,6 +686,8 @@ function setStatus(next, message) {
   }
   if (next === "SUCCEEDED") ui.progress.value = 1;
   if (changed || finished) renderProgressText();
+  // other panels of the page (Try it) follow the run's status
+  if (changed) document.dispatchEvent(new CustomEvent("job:status", { detail: { status: next } }));
   if (finished && ui.connection.textContent === "Live.") setConnection("");
 }
 

@@ -41,6 +41,8 @@ OPERATIONS = [
     ("GET", "/api/jobs/{job_id}/events", "job_events", (200, 404), "jobs"),
     ("POST", "/api/jobs/{job_id}/resume", "job_resume", (200, 404, 409, 429), "jobs"),
     ("POST", "/api/jobs/{job_id}/share", "job_share", (200, 404), "jobs"),
+    ("GET", "/api/jobs/{job_id}/try", "job_try_describe", (200, 404, 409), "jobs"),
+    ("POST", "/api/jobs/{job_id}/try", "job_try", (200, 404, 409, 413, 422), "jobs"),
     ("GET", "/api/session", "session", (200,), "api"),
 ]
 

@@ -15,6 +15,7 @@ from .diagram import draw
 from .knobs import AutoencoderHParams
 from .model import Autoencoder, DenseEncoder, LSTMAutoencoder, build_model, check_fits
 from .training import AutoencoderModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = [
@@ -114,6 +115,7 @@ SPEC = ArchitectureSpec(
         VAL_RMSE,
     ),
     default_dataset="digits",
+    try_it=TRY_IT,
     diagram=Diagram(
         draw, examples=({"variant": "dense", "depth": 3, "code_size": 4}, {"variant": "sparse", "hidden_units": 64})
     ),

@@ -12,6 +12,7 @@ from .diagram import draw
 from .knobs import CNNHParams
 from .model import CNN, augment, build_model
 from .training import CNNModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = ["CNN", "SPEC", "CNNHParams", "CNNModule", "augment", "build_model", "spec"]
@@ -61,6 +62,7 @@ SPEC = ArchitectureSpec(
     views=VIEWS,
     metrics=(TRAIN_LOSS, TEST_LOSS, TRAIN_ACCURACY, TEST_ACCURACY),
     default_dataset="digits",
+    try_it=TRY_IT,
     diagram=Diagram(
         draw, examples=({"variant": "resnet", "depth": 3, "batch_norm": True}, {"variant": "inception", "channels": 8})
     ),

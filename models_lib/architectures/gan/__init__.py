@@ -23,6 +23,7 @@ from .model import (
     precision_recall,
 )
 from .training import GRID, N_ARROWS, N_VIEW_POINTS, CollapseWatch, GANModule, build_optimizers
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = [
@@ -199,6 +200,7 @@ SPEC = ArchitectureSpec(
         ),
     ),
     default_dataset="ring",
+    try_it=TRY_IT,
     diagram=Diagram(
         draw, examples=({"g_depth": 2, "d_width": 16, "loss": "least_squares"}, {"noise_dim": 4, "g_width": 128})
     ),

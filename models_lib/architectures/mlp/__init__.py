@@ -21,6 +21,7 @@ from .diagram import draw
 from .knobs import MLPHParams
 from .model import MLP, build_model
 from .training import MLPModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = ["MLP", "SPEC", "MLPHParams", "MLPModule", "build_model", "spec"]
@@ -97,6 +98,7 @@ SPEC = ArchitectureSpec(
         only(TEST_R2, tasks=REGRESS),
     ),
     default_dataset="spiral",
+    try_it=TRY_IT,
     diagram=Diagram(draw, examples=({"hidden_layers": "8,32,4", "dropout": 0.2}, {"hidden_layers": ""})),
 )
 spec = SPEC

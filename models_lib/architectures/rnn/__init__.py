@@ -33,6 +33,7 @@ from .model import (
     train_copy_task,
 )
 from .training import RNNModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = [
@@ -168,6 +169,7 @@ SPEC = ArchitectureSpec(
         ),
     ),
     default_dataset="seasonal",
+    try_it=TRY_IT,
     diagram=Diagram(
         draw, examples=({"cell": "gru", "layers": 2, "hidden_size": 16}, {"cell": "rnn", "bidirectional": True})
     ),

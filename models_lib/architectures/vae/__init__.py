@@ -13,6 +13,7 @@ from .diagram import draw
 from .knobs import VAEHParams
 from .model import VAE, build_model, check_fits, elbo_parts, elbo_terms
 from .training import VAEModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = [
@@ -116,6 +117,7 @@ SPEC = ArchitectureSpec(
         TEST_RMSE,
     ),
     default_dataset="digits",
+    try_it=TRY_IT,
     diagram=Diagram(
         draw, examples=({"network": "dense", "latent_size": 8}, {"depth": 2, "channels": 8, "latent_size": 3})
     ),

@@ -1,0 +1,530 @@
+// "Try it": the finished run's model on the visitor's own input. GET /api/jobs/<id>/try says what the
+// model takes; every try is a POST of a JSON object to the same path. The panel opens when the run
+// succeeds (job.js sends "job:status"), without a reload.
+
+const panel = document.getElementById("tryit");
+const body = document.getElementById("tryit-body");
+const errorBox = document.getElementById("tryit-error");
+const resultBox = document.getElementById("tryit-result");
+const url = panel.dataset.url;
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+let info = null;
+let inFlight = false;
+let pending = null; // the latest inputs asked for while a try was in flight: sent next, older ones dropped
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function csrfToken() {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  if (cookie) return decodeURIComponent(cookie.slice("csrftoken=".length));
+  return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
+}
+
+function showError(text) {
+  errorBox.textContent = text;
+  errorBox.hidden = !text;
+}
+
+async function problem(response) {
+  try {
+    const data = await response.json();
+    const fields = (data.errors || []).map((e) => `${e.field}: ${e.message}`);
+    return fields.length ? fields.join("; ") : data.detail || `The server answered ${response.status}.`;
+  } catch {
+    return `The server answered ${response.status}.`;
+  }
+}
+
+// One try at a time; a newer input asked for meanwhile replaces any older one still waiting.
+async function tryInputs(inputs, render) {
+  if (inFlight) {
+    pending = { inputs, render };
+    return;
+  }
+  inFlight = true;
+  panel.dataset.busy = "1";
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(inputs),
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      showError(await problem(response));
+    } else {
+      showError("");
+      const data = await response.json();
+      render(data.result);
+      panel.dataset.tries = String(Number(panel.dataset.tries || 0) + 1);
+    }
+  } catch {
+    showError("The try did not reach the server; check the connection and try again.");
+  } finally {
+    inFlight = false;
+    delete panel.dataset.busy;
+    if (pending) {
+      const next = pending;
+      pending = null;
+      tryInputs(next.inputs, next.render);
+    }
+  }
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+// ---------------------------------------------------------------- what comes back
+
+function bars(probabilities, title) {
+  const list = el("ol", { class: "tryit-bars", "aria-label": title });
+  for (const p of probabilities) {
+    const fill = el("span", { class: "tryit-bar-fill" });
+    fill.style.width = `${Math.max(0.5, p.p * 100).toFixed(1)}%`;
+    list.append(
+      el(
+        "li",
+        { class: "tryit-bar-row" },
+        el("span", { class: "tryit-bar-label", text: p.class, title: p.class }),
+        el("span", { class: "tryit-bar", "aria-hidden": "true" }, fill),
+        el("span", { class: "tryit-bar-value num", text: `${(p.p * 100).toFixed(1)} %` }),
+      ),
+    );
+  }
+  return list;
+}
+
+function picture(src, alt, className = "tryit-picture") {
+  return el("img", { src, alt, class: className });
+}
+
+function figure(caption, ...content) {
+  return el("figure", { class: "tryit-figure" }, ...content, el("figcaption", { class: "muted", text: caption }));
+}
+
+function show(...nodes) {
+  resultBox.replaceChildren(...nodes.filter(Boolean));
+}
+
+function verdict(text) {
+  return el("p", { class: "tryit-verdict", id: "tryit-verdict", text });
+}
+
+function numberText(v) {
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(3) : v.toPrecision(4);
+}
+
+function renderClasses(result) {
+  if (typeof result.value === "number") {
+    show(verdict(`Predicted ${result.target}: ${numberText(result.value)}`));
+    return;
+  }
+  const nodes = [verdict(`The model says: ${result.predicted}`), bars(result.probabilities, "Class probabilities")];
+  if (result.input_image) {
+    const maps = el("div", { class: "tryit-maps" });
+    maps.append(figure("What the model sees (your input at the data's size)", picture(result.input_image, "Your input, as the model reads it", "tryit-picture tryit-small")));
+    for (const m of result.feature_maps || []) {
+      maps.append(figure(`Stage ${m.stage}: ${m.shape.join(" × ")} (first channels)`, picture(m.image, `Feature maps of stage ${m.stage}`, "tryit-picture tryit-maps-img")));
+    }
+    nodes.push(el("h3", { text: "Feature maps of your input" }), maps);
+  }
+  show(...nodes);
+}
+
+function renderAnomaly(result) {
+  const pct = result.percentile;
+  const words = pct >= 95 ? "unusual: rebuilt worse than almost all test samples" : pct >= 75 ? "a little unusual" : "ordinary: rebuilt as well as typical test samples";
+  const nodes = [
+    verdict(`Anomaly score: ${pct.toFixed(1)}th percentile (${words})`),
+    el("p", { class: "muted", text: `Reconstruction error ${numberText(result.error)}; the test set's median is ${numberText(result.test_errors.median)} and 95 % of its ${result.test_errors.n} samples are below ${numberText(result.test_errors.p95)}.` }),
+  ];
+  if (result.reconstruction_image) {
+    nodes.push(el("div", { class: "tryit-maps" }, figure("Your input", picture(result.input_image, "Your input")), figure("Its reconstruction", picture(result.reconstruction_image, "The reconstruction"))));
+  } else if (Array.isArray(result.reconstruction)) {
+    nodes.push(el("p", { class: "tryit-series-text", text: `Reconstruction: ${result.reconstruction.map(numberText).join(", ")}` }));
+  } else if (result.reconstruction) {
+    nodes.push(table(result.reconstruction, "Reconstruction"));
+  }
+  show(...nodes);
+}
+
+function table(row, caption) {
+  const t = el("table", { class: "metrics-table tryit-table" }, el("caption", { text: caption }));
+  const tbody = el("tbody");
+  for (const [key, value] of Object.entries(row)) tbody.append(el("tr", {}, el("th", { scope: "row", text: key }), el("td", { class: "num", text: numberText(value) })));
+  t.append(tbody);
+  return t;
+}
+
+function plot(target, traces, layout) {
+  if (!window.Plotly) return false;
+  window.Plotly.react(target, traces, {
+    margin: { l: 40, r: 10, t: 30, b: 40 },
+    height: 320,
+    showlegend: true,
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+    ...layout,
+  }, { displayModeBar: false, responsive: true });
+  return true;
+}
+
+// ---------------------------------------------------------------- inputs
+
+function imageInput(renderResult) {
+  const size = 280;
+  const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", "aria-label": `Drawing area: draw with the mouse, a pen or a finger; it is read at ${info.side} × ${info.side} pixels` });
+  const ctx = canvas.getContext("2d");
+  const dark = info.dark_background;
+  const background = dark ? "#000" : "#fff";
+  const ink = dark ? "#fff" : "#000";
+  const clear = () => {
+    ctx.fillStyle = background;
+    ctx.fillRect(0, 0, size, size);
+  };
+  clear();
+  let drawing = false;
+  let last = null;
+  const at = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [((event.clientX - box.left) * size) / box.width, ((event.clientY - box.top) * size) / box.height];
+  };
+  const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
+  const sendSoon = debounce(send, 150);
+  canvas.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    canvas.setPointerCapture(event.pointerId);
+    drawing = true;
+    last = at(event);
+    stroke(last, last);
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!drawing) return;
+    const point = at(event);
+    stroke(last, point);
+    last = point;
+    sendSoon();
+  });
+  const end = () => {
+    if (!drawing) return;
+    drawing = false;
+    send();
+  };
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  function stroke(a, b) {
+    ctx.strokeStyle = ink;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = Math.max(6, (size / info.side) * 1.3);
+    ctx.beginPath();
+    ctx.moveTo(a[0], a[1]);
+    ctx.lineTo(b[0], b[1]);
+    ctx.stroke();
+  }
+  const clearButton = el("button", { type: "button", class: "button", id: "tryit-clear", text: "Clear" });
+  clearButton.addEventListener("click", () => {
+    clear();
+    resultBox.replaceChildren();
+    showError("");
+  });
+  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
+  file.addEventListener("change", () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    if (chosen.size > info.limits.max_image_bytes) {
+      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const img = new Image();
+      img.onload = () => {
+        clear();
+        ctx.drawImage(img, 0, 0, size, size);
+      };
+      img.src = reader.result;
+      tryInputs({ image: reader.result }, renderResult); // the file as it is: the server checks and reads it
+    };
+    reader.readAsDataURL(chosen);
+  });
+  const how = dark ? "light strokes on a dark background, as the data's pictures are" : "dark strokes on a light background, as the data's pictures are";
+  return el(
+    "div",
+    { class: "tryit-draw" },
+    canvas,
+    el(
+      "div",
+      { class: "tryit-controls" },
+      el("p", { class: "muted", text: `Draw ${info.class_names?.length ? "one of: " + info.class_names.slice(0, 12).join(", ") : "something"} (${how}); the model reads it at ${info.side} × ${info.side} pixels when you lift the pen.` }),
+      clearButton,
+      el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
+    ),
+  );
+}
+
+function rowInput(renderResult) {
+  const form = el("form", { class: "tryit-row", id: "tryit-row" });
+  const fields = el("div", { class: "tryit-fields" });
+  info.columns.forEach((column, i) => {
+    const id = `tryit-col-${i}`;
+    const input = el("input", { type: "text", inputmode: "decimal", id, name: column, value: String(info.example?.[column] ?? 0), autocomplete: "off" });
+    fields.append(el("label", { for: id, class: "tryit-field" }, el("span", { text: column }), input));
+  });
+  const button = el("button", { type: "submit", class: "button button-primary", text: info.task === "regress" ? "Predict the number" : "Predict" });
+  form.append(fields, button);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const row = {};
+    for (const input of fields.querySelectorAll("input")) row[input.name] = input.value;
+    tryInputs({ row }, renderResult);
+  });
+  return form;
+}
+
+function pointInput() {
+  const box = el("div", { class: "tryit-plane", id: "tryit-plane", role: "img", "aria-label": "The plane of the data: click or tap anywhere to ask the model about that point" });
+  const classes = info.class_names || [];
+  const traces = [];
+  if (classes.length) {
+    classes.forEach((name, k) => {
+      const pts = info.points.filter((_, i) => info.point_classes[i] === k);
+      traces.push({ type: "scatter", mode: "markers", name, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), marker: { size: 5, color: COLORS[k % COLORS.length], opacity: 0.45 }, hoverinfo: "skip" });
+    });
+  } else {
+    traces.push({ type: "scatter", mode: "markers", name: "training points", x: info.points.map((p) => p[0]), y: info.points.map((p) => p[1]), marker: { size: 5, color: "#94a3b8" }, hoverinfo: "skip" });
+  }
+  traces.push({ type: "scatter", mode: "markers", name: "your point", x: [], y: [], marker: { size: 14, color: "#111827", symbol: "x" } });
+  const layout = { xaxis: { range: info.x_range, title: { text: info.columns[0] } }, yaxis: { range: info.y_range, title: { text: info.columns[1] }, scaleanchor: "x" }, dragmode: false, hovermode: false };
+  const ask = (x, y) => {
+    traces[traces.length - 1].x = [x];
+    traces[traces.length - 1].y = [y];
+    plot(box, traces, layout);
+    tryInputs({ point: [x, y] }, renderClasses);
+  };
+  // a click anywhere on the plot area: pixel position to data coordinates
+  box.addEventListener("pointerup", (event) => {
+    const full = box._fullLayout;
+    if (!full) return;
+    const area = box.querySelector(".nsewdrag")?.getBoundingClientRect();
+    if (!area) return;
+    const px = event.clientX - area.left;
+    const py = event.clientY - area.top;
+    if (px < 0 || py < 0 || px > area.width || py > area.height) return;
+    ask(full.xaxis.p2l(px), full.yaxis.p2l(py));
+  });
+  const draw = () => plot(box, traces, layout) || setTimeout(draw, 200);
+  setTimeout(draw, 0);
+  return el("div", {}, el("p", { class: "muted", text: "Click or tap anywhere on the plane: the model says which class it puts that point in, and how sure it is." }), box);
+}
+
+function textInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const seed = el("textarea", { id: "tryit-seed", rows: "3", maxlength: String(info.limits.max_text_chars) });
+  seed.value = info.example || "";
+  const temp = el("input", { type: "range", id: "tryit-temperature", min: String(info.temperature_range[0]), max: String(info.temperature_range[1]), step: "0.05", value: String(info.temperature) });
+  const tempValue = el("output", { for: "tryit-temperature", text: Number(info.temperature).toFixed(2) });
+  temp.addEventListener("input", () => (tempValue.textContent = Number(temp.value).toFixed(2)));
+  const length = el("input", { type: "number", id: "tryit-length", min: "1", max: String(info.limits.max_generate_chars), value: String(info.length) });
+  form.append(
+    el("label", { for: "tryit-seed" }, "Seed text (the model writes on from it)"),
+    seed,
+    el("div", { class: "tryit-fields" },
+      el("label", { for: "tryit-temperature", class: "tryit-field" }, el("span", {}, "Temperature ", tempValue), temp),
+      el("label", { for: "tryit-length", class: "tryit-field" }, el("span", { text: "Characters to write" }), length)),
+    el("button", { type: "submit", class: "button button-primary", text: "Write" }),
+  );
+  let sample = 0;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sample += 1;
+    tryInputs({ seed: seed.value, temperature: Number(temp.value), length: Number(length.value), sample_seed: sample }, (result) => {
+      show(
+        el("p", { class: "tryit-text" }, el("strong", { text: result.seed }), document.createTextNode(result.generated)),
+        el("h3", { text: "What it expected right after your seed" }),
+        bars(result.next, "Next character probabilities"),
+      );
+    });
+  });
+  return form;
+}
+
+function seriesInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const values = el("textarea", { id: "tryit-series", rows: "4" });
+  values.value = info.channels.length > 1 ? info.example.map((r) => r.join(" ")).join("\n") : info.example.join(", ");
+  const steps = el("input", { type: "number", id: "tryit-steps", min: "1", max: String(info.max_steps), value: String(info.steps) });
+  form.append(
+    el("label", { for: "tryit-series" }, `Your series, oldest first (at least ${info.window} values${info.channels.length > 1 ? `, one line per step with ${info.channels.length} numbers` : ""}); the model extends it`),
+    values,
+    el("label", { for: "tryit-steps", class: "tryit-field" }, el("span", { text: `Steps to forecast (it writes ${info.horizon} at a time)` }), steps),
+    el("button", { type: "submit", class: "button button-primary", text: "Extend" }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs({ series: values.value, steps: Number(steps.value) }, (result) => {
+      const n = result.history.length;
+      const chart = el("div", { class: "tryit-chart", id: "tryit-series-chart" });
+      show(verdict(`Forecast of the next ${result.forecast.length} steps`), chart, el("p", { class: "muted tryit-series-text", text: result.forecast.map(numberText).join(", ") }));
+      plot(chart, [
+        { type: "scatter", mode: "lines", name: "your series", x: [...Array(n).keys()], y: result.history, line: { color: "#475569" } },
+        { type: "scatter", mode: "lines+markers", name: "forecast", x: [n - 1, ...result.forecast.map((_, i) => n + i)], y: [result.history[n - 1], ...result.forecast], line: { color: "#4f46e5" }, marker: { size: 4 } },
+      ], { xaxis: { title: { text: "step" } } });
+    });
+  });
+  return form;
+}
+
+function latentInput() {
+  const box = el("div", { class: "tryit-latent" });
+  const sliders = [];
+  const out = el("div", { class: "tryit-decoded", id: "tryit-decoded" });
+  const render = (result) => {
+    if (result.image) out.replaceChildren(picture(result.image, "The picture this code decodes to", "tryit-picture tryit-large"));
+    else out.replaceChildren(table(result.row, "The row this code decodes to"));
+  };
+  const send = () => tryInputs({ z: sliders.map((s) => Number(s.value)) }, render);
+  const live = debounce(send, 40);
+  const grid = el("div", { class: "tryit-sliders" });
+  for (let i = 0; i < info.latent_size; i += 1) {
+    const id = `tryit-z-${i}`;
+    const slider = el("input", { type: "range", id, min: String(-info.range), max: String(info.range), step: "0.05", value: String(info.example?.[i] ?? 0) });
+    const value = el("output", { for: id, text: Number(slider.value).toFixed(2) });
+    slider.addEventListener("input", () => {
+      value.textContent = Number(slider.value).toFixed(2);
+      live();
+    });
+    sliders.push(slider);
+    grid.append(el("label", { for: id, class: "tryit-slider" }, el("span", {}, `z${i + 1} `, value), slider));
+  }
+  const random = el("button", { type: "button", class: "button", text: "Random code" });
+  random.addEventListener("click", () => {
+    for (const s of sliders) {
+      // a draw from the prior N(0, 1) (Box–Muller), kept within the sliders' reach
+      const g = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+      s.value = String(Math.max(-info.range, Math.min(info.range, g)));
+      s.dispatchEvent(new Event("input"));
+    }
+  });
+  const zero = el("button", { type: "button", class: "button", text: "Centre (all 0)" });
+  zero.addEventListener("click", () => {
+    for (const s of sliders) {
+      s.value = "0";
+      s.dispatchEvent(new Event("input"));
+    }
+  });
+  box.append(el("p", { class: "muted", text: `Move a slider: the decoder turns the ${info.latent_size} numbers of the code into ${info.images ? "a picture" : "a row"}, live. The prior the codes were pulled toward is the standard normal, so most of it lies within ±2.` }), el("div", { class: "tryit-latent-row" }, grid, out), el("p", {}, random, " ", zero));
+  setTimeout(send, 0);
+  return box;
+}
+
+function seedInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const seed = el("input", { type: "number", id: "tryit-seed-a", min: "0", value: "1" });
+  const to = el("input", { type: "number", id: "tryit-seed-b", min: "0", value: "2" });
+  const n = el("input", { type: "number", id: "tryit-n", min: "1", max: String(info.max_samples), value: String(info.samples) });
+  const steps = el("input", { type: "number", id: "tryit-walk-steps", min: "2", max: String(info.max_walk_steps), value: String(info.walk_steps) });
+  const label = info.conditional ? el("select", { id: "tryit-label" }, el("option", { value: "", text: "every class in turn" }), ...info.class_names.map((c, i) => el("option", { value: String(i), text: c }))) : null;
+  const sample = el("button", { type: "submit", class: "button button-primary", text: "New samples" });
+  const walk = el("button", { type: "button", class: "button", id: "tryit-walk", text: "Walk from seed to second seed" });
+  form.append(
+    el("div", { class: "tryit-fields" },
+      el("label", { for: "tryit-seed-a", class: "tryit-field" }, el("span", { text: "Seed" }), seed),
+      el("label", { for: "tryit-n", class: "tryit-field" }, el("span", { text: "Samples" }), n),
+      label && el("label", { for: "tryit-label", class: "tryit-field" }, el("span", { text: "Class" }), label),
+      el("label", { for: "tryit-seed-b", class: "tryit-field" }, el("span", { text: "Second seed" }), to),
+      el("label", { for: "tryit-walk-steps", class: "tryit-field" }, el("span", { text: "Steps of the walk" }), steps)),
+    el("p", {}, sample, " ", walk),
+  );
+  const inputs = (withWalk) => ({
+    seed: Number(seed.value),
+    n: Number(n.value),
+    ...(label && label.value !== "" ? { label: Number(label.value) } : {}),
+    ...(withWalk ? { to_seed: Number(to.value), steps: Number(steps.value) } : {}),
+  });
+  const render = (result) => {
+    if (info.images) {
+      show(
+        figure(`${result.n} samples from seed ${result.seed}`, picture(result.samples_image, "Generated samples", "tryit-picture tryit-grid")),
+        result.walk_image && figure(`A walk in ${result.walk_steps} steps from the seed's first sample to the second seed's`, picture(result.walk_image, "A walk between two seeds", "tryit-picture tryit-grid")),
+      );
+      return;
+    }
+    const chart = el("div", { class: "tryit-chart", id: "tryit-samples-chart" });
+    show(verdict(`${result.n} points from seed ${result.seed}`), chart);
+    const traces = [
+      { type: "scatter", mode: "markers", name: "real points", x: info.real.map((p) => p[0]), y: info.real.map((p) => p[1]), marker: { size: 4, color: "#cbd5e1" } },
+      { type: "scatter", mode: "markers", name: "generated", x: result.samples.map((p) => p[0]), y: result.samples.map((p) => p[1]), marker: { size: 6, color: "#4f46e5" } },
+    ];
+    if (result.walk) traces.push({ type: "scatter", mode: "lines+markers", name: "walk", x: result.walk.map((p) => p[0]), y: result.walk.map((p) => p[1]), line: { color: "#ea580c" }, marker: { size: 7 } });
+    plot(chart, traces, { xaxis: { range: info.x_range }, yaxis: { range: info.y_range, scaleanchor: "x" } });
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs(inputs(false), render);
+  });
+  walk.addEventListener("click", () => tryInputs(inputs(true), render));
+  return form;
+}
+
+const BUILDERS = {
+  point: () => pointInput(),
+  row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
+  image: () => imageInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
+  text: () => textInput(),
+  series: () => (info.architecture === "autoencoder" ? rowlessSeries() : seriesInput()),
+  latent: () => latentInput(),
+  seed: () => seedInput(),
+};
+
+// an autoencoder's window of a series: paste exactly one window, get its reconstruction and score
+function rowlessSeries() {
+  const form = el("form", { class: "tryit-text-form" });
+  const values = el("textarea", { id: "tryit-series", rows: "4" });
+  values.value = info.example.join(", ");
+  form.append(el("label", { for: "tryit-series" }, `A window of exactly ${info.window} values`), values, el("button", { type: "submit", class: "button button-primary", text: "Score it" }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs({ series: values.value }, renderAnomaly);
+  });
+  return form;
+}
+
+async function open() {
+  if (info) return;
+  panel.hidden = false;
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) {
+      body.replaceChildren(el("p", { class: "muted", text: await problem(response) }));
+      return;
+    }
+    info = await response.json();
+  } catch {
+    body.replaceChildren(el("p", { class: "muted", text: "The trained model could not be loaded; reload the page to try again." }));
+    return;
+  }
+  const build = BUILDERS[info.input];
+  body.replaceChildren(build ? build() : el("p", { class: "muted", text: "This model cannot be tried here yet." }));
+  panel.dataset.ready = info.input;
+}
+
+if (panel.dataset.status === "SUCCEEDED") open();
+document.addEventListener("job:status", (event) => {
+  if (event.detail?.status === "SUCCEEDED") open();
+  else if (["FAILED", "CANCELLED", "INTERRUPTED"].includes(event.detail?.status)) panel.hidden = true;
+});

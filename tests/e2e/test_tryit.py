@@ -1,0 +1,226 @@
+""" "Try it" in a real browser: a CNN trained on the built-in digits, a digit drawn on the canvas with the
+mouse, and a prediction with its probabilities and feature maps; the panel opens on its own when the run
+finishes while the page is open. Screenshots at 375 and 1440 px go to test-artifacts/."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
+from tests.live import Session, embedded_site
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with embedded_site(tmp_path_factory.mktemp("tryit")) as site:
+        yield site
+
+
+def _page(chromium, url: str, session, width: int):
+    context = chromium.new_context(viewport={"width": width, "height": 900}, has_touch=width < 500)
+    context.add_cookies([{"name": c.name, "value": c.value, "url": url} for c in session.jar])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page, errors
+
+
+def _draw_a_one(page) -> None:
+    """A vertical stroke down the middle of the canvas, with mouse moves (a "1")."""
+    box = page.locator("#tryit-canvas").bounding_box()
+    x = box["x"] + box["width"] * 0.5
+    page.mouse.move(x, box["y"] + box["height"] * 0.12)
+    page.mouse.down()
+    for i in range(1, 13):
+        page.mouse.move(x + i * 0.3, box["y"] + box["height"] * (0.12 + i * 0.063))
+    page.mouse.up()
+
+
+def test_draw_a_digit_on_the_canvas_and_see_a_prediction(site, browser):  # noqa: F811
+    ARTIFACTS.mkdir(exist_ok=True)
+    session = Session(site["url"])
+    status, job = session.post("/api/jobs", {"architecture": "cnn", "dataset": "digits", "config": {"epochs": 3}})
+    assert status == 201, job
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(f"{site['url']}/jobs/{job['id']}/")
+    opened_as = page.locator("#tryit").get_attribute("data-status")
+    # the panel opens by itself once the run has succeeded (no reload), ready to draw on
+    page.wait_for_selector("#tryit[data-ready='image'] #tryit-canvas", timeout=90_000)
+    assert page.locator("#status-pill").inner_text() == "Succeeded"
+    print(f"the page opened with the run {opened_as}")
+
+    _draw_a_one(page)
+    page.wait_for_selector("#tryit-verdict", timeout=10_000)
+    verdict = page.locator("#tryit-verdict").inner_text()
+    assert verdict.startswith("The model says: ")
+    assert verdict.removeprefix("The model says: ") in [str(d) for d in range(10)]
+    shares = [float(t.split()[0]) for t in page.locator(".tryit-bar-value").all_inner_texts()]
+    assert len(shares) == 5 and shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 100.05
+    assert page.locator(".tryit-maps-img").count() >= 1  # the feature maps of the drawing
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-1440.png"))
+
+    # a huge picture is refused with a message naming what to fix, and the panel goes on working
+    page.locator("#tryit-clear").click()
+    assert page.locator("#tryit-result").inner_text() == ""
+    big = ARTIFACTS / "tryit-huge.png"
+    from PIL import Image
+
+    Image.new("L", (2500, 20), 0).save(big)
+    page.set_input_files("#tryit-file", str(big))
+    page.wait_for_selector("#tryit-error:not([hidden])", timeout=10_000)
+    assert "2,500 x 20 pixels" in page.locator("#tryit-error").inner_text()
+    tries = int(page.locator("#tryit").get_attribute("data-tries") or 0)
+    _draw_a_one(page)
+    page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) > {tries}")
+    assert page.locator("#tryit-error").is_hidden()
+    assert errors == [] or all("422" in e for e in errors), errors  # the refused try's 422 is the only noise
+
+    # a phone: the canvas fits, a finger draws
+    phone, phone_errors = _page(browser, site["url"], session, 375)
+    phone.goto(f"{site['url']}/jobs/{job['id']}/")
+    phone.wait_for_selector("#tryit[data-ready='image'] #tryit-canvas")
+    canvas = phone.locator("#tryit-canvas").bounding_box()
+    assert canvas["x"] >= 0 and canvas["x"] + canvas["width"] <= 375
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 375
+    phone.locator("#tryit-canvas").scroll_into_view_if_needed()
+    _draw_a_one(phone)
+    phone.wait_for_selector("#tryit-verdict", timeout=10_000)
+    phone.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-375.png"))
+    # a finger's tap draws a dot and asks the model too
+    tries = int(phone.locator("#tryit").get_attribute("data-tries") or 0)
+    phone.locator("#tryit-clear").click()
+    canvas = phone.locator("#tryit-canvas").bounding_box()
+    phone.touchscreen.tap(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    phone.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) > {tries}")
+    assert phone_errors == []
+    big.unlink()
+
+
+def test_a_vae_decodes_as_the_sliders_move(site, browser):  # noqa: F811
+    session = Session(site["url"])
+    status, job = session.post("/api/jobs", {"architecture": "vae", "dataset": "digits", "config": {"epochs": 1}})
+    assert status == 201, job
+    deadline = time.monotonic() + 90
+    while session.get(f"/api/jobs/{job['id']}")["status"] in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(f"{site['url']}/jobs/{job['id']}/")
+    page.wait_for_selector("#tryit-decoded img")
+    first = page.locator("#tryit-decoded img").get_attribute("src")
+    tries = int(page.locator("#tryit").get_attribute("data-tries") or 0)
+    page.locator("#tryit-z-0").fill("2.5")
+    page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) > {tries}")
+    assert page.locator("#tryit-decoded img").get_attribute("src") != first
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-vae-1440.png"))
+    assert errors == []
+
+
+def test_a_click_on_the_plane_written_text_and_a_walk_between_seeds(site, browser):  # noqa: F811
+    session = Session(site["url"])
+    runs = {}
+    for arch, dataset, config in (
+        ("mlp", "spiral", {"epochs": 3}),
+        ("rnn", "rivers_text", {"epochs": 1, "hidden_size": 32}),
+        ("gan", "ring", {"epochs": 1}),
+    ):
+        status, job = session.post("/api/jobs", {"architecture": arch, "dataset": dataset, "config": config})
+        assert status == 201, job
+        runs[arch] = job["id"]
+    deadline = time.monotonic() + 120
+    while any(session.get(f"/api/jobs/{i}")["status"] in ("QUEUED", "RUNNING") for i in runs.values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    page, errors = _page(browser, site["url"], session, 375)
+
+    page.goto(f"{site['url']}/jobs/{runs['mlp']}/")
+    page.wait_for_selector("#tryit[data-ready='point'] #tryit-plane .nsewdrag")
+    area = page.locator("#tryit-plane .nsewdrag").bounding_box()
+    page.mouse.click(area["x"] + area["width"] * 0.7, area["y"] + area["height"] * 0.3)
+    page.wait_for_selector("#tryit-verdict")
+    shares = [float(t.split()[0]) for t in page.locator(".tryit-bar-value").all_inner_texts()]
+    assert len(shares) == 2 and abs(sum(shares) - 100) < 0.2  # the spiral's two classes
+    # the click landed where the marker is drawn, and the model's answer for that point is the one shown
+    x, y = page.evaluate(
+        "() => { const d = document.getElementById('tryit-plane').data; return [d.at(-1).x[0], d.at(-1).y[0]]; }"
+    )
+    status, direct = session.post(f"/api/jobs/{runs['mlp']}/try", {"point": [x, y]})
+    assert (
+        status == 200
+        and page.locator("#tryit-verdict").inner_text() == f"The model says: {direct['result']['predicted']}"
+    )
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-mlp-375.png"))
+
+    page.goto(f"{site['url']}/jobs/{runs['rnn']}/")
+    page.wait_for_selector("#tryit[data-ready='text'] #tryit-seed")
+    page.fill("#tryit-seed", "The river")
+    page.get_by_role("button", name="Write").click()
+    page.wait_for_selector(".tryit-text")
+    assert page.locator(".tryit-text strong").inner_text() == "The river"
+    assert len(page.locator(".tryit-text").inner_text()) > len("The river") + 100
+    page.fill("#tryit-seed", "Ω")
+    page.get_by_role("button", name="Write").click()
+    page.wait_for_selector("#tryit-error:not([hidden])")
+    assert "never saw" in page.locator("#tryit-error").inner_text()
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-rnn-375.png"))
+
+    page.goto(f"{site['url']}/jobs/{runs['gan']}/")
+    page.wait_for_selector("#tryit[data-ready='seed']")
+    page.locator("#tryit-walk").click()
+    page.wait_for_function("() => (document.getElementById('tryit-samples-chart')?.data || []).length === 3")
+    walk = page.evaluate("() => document.getElementById('tryit-samples-chart').data[2].x.length")
+    assert walk == 8
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-gan-375.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    assert all("422" in e for e in errors), errors  # the refused seed's 422 is the only console noise
+
+
+def test_an_anomaly_score_a_forecast_and_a_typed_row(site, browser):  # noqa: F811
+    session = Session(site["url"])
+    runs = {}
+    for arch, dataset, config in (
+        ("autoencoder", "digits", {"epochs": 2}),
+        ("rnn", "sine", {"epochs": 1}),
+        ("mlp", "iris", {"epochs": 2}),
+    ):
+        status, job = session.post("/api/jobs", {"architecture": arch, "dataset": dataset, "config": config})
+        assert status == 201, job
+        runs[arch] = job["id"]
+    deadline = time.monotonic() + 120
+    while any(session.get(f"/api/jobs/{i}")["status"] in ("QUEUED", "RUNNING") for i in runs.values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    page, errors = _page(browser, site["url"], session, 1440)
+
+    page.goto(f"{site['url']}/jobs/{runs['autoencoder']}/")
+    page.wait_for_selector("#tryit[data-ready='image'] #tryit-canvas")
+    _draw_a_one(page)
+    page.wait_for_selector("#tryit-verdict")
+    assert page.locator("#tryit-verdict").inner_text().startswith("Anomaly score: ")
+    assert page.locator(".tryit-result img").count() == 2  # the input and its reconstruction
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-autoencoder-1440.png"))
+
+    page.goto(f"{site['url']}/jobs/{runs['rnn']}/")
+    page.wait_for_selector("#tryit[data-ready='series'] #tryit-series")
+    page.fill("#tryit-steps", "24")
+    page.get_by_role("button", name="Extend").click()
+    page.wait_for_function("() => (document.getElementById('tryit-series-chart')?.data || []).length === 2")
+    assert page.evaluate("() => document.getElementById('tryit-series-chart').data[1].y.length") == 25
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-forecast-1440.png"))
+
+    page.goto(f"{site['url']}/jobs/{runs['mlp']}/")
+    page.wait_for_selector("#tryit[data-ready='row'] #tryit-row")
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#tryit-verdict")
+    assert page.locator(".tryit-bar-row").count() == 3  # iris: three species
+    page.fill("#tryit-col-0", "wide")
+    page.get_by_role("button", name="Predict").click()
+    page.wait_for_selector("#tryit-error:not([hidden])")
+    assert "number" in page.locator("#tryit-error").inner_text()
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-row-1440.png"))
+    assert all("422" in e for e in errors), errors
