@@ -41,6 +41,7 @@ __all__ = [
     "Card",
     "Chart",
     "Diagram",
+    "Export",
     "Fact",
     "Metric",
     "RUN_METRICS",
@@ -368,6 +369,27 @@ class TryIt:
         return _applies(self.data_kinds, (), info)
 
 
+@dataclass(frozen=True)
+class Export:
+    """How a finished run's model leaves the site (the run page's "Take it with you" panel and
+    ``/api/jobs/<id>/exports``), written in the architecture's ``export.py`` with :mod:`models_lib.export`.
+
+    ``inference(module, data)`` gives the :class:`~models_lib.export.Inference`: the part of the trained
+    model that answers an input, as a plain ``nn.Module`` of tensors with example inputs (what ONNX and
+    ``torch.export`` trace); ``script(config, data)`` gives the :class:`~models_lib.export.Standalone`
+    training script. ``refused``: formats that cannot hold this model, each with why (the page says it
+    and offers the rest); a format whose part is None is refused too and must be named there."""
+
+    inference: Callable[..., Any] | None = None
+    script: Callable[..., Any] | None = None
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+    def offers(self, key: str, needs: str) -> bool:
+        if key in self.refused:
+            return False
+        return {"inference": self.inference, "script": self.script}.get(needs, True) is not None
+
+
 # ---------------------------------------------------------------- the spec
 
 
@@ -391,6 +413,7 @@ class ArchitectureSpec:
     metrics: tuple[Metric, ...] = ()
     default_dataset: str | None = None
     try_it: TryIt | None = field(default=None, repr=False)
+    export: Export | None = field(default=None, repr=False)
     folder: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:

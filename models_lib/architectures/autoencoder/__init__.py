@@ -12,6 +12,7 @@ from models_lib.kit.reconstruction import prepare_data
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact, Metric
 
 from .diagram import draw
+from .export import EXPORT
 from .knobs import AutoencoderHParams
 from .model import Autoencoder, DenseEncoder, LSTMAutoencoder, build_model, check_fits
 from .training import AutoencoderModule
@@ -116,6 +117,7 @@ SPEC = ArchitectureSpec(
     ),
     default_dataset="digits",
     try_it=TRY_IT,
+    export=EXPORT,
     diagram=Diagram(
         draw, examples=({"variant": "dense", "depth": 3, "code_size": 4}, {"variant": "sparse", "hidden_units": 64})
     ),

@@ -117,7 +117,7 @@ class Autoencoder(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         out = self.encoder.decode(z) if isinstance(self.encoder, LSTMAutoencoder) else self.decoder(z)
-        out = out.reshape(len(z), *self.sample_shape)
+        out = out.reshape(z.shape[0], *self.sample_shape)  # shape[0], not len(): an export keeps the batch free
         return torch.sigmoid(out) if self.squash else out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

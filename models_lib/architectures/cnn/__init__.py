@@ -9,6 +9,7 @@ from models_lib.kit.metrics import TEST_ACCURACY, TEST_LOSS, TRAIN_ACCURACY, TRA
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact
 
 from .diagram import draw
+from .export import EXPORT
 from .knobs import CNNHParams
 from .model import CNN, augment, build_model
 from .training import CNNModule
@@ -63,6 +64,7 @@ SPEC = ArchitectureSpec(
     metrics=(TRAIN_LOSS, TEST_LOSS, TRAIN_ACCURACY, TEST_ACCURACY),
     default_dataset="digits",
     try_it=TRY_IT,
+    export=EXPORT,
     diagram=Diagram(
         draw, examples=({"variant": "resnet", "depth": 3, "batch_norm": True}, {"variant": "inception", "channels": 8})
     ),

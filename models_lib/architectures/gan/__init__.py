@@ -10,6 +10,7 @@ from models_lib.kit.metrics import LOSS
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import draw
+from .export import EXPORT
 from .knobs import EPOCH_STEPS, GANHParams
 from .model import (
     GAN,
@@ -201,6 +202,7 @@ SPEC = ArchitectureSpec(
     ),
     default_dataset="ring",
     try_it=TRY_IT,
+    export=EXPORT,
     diagram=Diagram(
         draw, examples=({"g_depth": 2, "d_width": 16, "loss": "least_squares"}, {"noise_dim": 4, "g_width": 128})
     ),

@@ -18,6 +18,7 @@ from models_lib.kit.metrics import (
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact
 
 from .diagram import draw
+from .export import EXPORT
 from .knobs import MLPHParams
 from .model import MLP, build_model
 from .training import MLPModule
@@ -99,6 +100,7 @@ SPEC = ArchitectureSpec(
     ),
     default_dataset="spiral",
     try_it=TRY_IT,
+    export=EXPORT,
     diagram=Diagram(draw, examples=({"hidden_layers": "8,32,4", "dropout": 0.2}, {"hidden_layers": ""})),
 )
 spec = SPEC

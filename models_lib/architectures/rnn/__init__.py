@@ -20,6 +20,7 @@ from models_lib.kit.metrics import (
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import draw
+from .export import EXPORT
 from .knobs import RNNHParams
 from .model import (
     CharModel,
@@ -170,6 +171,7 @@ SPEC = ArchitectureSpec(
     ),
     default_dataset="seasonal",
     try_it=TRY_IT,
+    export=EXPORT,
     diagram=Diagram(
         draw, examples=({"cell": "gru", "layers": 2, "hidden_size": 16}, {"cell": "rnn", "bidirectional": True})
     ),

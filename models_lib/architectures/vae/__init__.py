@@ -10,6 +10,7 @@ from models_lib.kit.reconstruction import prepare_data
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact, Metric
 
 from .diagram import draw
+from .export import EXPORT
 from .knobs import VAEHParams
 from .model import VAE, build_model, check_fits, elbo_parts, elbo_terms
 from .training import VAEModule
@@ -118,6 +119,7 @@ SPEC = ArchitectureSpec(
     ),
     default_dataset="digits",
     try_it=TRY_IT,
+    export=EXPORT,
     diagram=Diagram(
         draw, examples=({"network": "dense", "latent_size": 8}, {"depth": 2, "channels": 8, "latent_size": 3})
     ),

@@ -44,7 +44,9 @@ class VAE(nn.Module):
 
     def decode_raw(self, z: torch.Tensor) -> torch.Tensor:
         """Logits (images) or means (tables), shaped like the samples."""
-        return self.decoder(z).reshape(len(z), *self.sample_shape)
+        return self.decoder(z).reshape(
+            z.shape[0], *self.sample_shape
+        )  # shape[0], not len(): an export keeps the batch free
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """What a code stands for: pixel intensities in 0..1, or table values."""
