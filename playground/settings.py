@@ -352,6 +352,11 @@ PLAYGROUND = {
         "max_walk_steps": env.int("PLAYGROUND_TRY_MAX_WALK_STEPS", default=16),
         "top_k": env.int("PLAYGROUND_TRY_TOP_K", default=5),
     },
+    # A finished run's exports (the run page's "Take it with you", /api/jobs/<id>/exports): a file is made
+    # when first asked for and kept with the run; one over EXPORT_MAX_BYTES is refused, and a request waits
+    # at most EXPORT_WAIT_S for another one that is making the same file.
+    "EXPORT_MAX_BYTES": env.int("PLAYGROUND_EXPORT_MAX_BYTES", default=200 * 1024**2),
+    "EXPORT_WAIT_S": env.float("PLAYGROUND_EXPORT_WAIT_S", default=120.0),
     # Events sent in one WebSocket snapshot at most (older ones are fetched through the API).
     "SNAPSHOT_MAX_EVENTS": env.int("PLAYGROUND_SNAPSHOT_MAX_EVENTS", default=5000),
 }

@@ -7,7 +7,7 @@ import json
 from typing import Annotated, Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -17,7 +17,7 @@ from playground.api.schemas import DB_INT_MAX, DbId, ErrorOut
 from playground.datasets import selectors as dataset_selectors
 from playground.errors import FieldError
 
-from . import comparison, hooks, selectors, services, sweeps, tryit
+from . import comparison, exports, hooks, selectors, services, sweeps, tryit
 
 router = Router()
 
@@ -152,6 +152,37 @@ def job_sweep(request: HttpRequest, payload: SweepIn):
     return Status(
         201, {"sweep": str(sweep), "ids": [j.pk for j in jobs], "url": comparison.comparison_sweep_url(sweep)}
     )
+
+
+class ExportOut(Schema):
+    key: str
+    label: str
+    holds: str = Field(description="What the file holds")
+    filename: str
+    url: str | None = Field(description="Where to download it; null when this run cannot have it")
+    why: str = Field(description="Why not, when url is null")
+    size: int | None = Field(description="Bytes, once the file was made (it is made when first downloaded)")
+    snippet: str = Field(description="Python (or shell) that loads the downloaded file")
+
+
+@router.get(
+    "/jobs/{job_id}/exports",
+    response={200: list[ExportOut], 404: ErrorOut},
+    summary="A run's export formats: where to download each, or why not, with the code that loads it",
+)
+def job_exports(request: HttpRequest, job_id: DbId):
+    return exports.export_list(job=_job_or_404(request, job_id))
+
+
+@router.get(
+    "/jobs/{job_id}/exports/{key}",
+    response={200: None, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 503: ErrorOut},
+    summary="Download one export of a finished run (made on the first request, then kept)",
+)
+def job_export_file(request: HttpRequest, job_id: DbId, key: str):
+    job = _job_or_404(request, job_id)
+    path, name, media_type = exports.export_file(job=job, key=key)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=media_type)
 
 
 def _submitter(field: str) -> hooks.Submitter:

@@ -11,4 +11,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/resume/", views.job_resume, name="resume"),
     path("jobs/<int:job_id>/share/", views.job_share, name="share"),
     path("jobs/<int:job_id>/metrics.csv", views.job_metrics_csv, name="metrics_csv"),
+    path("jobs/<int:job_id>/exports/", views.job_exports, name="exports"),
+    path("jobs/<int:job_id>/export/<slug:key>/", views.job_export, name="export"),
 ]

@@ -6,7 +6,7 @@ import secrets
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from models_lib import registry
 from playground.access import can
 
-from . import comparison, hooks, selectors, services
+from . import comparison, exports, hooks, selectors, services
 from .models import JobStatus
 from .tryit import job_can_try
 
@@ -77,6 +77,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "run_by": "",
             "setup_url": selectors.job_setup_url(job=job, extra=extra.pop("setup_params", None)),
             "compare_url": f"{reverse('jobs:compare')}?ids={job.pk}",
+            "exports": exports.export_list(job=job) if job.status == JobStatus.SUCCEEDED else None,
             "can_try": job_can_try(job=job, spec=spec) and (job.is_active or job.status == JobStatus.SUCCEEDED),
             **extra,
         },
@@ -262,3 +263,25 @@ def job_metrics_csv(request: HttpRequest, job_id: int) -> HttpResponse:
         response,
     )
     return response
+
+
+def job_export(request: HttpRequest, job_id: int, key: str) -> HttpResponse:
+    """A run's model in one of the export formats, made the first time it is asked for. What cannot be had
+    goes back to the run's page with the reason."""
+    job = _job_or_404(request, job_id)
+    try:
+        path, name, media_type = exports.export_file(job=job, key=key)
+    except exports.ExportRefused as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('jobs:detail', args=[job.pk])}#export")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=media_type)
+
+
+def job_exports(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The run page's export panel alone: the page fetches it when a run it watches finishes."""
+    job = _job_or_404(request, job_id)
+    if job.status != JobStatus.SUCCEEDED:
+        return HttpResponse(status=204)
+    return render(request, "jobs/_export.html", {"job": job, "exports": exports.export_list(job=job)})

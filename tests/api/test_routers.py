@@ -38,6 +38,8 @@ OPERATIONS = [
     ("POST", "/api/jobs/sweep", "job_sweep", (201, 403, 422, 429), "jobs"),
     ("GET", "/api/jobs/{job_id}", "job_detail", (200, 404), "jobs"),
     ("POST", "/api/jobs/{job_id}/cancel", "job_cancel", (200, 404), "jobs"),
+    ("GET", "/api/jobs/{job_id}/exports", "job_exports", (200, 404), "jobs"),
+    ("GET", "/api/jobs/{job_id}/exports/{key}", "job_export_file", (200, 404, 409, 413, 503), "jobs"),
     ("GET", "/api/jobs/{job_id}/events", "job_events", (200, 404), "jobs"),
     ("POST", "/api/jobs/{job_id}/resume", "job_resume", (200, 404, 409, 429), "jobs"),
     ("POST", "/api/jobs/{job_id}/share", "job_share", (200, 404), "jobs"),
