@@ -14,6 +14,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file
 
+from playground.datasets.models import Dataset
 from playground.jobs import runtime, services
 from playground.jobs.exports import export_folder
 from playground.jobs.models import JobStatus
@@ -49,9 +50,10 @@ def test_the_list_names_every_format_with_its_snippet_or_why_not(alice, run):
     assert "2 class scores" in rows["onnx"]["snippet"]
     assert f'torch.export.load("run-{run.pk}.pt2")' in rows["pt2"]["snippet"]
     assert rows["csv"]["url"] == f"/jobs/{run.pk}/metrics.csv"
-    assert rows["script"]["url"] is None and "not written" in rows["script"]["why"]
+    assert rows["script"]["url"] == f"/jobs/{run.pk}/export/script/"
+    assert f"cd run-{run.pk}-script\npython train.py" in rows["script"]["snippet"]
     page = alice.client.get(f"/jobs/{run.pk}/").content.decode()
-    assert 'id="export"' in page and f'href="/jobs/{run.pk}/export/onnx/"' in page and "Not for this run:" in page
+    assert 'id="export"' in page and f'href="/jobs/{run.pk}/export/onnx/"' in page
 
 
 def test_the_onnx_download_gives_the_runs_answers_and_is_kept(alice, run):
@@ -117,9 +119,15 @@ def test_what_a_run_cannot_have_is_refused_with_the_reason(alice, bob, spiral, r
     page = alice.client.get(f"/jobs/{queued.pk}/")
     assert 'id="export-slot"' in page.content.decode() and 'id="export"' not in page.content.decode()
     assert alice.client.get(f"/jobs/{queued.pk}/exports/").status_code == 204
-    # on the page, back to the run with the reason
-    back = alice.client.get(f"/jobs/{run.pk}/export/script/", follow=True)
-    assert back.redirect_chain[-1][0] == f"/jobs/{run.pk}/#export"
+    # a format an architecture cannot give: on the page, back to the run with the reason
+    iris = Dataset.objects.get(slug="iris")
+    coder = services.job_submit(viewer=alice.viewer, architecture="autoencoder", dataset=iris, config={"epochs": 1})
+    assert runtime.job_execute(job_id=coder.pk) == JobStatus.SUCCEEDED
+    rows = {r["key"]: r for r in alice.client.get(f"/api/jobs/{coder.pk}/exports").json()}
+    assert rows["script"]["url"] is None and "not written for autoencoders" in rows["script"]["why"]
+    assert "Not for this run: the standalone script" in alice.client.get(f"/jobs/{coder.pk}/").content.decode()
+    back = alice.client.get(f"/jobs/{coder.pk}/export/script/", follow=True)
+    assert back.redirect_chain[-1][0] == f"/jobs/{coder.pk}/#export"
     assert "Standalone training script cannot be had for this run" in back.content.decode()
     assert alice.client.get(f"/jobs/{run.pk}/export/keras/").status_code == 404
     assert alice.client.get(f"/api/jobs/{run.pk}/exports/keras").status_code == 404
@@ -143,3 +151,18 @@ def test_a_run_trained_again_gets_fresh_files(alice, run):
     assert runtime.job_execute(job_id=run.pk, attempt=again.attempt) == JobStatus.SUCCEEDED
     run.refresh_from_db()
     assert export_folder(run) != first
+
+
+def test_the_standalone_script_of_a_run_trains_outside_the_site(alice, run, tmp_path):
+    import subprocess
+    import sys
+
+    body = _body(alice.client.get(f"/jobs/{run.pk}/export/script/"))
+    zipfile.ZipFile(io.BytesIO(body)).extractall(tmp_path)
+    folder = tmp_path / f"run-{run.pk}-script"
+    done = subprocess.run(
+        [sys.executable, "-I", "train.py", "--epochs", "1"], cwd=folder, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = trained_run_load(job=run)
+    loaded.module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from models_lib.export import Inference, Method, examples
 from models_lib.registry import Export
 
+from .standalone import script
+
 
 def inference(module, data) -> Inference:
     c, s = module.in_channels, module.side
@@ -17,4 +19,4 @@ def inference(module, data) -> Inference:
     )
 
 
-EXPORT = Export(inference=inference, refused={"script": "the standalone script is not written for the CNN yet"})
+EXPORT = Export(inference=inference, script=script)

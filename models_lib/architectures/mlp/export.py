@@ -6,6 +6,8 @@ from __future__ import annotations
 from models_lib.export import Inference, Method, examples
 from models_lib.registry import Export
 
+from .standalone import script
+
 
 def inference(module, data) -> Inference:
     n = int(module.X_test.shape[1])
@@ -19,4 +21,4 @@ def inference(module, data) -> Inference:
     )
 
 
-EXPORT = Export(inference=inference, refused={"script": "the standalone script is not written for the MLP yet"})
+EXPORT = Export(inference=inference, script=script)

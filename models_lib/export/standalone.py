@@ -1,0 +1,127 @@
+"""Pieces of the standalone training scripts: an architecture's own model code with the project's imports
+taken out, the data as CSV, and the optimizer and training loop written out in plain PyTorch.
+
+A script holds the architecture's real ``model.py`` (so its weights load into the Playground's model and
+back), a loop that trains as the Playground does (same optimizer, loss, batches, seed), and the run's knobs
+as a dictionary at the top. It imports torch, numpy and safetensors only.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+import json
+import re
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+# ``from models_lib... import ...`` and ``from .knobs import ...``, on one line or in parentheses
+_PROJECT_IMPORT = re.compile(r"^from (?:models_lib[\w.]*|\.[\w.]*) import (?:\([^)]*\)|[^\n]*)\n", re.M)
+_FUTURE = "from __future__ import annotations\n"
+
+# What a model file may take from the project, written out plainly.
+BAD_KNOB = '''
+def bad_knob(field, message):
+    """A knob that does not suit the data (the Playground names it on its form)."""
+    return ValueError(f"{field}: {message}")
+'''
+
+OPTIMIZER = '''
+def make_optimizer(kind, model, lr, weight_decay=0.0):
+    """As the Playground builds it: weight decay on weight matrices and filters only, never on biases."""
+    params = list(model.parameters())
+    groups = params
+    if weight_decay > 0:
+        groups = [
+            {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+        ]
+    if kind == "adam":
+        return torch.optim.Adam(groups, lr=lr)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(groups, lr=lr)
+    return torch.optim.SGD(groups, lr=lr, momentum=0.9 if kind == "sgd_momentum" else 0.0)
+'''
+
+READ_CSV = '''
+def read_table(path):
+    """The columns of a CSV written by the Playground: the inputs, then the target in the last column."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    values = np.array(rows[1:], dtype=np.float64)
+    return torch.tensor(values[:, :-1], dtype=torch.float32), values[:, -1]
+'''
+
+
+def model_source(module: ModuleType) -> str:
+    """The source of a model file without its project imports (the names they gave are written out beside
+    it: :data:`BAD_KNOB`) and without ``from __future__`` (the script has its own at the top)."""
+    source = inspect.getsource(module)
+    source = _PROJECT_IMPORT.sub("", source).replace(_FUTURE, "")
+    if source.startswith('"""'):  # the file's docstring, as comments in the middle of the script
+        end = source.index('"""', 3) + 3
+        doc = source[3 : end - 3].strip("\n")
+        source = "\n".join(f"# {line}".rstrip() for line in doc.splitlines()) + source[end:]
+    return re.sub(r"\n{3,}", "\n\n\n", source.strip()) + "\n"
+
+
+def table_csv(X: Any, y: Any, columns: Sequence[str], target: str = "target") -> str:
+    """``X`` (``[N, ...]``, flattened per row) and ``y`` as CSV text with a header, numbers written in full."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    y = np.asarray(y).reshape(len(y), -1)[:, 0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*columns, target])
+    floating = np.issubdtype(y.dtype, np.floating)
+    for row, t in zip(X, y, strict=True):
+        writer.writerow([repr(float(v)) for v in row] + [repr(float(t)) if floating else str(int(t))])
+    return out.getvalue()
+
+
+def config_literal(config: Any) -> str:
+    """The knobs as a Python dictionary, one per line."""
+    values = config.model_dump() if hasattr(config, "model_dump") else dict(config)
+    lines = ",\n".join(f"    {json.dumps(k)}: {_py(v)}" for k, v in values.items())
+    return "{\n" + lines + ",\n}"
+
+
+def _py(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(value)
+
+
+HEADER = '''#!/usr/bin/env python3
+"""{title}
+
+Plain PyTorch: no Playground import. Needs torch, numpy and safetensors (pip install torch numpy safetensors).
+
+    python train.py              # the run's own number of epochs
+    python train.py --epochs 3   # fewer, to try it
+
+It prints the test score after every epoch and writes weights.safetensors, whose names and shapes are the
+Playground's own: they load into its model, and the run page's weights load into this one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from torch import nn
+from torch.nn import functional as F
+
+# The run's knobs, as the Playground validated them.
+CONFIG = {config}
+'''
