@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 help:
 	@echo "make run    - install into .venv and serve http://$(HOST):$(PORT) (embedded mode)"
 	@echo "make test   - run every test (needs PostgreSQL, Redis and chromium; see README)"
-	@echo "make bench  - throughput of training inside a job vs plain PyTorch; every default run's time; try-it latency"
+	@echo "make bench  - throughput of training inside a job vs plain PyTorch; every default run's time; try-it latency; export time and size"
 	@echo "make bench-gpu - the same on a CUDA device, with mixed precision (exits 0 without one)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make format - ruff format, then ruff check --fix"
@@ -60,6 +60,7 @@ bench: $(VENV)/.dev
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_defaults.py
 	$(PY) bench/bench_tryit.py
+	$(PY) bench/bench_export.py
 
 # On a machine with a CUDA device: every architecture inside a job against plain PyTorch, with mixed
 # precision. It uses .venv where there is one, else the machine's python3 (a GPU image's PyTorch; carry

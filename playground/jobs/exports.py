@@ -138,7 +138,7 @@ def _signature(job: TrainingJob) -> dict[str, Any] | None:
         "what": inference.what,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    tmp = path.with_name(f"{path.stem}.part-{os.getpid()}{path.suffix}")
     tmp.write_text(json.dumps(found))
     os.replace(tmp, path)
     return found
@@ -219,7 +219,8 @@ def _building(target: Path):
 
 
 def _build(job: TrainingJob, fmt: Format, target: Path) -> None:
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
+    # written aside under a name that keeps the suffix (torch.export.save wants ".pt2"), then moved in place
+    tmp = target.with_name(f"{target.stem}.part-{os.getpid()}{target.suffix}")
     try:
         if fmt.key == "tensorboard":
             _tensorboard(job, tmp)
