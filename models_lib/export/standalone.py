@@ -47,6 +47,37 @@ def make_optimizer(kind, model, lr, weight_decay=0.0):
     return torch.optim.SGD(groups, lr=lr, momentum=0.9 if kind == "sgd_momentum" else 0.0)
 '''
 
+OPTIMIZER_DECOUPLED = '''
+def make_optimizer(kind, model, lr, weight_decay=0.0):
+    """As the Playground builds it: decay on weight matrices and filters only, AdamW's decoupled decay for adam."""
+    params = list(model.parameters())
+    groups = params
+    if weight_decay > 0:
+        groups = [
+            {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+        ]
+    if kind == "adam":
+        return (torch.optim.AdamW if weight_decay > 0 else torch.optim.Adam)(groups, lr=lr)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(groups, lr=lr)
+    return torch.optim.SGD(groups, lr=lr, momentum=0.9 if kind == "sgd_momentum" else 0.0)
+
+
+def cosine_lr(peak, step, total):
+    """Half a cosine from the peak at step 0 to zero at the last step."""
+    return 0.5 * peak * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
+'''
+
+READ_SAMPLES = '''
+def read_samples(path, shape):
+    """Samples as the network reads them (one value per column), back in their shape."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    values = torch.tensor(np.array(rows[1:], dtype=np.float64), dtype=torch.float32)
+    return values.reshape(-1, *shape)
+'''
+
 READ_CSV = '''
 def read_table(path):
     """The columns of a CSV written by the Playground: the inputs, then the target in the last column."""
@@ -114,6 +145,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -125,3 +157,18 @@ from torch.nn import functional as F
 # The run's knobs, as the Playground validated them.
 CONFIG = {config}
 '''
+
+
+def samples_csv(X: Any) -> str:
+    """Samples ``[N, ...]`` as CSV, flattened one per row (no target: an autoencoder's input is its target)."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([f"value{i}" for i in range(X.shape[1])])
+    for row in X:
+        writer.writerow([repr(float(v)) for v in row])
+    return out.getvalue()
+
+
+def section(title: str) -> str:
+    return f"\n\n# {'-' * 64} {title}\n"

@@ -119,16 +119,6 @@ def test_what_a_run_cannot_have_is_refused_with_the_reason(alice, bob, spiral, r
     page = alice.client.get(f"/jobs/{queued.pk}/")
     assert 'id="export-slot"' in page.content.decode() and 'id="export"' not in page.content.decode()
     assert alice.client.get(f"/jobs/{queued.pk}/exports/").status_code == 204
-    # a format an architecture cannot give: on the page, back to the run with the reason
-    iris = Dataset.objects.get(slug="iris")
-    coder = services.job_submit(viewer=alice.viewer, architecture="autoencoder", dataset=iris, config={"epochs": 1})
-    assert runtime.job_execute(job_id=coder.pk) == JobStatus.SUCCEEDED
-    rows = {r["key"]: r for r in alice.client.get(f"/api/jobs/{coder.pk}/exports").json()}
-    assert rows["script"]["url"] is None and "not written for autoencoders" in rows["script"]["why"]
-    assert "Not for this run: the standalone script" in alice.client.get(f"/jobs/{coder.pk}/").content.decode()
-    back = alice.client.get(f"/jobs/{coder.pk}/export/script/", follow=True)
-    assert back.redirect_chain[-1][0] == f"/jobs/{coder.pk}/#export"
-    assert "Standalone training script cannot be had for this run" in back.content.decode()
     assert alice.client.get(f"/jobs/{run.pk}/export/keras/").status_code == 404
     assert alice.client.get(f"/api/jobs/{run.pk}/exports/keras").status_code == 404
     # someone else's private run is not there; a shared one is
@@ -166,3 +156,20 @@ def test_the_standalone_script_of_a_run_trains_outside_the_site(alice, run, tmp_
     assert done.returncode == 0, done.stderr[-2000:]
     loaded = trained_run_load(job=run)
     loaded.module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))
+
+
+def test_a_format_an_architecture_cannot_give_is_named_with_why(alice, spiral, gated):
+    moons = Dataset.objects.get(slug="moons")
+    job = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=moons, config={"epochs": 1})
+    assert runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    rows = {r["key"]: r for r in alice.client.get(f"/api/jobs/{job.pk}/exports").json()}
+    assert rows["script"]["url"] is None and "trains only inside the Playground" in rows["script"]["why"]
+    assert rows["onnx"]["url"] is not None
+    assert (
+        "Not for this run: the gated network trains only inside"
+        in alice.client.get(f"/jobs/{job.pk}/").content.decode()
+    )
+    back = alice.client.get(f"/jobs/{job.pk}/export/script/", follow=True)
+    assert back.redirect_chain[-1][0] == f"/jobs/{job.pk}/#export"
+    assert "Standalone training script cannot be had for this run" in back.content.decode()
+    assert alice.client.get(f"/api/jobs/{job.pk}/exports/script").status_code == 409

@@ -6,6 +6,8 @@ from __future__ import annotations
 from models_lib.export import Inference, Method, examples
 from models_lib.registry import Export
 
+from .standalone import script
+
 
 def inference(module, data) -> Inference:
     x = examples(module.X_test)
@@ -14,4 +16,4 @@ def inference(module, data) -> Inference:
     return Inference(Method(module.model), (x,), ("samples",), "reconstruction", what)
 
 
-EXPORT = Export(inference=inference, refused={"script": "the standalone script is not written for autoencoders yet"})
+EXPORT = Export(inference=inference, script=script)

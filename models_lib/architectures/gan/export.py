@@ -8,6 +8,8 @@ import torch
 from models_lib.export import Inference, Method
 from models_lib.registry import Export
 
+from .standalone import script
+
 
 def inference(module, data) -> Inference:
     nz = module.model.noise_dim
@@ -21,4 +23,4 @@ def inference(module, data) -> Inference:
     return Inference(Method(module.model.generator), (z,), ("noise",), "samples", what)
 
 
-EXPORT = Export(inference=inference, refused={"script": "the standalone script is not written for the GAN yet"})
+EXPORT = Export(inference=inference, script=script)

@@ -8,6 +8,8 @@ import torch
 from models_lib.export import Inference, Method
 from models_lib.registry import Export
 
+from .standalone import script
+
 
 def inference(module, data) -> Inference:
     k = module.model.latent
@@ -17,4 +19,4 @@ def inference(module, data) -> Inference:
     return Inference(Method(module.model, "decode"), (z,), ("z",), "samples", what)
 
 
-EXPORT = Export(inference=inference, refused={"script": "the standalone script is not written for the VAE yet"})
+EXPORT = Export(inference=inference, script=script)

@@ -7,12 +7,23 @@ It lives in ``tests/plugins/`` and is plugged in only where a test asks for it: 
 ``PLAYGROUND_ARCHITECTURES``.
 """
 
+from models_lib.export import Inference, Method, examples
 from models_lib.kit.metrics import TEST_ACCURACY, TEST_LOSS, TRAIN_ACCURACY, TRAIN_LOSS
-from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram
+from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Export
 
 from .diagram import draw
 from .knobs import GatedKnobs
 from .training import VIEWS, GatedModule
+
+
+def _inference(module, data) -> Inference:
+    return Inference(
+        Method(module.model), (examples(module.data.X_test),), ("points",), "logits", "points in, scores out"
+    )
+
+
+# Its training waits on a file the test writes, so no plain script could train it: the page says so.
+EXPORT = Export(inference=_inference, refused={"script": "the gated network trains only inside the Playground"})
 
 SPEC = ArchitectureSpec(
     slug="gated",
@@ -32,4 +43,5 @@ SPEC = ArchitectureSpec(
     metrics=(TRAIN_LOSS, TEST_LOSS, TRAIN_ACCURACY, TEST_ACCURACY),
     default_dataset="moons",
     diagram=Diagram(draw),
+    export=EXPORT,
 )
