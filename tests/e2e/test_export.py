@@ -44,7 +44,8 @@ def test_download_the_onnx_file_and_run_it_in_onnxruntime(site, browser, tmp_pat
     # the panel comes by itself when the run finishes (no reload)
     page.wait_for_selector("#export [data-format=onnx] a", timeout=90_000)
     assert page.locator("#status-pill").inner_text() == "Succeeded"
-    assert "Not for this run" in page.locator("#export [data-format=script]").inner_text()
+    assert f"run-{job['id']}-script.zip" in page.locator("#export [data-format=script]").inner_text()
+    assert "No TorchScript file" in page.locator("#export").inner_text()
 
     with page.expect_download() as onnx_download:
         page.locator("#export [data-format=onnx] a").click()

@@ -158,10 +158,13 @@ def test_the_standalone_script_of_a_run_trains_outside_the_site(alice, run, tmp_
     loaded.module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))
 
 
-def test_a_format_an_architecture_cannot_give_is_named_with_why(alice, spiral, gated):
+def test_a_format_an_architecture_cannot_give_is_named_with_why(alice, spiral, gated, gates):
     moons = Dataset.objects.get(slug="moons")
-    job = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=moons, config={"epochs": 1})
-    assert runtime.job_execute(job_id=job.pk) == JobStatus.SUCCEEDED
+    config = {"epochs": 1, "gate": str(gates(state="go"))}
+    job = services.job_submit(viewer=alice.viewer, architecture="gated", dataset=moons, config=config)
+    status = runtime.job_execute(job_id=job.pk)
+    job.refresh_from_db()
+    assert status == JobStatus.SUCCEEDED, job.error_message
     rows = {r["key"]: r for r in alice.client.get(f"/api/jobs/{job.pk}/exports").json()}
     assert rows["script"]["url"] is None and "trains only inside the Playground" in rows["script"]["why"]
     assert rows["onnx"]["url"] is not None
