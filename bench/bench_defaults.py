@@ -15,27 +15,14 @@ before the runs) and the final headline metric of the last run. Exits 1 when a m
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
-os.environ["PLAYGROUND_VAR_DIR"] = tempfile.mkdtemp(prefix="playground-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("REDIS_URL", None)
-os.environ["PLAYGROUND_MAX_JOBS_PER_HOUR_PER_VISITOR"] = "1000000"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-
+from bench.embedded import django_ready  # noqa: E402 (sets Django up)
 from models_lib import data as datasets  # noqa: E402
 from models_lib import registry  # noqa: E402
 from models_lib.training.estimate import estimate_run  # noqa: E402
@@ -69,7 +56,7 @@ def main() -> None:
     parser.add_argument("--arch", nargs="*", default=[s.slug for s in registry.trainable()])
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
+    django_ready()
     rows = []
     for slug in args.arch:
         spec = registry.get(slug)

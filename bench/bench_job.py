@@ -10,29 +10,16 @@ The job arm is timed from the first to the last step as the job itself reports i
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
-os.environ["PLAYGROUND_VAR_DIR"] = tempfile.mkdtemp(prefix="playground-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("REDIS_URL", None)
-# One visitor starts every run here: the hourly limit a real visitor has would stop the bench.
-os.environ["PLAYGROUND_MAX_JOBS_PER_HOUR_PER_VISITOR"] = "1000000"
-
-import django  # noqa: E402
-
-django.setup()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 
+from bench.embedded import django_ready  # noqa: E402 (sets Django up)
 from bench.stats import median_interval  # noqa: E402
 from models_lib import data as datasets  # noqa: E402
 from models_lib import registry  # noqa: E402
@@ -121,7 +108,7 @@ def bench(slug: str, reps: int, epochs: int, device) -> dict:
 
 def setup() -> None:
     """The bench's own database (SQLite in a temporary folder), migrated."""
-    call_command("migrate", verbosity=0)
+    django_ready()
 
 
 def main() -> None:

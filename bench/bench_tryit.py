@@ -19,28 +19,16 @@ import argparse
 import base64
 import io
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
-os.environ["PLAYGROUND_VAR_DIR"] = tempfile.mkdtemp(prefix="playground-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("REDIS_URL", None)
-os.environ["PLAYGROUND_MAX_JOBS_PER_HOUR_PER_VISITOR"] = "1000000"
-
-import django  # noqa: E402
-
-django.setup()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 
+from bench.embedded import django_ready  # noqa: E402 (sets Django up)
 from models_lib import registry  # noqa: E402
 
 TARGET_MS = 100.0
@@ -129,7 +117,7 @@ def main() -> None:
     parser.add_argument("--arch", nargs="*", default=[s.slug for s in registry.trainable() if s.try_it])
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
+    django_ready()
     visitor = "bench-tryit"
     client = client_for(visitor)
     cases = [(slug, registry.get(slug).default_dataset, True) for slug in args.arch]

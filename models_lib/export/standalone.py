@@ -31,8 +31,9 @@ def bad_knob(field, message):
 '''
 
 OPTIMIZER = '''
-def make_optimizer(kind, model, lr, weight_decay=0.0):
-    """As the Playground builds it: weight decay on weight matrices and filters only, never on biases."""
+def make_optimizer(kind, model, lr, weight_decay=0.0, decoupled=False):
+    """As the Playground builds it: decay on weight matrices and filters only, never on biases (AdamW's
+    decoupled decay when ``decoupled``)."""
     params = list(model.parameters())
     groups = params
     if weight_decay > 0:
@@ -41,24 +42,7 @@ def make_optimizer(kind, model, lr, weight_decay=0.0):
             {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
         ]
     if kind == "adam":
-        return torch.optim.Adam(groups, lr=lr)
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(groups, lr=lr)
-    return torch.optim.SGD(groups, lr=lr, momentum=0.9 if kind == "sgd_momentum" else 0.0)
-'''
-
-OPTIMIZER_DECOUPLED = '''
-def make_optimizer(kind, model, lr, weight_decay=0.0):
-    """As the Playground builds it: decay on weight matrices and filters only, AdamW's decoupled decay for adam."""
-    params = list(model.parameters())
-    groups = params
-    if weight_decay > 0:
-        groups = [
-            {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
-            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
-        ]
-    if kind == "adam":
-        return (torch.optim.AdamW if weight_decay > 0 else torch.optim.Adam)(groups, lr=lr)
+        return (torch.optim.AdamW if decoupled and weight_decay > 0 else torch.optim.Adam)(groups, lr=lr)
     if kind == "rmsprop":
         return torch.optim.RMSprop(groups, lr=lr)
     return torch.optim.SGD(groups, lr=lr, momentum=0.9 if kind == "sgd_momentum" else 0.0)
@@ -156,7 +140,50 @@ from torch.nn import functional as F
 
 # The run's knobs, as the Playground validated them.
 CONFIG = {config}
+
+
+def options():
+    """The command line (--epochs, the run's own by default) and the knobs; the seed set."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
+    args = parser.parse_args()
+    torch.manual_seed(CONFIG["seed"])
+    return args, SimpleNamespace(**CONFIG)
+
+
+def save(model):
+    """The trained weights, under the Playground's own names, with the knobs in the metadata."""
+    save_file(model.state_dict(), "weights.safetensors", {{"config": json.dumps(CONFIG)}})
+    print("wrote weights.safetensors")
 '''
+
+
+def assemble(
+    *,
+    title: str,
+    config: Any,
+    network: Sequence[ModuleType | str],
+    helpers: Sequence[str],
+    loop: str,
+    tokens: dict[str, str] | None = None,
+    what: str = "its model.py",
+) -> str:
+    """A whole ``train.py``: the header (imports, the knobs, the command line), the network (model files
+    without their project imports, or text), the helpers (data readers, the optimizer), then ``loop`` (which
+    defines ``main()``) with each ``__TOKEN__`` of ``tokens`` filled in."""
+    for token, value in (tokens or {}).items():
+        loop = loop.replace(token, value)
+    parts = [model_source(p) if isinstance(p, ModuleType) else p for p in network]
+    return (
+        HEADER.format(title=title, config=config_literal(config))
+        + section(f"the network ({what})")
+        + "\n\n".join(part.strip("\n") for part in parts)
+        + section("the data and the optimizer")
+        + "\n".join(h.strip("\n") + "\n" for h in helpers)
+        + section("training")
+        + loop.strip("\n")
+        + '\n\n\nif __name__ == "__main__":\n    main()\n'
+    )
 
 
 def samples_csv(X: Any) -> str:
@@ -172,3 +199,19 @@ def samples_csv(X: Any) -> str:
 
 def section(title: str) -> str:
     return f"\n\n# {'-' * 64} {title}\n"
+
+
+def reconstruction_script(*, title: str, config: Any, model_file: ModuleType, loop: str, prepared: Any) -> str:
+    """An autoencoder's or a VAE's ``train.py``: the shared blocks and its model file, the samples' reader and
+    the optimizer; ``loop`` gets the samples' shape (``__SHAPE__``) and kind (``__KIND__``)."""
+    from models_lib.kit import blocks
+
+    return assemble(
+        title=title,
+        config=config,
+        network=[BAD_KNOB, blocks, model_file],
+        helpers=[READ_SAMPLES, OPTIMIZER],
+        loop=loop,
+        tokens={"__SHAPE__": json.dumps(list(prepared.sample_shape)), "__KIND__": json.dumps(prepared.kind)},
+        what="the Playground's shared blocks, then its model.py",
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import BAD_KNOB, HEADER, OPTIMIZER, READ_CSV, config_literal, model_source, table_csv
+from models_lib.export.standalone import BAD_KNOB, OPTIMIZER, READ_CSV, assemble, table_csv
 
 from . import model as model_file
 
@@ -17,11 +17,7 @@ IMAGE_SHAPE = __IMAGE_SHAPE__  # channels, height, width
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
-    args = parser.parse_args()
-    c = SimpleNamespace(**CONFIG)
-    torch.manual_seed(c.seed)
+    args, c = options()
     X_train, y_train = read_table("train.csv")
     X_test, y_test = read_table("test.csv")
     X_train, X_test = X_train.reshape(-1, *IMAGE_SHAPE), X_test.reshape(-1, *IMAGE_SHAPE)
@@ -45,32 +41,21 @@ def main():
             out = torch.cat([model(X_test[i : i + 512]) for i in range(0, len(X_test), 512)])
         accuracy = (out.argmax(1) == y_test).float().mean().item()
         print(f"epoch {epoch}: test loss {F.cross_entropy(out, y_test).item():.4f}, test accuracy {accuracy:.3f}", flush=True)
-    save_file(model.state_dict(), "weights.safetensors", {"config": json.dumps(CONFIG)})
-    print("wrote weights.safetensors")
-
-
-if __name__ == "__main__":
-    main()
+    save(model)
 """
 
 
 def script(config, data) -> Standalone:
     shape = [int(d) for d in data.X_train.shape[1:]]
     columns = [f"pixel{i}" for i in range(shape[0] * shape[1] * shape[2])]
-    title = f"The Playground's convolutional network on {data.name or 'your images'}, trained again in plain PyTorch."
-    text = (
-        HEADER.format(title=title, config=config_literal(config))
-        + "\n\n# ---------------------------------------------------------------- the network (its model.py)\n"
-        + BAD_KNOB
-        + "\n\n"
-        + model_source(model_file)
-        + "\n\n# ---------------------------------------------------------------- the data and the optimizer\n"
-        + READ_CSV
-        + OPTIMIZER
-        + "\n# ---------------------------------------------------------------- training\n"
-        + LOOP.replace("__CLASS_NAMES__", json.dumps(list(data.class_names))).replace(
-            "__IMAGE_SHAPE__", json.dumps(shape)
-        )
+    text = assemble(
+        title=f"The Playground's convolutional network on {data.name or 'your images'}, trained again in plain "
+        "PyTorch.",
+        config=config,
+        network=[BAD_KNOB, model_file],
+        helpers=[READ_CSV, OPTIMIZER],
+        loop=LOOP,
+        tokens={"__CLASS_NAMES__": json.dumps(list(data.class_names)), "__IMAGE_SHAPE__": json.dumps(shape)},
     )
     return Standalone(
         {

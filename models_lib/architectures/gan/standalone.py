@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import BAD_KNOB, HEADER, READ_CSV, config_literal, model_source, section, table_csv
+from models_lib.export.standalone import BAD_KNOB, READ_CSV, assemble, table_csv
 
 from . import model as model_file
 from .knobs import EPOCH_STEPS
@@ -28,11 +28,7 @@ def optimizer(kind, module, lr):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
-    args = parser.parse_args()
-    c = SimpleNamespace(**CONFIG)
-    torch.manual_seed(c.seed)
+    args, c = options()
     X, y = read_table("train.csv")
     X = X.reshape(-1, *SHAPE)
     images = len(SHAPE) == 3
@@ -73,12 +69,7 @@ def main():
         labels = torch.arange(8) % max(1, N_CLASSES) if conditional else None
         samples = G(torch.randn(8, c.noise_dim), labels)
     print("8 samples:", tuple(samples.shape), "(pixels in -1..1)" if images else "")
-    save_file(model.state_dict(), "weights.safetensors", {"config": json.dumps(CONFIG)})
-    print("wrote weights.safetensors")
-
-
-if __name__ == "__main__":
-    main()
+    save(model)
 '''
 
 
@@ -86,18 +77,17 @@ def script(config, data) -> Standalone:
     shape = [int(d) for d in data.X_train.shape[1:]]
     what = "images" if data.kind == "images" else "points"
     columns = [f"value{i}" for i in range(int(data.X_train[0].numel()))]
-    title = f"The Playground's {config.variant} GAN on {data.name or 'your ' + what}, trained again in plain PyTorch."
-    text = (
-        HEADER.format(title=title, config=config_literal(config))
-        + section("the network (its model.py: both players and their losses)")
-        + BAD_KNOB
-        + "\n\n"
-        + model_source(model_file)
-        + section("the data")
-        + READ_CSV
-        + section("training")
-        + LOOP.replace("__SHAPE__", json.dumps(shape))
-        .replace("__N_CLASSES__", str(int(data.n_classes)))
-        .replace("__EPOCH_STEPS__", str(EPOCH_STEPS))
+    text = assemble(
+        title=f"The Playground's {config.variant} GAN on {data.name or 'your ' + what}, trained again in plain PyTorch.",
+        config=config,
+        network=[BAD_KNOB, model_file],
+        helpers=[READ_CSV],
+        loop=LOOP,
+        tokens={
+            "__SHAPE__": json.dumps(shape),
+            "__N_CLASSES__": str(int(data.n_classes)),
+            "__EPOCH_STEPS__": str(EPOCH_STEPS),
+        },
+        what="its model.py: both players and their losses",
     )
     return Standalone({"train.py": text, "train.csv": table_csv(data.X_train, data.y_train, columns, target="label")})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import HEADER, OPTIMIZER, READ_CSV, config_literal, model_source, table_csv
+from models_lib.export.standalone import OPTIMIZER, READ_CSV, assemble, table_csv
 
 from . import model as model_file
 
@@ -17,11 +17,7 @@ CLASSIFY = __CLASSIFY__
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
-    args = parser.parse_args()
-    c = SimpleNamespace(**CONFIG)
-    torch.manual_seed(c.seed)
+    args, c = options()
     X_train, y_train = read_table("train.csv")
     X_test, y_test = read_table("test.csv")
     kind = torch.long if CLASSIFY else torch.float32
@@ -51,28 +47,20 @@ def main():
             else:
                 score = f"test RMSE {F.mse_loss(out.squeeze(-1), y_test).sqrt().item():.4g}"
         print(f"epoch {epoch}: test loss {data_loss(out, y_test).item():.4f}, {score}", flush=True)
-    save_file(model.state_dict(), "weights.safetensors", {"config": json.dumps(CONFIG)})
-    print("wrote weights.safetensors")
-
-
-if __name__ == "__main__":
-    main()
+    save(model)
 """
 
 
 def script(config, data) -> Standalone:
     classify = data.task == "classify"
     names = list(data.feature_names) or [f"x{i}" for i in range(data.n_features)]
-    title = f"The Playground's multilayer perceptron on {data.name or 'your data'}, trained again in plain PyTorch."
-    text = (
-        HEADER.format(title=title, config=config_literal(config))
-        + "\n\n# ---------------------------------------------------------------- the network (its model.py)\n"
-        + model_source(model_file)
-        + "\n\n# ---------------------------------------------------------------- the data and the optimizer\n"
-        + READ_CSV
-        + OPTIMIZER
-        + "\n# ---------------------------------------------------------------- training\n"
-        + LOOP.replace("__CLASS_NAMES__", json.dumps(list(data.class_names))).replace("__CLASSIFY__", str(classify))
+    text = assemble(
+        title=f"The Playground's multilayer perceptron on {data.name or 'your data'}, trained again in plain PyTorch.",
+        config=config,
+        network=[model_file],
+        helpers=[READ_CSV, OPTIMIZER],
+        loop=LOOP,
+        tokens={"__CLASS_NAMES__": json.dumps(list(data.class_names)), "__CLASSIFY__": str(classify)},
     )
     return Standalone(
         {

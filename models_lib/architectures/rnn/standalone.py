@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import HEADER, OPTIMIZER, config_literal, model_source, section
+from models_lib.export.standalone import OPTIMIZER, assemble
 
 from . import model as model_file
 
@@ -35,11 +35,7 @@ def series_windows(series, start, end, window, horizon):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
-    args = parser.parse_args()
-    c = SimpleNamespace(**CONFIG)
-    torch.manual_seed(c.seed)
+    args, c = options()
     text = DATA["kind"] == "text"
     if text:
         ids = torch.tensor(DATA["ids"], dtype=torch.long)
@@ -79,12 +75,7 @@ def main():
                 error = (model(X_test) - Y_test)[:, :, 0] * float(DATA["std"][0])
                 score = f"test RMSE {error.square().mean().sqrt().item():.4g} (in the series' units)"
         print(f"epoch {epoch}: {score}", flush=True)
-    save_file(model.state_dict(), "weights.safetensors", {"config": json.dumps(CONFIG)})
-    print("wrote weights.safetensors")
-
-
-if __name__ == "__main__":
-    main()
+    save(model)
 '''
 
 
@@ -110,16 +101,12 @@ def _data(data) -> dict:
 
 def script(config, data) -> Standalone:
     what = "character-level language model" if data.kind == "text" else "forecaster"
-    title = (
-        f"The Playground's {config.cell.upper()} {what} on {data.name or 'your data'}, trained again in plain PyTorch."
-    )
-    text = (
-        HEADER.format(title=title, config=config_literal(config))
-        + section("the network (its model.py)")
-        + model_source(model_file)
-        + section("the optimizer")
-        + OPTIMIZER
-        + section("the data and training")
-        + LOOP
+    text = assemble(
+        title=f"The Playground's {config.cell.upper()} {what} on {data.name or 'your data'}, trained again in plain "
+        "PyTorch.",
+        config=config,
+        network=[model_file],
+        helpers=[OPTIMIZER],
+        loop=LOOP,
     )
     return Standalone({"train.py": text, "data.json": json.dumps(_data(data))})

@@ -4,20 +4,8 @@ reconstruction + beta x KL, the cosine schedule)."""
 
 from __future__ import annotations
 
-import json
-
 from models_lib.export import Standalone
-from models_lib.export.standalone import (
-    BAD_KNOB,
-    HEADER,
-    OPTIMIZER_DECOUPLED,
-    READ_SAMPLES,
-    config_literal,
-    model_source,
-    samples_csv,
-    section,
-)
-from models_lib.kit import blocks
+from models_lib.export.standalone import reconstruction_script, samples_csv
 
 from . import model as model_file
 
@@ -27,11 +15,7 @@ KIND = __KIND__  # images or tabular
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
-    args = parser.parse_args()
-    c = SimpleNamespace(**CONFIG)
-    torch.manual_seed(c.seed)
+    args, c = options()
     X_train, X_test = read_samples("train.csv", SHAPE), read_samples("test.csv", SHAPE)
     prepared = SimpleNamespace(kind=KIND, sample_shape=tuple(SHAPE), n_values=int(np.prod(SHAPE)))
     model = build_model(c, prepared)
@@ -56,12 +40,7 @@ def main():
             recon, kl = elbo_terms(model, X_test)
         print(f"epoch {epoch}: test loss {(recon.mean() + c.beta * kl.mean()).item():.3f} nats "
               f"(reconstruction {recon.mean().item():.3f}, KL {kl.mean().item():.3f})", flush=True)
-    save_file(model.state_dict(), "weights.safetensors", {"config": json.dumps(CONFIG)})
-    print("wrote weights.safetensors")
-
-
-if __name__ == "__main__":
-    main()
+    save(model)
 """
 
 
@@ -69,19 +48,16 @@ def script(config, data) -> Standalone:
     from models_lib.kit.reconstruction import prepare_data
 
     prep = prepare_data(data)
-    title = f"The Playground's variational autoencoder on {data.name or 'your data'}, trained again in plain PyTorch."
-    text = (
-        HEADER.format(title=title, config=config_literal(config))
-        + section("the network (the Playground's shared blocks, then its model.py)")
-        + BAD_KNOB
-        + "\n\n"
-        + model_source(blocks)
-        + "\n\n"
-        + model_source(model_file)
-        + section("the data and the optimizer")
-        + READ_SAMPLES
-        + OPTIMIZER_DECOUPLED
-        + section("training")
-        + LOOP.replace("__SHAPE__", json.dumps(list(prep.sample_shape))).replace("__KIND__", json.dumps(prep.kind))
+    return Standalone(
+        {
+            "train.py": reconstruction_script(
+                title=f"The Playground's variational autoencoder on {data.name or 'your data'}, trained again in plain PyTorch.",
+                config=config,
+                model_file=model_file,
+                loop=LOOP,
+                prepared=prep,
+            ),
+            "train.csv": samples_csv(prep.train),
+            "test.csv": samples_csv(prep.test),
+        }
     )
-    return Standalone({"train.py": text, "train.csv": samples_csv(prep.train), "test.csv": samples_csv(prep.test)})
