@@ -19,7 +19,7 @@ from pydantic import Field
 
 from models_lib.data.builtin import SplitOptions, _builtin
 from models_lib.data.builtin_images import SHAPE_NAMES
-from models_lib.data.tensors import BOXES, MASKS, Ragged, Split, TensorData
+from models_lib.data.tensors import BOXES, MASKS, Split, TensorData, detection_data
 
 __all__ = ["Scenes", "ScenesOptions", "generate_scenes", "scene_preview"]
 
@@ -157,10 +157,9 @@ def _scenes(o: ScenesOptions) -> tuple[Scenes, dict[str, np.ndarray]]:
     return scenes, _splits(o.n_samples, o.test_ratio, o.seed)
 
 
-def _meta(o: ScenesOptions, X_val: torch.Tensor, y_val: torch.Tensor, idx: dict[str, np.ndarray]) -> dict:
+def _meta(o: ScenesOptions, idx: dict[str, np.ndarray]) -> dict:
+    """What a scene dataset says about itself (the validation split is added beside it)."""
     return {
-        "X_val": X_val,
-        "y_val": y_val,
         "split": {s: int(len(v)) for s, v in idx.items()},
         "source": "builtin",
         "image_shape": [3, o.image_size, o.image_size],
@@ -184,23 +183,12 @@ DESCRIPTION = (
 )
 def _detection_scenes(o: ScenesOptions) -> TensorData:
     scenes, idx = _scenes(o)
-    X = {s: torch.from_numpy(scenes.images[i]) for s, i in idx.items()}
-    found = {
-        s: Ragged.from_items([scenes.boxes[k] for k in i], dtype=torch.float32, width=(5,)) for s, i in idx.items()
-    }
-    counts = {s: r.lengths() for s, r in found.items()}
-    return TensorData(
-        X_train=X["train"],
-        y_train=counts["train"],
-        X_test=X["test"],
-        y_test=counts["test"],
-        kind="detection",
-        task="detect",
-        feature_names=["red", "green", "blue"],
-        class_names=list(SHAPE_NAMES),
+    return detection_data(
+        {s: torch.from_numpy(scenes.images[i]) for s, i in idx.items()},
+        {s: [scenes.boxes[k] for k in i] for s, i in idx.items()},
+        class_names=SHAPE_NAMES,
         name="Shape scenes",
-        meta=_meta(o, X["val"], counts["val"], idx),
-        fields={BOXES: Split(found["train"], found["test"], found["val"])},
+        meta=_meta(o, idx),
     )
 
 
@@ -227,7 +215,7 @@ def _segmentation_scenes(o: ScenesOptions) -> TensorData:
         feature_names=["red", "green", "blue"],
         class_names=[BACKGROUND, *SHAPE_NAMES],
         name="Shape scene masks",
-        meta=_meta(o, X["val"], M["val"], idx),
+        meta={**_meta(o, idx), "X_val": X["val"], "y_val": M["val"]},
         fields={MASKS: Split(M["train"], M["test"], M["val"])},
     )
 

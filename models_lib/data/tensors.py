@@ -21,6 +21,7 @@ and a :class:`Graph` when the samples are the nodes of one graph.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +163,35 @@ class TensorData:
     @property
     def n_test(self) -> int:
         return int(self.X_test.shape[0])
+
+
+def detection_data(
+    images: Mapping[str, torch.Tensor],
+    boxes: Mapping[str, Sequence[Any]],
+    *,
+    class_names: Sequence[str],
+    name: str,
+    meta: Mapping[str, Any],
+) -> TensorData:
+    """Detection data from each split's (``train``, ``val``, ``test``) images ``[N, C, S, S]`` in 0..1 and
+    each image's boxes (``[k, 5]``: class, x0, y0, x1, y1 in pixels): the boxes a field (``Ragged``), ``y``
+    the number each image holds; the validation split's images and counts go into ``meta`` (``X_val``,
+    ``y_val``) beside what ``meta`` gives."""
+    found = {s: Ragged.from_items(items, dtype=torch.float32, width=(5,)) for s, items in boxes.items()}
+    counts = {s: r.lengths() for s, r in found.items()}
+    return TensorData(
+        X_train=images["train"],
+        y_train=counts["train"],
+        X_test=images["test"],
+        y_test=counts["test"],
+        kind="detection",
+        task="detect",
+        feature_names=["gray"] if images["train"].shape[1] == 1 else ["red", "green", "blue"],
+        class_names=[str(c) for c in class_names],
+        name=name,
+        meta={**meta, "X_val": images["val"], "y_val": counts["val"]},
+        fields={BOXES: Split(found["train"], found["test"], found["val"])},
+    )
 
 
 def from_arrays(

@@ -13,7 +13,6 @@ import torch
 
 from models_lib.data.tensors import (
     BOS,
-    BOXES,
     EOS,
     MASKS,
     NODES,
@@ -26,6 +25,7 @@ from models_lib.data.tensors import (
     Ragged,
     Split,
     TensorData,
+    detection_data,
 )
 
 from .errors import IngestError
@@ -393,26 +393,12 @@ def _detection_tensordata(result: IngestResult) -> TensorData:
     for k, c, x, y0, w, h in boxes:
         per_image[int(k)].append((c, x * side, y0 * side, (x + w) * side, (y0 + h) * side))
     splits = {s: np.asarray(a[f"{s}_index"], dtype=np.int64) for s in ("train", "val", "test")}
-    X = {s: _images_0_1(images[idx]) for s, idx in splits.items()}
-    found = {
-        s: Ragged.from_items(
-            [np.asarray(per_image[i], np.float32).reshape(-1, 5) for i in idx], dtype=torch.float32, width=(5,)
-        )
-        for s, idx in splits.items()
-    }
-    counts = {s: r.lengths() for s, r in found.items()}
-    return TensorData(
-        X_train=X["train"],
-        y_train=counts["train"],
-        X_test=X["test"],
-        y_test=counts["test"],
-        kind="detection",
-        task="detect",
-        feature_names=["gray"] if images.shape[1] == 1 else ["red", "green", "blue"],
-        class_names=[str(c) for c in result.meta.get("class_names", [])],
+    return detection_data(
+        {s: _images_0_1(images[idx]) for s, idx in splits.items()},
+        {s: [np.asarray(per_image[i], np.float32).reshape(-1, 5) for i in idx] for s, idx in splits.items()},
+        class_names=result.meta.get("class_names", []),
         name=str(result.meta.get("name", "upload")),
-        meta=_val_meta(result, X["val"], counts["val"]),
-        fields={BOXES: Split(found["train"], found["test"], found["val"])},
+        meta={"split": result.meta.get("split", {}), "source": "upload"},
     )
 
 
