@@ -208,8 +208,17 @@ def _lines(traces: list[dict]) -> dict[str, Any]:
 # ---------------------------------------------------------------- images, tables, text
 
 
-def _images(thumbnails: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """Up to MAX_IMAGES thumbnails, taken in turn from each class so every class shows."""
+def _images(thumbnails: dict[str, list[str]] | list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Up to MAX_IMAGES thumbnails, taken in turn from each class so every class shows. A detection or
+    segmentation upload keeps a list of pictures instead (each with its boxes drawn, or its mask as an
+    overlay): the first ones, captioned with their file's name."""
+    if isinstance(thumbnails, list):
+        shown = [
+            (t.get("overlay") or t.get("src"), str(t.get("image", "")))
+            for t in thumbnails[:MAX_IMAGES]
+            if isinstance(t, dict)
+        ]
+        return [(uri, name) for uri, name in shown if isinstance(uri, str) and uri.startswith("data:image/")]
     classes = [(str(name), list(uris)) for name, uris in thumbnails.items() if uris]
     picked: list[tuple[str, str]] = []
     depth = 0

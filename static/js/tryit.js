@@ -481,6 +481,163 @@ function seedInput() {
   return form;
 }
 
+
+// ---------------------------------------------------------------- a scene of shapes (segmentation, detection)
+
+// Shapes are stamped as the built-in scenes draw them (data/builtin_scenes.py): a disc of radius r, a
+// square of half-side 0.85 r, a triangle with its apex up; r is a share of the picture's side.
+function stampShape(ctx, kind, x, y, r, colour) {
+  ctx.fillStyle = colour;
+  ctx.beginPath();
+  if (kind === "circle") ctx.arc(x, y, r, 0, 2 * Math.PI);
+  else if (kind === "square") ctx.rect(x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
+  else {
+    ctx.moveTo(x, y - r);
+    ctx.lineTo(x + r, y + 0.8 * r);
+    ctx.lineTo(x - r, y + 0.8 * r);
+    ctx.closePath();
+  }
+  ctx.fill();
+}
+
+function randomColour(dark) {
+  const channel = () => Math.round(255 * (0.55 + 0.45 * Math.random()));
+  const rgb = [channel(), channel(), channel()].map((v) => (dark ? v : 255 - v));
+  return `rgb(${rgb.join(",")})`;
+}
+
+function sceneInput(renderResult) {
+  const size = 280;
+  const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", tabindex: "0", "aria-label": `Scene: click or tap to place the chosen shape, or press Enter to place one in the middle; it is read at ${info.side} × ${info.side} pixels` });
+  const ctx = canvas.getContext("2d");
+  const dark = info.dark_background;
+  const shapes = info.shapes?.length ? info.shapes : [];
+  let background = dark ? "#202020" : "#e8e8e8";
+  const clear = () => {
+    ctx.fillStyle = background;
+    ctx.fillRect(0, 0, size, size);
+  };
+  clear();
+  const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
+  const kindSelect = el("select", { id: "tryit-shape" }, ...[...shapes, "brush"].map((k) => el("option", { value: k, text: k === "brush" ? "free brush" : k })));
+  const sizeInput = el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
+  const colourInput = el("input", { type: "color", id: "tryit-colour", value: dark ? "#f0c040" : "#3050a0" });
+  const radius = () => Number(sizeInput.value) * size;
+  const place = (x, y) => {
+    stampShape(ctx, kindSelect.value, x, y, radius(), colourInput.value);
+    colourInput.value = "#" + randomColour(dark).match(/\d+/g).map((v) => Number(v).toString(16).padStart(2, "0")).join("");
+    send();
+  };
+  const at = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [((event.clientX - box.left) * size) / box.width, ((event.clientY - box.top) * size) / box.height];
+  };
+  let brushing = false;
+  canvas.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    const [x, y] = at(event);
+    if (kindSelect.value !== "brush") {
+      place(x, y);
+      return;
+    }
+    canvas.setPointerCapture(event.pointerId);
+    brushing = true;
+    stampShape(ctx, "circle", x, y, radius() / 3, colourInput.value);
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!brushing) return;
+    const [x, y] = at(event);
+    stampShape(ctx, "circle", x, y, radius() / 3, colourInput.value);
+  });
+  const endBrush = () => {
+    if (!brushing) return;
+    brushing = false;
+    send();
+  };
+  canvas.addEventListener("pointerup", endBrush);
+  canvas.addEventListener("pointercancel", endBrush);
+  canvas.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      place(size / 2, size / 2);
+    }
+  });
+  const randomButton = el("button", { type: "button", class: "button", id: "tryit-random", text: "Random scene" });
+  randomButton.addEventListener("click", () => {
+    const bright = Math.random() < 0.3;
+    background = bright ? "#e0e0e0" : `rgb(${[0, 0, 0].map(() => Math.round(115 * Math.random())).join(",")})`;
+    clear();
+    const count = 1 + Math.floor(Math.random() * 3);
+    for (let i = 0; i < count && shapes.length; i++) {
+      const r = size * (0.1 + 0.12 * Math.random());
+      const kind = shapes[Math.floor(Math.random() * shapes.length)];
+      stampShape(ctx, kind, r + Math.random() * (size - 2 * r), r + Math.random() * (size - 2 * r), r, randomColour(!bright));
+    }
+    send();
+  });
+  const clearButton = el("button", { type: "button", class: "button", id: "tryit-clear", text: "Clear" });
+  clearButton.addEventListener("click", () => {
+    background = dark ? "#202020" : "#e8e8e8";
+    clear();
+    resultBox.replaceChildren();
+    showError("");
+  });
+  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
+  file.addEventListener("change", () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    if (chosen.size > info.limits.max_image_bytes) {
+      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const img = new Image();
+      img.onload = () => ctx.drawImage(img, 0, 0, size, size); // shapes placed next go on top of it
+      img.src = reader.result;
+      tryInputs({ image: reader.result }, renderResult);
+    };
+    reader.readAsDataURL(chosen);
+  });
+  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : "Paint with the brush";
+  return el(
+    "div",
+    { class: "tryit-draw" },
+    canvas,
+    el(
+      "div",
+      { class: "tryit-controls" },
+      el("p", { class: "muted", text: `${what} on the canvas, or start from a random scene; the model reads it at ${info.side} × ${info.side} pixels after each change.` }),
+      el("div", { class: "tryit-fields tryit-scene-tools" },
+        el("label", { class: "tryit-field", for: "tryit-shape" }, el("span", { text: "Shape" }), kindSelect),
+        el("label", { class: "tryit-field", for: "tryit-size" }, el("span", { text: "Size" }), sizeInput),
+        el("label", { class: "tryit-field", for: "tryit-colour" }, el("span", { text: "Colour" }), colourInput),
+      ),
+      el("div", { class: "tryit-buttons" }, randomButton, clearButton),
+      el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
+    ),
+  );
+}
+
+function renderMask(result) {
+  const legend = el("ul", { class: "tryit-legend", id: "tryit-legend" });
+  for (const c of result.classes) {
+    legend.append(el("li", {}, el("span", { class: "tryit-swatch", style: `background:${c.colour}` }), el("span", { text: `${c.class}: ${(100 * c.share).toFixed(1)} % of the pixels` })));
+  }
+  const found = result.classes.filter((c) => c.index > 0).map((c) => c.class);
+  show(
+    verdict(found.length ? `The model finds: ${found.join(", ")}` : `The model calls every pixel ${result.classes[0]?.class ?? "one class"}`),
+    el(
+      "div",
+      { class: "tryit-maps" },
+      figure("What the model reads", picture(result.input_image, "Your scene, as the model reads it", "tryit-picture tryit-large")),
+      figure("Its mask (each class tinted)", picture(result.mask_image, "The predicted mask over your scene", "tryit-picture tryit-large")),
+      figure(`How sure it is, pixel by pixel (white: sure; mean ${(100 * result.mean_confidence).toFixed(0)} %)`, picture(result.confidence_image, "The model's confidence per pixel", "tryit-picture tryit-large")),
+    ),
+    legend,
+  );
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -489,6 +646,7 @@ const BUILDERS = {
   series: () => (info.architecture === "autoencoder" ? rowlessSeries() : seriesInput()),
   latent: () => latentInput(),
   seed: () => seedInput(),
+  scene: () => sceneInput(renderMask),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

@@ -224,3 +224,47 @@ def test_an_anomaly_score_a_forecast_and_a_typed_row(site, browser):  # noqa: F8
     assert "number" in page.locator("#tryit-error").inner_text()
     page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-row-1440.png"))
     assert all("422" in e for e in errors), errors
+
+
+def test_shapes_placed_on_a_scene_come_back_as_a_mask(site, browser):  # noqa: F811
+    """A segmenter's panel: a circle and a square stamped with clicks, a random scene, a tap on a phone."""
+    session = Session(site["url"])
+    status, job = session.post(
+        "/api/jobs",
+        {
+            "architecture": "segmentation",
+            "dataset": "scene-masks",
+            "config": {"epochs": 2},
+            "dataset_options": {"n_samples": 200},
+        },
+    )
+    assert status == 201, job
+    for width in (1440, 375):
+        page, errors = _page(browser, site["url"], session, width)
+        page.goto(f"{site['url']}/jobs/{job['id']}/")
+        page.wait_for_selector("#tryit[data-ready='scene'] #tryit-canvas", timeout=120_000)
+        assert page.locator("#tryit-shape option").all_inner_texts() == ["circle", "square", "triangle", "free brush"]
+        box = page.locator("#tryit-canvas").bounding_box()
+        tries = int(page.locator("#tryit").get_attribute("data-tries") or 0)
+        for kind, (fx, fy) in (("circle", (0.3, 0.3)), ("square", (0.7, 0.65))):
+            page.select_option("#tryit-shape", kind)
+            x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+            if width < 500:
+                page.touchscreen.tap(x, y)
+            else:
+                page.mouse.click(x, y)
+        page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) >= {tries + 2}")
+        page.wait_for_selector("#tryit-verdict")
+        assert page.locator("#tryit-result img").count() == 3  # the input, the mask, the confidence
+        legend = page.locator("#tryit-legend li").all_inner_texts()
+        assert legend and legend[0].startswith("background: ") and all("% of the pixels" in t for t in legend)
+        shares = [float(t.split(": ")[1].split(" %")[0]) for t in legend]
+        assert abs(sum(shares) - 100) < 0.5
+        page.locator("#tryit-random").click()
+        page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) >= {tries + 3}")
+        assert page.locator("#tryit-error").is_hidden()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"the page scrolls sideways at {width} px ({wide} px wide)"
+        page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-segmentation-{width}.png"))
+        assert not errors, errors
+        page.context.close()

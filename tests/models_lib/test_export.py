@@ -29,6 +29,8 @@ CASES = [
     ("vae", "iris", {}),
     ("gan", "ring", {}),
     ("gan", "digits", {"variant": "conditional"}),
+    ("segmentation", "scene-masks", {}),
+    ("segmentation", "scene-masks", {"variant": "fcn", "depth": 2}),
 ]
 
 
@@ -146,6 +148,8 @@ SCRIPTS = [
     ("vae", "digits", {}),
     ("gan", "ring", {}),
     ("gan", "digits", {"variant": "conditional"}),
+    ("segmentation", "scene-masks", {"loss": "cross_entropy_dice", "flip": True}),
+    ("segmentation", "scene-masks", {"variant": "fcn", "lr_schedule": "constant"}),
 ]
 
 

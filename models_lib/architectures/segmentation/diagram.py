@@ -1,66 +1,128 @@
-"""The diagram of the semantic segmentation (FCN, U-Net) entry, sketched from its own small knobs (it is not trainable yet)."""
+"""The segmenters drawn from their real module as a U: the encoder's stages going down to the
+smallest map, then U-Net's decoder stages coming back up (with the skips across), or FCN's 1x1
+classifier and single up-sampling. Shapes come from one dummy forward."""
 
 from __future__ import annotations
 
-from typing import Literal
+import torch
 
-from models_lib.diagrams.canvas import Canvas
-from models_lib.diagrams.sketching import knob
-from models_lib.hparams import HParams
+from models_lib.diagrams.canvas import Canvas, count_params, shape_text, trace
+
+from .model import FCN
+from .training import SegmentationModule
+
+LOSSES = {"cross_entropy": "cross-entropy", "dice": "Dice", "cross_entropy_dice": "cross-entropy + Dice"}
 
 
-class SegmentationSketch(HParams):
-    variant: Literal["unet", "fcn"] = knob(
-        "unet",
-        title="Variant",
-        description="U-Net hands each decoder stage the encoder stage of equal size; FCN does not.",
-        choice_labels={"unet": "U-Net (skip connections)", "fcn": "FCN"},
+def _convs(stage: torch.nn.Module) -> str:
+    bn = any(isinstance(m, torch.nn.BatchNorm2d) for m in stage.modules())
+    return "2× conv 3×3" + (" + BN" if bn else "") + " + ReLU"
+
+
+def draw(module: SegmentationModule, config) -> dict:
+    model, c = module.model, module.config
+    side, cin, k = module.side, module.in_channels, module.n_classes
+    fcn = isinstance(model, FCN)
+    names = ["encoder.stem", *(f"encoder.downs.{i}" for i in range(len(model.encoder.downs)))]
+    names += ["classifier", "upsample"] if fcn else [*(f"ups.{i}" for i in range(len(model.ups))), "head"]
+    shapes = trace(model, torch.zeros(1, cin, side, side), names)
+    d = len(model.encoder.downs)
+    title = "Fully convolutional network (FCN)" if fcn else ("U-Net" if c.skips else "U-Net without skips")
+    canvas = Canvas("segmentation", title)
+    canvas.group("enc", "Encoder (context)")
+    canvas.node("image", "Image", shape_text((cin, side, side)), "input", col=0, row=0)
+    canvas.node(
+        "e0",
+        _convs(model.encoder.stem),
+        shape_text(shapes["encoder.stem"]),
+        "conv",
+        col=1,
+        row=0,
+        group="enc",
+        params=count_params(model.encoder.stem),
     )
-    depth: int = knob(3, ge=1, le=5, title="Depth", description="Down-sampling stages of the encoder.")
-    channels: int = knob(
-        16, ge=1, le=128, title="Channels", description="Filters of the first stage; each stage down doubles them."
+    canvas.edge("image", "e0")
+    for i, down in enumerate(model.encoder.downs, start=1):
+        canvas.node(
+            f"e{i}",
+            _convs(down),
+            shape_text(shapes[f"encoder.downs.{i - 1}"]),
+            "code" if i == d else "conv",
+            col=1 + i,
+            row=i,
+            group="enc",
+            params=count_params(down),
+        )
+        canvas.edge(f"e{i - 1}", f"e{i}", label="max pool 2×2")
+    if fcn:
+        canvas.node(
+            "classifier",
+            "Conv 1×1: class scores",
+            shape_text(shapes["classifier"]),
+            "conv",
+            col=2 + d,
+            row=d,
+            params=count_params(model.classifier),
+        )
+        canvas.edge(f"e{d}", "classifier")
+        f = model.upsample.stride[0]
+        canvas.node(
+            "upsample",
+            f"Transposed conv {2 * f}×{2 * f}, stride {f}",
+            shape_text(shapes["upsample"]),
+            "output",
+            col=3 + d,
+            row=0,
+            params=count_params(model.upsample),
+        )
+        canvas.edge("classifier", "upsample", label=f"up {f}×, starts bilinear")
+        last = "upsample"
+    else:
+        canvas.group("dec", "Decoder (detail)")
+        prev = f"e{d}"
+        for j, up in enumerate(model.ups):
+            level = d - 1 - j
+            label = "Up-conv 2×2 ⊕ concat" if up.skip else "Up-conv 2×2"
+            canvas.node(
+                f"d{level}",
+                f"{label}, {_convs(up.conv)}",
+                shape_text(shapes[f"ups.{j}"]),
+                "conv",
+                col=1 + 2 * d - level,
+                row=level,
+                group="dec",
+                params=count_params(up),
+            )
+            canvas.edge(prev, f"d{level}", label="up 2×")
+            if up.skip:
+                canvas.edge(f"e{level}", f"d{level}", "skip", "copy & concat")
+            prev = f"d{level}"
+        canvas.node(
+            "head",
+            "Conv 1×1: class scores",
+            shape_text(shapes["head"]),
+            "output",
+            col=2 + 2 * d,
+            row=0,
+            params=count_params(model.head),
+        )
+        canvas.edge(prev, "head")
+        last = "head"
+    end = max(n["col"] for n in canvas.nodes)
+    canvas.node("loss", "Loss per pixel", LOSSES[c.loss], "loss", col=end + 1, row=0)
+    canvas.edge(last, "loss")
+    total = count_params(model)
+    canvas.note(
+        f"Drawn from the real PyTorch module built for the {module.data.name} dataset ({cin}×{side}×{side} "
+        f"images, {k} pixel classes): {total:,} parameters. Shapes are channels × height × width."
     )
-    image_size: int = knob(64, ge=16, le=256, title="Image size", description="Side of the square input image.")
-    classes: int = knob(3, ge=2, le=20, title="Classes", description="Pixel classes, background included.")
-
-
-def draw(k: SegmentationSketch) -> dict:
-    unet = k.variant == "unet"
-    c = Canvas("segmentation", "U-Net" if unet else "Fully convolutional network (FCN)")
-    d, ch, s = k.depth, k.channels, k.image_size
-    c.group("enc", "Encoder (context)")
-    c.group("dec", "Decoder (detail)")
-    c.node("image", "Image", f"3×{s}×{s}", "input", col=0, row=0)
-    prev, params = "image", 0
-    cin = 3
-    for i in range(d):
-        cout, size = ch * 2**i, max(1, s // 2**i)
-        c.node(f"e{i}", "2× conv 3×3", f"{cout}×{size}×{size}", "conv", col=1 + i, row=i, group="enc")
-        c.edge(prev, f"e{i}", label="pool 2×2" if i else None)
-        params += 9 * cin * cout + 9 * cout * cout + 2 * cout
-        cin, prev = cout, f"e{i}"
-    cb, sb = ch * 2**d, max(1, s // 2**d)
-    c.node("bottleneck", "Bottleneck", f"{cb}×{sb}×{sb}", "code", col=1 + d, row=d)
-    c.edge(prev, "bottleneck", label="pool 2×2")
-    params += 9 * cin * cb + 9 * cb * cb + 2 * cb
-    prev, cin = "bottleneck", cb
-    for i in reversed(range(d)):
-        cout, size = ch * 2**i, max(1, s // 2**i)
-        label = "Up-conv ⊕ concat" if unet else "Transposed conv"
-        c.node(f"d{i}", label, f"{cout}×{size}×{size}", "conv", col=1 + 2 * d - i, row=i, group="dec")
-        c.edge(prev, f"d{i}", label="up 2×")
-        params += 4 * cin * cout + cout + ((9 * 2 * cout * cout + 9 * cout * cout + 2 * cout) if unet else 0)
-        if unet:
-            c.edge(f"e{i}", f"d{i}", "skip", "copy & concat")
-        cin, prev = cout, f"d{i}"
-    c.node("mask", "Conv 1×1 → mask", f"{k.classes}×{s}×{s}", "output", col=2 + 2 * d, row=0)
-    c.edge(prev, "mask")
-    params += cin * k.classes + k.classes
-    c.node("loss", "Pixel-wise CE loss", "per pixel", "loss", col=3 + 2 * d, row=0)
-    c.edge("mask", "loss")
-    c.note(
-        "U-Net's skip connections hand each decoder stage the encoder stage of the same size, for sharp edges."
-        if unet
-        else "FCN grows the map back from the bottleneck alone: context is good, edges come out blurry."
+    canvas.note(
+        "FCN scores the classes on the smallest map and stretches them back in one step: the context is "
+        "there, the edges are blocky."
+        if fcn
+        else "Each skip hands a decoder stage the encoder's map of the same size, so sharp edges come back."
+        if c.skips
+        else "Without skips the decoder must redraw every edge from the smallest map: compare it with the "
+        "skips switched on."
     )
-    return c.finish(params)
+    return canvas.finish(total)
