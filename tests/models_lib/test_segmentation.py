@@ -13,7 +13,15 @@ from torch.nn import functional as F
 
 import models_lib
 from models_lib import data
-from models_lib.architectures.segmentation.losses import class_iou, confusion, dice_loss, mean_iou, segmentation_loss
+from models_lib.architectures.segmentation.losses import (
+    class_iou,
+    confusion,
+    dice_loss,
+    mean_iou,
+    pixel_classes,
+    pixels_right,
+    segmentation_loss,
+)
 from models_lib.architectures.segmentation.model import FCN, UNet, bilinear_kernel
 from models_lib.hparams import HParamsError
 from models_lib.kit.figures import labels_of, title_of
@@ -80,6 +88,14 @@ def test_iou_matches_torchmetrics():
     absent = torch.where(pred == 3, 0, pred), torch.where(target == 3, 0, target)
     ours = mean_iou(confusion(*absent, 4)).float()
     assert torch.isclose(ours, MulticlassJaccardIndex(num_classes=4, average="macro")(*absent), atol=1e-6)
+
+
+@pytest.mark.parametrize("k", [2, 4, 17])
+def test_the_quick_pixel_classes_are_argmax(k):
+    gen = torch.Generator().manual_seed(k)
+    logits, target = torch.randn(5, k, 9, 7, generator=gen), torch.randint(0, k, (5, 9, 7), generator=gen)
+    assert torch.equal(pixel_classes(logits), logits.argmax(1))
+    assert int(pixels_right(logits, target)) == int((logits.argmax(1) == target).sum())
 
 
 def test_dice_loss_by_hand_and_at_its_ends():

@@ -58,7 +58,7 @@ def main():
         model.eval()
         with torch.no_grad():
             out = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
-        counts = confusion(out.argmax(1), y_test, len(CLASS_NAMES))
+        counts = confusion(pixel_classes(out), y_test, len(CLASS_NAMES))
         print(
             f"epoch {epoch}: test loss {segmentation_loss(out, y_test, c.loss).item():.4f}, "
             f"pixel accuracy {(counts.diagonal().sum() / counts.sum()).item():.3f}, "

@@ -14,7 +14,7 @@ from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
 from .knobs import SegmentationHParams
-from .losses import class_iou, confusion, mean_iou, segmentation_loss
+from .losses import class_iou, confusion, mean_iou, pixel_classes, pixels_right, segmentation_loss
 from .model import build_model
 from .views import VIEWS, class_iou_figure, masks_figure, pixel_confusion_figure
 
@@ -94,7 +94,7 @@ class SegmentationModule(TrainingModule):
         out = self.model(X)
         loss = segmentation_loss(out, y, c.loss)
         self._steps += 1
-        return loss, (loss.detach(), (out.detach().argmax(1) == y).sum(), y.numel())
+        return loss, (loss.detach(), pixels_right(out.detach(), y), y.numel())
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
         loss = torch.stack([r[0] for r in records]).float().mean()
@@ -113,7 +113,7 @@ class SegmentationModule(TrainingModule):
             out = self.model(self.X_test[i : i + EVAL_CHUNK]).float()
             y = self.y_test[i : i + EVAL_CHUNK]
             loss = loss + segmentation_loss(out, y, self.config.loss) * len(y)
-            counts += confusion(out.argmax(1), y, k)
+            counts += confusion(pixel_classes(out), y, k)
         tested = {"loss": loss / max(len(self.X_test), 1), "counts": counts}
         self._tested = (self._steps, tested)
         return tested
@@ -136,7 +136,7 @@ class SegmentationModule(TrainingModule):
         keys = self.view_keys
         names = list(self.data.class_names)
         if "masks" in keys:
-            pred = self.model(self.X_shown).argmax(1).cpu().numpy()
+            pred = pixel_classes(self.model(self.X_shown)).cpu().numpy()
             scale = max(1, -(-SHOWN_SIDE // self.side))
             figures["masks"] = masks_figure(self.images_shown, self.y_shown, pred, names, scale, self.shown_from)
         if self._tested is None:

@@ -1135,6 +1135,11 @@ def _seg_pairs(sz: SafeZip):
             skipped += 1
             continue
         stem = str(PurePosixPath(*parts[1:]).with_suffix(""))
+        if folder == "masks" and image_family(rel) == "JPEG":
+            raise IngestError(
+                f"The mask '{rel}' is a JPEG. JPEG blurs the edges of a mask into values that are no class at "
+                "all; save masks as PNG (8-bit gray or palette), one value per class."
+            )
         target = images if folder == "images" else masks
         if stem in target:
             raise IngestError(f"Two files in {folder}/ are named '{stem}' (different extensions). Keep one per name.")
@@ -1222,6 +1227,12 @@ def _ingest_segmentation(path: Path, opts, limits: IngestLimits, prog: _Progress
                 )
             prog(0.05 + 0.85 * (k + 1) / n, f"pair {k + 1:,} of {n:,}")
     values = np.unique(M)
+    if len(values) < 2:
+        only = f"#{next(k for k, v in colours.items() if v == int(values[0])):06x}" if colours else int(values[0])
+        raise IngestError(
+            f"Every pixel of every mask has the same value ({only}): there is nothing to tell apart. A mask "
+            "needs at least two values, for instance 0 for the background and 1 for the object."
+        )
     lut = np.zeros(256, dtype=np.uint8)
     lut[values] = np.arange(len(values), dtype=np.uint8)
     M = lut[M]

@@ -358,3 +358,52 @@ def test_missing_values_are_filled_from_the_training_rows_only(tmp_path):
     assert fill == pytest.approx(train_seen.mean(), rel=1e-4)
     overall = np.mean([i * i for i in range(1, 200)])
     assert fill != pytest.approx(overall, rel=1e-4)  # the whole column's mean would leak the test rows
+
+
+def _mask_png(mask: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(mask).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _seg_members(n: int = 6, size: int = 24) -> dict:
+    members = {}
+    for i in range(n):
+        members[f"images/s{i}.png"] = image_bytes("PNG", size=(size, size), seed=i)
+        mask = np.zeros((size, size), dtype=np.uint8)
+        mask[4:12, 4:12] = 1 + i % 2
+        members[f"masks/s{i}.png"] = _mask_png(mask)
+    return members
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        # a mask of another size than its image
+        (
+            lambda m: m.update({"masks/s2.png": _mask_png(np.zeros((20, 24), np.uint8))}),
+            r"s2.png' is 24 x 20 pixels but",
+        ),
+        # a mask whose image is missing
+        (lambda m: m.pop("images/s4.png"), r"1 masks have no image with the same name, e.g. 'masks/s4.png'"),
+        # an image whose mask is missing
+        (lambda m: m.pop("masks/s1.png"), r"1 images have no mask with the same name"),
+        # a JPEG mask: its edges blur into values that are no class
+        (lambda m: m.update({"masks/s0.jpg": m.pop("masks/s0.png")}), r"'masks/s0.jpg' is a JPEG"),
+        # nothing to tell apart: every mask the same single value
+        (
+            lambda m: m.update({f"masks/s{i}.png": _mask_png(np.full((24, 24), 7, np.uint8)) for i in range(6)}),
+            r"same value \(7\)",
+        ),
+    ],
+    ids=["wrong-size", "mask-without-image", "image-without-mask", "jpeg-mask", "one-class"],
+)
+def test_hostile_segmentation_uploads_are_refused_with_what_to_fix(tmp_path, limits, change, words):
+    members = _seg_members()
+    change(members)
+    path = zip_of(tmp_path / "seg.zip", members)
+    with pytest.raises(IngestError, match=words):
+        inspect_upload(path, "segmentation", limits)
+        ingest(path, "segmentation", {"size": 16}, limits)
