@@ -2,6 +2,7 @@
 // The stored log is the truth: the server sends a snapshot on connect, then live events;
 // a gap in `seq` is asked for again, and a dropped socket reconnects with `?after=lastSeq`.
 
+import { filteredFigure } from "./box-filter.js";
 import { AXIS, CHART_LOOK } from "./chart-style.js";
 
 const FINISHED = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"]);
@@ -321,9 +322,15 @@ function drawViews() {
   for (const [key, figure] of pendingViews) {
     const view = viewPanels.get(key);
     if (!view) continue; // a view this page has no panel for
-    if (view.shown === figure) continue;
-    const layout = { ...BASE_LAYOUT, hovermode: "closest", ...(figure.layout || {}), uirevision: key };
-    P.react(view.chart, figure.data, layout, CONFIG);
+    if (view.shown === figure && !view.refilter) continue;
+    view.refilter = false;
+    const redraw = () => {
+      view.refilter = true;
+      queueView(key, view.shown);
+    };
+    const drawn = filteredFigure(figure, view.panel, redraw); // a view with sliders of its own
+    const layout = { ...BASE_LAYOUT, hovermode: "closest", ...(drawn.layout || {}), uirevision: key };
+    P.react(view.chart, drawn.data, layout, CONFIG);
     view.shown = figure;
     view.hasFigure = true;
     view.panel.hidden = false;

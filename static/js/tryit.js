@@ -638,6 +638,50 @@ function renderMask(result) {
   );
 }
 
+// a detector's answer: its boxes over the picture, those from the score slider's value up
+let boxScore = null;
+function renderBoxes(result) {
+  boxScore ??= info.score ?? 0.3;
+  const size = 288;
+  const canvas = el("canvas", { width: size, height: size, class: "tryit-picture tryit-large tryit-boxes", id: "tryit-boxes", role: "img" });
+  const list = el("ul", { class: "tryit-legend", id: "tryit-found" });
+  const slider = el("input", { type: "range", id: "tryit-score", min: "0.1", max: "0.95", step: "0.05", value: String(boxScore) });
+  const sliderLabel = el("span");
+  const head = verdict("");
+  const image = new Image();
+  const draw = () => {
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(image, 0, 0, size, size);
+    const k = size / result.side;
+    const shown = result.boxes.filter((b) => b.score >= boxScore);
+    ctx.lineWidth = 2;
+    ctx.font = "bold 12px sans-serif";
+    for (const b of shown) {
+      const colour = info.colours[b.index % info.colours.length];
+      const [x0, y0, x1, y1] = b.box.map((v) => v * k);
+      ctx.strokeStyle = colour;
+      ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+      const label = `${b.class} ${b.score.toFixed(2)}`;
+      ctx.fillStyle = colour;
+      ctx.fillRect(x0, Math.max(0, y0 - 15), ctx.measureText(label).width + 6, 15);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(label, x0 + 3, Math.max(11, y0 - 3));
+    }
+    canvas.setAttribute("aria-label", shown.length ? `Boxes found: ${shown.map((b) => `${b.class} (score ${b.score.toFixed(2)})`).join(", ")}` : "No box at this score");
+    head.textContent = shown.length ? `The model finds ${shown.length} object${shown.length > 1 ? "s" : ""}` : "The model finds nothing this sure";
+    sliderLabel.textContent = `Show boxes with a score of at least ${boxScore.toFixed(2)}`;
+    list.replaceChildren(...shown.map((b) => el("li", {}, el("span", { class: "tryit-swatch", style: `background:${info.colours[b.index % info.colours.length]}` }), el("span", { text: `${b.class}: score ${b.score.toFixed(2)}` }))));
+  };
+  slider.addEventListener("input", () => {
+    boxScore = Number(slider.value);
+    draw();
+  });
+  image.onload = draw;
+  image.src = result.input_image;
+  show(head, el("div", { class: "tryit-maps" }, figure("The boxes it finds on what it reads", canvas)), el("label", { class: "tryit-field tryit-score", for: "tryit-score" }, sliderLabel, slider), list);
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -646,7 +690,7 @@ const BUILDERS = {
   series: () => (info.architecture === "autoencoder" ? rowlessSeries() : seriesInput()),
   latent: () => latentInput(),
   seed: () => seedInput(),
-  scene: () => sceneInput(renderMask),
+  scene: () => sceneInput(info.answer === "boxes" ? renderBoxes : renderMask),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

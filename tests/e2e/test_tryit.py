@@ -268,3 +268,48 @@ def test_shapes_placed_on_a_scene_come_back_as_a_mask(site, browser):  # noqa: F
         page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-segmentation-{width}.png"))
         assert not errors, errors
         page.context.close()
+
+
+def test_a_detectors_boxes_filter_on_the_run_page_and_in_try_it(site, browser):  # noqa: F811
+    """The boxes view's sliders change what is drawn without a request; Try it draws boxes on a scene."""
+    session = Session(site["url"])
+    status, job = session.post("/api/jobs", {"architecture": "detection", "dataset": "scenes", "config": {"epochs": 6}})
+    assert status == 201, job
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(f"{site['url']}/jobs/{job['id']}/")
+    page.wait_for_selector("#tryit[data-ready='scene'] #tryit-canvas", timeout=150_000)
+    page.wait_for_selector(".view-panel[data-view='boxes'] .box-filter input", timeout=30_000)
+
+    def drawn() -> int:  # outlines of predicted boxes drawn in the view now
+        return page.evaluate(
+            """() => document.querySelector(".view-panel[data-view='boxes'] .view-chart").data
+                 .filter((t) => t.meta === "predicted").reduce((n, t) => n + t.x.filter((v) => v === null).length, 0)"""
+        )
+
+    chart = ".view-panel[data-view='boxes'] .view-chart"
+
+    def move(slider: str, value: str) -> int:
+        """Set a slider and wait for the view to be drawn again; the outlines drawn then."""
+        draws = int(page.locator(chart).get_attribute("data-draws"))
+        page.locator(slider).fill(value)
+        page.wait_for_function(f'() => Number(document.querySelector("{chart}").dataset.draws) > {draws}')
+        return drawn()
+
+    page.wait_for_timeout(16_000)  # the replay of a run that finished before the page opened is over
+    before = drawn()
+    low = move("#boxes-score", "0.1")  # every candidate from 0.1 up ...
+    loose = move("#boxes-nms", "0.95")  # ... and almost no suppression: duplicates show
+    high = move("#boxes-score", "0.95")
+    assert loose >= low >= before >= high and loose > high, (loose, low, before, high)
+    page.locator(".view-panel[data-view='boxes']").screenshot(path=str(ARTIFACTS / "detection-boxes-1440.png"))
+
+    page.locator("#tryit-random").click()
+    page.wait_for_selector("#tryit-boxes")
+    page.wait_for_timeout(300)
+    found = page.locator("#tryit-found li").count()
+    page.locator("#tryit-score").fill("0.95")
+    assert page.locator("#tryit-found li").count() <= found
+    assert page.locator("#tryit-boxes").get_attribute("aria-label")
+    page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-detection-1440.png"))
+    assert not errors, errors
+    page.context.close()

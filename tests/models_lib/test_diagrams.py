@@ -197,7 +197,7 @@ def test_other_knobs_change_the_drawing():
     assert len(diagram("recursive", {"tree_depth": 4})["nodes"]) > len(diagram("recursive", {"tree_depth": 2})["nodes"])
     assert "attention" in {n["kind"] for n in diagram("seq2seq", {"attention": True})["nodes"]}
     assert "attention" not in {n["kind"] for n in diagram("seq2seq", {"attention": False})["nodes"]}
-    assert diagram("detection", {"variant": "two_stage"})["title"] != diagram("detection")["title"]
+    assert diagram("detection", {"depth": 2})["params"] != diagram("detection")["params"]
     assert "feedback" not in kinds(diagram("backprop", {"show_gradients": False}))
     for variant in ("cbow", "skipgram", "glove", "fasttext", "elmo"):
         assert diagram("embeddings", {"variant": variant})["nodes"]
@@ -229,7 +229,7 @@ def test_unknown_slug_and_schemas():
         diagram("perceptron-9000")
     with pytest.raises(DiagramError):
         sketch_schema("mlp")  # drawn from its model: its knobs are its hyperparameters
-    assert "variant" in sketch_schema("detection")["properties"]
+    assert "width" in sketch_schema("som")["properties"]
     assert "hidden_layers" in diagram_schema("mlp")["properties"]
     assert diagram_schema("cnn") == registry.get("cnn").json_schema()
     assert diagram_schema("transformer") == sketch_schema("transformer")

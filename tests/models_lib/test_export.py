@@ -31,6 +31,7 @@ CASES = [
     ("gan", "digits", {"variant": "conditional"}),
     ("segmentation", "scene-masks", {}),
     ("segmentation", "scene-masks", {"variant": "fcn", "depth": 2}),
+    ("detection", "scenes", {}),
 ]
 
 
@@ -150,6 +151,7 @@ SCRIPTS = [
     ("gan", "digits", {"variant": "conditional"}),
     ("segmentation", "scene-masks", {"loss": "cross_entropy_dice", "flip": True}),
     ("segmentation", "scene-masks", {"variant": "fcn", "lr_schedule": "constant"}),
+    ("detection", "scenes", {"flip": True, "box_loss": "l1"}),
 ]
 
 

@@ -1,12 +1,66 @@
-"""Object detection: Find every object in a picture, draw a box around it and name it: two-stage and single-shot detectors.
+"""Object detection: find every object in a picture, draw a box around it and name it. The single-shot
+detector (a YOLO-style grid: each cell finds the object whose centre falls in it) trains on the built-in
+shape scenes or an upload of images with boxes.
 
-Not trainable here yet: the catalog shows its page (``card.html``), its icon and a diagram
-sketched from its own small knobs (``diagram.py``).
+``knobs.py`` its knobs, ``model.py`` the network and its decoding, ``losses.py`` the targets, the loss in
+three parts and the mAP, ``training.py`` how it trains and measures, ``views.py`` its live views,
+``diagram.py`` its diagram, ``tryit.py``, ``export.py`` and ``standalone.py`` what a finished run offers,
+``card.html`` its page.
 """
 
-from models_lib.registry import ArchitectureSpec, Card, Diagram, Fact
+from models_lib.kit.metrics import TEST_LOSS, TRAIN_LOSS
+from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
-from .diagram import DetectionSketch, draw
+from .diagram import draw
+from .export import EXPORT
+from .knobs import DetectionHParams
+from .losses import average_precisions, detection_loss, grid_targets, mean_average_precision
+from .model import GridDetector, build_model, decode
+from .training import DetectionModule
+from .tryit import TRY_IT
+from .views import VIEWS
+
+__all__ = [
+    "SPEC",
+    "DetectionHParams",
+    "DetectionModule",
+    "GridDetector",
+    "average_precisions",
+    "build_model",
+    "decode",
+    "detection_loss",
+    "grid_targets",
+    "mean_average_precision",
+    "spec",
+]
+
+PARTS = Chart(
+    "loss_parts",
+    "The loss in three parts",
+    "Where (the box), whether (the objectness: is there an object in this cell?) and what (the class), on "
+    "the training batches and the test images: watch which part falls first.",
+    "loss",
+)
+MAP = Chart(
+    "map",
+    "Mean average precision",
+    "How well the boxes find the objects on the test images: for each class the area under its "
+    "precision-recall curve, a box counting when it overlaps a true one by half, averaged over the classes.",
+    "mAP@0.5",
+    percent=True,
+)
+
+
+def _part(split: str, key: str, words: str) -> Metric:
+    where = "the training batches" if split == "train" else "the test images"
+    return Metric(
+        f"{split}_{key}_loss",
+        f"{split} {words} loss",
+        PARTS,
+        "lower",
+        description=f"The {words} part of the loss on {where}.",
+    )
+
 
 SPEC = ArchitectureSpec(
     slug="detection",
@@ -40,7 +94,34 @@ SPEC = ArchitectureSpec(
             ),
             Fact(4, "Finding objects means boxes on images.", goal="find_objects"),
         ),
-        search=("images",),
+        search=("images", "boxes", "yolo"),
     ),
-    diagram=Diagram(draw, knobs=DetectionSketch),
+    knobs=DetectionHParams,
+    accepts=(Accepts("detection", "detect"),),
+    module=DetectionModule,
+    views=VIEWS,
+    metrics=(
+        TRAIN_LOSS,
+        TEST_LOSS,
+        *(
+            _part(split, key, words)
+            for split in ("train", "test")
+            for key, words in (("box", "box"), ("objectness", "objectness"), ("class", "class"))
+        ),
+        Metric(
+            "test_map50",
+            "test mAP@0.5",
+            MAP,
+            "higher",
+            "percent",
+            headline=True,
+            description="Mean over the classes of the average precision on the test images, a box counting as "
+            "found when its IoU with a true box of its class is 0.5 or more.",
+        ),
+    ),
+    default_dataset="scenes",
+    try_it=TRY_IT,
+    export=EXPORT,
+    diagram=Diagram(draw, examples=({"depth": 2, "channels": 8}, {"depth": 4, "batch_norm": False, "box_loss": "l1"})),
 )
+spec = SPEC

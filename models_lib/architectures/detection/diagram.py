@@ -1,97 +1,59 @@
-"""The diagram of the object detection entry, sketched from its own small knobs (it is not trainable yet)."""
+"""The single-shot detector drawn from its real module: the backbone's layers with their shapes, the
+neck, the head's answer per cell, then decoding (scores, boxes, non-maximum suppression) and the loss in
+its three parts."""
 
 from __future__ import annotations
 
-from typing import Literal
+import torch
 
-from models_lib.diagrams.canvas import Canvas
-from models_lib.diagrams.sketching import knob
-from models_lib.hparams import HParams
+from models_lib.diagrams.canvas import Canvas, Flow, count_params, layer_runs, run_node, shape_text, trace
+
+from .training import DetectionModule
 
 
-class DetectionSketch(HParams):
-    variant: Literal["single_shot", "two_stage"] = knob(
-        "single_shot",
-        title="Detector",
-        description="One pass over a grid of anchors, or proposals then classification.",
-        choice_labels={"single_shot": "Single-shot (YOLO-style)", "two_stage": "Two-stage (Faster R-CNN-style)"},
+def draw(module: DetectionModule, config) -> dict:
+    model, c = module.model, module.config
+    side, cin, k = module.side, module.in_channels, module.n_classes
+    names = [f"backbone.{n}" for n, _ in model.backbone.named_children()]
+    names += [f"neck.{n}" for n, _ in model.neck.named_children()] + ["head"]
+    shapes = trace(model, torch.zeros(1, cin, side, side), names)
+    canvas = Canvas("detection", "Single-shot detector (YOLO-style grid)")
+    flow = Flow(canvas, per_row=7)
+    canvas.group("backbone", "Backbone (shared convolutions)")
+    flow.place("input", "Image", shape_text((cin, side, side)), "input")
+    for part, children in (("backbone", model.backbone), ("neck", model.neck)):
+        for name, group in layer_runs((f"{part}.{n}", m) for n, m in children.named_children()):
+            label, sub, kind = run_node(group, shapes[name])
+            flow.place(
+                name.replace(".", "_"),
+                f"{label} 2×2" if kind == "pool" else label,
+                sub,
+                kind,
+                params=sum(count_params(m) for m in group) or None,
+                group="backbone" if part == "backbone" else None,
+            )
+    g = module.grid
+    flow.place(
+        "head",
+        "Conv 1×1: each cell's answer",
+        f"{shape_text(shapes['head'])}: objectness, box (4), {k} class scores",
+        "output",
+        params=count_params(model.head),
     )
-    grid_size: int = knob(7, ge=2, le=19, title="Grid size", description="Cells per side of the output grid.")
-    anchors: int = knob(3, ge=1, le=9, title="Anchors per cell", description="Predefined boxes each cell refines.")
-    classes: int = knob(3, ge=1, le=20, title="Classes", description="Object classes to name.")
-
-
-def draw(k: DetectionSketch) -> dict:
-    g, a, n = k.grid_size, k.anchors, k.classes
-    c = Canvas("detection", "Single-shot detector" if k.variant == "single_shot" else "Two-stage detector")
-    c.group("backbone", "Backbone (shared convolutions)")
-    c.chain(
-        [
-            {"id": "image", "label": "Image", "sublabel": f"3×{g * 32}×{g * 32}", "kind": "input"},
-            {
-                "id": "conv1",
-                "label": "Conv stages",
-                "sublabel": f"64×{g * 4}×{g * 4}",
-                "kind": "conv",
-                "group": "backbone",
-            },
-            {"id": "feat", "label": "Feature map", "sublabel": f"256×{g}×{g}", "kind": "conv", "group": "backbone"},
-        ],
-        row=0.5,
+    flow.place("decode", "Decode + NMS", f"{g}×{g} boxes → keep the sure ones (IoU {c.nms_iou:g})", "op")
+    canvas.node(
+        "loss",
+        "Loss = box + objectness + class",
+        f"{c.box_loss.upper()} box loss",
+        "loss",
+        col=flow.col - 1,
+        row=flow.row + 1.2,
     )
-    if k.variant == "single_shot":
-        c.chain(
-            [
-                {"id": "head", "label": "Conv 1×1 head", "sublabel": f"{g}×{g}×{a}×(5+{n})", "kind": "conv"},
-                {"id": "decode", "label": "Decode boxes", "sublabel": f"{g * g * a} boxes", "kind": "op"},
-                {"id": "nms", "label": "Non-max suppression", "sublabel": "score > threshold", "kind": "op"},
-                {"id": "boxes", "label": "Boxes + classes", "sublabel": "x, y, w, h, class", "kind": "output"},
-            ],
-            col=3,
-            row=0.5,
-            after="feat",
-        )
-        c.node("loss", "Loss", "box + objectness + class", "loss", col=4, row=1.7)
-        c.edge("decode", "loss")
-        c.note(
-            f"Every one of the {g}×{g} cells predicts {a} boxes (x, y, w, h, objectness) and {n} class scores in one pass."
-        )
-    else:
-        c.group("rpn", "Region proposal network")
-        c.chain(
-            [
-                {
-                    "id": "rpn",
-                    "label": "RPN conv 3×3",
-                    "sublabel": f"{g}×{g}×{a}×(4+1)",
-                    "kind": "conv",
-                    "group": "rpn",
-                },
-                {"id": "proposals", "label": "Proposals", "sublabel": "top 300 boxes", "kind": "op", "group": "rpn"},
-            ],
-            col=3,
-            row=0,
-            after="feat",
-        )
-        c.chain(
-            [
-                {"id": "roi", "label": "RoI pool", "sublabel": "256×7×7 each", "kind": "pool"},
-                {"id": "fc", "label": "Dense head", "sublabel": "1024", "kind": "dense"},
-            ],
-            col=5,
-            row=1,
-        )
-        c.edge("proposals", "roi", label="regions")
-        c.edge("feat", "roi", "skip", "shared features")
-        c.node("cls", "Classifier", f"{n + 1} scores", "output", col=7, row=0.5)
-        c.node("reg", "Box regressor", f"4×{n}", "output", col=7, row=1.5)
-        c.edge("fc", "cls")
-        c.edge("fc", "reg")
-        c.node("nms", "Non-max suppression", "final boxes", "op", col=8, row=1)
-        c.edge("cls", "nms")
-        c.edge("reg", "nms")
-        c.note(
-            "Stage one proposes regions from anchors; stage two crops each region from the shared "
-            "feature map and classifies and refines it."
-        )
-    return c.finish(None)
+    canvas.edge("head", "loss")
+    total = count_params(model)
+    canvas.note(
+        f"Drawn from the real PyTorch module built for the {module.data.name} dataset ({cin}×{side}×{side} images, "
+        f"{k} classes): {total:,} parameters. The grid has {g}×{g} cells of {module.stride}×{module.stride} pixels; "
+        "each cell finds the object whose centre falls in it."
+    )
+    return canvas.finish(total)

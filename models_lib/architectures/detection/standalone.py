@@ -1,0 +1,109 @@
+"""The detector's standalone training script: the model and loss files, the images and boxes as the network
+saw them (data.npz: pixels 0..255 as uint8; boxes as rows of image, class, x0, y0, x1, y1 in pixels) and the
+Playground's loop (seeded mini-batches, the same flips, the cosine schedule, mAP@0.5 on the test images after
+every epoch)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from models_lib.data.tensors import BOXES
+from models_lib.export import Standalone
+from models_lib.export.standalone import OPTIMIZER, assemble
+
+from . import losses as losses_file
+from . import model as model_file
+from .training import flip_batch
+
+READ_NPZ = '''
+def read_data(path):
+    """The images (float 0..1) and each image's boxes ([k, 5]: class, x0, y0, x1, y1) of each split."""
+    arrays = np.load(path)
+    out = {}
+    for split in ("train", "test"):
+        images = torch.tensor(arrays[f"X_{split}"]).float() / 255
+        rows = torch.tensor(arrays[f"boxes_{split}"]).float()
+        out[split] = (images, [rows[rows[:, 0] == i, 1:] for i in range(len(images))])
+    return out
+'''
+
+LOOP = """
+CLASS_NAMES = __CLASS_NAMES__
+
+
+def main():
+    args, c = options()
+    data = read_data("data.npz")
+    X_train, train_boxes = data["train"]
+    X_test, test_boxes = data["test"]
+    side = X_train.shape[-1]
+    model = build_model(c, X_train.shape[1], len(CLASS_NAMES))
+    stride, grid = model.stride, side // model.stride
+    T_train = grid_targets(train_boxes, grid, stride)
+    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)
+    steps_per_epoch = -(-len(X_train) // c.batch_size)
+    total, step = steps_per_epoch * args.epochs, 0
+    order = torch.Generator().manual_seed(c.seed)
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        for batch in torch.randperm(len(X_train), generator=order).split(c.batch_size):
+            if c.lr_schedule == "cosine":
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(c.learning_rate, step, total)
+            X, T = X_train[batch], T_train[batch]
+            if c.flip:
+                X, T = flip_batch(X, T, side)
+            loss = detection_loss(model(X), T, stride, box_loss=c.box_loss, box_weight=c.box_weight)["total"]
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+        model.eval()
+        with torch.no_grad():
+            raw = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
+        found = decode(raw, stride, score_floor=0.05, nms_iou=c.nms_iou)
+        score = mean_average_precision(found, test_boxes, len(CLASS_NAMES))
+        print(f"epoch {epoch}: mAP@0.5 {score:.3f}", flush=True)
+    save(model)
+"""
+
+
+def data_npz(data) -> bytes:
+    """The train and test images (uint8 pixels) and boxes (image index, class, x0, y0, x1, y1) as one .npz."""
+
+    def pixels(X) -> np.ndarray:
+        return (X.float().clamp(0, 1) * 255).round().byte().numpy()
+
+    def rows(ragged) -> np.ndarray:
+        index = np.repeat(np.arange(len(ragged)), ragged.lengths().numpy())
+        return np.concatenate([index[:, None], ragged.values.numpy()], 1).astype(np.float32)
+
+    boxes = data.fields[BOXES]
+    out = io.BytesIO()
+    np.savez_compressed(
+        out,
+        X_train=pixels(data.X_train),
+        X_test=pixels(data.X_test),
+        boxes_train=rows(boxes.train),
+        boxes_test=rows(boxes.test),
+    )
+    return out.getvalue()
+
+
+def script(config, data) -> Standalone:
+    import inspect
+
+    text = assemble(
+        title=f"The Playground's single-shot detector on {data.name or 'your images'}, trained again in plain "
+        "PyTorch (torchvision too: its box operations).",
+        config=config,
+        network=[model_file, losses_file, inspect.getsource(flip_batch)],
+        helpers=[READ_NPZ, OPTIMIZER],
+        loop=LOOP,
+        tokens={"__CLASS_NAMES__": json.dumps(list(data.class_names))},
+        what="its model.py and losses.py",
+    )
+    return Standalone({"train.py": text, "data.npz": data_npz(data)})

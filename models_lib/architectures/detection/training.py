@@ -1,0 +1,193 @@
+"""How the detector trains, measures and draws itself."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from models_lib.data import TensorData
+from models_lib.data.tensors import BOXES
+from models_lib.hparams import bad_knob
+from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.registry import RunSettings
+from models_lib.training import TrainingModule, small_step, to_device
+
+from .knobs import DetectionHParams
+from .losses import average_precisions, detection_loss, grid_targets
+from .model import build_model, decode
+from .views import VIEWS, boxes_figure, class_ap_figure
+
+EVAL_CHUNK = 256  # test images per forward pass in evaluation
+SHOWN = 6  # validation images in the boxes view
+SCORE_FLOOR = 0.05  # detections under this score are dropped before non-maximum suppression
+SHOWN_FLOOR = 0.1  # the boxes view sends candidates from this score up (the page's slider starts at 0.3)
+SMALL_BATCH_MACS = 200e6  # multiply-adds per step below which one CPU thread beats several
+
+
+class DetectionModule(TrainingModule):
+    def __init__(self, config: DetectionHParams, data: TensorData, settings: RunSettings | None = None):
+        X = data.X_train
+        if X.ndim != 4 or X.shape[-1] != X.shape[-2] or BOXES not in data.fields:
+            raise ValueError(
+                f"detection takes square images [N, C, S, S] with their boxes; got {tuple(X.shape)} "
+                f"and fields {sorted(data.fields)}"
+            )
+        self.side = int(X.shape[-1])
+        stride = 2**config.depth
+        if self.side % stride or self.side // stride < 2:
+            fits = max((d for d in range(2, 6) if self.side % 2**d == 0 and self.side // 2**d >= 2), default=None)
+            raise bad_knob(
+                "depth",
+                f"The images are {self.side} pixels wide, which {config.depth} halvings do not divide into a grid "
+                f"of at least 2 x 2 cells. " + (f"Choose a depth of {fits} or less." if fits else "Use larger images."),
+            )
+        self.config = config
+        self.data = data
+        self.n_classes = len(data.class_names)
+        self.in_channels = int(X.shape[1])
+        self.stride, self.grid = stride, self.side // stride
+        self.model = build_model(config, self.in_channels, self.n_classes)
+        self.view_keys = [v.key for v in VIEWS if v.applies_to(data)]
+        self._steps = 0
+        self._tested: tuple[int, dict] | None = None
+        self._ap_history: list[tuple[float, list[float | None]]] = []
+
+    def setup(self, device: torch.device) -> list[torch.Tensor]:
+        d, c = self.data, self.config
+        self.device = device
+        self.model.to(device)
+        boxes = d.fields[BOXES]
+        train_boxes = [boxes.train[i] for i in range(len(boxes.train))]
+        self.test_boxes = [boxes.test[i] for i in range(len(boxes.test))]
+        self.X_test = to_device(d.X_test, device)
+        self.test_targets = to_device(grid_targets(self.test_boxes, self.grid, self.stride), device)
+        X_val = d.meta.get("X_val")
+        has_val = isinstance(X_val, torch.Tensor) and len(X_val) and boxes.val is not None and len(boxes.val)
+        self.shown_from = "validation" if has_val else "test"
+        shown = X_val if has_val else d.X_test
+        self.X_shown = to_device(shown[:SHOWN], device)
+        source = boxes.val if has_val else boxes.test
+        self.shown_boxes = [source[i] for i in range(min(SHOWN, len(source)))]
+        n = d.n_train
+        self.steps_per_epoch = math.ceil(n / max(1, min(c.batch_size, n)))
+        self.total_steps = self.steps_per_epoch * c.epochs
+        return [to_device(d.X_train, device), to_device(grid_targets(train_boxes, self.grid, self.stride), device)]
+
+    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
+        c = self.config
+        self.optimizer = build_optimizer(c.optimizer, self.model, lr=c.learning_rate, device=device)
+        return self.optimizer
+
+    def training_step(self, batch):
+        X, targets = batch
+        c = self.config
+        if c.lr_schedule == "cosine":
+            for group in self.optimizer.param_groups:
+                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        if c.flip:
+            X, targets = flip_batch(X, targets, self.side)
+        parts = detection_loss(self.model(X), targets, self.stride, box_loss=c.box_loss, box_weight=c.box_weight)
+        self._steps += 1
+        return parts["total"], tuple(parts[k].detach() for k in ("total", "box", "objectness", "class"))
+
+    def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
+        parts = torch.stack([torch.stack(r) for r in records]).float().mean(0)
+        return dict(
+            zip(("train_loss", "train_box_loss", "train_objectness_loss", "train_class_loss"), parts, strict=True)
+        )
+
+    def _test_pass(self) -> dict:
+        """The test split's loss parts and its detections (eval mode); reused while no step has happened."""
+        if self._tested is not None and self._tested[0] == self._steps:
+            return self._tested[1]
+        c = self.config
+        totals = torch.zeros(4, device=self.device)
+        detections: list[dict[str, torch.Tensor]] = []
+        for i in range(0, len(self.X_test), EVAL_CHUNK):
+            raw = self.model(self.X_test[i : i + EVAL_CHUNK]).float()
+            parts = detection_loss(
+                raw, self.test_targets[i : i + EVAL_CHUNK], self.stride, box_loss=c.box_loss, box_weight=c.box_weight
+            )
+            totals += torch.stack([parts[k] for k in ("total", "box", "objectness", "class")]) * len(raw)
+            detections += [
+                {k: v.cpu() for k, v in d.items()}
+                for d in decode(raw, self.stride, score_floor=SCORE_FLOOR, nms_iou=c.nms_iou)
+            ]
+        ap = average_precisions(detections, self.test_boxes, self.n_classes, iou=0.5)
+        tested = {"parts": totals / max(len(self.X_test), 1), "ap": ap}
+        self._tested = (self._steps, tested)
+        return tested
+
+    def test_metrics(self) -> dict[str, torch.Tensor]:
+        t = self._test_pass()
+        ap = t["ap"]
+        parts = t["parts"]
+        return {
+            "test_loss": parts[0],
+            "test_box_loss": parts[1],
+            "test_objectness_loss": parts[2],
+            "test_class_loss": parts[3],
+            "test_map50": torch.tensor(float(np.nanmean(ap)) if np.isfinite(ap).any() else 0.0),
+        }
+
+    def views(self) -> dict[str, dict]:
+        """The boxes from the network as it is now (six images); the AP per class from the last test pass."""
+        figures: dict[str, dict] = {}
+        names = list(self.data.class_names)
+        if "boxes" in self.view_keys:
+            raw = self.model(self.X_shown).float()
+            found = decode(raw, self.stride, score_floor=SHOWN_FLOOR, nms_iou=0.95)  # the page suppresses
+            figures["boxes"] = boxes_figure(
+                self.X_shown.cpu(),
+                self.shown_boxes,
+                [{k: v.cpu() for k, v in f.items()} for f in found],
+                names,
+                self.shown_from,
+                self.config.nms_iou,
+            )
+        if "class_ap" in self.view_keys and self._tested is not None:
+            tested_at, tested = self._tested
+            epoch = round(tested_at / max(self.steps_per_epoch, 1), 2)
+            if not self._ap_history or self._ap_history[-1][0] != epoch:
+                self._ap_history.append((epoch, [None if np.isnan(v) else round(float(v), 4) for v in tested["ap"]]))
+            figures["class_ap"] = class_ap_figure(self._ap_history, names)
+        return figures
+
+    def resume_at(self, step: int) -> None:
+        self._steps = step
+
+    def divergence_hint(self) -> str:
+        lr = self.config.learning_rate
+        return f"lower the learning rate (now {lr:g}), for example to {lr / 10:g}"
+
+    def out_of_memory_hint(self) -> str:
+        c = self.config
+        return f"lower batch_size (now {c.batch_size}) or channels (now {c.channels})"
+
+    def start_messages(self) -> list[str]:
+        d, c = self.data, self.config
+        n_boxes = int(d.fields[BOXES].train.lengths().sum())
+        return [
+            f"dataset {d.name or 'uploaded'}: {d.n_train} train / {d.n_test} test images with {n_boxes} boxes "
+            f"to learn, {self.in_channels}x{self.side}x{self.side}, {self.n_classes} classes; a {self.grid}x{self.grid} "
+            f"grid of {self.stride}-pixel cells, {c.box_loss} box loss"
+        ]
+
+    def single_thread(self):
+        example = torch.zeros(1, self.in_channels, self.side, self.side)
+        return small_step(self.model, example, self.config.batch_size, SMALL_BATCH_MACS)()
+
+
+def flip_batch(X: torch.Tensor, targets: torch.Tensor, side: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mirror a random half of the images left-right, and their dense targets with them: the grid's
+    columns reversed and each box's x0, x1 mirrored."""
+    flip = torch.rand(X.shape[0], device=X.device) < 0.5
+    X = torch.where(flip[:, None, None, None], X.flip(-1), X)
+    mirrored = targets.flip(2).clone()
+    x0, x1 = mirrored[..., 1].clone(), mirrored[..., 3].clone()
+    has = mirrored[..., 0] > 0.5
+    mirrored[..., 1] = torch.where(has, side - x1, x0)
+    mirrored[..., 3] = torch.where(has, side - x0, x1)
+    return X, torch.where(flip[:, None, None, None], mirrored, targets)

@@ -1,0 +1,186 @@
+"""The detector's live views: predicted against true boxes on fixed validation images (with a score and
+an NMS-IoU slider that filter on the page), and the average precision of each class over the run. The loss
+split and the mAP curve are metric charts."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torchvision.ops import batched_nms
+
+from models_lib.kit.figures import PALETTE, axis, image_figure, image_tiles, markup, rounded, tile_grid, top_matter
+from models_lib.registry import View
+
+BOXES_VIEW = View(
+    "boxes",
+    "Predicted and true boxes",
+    "Fixed validation images with their true boxes (dashed white) and the boxes the network finds now, "
+    "coloured by class with their scores. Move the sliders: a higher score keeps only sure boxes; a lower "
+    "NMS IoU merges overlapping boxes of one class into the surest.",
+)
+CLASS_AP = View(
+    "class_ap",
+    "Average precision per class",
+    "How well each class is found on the test split, epoch by epoch: the area under its precision-recall "
+    "curve, a box counting as found when it overlaps a true one by half (IoU 0.5). The dashed line is their "
+    "mean, the mAP@0.5.",
+)
+
+VIEWS = (BOXES_VIEW, CLASS_AP)
+
+TILE = 128  # px: each validation image is scaled up to this side
+GAP = 4
+COLS = 3
+DEFAULT_SCORE = 0.3  # the score slider's starting point
+MAX_CLASSES_DRAWN = 10
+
+
+def class_colour(k: int) -> str:
+    return PALETTE[k % len(PALETTE)]
+
+
+def _rect(x0: float, y0: float, x1: float, y1: float) -> tuple[list, list]:
+    return [x0, x1, x1, x0, x0, None], [y0, y0, y1, y1, y0, None]
+
+
+def kept_boxes(candidates: list[list[float]], score: float, nms_iou: float) -> list[list[float]]:
+    """The candidates (rows of tile, x0, y0, x1, y1, score, class) the page shows at these slider settings:
+    score at least ``score``, then non-maximum suppression per tile and class (torchvision's; the page
+    does the same in ``static/js/box-filter.js``)."""
+    rows = [r for r in candidates if r[5] >= score]
+    if not rows:
+        return []
+    t = torch.tensor(rows, dtype=torch.float64)
+    groups = t[:, 0] * 1000 + t[:, 6]
+    keep = batched_nms(t[:, 1:5], t[:, 5], groups.long(), nms_iou)
+    return [rows[i] for i in sorted(keep.tolist())]
+
+
+def predicted_traces(candidates: list[list[float]], class_names: list[str], score: float, nms_iou: float) -> list[dict]:
+    """One trace per class: its kept boxes as closed outlines, each labelled with its score on hover."""
+    traces = []
+    kept = kept_boxes(candidates, score, nms_iou)
+    for k, name in enumerate(class_names):
+        xs, ys, text = [], [], []
+        for row in kept:
+            if int(row[6]) != k:
+                continue
+            x, y = _rect(*row[1:5])
+            xs += x
+            ys += y
+            text += [f"{row[5]:.2f}"] * 5 + [None]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": xs or [None],
+                "y": ys or [None],
+                "text": text or [None],
+                "name": name,
+                "meta": "predicted",
+                "line": {"color": class_colour(k), "width": 2},
+                "hovertemplate": markup("%{fullData.name}<br>score %{text}<extra></extra>"),
+            }
+        )
+    return traces
+
+
+def boxes_figure(
+    images: torch.Tensor,
+    truths: list[torch.Tensor],
+    found: list[dict[str, torch.Tensor]],
+    class_names: list[str],
+    where: str,
+    nms_iou: float,
+) -> dict:
+    """The images in a grid, their true boxes dashed, the predicted ones by class; ``layout.meta`` holds every
+    candidate box so that the page's sliders can filter them (``static/js/box-filter.js``)."""
+    side = int(images.shape[-1])
+    tiles = image_tiles(images, side=TILE, max_side=TILE)
+    scale = tiles[0].shape[0] / side
+    grid, step = tile_grid(tiles, cols=COLS, gap=GAP)
+    fig = image_figure(grid, "boxes")
+
+    def place(i: int, box) -> list[float]:
+        r, c = divmod(i, COLS)
+        return [
+            round(c * step + float(box[0]) * scale, 1),
+            round(r * step + float(box[1]) * scale, 1),
+            round(c * step + float(box[2]) * scale, 1),
+            round(r * step + float(box[3]) * scale, 1),
+        ]
+
+    xs, ys = [], []
+    for i, truth in enumerate(truths):
+        for row in truth:
+            x, y = _rect(*place(i, row[1:5]))
+            xs += x
+            ys += y
+    fig["data"].append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": xs or [None],
+            "y": ys or [None],
+            "name": "true boxes",
+            "line": {"color": "#ffffff", "width": 1.5, "dash": "dash"},
+            "hoverinfo": "skip",
+        }
+    )
+    candidates = [
+        [i, *place(i, box), round(float(s), 3), int(label)]
+        for i, f in enumerate(found)
+        for box, s, label in zip(f["boxes"], f["scores"], f["labels"], strict=True)
+    ]
+    fig["data"] += predicted_traces(candidates, class_names, DEFAULT_SCORE, nms_iou)
+    fig["layout"]["meta"] = {
+        "filter": "boxes",
+        "candidates": candidates,
+        "score": DEFAULT_SCORE,
+        "nms_iou": nms_iou,
+    }
+    top_matter(fig["layout"], f"{where} images: found (by class) and true (dashed)", ["true boxes", *class_names])
+    return fig
+
+
+def class_ap_figure(history: list[tuple[float, list[float | None]]], class_names: list[str]) -> dict:
+    """One line per class (the first ``MAX_CLASSES_DRAWN``): its AP@0.5 at each measured epoch; their mean dashed."""
+    epochs = [e for e, _ in history]
+    traces = []
+    for k in range(min(len(class_names), MAX_CLASSES_DRAWN)):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers" if len(epochs) < 3 else "lines",
+                "x": epochs,
+                "y": rounded([row[k] if row[k] is not None else np.nan for _, row in history], 4),
+                "name": class_names[k],
+                "line": {"color": class_colour(k), "width": 2},
+                "hovertemplate": markup("%{fullData.name}<br>epoch %{x}<br>AP %{y:.1%}<extra></extra>"),
+            }
+        )
+    means = [
+        float(np.nanmean([np.nan if v is None else v for v in row])) if any(v is not None for v in row) else np.nan
+        for _, row in history
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": epochs,
+            "y": rounded(means, 4),
+            "name": "mAP@0.5",
+            "line": {"color": "#000000", "width": 2, "dash": "dash"},
+            "hovertemplate": markup("mAP@0.5<br>epoch %{x}<br>%{y:.1%}<extra></extra>"),
+        }
+    )
+    layout = {
+        "uirevision": "class_ap",
+        "xaxis": axis("epoch"),
+        "yaxis": axis("AP at IoU 0.5", range=[0, 1.02], tickformat=".0%"),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+    }
+    title = "test AP@0.5 per class" + (
+        f" (first {MAX_CLASSES_DRAWN} of {len(class_names)} classes)" if len(class_names) > MAX_CLASSES_DRAWN else ""
+    )
+    return {"data": traces, "layout": top_matter(layout, title, [t["name"] for t in traces])}
