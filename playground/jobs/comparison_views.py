@@ -95,6 +95,12 @@ def comparison_views_get(*, viewer: Viewer, ids: list[int], view: str, epoch: fl
     stands for all). ``epochs``: the union of the runs' epochs. Raises ``ComparisonRejected`` naming
     ``view`` for a key that is no view the runs share (the message names those on offer)."""
     jobs = _visible(viewer, ids)
+    if not jobs:
+        raise ComparisonRejected(
+            "None of these runs is yours to see (or they do not exist): pick runs of your own or shared with you.",
+            [FieldError("ids", "no run you may see")],
+            status=404,
+        )
     shared = _shared(jobs)
     if view not in {v["key"] for v in shared}:
         offer = ", ".join(v["key"] for v in shared)
