@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from models_lib import registry
 from playground.access import can
 
-from . import comparison, exports, hooks, selectors, services
+from . import comparison, comparison_views, exports, hooks, selectors, services
 from .models import JobStatus
 from .tryit import job_can_try
 
@@ -158,6 +158,10 @@ def job_compare(request: HttpRequest) -> HttpResponse:
         smooth = 0.0
     smooth = min(max(smooth, 0.0), 0.99) if math.isfinite(smooth) else 0.0
     rows = found["settings"] if found else []
+    shared_views = (
+        comparison_views.comparison_views_list(viewer=request.viewer, ids=compared)["views"] if compared else []
+    )
+    runs_query = f"sweep={sweep}" if sweep else "ids=" + ",".join(map(str, ids))
     page_data = found and {
         "ids": ids,
         "runs": found["runs"],
@@ -165,7 +169,9 @@ def job_compare(request: HttpRequest) -> HttpResponse:
         "charts": found["charts"],
         "x": x,
         "smooth": smooth,
-        "api": f"/api/jobs/compare?sweep={sweep}" if sweep else "/api/jobs/compare?ids=" + ",".join(map(str, ids)),
+        "api": f"/api/jobs/compare?{runs_query}",
+        "views": shared_views,
+        "views_api": f"/api/jobs/compare/views?{runs_query}",
     }
     return render(
         request,
@@ -174,6 +180,7 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             "comparison": found,
             "page_data": page_data,
             "runs": found["runs"] if found else [],
+            "shared_views": shared_views,
             "error": error,
             "asked": asked,
             "typed": typed,

@@ -189,3 +189,20 @@ def test_an_epoch_is_a_number_or_nothing():
     assert comparison_epoch_parse(raw="") is None and comparison_epoch_parse(raw=None) is None
     with pytest.raises(ComparisonRejected, match="inf"):
         comparison_epoch_parse(raw="inf")
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_the_page_offers_the_shared_views_or_says_there_are_none(alice):
+    mlp = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED)
+    other = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED, architecture="autoencoder")
+    for job in (mlp, other):
+        job_append_events(job_id=job.pk, events=[_frame(0.0, 0, 0, whole=True)])
+    html = alice.client.get(f"/jobs/compare/?ids={mlp.pk}").content.decode()
+    assert 'id="views-title">Views side by side<' in html
+    assert f'<option value="{BOUNDARY}"' in html and 'id="view-epoch"' in html
+    assert f'/api/jobs/compare/views?ids={mlp.pk}"' in html  # where the page reads the figures
+    assert f'class="card chart-card run-view" data-run="{mlp.pk}"' in html
+    both = alice.client.get(f"/jobs/compare/?ids={mlp.pk},{other.pk}").content.decode()
+    assert 'id="no-shared-views"' in both and "no live picture in common" in both and 'id="view-pick"' not in both
