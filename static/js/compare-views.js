@@ -63,6 +63,7 @@ export function startViews(api) {
       const shown = panels.get(run.id);
       if (!shown) continue;
       shown.note.textContent = note(run, asked);
+      shown.chart.setAttribute("aria-label", `Run #${run.id}: ${body.view.title.toLowerCase()}${run.epoch === null ? "" : ` at epoch ${epochText(run.epoch)}`}`);
       if (!run.figure || !Array.isArray(run.figure.data) || !P) {
         if (shown.chart.classList.contains("has-plot")) P?.purge(shown.chart);
         shown.chart.classList.remove("has-plot");
