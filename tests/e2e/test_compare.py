@@ -185,6 +185,13 @@ def test_a_run_that_finishes_while_compared_joins_the_comparison(site, browser, 
     page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '2'")
     epochs = page.locator("tr[data-setting=metric__epochs] td").all_inner_texts()
     assert epochs == ["4", "3"]
+    # its view, side by side with the finished run's, followed to its last frame (the slider at its right end)
+    panel = f"#view-grid .run-view[data-run='{held['id']}'] .view-chart"
+    page.wait_for_function(f"() => document.querySelector(\"{panel}\").dataset.epoch === '3'", timeout=20_000)
+    assert (
+        "(its latest)" in page.locator(f"#view-grid .run-view[data-run='{held['id']}'] [data-frame-note]").inner_text()
+    )
+    assert page.locator("#view-epoch-value").inner_text() == "epoch 4"
     assert not errors, errors
     page.context.close()
 
