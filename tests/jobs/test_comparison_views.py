@@ -118,6 +118,22 @@ def test_a_resumed_run_drops_the_frames_its_lost_attempt_drew_past_the_checkpoin
     assert run["epochs"] == [0, 1, 2] and _z(run["figure"]) == [[0.4]]
 
 
+def test_a_run_whose_history_was_removed_shows_its_last_picture(alice):
+    from django.utils import timezone
+
+    last = _frame(7.0, 0, 0, whole=True)["figure"]
+    purged = TrainingJobFactory(
+        owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED, purged_at=timezone.now(), views={BOUNDARY: last}
+    )
+    live = TrainingJobFactory(owner_key=alice.visitor_id, status=JobStatus.SUCCEEDED)
+    job_append_events(job_id=live.pk, events=[_frame(0.0, 0, 0, whole=True), _frame(0.5, 10, 1)])
+    assert [v["key"] for v in comparison_views_list(viewer=alice.viewer, ids=[purged.pk])["views"]] == [BOUNDARY]
+    found = comparison_views_get(viewer=alice.viewer, ids=[purged.pk, live.pk], view=BOUNDARY, epoch=0)
+    gone, kept = found["runs"]
+    assert (gone["epochs"], gone["step"], gone["history"], gone["figure"]) == ([], None, False, last)
+    assert kept["history"] and _z(kept["figure"]) == [[0.0]] and found["epochs"] == [0, 1]
+
+
 # ---------------------------------------------------------------- who sees what
 
 
