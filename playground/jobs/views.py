@@ -122,8 +122,8 @@ PICKER_RUNS = 30  # the viewer's newest runs the picker offers
 
 
 def job_compare(request: HttpRequest) -> HttpResponse:
-    """Runs side by side: ``?ids=3,5,9`` (the permalink; ``x``, ``smooth`` and ``settings=all`` keep how
-    it is shown). The picker sends ``ids`` once per ticked run and ``add`` for a run typed in: the page
+    """Runs side by side: ``?ids=3,5,9`` (the permalink; ``x``, ``smooth``, ``settings=all`` and ``view``
+    keep how it is shown). The picker sends ``ids`` once per ticked run and ``add`` for a run typed in: the page
     answers with the permalink that names them all. Runs the viewer may not see are left out and counted."""
     raw = request.GET.getlist("ids")
     add = request.GET.get("add", "").strip()
@@ -136,7 +136,7 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             ids = comparison.comparison_ids_parse(raw=[*raw, add], required=False)
     except comparison.ComparisonRejected as exc:
         error, ids = exc, []
-    view = {key: request.GET[key] for key in ("x", "smooth", "settings") if request.GET.get(key)}
+    view = {key: request.GET[key] for key in ("x", "smooth", "settings", "view") if request.GET.get(key)}
     if not sweep and error is None and ids and (add or raw != [",".join(map(str, ids))]):
         return redirect(f"{comparison.comparison_url(ids)}{'&' + urlencode(view) if view else ''}")
     found = comparison.comparison_get(viewer=request.viewer, ids=ids) if ids else None
@@ -181,6 +181,11 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             "page_data": page_data,
             "runs": found["runs"] if found else [],
             "shared_views": shared_views,
+            # the view shown side by side (``view`` in the address; the first shared one by default)
+            "picked_view": next(
+                (v for v in shared_views if v["key"] == request.GET.get("view")),
+                shared_views[0] if shared_views else None,
+            ),
             "error": error,
             "asked": asked,
             "typed": typed,

@@ -18,8 +18,9 @@ const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: [
 
 const epochText = (epoch) => (Number.isInteger(epoch) ? String(epoch) : epoch.toFixed(2).replace(/0+$/, ""));
 
-/** Starts the section on the page, when it has one; ``api`` is the comparison's views address. */
-export function startViews(api) {
+/** Starts the section on the page, when it has one; ``api`` is the comparison's views address,
+ * ``onPick`` is called when another view is picked (the page keeps it in its address). */
+export function startViews(api, onPick = () => {}) {
   const pick = document.getElementById("view-pick");
   const slider = document.getElementById("view-epoch");
   const grid = document.getElementById("view-grid");
@@ -124,6 +125,7 @@ export function startViews(api) {
     const option = pick.selectedOptions[0];
     if (description && option) description.textContent = option.dataset.description || "";
     state.atEnd = true;
+    onPick();
     load();
   });
   slider.addEventListener("input", () => {

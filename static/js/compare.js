@@ -161,11 +161,14 @@ function syncAddress() {
   if (showAll?.checked) url.searchParams.set("settings", "all");
   else url.searchParams.delete("settings");
   if (state.x === "step") url.searchParams.delete("x");
+  const pick = document.getElementById("view-pick");
+  if (pick && pick.selectedIndex > 0) url.searchParams.set("view", pick.value);
+  else url.searchParams.delete("view");
   window.history.replaceState(window.history.state, "", url);
   const permalink = document.getElementById("permalink");
   if (permalink) {
     const link = new URL(permalink.href);
-    for (const key of ["x", "smooth", "settings"]) {
+    for (const key of ["x", "smooth", "settings", "view"]) {
       if (url.searchParams.has(key)) link.searchParams.set(key, url.searchParams.get(key));
       else link.searchParams.delete(key);
     }
@@ -267,7 +270,7 @@ function readCharts(page) {
 if (data) {
   wireControls();
   draw(); // plotly.js, a deferred script before this module, has run
-  startViews(data.views_api);
+  startViews(data.views_api, syncAddress);
   if (data.runs.some((r) => r.active)) setTimeout(refresh, REFRESH_MS);
 } else {
   wireSettingsToggle();

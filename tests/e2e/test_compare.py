@@ -270,11 +270,14 @@ def test_views_side_by_side_at_the_same_epoch(site, browser, runs):  # noqa: F81
     assert "decision_boundary" in picker.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
     picker.select_option("confusion_matrix")
     page.wait_for_function("() => document.getElementById('view-grid').dataset.view === 'confusion_matrix'")
+    assert _query(page)["view"] == ["confusion_matrix"]  # the link keeps the view picked
+    assert "view=confusion_matrix" in page.locator("#permalink").get_attribute("href")
     picker.select_option("decision_boundary")
     page.wait_for_function(
         "() => document.getElementById('view-grid').dataset.view === 'decision_boundary' &&"
         " [...document.querySelectorAll('#view-grid .view-chart')].every((c) => c.classList.contains('has-plot'))"
     )
+    assert "view" not in _query(page)  # the first view is the default
     latest = _view_panels(page)
     assert [p["run"] for p in latest] == [slow, fast] and all(p["z"] != "[]" for p in latest)
     assert latest[0]["z"] != latest[1]["z"]  # two learning rates, two boundaries

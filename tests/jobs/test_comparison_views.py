@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from models_lib.training.frames import whole_frames
@@ -220,5 +222,11 @@ def test_the_page_offers_the_shared_views_or_says_there_are_none(alice):
     assert f'<option value="{BOUNDARY}"' in html and 'id="view-epoch"' in html
     assert f'/api/jobs/compare/views?ids={mlp.pk}"' in html  # where the page reads the figures
     assert f'class="card chart-card run-view" data-run="{mlp.pk}"' in html
+    assert '<option value="confusion_matrix"' not in html  # only the views some run has drawn
+    matrix = {"kind": "view", "view": "confusion_matrix", "step": 0, "epoch": 0, "figure": {"data": [], "layout": {}}}
+    job_append_events(job_id=mlp.pk, events=[matrix])
+    picked = alice.client.get(f"/jobs/compare/?ids={mlp.pk}&view=confusion_matrix").content.decode()
+    assert re.search(r'<option value="confusion_matrix" data-description="[^"]*" selected>', picked)
+    assert re.search(rf'<option value="{BOUNDARY}" data-description="[^"]*">', picked)
     both = alice.client.get(f"/jobs/compare/?ids={mlp.pk},{other.pk}").content.decode()
     assert 'id="no-shared-views"' in both and "no live picture in common" in both and 'id="view-pick"' not in both
