@@ -17,7 +17,7 @@ from playground.api.schemas import DB_INT_MAX, DbId, ErrorOut
 from playground.datasets import selectors as dataset_selectors
 from playground.errors import FieldError
 
-from . import comparison, exports, hooks, selectors, services, sweeps, tryit
+from . import comparison, comparison_views, exports, hooks, selectors, services, sweeps, tryit
 
 router = Router()
 
@@ -262,6 +262,50 @@ def job_compare(request: HttpRequest, ids: str = "", sweep: str = ""):
     else:
         wanted = comparison.comparison_ids_parse(raw=ids)
     return comparison.comparison_get(viewer=request.auth, ids=wanted)
+
+
+class SharedViewOut(Schema):
+    key: str
+    title: str
+    description: str
+
+
+class ViewOfRunOut(Schema):
+    id: int
+    epochs: list[float] = Field(
+        description="The epochs at which the run has a frame of the view (within one: a fraction)"
+    )
+    step: int | None = Field(description="The step of the frame shown (null: the run has no frame of it)")
+    epoch: float | None = Field(description="The epoch of the frame shown")
+    figure: dict[str, Any] | None = Field(
+        description="The whole Plotly figure (data, layout) of that frame; null when the run has not drawn the view"
+    )
+    history: bool = Field(description="False when the run's frames were removed: the figure is its last picture")
+
+
+class ComparedViewsOut(Schema):
+    view: SharedViewOut
+    epoch: float | None = Field(description="The epoch asked for (null: each run's last frame)")
+    epochs: list[float] = Field(description="Every epoch at which some run has a frame: a slider's stops")
+    runs: list[ViewOfRunOut]
+    left_out: int = Field(description="Runs asked for that are not shown: no such run, or not yours to see")
+
+
+@router.get(
+    "/jobs/compare/views",
+    response={200: ComparedViewsOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Compare runs: one live view of each run side by side, at the same epoch",
+)
+def job_compare_views(request: HttpRequest, view: str = "", ids: str = "", sweep: str = "", epoch: str = ""):
+    """``ids`` or ``sweep`` as for ``/jobs/compare``; ``view``: the key of a view the runs share (a 422
+    names those on offer); ``epoch``: a number of epochs from 0 up (each run's latest frame at or before
+    it), or left out for each run's last frame."""
+    if sweep and not ids:
+        wanted = comparison.comparison_sweep_ids(raw=sweep)
+    else:
+        wanted = comparison.comparison_ids_parse(raw=ids)
+    at = comparison_views.comparison_epoch_parse(raw=epoch)
+    return comparison_views.comparison_views_get(viewer=request.auth, ids=wanted, view=view.strip(), epoch=at)
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut}, summary="One run")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from models_lib import registry
 from playground.access import can
 
-from . import comparison, exports, hooks, selectors, services
+from . import comparison, comparison_views, exports, hooks, selectors, services
 from .models import JobStatus
 from .tryit import job_can_try
 
@@ -122,8 +122,8 @@ PICKER_RUNS = 30  # the viewer's newest runs the picker offers
 
 
 def job_compare(request: HttpRequest) -> HttpResponse:
-    """Runs side by side: ``?ids=3,5,9`` (the permalink; ``x``, ``smooth`` and ``settings=all`` keep how
-    it is shown). The picker sends ``ids`` once per ticked run and ``add`` for a run typed in: the page
+    """Runs side by side: ``?ids=3,5,9`` (the permalink; ``x``, ``smooth``, ``settings=all`` and ``view``
+    keep how it is shown). The picker sends ``ids`` once per ticked run and ``add`` for a run typed in: the page
     answers with the permalink that names them all. Runs the viewer may not see are left out and counted."""
     raw = request.GET.getlist("ids")
     add = request.GET.get("add", "").strip()
@@ -136,7 +136,7 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             ids = comparison.comparison_ids_parse(raw=[*raw, add], required=False)
     except comparison.ComparisonRejected as exc:
         error, ids = exc, []
-    view = {key: request.GET[key] for key in ("x", "smooth", "settings") if request.GET.get(key)}
+    view = {key: request.GET[key] for key in ("x", "smooth", "settings", "view") if request.GET.get(key)}
     if not sweep and error is None and ids and (add or raw != [",".join(map(str, ids))]):
         return redirect(f"{comparison.comparison_url(ids)}{'&' + urlencode(view) if view else ''}")
     found = comparison.comparison_get(viewer=request.viewer, ids=ids) if ids else None
@@ -158,6 +158,10 @@ def job_compare(request: HttpRequest) -> HttpResponse:
         smooth = 0.0
     smooth = min(max(smooth, 0.0), 0.99) if math.isfinite(smooth) else 0.0
     rows = found["settings"] if found else []
+    shared_views = (
+        comparison_views.comparison_views_list(viewer=request.viewer, ids=compared)["views"] if compared else []
+    )
+    runs_query = f"sweep={sweep}" if sweep else "ids=" + ",".join(map(str, ids))
     page_data = found and {
         "ids": ids,
         "runs": found["runs"],
@@ -165,7 +169,9 @@ def job_compare(request: HttpRequest) -> HttpResponse:
         "charts": found["charts"],
         "x": x,
         "smooth": smooth,
-        "api": f"/api/jobs/compare?sweep={sweep}" if sweep else "/api/jobs/compare?ids=" + ",".join(map(str, ids)),
+        "api": f"/api/jobs/compare?{runs_query}",
+        "views": shared_views,
+        "views_api": f"/api/jobs/compare/views?{runs_query}",
     }
     return render(
         request,
@@ -174,6 +180,12 @@ def job_compare(request: HttpRequest) -> HttpResponse:
             "comparison": found,
             "page_data": page_data,
             "runs": found["runs"] if found else [],
+            "shared_views": shared_views,
+            # the view shown side by side (``view`` in the address; the first shared one by default)
+            "picked_view": next(
+                (v for v in shared_views if v["key"] == request.GET.get("view")),
+                shared_views[0] if shared_views else None,
+            ),
             "error": error,
             "asked": asked,
             "typed": typed,

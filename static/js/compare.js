@@ -6,6 +6,7 @@
 
 import { plotlyText } from "./chart-text.js";
 import { AXIS, CHART_LOOK } from "./chart-style.js";
+import { startViews } from "./compare-views.js";
 
 const REFRESH_MS = 5000;
 const readJson = (id, fallback) => {
@@ -160,11 +161,14 @@ function syncAddress() {
   if (showAll?.checked) url.searchParams.set("settings", "all");
   else url.searchParams.delete("settings");
   if (state.x === "step") url.searchParams.delete("x");
+  const pick = document.getElementById("view-pick");
+  if (pick && pick.selectedIndex > 0) url.searchParams.set("view", pick.value);
+  else url.searchParams.delete("view");
   window.history.replaceState(window.history.state, "", url);
   const permalink = document.getElementById("permalink");
   if (permalink) {
     const link = new URL(permalink.href);
-    for (const key of ["x", "smooth", "settings"]) {
+    for (const key of ["x", "smooth", "settings", "view"]) {
       if (url.searchParams.has(key)) link.searchParams.set(key, url.searchParams.get(key));
       else link.searchParams.delete(key);
     }
@@ -212,7 +216,10 @@ async function refresh() {
     const response = await fetch(data.api, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const fresh = await response.json();
+    const moved = progressOf(fresh.runs) !== progressOf(data.runs);
     data.runs = fresh.runs.map((run) => ({ ...run, color: colors.get(run.id) }));
+    // the views side by side follow too (compare-views.js)
+    if (moved) document.dispatchEvent(new CustomEvent("compare:progress"));
     data.metrics = { ...fresh.metrics, ...data.metrics };
     scheduleDraw();
     const now = data.runs.map((r) => r.status).join();
@@ -225,6 +232,11 @@ async function refresh() {
   } finally {
     if (data.runs.some((r) => r.active)) setTimeout(refresh, REFRESH_MS);
   }
+}
+
+// How far the runs are: their statuses and their stored points.
+function progressOf(runs) {
+  return runs.map((r) => `${r.id}:${r.status}:${r.points?.step?.length ?? 0}`).join();
 }
 
 // The runs' list and the table of settings, as the server draws them now. A new chart (a metric measured
@@ -258,6 +270,7 @@ function readCharts(page) {
 if (data) {
   wireControls();
   draw(); // plotly.js, a deferred script before this module, has run
+  startViews(data.views_api, syncAddress);
   if (data.runs.some((r) => r.active)) setTimeout(refresh, REFRESH_MS);
 } else {
   wireSettingsToggle();

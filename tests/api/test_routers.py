@@ -35,6 +35,7 @@ OPERATIONS = [
     ("GET", "/api/jobs", "job_list", (200,), "jobs"),
     ("POST", "/api/jobs", "job_create", (201, 403, 404, 409, 422, 429), "jobs"),
     ("GET", "/api/jobs/compare", "job_compare", (200, 404, 422), "jobs"),
+    ("GET", "/api/jobs/compare/views", "job_compare_views", (200, 404, 422), "jobs"),
     ("POST", "/api/jobs/sweep", "job_sweep", (201, 403, 422, 429), "jobs"),
     ("GET", "/api/jobs/{job_id}", "job_detail", (200, 404), "jobs"),
     ("POST", "/api/jobs/{job_id}/cancel", "job_cancel", (200, 404), "jobs"),

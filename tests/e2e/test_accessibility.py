@@ -142,6 +142,8 @@ def test_every_page_passes_axe_and_fits_phones_and_desktops(site, gates):
             f"/jobs/compare/?ids={site['job']['id']},{running['id']}",
             f"/jobs/compare/?ids={site['job']['id']},999999&x=epoch&smooth=0.5&settings=all",
             "/jobs/compare/",
+            # the finished MLP run alone: its views side by side (a picker, the epoch slider, a panel)
+            f"/jobs/compare/?ids={site['job']['id']}",
             # a setup link with values the form cannot use: they are named above it
             "/catalog/mlp/?dataset=moons&learning_rate=lots&data__noise=9&colour=red",
         ]

@@ -185,6 +185,13 @@ def test_a_run_that_finishes_while_compared_joins_the_comparison(site, browser, 
     page.wait_for_function("() => document.getElementById('compare-loss-chart').dataset.runs === '2'")
     epochs = page.locator("tr[data-setting=metric__epochs] td").all_inner_texts()
     assert epochs == ["4", "3"]
+    # its view, side by side with the finished run's, followed to its last frame (the slider at its right end)
+    panel = f"#view-grid .run-view[data-run='{held['id']}'] .view-chart"
+    page.wait_for_function(f"() => document.querySelector(\"{panel}\").dataset.epoch === '3'", timeout=20_000)
+    assert (
+        "(its latest)" in page.locator(f"#view-grid .run-view[data-run='{held['id']}'] [data-frame-note]").inner_text()
+    )
+    assert page.locator("#view-epoch-value").inner_text() == "epoch 4"
     assert not errors, errors
     page.context.close()
 
@@ -237,3 +244,78 @@ def test_a_three_value_learning_rate_sweep_from_the_train_form(site, browser):  
     page.locator("#sweep").screenshot(path=str(ARTIFACTS / "sweep-form-375.png"))
     assert not errors, errors
     phone.close()
+
+
+def _view_panels(page) -> list[dict]:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('#view-grid .run-view')].map((panel) => {"
+        " const chart = panel.querySelector('.view-chart');"
+        " const box = panel.getBoundingClientRect();"
+        " return {run: Number(panel.dataset.run), step: chart.dataset.step, draws: Number(chart.dataset.draws || 0),"
+        " z: JSON.stringify((chart.data || []).filter((t) => t.z).map((t) => t.z)), left: box.left, top: box.top,"
+        " note: panel.querySelector('[data-frame-note]').textContent}; })"
+    )
+
+
+def test_views_side_by_side_at_the_same_epoch(site, browser, runs):  # noqa: F811
+    """The two runs' decision boundaries side by side: picked from the shared views, both drawn, and moved
+    back to an early epoch with the slider, where both change. At 375 px the panels stack."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    session, (slow, fast) = runs
+    page, errors = _page(browser, site["url"], session, 1440)
+    page.goto(site["url"] + f"/jobs/compare/?ids={slow},{fast}")
+    section = page.locator("#compare-views")
+    assert section.get_by_role("heading", name="Views side by side").is_visible()
+    picker = page.get_by_label("Which view", exact=True)
+    assert "decision_boundary" in picker.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
+    picker.select_option("confusion_matrix")
+    page.wait_for_function("() => document.getElementById('view-grid').dataset.view === 'confusion_matrix'")
+    assert _query(page)["view"] == ["confusion_matrix"]  # the link keeps the view picked
+    assert "view=confusion_matrix" in page.locator("#permalink").get_attribute("href")
+    picker.select_option("decision_boundary")
+    page.wait_for_function(
+        "() => document.getElementById('view-grid').dataset.view === 'decision_boundary' &&"
+        " [...document.querySelectorAll('#view-grid .view-chart')].every((c) => c.classList.contains('has-plot'))"
+    )
+    assert "view" not in _query(page)  # the first view is the default
+    latest = _view_panels(page)
+    assert [p["run"] for p in latest] == [slow, fast] and all(p["z"] != "[]" for p in latest)
+    assert latest[0]["z"] != latest[1]["z"]  # two learning rates, two boundaries
+    assert latest[0]["top"] == latest[1]["top"] and latest[0]["left"] < latest[1]["left"]  # side by side
+    assert page.locator("#view-epoch-value").inner_text() == "epoch 4"
+    assert "(its latest)" in latest[0]["note"]
+    page.screenshot(path="/tmp/cmpviews-1440.png", full_page=True)
+
+    # back to the start from the keyboard: every panel redraws at epoch 0 (the untrained network)
+    page.focus("#view-epoch")
+    page.keyboard.press("Home")
+    assert page.locator("#view-epoch-value").inner_text() == "epoch 0"
+    page.wait_for_function("() => document.getElementById('view-grid').dataset.epoch === '0'")
+    early = _view_panels(page)
+    assert [p["step"] for p in early] == ["0", "0"]
+    assert all(e["z"] != "[]" and e["z"] != last["z"] for e, last in zip(early, latest, strict=True))
+    # one epoch on, then the right end again: the latest pictures
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.getElementById('view-grid').dataset.epoch === '1'")
+    assert page.locator("#view-epoch-value").inner_text() == "epoch 1"
+    assert all(p["z"] not in (e["z"], last["z"]) for p, e, last in zip(_view_panels(page), early, latest, strict=True))
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.getElementById('view-grid').dataset.epoch === 'latest'")
+    assert [p["z"] for p in _view_panels(page)] == [p["z"] for p in latest]
+    page.screenshot(path=str(ARTIFACTS / "compare-views-1440.png"), full_page=True)
+    assert not errors, errors
+    page.context.close()
+
+    phone, errors = _page(browser, site["url"], session, 375)
+    phone.goto(site["url"] + f"/jobs/compare/?ids={slow},{fast}")
+    phone.wait_for_function(
+        "() => [...document.querySelectorAll('#view-grid .view-chart')].every((c) => c.classList.contains('has-plot'))"
+    )
+    stacked = _view_panels(phone)
+    assert stacked[1]["top"] > stacked[0]["top"] and stacked[0]["left"] == stacked[1]["left"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 377
+    phone.locator("#compare-views").scroll_into_view_if_needed()
+    phone.screenshot(path="/tmp/cmpviews-375.png", full_page=True)
+    phone.screenshot(path=str(ARTIFACTS / "compare-views-375.png"), full_page=True)
+    assert not errors, errors
+    phone.context.close()
