@@ -233,12 +233,14 @@ def test_a_builtin_is_listed_once_an_architecture_trains_on_it():
         assert Dataset.objects.filter(slug=info.slug, builtin=True).exists() == trained, info.slug
 
 
-@pytest.mark.parametrize(("slug", "label"), [("scenes", "with their boxes"), ("scene-masks", "with their masks")])
-def test_the_scenes_preview_shows_the_boxes_or_the_masks(slug, label):
+@pytest.mark.parametrize(
+    ("slug", "label", "side"), [("scenes", "with their boxes", 64), ("scene-masks", "with their masks", 32)]
+)
+def test_the_scenes_preview_shows_the_boxes_or_the_masks(slug, label, side):
     preview = services._builtin_preview(slug, '{"n_samples": 100}')
     assert len(preview["thumbnails"][label]) == 12
     assert preview["split_sizes"]["train"] + preview["split_sizes"]["test"] < 100  # a tenth is validation
-    assert "3 × 64 × 64" in preview["note"]
+    assert f"3 × {side} × {side}" in preview["note"]
 
 
 def test_each_visitor_keeps_at_most_the_stored_quota(alice, bob, settings):
