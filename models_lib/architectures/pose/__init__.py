@@ -1,12 +1,83 @@
-"""Pose estimation: Predict one heatmap per joint and read the skeleton off the peaks.
+"""Pose estimation: a small hourglass draws one heatmap per joint, and the skeleton is read off the peaks
+(or by soft-argmax), on the built-in stick figures.
 
-Not trainable here yet: the catalog shows its page (``card.html``), its icon and a diagram
-sketched from its own small knobs (``diagram.py``).
+``knobs.py`` its knobs, ``model.py`` the network, ``losses.py`` its targets, losses and PCK, ``training.py``
+how it trains and measures, ``views.py`` its live views, ``diagram.py`` its diagram, ``card.html`` its page.
+
+Not offered for training yet: ``TRAINING`` holds what the spec will take to train (``dataclasses.replace(SPEC,
+**TRAINING)`` is the trainable spec the tests train), while the catalog shows its page and a sketched diagram.
 """
 
-from models_lib.registry import ArchitectureSpec, Card, Diagram, Fact
+from models_lib.kit.metrics import TEST_LOSS, TRAIN_LOSS
+from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import PoseSketch, draw
+from .knobs import PoseHParams
+from .losses import joint_hits, pck, read_joints
+from .model import Hourglass, build_model
+from .training import PoseModule
+from .views import VIEWS
+
+__all__ = [
+    "SPEC",
+    "TRAINING",
+    "Hourglass",
+    "PoseHParams",
+    "PoseModule",
+    "build_model",
+    "joint_hits",
+    "pck",
+    "read_joints",
+    "spec",
+]
+
+PCK = Chart(
+    "pck",
+    "PCK@0.1",
+    "The share of the joints in the picture that the network places within a tenth of the figure's size (the "
+    "longest side of the box around its true joints) of where they are.",
+    "PCK@0.1",
+    percent=True,
+)
+PIXEL_ERROR = Chart(
+    "pixel_error",
+    "Distance to the true joints",
+    "How far, in pixels, the joints found are from the true ones on average: a few joints put on the wrong "
+    "side of the body weigh heavily here.",
+    "pixels",
+)
+
+TRAINING = {
+    "knobs": PoseHParams,
+    "accepts": (Accepts("keypoints", "pose"),),
+    "module": PoseModule,
+    "views": VIEWS,
+    "metrics": (
+        TRAIN_LOSS,
+        TEST_LOSS,
+        Metric(
+            "test_pck",
+            "test PCK@0.1",
+            PCK,
+            "higher",
+            "percent",
+            headline=True,
+            description="Share of the test figures' visible joints found within a tenth of the figure's size "
+            "(the longest side of the box around its true joints) of the truth.",
+        ),
+        Metric(
+            "test_pixel_error",
+            "test distance to the true joints",
+            PIXEL_ERROR,
+            "lower",
+            "number",
+            unit="px",
+            description="Mean distance in pixels from each visible joint of the test figures to where the "
+            "network puts it.",
+        ),
+    ),
+    "default_dataset": "stick-figures",
+}
 
 SPEC = ArchitectureSpec(
     slug="pose",
@@ -34,3 +105,4 @@ SPEC = ArchitectureSpec(
     ),
     diagram=Diagram(draw, knobs=PoseSketch),
 )
+spec = SPEC
