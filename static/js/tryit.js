@@ -521,7 +521,7 @@ function sceneInput(renderResult) {
   const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
   const kindSelect = el("select", { id: "tryit-shape" }, ...[...shapes, "brush"].map((k) => el("option", { value: k, text: k === "brush" ? "free brush" : k })));
   const sizeInput = el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
-  const colourInput = el("input", { type: "color", id: "tryit-colour", value: dark ? "#f0c040" : "#3050a0" });
+  const colourInput = el("input", { type: "color", id: "tryit-colour", value: info.input === "figure" ? info.colours[2] : dark ? "#f0c040" : "#3050a0" });
   const radius = () => Number(sizeInput.value) * size;
   const place = (x, y) => {
     stampShape(ctx, kindSelect.value, x, y, radius(), colourInput.value);
@@ -599,7 +599,7 @@ function sceneInput(renderResult) {
     };
     reader.readAsDataURL(chosen);
   });
-  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : "Paint with the brush";
+  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : info.input === "figure" ? "Paint a stick figure (its left limbs red, its right limbs blue, as the figures it learned from)" : "Paint with the brush";
   return el(
     "div",
     { class: "tryit-draw" },
@@ -638,6 +638,25 @@ function renderMask(result) {
   );
 }
 
+function renderSkeleton(result) {
+  const list = el("ul", { class: "tryit-legend", id: "tryit-joints" });
+  for (const j of result.joints) {
+    list.append(el("li", { class: j.shown ? "" : "muted" }, el("span", { text: `${j.joint}: ${(100 * j.confidence).toFixed(0)} % sure${j.shown ? "" : " (not drawn)"}` })));
+  }
+  const drawn = result.joints.filter((j) => j.shown).length;
+  show(
+    verdict(`The model finds ${drawn} of ${result.joints.length} joints above ${(100 * result.threshold).toFixed(0)} % confidence`),
+    el(
+      "div",
+      { class: "tryit-maps" },
+      figure("What the model reads", picture(result.input_image, "Your figure, as the model reads it", "tryit-picture tryit-large")),
+      figure("The skeleton it finds (left red, right blue)", picture(result.skeleton_image, "The skeleton the model finds over your figure", "tryit-picture tryit-large")),
+      figure("Its heatmaps, all joints together", picture(result.heatmap_image, "The model's heatmaps, each scaled to its own peak", "tryit-picture tryit-large")),
+    ),
+    list,
+  );
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -647,6 +666,7 @@ const BUILDERS = {
   latent: () => latentInput(),
   seed: () => seedInput(),
   scene: () => sceneInput(renderMask),
+  figure: () => sceneInput(renderSkeleton),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

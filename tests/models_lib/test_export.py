@@ -31,6 +31,8 @@ CASES = [
     ("gan", "digits", {"variant": "conditional"}),
     ("segmentation", "scene-masks", {}),
     ("segmentation", "scene-masks", {"variant": "fcn", "depth": 2}),
+    ("pose", "stick-figures", {}),
+    ("pose", "stick-figures", {"readout": "soft_argmax", "skips": False, "depth": 2}),
 ]
 
 
@@ -150,6 +152,8 @@ SCRIPTS = [
     ("gan", "digits", {"variant": "conditional"}),
     ("segmentation", "scene-masks", {"loss": "cross_entropy_dice", "flip": True}),
     ("segmentation", "scene-masks", {"variant": "fcn", "lr_schedule": "constant"}),
+    ("pose", "stick-figures", {}),
+    ("pose", "stick-figures", {"readout": "soft_argmax", "lr_schedule": "constant", "depth": 2}),
 ]
 
 

@@ -1,20 +1,17 @@
 """Pose estimation: the heatmap targets, the readouts (peak, soft-argmax) and PCK checked by hand on crafted
 cases, the hourglass's shapes, the bar (PCK@0.1 at least 0.9 on the default stick figures within 60 s),
-other knobs training, a depth the images cannot take refused by name, and the views showing what they say.
-
-The spec is not offered for training yet: the tests train ``dataclasses.replace(SPEC, **TRAINING)``."""
+other knobs training, a depth the images cannot take refused by name, and the views showing what they say."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
 import pytest
 import torch
 
+import models_lib
 from models_lib import data
-from models_lib.architectures import pose
 from models_lib.architectures.pose.losses import (
     cross_entropy_heatmap_loss,
     figure_size,
@@ -40,7 +37,7 @@ VIEWS = {"skeletons", "heatmaps", "joint_pck", "confidence"}
 
 @pytest.fixture(scope="module")
 def spec():
-    return dataclasses.replace(pose.SPEC, **pose.TRAINING)
+    return models_lib.get("pose")
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +69,9 @@ def kp(*joints) -> torch.Tensor:
     return torch.tensor([joints], dtype=torch.float32)
 
 
-def test_the_spec_is_not_offered_yet_but_trains_whole(spec):
-    assert not pose.SPEC.trainable and spec.trainable
+def test_spec(spec):
+    assert (spec.slug, spec.family, spec.default_dataset) == ("pose", "vision", "stick-figures")
+    assert spec.trainable and spec.try_it is not None and spec.export is not None
     assert {v.key for v in spec.views} == VIEWS
     assert spec.accepts_data(data.builtin_get("stick-figures"))
     assert not spec.accepts_data(data.builtin_get("scene-masks"))
@@ -208,3 +206,20 @@ def test_a_depth_the_image_side_cannot_take_is_refused_by_name(spec):
 
 def test_the_joint_names_are_the_stick_figures(figures):
     assert figures.class_names == list(JOINT_NAMES)
+
+
+def test_the_diagram_is_drawn_from_the_real_module(spec, figures):
+    """Its parameters (and the sum over its nodes) are the module's, at the defaults and at every example."""
+    examples = list(spec.diagram.examples)
+    assert len(examples) >= 2
+    counts = set()
+    for config in [{}, *examples]:
+        module = spec.build(spec.with_data_defaults(config, figures), figures)
+        drawn = spec.diagram.draw(module, module.config)
+        real = sum(p.numel() for p in module.model.parameters())
+        assert drawn["params"] == real and sum(n.get("params", 0) for n in drawn["nodes"]) == real, config
+        counts.add(real)
+        skips = [e for e in drawn["edges"] if e["kind"] == "skip"]
+        assert len(skips) == (module.config.depth if module.config.skips else 0)
+        assert any("heatmaps" in n["label"] for n in drawn["nodes"])
+    assert len(counts) == len(examples) + 1

@@ -2,25 +2,24 @@
 (or by soft-argmax), on the built-in stick figures.
 
 ``knobs.py`` its knobs, ``model.py`` the network, ``losses.py`` its targets, losses and PCK, ``training.py``
-how it trains and measures, ``views.py`` its live views, ``diagram.py`` its diagram, ``card.html`` its page.
-
-Not offered for training yet: ``TRAINING`` holds what the spec will take to train (``dataclasses.replace(SPEC,
-**TRAINING)`` is the trainable spec the tests train), while the catalog shows its page and a sketched diagram.
+how it trains and measures, ``views.py`` its live views, ``diagram.py`` its diagram, ``card.html`` its page,
+``tryit.py`` and ``export.py`` what a finished run offers, ``standalone.py`` its training script.
 """
 
 from models_lib.kit.metrics import TEST_LOSS, TRAIN_LOSS
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
-from .diagram import PoseSketch, draw
+from .diagram import draw
+from .export import EXPORT
 from .knobs import PoseHParams
 from .losses import joint_hits, pck, read_joints
 from .model import Hourglass, build_model
 from .training import PoseModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = [
     "SPEC",
-    "TRAINING",
     "Hourglass",
     "PoseHParams",
     "PoseModule",
@@ -47,12 +46,37 @@ PIXEL_ERROR = Chart(
     "pixels",
 )
 
-TRAINING = {
-    "knobs": PoseHParams,
-    "accepts": (Accepts("keypoints", "pose"),),
-    "module": PoseModule,
-    "views": VIEWS,
-    "metrics": (
+CARD = Card(
+    name="Pose estimation",
+    family="vision",
+    summary="Predict one heatmap per joint and read the skeleton off the peaks.",
+    purpose="keypoints",
+    data="images of figures",
+    order=40,
+    compare_with=(
+        ("detection", "Boxes say where a person is; keypoints say how they stand."),
+        ("segmentation", "Also predicts a map the size of the image, one class per pixel."),
+    ),
+    guide=(
+        Fact(
+            12,
+            "Joints as points: one heatmap per keypoint, the peak is the joint.",
+            data="images",
+            goal="keypoints",
+        ),
+        Fact(4, "Keypoints come from heatmaps over an image.", goal="keypoints"),
+    ),
+    search=("images", "keypoints", "skeleton", "hourglass", "heatmap"),
+)
+
+SPEC = ArchitectureSpec(
+    slug="pose",
+    card=CARD,
+    knobs=PoseHParams,
+    accepts=(Accepts("keypoints", "pose"),),
+    module=PoseModule,
+    views=VIEWS,
+    metrics=(
         TRAIN_LOSS,
         TEST_LOSS,
         Metric(
@@ -76,33 +100,16 @@ TRAINING = {
             "network puts it.",
         ),
     ),
-    "default_dataset": "stick-figures",
-}
-
-SPEC = ArchitectureSpec(
-    slug="pose",
-    card=Card(
-        name="Pose estimation",
-        family="vision",
-        summary="Predict one heatmap per joint and read the skeleton off the peaks.",
-        purpose="keypoints",
-        data="images of figures",
-        order=40,
-        compare_with=(
-            ("detection", "Boxes say where a person is; keypoints say how they stand."),
-            ("segmentation", "Also predicts a map the size of the image, one class per pixel."),
+    default_dataset="stick-figures",
+    diagram=Diagram(
+        draw,
+        examples=(
+            {"skips": False, "depth": 2},
+            {"readout": "soft_argmax", "channels": 4, "depth": 4},
+            {"channels": 12, "heatmap_loss": "mse", "sigma": 2.0},
         ),
-        guide=(
-            Fact(
-                12,
-                "Joints as points: one heatmap per keypoint, the peak is the joint.",
-                data="images",
-                goal="keypoints",
-            ),
-            Fact(4, "Keypoints come from heatmaps over an image.", goal="keypoints"),
-        ),
-        search=("images",),
     ),
-    diagram=Diagram(draw, knobs=PoseSketch),
+    try_it=TRY_IT,
+    export=EXPORT,
 )
 spec = SPEC
