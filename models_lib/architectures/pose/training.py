@@ -159,7 +159,7 @@ class PoseModule(TrainingModule):
                 if self.config.readout == "soft_argmax" or self.config.heatmap_loss == "cross_entropy":
                     maps = maps.flatten(1).softmax(-1).reshape(maps.shape)
                 figures["heatmaps"] = heatmaps_figure(
-                    self.images_shown[0], maps.clamp(min=0).cpu().numpy(), self.joint_names, max(1, scale // 2)
+                    self.images_shown[0], maps.clamp(min=0).cpu().numpy(), self.joint_names, scale
                 )
         if self._tested is None:
             return figures

@@ -95,11 +95,14 @@ def skeletons_figure(
     def up(a: np.ndarray) -> np.ndarray:
         return a.repeat(scale, 0).repeat(scale, 1)
 
+    def faded(a: np.ndarray) -> np.ndarray:  # the figure dimmed, so the skeleton drawn over it stands out
+        return up((0.4 * a).astype(np.uint8))
+
     kept = confidence >= threshold
     rows = [
         [up(im) for im in images],
-        [draw_skeleton(up(im), t[:, :2], scale, t[:, 2] > 0) for im, t in zip(images, truth, strict=True)],
-        [draw_skeleton(up(im), p, scale, k) for im, p, k in zip(images, pred, kept, strict=True)],
+        [draw_skeleton(faded(im), t[:, :2], scale, t[:, 2] > 0) for im, t in zip(images, truth, strict=True)],
+        [draw_skeleton(faded(im), p, scale, k) for im, p, k in zip(images, pred, kept, strict=True)],
     ]
     hidden = int((~kept).sum())
     labels = [f"{where} images", "true skeletons", f"found ({hidden} joints under {threshold:g} not drawn)"]
