@@ -297,6 +297,7 @@ def test_a_stick_figure_painted_or_drawn_at_random_comes_back_as_a_skeleton(site
         assert page.locator("#tryit-result img").count() == 3  # the input, the skeleton, the heatmaps
         joints = page.locator("#tryit-joints li").all_inner_texts()
         assert len(joints) == 14 and joints[0].startswith("head: ") and all("% sure" in j for j in joints)
+        page.locator("#tryit-canvas").scroll_into_view_if_needed()  # the answer below may have moved it
         box = page.locator("#tryit-canvas").bounding_box()
         x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
         page.mouse.move(x, y)
