@@ -563,7 +563,10 @@ function sceneInput(renderResult) {
   clear();
   const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
   const kindSelect = el("select", { id: "tryit-shape" }, ...[...shapes, "brush"].map((k) => el("option", { value: k, text: k === "brush" ? "free brush" : k })));
-  const sizeInput = el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
+  // a stick figure's limbs are thin: its brush starts about as wide as the figures' limbs
+  const sizeInput = info.input === "figure"
+    ? el("input", { type: "range", id: "tryit-size", min: "0.03", max: "0.15", step: "0.01", value: "0.05" })
+    : el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
   const colourInput = el("input", { type: "color", id: "tryit-colour", value: info.input === "figure" ? info.colours[2] : dark ? "#f0c040" : "#3050a0" });
   const radius = () => Number(sizeInput.value) * size;
   const place = (x, y) => {

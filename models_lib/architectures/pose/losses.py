@@ -6,7 +6,6 @@ share of the figure's size of the truth)."""
 from __future__ import annotations
 
 import torch
-from torch.nn import functional as F
 
 PCK_ALPHA = 0.1  # PCK@0.1: within a tenth of the figure's size
 
@@ -87,12 +86,19 @@ def peaks(heatmaps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def peak_mass(heatmaps: torch.Tensor) -> torch.Tensor:
-    """``[N, K]``: the largest share of each heatmap's softmax that falls on 5 x 5 neighbouring pixels (within
-    two pixels of a centre: a bump of spread 1 pixel puts 97 % there)."""
+    """``[N, K]``: the share of each heatmap's softmax within two pixels of its highest pixel (the 5 x 5
+    pixels around it that lie in the picture; a bump of spread 1 pixel puts 97 % there). Read from the
+    25 pixels and the map's log-sum-exp, without the whole softmax or a pooling over every pixel (that took a
+    twentieth of the training time)."""
     n, k, h, w = heatmaps.shape
-    probs = heatmaps.float().reshape(n, k, h * w).softmax(-1).reshape(n * k, 1, h, w)
-    near = F.avg_pool2d(probs, 5, stride=1, padding=2, count_include_pad=True) * 25
-    return near.reshape(n, k, h * w).amax(-1)
+    flat = heatmaps.float().reshape(n, k, h * w)
+    index = flat.argmax(-1)
+    offsets = torch.arange(-2, 3, device=heatmaps.device)
+    rows = (index // w)[..., None, None] + offsets[:, None]  # [N, K, 5, 1]
+    cols = (index % w)[..., None, None] + offsets[None, :]  # [N, K, 1, 5]
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    near = flat.gather(-1, (rows.clamp(0, h - 1) * w + cols.clamp(0, w - 1)).reshape(n, k, 25)).reshape(n, k, 5, 5)
+    return (torch.exp(near - flat.logsumexp(-1)[..., None, None]) * inside).sum((-2, -1))
 
 
 def read_joints(

@@ -178,12 +178,15 @@ class PoseModule(TrainingModule):
                 self._pck_history.append((epoch, [*row, round(total, 4)]))
             figures["joint_pck"] = joint_pck_figure(self._pck_history, self.parts)
         if "confidence" in keys:
-            conf, hits, visible = t["confidence"], t["hits"], t["visible"]
-            drawn, right = [], []
-            for threshold in THRESHOLDS:
-                kept = (conf >= threshold) & visible
-                drawn.append(float(kept.sum()) / max(float(visible.sum()), 1.0))
-                right.append(float((kept & hits).sum()) / float(kept.sum()) if bool(kept.any()) else np.nan)
+            # every threshold at once, and one sync: joints kept [T, N, K], their counts and the right ones
+            thresholds = torch.tensor(THRESHOLDS, device=t["confidence"].device)
+            kept = (t["confidence"][None] >= thresholds[:, None, None]) & t["visible"][None]
+            n_kept = kept.sum((1, 2)).float()
+            n_right = (kept & t["hits"][None]).sum((1, 2)).float()
+            counts = torch.cat([n_kept, n_right, t["visible"].sum()[None].float()]).tolist()
+            n_kept, n_right, seen = counts[: len(THRESHOLDS)], counts[len(THRESHOLDS) : -1], counts[-1]
+            drawn = [k / max(seen, 1.0) for k in n_kept]
+            right = [r / k if k else np.nan for r, k in zip(n_right, n_kept, strict=True)]
             figures["confidence"] = confidence_figure(drawn, right, self.config.threshold)
         return figures
 
