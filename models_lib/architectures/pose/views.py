@@ -27,8 +27,8 @@ JOINT_PCK = View(
     "joint_pck",
     "PCK per body part",
     "The share of each body part's joints found within a tenth of the figure's size, on the test split, epoch "
-    "by epoch (left and right together). The head and the hips learn first; hands and feet, at the ends of "
-    "two moving limbs, last.",
+    "by epoch (left and right together). The head and the shoulders learn first; hands and feet, at the ends "
+    "of two moving limbs, last, and the hips, close together, are easy to swap.",
 )
 CONFIDENCE = View(
     "confidence",
