@@ -1,7 +1,7 @@
 """Throughput of training inside a real job (the Celery task's code path: claim, event
 log stored in the database, live sends to the channel layer) against plain PyTorch.
 
-    .venv/bin/python bench/bench_job.py [--reps 15] [--epochs N] [--arch mlp cnn rnn gan autoencoder vae segmentation] [--threads 1]
+    .venv/bin/python bench/bench_job.py [--reps 15] [--epochs N] [--arch mlp cnn rnn gan autoencoder vae segmentation pose] [--threads 1]
 
 The job arm is timed from the first to the last step as the job itself reports it
 (``final_metrics["duration_s"]``) and, separately, end to end (submit to SUCCEEDED).
@@ -36,6 +36,7 @@ PLAIN = {
     "vae": "bench.plain_vae",
     "segmentation": "bench.plain_segmentation",
     "detection": "bench.plain_detection",
+    "pose": "bench.plain_pose",
 }
 # Data big enough to time, small enough to finish in seconds per run on 2 cores.
 OPTIONS = {"mlp": {"n_samples": 5000}}
@@ -43,7 +44,17 @@ OPTIONS = {"mlp": {"n_samples": 5000}}
 # job pays once (the first and last views, the writer thread's start, the final status) is spread
 # as thinly as in use; the end-to-end figure, which includes all of it, is printed beside.
 TARGET = 0.95  # the issue's bar: a job keeps at least this share of plain PyTorch's samples per second
-EPOCHS = {"mlp": 80, "cnn": 60, "rnn": 20, "gan": 25, "autoencoder": 8, "vae": 6, "segmentation": 5, "detection": 3}
+EPOCHS = {
+    "mlp": 80,
+    "cnn": 60,
+    "rnn": 20,
+    "gan": 25,
+    "autoencoder": 8,
+    "vae": 6,
+    "segmentation": 5,
+    "detection": 3,
+    "pose": 5,
+}
 
 
 def job_loop(slug: str, config: dict, options: dict) -> tuple[float, float, int]:

@@ -42,6 +42,7 @@ UNITS = {
     "graph": "nodes",
     "detection": "images",
     "segmentation": "images",
+    "keypoints": "images",
 }
 
 

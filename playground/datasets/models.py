@@ -28,6 +28,7 @@ class Dataset(models.Model):
         GRAPH = "graph", "Graph (edge list CSV, optional node CSV)"
         DETECTION = "detection", "Object detection (zip of images with boxes.csv)"
         SEGMENTATION = "segmentation", "Segmentation (zip of images/ and masks/)"
+        KEYPOINTS = "keypoints", "Keypoints (images with joints)"
 
     class Task(models.TextChoices):
         CLASSIFY = "classify", "Classification"
@@ -36,6 +37,7 @@ class Dataset(models.Model):
         GENERATE = "generate", "Generation"
         DETECT = "detect", "Detection"
         SEGMENT = "segment", "Segmentation"
+        POSE = "pose", "Pose estimation"
         NONE = "", "Not decided yet"
 
     class Status(models.TextChoices):

@@ -389,6 +389,16 @@ def _builtin_preview(slug: str, options: str = "{}") -> dict[str, Any]:
             "split_sizes": {"train": data.n_train, "test": data.n_test},
             "note": f"Each image is 3 × {side} × {side} (colour), pixel values scaled to 0–1, with its {what}.",
         }
+    if data.kind == "keypoints":
+        from models_lib.data.builtin_pose import figure_preview
+
+        side = data.X_train.shape[-1]
+        return {
+            **figure_preview(data),
+            "split_sizes": {"train": data.n_train, "test": data.n_test},
+            "note": f"Each image is 3 × {side} × {side} (colour), pixel values scaled to 0–1, with the place of "
+            f"its {len(data.class_names)} joints; the counts are the share of figures with that joint in the picture.",
+        }
     if data.kind == "timeseries":
         return _series_preview(data)
     if data.kind == "text":

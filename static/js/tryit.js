@@ -506,6 +506,49 @@ function randomColour(dark) {
   return `rgb(${rgb.join(",")})`;
 }
 
+// a stick figure as the built-in ones are drawn: a random lean, size and pose, its left limbs in the first of
+// info.colours, its right limbs in the second, its head and body in the third; facing the viewer
+function stampFigure(ctx, size) {
+  const h = size * (0.55 + 0.3 * Math.random());
+  const lean = ((Math.random() - 0.5) * Math.PI) / 3;
+  const up = [Math.sin(lean), -Math.cos(lean)];
+  const side = [-up[1], up[0]];
+  const at = (p, d, len) => [p[0] + d[0] * len, p[1] + d[1] * len];
+  const towards = (a) => [-up[0] * Math.cos(a) + side[0] * Math.sin(a), -up[1] * Math.cos(a) + side[1] * Math.sin(a)];
+  const hips = [size / 2 + (Math.random() - 0.5) * size * 0.2, size / 2 + 0.12 * h];
+  const neck = at(hips, up, 0.36 * h);
+  const head = at(neck, up, 0.13 * h);
+  const [leftColour, rightColour, body] = info.colours;
+  ctx.lineWidth = size / 24;
+  ctx.lineCap = "round";
+  const line = (a, b, colour) => {
+    ctx.strokeStyle = colour;
+    ctx.beginPath();
+    ctx.moveTo(a[0], a[1]);
+    ctx.lineTo(b[0], b[1]);
+    ctx.stroke();
+  };
+  line(neck, hips, body);
+  line(at(hips, side, 0.08 * h), at(hips, side, -0.08 * h), body);
+  for (const [s, colour] of [[1, leftColour], [-1, rightColour]]) {
+    const shoulder = at(neck, side, s * 0.11 * h);
+    const upper = s * (0.1 + 2.5 * Math.random());
+    const elbow = at(shoulder, towards(upper), 0.16 * h);
+    const hip = at(hips, side, s * 0.08 * h);
+    const thigh = s * (Math.random() * 1.35 - 0.35);
+    const knee = at(hip, towards(thigh), 0.24 * h);
+    line(neck, shoulder, colour);
+    line(shoulder, elbow, colour);
+    line(elbow, at(elbow, towards(upper + s * (Math.random() * 2.8 - 1.4)), 0.15 * h), colour);
+    line(hip, knee, colour);
+    line(knee, at(knee, towards(thigh + s * (Math.random() * 1.1 - 0.9)), 0.24 * h), colour);
+  }
+  ctx.fillStyle = body;
+  ctx.beginPath();
+  ctx.arc(head[0], head[1], size / 16, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
 function sceneInput(renderResult) {
   const size = 280;
   const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", tabindex: "0", "aria-label": `Scene: click or tap to place the chosen shape, or press Enter to place one in the middle; it is read at ${info.side} × ${info.side} pixels` });
@@ -520,8 +563,11 @@ function sceneInput(renderResult) {
   clear();
   const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
   const kindSelect = el("select", { id: "tryit-shape" }, ...[...shapes, "brush"].map((k) => el("option", { value: k, text: k === "brush" ? "free brush" : k })));
-  const sizeInput = el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
-  const colourInput = el("input", { type: "color", id: "tryit-colour", value: dark ? "#f0c040" : "#3050a0" });
+  // a stick figure's limbs are thin: its brush starts about as wide as the figures' limbs
+  const sizeInput = info.input === "figure"
+    ? el("input", { type: "range", id: "tryit-size", min: "0.03", max: "0.15", step: "0.01", value: "0.05" })
+    : el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
+  const colourInput = el("input", { type: "color", id: "tryit-colour", value: info.input === "figure" ? info.colours[2] : dark ? "#f0c040" : "#3050a0" });
   const radius = () => Number(sizeInput.value) * size;
   const place = (x, y) => {
     stampShape(ctx, kindSelect.value, x, y, radius(), colourInput.value);
@@ -562,8 +608,16 @@ function sceneInput(renderResult) {
       place(size / 2, size / 2);
     }
   });
-  const randomButton = el("button", { type: "button", class: "button", id: "tryit-random", text: "Random scene" });
+  const figures = info.input === "figure";
+  const randomButton = el("button", { type: "button", class: "button", id: "tryit-random", text: figures ? "Random figure" : "Random scene" });
   randomButton.addEventListener("click", () => {
+    if (figures) {
+      background = `rgb(${[0, 0, 0].map(() => Math.round(100 * Math.random())).join(",")})`;
+      clear();
+      stampFigure(ctx, size);
+      send();
+      return;
+    }
     const bright = Math.random() < 0.3;
     background = bright ? "#e0e0e0" : `rgb(${[0, 0, 0].map(() => Math.round(115 * Math.random())).join(",")})`;
     clear();
@@ -599,7 +653,7 @@ function sceneInput(renderResult) {
     };
     reader.readAsDataURL(chosen);
   });
-  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : "Paint with the brush";
+  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : info.input === "figure" ? "Paint a stick figure (its left limbs red, its right limbs blue, as the figures it learned from)" : "Paint with the brush";
   return el(
     "div",
     { class: "tryit-draw" },
@@ -607,7 +661,7 @@ function sceneInput(renderResult) {
     el(
       "div",
       { class: "tryit-controls" },
-      el("p", { class: "muted", text: `${what} on the canvas, or start from a random scene; the model reads it at ${info.side} × ${info.side} pixels after each change.` }),
+      el("p", { class: "muted", text: `${what} on the canvas, or start from a random ${info.input === "figure" ? "figure" : "scene"}; the model reads it at ${info.side} × ${info.side} pixels after each change.` }),
       el("div", { class: "tryit-fields tryit-scene-tools" },
         el("label", { class: "tryit-field", for: "tryit-shape" }, el("span", { text: "Shape" }), kindSelect),
         el("label", { class: "tryit-field", for: "tryit-size" }, el("span", { text: "Size" }), sizeInput),
@@ -682,6 +736,25 @@ function renderBoxes(result) {
   show(head, el("div", { class: "tryit-maps" }, figure("The boxes it finds on what it reads", canvas)), el("label", { class: "tryit-field tryit-score", for: "tryit-score" }, sliderLabel, slider), list);
 }
 
+function renderSkeleton(result) {
+  const list = el("ul", { class: "tryit-legend", id: "tryit-joints" });
+  for (const j of result.joints) {
+    list.append(el("li", { class: j.shown ? "" : "muted" }, el("span", { text: `${j.joint}: ${(100 * j.confidence).toFixed(0)} % sure${j.shown ? "" : " (not drawn)"}` })));
+  }
+  const drawn = result.joints.filter((j) => j.shown).length;
+  show(
+    verdict(`The model finds ${drawn} of ${result.joints.length} joints above ${(100 * result.threshold).toFixed(0)} % confidence`),
+    el(
+      "div",
+      { class: "tryit-maps" },
+      figure("What the model reads", picture(result.input_image, "Your figure, as the model reads it", "tryit-picture tryit-large")),
+      figure("The skeleton it finds (left red, right blue)", picture(result.skeleton_image, "The skeleton the model finds over your figure", "tryit-picture tryit-large")),
+      figure("Its heatmaps, all joints together", picture(result.heatmap_image, "The model's heatmaps, each scaled to its own peak", "tryit-picture tryit-large")),
+    ),
+    list,
+  );
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -691,6 +764,7 @@ const BUILDERS = {
   latent: () => latentInput(),
   seed: () => seedInput(),
   scene: () => sceneInput(info.answer === "boxes" ? renderBoxes : renderMask),
+  figure: () => sceneInput(renderSkeleton),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

@@ -313,3 +313,46 @@ def test_a_detectors_boxes_filter_on_the_run_page_and_in_try_it(site, browser): 
     page.locator("#tryit").screenshot(path=str(ARTIFACTS / "tryit-detection-1440.png"))
     assert not errors, errors
     page.context.close()
+
+
+def test_a_stick_figure_painted_or_drawn_at_random_comes_back_as_a_skeleton(site, browser):  # noqa: F811
+    """A pose estimator's panel: a random stick figure, then a stroke of the brush, at 1440 and 375 px."""
+    session = Session(site["url"])
+    status, job = session.post(
+        "/api/jobs",
+        {
+            "architecture": "pose",
+            "dataset": "stick-figures",
+            "config": {"epochs": 2},
+            "dataset_options": {"n_samples": 200},
+        },
+    )
+    assert status == 201, job
+    for width in (1440, 375):
+        page, errors = _page(browser, site["url"], session, width)
+        page.goto(f"{site['url']}/jobs/{job['id']}/")
+        page.wait_for_selector("#tryit[data-ready='figure'] #tryit-canvas", timeout=120_000)
+        assert page.locator("#tryit-shape option").all_inner_texts() == ["free brush"]
+        assert "Paint a stick figure" in page.locator("#tryit").inner_text()
+        tries = int(page.locator("#tryit").get_attribute("data-tries") or 0)
+        page.locator("#tryit-random").click()
+        page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) >= {tries + 1}")
+        page.wait_for_selector("#tryit-verdict")
+        assert "joints above" in page.locator("#tryit-verdict").inner_text()
+        assert page.locator("#tryit-result img").count() == 3  # the input, the skeleton, the heatmaps
+        joints = page.locator("#tryit-joints li").all_inner_texts()
+        assert len(joints) == 14 and joints[0].startswith("head: ") and all("% sure" in j for j in joints)
+        page.locator("#tryit-canvas").scroll_into_view_if_needed()  # the answer below may have moved it
+        box = page.locator("#tryit-canvas").bounding_box()
+        x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + box["width"] * 0.3, y + box["height"] * 0.4, steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) >= {tries + 2}")
+        assert page.locator("#tryit-error").is_hidden()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"the page scrolls sideways at {width} px ({wide} px wide)"
+        page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-pose-{width}.png"))
+        assert not errors, errors
+        page.context.close()

@@ -32,6 +32,8 @@ CASES = [
     ("segmentation", "scene-masks", {}),
     ("segmentation", "scene-masks", {"variant": "fcn", "depth": 2}),
     ("detection", "scenes", {}),
+    ("pose", "stick-figures", {}),
+    ("pose", "stick-figures", {"readout": "soft_argmax", "skips": False, "depth": 2}),
 ]
 
 
@@ -152,6 +154,8 @@ SCRIPTS = [
     ("segmentation", "scene-masks", {"loss": "cross_entropy_dice", "flip": True}),
     ("segmentation", "scene-masks", {"variant": "fcn", "lr_schedule": "constant"}),
     ("detection", "scenes", {"flip": True, "box_loss": "l1"}),
+    ("pose", "stick-figures", {}),
+    ("pose", "stick-figures", {"readout": "soft_argmax", "lr_schedule": "constant", "depth": 2}),
 ]
 
 

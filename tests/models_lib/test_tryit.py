@@ -255,7 +255,7 @@ def _example_inputs(info: dict) -> dict:
         return {"point": [sum(info["x_range"]) / 2, sum(info["y_range"]) / 2]}
     if kind == "row":
         return {"row": info["example"]}
-    if kind in ("image", "scene"):
+    if kind in ("image", "scene", "figure"):
         return {"pixels": np.full((info["channels"], info["side"], info["side"]), 0.5).tolist()}
     if kind == "text":
         return {"seed": info["example"][:10], "length": 20}

@@ -1,65 +1,87 @@
-"""The diagram of the pose estimation entry, sketched from its own small knobs (it is not trainable yet)."""
+"""The pose estimator drawn from its real module as an hourglass: the stages going down to the smallest map,
+the stages coming back up (with the skips across, added), the 1x1 convolution to one heatmap per joint,
+then how the joints are read off and scored. Shapes come from one dummy forward."""
 
 from __future__ import annotations
 
-from models_lib.diagrams.canvas import Canvas, compress
-from models_lib.diagrams.sketching import knob, more
-from models_lib.hparams import HParams
+import torch
+
+from models_lib.diagrams.canvas import Canvas, count_params, shape_text, trace
 
 
-class PoseSketch(HParams):
-    keypoints: int = knob(17, ge=1, le=25, title="Keypoints", description="Joints to find (17 in the COCO skeleton).")
-    stages: int = knob(
-        2, ge=1, le=6, title="Refinement stages", description="Heatmap stages; each refines the one before."
-    )
-    image_size: int = knob(128, ge=32, le=256, title="Image size", description="Side of the square input image.")
+def _convs(stage: torch.nn.Module) -> str:
+    n = sum(isinstance(m, torch.nn.Conv2d) for m in stage.modules())
+    return f"{n}× conv 3×3 + BN + ReLU"
 
 
-def draw(k: PoseSketch) -> dict:
-    c = Canvas("pose", "Heatmap pose estimator")
-    s, hm, kp = k.image_size, k.image_size // 4, k.keypoints
-    c.group("backbone", "Backbone")
-    c.chain(
-        [
-            {"id": "image", "label": "Image", "sublabel": f"3×{s}×{s}", "kind": "input"},
-            {
-                "id": "conv",
-                "label": "Conv stages",
-                "sublabel": f"64×{s // 2}×{s // 2}",
-                "kind": "conv",
-                "group": "backbone",
-            },
-            {"id": "feat", "label": "Features", "sublabel": f"128×{hm}×{hm}", "kind": "conv", "group": "backbone"},
-        ],
+def draw(module, config) -> dict:
+    """The hourglass of ``module`` (a :class:`~.training.PoseModule`) as it is built for its data."""
+    model, c = module.model, module.config
+    side, cin, k = module.side, module.in_channels, module.n_joints
+    d = len(model.downs)
+    names = ["stem", *(f"downs.{i}" for i in range(d)), *(f"ups.{i}" for i in range(d)), "head"]
+    shapes = trace(model, torch.zeros(1, cin, side, side), names)
+    canvas = Canvas("pose", "Hourglass pose estimator" + ("" if c.skips else " without skips"))
+    canvas.group("down", "Down (what the body is doing)")
+    canvas.node("image", "Image", shape_text((cin, side, side)), "input", col=0, row=0)
+    canvas.node(
+        "e0", _convs(model.stem), shape_text(shapes["stem"]), "conv", col=1, row=0, group="down",
+        params=count_params(model.stem),
+    )  # fmt: skip
+    canvas.edge("image", "e0")
+    for i, down in enumerate(model.downs, start=1):
+        canvas.node(
+            f"e{i}", _convs(down), shape_text(shapes[f"downs.{i - 1}"]), "code" if i == d else "conv",
+            col=1 + i, row=i, group="down", params=count_params(down),
+        )  # fmt: skip
+        canvas.edge(f"e{i - 1}", f"e{i}", label="max pool 2×2")
+    canvas.group("up", "Up (where each joint is)")
+    prev = f"e{d}"
+    for j, up in enumerate(model.ups):
+        level = d - 1 - j
+        label = "Up 2× + conv 3×3" + (" ⊕ skip" if up.skip else "") + " + conv 3×3"
+        canvas.node(
+            f"u{level}", label, shape_text(shapes[f"ups.{j}"]), "conv", col=1 + 2 * d - level, row=level,
+            group="up", params=count_params(up),
+        )  # fmt: skip
+        canvas.edge(prev, f"u{level}", label="nearest 2×")
+        if up.skip:
+            canvas.edge(f"e{level}", f"u{level}", "skip", "add")
+        prev = f"u{level}"
+    canvas.node(
+        "head", f"Conv 1×1: {k} heatmaps", shape_text(shapes["head"]), "output", col=2 + 2 * d, row=0,
+        params=count_params(model.head),
+    )  # fmt: skip
+    canvas.edge(prev, "head")
+    soft = c.readout == "soft_argmax"
+    canvas.node(
+        "peaks",
+        "Soft-argmax" if soft else "Argmax peaks",
+        f"{k}× (x, y, confidence)",
+        "op",
+        col=3 + 2 * d,
         row=0,
     )
-    prev = "feat"
-    for i, idx in enumerate(compress(k.stages, 4)):
-        col = 3 + i
-        if idx is None:
-            more(c, f"more{i}", k.stages - 4, "refinement stages", col=col, row=0)
-            c.edge(prev, f"more{i}")
-            prev = f"more{i}"
-            continue
-        c.node(f"s{idx}", f"Stage {idx + 1} heatmaps", f"{kp}×{hm}×{hm}", "conv", col=col, row=0)
-        c.edge(prev, f"s{idx}")
-        if idx > 0:
-            c.edge("feat", f"s{idx}", "skip", "features")
-        prev = f"s{idx}"
-    col = 3 + len(compress(k.stages, 4))
-    c.chain(
-        [
-            {"id": "peaks", "label": "Argmax peaks", "sublabel": f"{kp}×(x, y, score)", "kind": "op"},
-            {"id": "skeleton", "label": "Skeleton", "sublabel": "joints above threshold", "kind": "output"},
-        ],
-        col=col,
-        row=0,
-        after=prev,
+    canvas.edge("head", "peaks")
+    canvas.node(
+        "loss",
+        "L1 to the true joints"
+        if soft
+        else ("Cross-entropy over pixels" if c.heatmap_loss != "mse" else "MSE per pixel"),
+        "on the joints" if soft else f"vs Gaussian bumps, σ {c.sigma:g} px",
+        "loss",
+        col=3 + 2 * d,
+        row=1,
     )
-    c.node("loss", "MSE vs target heatmaps", "every stage", "loss", col=col - 1, row=1)
-    c.edge(prev, "loss")
-    c.note(
-        f"One heatmap per keypoint ({kp}); the peak is the joint, its height the confidence. "
-        "Later stages see the features again (curved arrows) plus the previous heatmaps."
+    canvas.edge("peaks" if soft else "head", "loss")
+    total = count_params(model)
+    canvas.note(
+        f"Drawn from the real PyTorch module built for the {module.data.name} dataset ({cin}×{side}×{side} "
+        f"images, {k} joints): {total:,} parameters. Shapes are channels × height × width."
     )
-    return c.finish(None)
+    canvas.note(
+        "One heatmap per joint at the image's full size; the joint is where it peaks, and how much of its "
+        "probability sits near the peak is the confidence."
+        + (" The skips add the fine maps from the way down, so the peaks stay sharp." if c.skips else "")
+    )
+    return canvas.finish(total)
