@@ -378,14 +378,23 @@ class Export:
     model that answers an input, as a plain ``nn.Module`` of tensors with example inputs (what ONNX and
     ``torch.export`` trace); ``script(config, data)`` gives the :class:`~models_lib.export.Standalone`
     training script. ``refused``: formats that cannot hold this model, each with why (the page says it
-    and offers the rest); a format whose part is None is refused too and must be named there."""
+    and offers the rest); a format whose part is None is refused too and must be named there.
+    ``refuses(config)``: the same for one run's knobs, where a format holds one variant and not another
+    (the two-stage detector's data-dependent shapes do not trace)."""
 
     inference: Callable[..., Any] | None = None
     script: Callable[..., Any] | None = None
     refused: Mapping[str, str] = field(default_factory=dict)
+    refuses: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
 
-    def offers(self, key: str, needs: str) -> bool:
-        if key in self.refused:
+    def refusals(self, config: Mapping[str, Any] | None = None) -> Mapping[str, str]:
+        """The formats refused to a run of ``config`` (all runs' refusals when None), each with why."""
+        if self.refuses is None or config is None:
+            return self.refused
+        return {**self.refused, **self.refuses(config)}
+
+    def offers(self, key: str, needs: str, config: Mapping[str, Any] | None = None) -> bool:
+        if key in self.refusals(config):
             return False
         return {"inference": self.inference, "script": self.script}.get(needs, True) is not None
 

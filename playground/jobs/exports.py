@@ -79,8 +79,8 @@ def _why_not(job: TrainingJob, fmt: Format) -> str:
         return "only a run that finished has a trained model to export"
     if job.purged_at:
         return "the run's files were removed when it expired"
-    if not spec.export.offers(fmt.key, fmt.needs):
-        return spec.export.refused.get(fmt.key) or f"{spec.name} cannot be written as {fmt.label}"
+    if not spec.export.offers(fmt.key, fmt.needs, job.config):
+        return spec.export.refusals(job.config).get(fmt.key) or f"{spec.name} cannot be written as {fmt.label}"
     return ""
 
 

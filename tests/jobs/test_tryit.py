@@ -203,3 +203,25 @@ def test_the_cache_keeps_the_most_recent_models_and_serves_tries_side_by_side(al
     with ThreadPoolExecutor(8) as pool:
         for pk, result in pool.map(one, range(64)):
             assert result == answers[pk]
+
+
+def test_a_two_stage_detector_is_tried_like_the_single_shot_one_and_says_why_it_has_no_graph(alice):
+    job = finished(alice, "detection", "scenes", {"variant": "two_stage", "epochs": 2}, {"n_samples": 240})
+    info = alice.client.get(f"/api/jobs/{job.pk}/try").json()
+    assert info["input"] == "scene" and info["answer"] == "boxes" and info["class_names"] == [
+        "circle",
+        "square",
+        "triangle",
+    ]
+    scene = np.full((64, 64, 3), 30, dtype=np.uint8)
+    scene[20:40, 16:36] = (230, 200, 40)  # a square
+    out = post(alice, job, {"image": png_url(scene)}).json()["result"]
+    assert out["input_image"].startswith("data:image/png") and out["side"] == 64
+    for box in out["boxes"]:
+        assert box["class"] in info["class_names"] and 0.1 <= box["score"] <= 1 and len(box["box"]) == 4
+    rows = {r["key"]: r for r in alice.client.get(f"/api/jobs/{job.pk}/exports").json()}
+    for key in ("onnx", "pt2"):
+        assert rows[key]["url"] is None and "proposals" in rows[key]["why"]
+    assert rows["safetensors"]["url"] and rows["script"]["url"]
+    page = alice.client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "does not trace into one graph" in page

@@ -19,7 +19,14 @@ from models_lib.architectures.detection.losses import (
     mean_average_precision,
 )
 from models_lib.architectures.detection.model import cell_boxes, decode
-from models_lib.architectures.detection.training import flip_batch
+from models_lib.architectures.detection.training import (
+    TwoStageModule,
+    box_targets,
+    flip_batch,
+    flip_padded,
+    padded_boxes,
+)
+from models_lib.architectures.detection.two_stage import top_proposals
 from models_lib.architectures.detection.views import kept_boxes
 from models_lib.hparams import HParamsError
 from models_lib.kit.figures import title_of
@@ -58,7 +65,7 @@ class Record(Callback):
 
 def test_spec(spec):
     assert (spec.slug, spec.family, spec.default_dataset) == ("detection", "vision", "scenes")
-    assert spec.trainable and {v.key for v in spec.views} == VIEWS
+    assert spec.trainable and {v.key for v in spec.views} == VIEWS | {"proposals"}
     assert spec.accepts_data(data.builtin_get("scenes"))
     assert not spec.accepts_data(data.builtin_get("shapes")) and not spec.accepts_data(data.builtin_get("scene-masks"))
     for name, prop in spec.json_schema()["properties"].items():
@@ -250,3 +257,133 @@ def test_a_depth_the_image_side_cannot_take_is_refused_by_name(spec):
     with pytest.raises(HParamsError) as err:
         spec.run({"epochs": 1}, odd, device="cpu")
     assert err.value.errors[0]["field"] == "depth" and "depth of 2" in err.value.errors[0]["message"]
+
+
+# ---------------------------------------------------------------- the two-stage detector
+
+
+def test_padded_boxes_become_torchvision_targets_and_flip_like_the_grid():
+    boxes = [torch.tensor([[0, 4.0, 8, 20, 16], [2, 40, 40, 60, 62]]), torch.zeros(0, 5)]
+    padded = padded_boxes(boxes)
+    assert padded.shape == (2, 2, 5) and padded[1].eq(-1).all()
+    targets = box_targets(padded)
+    assert torch.equal(targets[0]["boxes"], boxes[0][:, 1:]) and targets[0]["labels"].tolist() == [1, 3]
+    assert targets[1]["boxes"].shape == (0, 4) and targets[1]["labels"].dtype == torch.long
+    X = torch.rand(2, 3, 64, 64)
+    torch.manual_seed(0)
+    for _ in range(16):  # until the coin flips the first image and not the second
+        Xf, pf = flip_padded(X, padded, 64)
+        if torch.equal(Xf[0], X[0].flip(-1)) and torch.equal(Xf[1], X[1]):
+            break
+    assert torch.equal(pf[0], torch.tensor([[0, 44.0, 8, 60, 16], [2, 4, 40, 24, 62]]))  # as flip_batch mirrors
+    assert torch.equal(pf[1], padded[1])  # padding stays padding
+
+
+@pytest.fixture(scope="module")
+def two_stage(spec, scenes):
+    module = spec.build({"variant": "two_stage"}, scenes)
+    module.setup(torch.device("cpu"))
+    return module
+
+
+def test_the_two_stage_detector_is_torchvisions_parts_and_measures_without_learning(two_stage, scenes):
+    from torchvision.models.detection.roi_heads import RoIHeads
+    from torchvision.models.detection.rpn import RegionProposalNetwork
+
+    assert isinstance(two_stage, TwoStageModule)
+    model = two_stage.model
+    assert isinstance(model.rpn, RegionProposalNetwork) and isinstance(model.roi_heads, RoIHeads)
+    assert model.rpn.anchor_generator.sizes == ((8, 16, 32),)  # an eighth, a quarter and half the 64-pixel side
+    model.eval()
+    stats = model.backbone[1].running_mean.clone()
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        metrics = two_stage.test_metrics()
+    assert torch.equal(torch.rand(3), expected), "testing draws from a stream of its own"
+    assert torch.equal(model.backbone[1].running_mean, stats), "testing leaves the batch-norm statistics alone"
+    assert not model.rpn.training and not model.roi_heads.training
+    parts = [metrics[f"test_{p}_loss"] for p in ("rpn_objectness", "rpn_box", "head_class", "head_box")]
+    assert all(torch.isfinite(v) and v >= 0 for v in parts)
+    assert metrics["test_loss"] == pytest.approx(float(sum(parts)), rel=1e-5)
+    with torch.no_grad():
+        found = two_stage.detect(two_stage.X_shown, score_floor=0.0, nms_iou=0.5)
+        proposals = top_proposals(model, two_stage.X_shown[:2])
+    assert all(((f["labels"] >= 0) & (f["labels"] < 3)).all() for f in found)  # the background's 0 is taken off
+    for boxes, scores in proposals:
+        assert len(boxes) == len(scores) <= 100 and ((scores >= 0) & (scores <= 1)).all()
+        assert torch.equal(scores, scores.sort(descending=True).values)
+
+
+def test_roi_pool_crops_like_torchvision_roi_pool():
+    from torchvision.ops import RoIPool as TorchvisionRoIPool
+
+    from models_lib.architectures.detection.two_stage import RoIPool
+
+    features = torch.rand(2, 8, 16, 16)
+    boxes = [torch.tensor([[0.0, 0, 20, 30], [8, 8, 60, 40]]), torch.tensor([[10.0, 12, 50, 63]])]
+    ours = RoIPool(7, 4)({"0": features}, boxes, [(64, 64)] * 2)
+    assert torch.equal(ours, TorchvisionRoIPool(7, 0.25)(features, boxes))
+
+
+@pytest.fixture(scope="module")
+def two_stage_run(spec, scenes):
+    record = Record()
+    result = spec.run({"variant": "two_stage", "epochs": 5}, scenes, device="cpu", callbacks=[record])
+    return record, result
+
+
+def test_the_two_stage_detector_reaches_its_bar_and_is_slower(spec, scenes, two_stage_run, default_run):
+    """Two-stage: mAP@0.5 at least 0.4 on the default scenes within 90 s (on two cores); and, epoch for
+    epoch, slower than the single-shot detector."""
+    record, result = two_stage_run
+    in_time = [p for t, p in record.points if t <= 90]
+    assert in_time and max(p["test_map50"] for p in in_time) >= 0.4, record.points
+    m = result.metrics
+    assert m["test_map50"] >= 0.8, m  # the floor is the issue's; the scenes are learnt far better
+    assert {f"test_{p}_loss" for p in ("rpn_objectness", "rpn_box", "head_class", "head_box")} <= set(m)
+    assert "test_box_loss" not in m
+    single = default_run[1].metrics
+    two_per_epoch = m["duration_s"] / m["epochs"]
+    single_per_epoch = single["duration_s"] / single["epochs"]
+    assert two_per_epoch > 2 * single_per_epoch, (two_per_epoch, single_per_epoch)
+    views = record.views
+    assert set(views) == VIEWS | {"proposals"}
+    proposals = views["proposals"]
+    drawn = [t for t in proposals["data"] if t.get("legendgroup") == "proposals"]
+    assert len(drawn) == 2 * 15 and drawn[0]["showlegend"] and not drawn[1]["showlegend"]
+    # a trained RPN is surest on the objects: its best proposal overlaps a true box of the first image
+    from torchvision.ops import box_iou
+
+    module = spec.restore({"variant": "two_stage", "epochs": 5}, scenes, result.state_dict)
+    with torch.no_grad():
+        best = top_proposals(module.model, module.X_shown[:1])[0][0][:1]
+    assert box_iou(best, module.shown_boxes[0][:, 1:]).max() > 0.5
+    assert record.views["class_ap"]["data"][-1]["y"][-1] == pytest.approx(m["test_map50"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"roi_pooling": "pool", "flip": True, "proposals": 20, "channels": 8},
+        {"batch_norm": False, "lr_schedule": "constant", "learning_rate": 0.001, "nms_iou": 0.3},
+    ],
+)
+def test_other_two_stage_knobs_train(spec, config):
+    small = data.load("scenes", {"n_samples": 200})
+    record = Record()
+    result = spec.run({"variant": "two_stage", "epochs": 3, **config}, small, device="cpu", callbacks=[record])
+    losses = [p[1]["train_loss"] for p in record.points]
+    assert np.isfinite(result.metrics["test_loss"]) and losses[-1] < losses[0], losses
+    assert set(record.views) == VIEWS | {"proposals"}
+
+
+def test_the_graph_formats_are_refused_to_a_two_stage_run_with_the_reason(spec):
+    export = spec.export
+    assert export.offers("onnx", "inference", {"variant": "single_shot"})
+    for key in ("onnx", "pt2"):
+        assert not export.offers(key, "inference", {"variant": "two_stage"})
+        assert "proposals" in export.refusals({"variant": "two_stage"})[key]
+    assert export.offers("script", "script", {"variant": "two_stage"})
+    assert export.offers("safetensors", "", {"variant": "two_stage"})

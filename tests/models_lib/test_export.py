@@ -154,6 +154,7 @@ SCRIPTS = [
     ("segmentation", "scene-masks", {"loss": "cross_entropy_dice", "flip": True}),
     ("segmentation", "scene-masks", {"variant": "fcn", "lr_schedule": "constant"}),
     ("detection", "scenes", {"flip": True, "box_loss": "l1"}),
+    ("detection", "scenes", {"variant": "two_stage", "roi_pooling": "pool", "flip": True}),
     ("pose", "stick-figures", {}),
     ("pose", "stick-figures", {"readout": "soft_argmax", "lr_schedule": "constant", "depth": 2}),
 ]

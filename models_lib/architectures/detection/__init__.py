@@ -1,9 +1,11 @@
-"""Object detection: find every object in a picture, draw a box around it and name it. The single-shot
-detector (a YOLO-style grid: each cell finds the object whose centre falls in it) trains on the built-in
-shape scenes or an upload of images with boxes.
+"""Object detection: find every object in a picture, draw a box around it and name it. Two detectors train
+on the built-in shape scenes or an upload of images with boxes: the single-shot one (a YOLO-style grid:
+each cell finds the object whose centre falls in it) and the two-stage one (Faster R-CNN: a region
+proposal network, then a head that names and tightens each proposal), picked by the ``variant`` knob.
 
-``knobs.py`` its knobs, ``model.py`` the network and its decoding, ``losses.py`` the targets, the loss in
-three parts and the mAP, ``training.py`` how it trains and measures, ``views.py`` its live views,
+``knobs.py`` its knobs, ``model.py`` the single-shot network and its decoding, ``two_stage.py`` the
+two-stage one from torchvision's parts, ``losses.py`` the targets, the single-shot loss in three parts and
+the mAP, ``training.py`` how each trains and measures, ``views.py`` its live views,
 ``diagram.py`` its diagram, ``tryit.py``, ``export.py`` and ``standalone.py`` what a finished run offers,
 ``card.html`` its page.
 """
@@ -16,7 +18,7 @@ from .export import EXPORT
 from .knobs import DetectionHParams
 from .losses import average_precisions, detection_loss, grid_targets, mean_average_precision
 from .model import GridDetector, build_model, decode
-from .training import DetectionModule
+from .training import DetectionModule, TwoStageModule, detection_module
 from .tryit import TRY_IT
 from .views import VIEWS
 
@@ -24,6 +26,7 @@ __all__ = [
     "SPEC",
     "DetectionHParams",
     "DetectionModule",
+    "TwoStageModule",
     "GridDetector",
     "average_precisions",
     "build_model",
@@ -31,6 +34,7 @@ __all__ = [
     "detection_loss",
     "grid_targets",
     "mean_average_precision",
+    "detection_module",
     "spec",
 ]
 
@@ -39,6 +43,15 @@ PARTS = Chart(
     "The loss in three parts",
     "Where (the box), whether (the objectness: is there an object in this cell?) and what (the class), on "
     "the training batches and the test images: watch which part falls first.",
+    "loss",
+)
+STAGES = Chart(
+    "stage_losses",
+    "The two stages' losses",
+    "The two-stage detector's loss in four parts: the region proposal network's objectness (is there an "
+    "object at this anchor?) and box (how to move the anchor onto it), then the head's class (what is in "
+    "this proposal, or only background?) and box (the last tightening). Solid on the training batches, "
+    "dashed on the test images.",
     "loss",
 )
 MAP = Chart(
@@ -51,14 +64,15 @@ MAP = Chart(
 )
 
 
-def _part(split: str, key: str, words: str) -> Metric:
+def _part(split: str, key: str, words: str, chart: Chart = PARTS) -> Metric:
     where = "the training batches" if split == "train" else "the test images"
+    detector = "the two-stage detector's" if chart is STAGES else "the single-shot detector's"
     return Metric(
         f"{split}_{key}_loss",
         f"{split} {words} loss",
-        PARTS,
+        chart,
         "lower",
-        description=f"The {words} part of the loss on {where}.",
+        description=f"The {words} part of {detector} loss on {where}.",
     )
 
 
@@ -98,7 +112,7 @@ SPEC = ArchitectureSpec(
     ),
     knobs=DetectionHParams,
     accepts=(Accepts("detection", "detect"),),
-    module=DetectionModule,
+    module=detection_module,
     views=VIEWS,
     metrics=(
         TRAIN_LOSS,
@@ -107,6 +121,16 @@ SPEC = ArchitectureSpec(
             _part(split, key, words)
             for split in ("train", "test")
             for key, words in (("box", "box"), ("objectness", "objectness"), ("class", "class"))
+        ),
+        *(
+            _part(split, key, words, STAGES)
+            for split in ("train", "test")
+            for key, words in (
+                ("rpn_objectness", "RPN objectness"),
+                ("rpn_box", "RPN box"),
+                ("head_class", "head class"),
+                ("head_box", "head box"),
+            )
         ),
         Metric(
             "test_map50",
@@ -122,6 +146,14 @@ SPEC = ArchitectureSpec(
     default_dataset="scenes",
     try_it=TRY_IT,
     export=EXPORT,
-    diagram=Diagram(draw, examples=({"depth": 2, "channels": 8}, {"depth": 4, "batch_norm": False, "box_loss": "l1"})),
+    diagram=Diagram(
+        draw,
+        examples=(
+            {"depth": 2, "channels": 8},
+            {"depth": 4, "batch_norm": False, "box_loss": "l1"},
+            {"variant": "two_stage"},
+            {"variant": "two_stage", "roi_pooling": "pool", "channels": 8},
+        ),
+    ),
 )
 spec = SPEC

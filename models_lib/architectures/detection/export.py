@@ -1,6 +1,7 @@
-"""How a trained detector leaves the site: the network with its boxes decoded (images in; every cell's box,
-score and class out), for ONNX and ``torch.export``. Non-maximum suppression is not inside: the snippet
-says to run ``torchvision.ops.batched_nms`` on what comes out."""
+"""How a trained detector leaves the site. The single-shot one: the network with its boxes decoded (images
+in; every cell's box, score and class out), for ONNX and ``torch.export``. Non-maximum suppression is not inside: the snippet
+says to run ``torchvision.ops.batched_nms`` on what comes out. The two-stage one leaves as weights and its
+standalone script: its proposals' count depends on the image, which the graph formats cannot hold."""
 
 from __future__ import annotations
 
@@ -25,4 +26,17 @@ def inference(module, data) -> Inference:
     )
 
 
-EXPORT = Export(inference=inference, script=script)
+TWO_STAGE_REFUSED = (
+    "the two-stage detector does not trace into one graph: how many proposals survive each non-maximum "
+    "suppression depends on the image, and ONNX and torch.export need shapes known in advance. Its weights "
+    "(safetensors) and the standalone script, which rebuilds it from torchvision's parts, hold it whole."
+)
+
+
+def refuses(config) -> dict[str, str]:
+    """The graph formats are refused to a two-stage run (say why; the weights and the script remain)."""
+    variant = config.get("variant") if hasattr(config, "get") else getattr(config, "variant", None)
+    return {"onnx": TWO_STAGE_REFUSED, "pt2": TWO_STAGE_REFUSED} if variant == "two_stage" else {}
+
+
+EXPORT = Export(inference=inference, script=script, refuses=refuses)

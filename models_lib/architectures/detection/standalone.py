@@ -1,4 +1,4 @@
-"""The detector's standalone training script: the model and loss files, the images and boxes as the network
+"""The detectors' standalone training scripts: the model and loss files (two_stage.py too for that one), the images and boxes as the network
 saw them (data.npz: pixels 0..255 as uint8; boxes as rows of image, class, x0, y0, x1, y1 in pixels) and the
 Playground's loop (seeded mini-batches, the same flips, the cosine schedule, mAP@0.5 on the test images after
 every epoch)."""
@@ -16,7 +16,8 @@ from models_lib.export.standalone import OPTIMIZER, assemble
 
 from . import losses as losses_file
 from . import model as model_file
-from .training import flip_batch
+from . import two_stage as two_stage_file
+from .training import box_targets, flip_batch, flip_padded, padded_boxes
 
 READ_NPZ = '''
 def read_data(path):
@@ -71,6 +72,46 @@ def main():
 """
 
 
+TWO_STAGE_LOOP = """
+CLASS_NAMES = __CLASS_NAMES__
+
+
+def main():
+    args, c = options()
+    data = read_data("data.npz")
+    X_train, train_boxes = data["train"]
+    X_test, test_boxes = data["test"]
+    side = X_train.shape[-1]
+    model = build_two_stage(c, X_train.shape[1], len(CLASS_NAMES), side)
+    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)
+    steps_per_epoch = -(-len(X_train) // c.batch_size)
+    total, step = steps_per_epoch * args.epochs, 0
+    order = torch.Generator().manual_seed(c.seed)
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        for batch in torch.randperm(len(X_train), generator=order).split(c.batch_size):
+            if c.lr_schedule == "cosine":
+                for group in optimizer.param_groups:
+                    group["lr"] = cosine_lr(c.learning_rate, step, total)
+            X, P = X_train[batch], padded_boxes([train_boxes[i] for i in batch.tolist()])
+            if c.flip:
+                X, P = flip_padded(X, P, side)
+            losses = model(X, box_targets(P))  # the RPN's objectness and box, the head's class and box
+            loss = sum(losses.values())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+        model.eval()
+        with torch.no_grad():
+            found = [f for i in range(0, len(X_test), 256) for f in model(X_test[i : i + 256])]
+        found = [{"boxes": f["boxes"], "scores": f["scores"], "labels": f["labels"] - 1} for f in found]
+        score = mean_average_precision(found, test_boxes, len(CLASS_NAMES))
+        print(f"epoch {epoch}: mAP@0.5 {score:.3f}", flush=True)
+    save(model)
+"""
+
+
 def data_npz(data) -> bytes:
     """The train and test images (uint8 pixels) and boxes (image index, class, x0, y0, x1, y1) as one .npz."""
 
@@ -96,6 +137,24 @@ def data_npz(data) -> bytes:
 def script(config, data) -> Standalone:
     import inspect
 
+    names = {"__CLASS_NAMES__": json.dumps(list(data.class_names))}
+    if getattr(config, "variant", "single_shot") == "two_stage":
+        text = assemble(
+            title=f"The Playground's two-stage detector on {data.name or 'your images'}, trained again in plain "
+            "PyTorch (torchvision too: its region proposal network, RoI heads and box operations).",
+            config=config,
+            network=[
+                model_file,
+                two_stage_file,
+                losses_file,
+                *(inspect.getsource(f) for f in (padded_boxes, box_targets, flip_padded)),
+            ],
+            helpers=[READ_NPZ, OPTIMIZER],
+            loop=TWO_STAGE_LOOP,
+            tokens=names,
+            what="its model.py (for conv_block), two_stage.py and losses.py (for the mAP)",
+        )
+        return Standalone({"train.py": text, "data.npz": data_npz(data)})
     text = assemble(
         title=f"The Playground's single-shot detector on {data.name or 'your images'}, trained again in plain "
         "PyTorch (torchvision too: its box operations).",
@@ -103,7 +162,7 @@ def script(config, data) -> Standalone:
         network=[model_file, losses_file, inspect.getsource(flip_batch)],
         helpers=[READ_NPZ, OPTIMIZER],
         loop=LOOP,
-        tokens={"__CLASS_NAMES__": json.dumps(list(data.class_names))},
+        tokens=names,
         what="its model.py and losses.py",
     )
     return Standalone({"train.py": text, "data.npz": data_npz(data)})

@@ -1,4 +1,5 @@
-"""How the detector trains, measures and draws itself."""
+"""How the detectors train, measure and draw themselves: the single-shot one (``DetectionModule``) and the
+two-stage one (``TwoStageModule``), picked by the ``variant`` knob (``detection_module``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from models_lib.training import TrainingModule, small_step, to_device
 from .knobs import DetectionHParams
 from .losses import average_precisions, detection_loss, grid_targets
 from .model import build_model, decode
-from .views import VIEWS, boxes_figure, class_ap_figure
+from .two_stage import HALVINGS, LOSS_KEYS, build_two_stage, top_proposals, two_stage_losses
+from .views import VIEWS, boxes_figure, class_ap_figure, proposals_figure
 
 EVAL_CHUNK = 256  # test images per forward pass in evaluation
 SHOWN = 6  # validation images in the boxes view
@@ -132,13 +134,16 @@ class DetectionModule(TrainingModule):
             "test_map50": torch.tensor(float(np.nanmean(ap)) if np.isfinite(ap).any() else 0.0),
         }
 
+    def detect(self, x: torch.Tensor, *, score_floor: float, nms_iou: float) -> list[dict[str, torch.Tensor]]:
+        """Each image's boxes, scores and labels (from 0), best first, as the network finds them now."""
+        return decode(self.model(x).float(), self.stride, score_floor=score_floor, nms_iou=nms_iou)
+
     def views(self) -> dict[str, dict]:
         """The boxes from the network as it is now (six images); the AP per class from the last test pass."""
         figures: dict[str, dict] = {}
         names = list(self.data.class_names)
         if "boxes" in self.view_keys:
-            raw = self.model(self.X_shown).float()
-            found = decode(raw, self.stride, score_floor=SHOWN_FLOOR, nms_iou=0.95)  # the page suppresses
+            found = self.detect(self.X_shown, score_floor=SHOWN_FLOOR, nms_iou=0.95)  # the page suppresses
             figures["boxes"] = boxes_figure(
                 self.X_shown.cpu(),
                 self.shown_boxes,
@@ -191,3 +196,185 @@ def flip_batch(X: torch.Tensor, targets: torch.Tensor, side: int) -> tuple[torch
     mirrored[..., 1] = torch.where(has, side - x1, x0)
     mirrored[..., 3] = torch.where(has, side - x0, x1)
     return X, torch.where(flip[:, None, None, None], mirrored, targets)
+
+
+# ---------------------------------------------------------------- the two-stage detector
+
+TWO_STAGE_PARTS = ("rpn_objectness", "rpn_box", "head_class", "head_box")  # in two_stage.LOSS_KEYS' order
+SHOWN_PROPOSALS = 2  # images in the proposals view
+
+
+def padded_boxes(boxes: list[torch.Tensor]) -> torch.Tensor:
+    """Each image's boxes ``[k, 5]`` (class, x0, y0, x1, y1) as one tensor ``[N, most, 5]``, padded with
+    rows of class -1, so that the Trainer can batch them with the images."""
+    most = max((len(b) for b in boxes), default=0)
+    out = torch.full((len(boxes), max(most, 1), 5), -1.0)
+    for i, b in enumerate(boxes):
+        out[i, : len(b)] = b
+    return out
+
+
+def box_targets(padded: torch.Tensor) -> list[dict[str, torch.Tensor]]:
+    """torchvision's targets from padded boxes: each image's ``boxes`` and ``labels`` (from 1: 0 is the
+    background)."""
+    real = padded[..., 0] >= 0
+    return [{"boxes": p[k, 1:], "labels": p[k, 0].long() + 1} for p, k in zip(padded, real, strict=True)]
+
+
+def flip_padded(X: torch.Tensor, padded: torch.Tensor, side: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mirror a random half of the images left-right, and their boxes with them (x0, x1 mirrored)."""
+    flip = torch.rand(X.shape[0], device=X.device) < 0.5
+    X = torch.where(flip[:, None, None, None], X.flip(-1), X)
+    mirrored = padded.clone()
+    mirrored[..., 1], mirrored[..., 3] = side - padded[..., 3], side - padded[..., 1]
+    mirrored = torch.where(padded[..., :1] >= 0, mirrored, padded)
+    return X, torch.where(flip[:, None, None], mirrored, padded)
+
+
+class TwoStageModule(DetectionModule):
+    """The two-stage detector (two_stage.py) in the same frame as the single-shot one: the same data, the
+    same boxes and AP views and mAP, its own loss in four parts and a view of the RPN's proposals."""
+
+    def __init__(self, config: DetectionHParams, data: TensorData, settings: RunSettings | None = None):
+        X = data.X_train
+        if X.ndim != 4 or X.shape[-1] != X.shape[-2] or BOXES not in data.fields:
+            raise ValueError(
+                f"detection takes square images [N, C, S, S] with their boxes; got {tuple(X.shape)} "
+                f"and fields {sorted(data.fields)}"
+            )
+        self.side = int(X.shape[-1])
+        if self.side % 2**HALVINGS or self.side < 16:
+            raise ValueError(
+                f"the two-stage detector takes images of at least 16 pixels whose side divides by 4; got {self.side}"
+            )
+        self.config = config
+        self.data = data
+        self.n_classes = len(data.class_names)
+        self.in_channels = int(X.shape[1])
+        self.stride, self.grid = 2**HALVINGS, self.side // 2**HALVINGS
+        self.model = build_two_stage(config, self.in_channels, self.n_classes, self.side)
+        self.view_keys = [v.key for v in VIEWS if v.applies_to(data)]
+        self._steps = 0
+        self._tested = None
+        self._ap_history = []
+
+    def setup(self, device: torch.device) -> list[torch.Tensor]:
+        d, c = self.data, self.config
+        self.device = device
+        self.model.to(device)
+        boxes = d.fields[BOXES]
+        self.test_boxes = [boxes.test[i] for i in range(len(boxes.test))]
+        self.X_test = to_device(d.X_test, device)
+        self.test_padded = to_device(padded_boxes(self.test_boxes), device)
+        X_val = d.meta.get("X_val")
+        has_val = isinstance(X_val, torch.Tensor) and len(X_val) and boxes.val is not None and len(boxes.val)
+        self.shown_from = "validation" if has_val else "test"
+        shown = X_val if has_val else d.X_test
+        self.X_shown = to_device(shown[:SHOWN], device)
+        source = boxes.val if has_val else boxes.test
+        self.shown_boxes = [source[i] for i in range(min(SHOWN, len(source)))]
+        n = d.n_train
+        self.steps_per_epoch = math.ceil(n / max(1, min(c.batch_size, n)))
+        self.total_steps = self.steps_per_epoch * c.epochs
+        train_padded = padded_boxes([boxes.train[i] for i in range(len(boxes.train))])
+        return [to_device(d.X_train, device), to_device(train_padded, device)]
+
+    def training_step(self, batch):
+        X, padded = batch
+        c = self.config
+        if c.lr_schedule == "cosine":
+            for group in self.optimizer.param_groups:
+                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        if c.flip:
+            X, padded = flip_padded(X, padded, self.side)
+        losses = self.model(X, box_targets(padded))
+        parts = torch.stack([losses[k] for k in LOSS_KEYS])
+        self._steps += 1
+        total = parts.sum()
+        return total, torch.cat([total[None], parts]).detach()
+
+    def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
+        parts = torch.stack(records).float().mean(0)
+        keys = ("train_loss", *(f"train_{p}_loss" for p in TWO_STAGE_PARTS))
+        return dict(zip(keys, parts, strict=True))
+
+    def detect(self, x: torch.Tensor, *, score_floor: float, nms_iou: float) -> list[dict[str, torch.Tensor]]:
+        heads = self.model.roi_heads
+        kept = heads.score_thresh, heads.nms_thresh
+        heads.score_thresh, heads.nms_thresh = score_floor, nms_iou
+        try:
+            found = self.model(x)
+        finally:
+            heads.score_thresh, heads.nms_thresh = kept
+        return [{"boxes": f["boxes"].float(), "scores": f["scores"].float(), "labels": f["labels"] - 1} for f in found]
+
+    def _test_pass(self) -> dict:
+        if self._tested is not None and self._tested[0] == self._steps:
+            return self._tested[1]
+        totals = torch.zeros(len(LOSS_KEYS), device=self.device)
+        detections: list[dict[str, torch.Tensor]] = []
+        # the stages sample anchors and proposals for their losses: from a stream of their own, so that
+        # testing does not change what training draws next
+        with torch.random.fork_rng(devices=[self.device.index or 0] if self.device.type == "cuda" else []):
+            torch.manual_seed(self._steps)
+            for i in range(0, len(self.X_test), EVAL_CHUNK):
+                x = self.X_test[i : i + EVAL_CHUNK]
+                losses = two_stage_losses(self.model, x, box_targets(self.test_padded[i : i + EVAL_CHUNK]))
+                totals += torch.stack([losses[k].float() for k in LOSS_KEYS]) * len(x)
+                detections += [
+                    {k: v.cpu() for k, v in d.items()}
+                    for d in self.detect(x, score_floor=SCORE_FLOOR, nms_iou=self.config.nms_iou)
+                ]
+        ap = average_precisions(detections, self.test_boxes, self.n_classes, iou=0.5)
+        tested = {"parts": totals / max(len(self.X_test), 1), "ap": ap}
+        self._tested = (self._steps, tested)
+        return tested
+
+    def test_metrics(self) -> dict[str, torch.Tensor]:
+        t = self._test_pass()
+        ap, parts = t["ap"], t["parts"]
+        return {
+            "test_loss": parts.sum(),
+            **{f"test_{p}_loss": v for p, v in zip(TWO_STAGE_PARTS, parts, strict=True)},
+            "test_map50": torch.tensor(float(np.nanmean(ap)) if np.isfinite(ap).any() else 0.0),
+        }
+
+    def views(self) -> dict[str, dict]:
+        figures = super().views()
+        if "proposals" not in self.view_keys:
+            return figures
+        shown = self.X_shown[:SHOWN_PROPOSALS]
+        found = top_proposals(self.model, shown)
+        figures["proposals"] = proposals_figure(
+            shown.cpu(),
+            self.shown_boxes[:SHOWN_PROPOSALS],
+            [(b.float().cpu(), s.float().cpu()) for b, s in found],
+            self.shown_from,
+        )
+        return figures
+
+    def out_of_memory_hint(self) -> str:
+        c = self.config
+        return f"lower batch_size (now {c.batch_size}), proposals (now {c.proposals}) or channels (now {c.channels})"
+
+    def start_messages(self) -> list[str]:
+        d, c = self.data, self.config
+        n_boxes = int(d.fields[BOXES].train.lengths().sum())
+        return [
+            f"dataset {d.name or 'uploaded'}: {d.n_train} train / {d.n_test} test images with {n_boxes} boxes "
+            f"to learn, {self.in_channels}x{self.side}x{self.side}, {self.n_classes} classes; two-stage: "
+            f"{len(self.model.rpn.anchor_generator.sizes[0]) * 3} anchors at each of {self.grid}x{self.grid} "
+            f"feature positions, {c.proposals} proposals per image, RoI{c.roi_pooling}"
+        ]
+
+    def single_thread(self) -> bool:
+        # a step is bound by the Python of the two stages (anchors, sampling and cropping image by image),
+        # not by arithmetic that threads could share
+        return True
+
+
+def detection_module(config: DetectionHParams, data: TensorData, settings: RunSettings | None = None):
+    """The training module for the chosen detector."""
+    if config.variant == "two_stage":
+        return TwoStageModule(config, data, settings)
+    return DetectionModule(config, data, settings)

@@ -13,7 +13,6 @@ from models_lib.kit.figures import upscale
 from models_lib.kit.tryit import SHOWN_SIDE, TryLimits, image_input
 from models_lib.registry import TryIt
 
-from .model import decode
 from .views import DEFAULT_SCORE, class_colour
 
 FLOOR = 0.1  # boxes under this score are not sent
@@ -38,7 +37,7 @@ def describe(module, data, limits: TryLimits) -> dict[str, Any]:
 def run(module, data, inputs: dict, limits: TryLimits) -> dict[str, Any]:
     x = image_input(inputs, channels=module.in_channels, side=module.side, limits=limits).to(module.device)
     with torch.no_grad():
-        found = decode(module.model(x), module.stride, score_floor=FLOOR, nms_iou=module.config.nms_iou)[0]
+        found = module.detect(x, score_floor=FLOOR, nms_iou=module.config.nms_iou)[0]
     image = (x[0].float().clamp(0, 1) * 255).round().byte().cpu().numpy()
     image = np.moveaxis(image.repeat(3, 0) if image.shape[0] == 1 else image[:3], 0, -1)
     shown = upscale(np.ascontiguousarray(image), SHOWN)

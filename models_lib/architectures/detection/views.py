@@ -26,7 +26,16 @@ CLASS_AP = View(
     "mean, the mAP@0.5.",
 )
 
-VIEWS = (BOXES_VIEW, CLASS_AP)
+PROPOSALS_VIEW = View(
+    "proposals",
+    "The region proposals (two-stage)",
+    "What the first stage hands the second: the region proposal network's best boxes on two images, the "
+    "surest drawn boldest, before the head names any of them. Early on they are anchors scattered at "
+    "random; as the network learns they crowd onto the objects (true boxes dashed white). Only the "
+    "two-stage detector draws this.",
+)
+
+VIEWS = (BOXES_VIEW, CLASS_AP, PROPOSALS_VIEW)
 
 TILE = 128  # px: each validation image is scaled up to this side
 GAP = 4
@@ -140,6 +149,73 @@ def boxes_figure(
         "nms_iou": nms_iou,
     }
     top_matter(fig["layout"], f"{where} images: found (by class) and true (dashed)", ["true boxes", *class_names])
+    return fig
+
+
+SHOWN_PROPOSALS_PER_IMAGE = 15
+PROPOSAL_COLOUR = "#ffd23f"
+
+
+def proposals_figure(
+    images: torch.Tensor,
+    truths: list[torch.Tensor],
+    proposals: list[tuple[torch.Tensor, torch.Tensor]],
+    where: str,
+) -> dict:
+    """The images side by side, their true boxes dashed and the RPN's best proposals on each, the line's
+    opacity its objectness (hover for the number and the rank)."""
+    side = int(images.shape[-1])
+    tiles = image_tiles(images, side=2 * TILE, max_side=2 * TILE)
+    scale = tiles[0].shape[0] / side
+    cols = len(tiles)
+    grid, step = tile_grid(tiles, cols=cols, gap=GAP)
+    fig = image_figure(grid, "proposals")
+
+    def place(i: int, box) -> list[float]:
+        return [
+            round(i * step + float(box[k]) * scale, 1) if k % 2 == 0 else round(float(box[k]) * scale, 1)
+            for k in range(4)
+        ]
+
+    xs, ys = [], []
+    for i, truth in enumerate(truths):
+        for row in truth:
+            x, y = _rect(*place(i, row[1:5]))
+            xs += x
+            ys += y
+    fig["data"].append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": xs or [None],
+            "y": ys or [None],
+            "name": "true boxes",
+            "line": {"color": "#ffffff", "width": 1.5, "dash": "dash"},
+            "hoverinfo": "skip",
+        }
+    )
+    for i, (boxes, scores) in enumerate(proposals):
+        for rank, (box, score) in enumerate(zip(boxes[:SHOWN_PROPOSALS_PER_IMAGE], scores, strict=False)):
+            x, y = _rect(*place(i, box))
+            fig["data"].append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": x,
+                    "y": y,
+                    "name": "proposals",
+                    "legendgroup": "proposals",
+                    "showlegend": i == 0 and rank == 0,
+                    "opacity": round(0.25 + 0.75 * float(score), 3),
+                    "line": {"color": PROPOSAL_COLOUR, "width": 2 if rank < 3 else 1},
+                    "hovertemplate": markup(f"proposal {rank + 1}<br>objectness {float(score):.2f}<extra></extra>"),
+                }
+            )
+    top_matter(
+        fig["layout"],
+        f"{where} images: the {SHOWN_PROPOSALS_PER_IMAGE} best proposals of each (bolder: surer) and the true boxes",
+        ["true boxes", "proposals"],
+    )
     return fig
 
 
