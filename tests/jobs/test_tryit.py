@@ -208,11 +208,8 @@ def test_the_cache_keeps_the_most_recent_models_and_serves_tries_side_by_side(al
 def test_a_two_stage_detector_is_tried_like_the_single_shot_one_and_says_why_it_has_no_graph(alice):
     job = finished(alice, "detection", "scenes", {"variant": "two_stage", "epochs": 2}, {"n_samples": 240})
     info = alice.client.get(f"/api/jobs/{job.pk}/try").json()
-    assert info["input"] == "scene" and info["answer"] == "boxes" and info["class_names"] == [
-        "circle",
-        "square",
-        "triangle",
-    ]
+    assert (info["input"], info["answer"]) == ("scene", "boxes")
+    assert info["class_names"] == ["circle", "square", "triangle"]
     scene = np.full((64, 64, 3), 30, dtype=np.uint8)
     scene[20:40, 16:36] = (230, 200, 40)  # a square
     out = post(alice, job, {"image": png_url(scene)}).json()["result"]
