@@ -157,6 +157,8 @@ class Metric:
     each of these keys / none of them (the GAN measures mode coverage only on mixtures that name their
     ``modes``); data whose meta is not known passes. ``of``: the value is a count out of a number the
     data states (a fact of the dataset, see :func:`data_fact`): shown "6 of 8" where the data is known.
+    ``when``: reported only by runs whose knobs have these values (``(("variant", "two_stage"),)``):
+    empty, by every run.
     """
 
     key: str
@@ -173,6 +175,11 @@ class Metric:
     with_meta: tuple[str, ...] = ()
     without_meta: tuple[str, ...] = ()
     of: str = ""
+    when: tuple[tuple[str, Any], ...] = ()
+
+    def reported_with(self, knobs: Mapping[str, Any] | None) -> bool:
+        """Whether a run of ``knobs`` (all its values, defaults filled in) reports it; True when not known."""
+        return _knobs_match(self.when, knobs)
 
     def applies_to(self, info: Any) -> bool:
         if not _applies(self.data_kinds, self.tasks, info):
@@ -239,18 +246,28 @@ RUN_METRICS: tuple[Metric, ...] = (
 )
 
 
+def _knobs_match(when: tuple[tuple[str, Any], ...], knobs: Mapping[str, Any] | None) -> bool:
+    return knobs is None or builtins.all(knobs.get(name) == value for name, value in when)
+
+
 @dataclass(frozen=True)
 class View:
-    """A live visualisation panel of the run page. ``data_kinds``/``tasks`` empty means "any"."""
+    """A live visualisation panel of the run page. ``data_kinds``/``tasks`` empty means "any";
+    ``when``: drawn only by runs whose knobs have these values (empty: by every run)."""
 
     key: str
     title: str
     description: str
     data_kinds: tuple[str, ...] = ()
     tasks: tuple[str, ...] = ()
+    when: tuple[tuple[str, Any], ...] = ()
 
     def applies_to(self, info: Any) -> bool:
         return _applies(self.data_kinds, self.tasks, info)
+
+    def drawn_with(self, knobs: Mapping[str, Any] | None) -> bool:
+        """Whether a run of ``knobs`` (all its values, defaults filled in) draws it; True when not known."""
+        return _knobs_match(self.when, knobs)
 
 
 @dataclass(frozen=True)
@@ -583,14 +600,26 @@ class ArchitectureSpec:
         """How to try a run of it on that data, or None where it cannot be tried."""
         return self.try_it if self.try_it is not None and self.try_it.applies_to(data) else None
 
-    def views_for(self, data: Any) -> list[View]:
-        """The views this architecture draws for that dataset, in panel order."""
-        return [v for v in self.views if v.applies_to(data)]
+    def knob_values(self, config: Mapping[str, Any] | None, data: Any = None) -> dict[str, Any] | None:
+        """Every knob's value for a run of ``config`` on ``data`` (the defaults filled in), or None when
+        ``config`` is None or no longer validates (a stored run of older knobs): then nothing is left out."""
+        if config is None or self.knobs is None:
+            return None
+        try:
+            return self.validate(self.with_data_defaults(config, data) if data is not None else config).model_dump()
+        except (HParamsError, ValueError):
+            return None
 
-    def metrics_for(self, data: Any) -> list[Metric]:
-        """The metrics this architecture reports on that dataset, in the order declared (a count out of
-        something the data states says out of how many: :meth:`Metric.for_data`)."""
-        return [m.for_data(data) for m in self.metrics if m.applies_to(data)]
+    def views_for(self, data: Any, config: Mapping[str, Any] | None = None) -> list[View]:
+        """The views this architecture draws for that dataset (and, given, those knobs), in panel order."""
+        knobs = self.knob_values(config, data)
+        return [v for v in self.views if v.applies_to(data) and v.drawn_with(knobs)]
+
+    def metrics_for(self, data: Any, config: Mapping[str, Any] | None = None) -> list[Metric]:
+        """The metrics this architecture reports on that dataset (and, given, those knobs), in the order
+        declared (a count out of something the data states says out of how many: :meth:`Metric.for_data`)."""
+        knobs = self.knob_values(config, data)
+        return [m.for_data(data) for m in self.metrics if m.applies_to(data) and m.reported_with(knobs)]
 
     def metric(self, key: str) -> Metric | None:
         """The meaning of a reported key (the architecture's own, or one every run reports)."""
@@ -604,17 +633,22 @@ class ArchitectureSpec:
             return f"{key} {value}"
         return f"{found.label} {(found.for_data(data) if data is not None else found).text(value)}"
 
-    def meanings(self, data: Any = None) -> list[Metric]:
-        """Every metric a run on ``data`` may report (all data when None), the run's own last."""
-        own = self.metrics_for(data) if data is not None else list(self.metrics)
+    def meanings(self, data: Any = None, config: Mapping[str, Any] | None = None) -> list[Metric]:
+        """Every metric a run on ``data`` (all data when None) of ``config`` (any knobs when None) may
+        report, the run's own last."""
+        if data is not None:
+            own = self.metrics_for(data, config)
+        else:
+            knobs = self.knob_values(config)
+            own = [m for m in self.metrics if m.reported_with(knobs)]
         return [*own, *RUN_METRICS]
 
-    def charts_for(self, data: Any = None) -> list[Chart]:
-        """The charts a run on ``data`` draws, in the order their metrics are declared. A chart that
-        draws a baseline on that data says what its dotted lines are; one that draws none does not."""
+    def charts_for(self, data: Any = None, config: Mapping[str, Any] | None = None) -> list[Chart]:
+        """The charts a run on ``data`` of ``config`` draws, in the order their metrics are declared. A chart
+        that draws a baseline on that data says what its dotted lines are; one that draws none does not."""
         charts: dict[str, Chart] = {}
         baselines: set[str] = set()
-        for m in self.meanings(data):
+        for m in self.meanings(data, config):
             if m.chart is not None:
                 charts.setdefault(m.chart.key, m.chart)
                 if m.reference:
@@ -627,8 +661,13 @@ class ArchitectureSpec:
     def goal_metrics(self, data: Any) -> list[Metric]:
         """What a class goal may name on that data: the test-split metrics with a direction, which a
         finished run's final metrics hold (the Trainer keeps the last ``test_*`` values; validation
-        metrics are drawn on the run page but not kept in the result)."""
-        return [m for m in self.metrics_for(data) if m.split == "test" and m.better is not None and not m.reference]
+        metrics are drawn on the run page but not kept in the result), and which every run reports
+        whatever its knobs (not one variant's own)."""
+        return [
+            m
+            for m in self.metrics_for(data)
+            if m.split == "test" and m.better is not None and not m.reference and not m.when
+        ]
 
     def headline(self, metrics: Mapping[str, Any], data: Any = None) -> str:
         """A finished run's headline in words ("test accuracy 93.4 %"), from its final metrics."""

@@ -112,8 +112,18 @@ def job_metric_meanings(*, job: TrainingJob) -> dict[str, Any]:
     if spec is None or not spec.trainable:
         return {"metrics": {}, "charts": [OTHER_CHART]}
     data = job.dataset  # None once deleted: every metric the architecture may report
-    metrics = {m.key: m.as_dict() for m in spec.meanings(data)}
-    return {"metrics": metrics, "charts": [c.as_dict() for c in spec.charts_for(data)] + [OTHER_CHART]}
+    metrics = {m.key: m.as_dict() for m in spec.meanings(data, job.config)}
+    return {"metrics": metrics, "charts": [c.as_dict() for c in spec.charts_for(data, job.config)] + [OTHER_CHART]}
+
+
+def job_view_specs(*, job: TrainingJob) -> list[Any]:
+    """The live views the run's page has a panel for: its architecture's, less those its knobs never draw
+    (the two-stage detector's proposals on a single-shot run)."""
+    spec = _spec_of(job)
+    if spec is None:
+        return []
+    knobs = spec.knob_values(job.config)
+    return [v for v in spec.views if v.drawn_with(knobs)]
 
 
 def job_setup_url(*, job: TrainingJob, extra: dict[str, Any] | None = None) -> str:

@@ -59,7 +59,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         {
             "job": job,
             "spec": spec,
-            "view_specs": spec.views if spec else (),
+            "view_specs": selectors.job_view_specs(job=job),
             "job_json": job_json,
             "metric_meta": meanings,
             "charts": meanings["charts"],

@@ -15,15 +15,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 SHORT = {"epochs": 3}
 
 
-@pytest.mark.parametrize("slug", [spec.slug for spec in registry.trainable()])
-def test_live_views_render_and_update(site, browser, slug):  # noqa: F811 - pytest fixtures
+# every architecture with its defaults, and the variants that draw views of their own
+CASES = [(spec.slug, {}) for spec in registry.trainable()] + [("detection", {"variant": "two_stage"})]
+
+
+@pytest.mark.parametrize(("slug", "knobs"), CASES, ids=[s + "".join(f"-{v}" for v in k.values()) for s, k in CASES])
+def test_live_views_render_and_update(site, browser, slug, knobs):  # noqa: F811 - pytest fixtures
     spec = registry.get(slug)
     dataset = builtin_data.builtin_get(spec.default_dataset)
-    views = [v.key for v in spec.views_for(dataset)]
+    config = {**SHORT, **knobs}
+    views = [v.key for v in spec.views_for(dataset, config)]
     assert views, f"{slug} declares no live view for {dataset.slug}"
 
     session = Session(site["url"])
-    status, job = session.post("/api/jobs", {"architecture": slug, "dataset": spec.default_dataset, "config": SHORT})
+    status, job = session.post("/api/jobs", {"architecture": slug, "dataset": spec.default_dataset, "config": config})
     assert status == 201, job
     assert session.post(f"/api/jobs/{job['id']}/share", {"public": True})[0] == 200
 
@@ -41,11 +46,14 @@ def test_live_views_render_and_update(site, browser, slug):  # noqa: F811 - pyte
     for key in views:
         page.wait_for_selector(f"[data-view={key}] .main-svg", timeout=15_000)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"views-{slug}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"views-{slug}{''.join(f'-{v}' for v in knobs.values())}.png"), full_page=True)
     # ... and the finished page keeps them: every view's last figure is stored.
     stored = session.get(f"/api/jobs/{job['id']}/events?after=0&limit=5000")["events"]
     drawn = {e["view"] for e in stored if e["kind"] == "view" and "figure" in e}
     assert set(views) <= drawn, (views, drawn)
+    # a panel for each view these knobs draw, and none for a view they never draw
+    panels = page.eval_on_selector_all("[data-view]", "els => els.map(e => e.dataset.view)")
+    assert set(panels) >= set(views) and not set(panels) - {v.key for v in spec.views_for(dataset, config)}, panels
     assert not errors, errors
     assert page.evaluate("window.__csp") == []  # every view draws within the Content Security Policy
     page.close()

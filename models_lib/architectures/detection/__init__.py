@@ -73,6 +73,7 @@ def _part(split: str, key: str, words: str, chart: Chart = PARTS) -> Metric:
         chart,
         "lower",
         description=f"The {words} part of {detector} loss on {where}.",
+        when=(("variant", "two_stage" if chart is STAGES else "single_shot"),),
     )
 
 

@@ -33,6 +33,7 @@ PROPOSALS_VIEW = View(
     "surest drawn boldest, before the head names any of them. Early on they are anchors scattered at "
     "random; as the network learns they crowd onto the objects (true boxes dashed white). Only the "
     "two-stage detector draws this.",
+    when=(("variant", "two_stage"),),
 )
 
 VIEWS = (BOXES_VIEW, CLASS_AP, PROPOSALS_VIEW)
