@@ -86,42 +86,36 @@ def draw_two_stage(module: TwoStageModule) -> dict:
     sizes = rpn.anchor_generator.sizes[0]
     per_place = rpn.anchor_generator.num_anchors_per_location()[0]
     g = module.grid
+    flow.need(flow.per_row)  # the two stages on a row of their own, under the backbone
     flow.place(
         "rpn_head",
-        "RPN: conv 3×3, then 1×1",
-        f"each of {g}×{g} places: {per_place} anchors (sides {', '.join(map(str, sizes))} px, 3 shapes) → "
-        "objectness + box shift",
+        "RPN head",
+        f"{per_place} anchors at each of {g}×{g}",
         "conv",
         params=count_params(rpn.head),
         group="rpn",
     )
-    flow.place(
-        "proposals",
-        "Proposals",
-        f"best {3 * c.proposals} → NMS (IoU {rpn.nms_thresh:g}) → {c.proposals} per image",
-        "op",
-        group="rpn",
-    )
-    pooled = f"{module.model.roi_heads.box_head.fc6.in_features // (7 * 7)}×7×7"
+    flow.place("proposals", "Proposals", f"NMS → best {c.proposals}", "op", group="rpn")
+    channels = heads.box_head.fc6.in_features // (7 * 7)
     flow.place(
         "crop",
         "RoIAlign" if c.roi_pooling == "align" else "RoIPool",
-        f"each proposal cropped from the features to {pooled}",
+        f"each → {channels}×7×7",
         "pool",
         group="head",
     )
     flow.place(
         "box_head",
-        "Two fully connected layers",
-        f"{heads.box_head.fc6.in_features} → {heads.box_head.fc7.out_features} → {heads.box_head.fc7.out_features}",
+        f"Dense {heads.box_head.fc6.in_features}→{heads.box_head.fc7.out_features}",
+        f"then {heads.box_head.fc7.out_features}→{heads.box_head.fc7.out_features}",
         "dense",
         params=count_params(heads.box_head),
         group="head",
     )
     flow.place(
         "predictor",
-        "Class + box refinement",
-        f"{k} classes + background; a box shift per class",
+        "Class + box",
+        f"{k} classes + background",
         "output",
         params=count_params(heads.box_predictor),
         group="head",
@@ -129,18 +123,18 @@ def draw_two_stage(module: TwoStageModule) -> dict:
     flow.place("decode", "Scores + NMS", f"per class, IoU {c.nms_iou:g}", "op")
     canvas.node(
         "rpn_loss",
-        "RPN loss = objectness + box",
-        f"on {rpn.fg_bg_sampler.batch_size_per_image} sampled anchors per image",
+        "RPN loss",
+        f"objectness + box, {rpn.fg_bg_sampler.batch_size_per_image} anchors",
         "loss",
-        col=2,
+        col=0.5,
         row=flow.row + 1.2,
     )
     canvas.node(
         "head_loss",
-        "Head loss = class + box",
-        f"on {heads.fg_bg_sampler.batch_size_per_image} sampled proposals per image",
+        "Head loss",
+        f"class + box, {heads.fg_bg_sampler.batch_size_per_image} proposals",
         "loss",
-        col=5,
+        col=3.5,
         row=flow.row + 1.2,
     )
     canvas.edge("rpn_head", "rpn_loss")
@@ -149,7 +143,11 @@ def draw_two_stage(module: TwoStageModule) -> dict:
     canvas.note(
         f"Drawn from the real PyTorch module built for the {module.data.name} dataset ({cin}×{side}×{side} images, "
         f"{k} classes): {total:,} parameters, torchvision's RegionProposalNetwork and RoIHeads around our own "
-        f"backbone. The features are a quarter of the image's side ({g}×{g}); every proposal is looked at again "
-        "by the head, which is why this detector is slower than the single-shot one."
+        f"backbone. The features are a quarter of the image's side ({g}×{g}); at each place the RPN scores "
+        f"{per_place} anchors (sides {', '.join(map(str, sizes))} pixels, tall, square and wide) and shifts them; "
+        f"the best {3 * c.proposals} are thinned by non-maximum suppression (IoU {rpn.nms_thresh:g}) to "
+        f"{c.proposals} proposals. Every proposal is looked at again by the head, which is why this detector is "
+        "slower than the single-shot one. The losses are taken on sampled anchors and proposals, a quarter to a "
+        "half of them objects."
     )
     return canvas.finish(total)
