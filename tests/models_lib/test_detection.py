@@ -387,3 +387,10 @@ def test_the_graph_formats_are_refused_to_a_two_stage_run_with_the_reason(spec):
         assert "proposals" in export.refusals({"variant": "two_stage"})[key]
     assert export.offers("script", "script", {"variant": "two_stage"})
     assert export.offers("safetensors", "", {"variant": "two_stage"})
+
+
+def test_a_side_the_two_stage_detector_cannot_take_is_refused_by_name(spec):
+    odd = data.load("scenes", {"n_samples": 80, "image_size": 34})  # 34 pixels do not divide by 4
+    with pytest.raises(HParamsError) as err:
+        spec.run({"epochs": 1, "variant": "two_stage"}, odd, device="cpu")
+    assert err.value.errors[0]["field"] == "variant" and "single-shot" in err.value.errors[0]["message"]

@@ -29,6 +29,9 @@ SMALL_BATCH_MACS = 200e6  # multiply-adds per step below which one CPU thread be
 
 
 class DetectionModule(TrainingModule):
+    """The single-shot detector; the two-stage one (below) keeps this frame and changes the network, its
+    targets and its loss."""
+
     def __init__(self, config: DetectionHParams, data: TensorData, settings: RunSettings | None = None):
         X = data.X_train
         if X.ndim != 4 or X.shape[-1] != X.shape[-2] or BOXES not in data.fields:
@@ -37,24 +40,36 @@ class DetectionModule(TrainingModule):
                 f"and fields {sorted(data.fields)}"
             )
         self.side = int(X.shape[-1])
-        stride = 2**config.depth
-        if self.side % stride or self.side // stride < 2:
-            fits = max((d for d in range(2, 6) if self.side % 2**d == 0 and self.side // 2**d >= 2), default=None)
-            raise bad_knob(
-                "depth",
-                f"The images are {self.side} pixels wide, which {config.depth} halvings do not divide into a grid "
-                f"of at least 2 x 2 cells. " + (f"Choose a depth of {fits} or less." if fits else "Use larger images."),
-            )
         self.config = config
         self.data = data
         self.n_classes = len(data.class_names)
         self.in_channels = int(X.shape[1])
-        self.stride, self.grid = stride, self.side // stride
-        self.model = build_model(config, self.in_channels, self.n_classes)
+        self.stride = self._stride()
+        self.grid = self.side // self.stride
+        self.model = self._build()
         self.view_keys = [v.key for v in VIEWS if v.applies_to(data)]
         self._steps = 0
         self._tested: tuple[int, dict] | None = None
         self._ap_history: list[tuple[float, list[float | None]]] = []
+
+    def _stride(self) -> int:
+        """The grid's cell side; a depth the image's side cannot take is refused by name."""
+        depth, side = self.config.depth, self.side
+        if side % 2**depth or side // 2**depth < 2:
+            fits = max((d for d in range(2, 6) if side % 2**d == 0 and side // 2**d >= 2), default=None)
+            raise bad_knob(
+                "depth",
+                f"The images are {side} pixels wide, which {depth} halvings do not divide into a grid "
+                f"of at least 2 x 2 cells. " + (f"Choose a depth of {fits} or less." if fits else "Use larger images."),
+            )
+        return 2**depth
+
+    def _build(self) -> torch.nn.Module:
+        return build_model(self.config, self.in_channels, self.n_classes)
+
+    def _targets(self, boxes: list[torch.Tensor]) -> torch.Tensor:
+        """What a batch's boxes are trained against, batched with its images: the dense grid targets."""
+        return grid_targets(boxes, self.grid, self.stride)
 
     def setup(self, device: torch.device) -> list[torch.Tensor]:
         d, c = self.data, self.config
@@ -64,7 +79,7 @@ class DetectionModule(TrainingModule):
         train_boxes = [boxes.train[i] for i in range(len(boxes.train))]
         self.test_boxes = [boxes.test[i] for i in range(len(boxes.test))]
         self.X_test = to_device(d.X_test, device)
-        self.test_targets = to_device(grid_targets(self.test_boxes, self.grid, self.stride), device)
+        self.test_targets = to_device(self._targets(self.test_boxes), device)
         X_val = d.meta.get("X_val")
         has_val = isinstance(X_val, torch.Tensor) and len(X_val) and boxes.val is not None and len(boxes.val)
         self.shown_from = "validation" if has_val else "test"
@@ -75,7 +90,7 @@ class DetectionModule(TrainingModule):
         n = d.n_train
         self.steps_per_epoch = math.ceil(n / max(1, min(c.batch_size, n)))
         self.total_steps = self.steps_per_epoch * c.epochs
-        return [to_device(d.X_train, device), to_device(grid_targets(train_boxes, self.grid, self.stride), device)]
+        return [to_device(d.X_train, device), to_device(self._targets(train_boxes), device)]
 
     def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
         c = self.config
@@ -235,49 +250,21 @@ class TwoStageModule(DetectionModule):
     """The two-stage detector (two_stage.py) in the same frame as the single-shot one: the same data, the
     same boxes and AP views and mAP, its own loss in four parts and a view of the RPN's proposals."""
 
-    def __init__(self, config: DetectionHParams, data: TensorData, settings: RunSettings | None = None):
-        X = data.X_train
-        if X.ndim != 4 or X.shape[-1] != X.shape[-2] or BOXES not in data.fields:
-            raise ValueError(
-                f"detection takes square images [N, C, S, S] with their boxes; got {tuple(X.shape)} "
-                f"and fields {sorted(data.fields)}"
-            )
-        self.side = int(X.shape[-1])
+    def _stride(self) -> int:
         if self.side % 2**HALVINGS or self.side < 16:
-            raise ValueError(
-                f"the two-stage detector takes images of at least 16 pixels whose side divides by 4; got {self.side}"
+            raise bad_knob(
+                "variant",
+                f"The images are {self.side} pixels wide; the two-stage detector reads a feature map a quarter "
+                "of the side, so it needs a side of at least 16 pixels that divides by 4. Choose the single-shot "
+                "detector, or resize the images.",
             )
-        self.config = config
-        self.data = data
-        self.n_classes = len(data.class_names)
-        self.in_channels = int(X.shape[1])
-        self.stride, self.grid = 2**HALVINGS, self.side // 2**HALVINGS
-        self.model = build_two_stage(config, self.in_channels, self.n_classes, self.side)
-        self.view_keys = [v.key for v in VIEWS if v.applies_to(data)]
-        self._steps = 0
-        self._tested = None
-        self._ap_history = []
+        return 2**HALVINGS
 
-    def setup(self, device: torch.device) -> list[torch.Tensor]:
-        d, c = self.data, self.config
-        self.device = device
-        self.model.to(device)
-        boxes = d.fields[BOXES]
-        self.test_boxes = [boxes.test[i] for i in range(len(boxes.test))]
-        self.X_test = to_device(d.X_test, device)
-        self.test_padded = to_device(padded_boxes(self.test_boxes), device)
-        X_val = d.meta.get("X_val")
-        has_val = isinstance(X_val, torch.Tensor) and len(X_val) and boxes.val is not None and len(boxes.val)
-        self.shown_from = "validation" if has_val else "test"
-        shown = X_val if has_val else d.X_test
-        self.X_shown = to_device(shown[:SHOWN], device)
-        source = boxes.val if has_val else boxes.test
-        self.shown_boxes = [source[i] for i in range(min(SHOWN, len(source)))]
-        n = d.n_train
-        self.steps_per_epoch = math.ceil(n / max(1, min(c.batch_size, n)))
-        self.total_steps = self.steps_per_epoch * c.epochs
-        train_padded = padded_boxes([boxes.train[i] for i in range(len(boxes.train))])
-        return [to_device(d.X_train, device), to_device(train_padded, device)]
+    def _build(self) -> torch.nn.Module:
+        return build_two_stage(self.config, self.in_channels, self.n_classes, self.side)
+
+    def _targets(self, boxes: list[torch.Tensor]) -> torch.Tensor:
+        return padded_boxes(boxes)
 
     def training_step(self, batch):
         X, padded = batch
@@ -319,7 +306,7 @@ class TwoStageModule(DetectionModule):
             torch.manual_seed(self._steps)
             for i in range(0, len(self.X_test), EVAL_CHUNK):
                 x = self.X_test[i : i + EVAL_CHUNK]
-                losses = two_stage_losses(self.model, x, box_targets(self.test_padded[i : i + EVAL_CHUNK]))
+                losses = two_stage_losses(self.model, x, box_targets(self.test_targets[i : i + EVAL_CHUNK]))
                 totals += torch.stack([losses[k].float() for k in LOSS_KEYS]) * len(x)
                 detections += [
                     {k: v.cpu() for k, v in d.items()}

@@ -66,6 +66,26 @@ def kept_boxes(candidates: list[list[float]], score: float, nms_iou: float) -> l
     return [rows[i] for i in sorted(keep.tolist())]
 
 
+def truth_trace(truths: list[torch.Tensor], place) -> dict:
+    """Every true box of the shown images as one dashed white trace; ``place(i, box)`` puts image ``i``'s
+    box where its tile is drawn."""
+    xs, ys = [], []
+    for i, truth in enumerate(truths):
+        for row in truth:
+            x, y = _rect(*place(i, row[1:5]))
+            xs += x
+            ys += y
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": xs or [None],
+        "y": ys or [None],
+        "name": "true boxes",
+        "line": {"color": "#ffffff", "width": 1.5, "dash": "dash"},
+        "hoverinfo": "skip",
+    }
+
+
 def predicted_traces(candidates: list[list[float]], class_names: list[str], score: float, nms_iou: float) -> list[dict]:
     """One trace per class: its kept boxes as closed outlines, each labelled with its score on hover."""
     traces = []
@@ -120,23 +140,7 @@ def boxes_figure(
             round(r * step + float(box[3]) * scale, 1),
         ]
 
-    xs, ys = [], []
-    for i, truth in enumerate(truths):
-        for row in truth:
-            x, y = _rect(*place(i, row[1:5]))
-            xs += x
-            ys += y
-    fig["data"].append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": xs or [None],
-            "y": ys or [None],
-            "name": "true boxes",
-            "line": {"color": "#ffffff", "width": 1.5, "dash": "dash"},
-            "hoverinfo": "skip",
-        }
-    )
+    fig["data"].append(truth_trace(truths, place))
     candidates = [
         [i, *place(i, box), round(float(s), 3), int(label)]
         for i, f in enumerate(found)
@@ -178,23 +182,7 @@ def proposals_figure(
             for k in range(4)
         ]
 
-    xs, ys = [], []
-    for i, truth in enumerate(truths):
-        for row in truth:
-            x, y = _rect(*place(i, row[1:5]))
-            xs += x
-            ys += y
-    fig["data"].append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": xs or [None],
-            "y": ys or [None],
-            "name": "true boxes",
-            "line": {"color": "#ffffff", "width": 1.5, "dash": "dash"},
-            "hoverinfo": "skip",
-        }
-    )
+    fig["data"].append(truth_trace(truths, place))
     for i, (boxes, scores) in enumerate(proposals):
         for rank, (box, score) in enumerate(zip(boxes[:SHOWN_PROPOSALS_PER_IMAGE], scores, strict=False)):
             x, y = _rect(*place(i, box))
