@@ -10,7 +10,8 @@ SLUGS = ["spiral", "xor", "circles", "moons", "gaussians", "iris", "wine", "brea
 
 def test_registry_lists_all():
     # The 2-D and tabular sets tested here, the image and sequence sets of the CNN and RNN, and the
-    # GAN's mixtures of Gaussians (tested with the GAN), the shape scenes (test_scenes.py), the stick figures (test_pose_data.py).
+    # GAN's mixtures of Gaussians (tested with the GAN), the shape scenes (test_scenes.py), the stick figures (test_pose_data.py), the
+    # sentiment trees (test_recursive.py).
     assert sorted(i.slug for i in data.builtin_all()) == sorted(
         [
             *SLUGS,
@@ -25,6 +26,7 @@ def test_registry_lists_all():
             "scenes",
             "scene-masks",
             "stick-figures",
+            "sentiment-trees",
         ]
     )
     with pytest.raises(data.UnknownDataset, match="unknown dataset 'mnist'"):

@@ -1,7 +1,9 @@
 """Recursive neural network: One composition function applied bottom-up over a parse tree, so a phrase is built from its parts.
 
 Not trainable here yet: the catalog shows its page (``card.html``), its icon and a diagram
-sketched from its own small knobs (``diagram.py``).
+sketched from its own small knobs (``diagram.py``). Ready for it: ``model.py`` (tree RNN, RNTN and
+Tree-LSTM composed level by level), ``knobs.py`` and the built-in ``sentiment-trees``
+(``models_lib/data/builtin_trees.py``).
 """
 
 from models_lib.registry import ArchitectureSpec, Card, Diagram, Fact

@@ -1,0 +1,64 @@
+"""The recursive networks' knobs."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from models_lib.hparams import knob
+from models_lib.kit.knobs import training_knobs
+
+
+class RecursiveHParams(
+    training_knobs(
+        learning_rate=0.01,
+        batch_size=32,
+        epochs=12,
+        samples="sentences",
+        texts={"seed": "Random seed for the initial weights, the batch order and the dropout."},
+    )
+):
+    """The tree nets' knobs: the cell that composes two children, the vector size, dropout, clipping."""
+
+    main_knobs: ClassVar[tuple[str, ...]] = ("cell", "dim", "learning_rate", "epochs")
+
+    cell: Literal["tree_lstm", "tree_rnn", "rntn"] = knob(
+        "tree_lstm",
+        group="architecture",
+        title="Composition",
+        choice_labels={
+            "tree_lstm": "Tree-LSTM (gates and a memory cell)",
+            "tree_rnn": "tree RNN (one layer over both children)",
+            "rntn": "RNTN (a tensor lets the children multiply)",
+        },
+        description="How two children's vectors become their parent's: one tanh layer over both (tree RNN), "
+        "the same with a bilinear tensor term (RNTN), or an LSTM cell with a forget gate per child (Tree-LSTM).",
+        effect="The tree RNN cannot let 'not' turn its partner around as easily; the RNTN's tensor can, at many "
+        "more weights; the Tree-LSTM's gates carry a sentiment up long phrases and learn the most steadily.",
+    )
+    dim: int = knob(
+        32,
+        ge=4,
+        le=256,
+        group="architecture",
+        title="Vector size",
+        description="Size of every word's and every phrase's vector.",
+        effect="Larger holds more distinctions (the RNTN's tensor grows with its square); smaller trains faster.",
+    )
+    dropout: float = knob(
+        0.0,
+        ge=0.0,
+        le=0.8,
+        group="regularisation",
+        title="Dropout",
+        description="Share of the word vectors' and the node vectors' units zeroed at random in training.",
+        effect="Helps against label noise and small data; slows the clean scenes' learning a little.",
+    )
+    grad_clip: float = knob(
+        5.0,
+        ge=0.0,
+        le=100.0,
+        group="optimisation",
+        title="Gradient clipping",
+        description="Scale the gradient down when its norm is over this (0: never).",
+        effect="Keeps a deep tree's rare huge gradients from throwing the weights off, the RNTN's above all.",
+    )

@@ -1,0 +1,144 @@
+"""The recursive networks' first pieces: the generated sentiment trees follow their grammar's rules, and the
+level-by-level composition gives what composing node by node, recursively, gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models_lib import data
+from models_lib.architectures.recursive.model import HEIGHT, LABEL, TreeNet, node_heights, padded_trees
+from models_lib.data.builtin_trees import (
+    ADJECTIVES,
+    INTENSIFIERS,
+    LABELS,
+    SOFTENERS,
+    SentimentTreeOptions,
+    generate_trees,
+    tree_text,
+    vocabulary,
+)
+from models_lib.data.tensors import TREES
+
+
+@pytest.fixture(scope="module")
+def trees():
+    return data.load("sentiment-trees")
+
+
+def _value(rows: np.ndarray, vocab: list[str], node: int) -> int:
+    """The grammar's rules, written again as plain recursion over the words (the lexicon is the grammar's):
+    the label a node must have."""
+    left, right, token, _ = rows[node]
+    if left < 0:
+        word = vocab[token]
+        return next((value for value, words in ADJECTIVES.items() if word in words), 0)
+    a, b = _value(rows, vocab, left), _value(rows, vocab, right)
+    first = rows[left]
+    word = vocab[first[2]] if first[0] < 0 else None
+    if word == "not":
+        return -int(np.sign(b))
+    if word in INTENSIFIERS:
+        return 2 * int(np.sign(b))
+    if word in SOFTENERS:
+        return int(np.sign(b)) * min(abs(b), 1)
+    if word in ("but", "and"):
+        return b
+    right_first = rows[right]
+    joiner = vocab[rows[right_first[0]][2]] if right_first[0] >= 0 and rows[right_first[0]][0] < 0 else None
+    if joiner == "but":
+        return b if b else a
+    if joiner == "and":
+        return int(np.clip(a + b, -2, 2))
+    return b if a == 0 else a  # a noun phrase is neutral: a clause is its verb phrase
+
+
+def test_every_node_is_labelled_by_the_grammars_rules():
+    vocab = vocabulary()
+    made, sentences = generate_trees(SentimentTreeOptions(n_samples=400, seed=3))
+    for rows, words in zip(made, sentences, strict=True):
+        assert rows[-1, 0] >= 0 and (rows[:, 0] < np.arange(len(rows))).all()  # children before parents
+        text = tree_text(rows, vocab)
+        assert [w.rstrip(")") for w in text.split() if not w.startswith("(")] == words  # the reading order
+        for node in range(len(rows)):
+            assert rows[node, 3] == _value(rows, vocab, node) + 2, tree_text(rows, vocab)
+    assert generate_trees(SentimentTreeOptions(n_samples=100, seed=3))[0][7].tolist() == made[7].tolist()
+
+
+def test_the_hand_checked_readings():
+    vocab = vocabulary()
+    made, sentences = generate_trees(SentimentTreeOptions(n_samples=400, seed=0))
+    texts = {" ".join(s): tree_text(t, vocab) for t, s in zip(made, sentences, strict=True)}
+    negated = [t for s, t in texts.items() if " not " in f" {s} " and " but " not in s and " and " not in s]
+    assert negated
+    seen = 0
+    for words, text in texts.items():
+        w = words.split()
+        if len(w) != 5 or w[3] != "not":  # "the film was not X": one clause, one modifier
+            continue
+        seen += 1
+        if w[4] in ("good", "great"):
+            assert text.startswith("(1 ")  # mildly negative
+        if w[4] in ("bad", "terrible"):
+            assert text.startswith("(3 ")  # mildly positive
+    assert seen >= 10
+
+
+def test_the_dataset_holds_trees_words_and_roots(trees):
+    assert (trees.kind, trees.task, trees.class_names) == ("trees", "classify", list(LABELS))
+    ragged = trees.fields[TREES].train
+    for i in range(20):
+        rows = ragged[i]
+        leaves = rows[rows[:, 0] < 0, 2]
+        words = trees.X_train[i][trees.X_train[i] > 0]
+        assert sorted(leaves.tolist()) == sorted(words.tolist())
+        assert int(trees.y_train[i]) == int(rows[-1, 3])
+    noisy = data.load("sentiment-trees", {"label_noise": 0.3})
+    clean_test = [trees.fields[TREES].test[i][:, 3] for i in range(50)]
+    assert all(torch.equal(a, noisy.fields[TREES].test[i][:, 3]) for i, a in enumerate(clean_test))
+    changed = sum(
+        int((trees.fields[TREES].train[i][:, 3] != noisy.fields[TREES].train[i][:, 3]).sum()) for i in range(200)
+    )
+    assert changed > 200  # about a quarter of some 3,000 labels (a random label may be the right one)
+
+
+def test_heights_and_padding():
+    rows = torch.tensor([[-1, -1, 5, 2], [-1, -1, 6, 2], [0, 1, -1, 3], [-1, -1, 7, 2], [3, 2, -1, 3]])
+    assert node_heights(rows).tolist() == [0, 0, 1, 0, 2]
+    from models_lib.data.tensors import Ragged
+
+    padded = padded_trees(Ragged.from_items([rows, rows[:2]], dtype=torch.int64, width=(4,)))
+    assert padded.shape == (2, 5, 5) and padded[1, 2:].eq(-1).all() and padded[0, :, HEIGHT].tolist() == [0, 0, 1, 0, 2]
+
+
+def _recursive(model: TreeNet, rows: torch.Tensor) -> torch.Tensor:
+    """Node by node, by plain recursion from the root: the reference the level-by-level pass must equal."""
+    states: dict[int, tuple] = {}
+
+    def visit(n: int):
+        if n in states:
+            return states[n]
+        left, right, token = (int(v) for v in rows[n, :3])
+        if left < 0:
+            states[n] = model._leaves(model.embed(torch.tensor([token])))
+        else:
+            (a, ca), (b, cb) = visit(left), visit(right)
+            states[n] = model._join(a, b, ca, cb)
+        return states[n]
+
+    visit(len(rows) - 1)
+    return torch.cat([states[n][0] for n in range(len(rows))])
+
+
+@pytest.mark.parametrize("cell", ["tree_lstm", "tree_rnn", "rntn"])
+def test_level_by_level_equals_node_by_node(trees, cell):
+    torch.manual_seed(0)
+    model = TreeNet(len(trees.vocab), 5, cell=cell, dim=8, dropout=0.0).eval()
+    batch = padded_trees(trees.fields[TREES].train)[:16]
+    with torch.no_grad():
+        states = model.node_states(batch).reshape(16, batch.shape[1], 8)
+        for i in range(16):
+            n = int((batch[i, :, LABEL] >= 0).sum())
+            assert torch.allclose(states[i, :n], _recursive(model, batch[i, :n]), atol=1e-6)
+            assert states[i, n:].eq(0).all()
