@@ -10,14 +10,18 @@ from models_lib.kit.knobs import training_knobs
 
 class RecursiveHParams(
     training_knobs(
-        learning_rate=0.01,
+        learning_rate=0.003,
         batch_size=32,
         epochs=12,
         samples="sentences",
-        texts={"seed": "Random seed for the initial weights, the batch order and the dropout."},
+        texts={
+            "seed": "Random seed for the initial weights, the batch order and the dropout.",
+            "learning_rate": "Size of each update step (the peak, with the cosine schedule).",
+        },
     )
 ):
-    """The tree nets' knobs: the cell that composes two children, the vector size, dropout, clipping."""
+    """The tree nets' knobs: the cell that composes two children, the vector size, dropout, the schedule,
+    clipping."""
 
     main_knobs: ClassVar[tuple[str, ...]] = ("cell", "dim", "learning_rate", "epochs")
 
@@ -52,6 +56,15 @@ class RecursiveHParams(
         title="Dropout",
         description="Share of the word vectors' and the node vectors' units zeroed at random in training.",
         effect="Helps against label noise and small data; slows the clean scenes' learning a little.",
+    )
+    lr_schedule: Literal["cosine", "constant"] = knob(
+        "cosine",
+        group="optimisation",
+        title="Learning-rate schedule",
+        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
+        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+        effect="The decay lets the RNTN's tensor settle at the end instead of jumping between answers; constant "
+        "keeps learning at full speed.",
     )
     grad_clip: float = knob(
         5.0,

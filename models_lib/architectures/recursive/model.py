@@ -3,7 +3,8 @@ gets a vector built from its two parts, and a sentiment classifier reads every n
 
 Three cells compose two children (left ``a``, right ``b``) into their parent:
 
-- tree RNN: ``h = tanh(W [a; b] + c)``; its leaves are the word vectors;
+- tree RNN: ``h = tanh(W [a; b] + c)``; its leaves are the word vectors (through a tanh, so that words
+  and phrases live in one range);
 - RNTN (recursive neural tensor network): the same plus a bilinear term, one matrix per output unit,
   ``h_k = tanh([a; b]^T V_k [a; b] + W_k [a; b] + c_k)``, so the two children can multiply (a "not"
   vector can turn its partner's sign around, which a sum of the two cannot);
@@ -68,7 +69,7 @@ class TreeNet(nn.Module):
 
     def _leaves(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         if self.cell != "tree_lstm":
-            return x, None
+            return x.tanh(), None  # in the range of the phrases' vectors
         i, o, u = self.leaf(x).chunk(3, -1)
         c = i.sigmoid() * u.tanh()
         return o.sigmoid() * c.tanh(), c
