@@ -217,3 +217,57 @@ def test_the_tree_rnn_trains(trees):
     record, result = _train(trees, cell="tree_rnn", epochs=4, dropout=0.2, optimizer="sgd_momentum", learning_rate=0.05)
     roots = [p["test_root_accuracy"] for _, p in record.points]
     assert roots[-1] > roots[0] or roots[-1] > 0.9, roots
+
+
+# ---------------------------------------------------------------- reading trees
+
+
+def test_bracketed_trees_read_back_what_was_written():
+    from models_lib.data.trees import parse_bracketed
+
+    vocab = vocabulary()
+    made, sentences = generate_trees(SentimentTreeOptions(n_samples=100, seed=5))
+    for rows, words in zip(made, sentences, strict=True):
+        text = tree_text(rows, vocab)
+        ids = {w: i for i, w in enumerate(vocab)}
+        parsed, leaves = parse_bracketed(text, n_classes=5, words=ids)
+        assert leaves == words and tree_text(parsed, vocab) == text
+        assert len(ids) == len(vocab)  # no new word
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("(3 (2 the) (3 good)", "missing ')'"),
+        ("(3 (2 the) (3 good)))", "more after the tree's last ')'"),
+        ("(3 (2 the) (7 good))", "label 7 is out of range"),
+        ("(3 (2 the) (2 film) (3 good))", "3 children"),
+        ("(good (2 the) (3 good))", "'good' is not a label"),
+        ("2 the", "expected '('"),
+        ("", "is empty"),
+    ],
+)
+def test_a_bad_tree_is_refused_saying_where_and_what_to_fix(line, words):
+    from models_lib.data.trees import TreeError, parse_bracketed
+
+    with pytest.raises(TreeError, match="line 4") as err:
+        parse_bracketed(line, n_classes=5, where="line 4")
+    assert words in str(err.value)
+
+
+def test_a_typed_review_is_parsed_as_the_grammar_builds_it():
+    from models_lib.data.trees import TreeError, parse_review
+
+    vocab = vocabulary()
+    made, sentences = generate_trees(SentimentTreeOptions(n_samples=200, seed=6))
+    unlabelled = lambda text: __import__("re").sub(r"\((-1|\d) ", "(", text)  # noqa: E731
+    for rows, words in zip(made, sentences, strict=True):
+        parsed = parse_review(" ".join(words), vocab)
+        assert unlabelled(tree_text(parsed, vocab)) == unlabelled(tree_text(rows, vocab))
+        assert (parsed[:, 3] == -1).all()
+    with pytest.raises(TreeError, match="'marvelous' is not a word"):
+        parse_review("the film was marvelous", vocab)
+    with pytest.raises(TreeError, match="'good' .word 3. cannot come there: a verb"):
+        parse_review("the film good", vocab)
+    with pytest.raises(TreeError, match="ends where an adjective"):
+        parse_review("the film was very", vocab)
