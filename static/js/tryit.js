@@ -755,6 +755,40 @@ function renderSkeleton(result) {
   );
 }
 
+// ---------------------------------------------------------------- a tree net: a review read phrase by phrase
+
+function reviewInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const text = el("textarea", { id: "tryit-review", rows: "2", maxlength: String(info.limits.max_text_chars) });
+  text.value = info.examples[0] || "";
+  const examples = el("select", { id: "tryit-examples" },
+    ...info.examples.map((e, i) => el("option", { value: String(i), text: e.length > 70 ? `${e.slice(0, 67)}...` : e })));
+  examples.addEventListener("change", () => { text.value = info.examples[Number(examples.value)]; });
+  const words = info.grammar
+    ? "A review in the words it learnt, like “the plot was not very good but the music is superb” (or a tree in brackets)"
+    : "A tree in brackets, one label per node, like (3 (2 the) (3 good))";
+  form.append(
+    el("label", { for: "tryit-review" }, words),
+    text,
+    el("label", { for: "tryit-examples", class: "tryit-field" }, el("span", { text: "Or start from a test sentence" }), examples),
+    el("button", { type: "submit", class: "button button-primary", text: "Read it" }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs({ text: text.value }, renderTree);
+  });
+  return form;
+}
+
+function renderTree(result) {
+  const chart = el("div", { class: "tryit-chart tryit-tree", id: "tryit-tree", role: "img", "aria-label": `The review's tree: ${result.nodes} words and phrases, each coloured by the sentiment the network reads` });
+  const agreed = result.labelled ? ` It agrees with ${result.right} of the ${result.nodes} labels of your tree.` : "";
+  show(verdict(`The whole review reads as ${result.root.class}.${agreed}`), chart, bars(result.root.probabilities, "The whole review's sentiment"));
+  const height = Math.max(260, 70 * (result.height + 2));
+  const draw = () => plot(chart, result.figure.data, { ...result.figure.layout, height }) || setTimeout(draw, 200);
+  draw();
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -765,6 +799,7 @@ const BUILDERS = {
   seed: () => seedInput(),
   scene: () => sceneInput(info.answer === "boxes" ? renderBoxes : renderMask),
   figure: () => sceneInput(renderSkeleton),
+  review: () => reviewInput(),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

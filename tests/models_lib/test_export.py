@@ -34,6 +34,9 @@ CASES = [
     ("detection", "scenes", {}),
     ("pose", "stick-figures", {}),
     ("pose", "stick-figures", {"readout": "soft_argmax", "skips": False, "depth": 2}),
+    ("recursive", "sentiment-trees", {}),
+    ("recursive", "sentiment-trees", {"cell": "rntn", "dim": 8}),
+    ("recursive", "sentiment-trees", {"cell": "tree_rnn"}),
 ]
 
 
@@ -157,6 +160,8 @@ SCRIPTS = [
     ("detection", "scenes", {"variant": "two_stage", "roi_pooling": "pool", "flip": True}),
     ("pose", "stick-figures", {}),
     ("pose", "stick-figures", {"readout": "soft_argmax", "lr_schedule": "constant", "depth": 2}),
+    ("recursive", "sentiment-trees", {}),
+    ("recursive", "sentiment-trees", {"cell": "rntn", "lr_schedule": "constant", "grad_clip": 0.0, "dim": 8}),
 ]
 
 

@@ -3,10 +3,13 @@ level-by-level composition gives what composing node by node, recursively, gives
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
 
+import models_lib
 from models_lib import data
 from models_lib.architectures.recursive.model import HEIGHT, LABEL, TreeNet, node_heights, padded_trees
 from models_lib.data.builtin_trees import (
@@ -20,6 +23,7 @@ from models_lib.data.builtin_trees import (
     vocabulary,
 )
 from models_lib.data.tensors import TREES
+from models_lib.training import Callback
 
 
 @pytest.fixture(scope="module")
@@ -144,49 +148,26 @@ def test_level_by_level_equals_node_by_node(trees, cell):
             assert states[i, n:].eq(0).all()
 
 
-# ---------------------------------------------------------------- training (the entry is not offered yet)
+# ---------------------------------------------------------------- training
 
 
-class _Record:
-    """The test metrics of each epoch and the last drawing of each view, with the seconds since the start."""
+class Record(Callback):
+    """The test metrics of each epoch with the seconds since the start, and the last drawing of each view."""
 
     def __init__(self):
-        import time
-
-        from models_lib.training import Callback
-
-        outer = self
         self.points, self.views, self.t0 = [], {}, time.perf_counter()
 
-        class Record(Callback):
-            def on_flush(self, trainer, events):
-                for e in events:
-                    if e["kind"] == "metric" and "test_root_accuracy" in e["values"]:
-                        outer.points.append((time.perf_counter() - outer.t0, e["values"]))
-                    if e["kind"] == "view" and "figure" in e:
-                        outer.views[e["view"]] = e["figure"]
-
-        self.callback = Record()
+    def on_flush(self, trainer, events):
+        for e in events:
+            if e["kind"] == "metric" and "test_root_accuracy" in e["values"]:
+                self.points.append((time.perf_counter() - self.t0, e["values"]))
+            if e["kind"] == "view" and "figure" in e:
+                self.views[e["view"]] = e["figure"]
 
 
 def _train(trees, **knobs):
-    from models_lib.architectures.recursive.knobs import RecursiveHParams
-    from models_lib.architectures.recursive.training import RecursiveModule
-    from models_lib.training.run import fit_module
-
-    config = RecursiveHParams(**knobs)
-    record = _Record()
-    torch.manual_seed(config.seed)
-    result = fit_module(
-        RecursiveModule(config, trees),
-        config,
-        callbacks=[record.callback],
-        device=torch.device("cpu"),
-        generator=torch.Generator().manual_seed(config.seed),
-        flush_interval_s=0.2,
-        view_interval_s=0.5,
-        single_thread=True,
-    )
+    record = Record()
+    result = models_lib.get("recursive").run(knobs, trees, device="cpu", callbacks=[record])
     return record, result
 
 
@@ -271,3 +252,42 @@ def test_a_typed_review_is_parsed_as_the_grammar_builds_it():
         parse_review("the film good", vocab)
     with pytest.raises(TreeError, match="ends where an adjective"):
         parse_review("the film was very", vocab)
+
+
+# ---------------------------------------------------------------- trying a trained net
+
+
+@pytest.fixture(scope="module")
+def trained(trees):
+    spec = models_lib.get("recursive")
+    result = spec.run({"epochs": 6}, trees, device="cpu")
+    return spec, spec.restore({"epochs": 6}, trees, result.state_dict)
+
+
+def test_a_typed_review_and_a_bracketed_tree_are_read_phrase_by_phrase(trained, trees):
+    from models_lib.kit.tryit import TryItError, TryLimits
+
+    spec, module = trained
+    limits = TryLimits()
+    info = spec.try_it.describe(module, trees, limits)
+    assert info["input"] == "review" and info["grammar"] and len(info["examples"]) == 4
+    out = spec.try_it.run(module, trees, {"text": "the plot was not good"}, limits)
+    assert out["root"]["class"] == "negative" and out["nodes"] == 9 and not out["labelled"]
+    assert [p["class"] for p in out["root"]["probabilities"]][0] == "negative"
+    out = spec.try_it.run(module, trees, {"text": "the plot was not terrible but the music is very dull"}, limits)
+    assert out["root"]["class"] == "very negative"
+    tree = "(1 (2 (2 the) (2 plot)) (1 (2 was) (1 (2 not) (3 good))))"
+    out = spec.try_it.run(module, trees, {"text": tree}, limits)
+    assert out["labelled"] and out["right"] == out["nodes"] == 9
+    markers = out["figure"]["data"][1]["marker"]
+    assert len(markers["color"]) == 9 and markers["line"]["color"][-1] == markers["color"][-1]
+    for text, words in (
+        ("the plot was marvelous", "'marvelous' is not a word"),
+        ("(1 (2 the) (1 plot)", "missing ')'"),
+        ("(1 (2 the) (9 plot))", "out of range"),
+        ("(1 (2 the) (1 zebra))", "'zebra' is not a word"),
+        ("", "needs at least"),
+    ):
+        with pytest.raises(TryItError) as err:
+            spec.try_it.run(module, trees, {"text": text}, limits)
+        assert err.value.field == "text" and words in str(err.value), (text, str(err.value))

@@ -1,75 +1,90 @@
-"""The diagram of the recursive neural network entry, sketched from its own small knobs (it is not trainable yet)."""
+"""The tree net drawn from its real module, over a real sentence of its data: the words at the bottom as
+their vectors, every phrase above them composed by the one shared cell, and the sentiment softmax that reads
+every node (drawn at the root)."""
 
 from __future__ import annotations
 
-from models_lib.diagrams.canvas import Canvas
-from models_lib.diagrams.sketching import knob
-from models_lib.hparams import HParams
+import numpy as np
+
+from models_lib.data.tensors import TREES
+from models_lib.diagrams.canvas import Canvas, count_params
+
+from .views import tree_layout
+
+CELLS = {
+    "tree_lstm": ("Tree-LSTM cell", "gates i, f_l, f_r, o; memory c"),
+    "tree_rnn": ("Compose", "tanh(W[a;b] + c)"),
+    "rntn": ("Compose (tensor)", "tanh([a;b]ᵀV[a;b] + W[a;b])"),
+}
+MOST_LEAVES = 7
 
 
-class RecursiveSketch(HParams):
-    tree_depth: int = knob(3, ge=1, le=4, title="Tree depth", description="Levels of the (balanced) parse tree drawn.")
-    rntn: bool = knob(
-        False,
-        title="RNTN",
-        description="Use the recursive neural tensor network's composition (a tensor between the children).",
+def _sentence(trees) -> np.ndarray:
+    """A short training tree to draw: the first with 4 to 7 words (else the smallest)."""
+    n = len(trees.offsets) - 1
+    sizes = [int((trees[i][:, 0] < 0).sum()) for i in range(min(n, 200))]
+    pick = next((i for i, s in enumerate(sizes) if 4 <= s <= MOST_LEAVES), int(np.argmin(sizes)))
+    return trees[pick].numpy()
+
+
+def draw(module, config) -> dict:
+    model, c = module.model, module.config
+    data = module.data
+    rows = _sentence(data.fields[TREES].train)
+    x, height = tree_layout(rows)
+    top = height.max()
+    label, formula = CELLS[c.cell]
+    canvas = Canvas("recursive", {"tree_lstm": "Tree-LSTM", "tree_rnn": "Tree RNN", "rntn": "RNTN"}[c.cell])
+    ids = []
+    for node, (left, right, token, _) in enumerate(rows.tolist()):
+        nid = f"n{node}"
+        col, row = float(x[node]) * 1.05, float(top - height[node]) * 1.1
+        if left < 0:
+            canvas.node(nid, data.vocab[token], f"word vector {c.dim}", "embedding", col=col, row=row)
+        else:
+            canvas.node(nid, label, f"{formula} → {c.dim}", "dense", col=col, row=row)
+            canvas.edge(f"n{left}", nid)
+            canvas.edge(f"n{right}", nid)
+        ids.append(nid)
+    root = ids[-1]
+    canvas.node(
+        "softmax",
+        "Sentiment softmax",
+        f"{c.dim} → {module.n_classes} classes, at every node",
+        "output",
+        col=float(x[-1]) * 1.05 + 1.3,
+        row=0,
+        params=count_params(model.classify),
     )
-    dim: int = knob(25, ge=2, le=300, title="Vector size", description="Size of every word and phrase vector.")
-    classes: int = knob(5, ge=2, le=5, title="Sentiment classes", description="Labels predicted at every node.")
-
-
-def draw(k: RecursiveSketch) -> dict:
-    c = Canvas("recursive", "Recursive neural tensor network" if k.rntn else "Recursive neural network")
-    words = [
-        "not",
-        "very",
-        "good",
-        "at",
-        "all",
-        "but",
-        "fun",
-        "anyway",
-        "the",
-        "film",
-        "was",
-        "slow",
-        "and",
-        "too",
-        "long",
-        ".",
-    ]
-    d = k.dim
-    leaves = 2**k.tree_depth
-    levels = [
-        [
-            c.node(f"w{i}", words[i % len(words)], f"embedding {d}", "embedding", col=i * 0.8, row=k.tree_depth, w=104)
-            for i in range(leaves)
-        ]
-    ]
-    compose = "tanh(W[a;b] + aᵀVb)" if k.rntn else "tanh(W[a;b] + b)"
-    for lvl in range(k.tree_depth):
-        below, here = levels[-1], []
-        for j in range(0, len(below), 2):
-            nid = f"n{lvl}_{j // 2}"
-            span = 2 ** (lvl + 1)
-            col = (j // 2 * span + (span - 1) / 2) * 0.8
-            c.node(
-                nid,
-                "Compose" if lvl < k.tree_depth - 1 else "Root phrase",
-                f"{d}",
-                "dense",
-                col=col,
-                row=k.tree_depth - 1 - lvl,
-                w=104,
-            )
-            c.edge(below[j], nid)
-            c.edge(below[j + 1], nid)
-            here.append(nid)
-        levels.append(here)
-    root_col = (leaves - 1) / 2 * 0.8
-    c.node("softmax", "Softmax", f"{k.classes} classes", "output", col=root_col + 1.2, row=0)
-    c.edge(levels[-1][0], "softmax")
-    params = d * 2 * d + d + k.classes * d + k.classes + (2 * d * 2 * d * d if k.rntn else 0)
-    c.note(f"Every 'Compose' node applies the same function {compose} to its two children, bottom-up.")
-    c.note("A softmax on every node predicts its sentiment; the root's is the sentence's.")
-    return c.finish(params)
+    canvas.edge(root, "softmax")
+    embed, classify = count_params(model.embed), count_params(model.classify)
+    total = count_params(model)
+    leaf = count_params(model.leaf) if c.cell == "tree_lstm" else 0
+    canvas.node(
+        "vectors",
+        "Word vectors",
+        f"{len(data.vocab)} words × {c.dim}" + (", then a leaf cell" if leaf else ""),
+        "embedding",
+        col=float(x[-1]) * 1.05 + 1.3,
+        row=float(top) * 1.1,
+        params=embed + leaf,
+    )
+    canvas.node(
+        "cell",
+        f"One shared {label.lower()}",
+        "the same weights at every phrase",
+        "dense",
+        col=float(x[-1]) * 1.05 + 1.3,
+        row=float(top) * 0.55,
+        params=total - embed - leaf - classify,
+    )
+    canvas.note(
+        f"Drawn from the real PyTorch module built for the {data.name or 'uploaded'} dataset, over one of its "
+        f"sentences: {total:,} parameters, of which {embed:,} are the {len(data.vocab)} words' vectors, "
+        f"{total - embed - leaf - classify:,} the one {label.lower()} every phrase shares and {classify:,} the "
+        "classifier. A longer sentence is the same cell applied more times: the weights do not grow with it."
+    )
+    canvas.note(
+        "Trained level by level: every phrase whose parts are ready is composed at once, across the whole batch."
+    )
+    return canvas.finish(total)
