@@ -68,16 +68,16 @@ def vocabulary() -> list[str]:
 
 
 class SentimentTreeOptions(SplitOptions):
-    n_samples: int = Field(4000, ge=100, le=20000, title="Number of sentences", description="Reviews generated.")
+    n_samples: int = Field(6000, ge=100, le=20000, title="Number of sentences", description="Reviews generated.")
     depth: int = Field(
-        4,
+        5,
         ge=0,
         le=6,
         title="Modifiers per adjective",
         description="At most this many words (very, somewhat, not) stack in front of an adjective.",
     )
     negation: float = Field(
-        0.4,
+        0.45,
         ge=0.0,
         le=1.0,
         title="Negation rate",
@@ -91,7 +91,7 @@ class SentimentTreeOptions(SplitOptions):
         description="Share of the reviews made of two clauses joined by 'but' or 'and'.",
     )
     label_noise: float = Field(
-        0.1,
+        0.2,
         ge=0.0,
         le=0.5,
         title="Label noise",

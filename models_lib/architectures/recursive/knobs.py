@@ -12,7 +12,7 @@ class RecursiveHParams(
     training_knobs(
         learning_rate=0.003,
         batch_size=32,
-        epochs=12,
+        epochs=16,
         samples="sentences",
         texts={
             "seed": "Random seed for the initial weights, the batch order and the dropout.",
@@ -40,7 +40,7 @@ class RecursiveHParams(
         "more weights; the Tree-LSTM's gates carry a sentiment up long phrases and learn the most steadily.",
     )
     dim: int = knob(
-        32,
+        16,
         ge=4,
         le=256,
         group="architecture",
