@@ -19,6 +19,7 @@ from .views import VIEWS, negation_figure, predictions, trees_figure
 
 EVAL_CHUNK = 512  # test sentences per forward pass
 SHOWN = 2  # sentences in the trees view
+SHOWN_WORDS = 10  # ... each of at most this many words, where the data has such
 NEGATION = "not"
 
 
@@ -99,12 +100,16 @@ class RecursiveModule(TrainingModule):
         return [to_device(padded_trees(trees.train), device)]
 
     def _pick_shown(self, ragged) -> list[int]:
-        """The first sentence with "not" and the first without, where there are such (else the first ones)."""
-        n = len(ragged.offsets) - 1
+        """A sentence with "not" and one without, each of at most ``SHOWN_WORDS`` words where there are such
+        (else the first ones): short enough to read in the view."""
+        n = min(len(ragged.offsets) - 1, 500)
         vocab = self.data.vocab
-        negated = [i for i in range(n) if NEGATION in vocab and vocab.index(NEGATION) in ragged[i][:, 2].tolist()]
-        plain = [i for i in range(n) if i not in set(negated[:SHOWN])]
-        picked = (negated[:1] + plain[:1]) if negated and plain else list(range(min(SHOWN, n)))
+        not_id = vocab.index(NEGATION) if NEGATION in vocab else None
+        words = [int((ragged[i][:, 0] < 0).sum()) for i in range(n)]
+        short = [i for i in range(n) if words[i] <= SHOWN_WORDS] or list(range(n))
+        negated = [i for i in short if not_id is not None and not_id in ragged[i][:, 2].tolist()]
+        plain = [i for i in short if i not in set(negated)]
+        picked = (negated[:1] + plain[:1]) if negated and plain else short[:SHOWN]
         return picked[:SHOWN]
 
     def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
@@ -188,7 +193,11 @@ class RecursiveModule(TrainingModule):
             scores = self.model(self.shown)
             rows = [t[t[:, HEIGHT] >= 0, :4].cpu().numpy() for t in self.shown]
             figures["trees"] = trees_figure(
-                rows, predictions(scores, self.shown), self.data.vocab, self.class_names, self.shown_from
+                rows,
+                predictions(scores, self.shown),
+                self.data.vocab,
+                self.class_names,
+                f"{self.shown_from} sentences: filled with the network's sentiment, ringed with the truth",
             )
         if "negation" in self.view_keys and self._history:
             figures["negation"] = negation_figure(self._history, self.baseline)

@@ -69,7 +69,14 @@ def run(module, data, inputs: dict, limits: TryLimits) -> dict[str, Any]:
     names = list(data.class_names)
     root = len(rows) - 1
     return {
-        "figure": trees_figure([rows], [guess], vocab, names, "your"),
+        "figure": trees_figure(
+            [rows],
+            [guess],
+            vocab,
+            names,
+            "each word and phrase filled with the network's sentiment"
+            + (", ringed with your tree's label" if (rows[:, 3] >= 0).any() else ""),
+        ),
         "root": {
             "class": names[int(guess[root])],
             "probabilities": sorted(

@@ -15,7 +15,7 @@ TREES_VIEW = View(
     "Sentences as trees",
     "Fixed validation sentences drawn as their parse trees, read bottom-up: each word and phrase is filled "
     "with the sentiment the network gives it now and ringed with the true one (red negative, grey neutral, "
-    "green positive; darker is stronger). Watch the rings and the fills agree, the leaves first, the phrases "
+    "blue positive; darker is stronger). Watch the rings and the fills agree, the leaves first, the phrases "
     "with 'not' last.",
 )
 NEGATION_VIEW = View(
@@ -29,7 +29,6 @@ VIEWS = (TREES_VIEW, NEGATION_VIEW)
 
 # very negative .. very positive
 SENTIMENT_COLOURS = ("#b2182b", "#ef8a62", "#bdbdbd", "#67a9cf", "#2166ac")
-NEUTRAL_GREY = "#bdbdbd"
 LEVEL_GAP = 1.0
 SENTENCE_GAP = 1.5
 
@@ -63,11 +62,20 @@ def tree_layout(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, height
 
 
+LEVEL_PX = 48  # the figure's height per tree level
+UNLABELLED_RING = "#ffffff"
+
+
 def trees_figure(
-    trees: list[np.ndarray], predicted: list[np.ndarray], vocab: list[str], class_names: list[str], where: str
+    trees: list[np.ndarray],
+    predicted: list[np.ndarray],
+    vocab: list[str],
+    class_names: list[str],
+    title: str,
 ) -> dict:
-    """The sentences one under another: edges, then one marker per node (fill: predicted, ring: true), each
-    word under its leaf; hovering a node says its phrase, the prediction and the truth."""
+    """The sentences one under another: edges, then one marker per node (fill: predicted, ring: true, white
+    where the tree has no label), each word under its leaf (every other one a little lower, so long words do
+    not run into each other); hovering a node says its phrase, the prediction and the truth."""
     k = len(class_names)
     edge_x, edge_y, word_x, word_y, words = [], [], [], [], []
     nodes: dict[str, list] = {"x": [], "y": [], "fill": [], "ring": [], "text": []}
@@ -83,17 +91,17 @@ def trees_figure(
                     edge_y += [y, base + height[child], None]
             else:
                 word_x.append(x[node])
-                word_y.append(y - 0.45)
+                word_y.append(y - 0.35 - 0.4 * (int(x[node]) % 2))
                 words.append(vocab[token])
             nodes["x"].append(float(x[node]))
             nodes["y"].append(float(y))
             nodes["fill"].append(class_colour(int(guess[node]), k))
-            nodes["ring"].append(class_colour(label, k) if label >= 0 else NEUTRAL_GREY)
+            nodes["ring"].append(class_colour(label, k) if label >= 0 else UNLABELLED_RING)
             truth = class_names[label] if label >= 0 else "not labelled"
             nodes["text"].append(
                 f"{_phrase(rows, node, vocab)}<br>network: {class_names[int(guess[node])]}<br>truth: {truth}"
             )
-        top = base - SENTENCE_GAP - 0.5
+        top = base - SENTENCE_GAP - 0.8
     traces = [
         {"type": "scatter", "mode": "lines", "x": rounded(edge_x, 2), "y": rounded(edge_y, 2), "name": "tree",
          "line": {"color": "#9aa3ad", "width": 1}, "hoverinfo": "skip", "showlegend": False},
@@ -109,17 +117,16 @@ def trees_figure(
          "marker": {"size": 11, "color": class_colour(c, k)}}
         for c, name in enumerate(class_names)
     ]  # fmt: skip
+    low = top + SENTENCE_GAP - 0.2
     layout = {
         "uirevision": "trees",
         "xaxis": {"visible": False},
-        "yaxis": {"visible": False, "range": [top + SENTENCE_GAP - 0.2, 0.6]},
+        "yaxis": {"visible": False, "range": [low, 0.6]},
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "showlegend": True,
+        "height": round(140 + LEVEL_PX * (0.6 - low)),
     }
-    return {
-        "data": traces,
-        "layout": top_matter(layout, f"{where} sentences: fill the network's, ring the truth", class_names),
-    }
+    return {"data": traces, "layout": top_matter(layout, title, class_names)}
 
 
 def _phrase(rows: np.ndarray, node: int, vocab: list[str]) -> str:
