@@ -19,7 +19,7 @@ import pydantic
 
 from models_lib.hparams import HParams, knob
 
-__all__ = ["MAX_EPOCHS", "OPTIMIZER_LABELS", "epochs_that_fit", "training_knobs"]
+__all__ = ["MAX_EPOCHS", "OPTIMIZER_LABELS", "LrSchedule", "epochs_that_fit", "lr_schedule_knob", "training_knobs"]
 
 MAX_EPOCHS = 1_000_000  # the schema's own bound, whatever the time limit: a typo, not a plan
 
@@ -141,3 +141,20 @@ def training_knobs(
     knobs = pydantic.create_model("TrainingKnobs", __base__=HParams, **fields)
     knobs.shortest_epoch_s = shortest_epoch_s
     return knobs
+
+
+LrSchedule = Literal["cosine", "constant"]
+
+
+def lr_schedule_knob(*, effect: str, default: str = "cosine") -> Any:
+    """The learning-rate schedule knob several architectures share: constant, or a half cosine down to zero
+    by the last step (``kit.optim.cosine_lr``); ``effect`` says what the decay does for this network.
+    Declare it as ``lr_schedule: LrSchedule = lr_schedule_knob(effect="...")``."""
+    return knob(
+        default,
+        group="optimisation",
+        title="Learning-rate schedule",
+        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
+        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+        effect=effect,
+    )

@@ -194,7 +194,7 @@ def test_other_knobs_change_the_drawing():
     assert len(diagram("som", {"width": 4})["nodes"][2]["cells"]) == 2
     assert diagram("rbm", {"hidden": 10})["params"] == 784 * 10 + 784 + 10
     assert len(diagram("dbn", {"layers": "100,50,20,10"})["nodes"]) > len(diagram("dbn", {"layers": "100,50"})["nodes"])
-    assert len(diagram("recursive", {"tree_depth": 4})["nodes"]) > len(diagram("recursive", {"tree_depth": 2})["nodes"])
+    assert diagram("recursive", {"cell": "rntn"})["params"] > diagram("recursive")["params"]
     assert "attention" in {n["kind"] for n in diagram("seq2seq", {"attention": True})["nodes"]}
     assert "attention" not in {n["kind"] for n in diagram("seq2seq", {"attention": False})["nodes"]}
     assert diagram("detection", {"depth": 2})["params"] != diagram("detection")["params"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
 
 
 class AutoencoderHParams(
@@ -154,12 +154,7 @@ class AutoencoderHParams(
         effect="A little keeps weights small so the network generalises to unseen samples; too much and it "
         "rebuilds only a blurred average.",
     )
-    lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine",
-        group="optimisation",
-        title="Learning-rate schedule",
-        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
-        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+    lr_schedule: LrSchedule = lr_schedule_knob(
         effect="The cosine decay settles into a lower reconstruction error at the end; constant keeps learning "
         "at full speed but jitters.",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
 
 
 class DetectionHParams(
@@ -26,7 +26,7 @@ class DetectionHParams(
 
     # The train form shows these first and folds the rest under "More settings". (shortest_epoch_s,
     # above: the default detector's epoch on the 64-pixel scenes, its quickest built-in data, on one core.)
-    main_knobs: ClassVar[tuple[str, ...]] = ("variant", "depth", "box_loss", "learning_rate", "epochs")
+    main_knobs: ClassVar[tuple[str, ...]] = ("variant", "depth", "learning_rate", "epochs")
 
     variant: Literal["single_shot", "two_stage"] = knob(
         "single_shot",
@@ -123,12 +123,7 @@ class DetectionHParams(
         "for the same object, and only the surer one is kept; used for the scores and the downloads.",
         effect="Lower removes more duplicates but may merge two objects side by side; higher keeps duplicates.",
     )
-    lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine",
-        group="optimisation",
-        title="Learning-rate schedule",
-        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
-        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+    lr_schedule: LrSchedule = lr_schedule_knob(
         effect="The decay settles into tighter boxes at the end; constant keeps learning at full speed.",
     )
     flip: bool = knob(

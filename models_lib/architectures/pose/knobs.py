@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
 
 
 class PoseHParams(
@@ -108,11 +108,6 @@ class PoseHParams(
         effect="Higher hides doubtful joints (one that left the picture, a hand lost in noise) but also some "
         "right ones; 0 draws every joint, however unsure. The scores count every joint either way.",
     )
-    lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine",
-        group="optimisation",
-        title="Learning-rate schedule",
-        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
-        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+    lr_schedule: LrSchedule = lr_schedule_knob(
         effect="The decay settles the peaks at the end; constant keeps learning at full speed but the joints jitter.",
     )

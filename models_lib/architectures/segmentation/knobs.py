@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
 
 
 class SegmentationHParams(
@@ -87,12 +87,7 @@ class SegmentationHParams(
         effect="Where the background covers most pixels, Dice (or both) stops the net from settling for "
         "'everything is background'; cross-entropy alone trains smoothest.",
     )
-    lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine",
-        group="optimisation",
-        title="Learning-rate schedule",
-        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
-        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+    lr_schedule: LrSchedule = lr_schedule_knob(
         effect="The decay settles into sharper masks at the end; constant keeps learning at full speed but the "
         "masks flicker from epoch to epoch.",
     )

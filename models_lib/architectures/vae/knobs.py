@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
 
 
 class VAEHParams(
@@ -85,11 +85,6 @@ class VAEHParams(
         description="Stride-2 stages of the convolutional encoder, each halving the image (the decoder mirrors it).",
         effect="Deeper nets see larger shapes at once; tiny images run out of pixels after two or three stages.",
     )
-    lr_schedule: Literal["cosine", "constant"] = knob(
-        "cosine",
-        group="optimisation",
-        title="Learning-rate schedule",
-        choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
-        description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+    lr_schedule: LrSchedule = lr_schedule_knob(
         effect="The cosine decay settles into a lower loss at the end; constant keeps learning at full speed but jitters.",
     )
