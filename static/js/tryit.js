@@ -185,6 +185,35 @@ function plot(target, traces, layout) {
 
 // ---------------------------------------------------------------- inputs
 
+// where a pointer event lands on a canvas, in the canvas's own pixels (it may be shown smaller)
+function canvasPoint(canvas, event) {
+  const box = canvas.getBoundingClientRect();
+  return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+}
+
+// "Or upload a picture": the file goes to the model as it is (the server checks and reads it) and, once
+// decoded, to onPicture(img) to be shown on the canvas
+function uploadInput(onPicture, renderResult) {
+  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
+  file.addEventListener("change", () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    if (chosen.size > info.limits.max_image_bytes) {
+      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const img = new Image();
+      img.onload = () => onPicture(img);
+      img.src = reader.result;
+      tryInputs({ image: reader.result }, renderResult);
+    };
+    reader.readAsDataURL(chosen);
+  });
+  return file;
+}
+
 function imageInput(renderResult) {
   const size = 280;
   const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", "aria-label": `Drawing area: draw with the mouse, a pen or a finger; it is read at ${info.side} × ${info.side} pixels` });
@@ -199,10 +228,7 @@ function imageInput(renderResult) {
   clear();
   let drawing = false;
   let last = null;
-  const at = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [((event.clientX - box.left) * size) / box.width, ((event.clientY - box.top) * size) / box.height];
-  };
+  const at = (event) => canvasPoint(canvas, event);
   const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
   const sendSoon = debounce(send, 150);
   canvas.addEventListener("pointerdown", (event) => {
@@ -242,26 +268,10 @@ function imageInput(renderResult) {
     resultBox.replaceChildren();
     showError("");
   });
-  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
-  file.addEventListener("change", () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    if (chosen.size > info.limits.max_image_bytes) {
-      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
-      return;
-    }
-    const reader = new FileReader();
-    reader.onload = () => {
-      const img = new Image();
-      img.onload = () => {
-        clear();
-        ctx.drawImage(img, 0, 0, size, size);
-      };
-      img.src = reader.result;
-      tryInputs({ image: reader.result }, renderResult); // the file as it is: the server checks and reads it
-    };
-    reader.readAsDataURL(chosen);
-  });
+  const file = uploadInput((img) => {
+    clear();
+    ctx.drawImage(img, 0, 0, size, size);
+  }, renderResult);
   const how = dark ? "light strokes on a dark background, as the data's pictures are" : "dark strokes on a light background, as the data's pictures are";
   return el(
     "div",
@@ -574,10 +584,7 @@ function sceneInput(renderResult) {
     colourInput.value = "#" + randomColour(dark).match(/\d+/g).map((v) => Number(v).toString(16).padStart(2, "0")).join("");
     send();
   };
-  const at = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [((event.clientX - box.left) * size) / box.width, ((event.clientY - box.top) * size) / box.height];
-  };
+  const at = (event) => canvasPoint(canvas, event);
   let brushing = false;
   canvas.addEventListener("pointerdown", (event) => {
     event.preventDefault();
@@ -636,23 +643,7 @@ function sceneInput(renderResult) {
     resultBox.replaceChildren();
     showError("");
   });
-  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
-  file.addEventListener("change", () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    if (chosen.size > info.limits.max_image_bytes) {
-      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
-      return;
-    }
-    const reader = new FileReader();
-    reader.onload = () => {
-      const img = new Image();
-      img.onload = () => ctx.drawImage(img, 0, 0, size, size); // shapes placed next go on top of it
-      img.src = reader.result;
-      tryInputs({ image: reader.result }, renderResult);
-    };
-    reader.readAsDataURL(chosen);
-  });
+  const file = uploadInput((img) => ctx.drawImage(img, 0, 0, size, size), renderResult); // shapes placed next go on top of it
   const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : info.input === "figure" ? "Paint a stick figure (its left limbs red, its right limbs blue, as the figures it learned from)" : "Paint with the brush";
   return el(
     "div",
