@@ -692,7 +692,8 @@ function sceneInput(renderResult) {
 function figureInput(renderResult) {
   const size = 280;
   const posable = FIGURE_JOINTS.every((j) => info.class_names.includes(j));
-  const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", tabindex: "0", "aria-describedby": "tryit-joint-status" });
+  // role "application": a screen reader in browse mode hands the arrow keys to the canvas
+  const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", tabindex: "0", role: "application", "aria-describedby": "tryit-joint-status" });
   const ctx = canvas.getContext("2d");
   const layer = () => Object.assign(document.createElement("canvas"), { width: size, height: size });
   const picture = layer(); // what is sent: base, figure, paint

@@ -445,6 +445,7 @@ def test_a_stick_figure_posed_painted_or_drawn_at_random_comes_back_as_a_skeleto
         page.mouse.up()
         _wait_for_a_try_after(page, tries)
         assert _joints(page) == after  # painting moved no joint
+        page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-pose-paint-{width}.png"))
         page.locator("label[for='tryit-mode-drag']").click()
         assert page.locator("#tryit-error").is_hidden()
         wide = page.evaluate("document.documentElement.scrollWidth")
