@@ -185,6 +185,40 @@ function plot(target, traces, layout) {
 
 // ---------------------------------------------------------------- inputs
 
+// a canvas with its controls beside it (below it on a phone)
+function canvasPanel(canvas, ...controls) {
+  return el("div", { class: "tryit-draw" }, canvas, el("div", { class: "tryit-controls" }, ...controls));
+}
+
+// where a pointer event lands on a canvas, in the canvas's own pixels (it may be shown smaller)
+function canvasPoint(canvas, event) {
+  const box = canvas.getBoundingClientRect();
+  return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+}
+
+// "Or upload a picture": the file goes to the model as it is (the server checks and reads it) and, once
+// decoded, to onPicture(img) to be shown on the canvas
+function uploadInput(onPicture, renderResult) {
+  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
+  file.addEventListener("change", () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    if (chosen.size > info.limits.max_image_bytes) {
+      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.onload = () => {
+      const img = new Image();
+      img.onload = () => onPicture(img);
+      img.src = reader.result;
+      tryInputs({ image: reader.result }, renderResult);
+    };
+    reader.readAsDataURL(chosen);
+  });
+  return file;
+}
+
 function imageInput(renderResult) {
   const size = 280;
   const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", "aria-label": `Drawing area: draw with the mouse, a pen or a finger; it is read at ${info.side} × ${info.side} pixels` });
@@ -199,10 +233,7 @@ function imageInput(renderResult) {
   clear();
   let drawing = false;
   let last = null;
-  const at = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [((event.clientX - box.left) * size) / box.width, ((event.clientY - box.top) * size) / box.height];
-  };
+  const at = (event) => canvasPoint(canvas, event);
   const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
   const sendSoon = debounce(send, 150);
   canvas.addEventListener("pointerdown", (event) => {
@@ -242,38 +273,16 @@ function imageInput(renderResult) {
     resultBox.replaceChildren();
     showError("");
   });
-  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
-  file.addEventListener("change", () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    if (chosen.size > info.limits.max_image_bytes) {
-      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
-      return;
-    }
-    const reader = new FileReader();
-    reader.onload = () => {
-      const img = new Image();
-      img.onload = () => {
-        clear();
-        ctx.drawImage(img, 0, 0, size, size);
-      };
-      img.src = reader.result;
-      tryInputs({ image: reader.result }, renderResult); // the file as it is: the server checks and reads it
-    };
-    reader.readAsDataURL(chosen);
-  });
+  const file = uploadInput((img) => {
+    clear();
+    ctx.drawImage(img, 0, 0, size, size);
+  }, renderResult);
   const how = dark ? "light strokes on a dark background, as the data's pictures are" : "dark strokes on a light background, as the data's pictures are";
-  return el(
-    "div",
-    { class: "tryit-draw" },
+  return canvasPanel(
     canvas,
-    el(
-      "div",
-      { class: "tryit-controls" },
-      el("p", { class: "muted", text: `Draw ${info.class_names?.length ? "one of: " + info.class_names.slice(0, 12).join(", ") : "something"} (${how}); the model reads it at ${info.side} × ${info.side} pixels when you lift the pen.` }),
-      clearButton,
-      el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
-    ),
+    el("p", { class: "muted", text: `Draw ${info.class_names?.length ? "one of: " + info.class_names.slice(0, 12).join(", ") : "something"} (${how}); the model reads it at ${info.side} × ${info.side} pixels when you lift the pen.` }),
+    clearButton,
+    el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
   );
 }
 
@@ -506,18 +515,69 @@ function randomColour(dark) {
   return `rgb(${rgb.join(",")})`;
 }
 
-// a stick figure as the built-in ones are drawn: a random lean, size and pose, its left limbs in the first of
-// info.colours, its right limbs in the second, its head and body in the third; facing the viewer
-function stampFigure(ctx, size) {
-  const h = size * (0.55 + 0.3 * Math.random());
-  const lean = ((Math.random() - 0.5) * Math.PI) / 3;
+// ---------------------------------------------------------------- a stick figure (pose estimation)
+
+// The built-in figures' skeleton (data/builtin_pose.py): its joints by name, its bones, and which bones
+// move along when a joint is dragged (the neck carries the whole figure, an elbow its hand, a hip its leg).
+const FIGURE_JOINTS = ["head", "neck", "left shoulder", "right shoulder", "left elbow", "right elbow", "left hand", "right hand", "left hip", "right hip", "left knee", "right knee", "left foot", "right foot"];
+const FIGURE_BONES = [["head", "neck"], ["neck", "left shoulder"], ["neck", "right shoulder"], ["left shoulder", "left elbow"], ["left elbow", "left hand"], ["right shoulder", "right elbow"], ["right elbow", "right hand"], ["left hip", "right hip"], ["left hip", "left knee"], ["left knee", "left foot"], ["right hip", "right knee"], ["right knee", "right foot"]];
+const FIGURE_CARRIES = {
+  neck: FIGURE_JOINTS.filter((j) => j !== "neck"),
+  "left shoulder": ["left elbow", "left hand"],
+  "right shoulder": ["right elbow", "right hand"],
+  "left elbow": ["left hand"],
+  "right elbow": ["right hand"],
+  "left hip": ["left knee", "left foot"],
+  "right hip": ["right knee", "right foot"],
+  "left knee": ["left foot"],
+  "right knee": ["right foot"],
+};
+
+// a pose as the built-in figures are generated: a random lean, size and pose, facing the viewer, so its
+// left side is on the picture's right; {joint name: [x, y]} in the canvas's pixels, all inside it.
+// random = false: standing straight, arms a little out, in the middle.
+function figurePose(size, random = true) {
+  const u = (lo, hi) => (random ? lo + (hi - lo) * Math.random() : (lo + hi) / 2);
+  const h = size * u(0.55, 0.85);
+  const lean = random ? ((Math.random() - 0.5) * Math.PI) / 3 : 0;
   const up = [Math.sin(lean), -Math.cos(lean)];
   const side = [-up[1], up[0]];
   const at = (p, d, len) => [p[0] + d[0] * len, p[1] + d[1] * len];
   const towards = (a) => [-up[0] * Math.cos(a) + side[0] * Math.sin(a), -up[1] * Math.cos(a) + side[1] * Math.sin(a)];
-  const hips = [size / 2 + (Math.random() - 0.5) * size * 0.2, size / 2 + 0.12 * h];
-  const neck = at(hips, up, 0.36 * h);
-  const head = at(neck, up, 0.13 * h);
+  const hips = [0, 0];
+  const pose = { neck: at(hips, up, 0.36 * h) };
+  pose.head = at(pose.neck, up, 0.13 * h);
+  for (const [name, s] of [["left", 1], ["right", -1]]) {
+    const shoulder = at(pose.neck, side, s * 0.11 * h);
+    const upper = s * (random ? u(0.1, 2.6) : 0.5);
+    const lower = upper + s * (random ? u(-1.4, 1.4) : 0);
+    const elbow = at(shoulder, towards(upper), 0.16 * h);
+    const hip = at(hips, side, s * 0.08 * h);
+    const thigh = s * (random ? u(-0.35, 1.0) : 0.1);
+    const shin = thigh + s * (random ? u(-0.9, 0.2) : -0.1);
+    const knee = at(hip, towards(thigh), 0.24 * h);
+    Object.assign(pose, {
+      [`${name} shoulder`]: shoulder,
+      [`${name} elbow`]: elbow,
+      [`${name} hand`]: at(elbow, towards(lower), 0.15 * h),
+      [`${name} hip`]: hip,
+      [`${name} knee`]: knee,
+      [`${name} foot`]: at(knee, towards(shin), 0.24 * h),
+    });
+  }
+  // its middle a little about the canvas's, and every joint inside the canvas (so each can be dragged)
+  const xs = Object.values(pose).map((p) => p[0]);
+  const ys = Object.values(pose).map((p) => p[1]);
+  const shift = [size * u(0.42, 0.58) - (Math.min(...xs) + Math.max(...xs)) / 2, size * u(0.42, 0.58) - (Math.min(...ys) + Math.max(...ys)) / 2];
+  const margin = size / 40;
+  const inside = (v) => Math.max(margin, Math.min(size - margin, v));
+  for (const j of FIGURE_JOINTS) pose[j] = [inside(pose[j][0] + shift[0]), inside(pose[j][1] + shift[1])];
+  return pose;
+}
+
+// a figure drawn as the built-in ones are: limbs size/24 thick, its left limbs in the first of
+// info.colours, its right limbs in the second, its head (a disc), neck, torso and hips in the third
+function drawFigure(ctx, pose, size) {
   const [leftColour, rightColour, body] = info.colours;
   ctx.lineWidth = size / 24;
   ctx.lineCap = "round";
@@ -528,24 +588,12 @@ function stampFigure(ctx, size) {
     ctx.lineTo(b[0], b[1]);
     ctx.stroke();
   };
-  line(neck, hips, body);
-  line(at(hips, side, 0.08 * h), at(hips, side, -0.08 * h), body);
-  for (const [s, colour] of [[1, leftColour], [-1, rightColour]]) {
-    const shoulder = at(neck, side, s * 0.11 * h);
-    const upper = s * (0.1 + 2.5 * Math.random());
-    const elbow = at(shoulder, towards(upper), 0.16 * h);
-    const hip = at(hips, side, s * 0.08 * h);
-    const thigh = s * (Math.random() * 1.35 - 0.35);
-    const knee = at(hip, towards(thigh), 0.24 * h);
-    line(neck, shoulder, colour);
-    line(shoulder, elbow, colour);
-    line(elbow, at(elbow, towards(upper + s * (Math.random() * 2.8 - 1.4)), 0.15 * h), colour);
-    line(hip, knee, colour);
-    line(knee, at(knee, towards(thigh + s * (Math.random() * 1.1 - 0.9)), 0.24 * h), colour);
-  }
+  const hips = [(pose["left hip"][0] + pose["right hip"][0]) / 2, (pose["left hip"][1] + pose["right hip"][1]) / 2];
+  line(pose.neck, hips, body);
+  for (const [a, b] of FIGURE_BONES) line(pose[a], pose[b], b.startsWith("left") ? leftColour : b.startsWith("right") ? rightColour : body);
   ctx.fillStyle = body;
   ctx.beginPath();
-  ctx.arc(head[0], head[1], size / 16, 0, 2 * Math.PI);
+  ctx.arc(pose.head[0], pose.head[1], size / 16, 0, 2 * Math.PI);
   ctx.fill();
 }
 
@@ -563,21 +611,15 @@ function sceneInput(renderResult) {
   clear();
   const send = () => tryInputs({ image: canvas.toDataURL("image/png") }, renderResult);
   const kindSelect = el("select", { id: "tryit-shape" }, ...[...shapes, "brush"].map((k) => el("option", { value: k, text: k === "brush" ? "free brush" : k })));
-  // a stick figure's limbs are thin: its brush starts about as wide as the figures' limbs
-  const sizeInput = info.input === "figure"
-    ? el("input", { type: "range", id: "tryit-size", min: "0.03", max: "0.15", step: "0.01", value: "0.05" })
-    : el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
-  const colourInput = el("input", { type: "color", id: "tryit-colour", value: info.input === "figure" ? info.colours[2] : dark ? "#f0c040" : "#3050a0" });
+  const sizeInput = el("input", { type: "range", id: "tryit-size", min: "0.08", max: "0.3", step: "0.01", value: "0.17" });
+  const colourInput = el("input", { type: "color", id: "tryit-colour", value: dark ? "#f0c040" : "#3050a0" });
   const radius = () => Number(sizeInput.value) * size;
   const place = (x, y) => {
     stampShape(ctx, kindSelect.value, x, y, radius(), colourInput.value);
     colourInput.value = "#" + randomColour(dark).match(/\d+/g).map((v) => Number(v).toString(16).padStart(2, "0")).join("");
     send();
   };
-  const at = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [((event.clientX - box.left) * size) / box.width, ((event.clientY - box.top) * size) / box.height];
-  };
+  const at = (event) => canvasPoint(canvas, event);
   let brushing = false;
   canvas.addEventListener("pointerdown", (event) => {
     event.preventDefault();
@@ -608,16 +650,8 @@ function sceneInput(renderResult) {
       place(size / 2, size / 2);
     }
   });
-  const figures = info.input === "figure";
-  const randomButton = el("button", { type: "button", class: "button", id: "tryit-random", text: figures ? "Random figure" : "Random scene" });
+  const randomButton = el("button", { type: "button", class: "button", id: "tryit-random", text: "Random scene" });
   randomButton.addEventListener("click", () => {
-    if (figures) {
-      background = `rgb(${[0, 0, 0].map(() => Math.round(100 * Math.random())).join(",")})`;
-      clear();
-      stampFigure(ctx, size);
-      send();
-      return;
-    }
     const bright = Math.random() < 0.3;
     background = bright ? "#e0e0e0" : `rgb(${[0, 0, 0].map(() => Math.round(115 * Math.random())).join(",")})`;
     clear();
@@ -636,40 +670,242 @@ function sceneInput(renderResult) {
     resultBox.replaceChildren();
     showError("");
   });
-  const file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/bmp,image/webp", id: "tryit-file" });
-  file.addEventListener("change", () => {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
-    if (chosen.size > info.limits.max_image_bytes) {
-      showError(`That picture is ${(chosen.size / 1048576).toFixed(1)} MB; pictures may be at most ${(info.limits.max_image_bytes / 1048576).toFixed(1)} MB.`);
-      return;
-    }
-    const reader = new FileReader();
-    reader.onload = () => {
-      const img = new Image();
-      img.onload = () => ctx.drawImage(img, 0, 0, size, size); // shapes placed next go on top of it
-      img.src = reader.result;
-      tryInputs({ image: reader.result }, renderResult);
-    };
-    reader.readAsDataURL(chosen);
-  });
-  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : info.input === "figure" ? "Paint a stick figure (its left limbs red, its right limbs blue, as the figures it learned from)" : "Paint with the brush";
-  return el(
-    "div",
-    { class: "tryit-draw" },
+  const file = uploadInput((img) => ctx.drawImage(img, 0, 0, size, size), renderResult); // shapes placed next go on top of it
+  const what = shapes.length ? `Place ${shapes.join(", ")} shapes` : "Paint with the brush";
+  return canvasPanel(
     canvas,
-    el(
-      "div",
-      { class: "tryit-controls" },
-      el("p", { class: "muted", text: `${what} on the canvas, or start from a random ${info.input === "figure" ? "figure" : "scene"}; the model reads it at ${info.side} × ${info.side} pixels after each change.` }),
-      el("div", { class: "tryit-fields tryit-scene-tools" },
-        el("label", { class: "tryit-field", for: "tryit-shape" }, el("span", { text: "Shape" }), kindSelect),
-        el("label", { class: "tryit-field", for: "tryit-size" }, el("span", { text: "Size" }), sizeInput),
-        el("label", { class: "tryit-field", for: "tryit-colour" }, el("span", { text: "Colour" }), colourInput),
-      ),
-      el("div", { class: "tryit-buttons" }, randomButton, clearButton),
-      el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
+    el("p", { class: "muted", text: `${what} on the canvas, or start from a random scene; the model reads it at ${info.side} × ${info.side} pixels after each change.` }),
+    el("div", { class: "tryit-fields tryit-scene-tools" },
+      el("label", { class: "tryit-field", for: "tryit-shape" }, el("span", { text: "Shape" }), kindSelect),
+      el("label", { class: "tryit-field", for: "tryit-size" }, el("span", { text: "Size" }), sizeInput),
+      el("label", { class: "tryit-field", for: "tryit-colour" }, el("span", { text: "Colour" }), colourInput),
     ),
+    el("div", { class: "tryit-buttons" }, randomButton, clearButton),
+    el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
+  );
+}
+
+// A pose estimator's canvas. "Drag the joints": a stick figure drawn as the built-in ones are, its joints
+// dragged with a mouse, a pen or a finger, or picked (the list, or [ and ]) and moved with the arrow keys;
+// "Paint": a free brush over it. What the model reads is the picture alone (the background, the figure,
+// the paint); the joints' handles are drawn only on the canvas shown. Every change is sent.
+function figureInput(renderResult) {
+  const size = 280;
+  const posable = FIGURE_JOINTS.every((j) => info.class_names.includes(j));
+  // role "application": a screen reader in browse mode hands the arrow keys to the canvas
+  const canvas = el("canvas", { width: size, height: size, class: "tryit-canvas", id: "tryit-canvas", tabindex: "0", role: "application", "aria-describedby": "tryit-joint-status" });
+  const ctx = canvas.getContext("2d");
+  const layer = () => Object.assign(document.createElement("canvas"), { width: size, height: size });
+  const picture = layer(); // what is sent: base, figure, paint
+  const base = layer(); // the background, or an uploaded picture
+  const paint = layer(); // the brush's strokes, transparent elsewhere
+  const fillBase = (colour) => {
+    const b = base.getContext("2d");
+    b.fillStyle = colour;
+    b.fillRect(0, 0, size, size);
+  };
+  let pose = posable ? figurePose(size, false) : null;
+  let mode = posable ? "drag" : "paint";
+  let selected = "left hand";
+  fillBase(info.dark_background ? "#202020" : "#e8e8e8");
+
+  const status = el("p", { class: "tryit-joint-status", id: "tryit-joint-status", "aria-live": "polite" });
+  const where = (p) => `${Math.round((100 * p[0]) / size)} % across, ${Math.round((100 * p[1]) / size)} % down`;
+  const say = () => {
+    if (mode !== "drag") status.textContent = "Painting: the brush draws where you press and drag.";
+    else if (!pose) status.textContent = "No figure to pose: press Random figure or Standing figure.";
+    else status.textContent = `Selected joint: ${selected}, ${where(pose[selected])}.`;
+  };
+  const redraw = () => {
+    const p = picture.getContext("2d");
+    p.drawImage(base, 0, 0);
+    if (pose) drawFigure(p, pose, size);
+    p.drawImage(paint, 0, 0);
+    ctx.drawImage(picture, 0, 0);
+    if (pose) canvas.dataset.joints = JSON.stringify(Object.fromEntries(FIGURE_JOINTS.map((j) => [j, pose[j].map((v) => Math.round(v * 10) / 10)])));
+    else delete canvas.dataset.joints;
+    if (mode !== "drag" || !pose) return;
+    for (const j of FIGURE_JOINTS) {
+      const [x, y] = pose[j];
+      const chosen = j === selected;
+      ctx.beginPath();
+      ctx.arc(x, y, chosen ? 9 : 5, 0, 2 * Math.PI);
+      ctx.fillStyle = chosen ? "rgba(255, 255, 0, 0.35)" : "rgba(255, 255, 255, 0.25)";
+      ctx.fill();
+      ctx.lineWidth = chosen ? 3 : 1.5;
+      ctx.strokeStyle = chosen ? "#ffeb3b" : "#ffffff";
+      ctx.stroke();
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "#000000";
+      ctx.beginPath();
+      ctx.arc(x, y, (chosen ? 9 : 5) + 2, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+  };
+  const send = () => tryInputs({ image: picture.toDataURL("image/png") }, renderResult);
+  const sendSoon = debounce(send, 120);
+
+  // a joint moves, and the joints it carries with it; none leaves the canvas
+  const move = (joint, dx, dy) => {
+    const moved = [joint, ...(FIGURE_CARRIES[joint] || [])];
+    const inside = (v, d) => Math.max(0, Math.min(size, v + d));
+    for (const j of moved) {
+      dx = inside(pose[j][0], dx) - pose[j][0];
+      dy = inside(pose[j][1], dy) - pose[j][1];
+    }
+    for (const j of moved) pose[j] = [pose[j][0] + dx, pose[j][1] + dy];
+  };
+  const select = (joint) => {
+    selected = joint;
+    jointSelect.value = joint;
+    redraw();
+    say();
+  };
+
+  let dragging = null; // the joint held, or "paint" while the brush is down
+  let last = null;
+  const brushWidth = () => Number(widthInput.value);
+  const stroke = (a, b) => {
+    const c = paint.getContext("2d");
+    c.strokeStyle = colourInput.value;
+    c.lineWidth = brushWidth();
+    c.lineCap = "round";
+    c.lineJoin = "round";
+    c.beginPath();
+    c.moveTo(a[0], a[1]);
+    c.lineTo(b[0], b[1]);
+    c.stroke();
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    canvas.focus({ preventScroll: true });
+    const point = canvasPoint(canvas, event);
+    if (mode === "paint") {
+      dragging = "paint";
+      stroke(point, point);
+    } else {
+      if (!pose) return;
+      // the nearest joint within reach: a finger gets more room than a mouse
+      const reach = ((event.pointerType === "touch" ? 26 : 16) * size) / canvas.getBoundingClientRect().width;
+      const near = FIGURE_JOINTS.map((j) => [Math.hypot(pose[j][0] - point[0], pose[j][1] - point[1]), j]).sort((a, b) => a[0] - b[0])[0];
+      if (near[0] > reach) return;
+      dragging = near[1];
+      select(dragging);
+    }
+    canvas.setPointerCapture(event.pointerId);
+    last = point;
+    redraw();
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!dragging) return;
+    const point = canvasPoint(canvas, event);
+    if (dragging === "paint") stroke(last, point);
+    else move(dragging, point[0] - last[0], point[1] - last[1]);
+    last = point;
+    redraw();
+    sendSoon();
+  });
+  const end = () => {
+    if (!dragging) return;
+    const was = dragging;
+    dragging = null;
+    if (was !== "paint") say();
+    send();
+  };
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  canvas.addEventListener("keydown", (event) => {
+    if (mode !== "drag" || !pose) return;
+    const step = event.shiftKey ? 16 : 4;
+    const arrows = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (arrows[event.key]) {
+      event.preventDefault();
+      move(selected, ...arrows[event.key]);
+      redraw();
+      say();
+      sendSoon();
+    } else if (event.key === "]" || event.key === "[") {
+      event.preventDefault();
+      const k = FIGURE_JOINTS.indexOf(selected) + (event.key === "]" ? 1 : -1);
+      select(FIGURE_JOINTS[(k + FIGURE_JOINTS.length) % FIGURE_JOINTS.length]);
+    }
+  });
+
+  // the controls: the mode, the joint picked (drag) or the brush (paint), the figure's buttons
+  const modeRadio = (value, text) => {
+    const input = el("input", { type: "radio", name: "tryit-mode", id: `tryit-mode-${value}`, value, checked: value === mode });
+    input.addEventListener("change", () => {
+      mode = value;
+      dragTools.hidden = mode !== "drag";
+      paintTools.hidden = mode !== "paint";
+      keys.hidden = mode !== "drag";
+      canvas.classList.toggle("tryit-canvas-drag", mode === "drag");
+      redraw();
+      say();
+    });
+    return el("label", { class: "tryit-mode", for: `tryit-mode-${value}` }, input, el("span", { text }));
+  };
+  const jointSelect = el("select", { id: "tryit-joint" }, ...FIGURE_JOINTS.map((j) => el("option", { value: j, text: j })));
+  jointSelect.value = selected;
+  jointSelect.addEventListener("change", () => select(jointSelect.value));
+  const dragTools = el("div", { class: "tryit-fields tryit-scene-tools", hidden: mode !== "drag" },
+    el("label", { class: "tryit-field", for: "tryit-joint" }, el("span", { text: "Selected joint" }), jointSelect));
+  const widthInput = el("input", { type: "range", id: "tryit-size", min: "3", max: "40", step: "1", value: String(Math.round(size / 24)) });
+  const swatches = el("datalist", { id: "tryit-colours" }, ...info.colours.map((c) => el("option", { value: c })));
+  const colourInput = el("input", { type: "color", id: "tryit-colour", list: "tryit-colours", value: info.colours[0] });
+  const paintTools = el("div", { class: "tryit-fields tryit-scene-tools", hidden: mode !== "paint" },
+    el("label", { class: "tryit-field", for: "tryit-size" }, el("span", { text: "Brush width" }), widthInput),
+    el("label", { class: "tryit-field", for: "tryit-colour" }, el("span", { text: "Colour" }), colourInput, swatches));
+  canvas.classList.toggle("tryit-canvas-drag", mode === "drag");
+
+  const button = (id, text, action) => {
+    const b = el("button", { type: "button", class: "button", id, text });
+    b.addEventListener("click", action);
+    return b;
+  };
+  const restart = (newPose, background) => {
+    paint.getContext("2d").clearRect(0, 0, size, size);
+    if (background) fillBase(background);
+    pose = newPose;
+    redraw();
+    say();
+  };
+  const randomButton = button("tryit-random", "Random figure", () => {
+    restart(posable ? figurePose(size) : null, `rgb(${[0, 0, 0].map(() => Math.round(100 * Math.random())).join(",")})`);
+    if (!posable) drawFigure(picture.getContext("2d"), figurePose(size), size);
+    send();
+  });
+  const standButton = !posable ? null : button("tryit-stand", "Standing figure", () => {
+    restart(figurePose(size, false));
+    send();
+  });
+  const clearButton = button("tryit-clear", "Clear", () => {
+    restart(null, info.dark_background ? "#202020" : "#e8e8e8");
+    resultBox.replaceChildren();
+    showError("");
+  });
+  const file = uploadInput((img) => {
+    base.getContext("2d").drawImage(img, 0, 0, size, size);
+    restart(null);
+  }, renderResult);
+
+  const [leftColour, rightColour] = info.colours;
+  const how = el("p", { class: "muted" }, `Drag a joint to pose the figure, or switch to Paint and draw one yourself: its left limbs `, el("span", { class: "tryit-swatch", style: `background:${leftColour}` }), " red, its right limbs ", el("span", { class: "tryit-swatch", style: `background:${rightColour}` }), ` blue, as in the figures it learned from (facing you, its left is on your right). The model reads the picture at ${info.side} × ${info.side} pixels after each change.`);
+  const keys = el("p", { class: "muted tryit-keys" }, "Keyboard: ", el("kbd", { text: "Tab" }), " to the canvas; the arrow keys move the selected joint (with ", el("kbd", { text: "Shift" }), ", further); ", el("kbd", { text: "[" }), " and ", el("kbd", { text: "]" }), " pick another.");
+  canvas.setAttribute("aria-label", posable ? "Stick figure: drag a joint, or use the arrow keys to move the selected joint" : "Drawing area: paint a stick figure");
+  redraw();
+  say();
+  if (pose) setTimeout(send, 0);
+  return canvasPanel(
+    canvas,
+    how,
+    !posable ? null : el("fieldset", { class: "tryit-modes" }, el("legend", { class: "visually-hidden", text: "What the pointer does on the canvas" }), modeRadio("drag", "Drag the joints"), modeRadio("paint", "Paint")),
+    dragTools,
+    paintTools,
+    posable ? keys : null,
+    status,
+    el("div", { class: "tryit-buttons" }, randomButton, standButton, clearButton),
+    el("label", { class: "tryit-file", for: "tryit-file" }, "Or upload a picture: ", file),
   );
 }
 
@@ -798,7 +1034,7 @@ const BUILDERS = {
   latent: () => latentInput(),
   seed: () => seedInput(),
   scene: () => sceneInput(info.answer === "boxes" ? renderBoxes : renderMask),
-  figure: () => sceneInput(renderSkeleton),
+  figure: () => figureInput(renderSkeleton),
   review: () => reviewInput(),
 };
 

@@ -4,6 +4,7 @@ finishes while the page is open. Screenshots at 375 and 1440 px go to test-artif
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -315,44 +316,139 @@ def test_a_detectors_boxes_filter_on_the_run_page_and_in_try_it(site, browser): 
     page.context.close()
 
 
-def test_a_stick_figure_painted_or_drawn_at_random_comes_back_as_a_skeleton(site, browser):  # noqa: F811
-    """A pose estimator's panel: a random stick figure, then a stroke of the brush, at 1440 and 375 px."""
+def _tries(page) -> int:
+    return int(page.locator("#tryit").get_attribute("data-tries") or 0)
+
+
+def _wait_for_a_try_after(page, tries: int) -> None:
+    """Until an answer newer than ``tries`` has come back and no other is on its way."""
+    page.wait_for_function(
+        f"() => {{ const p = document.getElementById('tryit'); return Number(p.dataset.tries || 0) > {tries} && !p.dataset.busy; }}"
+    )
+    page.wait_for_timeout(300)  # a debounced last send, if any, goes out ...
+    page.wait_for_function("() => !document.getElementById('tryit').dataset.busy")  # ... and comes back
+
+
+def _touch_drag(page, start, end, steps: int = 10) -> None:
+    """A finger pressed at ``start``, moved to ``end`` and lifted (Chromium's own touch events)."""
+    cdp = page.context.new_cdp_session(page)
+    for i in range(steps + 1):
+        x, y = (start[j] + (end[j] - start[j]) * i / steps for j in (0, 1))
+        kind = "touchStart" if i == 0 else "touchMove"
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def _joints(page) -> dict[str, list[float]]:
+    return json.loads(page.locator("#tryit-canvas").get_attribute("data-joints"))
+
+
+def test_a_stick_figure_posed_painted_or_drawn_at_random_comes_back_as_a_skeleton(site, browser):  # noqa: F811
+    """A pose estimator's panel at 1440 and 375 px: a random figure; a hand dragged with the mouse (or a
+    finger) and a knee moved with the arrow keys, each answered with another skeleton; a stroke of the brush."""
     session = Session(site["url"])
     status, job = session.post(
         "/api/jobs",
         {
             "architecture": "pose",
             "dataset": "stick-figures",
-            "config": {"epochs": 2},
-            "dataset_options": {"n_samples": 200},
         },
-    )
+    )  # the default run (about 20 s): the posed figure has to read like the figures it learned from
     assert status == 201, job
     for width in (1440, 375):
         page, errors = _page(browser, site["url"], session, width)
         page.goto(f"{site['url']}/jobs/{job['id']}/")
         page.wait_for_selector("#tryit[data-ready='figure'] #tryit-canvas", timeout=120_000)
-        assert page.locator("#tryit-shape option").all_inner_texts() == ["free brush"]
-        assert "Paint a stick figure" in page.locator("#tryit").inner_text()
-        tries = int(page.locator("#tryit").get_attribute("data-tries") or 0)
-        page.locator("#tryit-random").click()
-        page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) >= {tries + 1}")
+        # it starts with a standing figure to pose, already sent
+        assert page.locator("#tryit-mode-drag").is_checked()
+        assert page.locator("#tryit-joint option").count() == 14
         page.wait_for_selector("#tryit-verdict")
+        found = int(page.locator("#tryit-verdict").inner_text().removeprefix("The model finds ").split()[0])
+        assert found >= 12, page.locator("#tryit-joints").inner_text()  # drawn as the data's figures are
+        tries = _tries(page)
+        page.locator("#tryit-random").click()
+        _wait_for_a_try_after(page, tries)
         assert "joints above" in page.locator("#tryit-verdict").inner_text()
         assert page.locator("#tryit-result img").count() == 3  # the input, the skeleton, the heatmaps
         joints = page.locator("#tryit-joints li").all_inner_texts()
         assert len(joints) == 14 and joints[0].startswith("head: ") and all("% sure" in j for j in joints)
-        page.locator("#tryit-canvas").scroll_into_view_if_needed()  # the answer below may have moved it
+
+        # a hand dragged with the mouse (a finger on a phone): it and only its arm's end move, the answer follows
+        page.locator("#tryit-canvas").scroll_into_view_if_needed()
+        box = page.locator("#tryit-canvas").bounding_box()
+        k = box["width"] / 280  # the canvas's pixels to the page's
+        before = _joints(page)
+        sent = page.locator("#tryit-result img").first.get_attribute("src")
+        skeleton = page.locator("#tryit-result img").nth(1).get_attribute("src")
+        hand = before["left hand"]
+        towards = -1 if hand[0] > 140 else 1  # towards the middle, so it stays on the canvas
+        down = -1 if hand[1] > 140 else 1
+        x, y = box["x"] + hand[0] * k, box["y"] + hand[1] * k
+        tries = _tries(page)
+        if width < 500:  # a finger: touch events as a phone sends them
+            _touch_drag(page, (x, y), (x + towards * 60 * k, y + down * 30 * k))
+        else:
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x + towards * 60 * k, y + down * 30 * k, steps=10)
+            page.mouse.up()
+        _wait_for_a_try_after(page, tries)
+        after = _joints(page)
+        assert (
+            abs(after["left hand"][0] - (hand[0] + towards * 60)) < 1.5
+            and abs(after["left hand"][1] - (hand[1] + down * 30)) < 1.5
+        )
+        assert all(after[j] == before[j] for j in before if j != "left hand"), (before, after)
+        assert page.locator("#tryit-joint").input_value() == "left hand"
+        assert "Selected joint: left hand" in page.locator("#tryit-joint-status").inner_text()
+        assert page.locator("#tryit-result img").first.get_attribute("src") != sent  # the figure sent is another
+        assert page.locator("#tryit-result img").nth(1).get_attribute("src") != skeleton
+        assert page.locator("#tryit-error").is_hidden()
+
+        # the keyboard: a knee picked in the list, the canvas focused, the arrows move the knee and its foot
+        page.select_option("#tryit-joint", "right knee")
+        assert "Selected joint: right knee" in page.locator("#tryit-joint-status").inner_text()
+        page.locator("#tryit-canvas").focus()
+        before = _joints(page)
+        skeleton = page.locator("#tryit-result img").nth(1).get_attribute("src")
+        tries = _tries(page)
+        knee = before["right knee"]
+        key = "ArrowLeft" if knee[0] > 140 else "ArrowRight"
+        for _ in range(5):
+            page.keyboard.press(key)
+        page.keyboard.press("Shift+ArrowUp")
+        _wait_for_a_try_after(page, tries)
+        after = _joints(page)
+        dx = -20 if key == "ArrowLeft" else 20
+        dy = -min(16.0, before["right knee"][1], before["right foot"][1])  # no joint leaves the canvas
+        for j in ("right knee", "right foot"):
+            want = [before[j][0] + dx, before[j][1] + dy]
+            assert abs(after[j][0] - want[0]) < 0.2 and abs(after[j][1] - want[1]) < 0.2, (j, before[j], after[j])
+        assert after["right hip"] == before["right hip"] and after["left hand"] == before["left hand"]
+        assert page.locator("#tryit-result img").nth(1).get_attribute("src") != skeleton
+        page.keyboard.press("]")
+        assert page.locator("#tryit-joint").input_value() == "left foot"
+        assert "Selected joint: left foot" in page.locator("#tryit-joint-status").inner_text()
+
+        page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-pose-{width}.png"))
+
+        # the brush still paints
+        page.locator("label[for='tryit-mode-paint']").click()
+        assert page.locator("#tryit-size").is_visible() and page.locator("#tryit-joint").is_hidden()
+        tries = _tries(page)
         box = page.locator("#tryit-canvas").bounding_box()
         x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x + box["width"] * 0.3, y + box["height"] * 0.4, steps=8)
         page.mouse.up()
-        page.wait_for_function(f"() => Number(document.getElementById('tryit').dataset.tries || 0) >= {tries + 2}")
+        _wait_for_a_try_after(page, tries)
+        assert _joints(page) == after  # painting moved no joint
+        page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-pose-paint-{width}.png"))
+        page.locator("label[for='tryit-mode-drag']").click()
         assert page.locator("#tryit-error").is_hidden()
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"the page scrolls sideways at {width} px ({wide} px wide)"
-        page.locator("#tryit").screenshot(path=str(ARTIFACTS / f"tryit-pose-{width}.png"))
         assert not errors, errors
         page.context.close()
