@@ -33,7 +33,7 @@ from models_lib.data.builtin import SplitOptions, _builtin
 from models_lib.data.builtin_scenes import _splits
 from models_lib.data.tensors import TREES, Ragged, Split, TensorData
 
-__all__ = ["LABELS", "SentimentTreeOptions", "generate_trees", "tree_text", "vocabulary"]
+__all__ = ["LABELS", "SentimentTreeOptions", "generate_trees", "tree_text", "trees_preview", "vocabulary"]
 
 LABELS = ("very negative", "negative", "neutral", "positive", "very positive")
 NEUTRAL = 2
@@ -246,3 +246,24 @@ def _sentiment_trees(o: SentimentTreeOptions) -> TensorData:
         fields={TREES: Split(parts["train"], parts["test"], parts["val"])},
         vocab=vocab,
     )
+
+
+# -------------------------------------------------------------------- previews
+
+
+def trees_preview(data: TensorData, count: int = 12) -> dict:
+    """A dataset page's preview: ``{"samples": [...], "class_balance": {...}, "trees": [...]}``, the first
+    training sentences with their whole-sentence label, the labels' counts at the root, and the first few as
+    bracketed trees (every node with its label)."""
+    trees = data.fields[TREES].train
+    n = min(count, len(trees.offsets) - 1)
+    rows = [trees[i].numpy() for i in range(n)]
+    samples = [
+        f"{' '.join(_reading_order(r, len(r) - 1, data.vocab))}  →  {data.class_names[int(r[-1, 3])]}" for r in rows
+    ]
+    counts = np.bincount(data.y_train.numpy(), minlength=len(data.class_names))
+    return {
+        "samples": samples,
+        "class_balance": {name: int(c) for name, c in zip(data.class_names, counts, strict=True)},
+        "trees": [tree_text(r, data.vocab) for r in rows[:3]],
+    }

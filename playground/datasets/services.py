@@ -399,6 +399,17 @@ def _builtin_preview(slug: str, options: str = "{}") -> dict[str, Any]:
             "note": f"Each image is 3 × {side} × {side} (colour), pixel values scaled to 0–1, with the place of "
             f"its {len(data.class_names)} joints; the counts are the share of figures with that joint in the picture.",
         }
+    if data.kind == "trees":
+        from models_lib.data.builtin_trees import trees_preview
+
+        nodes = int(data.fields["trees"].train.lengths().sum())
+        return {
+            **trees_preview(data),
+            "split_sizes": {"train": data.n_train, "test": data.n_test},
+            "note": f"Each sentence comes parsed into a binary tree with a sentiment on every word and phrase "
+            f"({nodes:,} labelled nodes in the training sentences). A tree in brackets reads (label left right), "
+            "a word (label word).",
+        }
     if data.kind == "timeseries":
         return _series_preview(data)
     if data.kind == "text":

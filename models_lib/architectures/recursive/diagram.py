@@ -47,12 +47,13 @@ def draw(module, config) -> dict:
             canvas.edge(f"n{right}", nid)
         ids.append(nid)
     root = ids[-1]
+    side = float(x.max()) * 1.05 + 1.4  # a column right of the whole tree
     canvas.node(
         "softmax",
         "Sentiment softmax",
         f"{c.dim} → {module.n_classes} classes, at every node",
         "output",
-        col=float(x[-1]) * 1.05 + 1.3,
+        col=side,
         row=0,
         params=count_params(model.classify),
     )
@@ -65,7 +66,7 @@ def draw(module, config) -> dict:
         "Word vectors",
         f"{len(data.vocab)} words × {c.dim}" + (", then a leaf cell" if leaf else ""),
         "embedding",
-        col=float(x[-1]) * 1.05 + 1.3,
+        col=side,
         row=float(top) * 1.1,
         params=embed + leaf,
     )
@@ -74,7 +75,7 @@ def draw(module, config) -> dict:
         f"One shared {label.lower()}",
         "the same weights at every phrase",
         "dense",
-        col=float(x[-1]) * 1.05 + 1.3,
+        col=side,
         row=float(top) * 0.55,
         params=total - embed - leaf - classify,
     )
