@@ -97,6 +97,18 @@ def table_csv(X: Any, y: Any, columns: Sequence[str], target: str = "target") ->
     return out.getvalue()
 
 
+def images_npz(X_train: Any, X_test: Any, **arrays: np.ndarray) -> bytes:
+    """The train and test images (float tensors in 0..1, written as uint8 pixels 0..255) and ``arrays`` (the
+    targets, as the caller shaped and typed them) as one compressed .npz."""
+
+    def pixels(X: Any) -> np.ndarray:
+        return (X.float().clamp(0, 1) * 255).round().byte().numpy()
+
+    out = io.BytesIO()
+    np.savez_compressed(out, X_train=pixels(X_train), X_test=pixels(X_test), **arrays)
+    return out.getvalue()
+
+
 def config_literal(config: Any) -> str:
     """The knobs as a Python dictionary, one per line."""
     values = config.model_dump() if hasattr(config, "model_dump") else dict(config)

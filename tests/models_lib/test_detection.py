@@ -4,8 +4,6 @@ the views showing what they say."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -30,8 +28,7 @@ from models_lib.architectures.detection.two_stage import top_proposals
 from models_lib.architectures.detection.views import kept_boxes
 from models_lib.hparams import HParamsError
 from models_lib.kit.figures import title_of
-from models_lib.training import Callback
-from models_lib.training.frames import whole_frames
+from tests.models_lib.recording import Record
 
 VIEWS = {"boxes", "class_ap"}
 
@@ -44,23 +41,6 @@ def spec():
 @pytest.fixture(scope="module")
 def scenes():
     return data.load("scenes")
-
-
-class Record(Callback):
-    def __init__(self):
-        self.points: list[tuple[float, dict]] = []
-        self.frames: list[dict] = []
-        self.t0 = time.perf_counter()
-
-    def on_flush(self, trainer, events):
-        self.frames += [e for e in events if e["kind"] == "view"]
-        for e in events:
-            if e["kind"] == "metric" and "test_map50" in e["values"]:
-                self.points.append((time.perf_counter() - self.t0, e["values"]))
-
-    @property
-    def views(self) -> dict:
-        return {e["view"]: e["figure"] for e in whole_frames(self.frames)}
 
 
 def test_spec(spec):
@@ -208,7 +188,7 @@ def test_the_page_filter_keeps_what_torchvision_keeps():
 
 @pytest.fixture(scope="module")
 def default_run(spec, scenes):
-    record = Record()
+    record = Record("test_map50")
     result = spec.run(spec.defaults(), scenes, device="cpu", callbacks=[record])
     return record, result
 
@@ -245,7 +225,7 @@ def test_the_default_run_reaches_its_bar_and_shows_every_view(spec, scenes, defa
 )
 def test_other_knobs_train(spec, config):
     small = data.load("scenes", {"n_samples": 200})
-    record = Record()
+    record = Record("test_map50")
     result = spec.run({"epochs": 3, **config}, small, device="cpu", callbacks=[record])
     losses = [p[1]["train_loss"] for p in record.points]
     assert np.isfinite(result.metrics["test_loss"]) and losses[-1] < losses[0], losses

@@ -4,8 +4,6 @@ other knobs training, a depth the images cannot take refused by name, and the vi
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -29,8 +27,7 @@ from models_lib.architectures.pose.model import Hourglass
 from models_lib.data.builtin_pose import JOINT_NAMES
 from models_lib.hparams import HParamsError
 from models_lib.kit.figures import labels_of, title_of
-from models_lib.training import Callback
-from models_lib.training.frames import whole_frames
+from tests.models_lib.recording import Record
 
 VIEWS = {"skeletons", "heatmaps", "joint_pck", "confidence"}
 
@@ -43,25 +40,6 @@ def spec():
 @pytest.fixture(scope="module")
 def figures():
     return data.load("stick-figures")
-
-
-class Record(Callback):
-    """Each epoch end's test metrics with the training time so far, and every frame of every view."""
-
-    def __init__(self):
-        self.points: list[tuple[float, dict]] = []
-        self.frames: list[dict] = []
-        self.t0 = time.perf_counter()
-
-    def on_flush(self, trainer, events):
-        self.frames += [e for e in events if e["kind"] == "view"]
-        for e in events:
-            if e["kind"] == "metric" and "test_pck" in e["values"]:
-                self.points.append((time.perf_counter() - self.t0, e["values"]))
-
-    @property
-    def views(self) -> dict:
-        return {e["view"]: e["figure"] for e in whole_frames(self.frames)}
 
 
 def kp(*joints) -> torch.Tensor:
@@ -144,7 +122,7 @@ def test_the_hourglass_draws_a_heatmap_per_joint_at_full_size(depth, skips):
 
 @pytest.fixture(scope="module")
 def default_run(spec, figures):
-    record = Record()
+    record = Record("test_pck")
     result = spec.run(spec.defaults(), figures, device="cpu", callbacks=[record])
     return record, result
 
@@ -194,7 +172,7 @@ def test_the_default_run_reaches_the_bar_and_shows_every_view(spec, figures, def
 )
 def test_other_knobs_train(spec, config):
     small = data.load("stick-figures", {"n_samples": 200})
-    record = Record()
+    record = Record("test_pck")
     result = spec.run({"epochs": 3, **config}, small, device="cpu", callbacks=[record])
     losses = [p[1]["train_loss"] for p in record.points]
     assert np.isfinite(result.metrics["test_loss"]) and losses[-1] < losses[0], losses

@@ -4,8 +4,6 @@ not suit the data refused by name, and the views showing what they say."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -25,8 +23,7 @@ from models_lib.architectures.segmentation.losses import (
 from models_lib.architectures.segmentation.model import FCN, UNet, bilinear_kernel
 from models_lib.hparams import HParamsError
 from models_lib.kit.figures import labels_of, title_of
-from models_lib.training import Callback
-from models_lib.training.frames import whole_frames
+from tests.models_lib.recording import Record
 
 VIEWS = {"masks", "class_iou", "pixel_confusion"}
 
@@ -39,26 +36,6 @@ def spec():
 @pytest.fixture(scope="module")
 def scenes():
     return data.load("scene-masks")
-
-
-class Record(Callback):
-    """Each epoch end's test metrics with the training time so far, and every frame of every view."""
-
-    def __init__(self):
-        self.points: list[tuple[float, dict]] = []
-        self.frames: list[dict] = []
-        self.t0 = time.perf_counter()
-
-    def on_flush(self, trainer, events):
-        self.frames += [e for e in events if e["kind"] == "view"]
-        for e in events:
-            if e["kind"] == "metric" and "test_miou" in e["values"]:
-                self.points.append((time.perf_counter() - self.t0, e["values"]))
-
-    @property
-    def views(self) -> dict:
-        """Each view's last frame, whole."""
-        return {e["view"]: e["figure"] for e in whole_frames(self.frames)}
 
 
 def test_spec(spec, scenes):
@@ -133,7 +110,7 @@ def test_both_networks_give_a_score_per_class_per_pixel(depth):
 @pytest.fixture(scope="module")
 def unet_run(spec, scenes):
     """The default run: U-Net on the default scenes."""
-    record = Record()
+    record = Record("test_miou")
     result = spec.run(spec.defaults(), scenes, device="cpu", callbacks=[record])
     return record, result
 
@@ -165,7 +142,7 @@ def test_unet_reaches_its_bar_and_shows_every_view(spec, scenes, unet_run):
 def test_fcn_reaches_its_bar_and_unet_beats_it_at_equal_time(spec, scenes, unet_run):
     """FCN: mean IoU at least 0.8 within 60 s (twice the default epochs: an FCN epoch takes half as long);
     U-Net at least 0.03 ahead of it at the same training time."""
-    record = Record()
+    record = Record("test_miou")
     result = spec.run({"variant": "fcn", "epochs": 40}, scenes, device="cpu", callbacks=[record])
     curves = {"fcn": (record.points, result.metrics), "unet": (unet_run[0].points, unet_run[1].metrics)}
     fcn = curves["fcn"][1]
@@ -199,7 +176,7 @@ def test_the_skips_matter(spec, scenes):
 )
 def test_other_knobs_train(spec, config):
     small = data.load("scene-masks", {"n_samples": 200})
-    record = Record()
+    record = Record("test_miou")
     result = spec.run({"epochs": 3, **config}, small, device="cpu", callbacks=[record])
     losses = [p[1]["train_loss"] for p in record.points]
     assert np.isfinite(result.metrics["test_loss"]) and losses[-1] < losses[0], losses

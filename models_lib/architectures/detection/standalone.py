@@ -5,14 +5,13 @@ every epoch)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 
 from models_lib.data.tensors import BOXES
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble
+from models_lib.export.standalone import OPTIMIZER, assemble, images_npz
 
 from . import losses as losses_file
 from . import model as model_file
@@ -98,23 +97,12 @@ TWO_STAGE = {
 def data_npz(data) -> bytes:
     """The train and test images (uint8 pixels) and boxes (image index, class, x0, y0, x1, y1) as one .npz."""
 
-    def pixels(X) -> np.ndarray:
-        return (X.float().clamp(0, 1) * 255).round().byte().numpy()
-
     def rows(ragged) -> np.ndarray:
         index = np.repeat(np.arange(len(ragged)), ragged.lengths().numpy())
         return np.concatenate([index[:, None], ragged.values.numpy()], 1).astype(np.float32)
 
     boxes = data.fields[BOXES]
-    out = io.BytesIO()
-    np.savez_compressed(
-        out,
-        X_train=pixels(data.X_train),
-        X_test=pixels(data.X_test),
-        boxes_train=rows(boxes.train),
-        boxes_test=rows(boxes.test),
-    )
-    return out.getvalue()
+    return images_npz(data.X_train, data.X_test, boxes_train=rows(boxes.train), boxes_test=rows(boxes.test))
 
 
 def script(config, data) -> Standalone:

@@ -4,13 +4,12 @@ Playground's loop (seeded mini-batches, the cosine schedule, PCK@0.1 on the test
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble
+from models_lib.export.standalone import OPTIMIZER, assemble, images_npz
 
 from . import losses as losses_file
 from . import model as model_file
@@ -65,19 +64,12 @@ def main():
 
 def data_npz(data) -> bytes:
     """The train and test images (uint8 pixels) and keypoints (float32) as one compressed .npz."""
-
-    def pixels(X) -> np.ndarray:
-        return (X.float().clamp(0, 1) * 255).round().byte().numpy()
-
-    out = io.BytesIO()
-    np.savez_compressed(
-        out,
-        X_train=pixels(data.X_train),
+    return images_npz(
+        data.X_train,
+        data.X_test,
         y_train=data.y_train.numpy().astype(np.float32),
-        X_test=pixels(data.X_test),
         y_test=data.y_test.numpy().astype(np.float32),
     )
-    return out.getvalue()
 
 
 def script(config, data) -> Standalone:

@@ -4,13 +4,12 @@ mini-batches, the same flips, the cosine schedule, mean IoU on the test images a
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble
+from models_lib.export.standalone import OPTIMIZER, assemble, images_npz
 
 from . import losses as losses_file
 from . import model as model_file
@@ -71,19 +70,13 @@ def main():
 
 def data_npz(data) -> bytes:
     """The train and test images (uint8 pixels) and masks (uint8 class ids) as one compressed .npz."""
-
-    def pixels(X) -> np.ndarray:
-        return (X.float().clamp(0, 1) * 255).round().byte().numpy()
-
-    out = io.BytesIO()
-    np.savez_compressed(
-        out,
-        X_train=pixels(data.X_train),
-        y_train=data.y_train.numpy().astype(np.uint8 if len(data.class_names) <= 256 else np.int64),
-        X_test=pixels(data.X_test),
-        y_test=data.y_test.numpy().astype(np.uint8 if len(data.class_names) <= 256 else np.int64),
+    ids = np.uint8 if len(data.class_names) <= 256 else np.int64
+    return images_npz(
+        data.X_train,
+        data.X_test,
+        y_train=data.y_train.numpy().astype(ids),
+        y_test=data.y_test.numpy().astype(ids),
     )
-    return out.getvalue()
 
 
 def script(config, data) -> Standalone:
