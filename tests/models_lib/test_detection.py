@@ -309,7 +309,7 @@ def test_roi_pool_crops_like_torchvision_roi_pool():
 
 @pytest.fixture(scope="module")
 def two_stage_run(spec, scenes):
-    record = Record()
+    record = Record("test_map50")
     result = spec.run({"variant": "two_stage", "epochs": 5}, scenes, device="cpu", callbacks=[record])
     return record, result
 
@@ -352,7 +352,7 @@ def test_the_two_stage_detector_reaches_its_bar_and_is_slower(spec, scenes, two_
 )
 def test_other_two_stage_knobs_train(spec, config):
     small = data.load("scenes", {"n_samples": 200})
-    record = Record()
+    record = Record("test_map50")
     result = spec.run({"variant": "two_stage", "epochs": 3, **config}, small, device="cpu", callbacks=[record])
     losses = [p[1]["train_loss"] for p in record.points]
     assert np.isfinite(result.metrics["test_loss"]) and losses[-1] < losses[0], losses

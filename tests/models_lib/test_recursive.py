@@ -3,8 +3,6 @@ level-by-level composition gives what composing node by node, recursively, gives
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -23,7 +21,7 @@ from models_lib.data.builtin_trees import (
     vocabulary,
 )
 from models_lib.data.tensors import TREES
-from models_lib.training import Callback
+from tests.models_lib.recording import Record
 
 
 @pytest.fixture(scope="module")
@@ -151,22 +149,8 @@ def test_level_by_level_equals_node_by_node(trees, cell):
 # ---------------------------------------------------------------- training
 
 
-class Record(Callback):
-    """The test metrics of each epoch with the seconds since the start, and the last drawing of each view."""
-
-    def __init__(self):
-        self.points, self.views, self.t0 = [], {}, time.perf_counter()
-
-    def on_flush(self, trainer, events):
-        for e in events:
-            if e["kind"] == "metric" and "test_root_accuracy" in e["values"]:
-                self.points.append((time.perf_counter() - self.t0, e["values"]))
-            if e["kind"] == "view" and "figure" in e:
-                self.views[e["view"]] = e["figure"]
-
-
 def _train(trees, **knobs):
-    record = Record()
+    record = Record("test_root_accuracy")
     result = models_lib.get("recursive").run(knobs, trees, device="cpu", callbacks=[record])
     return record, result
 
