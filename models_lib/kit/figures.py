@@ -657,3 +657,55 @@ def scatter_figure(
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     }
     return {"data": traces, "layout": top_matter(layout, title, legend)}
+
+
+def class_history_figure(
+    history: Sequence[tuple[float, Sequence[float | None]]],
+    class_names: Sequence[str],
+    colours: Sequence[str],
+    *,
+    score: str,
+    mean: str,
+    key: str,
+    title: str,
+    most: int = 10,
+) -> dict:
+    """One line per class (the first ``most``): its ``score`` (a share 0..1, None where it was not measured)
+    at each measured epoch of ``history`` (rows of epoch and one value per class), and their ``mean`` dashed.
+    ``key`` keeps the zoom between frames; ``title`` tops it, with how many classes are left out."""
+    epochs = [e for e, _ in history]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers" if len(epochs) < 3 else "lines",
+            "x": epochs,
+            "y": rounded([row[k] if row[k] is not None else np.nan for _, row in history], 4),
+            "name": class_names[k],
+            "line": {"color": colours[k], "width": 2},
+            "hovertemplate": markup(f"%{{fullData.name}}<br>epoch %{{x}}<br>{score} %{{y:.1%}}<extra></extra>"),
+        }
+        for k in range(min(len(class_names), most))
+    ]
+    means = [
+        float(np.nanmean([np.nan if v is None else v for v in row])) if any(v is not None for v in row) else np.nan
+        for _, row in history
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": epochs,
+            "y": rounded(means, 4),
+            "name": mean,
+            "line": {"color": "#000000", "width": 2, "dash": "dash"},
+            "hovertemplate": markup(f"{mean}<br>epoch %{{x}}<br>%{{y:.1%}}<extra></extra>"),
+        }
+    )
+    layout = {
+        "uirevision": key,
+        "xaxis": axis("epoch"),
+        "yaxis": axis(score, range=[0, 1.02], tickformat=".0%"),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+    }
+    left_out = f" (first {most} of {len(class_names)} classes)" if len(class_names) > most else ""
+    return {"data": traces, "layout": top_matter(layout, title + left_out, [t["name"] for t in traces])}

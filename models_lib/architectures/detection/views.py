@@ -4,11 +4,18 @@ split and the mAP curve are metric charts."""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torchvision.ops import batched_nms
 
-from models_lib.kit.figures import PALETTE, axis, image_figure, image_tiles, markup, rounded, tile_grid, top_matter
+from models_lib.kit.figures import (
+    PALETTE,
+    class_history_figure,
+    image_figure,
+    image_tiles,
+    markup,
+    tile_grid,
+    top_matter,
+)
 from models_lib.registry import View
 
 BOXES_VIEW = View(
@@ -210,42 +217,14 @@ def proposals_figure(
 
 def class_ap_figure(history: list[tuple[float, list[float | None]]], class_names: list[str]) -> dict:
     """One line per class (the first ``MAX_CLASSES_DRAWN``): its AP@0.5 at each measured epoch; their mean dashed."""
-    epochs = [e for e, _ in history]
-    traces = []
-    for k in range(min(len(class_names), MAX_CLASSES_DRAWN)):
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers" if len(epochs) < 3 else "lines",
-                "x": epochs,
-                "y": rounded([row[k] if row[k] is not None else np.nan for _, row in history], 4),
-                "name": class_names[k],
-                "line": {"color": class_colour(k), "width": 2},
-                "hovertemplate": markup("%{fullData.name}<br>epoch %{x}<br>AP %{y:.1%}<extra></extra>"),
-            }
-        )
-    means = [
-        float(np.nanmean([np.nan if v is None else v for v in row])) if any(v is not None for v in row) else np.nan
-        for _, row in history
-    ]
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": epochs,
-            "y": rounded(means, 4),
-            "name": "mAP@0.5",
-            "line": {"color": "#000000", "width": 2, "dash": "dash"},
-            "hovertemplate": markup("mAP@0.5<br>epoch %{x}<br>%{y:.1%}<extra></extra>"),
-        }
+    colours = [class_colour(k) for k in range(len(class_names))]
+    return class_history_figure(
+        history,
+        class_names,
+        colours,
+        score="AP at IoU 0.5",
+        mean="mAP@0.5",
+        key="class_ap",
+        title="test AP@0.5 per class",
+        most=MAX_CLASSES_DRAWN,
     )
-    layout = {
-        "uirevision": "class_ap",
-        "xaxis": axis("epoch"),
-        "yaxis": axis("AP at IoU 0.5", range=[0, 1.02], tickformat=".0%"),
-        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-    }
-    title = "test AP@0.5 per class" + (
-        f" (first {MAX_CLASSES_DRAWN} of {len(class_names)} classes)" if len(class_names) > MAX_CLASSES_DRAWN else ""
-    )
-    return {"data": traces, "layout": top_matter(layout, title, [t["name"] for t in traces])}

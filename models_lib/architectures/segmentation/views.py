@@ -7,11 +7,10 @@ import numpy as np
 
 from models_lib.kit.figures import (
     PALETTE,
-    axis,
+    class_history_figure,
     confusion_matrix_figure,
     image_rows_figure,
     markup,
-    rounded,
     top_matter,
 )
 from models_lib.registry import View
@@ -105,46 +104,17 @@ def masks_figure(
 def class_iou_figure(history: list[tuple[float, list[float | None]]], class_names: list[str]) -> dict:
     """One line per class (the first ``MAX_CLASSES_DRAWN``): its test IoU at each measured epoch, and
     the mean IoU dashed."""
-    epochs = [e for e, _ in history]
     colours = ["#555555"] + [PALETTE[(k - 1) % len(PALETTE)] for k in range(1, len(class_names))]
-    traces = []
-    for k in range(min(len(class_names), MAX_CLASSES_DRAWN)):
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers" if len(epochs) < 3 else "lines",
-                "x": epochs,
-                "y": rounded([row[k] if row[k] is not None else np.nan for _, row in history], 4),
-                "name": class_names[k],
-                "line": {"color": colours[k], "width": 2},
-                "hovertemplate": markup("%{fullData.name}<br>epoch %{x}<br>IoU %{y:.1%}<extra></extra>"),
-            }
-        )
-    means = [
-        np.nanmean([np.nan if v is None else v for v in row]) if any(v is not None for v in row) else np.nan
-        for _, row in history
-    ]
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "x": epochs,
-            "y": rounded(means, 4),
-            "name": "mean IoU",
-            "line": {"color": "#000000", "width": 2, "dash": "dash"},
-            "hovertemplate": markup("mean IoU<br>epoch %{x}<br>%{y:.1%}<extra></extra>"),
-        }
+    return class_history_figure(
+        history,
+        class_names,
+        colours,
+        score="IoU",
+        mean="mean IoU",
+        key="class_iou",
+        title="test IoU per class",
+        most=MAX_CLASSES_DRAWN,
     )
-    layout = {
-        "uirevision": "class_iou",
-        "xaxis": axis("epoch"),
-        "yaxis": axis("IoU", range=[0, 1.02], tickformat=".0%"),
-        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-    }
-    title = "test IoU per class" + (
-        f" (first {MAX_CLASSES_DRAWN} of {len(class_names)} classes)" if len(class_names) > MAX_CLASSES_DRAWN else ""
-    )
-    return {"data": traces, "layout": top_matter(layout, title, [t["name"] for t in traces])}
 
 
 def pixel_confusion_figure(counts: np.ndarray, class_names: list[str]) -> dict:
