@@ -89,10 +89,10 @@ SPEC = ArchitectureSpec(
             "test_root_accuracy_negated",
             "test root accuracy with 'not'",
             ACCURACY,
-            "higher",
+            None,
             "percent",
             description="Root accuracy on the test sentences that hold a 'not', where the tree must find what the "
-            "'not' applies to.",
+            "'not' applies to (measured only where the test sentences have one; higher is better).",
         ),
         Metric(
             "test_bow_root_accuracy",
