@@ -43,6 +43,7 @@ UNITS = {
     "detection": "images",
     "segmentation": "images",
     "keypoints": "images",
+    "trees": "sentences",
 }
 
 

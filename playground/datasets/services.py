@@ -44,6 +44,7 @@ KIND_TASKS = {
     "graph": Dataset.Task.CLASSIFY,
     "detection": Dataset.Task.DETECT,
     "segmentation": Dataset.Task.SEGMENT,
+    "trees": Dataset.Task.CLASSIFY,
 }
 
 
