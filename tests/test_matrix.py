@@ -105,8 +105,12 @@ def _pairs() -> bytes:
 
 
 def _trees() -> bytes:
-    good, bad = "(3 (2 (2 the) (2 film)) (3 (2 is) (3 good)))", "(1 (2 (2 the) (2 plot)) (1 (2 was) (1 dull)))"
-    return "\n".join(good if i % 2 else bad for i in range(40)).encode()
+    lines = (
+        "(3 (2 (2 the) (2 film)) (3 (2 is) (3 good)))",
+        "(1 (2 (2 the) (2 plot)) (1 (2 was) (1 dull)))",
+        "(1 (2 (2 the) (2 cast)) (1 (2 is) (1 (2 not) (3 good))))",  # with 'not': its own accuracy is reported
+    )
+    return "\n".join(lines[i % 3] for i in range(60)).encode()
 
 
 def _graph() -> tuple[bytes, bytes]:
