@@ -308,3 +308,14 @@ def test_a_bad_trees_upload_is_refused_naming_the_line(alice):
     assert response.status_code == 422, response.content
     assert "line 5" in response.json()["detail"] and "')'" in response.json()["detail"]
     assert not Dataset.objects.filter(builtin=False).exists()
+
+
+def test_the_upload_form_offers_only_kinds_some_architecture_trains_on(alice):
+    from models_lib import registry
+    from models_lib.data import ingest
+
+    taken = {a.kind for spec in registry.trainable() for a in spec.accepts}
+    page = alice.client.get("/datasets/upload/").content.decode()
+    offered = set(re.findall(r'name="kind" id="kind-[^"]+" value="([^"]+)"', page))
+    assert offered == set(ingest.KINDS) & taken
+    assert "trees" in offered and "points2d" not in offered and "keypoints" not in offered
