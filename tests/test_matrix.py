@@ -104,6 +104,15 @@ def _pairs() -> bytes:
     return ("en\tfr\n" + "\n".join(f"hello {i}\tbonjour {i}" for i in range(40))).encode()
 
 
+def _trees() -> bytes:
+    lines = (
+        "(3 (2 (2 the) (2 film)) (3 (2 is) (3 good)))",
+        "(1 (2 (2 the) (2 plot)) (1 (2 was) (1 dull)))",
+        "(1 (2 (2 the) (2 cast)) (1 (2 is) (1 (2 not) (3 good))))",  # with 'not': its own accuracy is reported
+    )
+    return "\n".join(lines[i % 3] for i in range(60)).encode()
+
+
 def _graph() -> tuple[bytes, bytes]:
     edges = "src,dst\n" + "\n".join(f"n{i},n{(i + 1) % 30}" for i in range(30))
     nodes = "id,weight,label\n" + "\n".join(f"n{i},{i * 0.1:.1f},{'a' if i < 15 else 'b'}" for i in range(30))
@@ -142,6 +151,7 @@ UPLOADS = {
     "graph": ("edges.csv", _graph()[0], {}, "classify"),
     "detection": ("boxes.zip", _detection(), {"size": 16}, "detect"),
     "segmentation": ("masks.zip", _segmentation(), {"size": 16}, "segment"),
+    "trees": ("reviews.txt", _trees(), {"classes": 5}, "classify"),
 }
 
 

@@ -71,7 +71,7 @@ def _dataset_or_404(request: HttpRequest, dataset_id: DbId):
     by_alias=True,
     description=(
         "Fields: `file`, `kind` (tabular, images, timeseries, text, text_labels, pairs, graph, detection, "
-        "segmentation), `name`, the kind's options as form fields (e.g. `target`, `features` comma-separated, "
+        "segmentation, trees), `name`, the kind's options as form fields (e.g. `target`, `features` comma-separated, "
         "`train`/`validation`/`test`, `seed`, `size`), and `nodes_file` for a graph. Without the options a "
         "tabular or time-series upload waits in UPLOADED for `POST /api/datasets/{id}/options`."
     ),

@@ -29,6 +29,7 @@ class Dataset(models.Model):
         DETECTION = "detection", "Object detection (zip of images with boxes.csv)"
         SEGMENTATION = "segmentation", "Segmentation (zip of images/ and masks/)"
         KEYPOINTS = "keypoints", "Keypoints (images with joints)"
+        TREES = "trees", "Parse trees (one bracketed tree a line)"
 
     class Task(models.TextChoices):
         CLASSIFY = "classify", "Classification"

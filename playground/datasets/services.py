@@ -44,7 +44,19 @@ KIND_TASKS = {
     "graph": Dataset.Task.CLASSIFY,
     "detection": Dataset.Task.DETECT,
     "segmentation": Dataset.Task.SEGMENT,
+    "trees": Dataset.Task.CLASSIFY,
 }
+
+
+def offered_upload_kinds() -> list[tuple[str, str]]:
+    """(value, label) of the upload kinds the upload form offers: those some trainable architecture trains
+    on, so an upload never ends where nothing can learn from it. A kind made ahead of its architecture
+    (its reader in models_lib.data.ingest, its choice in Dataset.Kind) appears once an architecture's
+    ``accepts`` names it and the architecture has a module. The API still takes every kind of ingest.KINDS."""
+    from models_lib import registry
+
+    taken = {a.kind for spec in registry.trainable() for a in spec.accepts}
+    return [(value, label) for value, label in Dataset.Kind.choices if value in ingest.KINDS and value in taken]
 
 
 class DatasetRejected(Rejected):

@@ -62,8 +62,7 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dataset_upload(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
-        # every kind but the generated 2-D points and the keypoints (built in only: no upload format yet)
-        "kinds": [c for c in Dataset.Kind.choices[1:] if c[0] != Dataset.Kind.KEYPOINTS],
+        "kinds": services.offered_upload_kinds(),
         "limits": _limits_text(),
         "selected_kind": request.POST.get("kind") or request.GET.get("kind") or "tabular",
         "name": request.POST.get("name", ""),

@@ -273,3 +273,49 @@ def test_a_preview_chart_shows_column_names_as_text(alice):
     assert "<a" not in json.dumps(plot)
     stored = Dataset.objects.get(pk=body["id"]).preview["plot"]
     assert stored["layout"]["yaxis"]["title"]["text"] == name  # stored as uploaded, escaped when shown
+
+
+def trees_txt(n: int = 60) -> bytes:
+    good, bad = "(3 (2 (2 the) (2 film)) (3 (2 is) (3 good)))", "(1 (2 (2 the) (2 plot)) (1 (2 was) (1 dull)))"
+    return "\n".join(good if i % 2 else bad for i in range(n)).encode()
+
+
+def test_a_trees_upload_is_offered_read_and_trained_on(alice):
+    page = alice.client.get("/datasets/upload/").content.decode()
+    assert 'value="trees"' in page and "(3 (2 the) (4 (3 very) (4 good)))" in page  # offered, with its example
+    response = upload(alice, trees_txt(), name="reviews.txt", kind="trees", classes="5", seed="1")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "QUEUED" and body["inspection"]["lines"] == 60
+    assert services.dataset_process(dataset_id=body["id"]) == "READY"
+    dataset = Dataset.objects.get(pk=body["id"])
+    assert (dataset.kind, dataset.task) == ("trees", "classify")
+    detail = alice.client.get(f"/datasets/{dataset.pk}/").content.decode()
+    assert "Sentences (trees)" in detail and "the film is good (root: positive)" in detail
+    assert f"/catalog/recursive/?dataset={dataset.slug}" in detail
+    job = alice.client.post(
+        "/api/jobs",
+        data=json.dumps({"architecture": "recursive", "dataset": body["id"], "config": {"epochs": 1}}),
+        content_type="application/json",
+    )
+    assert job.status_code == 201, job.content
+    assert job_runtime.job_execute(job_id=job.json()["id"]) == "SUCCEEDED"
+
+
+def test_a_bad_trees_upload_is_refused_naming_the_line(alice):
+    content = trees_txt(4) + b"\n(3 (2 the) (4 (3 very) (4 good))"
+    response = upload(alice, content, name="reviews.txt", kind="trees")
+    assert response.status_code == 422, response.content
+    assert "line 5" in response.json()["detail"] and "')'" in response.json()["detail"]
+    assert not Dataset.objects.filter(builtin=False).exists()
+
+
+def test_the_upload_form_offers_only_kinds_some_architecture_trains_on(alice):
+    from models_lib import registry
+    from models_lib.data import ingest
+
+    taken = {a.kind for spec in registry.trainable() for a in spec.accepts}
+    page = alice.client.get("/datasets/upload/").content.decode()
+    offered = set(re.findall(r'name="kind" id="kind-[^"]+" value="([^"]+)"', page))
+    assert offered == set(ingest.KINDS) & taken
+    assert "trees" in offered and "points2d" not in offered and "keypoints" not in offered

@@ -12,6 +12,8 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from models_lib.data.builtin_trees import LABELS as SENTIMENT
+from models_lib.data.trees import TreeError, parse_bracketed
 from models_lib.hparams import HParams, validate_hparams
 
 from .csvtable import CsvFile, is_missing, open_csv, parse_number, read_columns
@@ -668,6 +670,86 @@ def _ingest_pairs(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes
     return IngestResult("pairs", {}, meta, preview, out_texts)
 
 
+def _tree_depth(rows: np.ndarray) -> int:
+    """Levels from the root to the deepest leaf (a lone leaf is 1); children come before parents."""
+    depth = np.ones(len(rows), dtype=np.int64)
+    for i, (left, right, _, _) in enumerate(rows):
+        if left >= 0:
+            depth[i] = 1 + max(depth[left], depth[right])
+    return int(depth[-1])
+
+
+def _read_trees(path: Path, limits: IngestLimits, classes: int | None):
+    """Every non-blank line parsed: (trees, sentences, words, class count, lines, chars, encoding)."""
+    text, encoding = _read_text(path, limits)
+    lines = [(n, ln) for n, ln in enumerate(text.split("\n"), start=1) if ln.strip()]
+    if not lines:
+        raise IngestError(
+            "The file holds no trees. Put one bracketed tree on each line, for example (3 (2 the) (3 good))."
+        )
+    if len(lines) > limits.max_rows:
+        raise IngestError(f"The file has more than {limits.max_rows:,} trees, the limit. Upload fewer lines.")
+    words: dict[str, int] = {"<pad>": 0}
+    trees, sentences = [], []
+    for n, line in lines:
+        try:
+            rows, leaves = parse_bracketed(line, n_classes=classes or MAX_CLASSES, words=words, where=f"line {n}")
+        except TreeError as exc:
+            raise IngestError(f"{exc}") from None
+        trees.append(rows)
+        sentences.append(leaves)
+    top = max(int(t[:, 3].max()) for t in trees)
+    return trees, sentences, words, classes or max(2, top + 1), len(lines), len(text), encoding
+
+
+def _ingest_trees(path: Path, opts, limits: IngestLimits, prog: _Progress, nodes_path) -> IngestResult:
+    prog(0.0, "reading the trees", True)
+    trees, sentences, words, n_classes, n_lines, chars, encoding = _read_trees(path, limits, opts.classes)
+    prog(0.7, "splitting")
+    roots = np.array([t[-1, 3] for t in trees], dtype=np.int64)
+    parts = split_indices(len(trees), opts, labels=roots, what="trees")
+    arrays = _by_split("y", roots, parts)
+    for s, p in zip(("train", "val", "test"), parts):
+        picked = [trees[i] for i in p]
+        arrays[f"trees_{s}"] = np.concatenate(picked) if picked else np.zeros((0, 4), dtype=np.int64)
+        arrays[f"tree_sizes_{s}"] = np.array([len(t) for t in picked], dtype=np.int64)
+    # five classes are the sentiment scale of the Stanford Sentiment Treebank, as the built-in trees name it
+    class_names = list(SENTIMENT) if n_classes == len(SENTIMENT) else [str(c) for c in range(n_classes)]
+    balance = {c: int(k) for c, k in zip(class_names, np.bincount(roots, minlength=n_classes))}
+    depths = [_tree_depth(t) for t in trees]
+    counts = {
+        "sentences": len(trees),
+        "nodes": int(sum(len(t) for t in trees)),
+        "words": int(sum(len(s) for s in sentences)),
+        "vocabulary": len(words) - 1,
+        "max_depth": max(depths),
+        "mean_depth": round(float(np.mean(depths)), 2),
+    }
+    meta = {
+        "kind": "trees",
+        "task": "classify",
+        "class_names": class_names,
+        "n_rows": len(trees),
+        "lines": n_lines,
+        "chars": chars,
+        "vocab": list(words),
+        "split": _split_meta(parts),
+        "class_balance": balance,
+        **{k: v for k, v in counts.items() if k != "sentences"},
+        "source": {"encoding": encoding},
+        "warnings": [],
+    }
+    preview = {
+        "samples": [
+            f"{' '.join(sentences[i])[:200]} (root: {class_names[roots[i]]})" for i in range(min(20, len(trees)))
+        ],
+        "class_balance": balance,
+        **counts,
+        "chars": chars,
+    }
+    return IngestResult("trees", arrays, meta, preview)
+
+
 # ---------------------------------------------------------------- graphs
 
 
@@ -1277,6 +1359,7 @@ _INGESTERS = {
     "graph": _ingest_graph,
     "detection": _ingest_detection,
     "segmentation": _ingest_segmentation,
+    "trees": _ingest_trees,
 }
 _CSV_KINDS = {"tabular": 2, "timeseries": 1, "text_labels": 2, "pairs": 2, "graph": 2}
 
@@ -1313,7 +1396,8 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
     "delimiter", "encoding", "header", ...}``; a graph with a node file adds ``"nodes": {same for the node
     file}``; a time series adds ``"suggested": {"target", "time_column"}`` (the first numeric column, the
     first column of dates) and is refused when no column holds numbers or it is too short to forecast.
-    text: ``{"chars", "lines", "encoding", "samples"}``. Zips: the names, declared sizes and first bytes
+    text: ``{"chars", "lines", "encoding", "samples"}``; trees the same and ``"classes"`` (every line is parsed,
+    so a bad tree is refused here with its line). Zips: the names, declared sizes and first bytes
     of every member are checked (nothing is decoded): images ``{"files", "classes": {name: count}}``,
     detection ``{"files", "images", "boxes", "classes": {name: boxes}}``, segmentation ``{"files", "pairs"}``.
     """
@@ -1329,6 +1413,15 @@ def inspect_upload(path: Path, kind: str, limits: IngestLimits, *, nodes_path: P
         if kind == "graph" and nodes_path is not None:
             out["nodes"] = open_csv(Path(nodes_path), limits, what="The node file").describe()
         return _jsonable(out)
+    if kind == "trees":
+        trees, sentences, words, n_classes, n_lines, chars, encoding = _read_trees(path, limits, None)
+        return {
+            "chars": chars,
+            "lines": n_lines,
+            "encoding": encoding,
+            "classes": n_classes,
+            "samples": [" ".join(s)[:200] for s in sentences[:10]],
+        }
     if kind == "text":
         text, encoding = _read_text(path, limits)
         if not text.strip():

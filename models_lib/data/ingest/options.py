@@ -13,7 +13,18 @@ from .errors import IngestError
 
 __all__ = ["KINDS", "TEXT_TEST_SHARE", "Shares", "SplitOptions", "options_model"]
 
-KINDS = ("tabular", "images", "timeseries", "text", "text_labels", "pairs", "graph", "detection", "segmentation")
+KINDS = (
+    "tabular",
+    "images",
+    "timeseries",
+    "text",
+    "text_labels",
+    "pairs",
+    "graph",
+    "detection",
+    "segmentation",
+    "trees",
+)
 TEXT_TEST_SHARE = 0.1  # the end of a plain-text corpus held out to test a language model
 
 
@@ -242,6 +253,22 @@ class PairOptions(SplitOptions):
     )
 
 
+class TreeOptions(SplitOptions):
+    split_note: ClassVar[str] = (
+        "The trees are shuffled (the split seed decides how) and dealt into three parts, each root label spread "
+        "over the parts in proportion: " + _PILES
+    )
+
+    classes: Annotated[int | None, BeforeValidator(_blank_none)] = Field(
+        None,
+        ge=2,
+        le=1000,
+        title="Number of classes",
+        description="How many labels there are (0 up to this number minus one); empty means the largest label "
+        "in the file plus one, at least 2. A label from this number up is refused.",
+    )
+
+
 class GraphOptions(SplitOptions):
     """Edge columns are in the edge file; ``node_id``/``node_label`` name columns of the optional node file."""
 
@@ -306,6 +333,7 @@ _MODELS: dict[str, type[HParams]] = {
     "graph": GraphOptions,
     "detection": DetectionOptions,
     "segmentation": SegmentationOptions,
+    "trees": TreeOptions,
 }
 
 

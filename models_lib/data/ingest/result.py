@@ -20,6 +20,7 @@ from models_lib.data.tensors import (
     SOURCE,
     TARGET,
     TOKENS,
+    TREES,
     UNK,
     Graph,
     Ragged,
@@ -341,6 +342,47 @@ def _pairs_tensordata(result: IngestResult) -> TensorData:
     )
 
 
+def _trees_tensordata(result: IngestResult) -> TensorData:
+    """``kind == "trees"``: as the built-in sentiment trees (:mod:`models_lib.data.builtin_trees`):
+    ``fields["trees"]`` per sentence int64 ``[n_i, 4]`` (left, right, token, label; children first, the root
+    last), ``X`` the token ids in reading order padded with 0 (``vocab[0]`` is ``"<pad>"``), ``y`` the root's
+    label; the class names as the ingest gave them (five classes: the sentiment scale, else "0", "1", ...)."""
+    vocab = [str(w) for w in result.meta.get("vocab", [])]
+    class_names = [str(c) for c in result.meta.get("class_names", [])]
+    if not vocab or vocab[0] != PAD or len(class_names) < 2:
+        raise IngestError("The processed trees lack their vocabulary or classes. Process the upload again.")
+    trees, words, y = {}, {}, {}
+    for s in ("train", "val", "test"):
+        try:
+            rows, sizes = np.asarray(result.arrays[f"trees_{s}"]), np.asarray(result.arrays[f"tree_sizes_{s}"])
+            y[s] = torch.as_tensor(np.asarray(result.arrays[f"y_{s}"]), dtype=torch.int64)
+        except KeyError:
+            raise IngestError("The processed trees are incomplete. Process the upload again.") from None
+        items = np.split(rows.astype(np.int64), np.cumsum(sizes)[:-1]) if len(sizes) else []
+        trees[s] = Ragged.from_items(items, dtype=torch.int64, width=(4,))
+        words[s] = [t[t[:, 0] < 0, 2] for t in items]  # the leaves, in reading order
+    longest = max((len(w) for ws in words.values() for w in ws), default=1)  # one width for every split
+    X = {}
+    for s, ws in words.items():
+        X[s] = torch.zeros((len(ws), longest), dtype=torch.int64)
+        for i, w in enumerate(ws):
+            X[s][i, : len(w)] = torch.from_numpy(w)
+    return TensorData(
+        X_train=X["train"],
+        y_train=y["train"],
+        X_test=X["test"],
+        y_test=y["test"],
+        kind="trees",
+        task="classify",
+        feature_names=[],
+        class_names=class_names,
+        name=str(result.meta.get("name", "upload")),
+        meta=_val_meta(result, X["val"], y["val"]),
+        fields={TREES: Split(trees["train"], trees["test"], trees["val"])},
+        vocab=vocab,
+    )
+
+
 def _graph_tensordata(result: IngestResult) -> TensorData:
     """``kind == "graph"``: the graph itself (``graph``: node features, edges, labels, names) and the
     labelled nodes of each split as node indices (``fields["nodes"]``); ``X``/``y`` are those nodes'
@@ -436,4 +478,5 @@ _CONVERTERS = {
     "graph": _graph_tensordata,
     "detection": _detection_tensordata,
     "segmentation": _segmentation_tensordata,
+    "trees": _trees_tensordata,
 }

@@ -407,3 +407,110 @@ def test_hostile_segmentation_uploads_are_refused_with_what_to_fix(tmp_path, lim
     with pytest.raises(IngestError, match=words):
         inspect_upload(path, "segmentation", limits)
         ingest(path, "segmentation", {"size": 16}, limits)
+
+
+# ---------------------------------------------------------------- trees
+
+TREE_LINES = [
+    "(3 (2 the) (4 (3 very) (4 good)))",
+    "(1 (2 (2 the) (2 plot)) (1 (2 was) (1 dull)))",
+    "(0 (2 it) (0 (2 is) (0 awful)))",
+    "(4 (2 a) (4 superb))",
+]
+
+
+def test_trees_round_trip_to_the_same_trees(tmp_path, limits):
+    from models_lib.data.builtin_trees import LABELS, tree_text
+    from models_lib.data.tensors import TREES
+
+    path = tmp_path / "trees.txt"
+    lines = [TREE_LINES[i % 4] for i in range(40)]
+    path.write_text("\n".join(lines[:20]) + "\n\n  \n" + "\n".join(lines[20:]) + "\n", encoding="utf-8")
+    seen = inspect_upload(path, "trees", limits)
+    assert (seen["lines"], seen["classes"], seen["samples"][0]) == (40, 5, "the very good")
+    res = ingest(path, "trees", {"seed": 3}, limits)
+    save_ingested(res, tmp_path / "out")
+    td = to_tensordata(load_ingested(tmp_path / "out"))
+    assert (td.kind, td.task, td.class_names) == ("trees", "classify", list(LABELS))
+    assert td.vocab[0] == "<pad>" and len(td.vocab) == len(set(td.vocab))
+    parts = td.fields[TREES]
+    got = [tree_text(t.numpy(), td.vocab) for r in (parts.train, parts.val, parts.test) for t in r]
+    assert sorted(got) == sorted(lines)  # every tree back, exactly, in one of the three parts
+    assert (len(parts.train), len(parts.val), len(parts.test)) == (28, 6, 6)
+    assert td.meta["X_val"].shape[0] == 6 and td.meta["y_val"].dtype == torch.int64
+    for X, y, r in ((td.X_train, td.y_train, parts.train), (td.X_test, td.y_test, parts.test)):
+        assert y.dtype == torch.int64 and X.dtype == torch.int64
+        for i, t in enumerate(r):
+            assert int(y[i]) == int(t[-1, 3])  # the root's label
+            leaves = t[t[:, 0] < 0, 2]
+            assert X[i, : len(leaves)].tolist() == leaves.tolist() and not X[i, len(leaves) :].any()
+    assert res.preview["sentences"] == 40 and res.preview["max_depth"] == 3
+    assert res.preview["class_balance"] == {
+        "very negative": 10,
+        "negative": 10,
+        "neutral": 0,
+        "positive": 10,
+        "very positive": 10,
+    }
+
+
+def test_trees_classes_default_and_option(tmp_path, limits):
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(["(1 (0 a) (1 b))", "(0 (0 c) (0 d))"] * 10), encoding="utf-8")
+    td = to_tensordata(ingest(path, "trees", {}, limits))
+    assert td.class_names == ["0", "1"]
+    td = to_tensordata(ingest(path, "trees", {"classes": 3}, limits))
+    assert td.class_names == ["0", "1", "2"]
+    path.write_text("\n".join(["(0 (0 c) (0 d))"] * 20), encoding="utf-8")
+    assert to_tensordata(ingest(path, "trees", {}, limits)).class_names == ["0", "1"]  # at least two
+    with pytest.raises(HParamsError):
+        ingest(path, "trees", {"classes": 1}, limits)
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "words"),
+    [
+        ("(3 (2 the) (4 good)\n", {}, ["line 1", "missing ')'"]),
+        ("(3 (2 a) (3 b))\n(1 (2 the) (4 good)))\n", {}, ["line 2", "more after the tree"]),
+        ("(3 (2 a) (3 b))\n\n(7 (2 the) (4 good))\n", {"classes": 5}, ["line 3", "label 7 is out of range"]),
+        ("(1 (2 a) (3 b) (1 c))\n", {}, ["line 1", "3 children", "exactly two"]),
+        ("(1 (x a) (1 c))\n", {}, ["line 1", "'x' is not a label"]),
+        ("\n   \n\n", {}, ["no trees"]),
+    ],
+)
+def test_bad_tree_files_are_refused_naming_the_line(tmp_path, limits, content, options, words):
+    path = tmp_path / "t.txt"
+    path.write_text(content, encoding="utf-8")
+    calls = [lambda: ingest(path, "trees", options, limits)]
+    if not options:  # the upload form's inspection parses every line too (the class count comes later)
+        calls.append(lambda: inspect_upload(path, "trees", limits))
+    for call in calls:
+        with pytest.raises(IngestError) as err:
+            call()
+        for w in words:
+            assert w in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(300), "png"),
+        (bytes(range(256)) * 20, "binary"),
+        ("(1 (0 caf\xe9) (1 b))".encode("utf-16"), ""),
+    ],
+)
+def test_binary_or_wrongly_encoded_tree_files_are_refused(tmp_path, limits, content, words):
+    path = tmp_path / "t.txt"
+    path.write_bytes(content)
+    with pytest.raises(IngestError) as err:
+        ingest(path, "trees", {}, limits)
+    assert words in str(err.value).lower()
+
+
+def test_too_many_trees_are_refused(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(["(1 (0 a) (1 b))"] * 30), encoding="utf-8")
+    with pytest.raises(IngestError, match="more than 20 trees"):
+        ingest(path, "trees", {}, IngestLimits(max_rows=20))
+    with pytest.raises(IngestError, match="characters"):
+        ingest(path, "trees", {}, IngestLimits(max_text_chars=100))
