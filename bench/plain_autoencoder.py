@@ -10,7 +10,6 @@ the live views, the event log and the live sends.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,11 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from bench.bench_mlp import held_out  # noqa: E402
+from bench.plain import timed_epochs  # noqa: E402
 from models_lib.architectures.autoencoder import AutoencoderModule  # noqa: E402
 from models_lib.architectures.vae import VAEModule, elbo_terms  # noqa: E402
-from models_lib.kit.optim import cosine_lr  # noqa: E402
-from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything  # noqa: E402
+from models_lib.training import seed_everything  # noqa: E402
 
 
 def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Callable) -> float:
@@ -31,29 +29,16 @@ def _loop(config, module, device: torch.device, loss_of: Callable, test_of: Call
     (X,) = module.setup(device)
     model = module.model
     optimizer = module.configure_optimizer(device)  # the same builder and decay as the job's
-    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
-    steps = -(-n // bs)
-    total, step = steps * config.epochs, 0
-    amp = device.type == "cuda"
-    scaler = grad_scaler(device, amp)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    model.train()
-    for _ in range(config.epochs):
-        perm = torch.randperm(n, generator=generator).to(device)
-        Xs = X.index_select(0, perm)
-        for i in range(steps):
-            if config.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.learning_rate, step, total)
-            step += 1
-            with autocast(device, amp):
-                loss = loss_of(model, Xs[i * bs : (i + 1) * bs])
-            optimizer_step(loss, optimizer, scaler)
-        held_out(model, lambda: test_of(model, module.X_test))
-    loss.item()  # wait for the device
-    return n * config.epochs / (time.perf_counter() - t0)
+    return timed_epochs(
+        model,
+        optimizer,
+        [X],
+        config=config,
+        device=device,
+        generator=generator,
+        step_loss=lambda xb: loss_of(model, xb),
+        held_out_loss=lambda: test_of(model, module.X_test),
+    )
 
 
 def _mse(model, x: torch.Tensor) -> torch.Tensor:

@@ -9,18 +9,17 @@ test heatmaps, PCK and the distance), metric flushes, the live views, the event 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from bench.bench_mlp import held_out  # noqa: E402
+from bench.plain import timed_epochs  # noqa: E402
 from models_lib.architectures.pose import PoseHParams, build_model  # noqa: E402
 from models_lib.architectures.pose.losses import pose_loss  # noqa: E402
-from models_lib.kit.optim import build_optimizer, cosine_lr  # noqa: E402
-from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, to_device  # noqa: E402
+from models_lib.kit.optim import build_optimizer  # noqa: E402
+from models_lib.training import seed_everything, to_device  # noqa: E402
 
 
 def plain_loop(config: PoseHParams, data, device: torch.device) -> float:
@@ -30,31 +29,17 @@ def plain_loop(config: PoseHParams, data, device: torch.device) -> float:
     optimizer = build_optimizer(config.optimizer, model, lr=config.learning_rate, device=device)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
     X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
-    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
-    steps = -(-n // bs)
-    total, step = steps * config.epochs, 0
-    amp = device.type == "cuda"
-    scaler = grad_scaler(device, amp)
 
     def loss_of(out, target):
         return pose_loss(out, target, config.readout, config.heatmap_loss, config.sigma)
 
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    model.train()
-    for _ in range(config.epochs):
-        perm = torch.randperm(n, generator=generator).to(device)
-        Xs, ys = X.index_select(0, perm), y.index_select(0, perm)
-        for i in range(steps):
-            if config.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.learning_rate, step, total)
-            step += 1
-            xb, yb = Xs[i * bs : (i + 1) * bs], ys[i * bs : (i + 1) * bs]
-            with autocast(device, amp):
-                loss = loss_of(model(xb), yb)
-            optimizer_step(loss, optimizer, scaler)
-        held_out(model, lambda: loss_of(model(X_test), y_test))
-    loss.item()  # wait for the device
-    return n * config.epochs / (time.perf_counter() - t0)
+    return timed_epochs(
+        model,
+        optimizer,
+        [X, y],
+        config=config,
+        device=device,
+        generator=generator,
+        step_loss=lambda xb, yb: loss_of(model(xb), yb),
+        held_out_loss=lambda: loss_of(model(X_test), y_test),
+    )

@@ -10,19 +10,18 @@ the live sends.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from bench.bench_mlp import held_out  # noqa: E402
+from bench.plain import timed_epochs  # noqa: E402
 from models_lib.architectures.recursive import RecursiveHParams, build_model, padded_trees  # noqa: E402
 from models_lib.architectures.recursive.training import node_loss  # noqa: E402
 from models_lib.data.tensors import TREES  # noqa: E402
-from models_lib.kit.optim import build_optimizer, cosine_lr  # noqa: E402
-from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, to_device  # noqa: E402
+from models_lib.kit.optim import build_optimizer  # noqa: E402
+from models_lib.training import seed_everything, to_device  # noqa: E402
 
 
 def plain_loop(config: RecursiveHParams, data, device: torch.device) -> float:
@@ -32,27 +31,13 @@ def plain_loop(config: RecursiveHParams, data, device: torch.device) -> float:
     optimizer = build_optimizer(config.optimizer, model, lr=config.learning_rate, device=device, clip=config.grad_clip)
     trees = to_device(padded_trees(data.fields[TREES].train), device)
     test = to_device(padded_trees(data.fields[TREES].test), device)
-    n, bs = trees.shape[0], min(config.batch_size, trees.shape[0])
-    steps = -(-n // bs)
-    total, step = steps * config.epochs, 0
-    amp = device.type == "cuda"
-    scaler = grad_scaler(device, amp)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    model.train()
-    for _ in range(config.epochs):
-        perm = torch.randperm(n, generator=generator).to(device)
-        shuffled = trees.index_select(0, perm)
-        for i in range(steps):
-            if config.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.learning_rate, step, total)
-            step += 1
-            batch = shuffled[i * bs : (i + 1) * bs]
-            with autocast(device, amp):
-                loss, _ = node_loss(model(batch), batch)
-            optimizer_step(loss, optimizer, scaler)
-        held_out(model, lambda: node_loss(model(test), test)[0])
-    loss.item()  # wait for the device
-    return n * config.epochs / (time.perf_counter() - t0)
+    return timed_epochs(
+        model,
+        optimizer,
+        [trees],
+        config=config,
+        device=device,
+        generator=generator,
+        step_loss=lambda batch: node_loss(model(batch), batch)[0],
+        held_out_loss=lambda: node_loss(model(test), test)[0],
+    )

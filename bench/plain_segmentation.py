@@ -9,18 +9,17 @@ confusion matrix and mean IoU), metric flushes, the live views, the event log an
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from bench.bench_mlp import held_out  # noqa: E402
+from bench.plain import timed_epochs  # noqa: E402
 from models_lib.architectures.segmentation import SegmentationHParams, build_model  # noqa: E402
 from models_lib.architectures.segmentation.losses import segmentation_loss  # noqa: E402
-from models_lib.kit.optim import build_optimizer, cosine_lr  # noqa: E402
-from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, to_device  # noqa: E402
+from models_lib.kit.optim import build_optimizer  # noqa: E402
+from models_lib.training import seed_everything, to_device  # noqa: E402
 
 
 def plain_loop(config: SegmentationHParams, data, device: torch.device) -> float:
@@ -30,31 +29,21 @@ def plain_loop(config: SegmentationHParams, data, device: torch.device) -> float
     optimizer = build_optimizer(config.optimizer, model, lr=config.learning_rate, device=device)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
     X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
-    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
-    steps = -(-n // bs)
-    total, step = steps * config.epochs, 0
-    amp = device.type == "cuda"
-    scaler = grad_scaler(device, amp)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    model.train()
-    for _ in range(config.epochs):
-        perm = torch.randperm(n, generator=generator).to(device)
-        Xs, ys = X.index_select(0, perm), y.index_select(0, perm)
-        for i in range(steps):
-            if config.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(config.learning_rate, step, total)
-            step += 1
-            xb, yb = Xs[i * bs : (i + 1) * bs], ys[i * bs : (i + 1) * bs]
-            if config.flip:
-                flip = torch.rand(xb.shape[0], device=device) < 0.5
-                xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
-                yb = torch.where(flip[:, None, None], yb.flip(-1), yb)
-            with autocast(device, amp):
-                loss = segmentation_loss(model(xb), yb, config.loss)
-            optimizer_step(loss, optimizer, scaler)
-        held_out(model, lambda: segmentation_loss(model(X_test), y_test, config.loss))
-    loss.item()  # wait for the device
-    return n * config.epochs / (time.perf_counter() - t0)
+
+    def step_loss(xb, yb):
+        if config.flip:
+            flip = torch.rand(xb.shape[0], device=device) < 0.5
+            xb = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
+            yb = torch.where(flip[:, None, None], yb.flip(-1), yb)
+        return segmentation_loss(model(xb), yb, config.loss)
+
+    return timed_epochs(
+        model,
+        optimizer,
+        [X, y],
+        config=config,
+        device=device,
+        generator=generator,
+        step_loss=step_loss,
+        held_out_loss=lambda: segmentation_loss(model(X_test), y_test, config.loss),
+    )
