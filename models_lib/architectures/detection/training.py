@@ -3,6 +3,7 @@ two-stage one (``TwoStageModule``), picked by the ``variant`` knob (``detection_
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -115,23 +116,30 @@ class DetectionModule(TrainingModule):
             zip(("train_loss", "train_box_loss", "train_objectness_loss", "train_class_loss"), parts, strict=True)
         )
 
+    def _test_chunk(self, x: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, list[dict]]:
+        """One chunk of test images: its mean loss parts (total, box, objectness, class) and its detections."""
+        c = self.config
+        raw = self.model(x).float()
+        parts = detection_loss(raw, targets, self.stride, box_loss=c.box_loss, box_weight=c.box_weight)
+        found = decode(raw, self.stride, score_floor=SCORE_FLOOR, nms_iou=c.nms_iou)
+        return torch.stack([parts[k] for k in ("total", "box", "objectness", "class")]), found
+
+    def _test_streams(self):
+        """Where the test pass draws random numbers from (the single-shot detector draws none)."""
+        return contextlib.nullcontext()
+
     def _test_pass(self) -> dict:
         """The test split's loss parts and its detections (eval mode); reused while no step has happened."""
         if self._tested is not None and self._tested[0] == self._steps:
             return self._tested[1]
-        c = self.config
-        totals = torch.zeros(4, device=self.device)
+        totals: torch.Tensor | float = 0.0
         detections: list[dict[str, torch.Tensor]] = []
-        for i in range(0, len(self.X_test), EVAL_CHUNK):
-            raw = self.model(self.X_test[i : i + EVAL_CHUNK]).float()
-            parts = detection_loss(
-                raw, self.test_targets[i : i + EVAL_CHUNK], self.stride, box_loss=c.box_loss, box_weight=c.box_weight
-            )
-            totals += torch.stack([parts[k] for k in ("total", "box", "objectness", "class")]) * len(raw)
-            detections += [
-                {k: v.cpu() for k, v in d.items()}
-                for d in decode(raw, self.stride, score_floor=SCORE_FLOOR, nms_iou=c.nms_iou)
-            ]
+        with self._test_streams():
+            for i in range(0, len(self.X_test), EVAL_CHUNK):
+                x = self.X_test[i : i + EVAL_CHUNK]
+                parts, found = self._test_chunk(x, self.test_targets[i : i + EVAL_CHUNK])
+                totals = totals + parts.float() * len(x)
+                detections += [{k: v.cpu() for k, v in d.items()} for d in found]
         ap = average_precisions(detections, self.test_boxes, self.n_classes, iou=0.5)
         tested = {"parts": totals / max(len(self.X_test), 1), "ap": ap}
         self._tested = (self._steps, tested)
@@ -295,27 +303,18 @@ class TwoStageModule(DetectionModule):
             heads.score_thresh, heads.nms_thresh = kept
         return [{"boxes": f["boxes"].float(), "scores": f["scores"].float(), "labels": f["labels"] - 1} for f in found]
 
-    def _test_pass(self) -> dict:
-        if self._tested is not None and self._tested[0] == self._steps:
-            return self._tested[1]
-        totals = torch.zeros(len(LOSS_KEYS), device=self.device)
-        detections: list[dict[str, torch.Tensor]] = []
+    def _test_chunk(self, x: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, list[dict]]:
+        losses = two_stage_losses(self.model, x, box_targets(targets))
+        found = self.detect(x, score_floor=SCORE_FLOOR, nms_iou=self.config.nms_iou)
+        return torch.stack([losses[k].float() for k in LOSS_KEYS]), found
+
+    @contextlib.contextmanager
+    def _test_streams(self):
         # the stages sample anchors and proposals for their losses: from a stream of their own, so that
         # testing does not change what training draws next
         with torch.random.fork_rng(devices=[self.device.index or 0] if self.device.type == "cuda" else []):
             torch.manual_seed(self._steps)
-            for i in range(0, len(self.X_test), EVAL_CHUNK):
-                x = self.X_test[i : i + EVAL_CHUNK]
-                losses = two_stage_losses(self.model, x, box_targets(self.test_targets[i : i + EVAL_CHUNK]))
-                totals += torch.stack([losses[k].float() for k in LOSS_KEYS]) * len(x)
-                detections += [
-                    {k: v.cpu() for k, v in d.items()}
-                    for d in self.detect(x, score_floor=SCORE_FLOOR, nms_iou=self.config.nms_iou)
-                ]
-        ap = average_precisions(detections, self.test_boxes, self.n_classes, iou=0.5)
-        tested = {"parts": totals / max(len(self.X_test), 1), "ap": ap}
-        self._tested = (self._steps, tested)
-        return tested
+            yield
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
         t = self._test_pass()
