@@ -709,3 +709,16 @@ def class_history_figure(
     }
     left_out = f" (first {most} of {len(class_names)} classes)" if len(class_names) > most else ""
     return {"data": traces, "layout": top_matter(layout, title + left_out, [t["name"] for t in traces])}
+
+
+def shown_split(data, count: int, device: torch.device) -> tuple[str, torch.Tensor, Any, np.ndarray]:
+    """The samples a view shows: the first ``count`` of the validation split where the data has one (its
+    ``meta`` ``X_val`` and ``y_val``), else of the test split. Returns where they come from ("validation" or
+    "test"), the inputs on ``device``, the targets (CPU numpy) and the images as uint8 RGB ``[n, H, W, 3]``."""
+    X_val, y_val = data.meta.get("X_val"), data.meta.get("y_val")
+    has_val = isinstance(X_val, torch.Tensor) and len(X_val) and isinstance(y_val, torch.Tensor)
+    X = (X_val if has_val else data.X_test)[:count].to(device)
+    y = (y_val if has_val else data.y_test)[:count].numpy()
+    pixels = X.float().clamp(0, 1).mul(255).round().byte().cpu().numpy()
+    images = (pixels.repeat(3, 1) if pixels.shape[1] == 1 else pixels[:, :3]).transpose(0, 2, 3, 1)
+    return ("validation" if has_val else "test"), X, y, images

@@ -62,3 +62,11 @@ def build_optimizer(
 def cosine_lr(peak: float, step: int, total: int) -> float:
     """Half a cosine from ``peak`` at step 0 to zero at ``total``."""
     return 0.5 * peak * (1.0 + math.cos(math.pi * min(step, total) / max(total, 1)))
+
+
+def schedule_lr(optimizer: torch.optim.Optimizer, *, schedule: str, peak: float, step: int, total: int) -> None:
+    """Before step ``step`` of ``total``: with the ``cosine`` schedule, every group's learning rate on the
+    half cosine from ``peak`` (:func:`cosine_lr`); with ``constant``, nothing changes."""
+    if schedule == "cosine":
+        for group in optimizer.param_groups:
+            group["lr"] = cosine_lr(peak, step, total)

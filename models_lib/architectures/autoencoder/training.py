@@ -15,7 +15,7 @@ from models_lib.kit.figures import (
     scatter_figure,
     table_reconstruction_figure,
 )
-from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.kit.optim import build_optimizer, schedule_lr
 from models_lib.kit.reconstruction import (
     EVAL_CHUNK,
     MAX_POINTS,
@@ -111,9 +111,9 @@ class AutoencoderModule(TrainingModule):
     def training_step(self, batch):
         (x,) = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
         self._steps += 1
         x_in = self._corrupt(x) if c.variant == "denoising" else x
         err, penalty, _, _ = self._objective(x, x_in)

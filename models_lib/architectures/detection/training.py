@@ -12,7 +12,7 @@ import torch
 from models_lib.data import TensorData
 from models_lib.data.tensors import BOXES
 from models_lib.hparams import bad_knob
-from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.kit.optim import build_optimizer, schedule_lr
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
@@ -101,9 +101,9 @@ class DetectionModule(TrainingModule):
     def training_step(self, batch):
         X, targets = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
         if c.flip:
             X, targets = flip_batch(X, targets, self.side)
         parts = detection_loss(self.model(X), targets, self.stride, box_loss=c.box_loss, box_weight=c.box_weight)
@@ -277,9 +277,9 @@ class TwoStageModule(DetectionModule):
     def training_step(self, batch):
         X, padded = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
         if c.flip:
             X, padded = flip_padded(X, padded, self.side)
         losses = self.model(X, box_targets(padded))

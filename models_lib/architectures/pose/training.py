@@ -9,7 +9,8 @@ import torch
 
 from models_lib.data import TensorData
 from models_lib.hparams import bad_knob
-from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.kit.figures import shown_split
+from models_lib.kit.optim import build_optimizer, schedule_lr
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
@@ -79,13 +80,7 @@ class PoseModule(TrainingModule):
         self.model.to(device)
         self.X_test = to_device(d.X_test, device)
         self.y_test = to_device(d.y_test, device)
-        X_val, y_val = d.meta.get("X_val"), d.meta.get("y_val")
-        has_val = isinstance(X_val, torch.Tensor) and len(X_val) and isinstance(y_val, torch.Tensor)
-        self.shown_from = "validation" if has_val else "test"
-        self.X_shown = to_device((X_val if has_val else d.X_test)[:SHOWN], device)
-        self.y_shown = (y_val if has_val else d.y_test)[:SHOWN].numpy()
-        images = self.X_shown.float().clamp(0, 1).mul(255).round().byte().cpu().numpy()
-        self.images_shown = (images.repeat(3, 1) if images.shape[1] == 1 else images[:, :3]).transpose(0, 2, 3, 1)
+        self.shown_from, self.X_shown, self.y_shown, self.images_shown = shown_split(d, SHOWN, device)
         n = d.n_train
         self.steps_per_epoch = math.ceil(n / max(1, min(self.config.batch_size, n)))
         self.total_steps = self.steps_per_epoch * self.config.epochs
@@ -99,9 +94,9 @@ class PoseModule(TrainingModule):
     def training_step(self, batch):
         X, y = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
         loss = self.loss(self.model(X), y)
         self._steps += 1
         return loss, loss.detach()

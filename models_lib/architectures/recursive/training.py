@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from models_lib.data import TensorData
 from models_lib.data.tensors import TREES
-from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.kit.optim import build_optimizer, schedule_lr
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, to_device
 
@@ -120,9 +120,13 @@ class RecursiveModule(TrainingModule):
     def training_step(self, batch):
         (trees,) = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.steps_per_epoch * c.epochs)
+        schedule_lr(
+            self.optimizer,
+            schedule=c.lr_schedule,
+            peak=c.learning_rate,
+            step=self._steps,
+            total=self.steps_per_epoch * c.epochs,
+        )
         scores = self.model(trees)
         loss, count = node_loss(scores, trees)
         guess = scores.argmax(-1)

@@ -9,7 +9,8 @@ import torch
 
 from models_lib.data import TensorData
 from models_lib.hparams import bad_knob
-from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.kit.figures import shown_split
+from models_lib.kit.optim import build_optimizer, schedule_lr
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
@@ -59,15 +60,7 @@ class SegmentationModule(TrainingModule):
         self.model.to(device)
         self.X_test = to_device(d.X_test, device)
         self.y_test = to_device(d.y_test, device)
-        X_val, y_val = d.meta.get("X_val"), d.meta.get("y_val")
-        has_val = isinstance(X_val, torch.Tensor) and len(X_val) and isinstance(y_val, torch.Tensor)
-        self.shown_from = "validation" if has_val else "test"
-        self.X_shown = to_device((X_val if has_val else d.X_test)[:SHOWN], device)
-        self.y_shown = (y_val if has_val else d.y_test)[:SHOWN].numpy()
-        self.images_shown = self.X_shown.float().clamp(0, 1).mul(255).round().byte().cpu().numpy()
-        self.images_shown = (
-            self.images_shown.repeat(3, 1) if self.images_shown.shape[1] == 1 else self.images_shown[:, :3]
-        ).transpose(0, 2, 3, 1)
+        self.shown_from, self.X_shown, self.y_shown, self.images_shown = shown_split(d, SHOWN, device)
         # the share of test pixels in the commonest class: what "every pixel is background" scores
         counts = torch.bincount(d.y_test.flatten(), minlength=self.n_classes)
         self.majority_share = (counts.max().float() / counts.sum().clamp(min=1)).to(device)
@@ -84,9 +77,9 @@ class SegmentationModule(TrainingModule):
     def training_step(self, batch):
         X, y = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
         if c.flip:
             flip = torch.rand(X.shape[0], device=X.device) < 0.5
             X = torch.where(flip[:, None, None, None], X.flip(-1), X)

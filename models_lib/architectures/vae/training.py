@@ -16,7 +16,7 @@ from models_lib.kit.figures import (
     table_reconstruction_figure,
     upscale,
 )
-from models_lib.kit.optim import build_optimizer, cosine_lr
+from models_lib.kit.optim import build_optimizer, schedule_lr
 from models_lib.kit.reconstruction import (
     EVAL_CHUNK,
     MAX_POINTS,
@@ -106,9 +106,9 @@ class VAEModule(TrainingModule):
     def training_step(self, batch):
         (x,) = batch
         c = self.config
-        if c.lr_schedule == "cosine":
-            for group in self.optimizer.param_groups:
-                group["lr"] = cosine_lr(c.learning_rate, self._steps, self.total_steps)
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
         self._steps += 1
         recon, kl = elbo_terms(self.model, x)
         recon, kl = recon.mean(), kl.mean()
