@@ -121,3 +121,26 @@ def test_an_uploaded_csv_of_pairs_trains_and_unseen_characters_do_not_break_it(t
     record, result = _train(td, epochs=2)
     assert np.isfinite(result.metrics["test_loss"]) and 0 <= result.metrics["test_exact_match"] <= 1
     assert "samples" in record.views
+
+
+def test_the_translator_exports_to_torch_export_and_onnx_with_the_models_answers(tmp_path):
+    import onnxruntime as ort
+
+    from models_lib.architectures.seq2seq.export import inference
+    from models_lib.export import to_onnx, to_pt2
+
+    d = data.load("dates", {"n_samples": 300})
+    for attention in (True, False):
+        result = SPEC.run({"epochs": 1, "attention": attention, "hidden_size": 16}, d, device="cpu")
+        module = SPEC.restore({"epochs": 1, "attention": attention, "hidden_size": 16}, d, result.state_dict)
+        inf = inference(module, d)
+        batch = d.X_test[:7]
+        with torch.no_grad():
+            expected = inf.model(batch)
+            chars, _ = module.model.greedy(batch, inf.model.steps)
+        assert torch.equal(expected.argmax(-1), chars)
+        program = torch.export.load(str(to_pt2(inf, tmp_path / "m.pt2"))).module()
+        torch.testing.assert_close(program(batch), expected, atol=1e-4, rtol=1e-4)
+        session = ort.InferenceSession(str(to_onnx(inf, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+        out = session.run(None, {"source": batch.numpy()})[0]
+        np.testing.assert_allclose(out, expected.numpy(), atol=1e-4, rtol=1e-4)
