@@ -144,3 +144,19 @@ def test_the_translator_exports_to_torch_export_and_onnx_with_the_models_answers
         session = ort.InferenceSession(str(to_onnx(inf, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
         out = session.run(None, {"source": batch.numpy()})[0]
         np.testing.assert_allclose(out, expected.numpy(), atol=1e-4, rtol=1e-4)
+
+
+def test_the_diagram_is_drawn_from_the_real_model_and_counts_its_parameters():
+    from models_lib.architectures.seq2seq.diagram import draw_model
+    from models_lib.diagrams.canvas import count_params
+
+    d = data.load("dates", {"n_samples": 200})
+    for knobs in ({}, {"attention": False, "cell": "lstm", "hidden_size": 16}):
+        config = seq2seq.Seq2SeqHParams(**knobs)
+        module = seq2seq.Seq2SeqModule(config, d)
+        diagram = draw_model(module, config)
+        total = count_params(module.model)
+        assert sum(n.get("params", 0) for n in diagram["nodes"]) == total, knobs
+        labels = [n["label"] for n in diagram["nodes"]]
+        assert ("Additive attention" in labels) == config.attention
+        assert ("Fixed context" in labels) != config.attention
