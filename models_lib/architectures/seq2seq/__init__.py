@@ -3,11 +3,12 @@ at a time, and additive attention (which can be switched off) lets the writer lo
 
 ``knobs.py`` its knobs, ``model.py`` the encoder, the attention and the decoder step, ``training.py`` how it
 trains (teacher forcing) and measures (greedy decoding: exact match, character accuracy), ``views.py`` its
-live views, ``card.html`` its page.
+live views, ``export.py`` the greedy translator as one graph (ONNX, ``torch.export``), ``diagram.py`` the
+catalog sketch and ``draw_model`` (the diagram from the real module), ``card.html`` its page.
 
 Not offered for training yet: ``SPEC`` is still the catalog sketch (``diagram.py``). ``TRAINING`` holds what
-makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the diagram from the
-real model, the try-it and the export are done.
+makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the try-it, the standalone
+script and the page text are done (then ``diagram=Diagram(draw_model, ...)``, ``export=EXPORT``).
 """
 
 from models_lib.kit.metrics import ACCURACY, TEST_LOSS, TRAIN_LOSS
