@@ -2,6 +2,7 @@
 
 from models_lib.data import (
     builtin_images,  # noqa: F401,E402  (registers digits, shapes)
+    builtin_pairs,  # noqa: F401,E402  (registers dates, number-words, reverse, sort)
     builtin_pose,  # noqa: F401,E402  (registers stick-figures)
     builtin_scenes,  # noqa: F401,E402  (registers scenes, scene-masks)
     builtin_sequences,  # noqa: F401,E402  (registers sine, sawtooth, seasonal, rivers_text)

@@ -1,12 +1,74 @@
-"""Sequence to sequence: An encoder reads, a decoder writes, and attention lets the writer look back at what was read.
+"""Sequence to sequence: an encoder reads the input's characters, a decoder writes the output one character
+at a time, and additive attention (which can be switched off) lets the writer look back at what was read.
 
-Not trainable here yet: the catalog shows its page (``card.html``), its icon and a diagram
-sketched from its own small knobs (``diagram.py``).
+``knobs.py`` its knobs, ``model.py`` the encoder, the attention and the decoder step, ``training.py`` how it
+trains (teacher forcing) and measures (greedy decoding: exact match, character accuracy), ``views.py`` its
+live views, ``export.py`` the greedy translator as one graph (ONNX, ``torch.export``), ``diagram.py`` the
+catalog sketch and ``draw_model`` (the diagram from the real module), ``card.html`` its page.
+
+Not offered for training yet: ``SPEC`` is still the catalog sketch (``diagram.py``). ``TRAINING`` holds what
+makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the try-it, the standalone
+script and the page text are done (then ``diagram=Diagram(draw_model, ...)``, ``export=EXPORT``).
 """
 
-from models_lib.registry import ArchitectureSpec, Card, Diagram, Fact
+from models_lib.kit.metrics import ACCURACY, TEST_LOSS, TRAIN_LOSS
+from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact, Metric
 
 from .diagram import Seq2SeqSketch, draw
+from .knobs import Seq2SeqHParams
+from .model import Seq2Seq, build_model
+from .training import Seq2SeqModule
+from .views import VIEWS
+
+__all__ = ["SPEC", "TRAINING", "Seq2Seq", "Seq2SeqHParams", "Seq2SeqModule", "build_model"]
+
+METRICS = (
+    TRAIN_LOSS,
+    Metric(
+        "test_loss",
+        TEST_LOSS.label,
+        TEST_LOSS.chart,
+        "lower",
+        description="Cross-entropy per character on the test pairs, the decoder fed the true previous characters.",
+    ),
+    Metric(
+        "test_exact_match",
+        "test exact match",
+        ACCURACY,
+        "higher",
+        "percent",
+        headline=True,
+        description="Share of the test inputs whose whole answer, decoded greedily (each character fed back as "
+        "the next input), is exactly right: one wrong or missing character and the pair counts as wrong.",
+    ),
+    Metric(
+        "test_char_accuracy",
+        "test character accuracy",
+        ACCURACY,
+        "higher",
+        "percent",
+        description="Share of the test answers' characters (and their end) decoded greedily in the right place. "
+        "Higher than the exact match: an answer with one slip still scores most of its characters.",
+    ),
+    Metric(
+        "train_char_accuracy",
+        "train character accuracy",
+        ACCURACY,
+        "higher",
+        "percent",
+        description="Share of the training answers' next characters guessed right when the decoder is fed the "
+        "true previous ones (teacher forcing): easier than greedy decoding, where one slip leads to more.",
+    ),
+)
+
+TRAINING = {
+    "knobs": Seq2SeqHParams,
+    "accepts": (Accepts("pairs", "generate"),),
+    "module": Seq2SeqModule,
+    "views": VIEWS,
+    "metrics": METRICS,
+    "default_dataset": "dates",
+}
 
 SPEC = ArchitectureSpec(
     slug="seq2seq",
@@ -36,7 +98,8 @@ SPEC = ArchitectureSpec(
                 goal="generate",
             ),
         ),
-        search=("text", "sequence"),
+        search=("text", "sequence", "attention", "translation", "dates"),
     ),
     diagram=Diagram(draw, knobs=Seq2SeqSketch),
 )
+spec = SPEC
