@@ -12,7 +12,6 @@ the catalog sketch); add ``"seq2seq": "bench.plain_seq2seq"`` there when it is.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -20,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from bench.bench_mlp import held_out  # noqa: E402
+from bench.plain import timed_epochs  # noqa: E402
 from models_lib.architectures.seq2seq import Seq2SeqHParams, build_model  # noqa: E402
 from models_lib.architectures.seq2seq.model import PAD_ID  # noqa: E402
 from models_lib.kit.optim import build_optimizer  # noqa: E402
-from models_lib.training import autocast, grad_scaler, optimizer_step, seed_everything, to_device  # noqa: E402
+from models_lib.training import seed_everything, to_device  # noqa: E402
 
 
 def _loss(model, src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
@@ -39,30 +38,13 @@ def plain_loop(config: Seq2SeqHParams, data, device: torch.device) -> float:
     optimizer = build_optimizer(config.optimizer, model, lr=config.learning_rate, device=device, clip=config.grad_clip)
     X, y = to_device(data.X_train, device), to_device(data.y_train, device)
     X_test, y_test = to_device(data.X_test, device), to_device(data.y_test, device)
-    n, bs = X.shape[0], min(config.batch_size, X.shape[0])
-    steps = -(-n // bs)
-    amp = device.type == "cuda"
-    scaler = grad_scaler(device, amp)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    model.train()
-    for _ in range(config.epochs):
-        perm = torch.randperm(n, generator=generator).to(device)
-        for i in range(steps):
-            idx = perm[i * bs : (i + 1) * bs]
-            with autocast(device, amp):
-                loss = _loss(model, X[idx], y[idx])
-            optimizer_step(loss, optimizer, scaler)
-        held_out(model, lambda: _loss(model, X_test, y_test))
-    loss.item()  # wait for the device
-    return n * config.epochs / (time.perf_counter() - t0)
-
-
-if __name__ == "__main__":
-    from models_lib import data as datasets
-
-    torch.set_num_threads(1)
-    pairs = datasets.load("dates")
-    rate = plain_loop(Seq2SeqHParams(epochs=1), pairs, torch.device("cpu"))
-    print(f"seq2seq plain: {rate:,.0f} pairs/s on dates, one epoch, one thread")
+    return timed_epochs(
+        model,
+        optimizer,
+        [X, y],
+        config=config,
+        device=device,
+        generator=generator,
+        step_loss=lambda src, tgt: _loss(model, src, tgt),
+        held_out_loss=lambda: _loss(model, X_test, y_test),
+    )

@@ -19,7 +19,15 @@ import pydantic
 
 from models_lib.hparams import HParams, knob
 
-__all__ = ["MAX_EPOCHS", "OPTIMIZER_LABELS", "LrSchedule", "epochs_that_fit", "lr_schedule_knob", "training_knobs"]
+__all__ = [
+    "MAX_EPOCHS",
+    "OPTIMIZER_LABELS",
+    "LrSchedule",
+    "epochs_that_fit",
+    "grad_clip_knob",
+    "lr_schedule_knob",
+    "training_knobs",
+]
 
 MAX_EPOCHS = 1_000_000  # the schema's own bound, whatever the time limit: a typo, not a plan
 
@@ -156,5 +164,20 @@ def lr_schedule_knob(*, effect: str, default: str = "cosine") -> Any:
         title="Learning-rate schedule",
         choice_labels={"cosine": "cosine decay to zero", "constant": "constant"},
         description="Keep the learning rate fixed, or let it fall along a half cosine to zero by the last step.",
+        effect=effect,
+    )
+
+
+def grad_clip_knob(*, default: float, effect: str) -> Any:
+    """The gradient-clipping knob the recurrent and tree nets share: the largest norm the whole gradient may
+    have (``kit.optim.build_optimizer(clip=...)``), 0 for none; ``effect`` says why this network wants it.
+    Declare it as ``grad_clip: float = grad_clip_knob(default=1.0, effect="...")``."""
+    return knob(
+        default,
+        ge=0.0,
+        le=100.0,
+        group="optimisation",
+        title="Gradient clipping",
+        description="Scale the gradient down when its norm is over this (0: never).",
         effect=effect,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
+from models_lib.kit.knobs import LrSchedule, grad_clip_knob, lr_schedule_knob, training_knobs
 
 
 class RecursiveHParams(
@@ -64,12 +64,7 @@ class RecursiveHParams(
         effect="The decay lets the RNTN's tensor settle at the end instead of jumping between answers; constant "
         "keeps learning at full speed.",
     )
-    grad_clip: float = knob(
-        5.0,
-        ge=0.0,
-        le=100.0,
-        group="optimisation",
-        title="Gradient clipping",
-        description="Scale the gradient down when its norm is over this (0: never).",
+    grad_clip: float = grad_clip_knob(
+        default=5.0,
         effect="Keeps a deep tree's rare huge gradients from throwing the weights off, the RNTN's above all.",
     )

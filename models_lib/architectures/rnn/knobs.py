@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import grad_clip_knob, training_knobs
 
 
 class RNNHParams(
@@ -86,13 +86,8 @@ class RNNHParams(
         description="In training, the chance the decoder is fed the true previous value instead of its own prediction (forecasting).",
         effect="1 trains fast but the model never practises on its own errors; 0 trains exactly as it forecasts but learns slower.",
     )
-    grad_clip: float = knob(
-        1.0,
-        ge=0.0,
-        le=100.0,
-        group="optimisation",
-        title="Gradient clipping",
-        description="Largest allowed norm of the whole gradient; 0 turns clipping off.",
+    grad_clip: float = grad_clip_knob(
+        default=1.0,
         effect="Clipping stops exploding gradients from wrecking training; too small slows learning.",
     )
     temperature: float = knob(

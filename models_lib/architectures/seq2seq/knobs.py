@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from models_lib.hparams import knob
-from models_lib.kit.knobs import training_knobs
+from models_lib.kit.knobs import grad_clip_knob, training_knobs
 
 
 class Seq2SeqHParams(
@@ -67,12 +67,7 @@ class Seq2SeqHParams(
         description="Share of the character vectors' and the decoder outputs' units zeroed at random in training.",
         effect="Helps a small upload generalise; on the generated tasks, which never run out of pairs, it slows learning.",
     )
-    grad_clip: float = knob(
-        1.0,
-        ge=0.0,
-        le=100.0,
-        group="optimisation",
-        title="Gradient clipping",
-        description="Scale the gradient down when its norm is over this (0: never).",
+    grad_clip: float = grad_clip_knob(
+        default=1.0,
         effect="Keeps a recurrent net's rare huge gradients from throwing the weights off.",
     )
