@@ -9,7 +9,7 @@ encoder-decoders. Four generated tasks:
 - ``reverse``: a string of letters to the same letters backwards;
 - ``sort``: a string of letters to the same letters in alphabetical order.
 
-Every pair is stored as uploaded pairs are (``ingest.result._pairs_tensordata``): one character vocabulary
+Every pair is stored as uploaded pairs are (``pairs_tensordata``): one character vocabulary
 after ``<pad>``, ``<s>``, ``</s>``, ``<unk>``; ``fields["source"]`` the input's character ids;
 ``fields["target"]`` the output's, between ``<s>`` and ``</s>``; ``X`` and ``y`` the same padded with 0.
 """
@@ -26,7 +26,15 @@ from models_lib.data.builtin import SplitOptions, _builtin
 from models_lib.data.builtin_scenes import _splits
 from models_lib.data.tensors import BOS, EOS, PAD, SOURCE, TARGET, UNK, Ragged, Split, TensorData
 
-__all__ = ["DateOptions", "NumberWordOptions", "StringOptions", "generate_dates", "number_words", "pairs_data"]
+__all__ = [
+    "DateOptions",
+    "NumberWordOptions",
+    "StringOptions",
+    "generate_dates",
+    "number_words",
+    "pairs_data",
+    "pairs_tensordata",
+]
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  # fmt: skip
@@ -118,19 +126,25 @@ def number_words(n: int) -> str:
     return " ".join(parts)
 
 
-def pairs_data(sources: list[str], targets: list[str], o: SplitOptions, name: str, extra: dict | None = None):
-    """Pairs of texts as the ``pairs`` TensorData: character ids, the targets between ``<s>`` and ``</s>``."""
-    vocab = [PAD, BOS, EOS, UNK, *sorted(set("".join(sources) + "".join(targets)))]
+def pairs_tensordata(
+    sources: dict[str, list[str]], targets: dict[str, list[str]], name: str, meta: dict, longest: int | None = None
+) -> TensorData:
+    """Pairs of texts, per split (``train``, ``val``, ``test``), as the ``pairs`` TensorData: one character
+    vocabulary from the training pairs after ``<pad>``, ``<s>``, ``</s>``, ``<unk>`` (a character only the
+    other splits use reads as ``<unk>``); ``fields["source"]`` the inputs' ids, ``fields["target"]`` the
+    outputs' between ``<s>`` and ``</s>``; ``X`` and ``y`` the same padded with 0 (cut at ``longest``)."""
+    vocab = [PAD, BOS, EOS, UNK, *sorted(set("".join(sources["train"]) + "".join(targets["train"])))]
     index = {c: i for i, c in enumerate(vocab)}
-    bos, eos = index[BOS], index[EOS]
-    idx = _splits(len(sources), o.test_ratio, o.seed)
-    src = {s: Ragged.from_items([[index[c] for c in sources[k]] for k in i], dtype=torch.int64) for s, i in idx.items()}
-    tgt = {
-        s: Ragged.from_items([[bos, *(index[c] for c in targets[k]), eos] for k in i], dtype=torch.int64)
-        for s, i in idx.items()
-    }
-    X = {s: r.padded(0) for s, r in src.items()}
-    y = {s: r.padded(0) for s, r in tgt.items()}
+    unk = index[UNK]
+
+    def ids(text: str, ends: bool = False) -> list[int]:
+        chars = [index.get(c, unk) for c in text]
+        return [index[BOS], *chars, index[EOS]] if ends else chars
+
+    src = {s: Ragged.from_items([ids(t) for t in ts], dtype=torch.int64) for s, ts in sources.items()}
+    tgt = {s: Ragged.from_items([ids(t, True) for t in ts], dtype=torch.int64) for s, ts in targets.items()}
+    X = {s: r.padded(0, longest) for s, r in src.items()}
+    y = {s: r.padded(0, longest) for s, r in tgt.items()}
     return TensorData(
         X_train=X["train"],
         y_train=y["train"],
@@ -141,18 +155,23 @@ def pairs_data(sources: list[str], targets: list[str], o: SplitOptions, name: st
         feature_names=["char"],
         class_names=[],
         name=name,
-        meta={
-            "split": {s: int(len(v)) for s, v in idx.items()},
-            "source": "builtin",
-            "X_val": X["val"],
-            "y_val": y["val"],
-            **(extra or {}),
-        },
+        meta={**meta, "X_val": X["val"], "y_val": y["val"]},
         fields={
             SOURCE: Split(src["train"], src["test"], src["val"]),
             TARGET: Split(tgt["train"], tgt["test"], tgt["val"]),
         },
         vocab=vocab,
+    )
+
+
+def pairs_data(sources: list[str], targets: list[str], o: SplitOptions, name: str, extra: dict | None = None):
+    """Generated pairs split by ``o`` (its seed and test share) into the ``pairs`` TensorData."""
+    idx = _splits(len(sources), o.test_ratio, o.seed)
+    return pairs_tensordata(
+        {s: [sources[k] for k in i] for s, i in idx.items()},
+        {s: [targets[k] for k in i] for s, i in idx.items()},
+        name,
+        {"split": {s: int(len(v)) for s, v in idx.items()}, "source": "builtin", **(extra or {})},
     )
 
 

@@ -17,8 +17,6 @@ from models_lib.data.tensors import (
     MASKS,
     NODES,
     PAD,
-    SOURCE,
-    TARGET,
     TOKENS,
     TREES,
     UNK,
@@ -265,10 +263,9 @@ def _word_vocab(texts: list[str]) -> list[str]:
     return [PAD, BOS, EOS, UNK] + [w for w, _ in counts.most_common(MAX_VOCAB)]
 
 
-def _ids(tokens: list[str], index: dict[str, int], bos_eos: bool = False) -> np.ndarray:
+def _ids(tokens: list[str], index: dict[str, int]) -> np.ndarray:
     unk = index[UNK]
-    ids = [index.get(t, unk) for t in tokens]
-    return np.asarray([index[BOS], *ids, index[EOS]] if bos_eos else ids, dtype=np.int64)
+    return np.asarray([index.get(t, unk) for t in tokens], dtype=np.int64)
 
 
 def _texts(result: IngestResult, prefix: str) -> dict[str, list[str]]:
@@ -310,36 +307,14 @@ def _text_labels_tensordata(result: IngestResult) -> TensorData:
 
 
 def _pairs_tensordata(result: IngestResult) -> TensorData:
-    """``kind == "pairs"``: source and target sequences as character ids (one vocabulary from the
-    training pairs; targets start with ``<s>`` and end with ``</s>``) in ``fields["source"]`` and
-    ``fields["target"]``, and padded as ``X`` (sources) and ``y`` (targets)."""
+    """``kind == "pairs"``: built as the built-in pairs are (``builtin_pairs.pairs_tensordata``), each
+    sequence cut at ``MAX_TOKENS`` characters."""
+    from models_lib.data.builtin_pairs import pairs_tensordata
+
     source, target = _texts(result, "source"), _texts(result, "target")
-    chars = sorted(set("".join(source["train"]) + "".join(target["train"])))
-    vocab = [PAD, BOS, EOS, UNK, *chars]
-    index = {c: i for i, c in enumerate(vocab)}
-    src = {s: Ragged.from_items([_ids(list(t), index) for t in ts], dtype=torch.int64) for s, ts in source.items()}
-    tgt = {
-        s: Ragged.from_items([_ids(list(t), index, True) for t in ts], dtype=torch.int64) for s, ts in target.items()
-    }
-    X = {s: r.padded(0, MAX_TOKENS) for s, r in src.items()}
-    y = {s: r.padded(0, MAX_TOKENS) for s, r in tgt.items()}
-    return TensorData(
-        X_train=X["train"],
-        y_train=y["train"],
-        X_test=X["test"],
-        y_test=y["test"],
-        kind="pairs",
-        task="generate",
-        feature_names=["char"],
-        class_names=[],
-        name=str(result.meta.get("name", "upload")),
-        meta=_val_meta(result, X["val"], y["val"]),
-        fields={
-            SOURCE: Split(src["train"], src["test"], src["val"]),
-            TARGET: Split(tgt["train"], tgt["test"], tgt["val"]),
-        },
-        vocab=vocab,
-    )
+    name = str(result.meta.get("name", "upload"))
+    meta = {"split": result.meta.get("split", {}), "source": "upload"}
+    return pairs_tensordata(source, target, name, meta, longest=MAX_TOKENS)
 
 
 def _trees_tensordata(result: IngestResult) -> TensorData:
