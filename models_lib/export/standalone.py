@@ -13,6 +13,7 @@ import inspect
 import io
 import json
 import re
+import textwrap
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -196,6 +197,63 @@ def assemble(
         + loop.strip("\n")
         + '\n\n\nif __name__ == "__main__":\n    main()\n'
     )
+
+
+def epoch_loop(
+    *,
+    build: str,
+    step: str,
+    test: str,
+    head: str = "",
+    n_train: str = "len(X_train)",
+    schedule: bool = True,
+    clip: bool = False,
+) -> str:
+    """The ``main()`` most scripts share: read ``data.npz``, ``build`` the model (code that defines
+    ``model``), then per epoch seeded mini-batches of ``n_train`` samples (``batch`` their indices), the
+    cosine schedule where the knobs have one (``schedule``), ``step`` (code that defines ``loss``), the
+    gradient clip (``clip``) and, with the model in eval mode, ``test`` (code that prints the epoch's
+    scores); the weights saved at the end. ``head`` goes before ``main()`` (constants)."""
+
+    def block(code: str, depth: int) -> str:
+        return textwrap.indent(textwrap.dedent(code).strip("\n"), " " * depth)
+
+    lines = [
+        head.strip("\n"),
+        "",
+        "",
+        "def main():",
+        "    args, c = options()",
+        '    data = read_data("data.npz")',
+        block(build, 4),
+        "    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)",
+        f"    steps_per_epoch = -(-{n_train} // c.batch_size)",
+        "    total, step = steps_per_epoch * args.epochs, 0",
+        "    order = torch.Generator().manual_seed(c.seed)",
+        "    for epoch in range(1, args.epochs + 1):",
+        "        model.train()",
+        f"        for batch in torch.randperm({n_train}, generator=order).split(c.batch_size):",
+    ]
+    if schedule:
+        lines += [
+            '            if c.lr_schedule == "cosine":',
+            "                for group in optimizer.param_groups:",
+            '                    group["lr"] = cosine_lr(c.learning_rate, step, total)',
+        ]
+    lines += [block(step, 12), "            optimizer.zero_grad()", "            loss.backward()"]
+    if clip:
+        lines += [
+            "            if c.grad_clip > 0:",
+            "                torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)",
+        ]
+    lines += [
+        "            optimizer.step()",
+        "            step += 1",
+        "        model.eval()",
+        block(test, 8),
+        "    save(model)",
+    ]
+    return "\n".join(lines).strip("\n") + "\n"
 
 
 def samples_csv(X: Any) -> str:

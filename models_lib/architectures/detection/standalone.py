@@ -6,12 +6,13 @@ every epoch)."""
 from __future__ import annotations
 
 import json
+import textwrap
 
 import numpy as np
 
 from models_lib.data.tensors import BOXES
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble, images_npz
+from models_lib.export.standalone import OPTIMIZER, assemble, epoch_loop, images_npz
 
 from . import losses as losses_file
 from . import model as model_file
@@ -30,68 +31,59 @@ def read_data(path):
     return out
 '''
 
-LOOP = """
-CLASS_NAMES = __CLASS_NAMES__
-
-
-def main():
-    args, c = options()
-    data = read_data("data.npz")
-    X_train, train_boxes = data["train"]
-    X_test, test_boxes = data["test"]
-    side = X_train.shape[-1]
-__BUILD__
-    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)
-    steps_per_epoch = -(-len(X_train) // c.batch_size)
-    total, step = steps_per_epoch * args.epochs, 0
-    order = torch.Generator().manual_seed(c.seed)
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        for batch in torch.randperm(len(X_train), generator=order).split(c.batch_size):
-            if c.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(c.learning_rate, step, total)
-__STEP__
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-        model.eval()
-        with torch.no_grad():
-__FIND__
-        score = mean_average_precision(found, test_boxes, len(CLASS_NAMES))
-        print(f"epoch {epoch}: mAP@0.5 {score:.3f}", flush=True)
-    save(model)
-"""
-
 SINGLE_SHOT = {
-    "__BUILD__": """
+    "build": """
     model = build_model(c, X_train.shape[1], len(CLASS_NAMES))
     stride, grid = model.stride, side // model.stride
-    T_train = grid_targets(train_boxes, grid, stride)""",
-    "__STEP__": """
-            X, T = X_train[batch], T_train[batch]
-            if c.flip:
-                X, T = flip_batch(X, T, side)
-            loss = detection_loss(model(X), T, stride, box_loss=c.box_loss, box_weight=c.box_weight)["total"]""",
-    "__FIND__": """
-            raw = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
-        found = decode(raw, stride, score_floor=0.05, nms_iou=c.nms_iou)""",
+    T_train = grid_targets(train_boxes, grid, stride)
+    """,
+    "step": """
+    X, T = X_train[batch], T_train[batch]
+    if c.flip:
+        X, T = flip_batch(X, T, side)
+    loss = detection_loss(model(X), T, stride, box_loss=c.box_loss, box_weight=c.box_weight)["total"]
+    """,
+    "find": """
+    with torch.no_grad():
+        raw = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
+    found = decode(raw, stride, score_floor=0.05, nms_iou=c.nms_iou)
+    """,
 }
 
 TWO_STAGE = {
-    "__BUILD__": """
-    model = build_two_stage(c, X_train.shape[1], len(CLASS_NAMES), side)""",
-    "__STEP__": """
-            X, P = X_train[batch], padded_boxes([train_boxes[i] for i in batch.tolist()])
-            if c.flip:
-                X, P = flip_padded(X, P, side)
-            losses = model(X, box_targets(P))  # the RPN's objectness and box, the head's class and box
-            loss = sum(losses.values())""",
-    "__FIND__": """
-            found = [f for i in range(0, len(X_test), 256) for f in model(X_test[i : i + 256])]
-        found = [{"boxes": f["boxes"], "scores": f["scores"], "labels": f["labels"] - 1} for f in found]""",
+    "build": "model = build_two_stage(c, X_train.shape[1], len(CLASS_NAMES), side)",
+    "step": """
+    X, P = X_train[batch], padded_boxes([train_boxes[i] for i in batch.tolist()])
+    if c.flip:
+        X, P = flip_padded(X, P, side)
+    losses = model(X, box_targets(P))  # the RPN's objectness and box, the head's class and box
+    loss = sum(losses.values())
+    """,
+    "find": """
+    with torch.no_grad():
+        found = [f for i in range(0, len(X_test), 256) for f in model(X_test[i : i + 256])]
+    found = [{"boxes": f["boxes"], "scores": f["scores"], "labels": f["labels"] - 1} for f in found]
+    """,
 }
+
+
+def loop(parts: dict[str, str]) -> str:
+    """The training loop with one detector's ``build``, ``step`` and ``find`` (the test boxes) filled in."""
+    return epoch_loop(
+        head="CLASS_NAMES = __CLASS_NAMES__",
+        build=textwrap.dedent("""
+        X_train, train_boxes = data["train"]
+        X_test, test_boxes = data["test"]
+        side = X_train.shape[-1]
+        """)
+        + textwrap.dedent(parts["build"]),
+        step=parts["step"],
+        test=textwrap.dedent(parts["find"])
+        + textwrap.dedent("""
+        score = mean_average_precision(found, test_boxes, len(CLASS_NAMES))
+        print(f"epoch {epoch}: mAP@0.5 {score:.3f}", flush=True)
+        """),
+    )
 
 
 def data_npz(data) -> bytes:
@@ -121,8 +113,8 @@ def script(config, data) -> Standalone:
                 *(inspect.getsource(f) for f in (padded_boxes, box_targets, flip_padded)),
             ],
             helpers=[READ_NPZ, OPTIMIZER],
-            loop=LOOP,
-            tokens={**names, **{k: v.strip("\n") for k, v in TWO_STAGE.items()}},
+            loop=loop(TWO_STAGE),
+            tokens=names,
             what="its model.py (for conv_block), two_stage.py and losses.py (for the mAP)",
         )
         return Standalone({"train.py": text, "data.npz": data_npz(data)})
@@ -132,8 +124,8 @@ def script(config, data) -> Standalone:
         config=config,
         network=[model_file, losses_file, inspect.getsource(flip_batch)],
         helpers=[READ_NPZ, OPTIMIZER],
-        loop=LOOP,
-        tokens={**names, **{k: v.strip("\n") for k, v in SINGLE_SHOT.items()}},
+        loop=loop(SINGLE_SHOT),
+        tokens=names,
         what="its model.py and losses.py",
     )
     return Standalone({"train.py": text, "data.npz": data_npz(data)})

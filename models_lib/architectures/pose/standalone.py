@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble, images_npz
+from models_lib.export.standalone import OPTIMIZER, assemble, epoch_loop, images_npz
 
 from . import losses as losses_file
 from . import model as model_file
@@ -24,42 +24,25 @@ def read_data(path):
     }
 '''
 
-LOOP = """
-JOINT_NAMES = __JOINT_NAMES__
-
-
-def main():
-    args, c = options()
-    data = read_data("data.npz")
+LOOP = epoch_loop(
+    head="JOINT_NAMES = __JOINT_NAMES__",
+    build="""
     X_train, y_train = data["train"]
     X_test, y_test = data["test"]
     model = build_model(c, X_train.shape[1], len(JOINT_NAMES))
-    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)
-    steps_per_epoch = -(-len(X_train) // c.batch_size)
-    total, step = steps_per_epoch * args.epochs, 0
-    order = torch.Generator().manual_seed(c.seed)
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        for batch in torch.randperm(len(X_train), generator=order).split(c.batch_size):
-            if c.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(c.learning_rate, step, total)
-            loss = pose_loss(model(X_train[batch]), y_train[batch], c.readout, c.heatmap_loss, c.sigma)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-        model.eval()
-        with torch.no_grad():
-            out = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
-        xy, confidence = read_joints(out, c.readout, c.heatmap_loss)
-        print(
-            f"epoch {epoch}: test loss {pose_loss(out, y_test, c.readout, c.heatmap_loss, c.sigma).item():.4f}, "
-            f"PCK@0.1 {pck(xy, y_test).item():.3f}, mean distance {pixel_error(xy, y_test).item():.2f} px",
-            flush=True,
-        )
-    save(model)
-"""
+    """,
+    step="loss = pose_loss(model(X_train[batch]), y_train[batch], c.readout, c.heatmap_loss, c.sigma)",
+    test="""
+    with torch.no_grad():
+        out = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
+    xy, confidence = read_joints(out, c.readout, c.heatmap_loss)
+    print(
+        f"epoch {epoch}: test loss {pose_loss(out, y_test, c.readout, c.heatmap_loss, c.sigma).item():.4f}, "
+        f"PCK@0.1 {pck(xy, y_test).item():.3f}, mean distance {pixel_error(xy, y_test).item():.2f} px",
+        flush=True,
+    )
+    """,
+)
 
 
 def data_npz(data) -> bytes:

@@ -13,7 +13,7 @@ import numpy as np
 
 from models_lib.data.tensors import TREES
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble
+from models_lib.export.standalone import OPTIMIZER, assemble, epoch_loop
 
 from . import model as model_file
 from .model import padded_trees
@@ -27,46 +27,28 @@ def read_data(path):
     return {split: torch.tensor(arrays[split]) for split in ("train", "test")}
 '''
 
-LOOP = """
-VOCAB = __VOCAB__
-CLASS_NAMES = __CLASS_NAMES__
-
-
-def main():
-    args, c = options()
-    data = read_data("data.npz")
+LOOP = epoch_loop(
+    head="VOCAB = __VOCAB__\nCLASS_NAMES = __CLASS_NAMES__",
+    build="""
     train, test = data["train"], data["test"]
     model = build_model(c, len(VOCAB), len(CLASS_NAMES))
-    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)
-    steps_per_epoch = -(-len(train) // c.batch_size)
-    total, step = steps_per_epoch * args.epochs, 0
-    order = torch.Generator().manual_seed(c.seed)
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        for batch in torch.randperm(len(train), generator=order).split(c.batch_size):
-            if c.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(c.learning_rate, step, total)
-            loss, _ = node_loss(model(train[batch]), train[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            if c.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), c.grad_clip)
-            optimizer.step()
-            step += 1
-        model.eval()
-        with torch.no_grad():
-            guess = model(test).argmax(-1)
-        labels = test[..., LABEL].reshape(-1)
-        roots = roots_of(test)
-        nodes = ((guess == labels) & (labels >= 0)).sum() / (labels >= 0).sum()
-        print(
-            f"epoch {epoch}: root accuracy {(guess[roots] == labels[roots]).float().mean().item():.3f}, "
-            f"all-node accuracy {nodes.item():.3f}",
-            flush=True,
-        )
-    save(model)
-"""
+    """,
+    n_train="len(train)",
+    step="loss, _ = node_loss(model(train[batch]), train[batch])",
+    clip=True,
+    test="""
+    with torch.no_grad():
+        guess = model(test).argmax(-1)
+    labels = test[..., LABEL].reshape(-1)
+    roots = roots_of(test)
+    nodes = ((guess == labels) & (labels >= 0)).sum() / (labels >= 0).sum()
+    print(
+        f"epoch {epoch}: root accuracy {(guess[roots] == labels[roots]).float().mean().item():.3f}, "
+        f"all-node accuracy {nodes.item():.3f}",
+        flush=True,
+    )
+    """,
+)
 
 
 def data_npz(data) -> bytes:

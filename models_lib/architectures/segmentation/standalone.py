@@ -9,7 +9,7 @@ import json
 import numpy as np
 
 from models_lib.export import Standalone
-from models_lib.export.standalone import OPTIMIZER, assemble, images_npz
+from models_lib.export.standalone import OPTIMIZER, assemble, epoch_loop, images_npz
 
 from . import losses as losses_file
 from . import model as model_file
@@ -24,48 +24,33 @@ def read_data(path):
     }
 '''
 
-LOOP = """
-CLASS_NAMES = __CLASS_NAMES__
-
-
-def main():
-    args, c = options()
-    data = read_data("data.npz")
+LOOP = epoch_loop(
+    head="CLASS_NAMES = __CLASS_NAMES__",
+    build="""
     X_train, y_train = data["train"]
     X_test, y_test = data["test"]
     model = build_model(c, X_train.shape[1], len(CLASS_NAMES))
-    optimizer = make_optimizer(c.optimizer, model, c.learning_rate)
-    steps_per_epoch = -(-len(X_train) // c.batch_size)
-    total, step = steps_per_epoch * args.epochs, 0
-    order = torch.Generator().manual_seed(c.seed)
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        for batch in torch.randperm(len(X_train), generator=order).split(c.batch_size):
-            if c.lr_schedule == "cosine":
-                for group in optimizer.param_groups:
-                    group["lr"] = cosine_lr(c.learning_rate, step, total)
-            X, y = X_train[batch], y_train[batch]
-            if c.flip:
-                flip = torch.rand(len(X)) < 0.5
-                X = torch.where(flip[:, None, None, None], X.flip(-1), X)
-                y = torch.where(flip[:, None, None], y.flip(-1), y)
-            loss = segmentation_loss(model(X), y, c.loss)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-        model.eval()
-        with torch.no_grad():
-            out = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
-        counts = confusion(pixel_classes(out), y_test, len(CLASS_NAMES))
-        print(
-            f"epoch {epoch}: test loss {segmentation_loss(out, y_test, c.loss).item():.4f}, "
-            f"pixel accuracy {(counts.diagonal().sum() / counts.sum()).item():.3f}, "
-            f"mean IoU {mean_iou(counts).item():.3f}",
-            flush=True,
-        )
-    save(model)
-"""
+    """,
+    step="""
+    X, y = X_train[batch], y_train[batch]
+    if c.flip:
+        flip = torch.rand(len(X)) < 0.5
+        X = torch.where(flip[:, None, None, None], X.flip(-1), X)
+        y = torch.where(flip[:, None, None], y.flip(-1), y)
+    loss = segmentation_loss(model(X), y, c.loss)
+    """,
+    test="""
+    with torch.no_grad():
+        out = torch.cat([model(X_test[i : i + 256]) for i in range(0, len(X_test), 256)])
+    counts = confusion(pixel_classes(out), y_test, len(CLASS_NAMES))
+    print(
+        f"epoch {epoch}: test loss {segmentation_loss(out, y_test, c.loss).item():.4f}, "
+        f"pixel accuracy {(counts.diagonal().sum() / counts.sum()).item():.3f}, "
+        f"mean IoU {mean_iou(counts).item():.3f}",
+        flush=True,
+    )
+    """,
+)
 
 
 def data_npz(data) -> bytes:
