@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-__all__ = ["build_optimizer", "cosine_lr"]
+__all__ = ["ScheduledSteps", "build_optimizer", "cosine_lr", "schedule_lr"]
 
 
 def build_optimizer(
@@ -70,3 +70,40 @@ def schedule_lr(optimizer: torch.optim.Optimizer, *, schedule: str, peak: float,
     if schedule == "cosine":
         for group in optimizer.param_groups:
             group["lr"] = cosine_lr(peak, step, total)
+
+
+class ScheduledSteps:
+    """One concern of a ``TrainingModule`` whose knobs have ``lr_schedule``: it counts the training steps
+    (``_steps``, which also keys a module's cached test pass), sets each step's learning rate by the
+    schedule, builds the optimizer (with the knobs' ``grad_clip`` where they have one) and takes the count
+    up again when a run goes on from a checkpoint. Put it before ``TrainingModule`` in the bases; call
+    ``plan_steps(n_train)`` in ``setup`` and ``scheduled_step()`` once at the top of ``training_step``."""
+
+    _steps = 0
+    steps_per_epoch = 1
+    total_steps = 1
+
+    def plan_steps(self, n_train: int) -> None:
+        c = self.config
+        self.steps_per_epoch = math.ceil(n_train / max(1, min(c.batch_size, n_train)))
+        self.total_steps = self.steps_per_epoch * c.epochs
+
+    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
+        c = self.config
+        clip = getattr(c, "grad_clip", 0.0)
+        self.optimizer = build_optimizer(c.optimizer, self.model, lr=c.learning_rate, device=device, clip=clip)
+        return self.optimizer
+
+    def scheduled_step(self) -> None:
+        c = self.config
+        schedule_lr(
+            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
+        )
+        self._steps += 1
+
+    def resume_at(self, step: int) -> None:
+        self._steps = step
+
+    def divergence_hint(self) -> str:
+        lr = self.config.learning_rate
+        return f"lower the learning rate (now {lr:g}), for example to {lr / 10:g}"

@@ -4,7 +4,6 @@ two-stage one (``TwoStageModule``), picked by the ``variant`` knob (``detection_
 from __future__ import annotations
 
 import contextlib
-import math
 
 import numpy as np
 import torch
@@ -12,7 +11,7 @@ import torch
 from models_lib.data import TensorData
 from models_lib.data.tensors import BOXES
 from models_lib.hparams import bad_knob
-from models_lib.kit.optim import build_optimizer, schedule_lr
+from models_lib.kit.optim import ScheduledSteps
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
@@ -29,7 +28,7 @@ SHOWN_FLOOR = 0.1  # the boxes view sends candidates from this score up (the pag
 SMALL_BATCH_MACS = 200e6  # multiply-adds per step below which one CPU thread beats several
 
 
-class DetectionModule(TrainingModule):
+class DetectionModule(ScheduledSteps, TrainingModule):
     """The single-shot detector; the two-stage one (below) keeps this frame and changes the network, its
     targets and its loss."""
 
@@ -73,7 +72,7 @@ class DetectionModule(TrainingModule):
         return grid_targets(boxes, self.grid, self.stride)
 
     def setup(self, device: torch.device) -> list[torch.Tensor]:
-        d, c = self.data, self.config
+        d = self.data
         self.device = device
         self.model.to(device)
         boxes = d.fields[BOXES]
@@ -88,26 +87,16 @@ class DetectionModule(TrainingModule):
         self.X_shown = to_device(shown[:SHOWN], device)
         source = boxes.val if has_val else boxes.test
         self.shown_boxes = [source[i] for i in range(min(SHOWN, len(source)))]
-        n = d.n_train
-        self.steps_per_epoch = math.ceil(n / max(1, min(c.batch_size, n)))
-        self.total_steps = self.steps_per_epoch * c.epochs
+        self.plan_steps(d.n_train)
         return [to_device(d.X_train, device), to_device(self._targets(train_boxes), device)]
-
-    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
-        c = self.config
-        self.optimizer = build_optimizer(c.optimizer, self.model, lr=c.learning_rate, device=device)
-        return self.optimizer
 
     def training_step(self, batch):
         X, targets = batch
         c = self.config
-        schedule_lr(
-            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
-        )
+        self.scheduled_step()
         if c.flip:
             X, targets = flip_batch(X, targets, self.side)
         parts = detection_loss(self.model(X), targets, self.stride, box_loss=c.box_loss, box_weight=c.box_weight)
-        self._steps += 1
         return parts["total"], tuple(parts[k].detach() for k in ("total", "box", "objectness", "class"))
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
@@ -182,13 +171,6 @@ class DetectionModule(TrainingModule):
                 self._ap_history.append((epoch, [None if np.isnan(v) else round(float(v), 4) for v in tested["ap"]]))
             figures["class_ap"] = class_ap_figure(self._ap_history, names)
         return figures
-
-    def resume_at(self, step: int) -> None:
-        self._steps = step
-
-    def divergence_hint(self) -> str:
-        lr = self.config.learning_rate
-        return f"lower the learning rate (now {lr:g}), for example to {lr / 10:g}"
 
     def out_of_memory_hint(self) -> str:
         c = self.config
@@ -277,14 +259,11 @@ class TwoStageModule(DetectionModule):
     def training_step(self, batch):
         X, padded = batch
         c = self.config
-        schedule_lr(
-            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
-        )
+        self.scheduled_step()
         if c.flip:
             X, padded = flip_padded(X, padded, self.side)
         losses = self.model(X, box_targets(padded))
         parts = torch.stack([losses[k] for k in LOSS_KEYS])
-        self._steps += 1
         total = parts.sum()
         return total, torch.cat([total[None], parts]).detach()
 

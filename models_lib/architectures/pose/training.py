@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
 from models_lib.data import TensorData
 from models_lib.hparams import bad_knob
 from models_lib.kit.figures import shown_split
-from models_lib.kit.optim import build_optimizer, schedule_lr
+from models_lib.kit.optim import ScheduledSteps
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
@@ -34,7 +32,7 @@ SHOWN_SIDE = 64  # their tiles are scaled up to at least this side
 SMALL_BATCH_MACS = 200e6  # multiply-adds per step below which one CPU thread beats several
 
 
-class PoseModule(TrainingModule):
+class PoseModule(ScheduledSteps, TrainingModule):
     def __init__(self, config: PoseHParams, data: TensorData, settings: RunSettings | None = None):
         X, y = data.X_train, data.y_train
         if X.ndim != 4 or X.shape[-1] != X.shape[-2] or y.ndim != 3 or y.shape[0] != X.shape[0] or y.shape[-1] != 3:
@@ -81,24 +79,13 @@ class PoseModule(TrainingModule):
         self.X_test = to_device(d.X_test, device)
         self.y_test = to_device(d.y_test, device)
         self.shown_from, self.X_shown, self.y_shown, self.images_shown = shown_split(d, SHOWN, device)
-        n = d.n_train
-        self.steps_per_epoch = math.ceil(n / max(1, min(self.config.batch_size, n)))
-        self.total_steps = self.steps_per_epoch * self.config.epochs
+        self.plan_steps(d.n_train)
         return [to_device(d.X_train, device), to_device(d.y_train, device)]
-
-    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
-        c = self.config
-        self.optimizer = build_optimizer(c.optimizer, self.model, lr=c.learning_rate, device=device)
-        return self.optimizer
 
     def training_step(self, batch):
         X, y = batch
-        c = self.config
-        schedule_lr(
-            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
-        )
+        self.scheduled_step()
         loss = self.loss(self.model(X), y)
-        self._steps += 1
         return loss, loss.detach()
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
@@ -184,13 +171,6 @@ class PoseModule(TrainingModule):
             right = [r / k if k else np.nan for r, k in zip(n_right, n_kept, strict=True)]
             figures["confidence"] = confidence_figure(drawn, right, self.config.threshold)
         return figures
-
-    def resume_at(self, step: int) -> None:
-        self._steps = step
-
-    def divergence_hint(self) -> str:
-        lr = self.config.learning_rate
-        return f"lower the learning rate (now {lr:g}), for example to {lr / 10:g}"
 
     def out_of_memory_hint(self) -> str:
         c = self.config

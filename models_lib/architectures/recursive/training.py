@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from models_lib.data import TensorData
 from models_lib.data.tensors import TREES
-from models_lib.kit.optim import build_optimizer, schedule_lr
+from models_lib.kit.optim import ScheduledSteps
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, to_device
 
@@ -71,7 +71,7 @@ def _negated(X: torch.Tensor, vocab: list[str]) -> torch.Tensor:
     return (X == vocab.index(NEGATION)).any(1)
 
 
-class RecursiveModule(TrainingModule):
+class RecursiveModule(ScheduledSteps, TrainingModule):
     def __init__(self, config: RecursiveHParams, data: TensorData, settings: RunSettings | None = None):
         if TREES not in data.fields or not data.vocab:
             raise ValueError("the recursive networks take sentences with their parse trees (fields['trees'], vocab)")
@@ -96,7 +96,7 @@ class RecursiveModule(TrainingModule):
         picked = self._pick_shown(shown)
         self.shown = to_device(padded_trees(shown)[picked], device)
         self.baseline = bag_of_words(d)
-        self.steps_per_epoch = -(-d.n_train // max(1, min(self.config.batch_size, d.n_train)))
+        self.plan_steps(d.n_train)
         return [to_device(padded_trees(trees.train), device)]
 
     def _pick_shown(self, ragged) -> list[int]:
@@ -112,27 +112,14 @@ class RecursiveModule(TrainingModule):
         picked = (negated[:1] + plain[:1]) if negated and plain else short[:SHOWN]
         return picked[:SHOWN]
 
-    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
-        c = self.config
-        self.optimizer = build_optimizer(c.optimizer, self.model, lr=c.learning_rate, device=device, clip=c.grad_clip)
-        return self.optimizer
-
     def training_step(self, batch):
         (trees,) = batch
-        c = self.config
-        schedule_lr(
-            self.optimizer,
-            schedule=c.lr_schedule,
-            peak=c.learning_rate,
-            step=self._steps,
-            total=self.steps_per_epoch * c.epochs,
-        )
+        self.scheduled_step()
         scores = self.model(trees)
         loss, count = node_loss(scores, trees)
         guess = scores.argmax(-1)
         labels = trees[..., LABEL].reshape(-1)
         roots = roots_of(trees)
-        self._steps += 1
         record = torch.stack(
             [
                 loss.detach() * count,
@@ -206,9 +193,6 @@ class RecursiveModule(TrainingModule):
         if "negation" in self.view_keys and self._history:
             figures["negation"] = negation_figure(self._history, self.baseline)
         return figures
-
-    def resume_at(self, step: int) -> None:
-        self._steps = step
 
     def divergence_hint(self) -> str:
         lr = self.config.learning_rate

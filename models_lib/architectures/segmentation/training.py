@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
 from models_lib.data import TensorData
 from models_lib.hparams import bad_knob
 from models_lib.kit.figures import shown_split
-from models_lib.kit.optim import build_optimizer, schedule_lr
+from models_lib.kit.optim import ScheduledSteps
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, small_step, to_device
 
@@ -25,7 +23,7 @@ SHOWN_SIDE = 40  # their tiles are scaled up to at least this side
 SMALL_BATCH_MACS = 200e6  # multiply-adds per step below which one CPU thread beats several
 
 
-class SegmentationModule(TrainingModule):
+class SegmentationModule(ScheduledSteps, TrainingModule):
     def __init__(self, config: SegmentationHParams, data: TensorData, settings: RunSettings | None = None):
         X = data.X_train
         if X.ndim != 4 or X.shape[-1] != X.shape[-2] or data.y_train.shape != (X.shape[0], *X.shape[-2:]):
@@ -64,29 +62,19 @@ class SegmentationModule(TrainingModule):
         # the share of test pixels in the commonest class: what "every pixel is background" scores
         counts = torch.bincount(d.y_test.flatten(), minlength=self.n_classes)
         self.majority_share = (counts.max().float() / counts.sum().clamp(min=1)).to(device)
-        n = d.n_train
-        self.steps_per_epoch = math.ceil(n / max(1, min(self.config.batch_size, n)))
-        self.total_steps = self.steps_per_epoch * self.config.epochs
+        self.plan_steps(d.n_train)
         return [to_device(d.X_train, device), to_device(d.y_train, device)]
-
-    def configure_optimizer(self, device: torch.device) -> torch.optim.Optimizer:
-        c = self.config
-        self.optimizer = build_optimizer(c.optimizer, self.model, lr=c.learning_rate, device=device)
-        return self.optimizer
 
     def training_step(self, batch):
         X, y = batch
         c = self.config
-        schedule_lr(
-            self.optimizer, schedule=c.lr_schedule, peak=c.learning_rate, step=self._steps, total=self.total_steps
-        )
+        self.scheduled_step()
         if c.flip:
             flip = torch.rand(X.shape[0], device=X.device) < 0.5
             X = torch.where(flip[:, None, None, None], X.flip(-1), X)
             y = torch.where(flip[:, None, None], y.flip(-1), y)
         out = self.model(X)
         loss = segmentation_loss(out, y, c.loss)
-        self._steps += 1
         return loss, (loss.detach(), pixels_right(out.detach(), y), y.numel())
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
@@ -145,9 +133,6 @@ class SegmentationModule(TrainingModule):
         if "pixel_confusion" in keys:
             figures["pixel_confusion"] = pixel_confusion_figure(counts.cpu().numpy(), names)
         return figures
-
-    def resume_at(self, step: int) -> None:
-        self._steps = step
 
     def divergence_hint(self) -> str:
         lr = self.config.learning_rate
