@@ -33,6 +33,7 @@ __all__ = [
     "generate_dates",
     "number_words",
     "pairs_data",
+    "pairs_preview",
     "pairs_tensordata",
 ]
 
@@ -173,6 +174,18 @@ def pairs_data(sources: list[str], targets: list[str], o: SplitOptions, name: st
         name,
         {"split": {s: int(len(v)) for s, v in idx.items()}, "source": "builtin", **(extra or {})},
     )
+
+
+def pairs_preview(data: TensorData, count: int = 12) -> dict:
+    """A dataset page's preview: ``{"samples": [...]}``, the first training pairs as "input  →  output"."""
+    vocab = data.vocab
+    src, tgt = data.fields[SOURCE].train, data.fields[TARGET].train
+    n = min(count, len(src.offsets) - 1)
+
+    def text(ids) -> str:
+        return "".join(vocab[int(i)] for i in ids)
+
+    return {"samples": [f"{text(src[i])}  →  {text(tgt[i][1:-1])}" for i in range(n)]}
 
 
 class DateOptions(SplitOptions):

@@ -28,6 +28,7 @@ from models_lib.data.builtin_images import png_data_uri
 
 __all__ = [
     "DIVERGING",
+    "LIGHT_TO_BLUE",
     "PALETTE",
     "Markup",
     "axis",
@@ -413,8 +414,7 @@ def confusion_matrix_figure(counts: np.ndarray, class_names: list[str], title: s
                 "z": z,
                 "x": list(class_names),
                 "y": list(class_names),
-                # Light for few samples, deep blue for many (plotly.js's own "Blues" runs the other way).
-                "colorscale": [[0.0, "#f1f5fb"], [0.5, "#8fb3e0"], [1.0, "#1f4e96"]],
+                "colorscale": LIGHT_TO_BLUE,
                 "texttemplate": "%{z}",
                 "hovertemplate": markup("true %{y}<br>predicted %{x}<br>%{z} samples<extra></extra>"),
                 "showscale": False,
@@ -536,6 +536,8 @@ def image_rows_figure(
     return image_figure(img, key, ann, title=title)
 
 
+# Light for little, deep blue for much (plotly.js's own "Blues" runs the other way).
+LIGHT_TO_BLUE = [[0.0, "#f1f5fb"], [0.5, "#8fb3e0"], [1.0, "#1f4e96"]]
 DIVERGING = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]  # blue below the mean, red above
 
 

@@ -422,6 +422,17 @@ def _builtin_preview(slug: str, options: str = "{}") -> dict[str, Any]:
             f"({nodes:,} labelled nodes in the training sentences). A tree in brackets reads (label left right), "
             "a word (label word).",
         }
+    if data.kind == "pairs":
+        from models_lib.data.builtin_pairs import pairs_preview
+
+        longest_in, longest_out = int(data.X_train.shape[1]), int(data.y_train.shape[1]) - 2
+        return {
+            **pairs_preview(data),
+            "split_sizes": {"train": data.n_train, "test": data.n_test},
+            "note": f"Each pair is an input text and the text it should become, read one character at a time "
+            f"({len(data.vocab) - 4} different characters; inputs up to {longest_in} characters long, answers up "
+            f"to {longest_out}).",
+        }
     if data.kind == "timeseries":
         return _series_preview(data)
     if data.kind == "text":

@@ -1025,6 +1025,53 @@ function renderTree(result) {
   draw();
 }
 
+// ---------------------------------------------------------------- an encoder-decoder: one input, its answer
+
+function translateInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const text = el("input", { type: "text", id: "tryit-source", maxlength: String(info.longest), autocomplete: "off", spellcheck: "false", class: "tryit-line" });
+  text.value = info.examples[0] || "";
+  const examples = el("select", { id: "tryit-examples" },
+    ...info.examples.map((e, i) => el("option", { value: String(i), text: `${e}  →  ${info.answers[i]}` })));
+  examples.addEventListener("change", () => { text.value = info.examples[Number(examples.value)]; });
+  form.append(
+    el("label", { for: "tryit-source" }, `An input like the ones it learnt (up to ${info.longest} characters)`),
+    text,
+    el("label", { for: "tryit-examples", class: "tryit-field" }, el("span", { text: "Or start from a test input (with its right answer)" }), examples),
+    el("p", { class: "muted tryit-known", text: `Characters it knows: ${info.characters}` }),
+    el("button", { type: "submit", class: "button button-primary", text: "Translate" }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs({ text: text.value }, renderTranslation);
+  });
+  return form;
+}
+
+function renderTranslation(result) {
+  const letters = el("p", { class: "tryit-answer", id: "tryit-answer", "aria-label": `The answer: ${result.answer}` },
+    ...result.characters.map((c) => el("span", {
+      class: "tryit-char", title: `${(100 * c.p).toFixed(1)} % sure`,
+      style: `background: rgba(31, 119, 180, ${(0.15 + 0.85 * c.p).toFixed(2)}); color: ${c.p > 0.55 ? "#fff" : "inherit"}`,
+      text: c.char === " " ? "\u00a0" : c.char,
+    })));
+  const end = result.finished
+    ? `It ended the answer there, ${(100 * result.end_p).toFixed(0)} % sure. Each box is one character it wrote, darker where it was surer (hover for the figure).`
+    : "It never wrote the end mark: the answer was cut at the length limit. Inputs far from the ones it learnt often do this.";
+  const nodes = [verdict(`“${result.text}” → “${result.answer}”`), letters, el("p", { class: "muted", text: end })];
+  if (result.figure) {
+    const chart = el("div", { class: "tryit-chart tryit-attention", id: "tryit-attention", role: "img", "aria-label": "Attention of each answer character over your input" });
+    nodes.push(chart);
+    show(...nodes);
+    const height = Math.max(260, 26 * (result.characters.length + 1) + 120);
+    const draw = () => plot(chart, result.figure.data, { ...result.figure.layout, height }) || setTimeout(draw, 200);
+    draw();
+  } else {
+    nodes.push(el("p", { class: "muted", text: "This run has attention off: the decoder read one fixed summary of your input, so there is no map of where it looked." }));
+    show(...nodes);
+  }
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -1036,6 +1083,7 @@ const BUILDERS = {
   scene: () => sceneInput(info.answer === "boxes" ? renderBoxes : renderMask),
   figure: () => figureInput(renderSkeleton),
   review: () => reviewInput(),
+  translate: () => translateInput(),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

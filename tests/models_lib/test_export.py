@@ -37,6 +37,8 @@ CASES = [
     ("recursive", "sentiment-trees", {}),
     ("recursive", "sentiment-trees", {"cell": "rntn", "dim": 8}),
     ("recursive", "sentiment-trees", {"cell": "tree_rnn"}),
+    ("seq2seq", "dates", {}),
+    ("seq2seq", "reverse", {"attention": False, "cell": "lstm"}),
 ]
 
 
@@ -162,6 +164,8 @@ SCRIPTS = [
     ("pose", "stick-figures", {"readout": "soft_argmax", "lr_schedule": "constant", "depth": 2}),
     ("recursive", "sentiment-trees", {}),
     ("recursive", "sentiment-trees", {"cell": "rntn", "lr_schedule": "constant", "grad_clip": 0.0, "dim": 8}),
+    ("seq2seq", "number-words", {}),
+    ("seq2seq", "sort", {"attention": False, "cell": "lstm", "grad_clip": 0.0}),
 ]
 
 

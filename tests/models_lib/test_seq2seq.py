@@ -4,7 +4,6 @@ words; the views show what they claim."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import time
 
@@ -18,7 +17,7 @@ from models_lib.architectures.seq2seq.model import Seq2Seq
 from models_lib.architectures.seq2seq.training import greedy_scores
 from models_lib.training import Callback
 
-SPEC = dataclasses.replace(seq2seq.SPEC, **seq2seq.TRAINING)
+SPEC = seq2seq.SPEC
 
 
 class Record(Callback):
@@ -147,16 +146,44 @@ def test_the_translator_exports_to_torch_export_and_onnx_with_the_models_answers
 
 
 def test_the_diagram_is_drawn_from_the_real_model_and_counts_its_parameters():
-    from models_lib.architectures.seq2seq.diagram import draw_model
+    from models_lib.architectures.seq2seq.diagram import draw
     from models_lib.diagrams.canvas import count_params
 
     d = data.load("dates", {"n_samples": 200})
     for knobs in ({}, {"attention": False, "cell": "lstm", "hidden_size": 16}):
         config = seq2seq.Seq2SeqHParams(**knobs)
         module = seq2seq.Seq2SeqModule(config, d)
-        diagram = draw_model(module, config)
+        diagram = draw(module, config)
         total = count_params(module.model)
         assert sum(n.get("params", 0) for n in diagram["nodes"]) == total, knobs
         labels = [n["label"] for n in diagram["nodes"]]
         assert ("Additive attention" in labels) == config.attention
         assert ("Fixed context" in labels) != config.attention
+
+
+def test_try_it_translates_a_typed_date_and_shows_where_each_character_looked():
+    from models_lib.kit.tryit import TryItError, TryLimits
+
+    d = data.load("dates")
+    config = {"epochs": 2, "seed": 0}
+    module = SPEC.restore(config, d, SPEC.run(config, d, device="cpu").state_dict)
+    limits = TryLimits()
+    info = SPEC.try_it.describe(module, d, limits)
+    assert info["input"] == "translate" and info["attention"] and len(info["examples"]) == 6
+    # a date the test split holds, typed by hand: the model's answer is its greedy translation
+    out = SPEC.try_it.run(module, d, {"text": "3 March 1999"}, limits)
+    assert out["answer"] == "1999-03-03" and out["finished"], out["answer"]
+    weights = np.array(out["figure"]["data"][0]["z"], dtype=float)
+    assert weights.shape == (len("1999-03-03") + 1, len("3 March 1999"))  # with the end's row
+    assert np.allclose(weights.sum(1), 1, atol=0.02)
+    assert weights[:4, -4:].sum() > weights[:4, :-4].sum()  # "1999" is read off the year's digits
+    assert all(0 < c["p"] <= 1 for c in out["characters"])
+    for bad, words in (("3 März 1999 ☃", "never saw"), ("", "at least"), ("   ", "empty"), ("9" * 500, "at most")):
+        with pytest.raises(TryItError) as caught:
+            SPEC.try_it.run(module, d, {"text": bad}, limits)
+        assert caught.value.field == "text" and words in caught.value.message, caught.value.message
+    # without attention there is no map to draw, and the page says so
+    plain = {"epochs": 1, "attention": False, "seed": 0}
+    module = SPEC.restore(plain, d, SPEC.run(plain, d, device="cpu").state_dict)
+    assert not SPEC.try_it.describe(module, d, limits)["attention"]
+    assert "figure" not in SPEC.try_it.run(module, d, {"text": "3 March 1999"}, limits)

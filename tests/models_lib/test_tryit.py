@@ -263,7 +263,7 @@ def _example_inputs(info: dict) -> dict:
         return {"series": info["example"]}
     if kind == "latent":
         return {"z": info["example"]}
-    if kind == "review":
+    if kind in ("review", "translate"):
         return {"text": info["examples"][0]}
     return {"seed": 1, "to_seed": 2, "n": 4, "steps": 3}
 

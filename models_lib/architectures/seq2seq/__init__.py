@@ -1,26 +1,26 @@
 """Sequence to sequence: an encoder reads the input's characters, a decoder writes the output one character
 at a time, and additive attention (which can be switched off) lets the writer look back at what was read.
+Trains on the built-in transduction tasks (dates, number words, reversing, sorting) or an upload of pairs.
 
 ``knobs.py`` its knobs, ``model.py`` the encoder, the attention and the decoder step, ``training.py`` how it
 trains (teacher forcing) and measures (greedy decoding: exact match, character accuracy), ``views.py`` its
-live views, ``export.py`` the greedy translator as one graph (ONNX, ``torch.export``), ``diagram.py`` the
-catalog sketch and ``draw_model`` (the diagram from the real module), ``card.html`` its page.
-
-Not offered for training yet: ``SPEC`` is still the catalog sketch (``diagram.py``). ``TRAINING`` holds what
-makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the try-it, the standalone
-script and the page text are done (then ``diagram=Diagram(draw_model, ...)``, ``export=EXPORT``).
+live views, ``diagram.py`` its diagram from the real module, ``tryit.py``, ``export.py`` (the greedy
+translator as one graph for ONNX and ``torch.export``) and ``standalone.py`` what a finished run offers,
+``card.html`` its page.
 """
 
 from models_lib.kit.metrics import ACCURACY, TEST_LOSS, TRAIN_LOSS
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact, Metric
 
-from .diagram import Seq2SeqSketch, draw
+from .diagram import draw
+from .export import EXPORT
 from .knobs import Seq2SeqHParams
 from .model import Seq2Seq, build_model
 from .training import Seq2SeqModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
-__all__ = ["SPEC", "TRAINING", "Seq2Seq", "Seq2SeqHParams", "Seq2SeqModule", "build_model"]
+__all__ = ["SPEC", "Seq2Seq", "Seq2SeqHParams", "Seq2SeqModule", "build_model", "spec"]
 
 METRICS = (
     TRAIN_LOSS,
@@ -61,14 +61,6 @@ METRICS = (
     ),
 )
 
-TRAINING = {
-    "knobs": Seq2SeqHParams,
-    "accepts": (Accepts("pairs", "generate"),),
-    "module": Seq2SeqModule,
-    "views": VIEWS,
-    "metrics": METRICS,
-    "default_dataset": "dates",
-}
 
 SPEC = ArchitectureSpec(
     slug="seq2seq",
@@ -100,6 +92,14 @@ SPEC = ArchitectureSpec(
         ),
         search=("text", "sequence", "attention", "translation", "dates"),
     ),
-    diagram=Diagram(draw, knobs=Seq2SeqSketch),
+    knobs=Seq2SeqHParams,
+    accepts=(Accepts("pairs", "generate"),),
+    module=Seq2SeqModule,
+    views=VIEWS,
+    metrics=METRICS,
+    default_dataset="dates",
+    try_it=TRY_IT,
+    export=EXPORT,
+    diagram=Diagram(draw, examples=({"attention": False}, {"cell": "lstm", "hidden_size": 32})),
 )
 spec = SPEC

@@ -3,7 +3,7 @@
 dataset's longest answer, each step fed the character the previous one chose (greedy decoding). In: the
 input's character ids; out: the scores of every output character, whose argmax is the answer.
 
-``EXPORT`` (with the standalone script) is declared once the entry is offered for training.
+The weights, ONNX, ``torch.export`` and the standalone training script (``standalone.py``) are offered.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import torch
 from torch import nn
 
 from models_lib.export import Inference
+from models_lib.registry import Export
 
 from .model import BOS_ID
+from .standalone import script
 
 
 class GreedyTranslator(nn.Module):
@@ -48,3 +50,6 @@ def inference(module, data) -> Inference:
         f"[batch, {steps}, {len(data.vocab)}] of each answer character out, decoded greedily: each step's argmax "
         "is the next character, and the answer ends at the first id 2 (</s>)",
     )
+
+
+EXPORT = Export(inference=inference, script=script)

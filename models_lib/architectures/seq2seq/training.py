@@ -128,12 +128,12 @@ class Seq2SeqModule(TrainingModule):
                 )
             if "attention" in self.view_keys and weights is not None:
                 n_out = len(answers[0]) + 1  # with the </s> it ends on
-                answer = answers[0] + "⏹"
+                answer = answers[0] + "■"
                 figures["attention"] = attention_figure(
                     weights[0, :n_out].float().cpu().numpy(),
                     self.shown_inputs[0],
                     answer,
-                    f"'{self.shown_inputs[0][:30]}': where each answer character looks (⏹ the end)",
+                    f"'{self.shown_inputs[0][:30]}': where each answer character looks (■ the end)",
                 )
         if "by_length" in self.view_keys:
             t = self._last if self._last is not None else self._greedy_pass()

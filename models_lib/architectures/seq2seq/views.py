@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models_lib.kit.figures import axis, shorten, top_matter
+from models_lib.kit.figures import LIGHT_TO_BLUE, axis, shorten, top_matter
 from models_lib.registry import View
 
 SAMPLES_VIEW = View(
@@ -79,7 +79,7 @@ def samples_figure(inputs: list[str], answers: list[str], truths: list[str], tit
         "margin": {"l": 10, "r": 10, "b": 40},
         "height": 120 + 30 * len(rows),
     }
-    top_matter(layout, title)
+    top_matter(layout, title, title_chars=28)  # the inputs take the left: the plot sits right of the middle
     return {
         "data": [
             {
@@ -117,7 +117,7 @@ def attention_figure(weights: np.ndarray, source: str, answer: str, title: str) 
         ),
         "margin": {"l": 10, "r": 10, "b": 40},
     }
-    top_matter(layout, title, plot_width=200)
+    top_matter(layout, title, plot_width=240)
     return {
         "data": [
             {
@@ -125,8 +125,8 @@ def attention_figure(weights: np.ndarray, source: str, answer: str, title: str) 
                 "z": np.round(w, 3).tolist(),
                 "zmin": 0,
                 "zmax": 1,
-                "colorscale": "Blues",
-                "colorbar": {"thickness": 10, "len": 0.8},
+                "colorscale": LIGHT_TO_BLUE,
+                "showscale": False,  # the weights of a row sum to 1: dark is most of it (a bar would not fit a phone)
                 "hovertemplate": "weight %{z}<extra></extra>",
             }
         ],
