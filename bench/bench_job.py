@@ -1,7 +1,7 @@
 """Throughput of training inside a real job (the Celery task's code path: claim, event
 log stored in the database, live sends to the channel layer) against plain PyTorch.
 
-    .venv/bin/python bench/bench_job.py [--reps 15] [--epochs N] [--arch mlp cnn rnn gan autoencoder vae segmentation detection pose recursive] [--threads 1]
+    .venv/bin/python bench/bench_job.py [--reps 15] [--epochs N] [--arch mlp cnn rnn gan autoencoder vae segmentation detection pose recursive seq2seq] [--threads 1]
 
 The job arm is timed from the first to the last step as the job itself reports it
 (``final_metrics["duration_s"]``) and, separately, end to end (submit to SUCCEEDED).
@@ -38,6 +38,7 @@ PLAIN = {
     "detection": "bench.plain_detection",
     "pose": "bench.plain_pose",
     "recursive": "bench.plain_recursive",
+    "seq2seq": "bench.plain_seq2seq",
 }
 # Data big enough to time, small enough to finish in seconds per run on 2 cores.
 OPTIONS = {"mlp": {"n_samples": 5000}}
@@ -55,6 +56,7 @@ EPOCHS = {
     "segmentation": 5,
     "detection": 3,
     "pose": 5,
+    "seq2seq": 2,
 }
 
 

@@ -4,9 +4,6 @@ The same model (``build_model``), optimizer with the same clipping (``build_opti
 loss, padded pairs, batch size, batch order and device as the job, and the held-out split's loss measured at
 each epoch end; mixed precision on CUDA, like the Trainer. The job pays on top for its greedy decoding of the
 test split (exact match, character accuracy), metric flushes, the live views, the event log and the sends.
-
-Not in ``bench_job.PLAIN`` yet: the job arm needs the entry offered for training (``seq2seq.SPEC`` is still
-the catalog sketch); add ``"seq2seq": "bench.plain_seq2seq"`` there when it is.
 """
 
 from __future__ import annotations
