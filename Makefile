@@ -49,7 +49,7 @@ $(AXE):
 	npm install --silent --no-audit --no-fund --prefix var/npm axe-core@$(AXE_VERSION)
 
 test: $(VENV)/.dev $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=40
 
 test-fast: $(VENV)/.dev
 	$(PY) -m pytest -m "not e2e and not served"
