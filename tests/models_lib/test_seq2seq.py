@@ -157,7 +157,7 @@ def test_the_diagram_is_drawn_from_the_real_model_and_counts_its_parameters():
         total = count_params(module.model)
         assert sum(n.get("params", 0) for n in diagram["nodes"]) == total, knobs
         labels = [n["label"] for n in diagram["nodes"]]
-        assert ("Additive attention" in labels) == config.attention
+        assert ("Attention" in labels) == config.attention
         assert ("Fixed context" in labels) != config.attention
 
 

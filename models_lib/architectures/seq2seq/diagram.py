@@ -38,9 +38,9 @@ def draw(module, config) -> dict:
     canvas.edge("emb", "rnn")
     canvas.edge("rnn", "bridge")
     if model.attention is not None:
-        canvas.node("ctx", "Additive attention", f"v·tanh(W s + U h_j) over every state: {2 * h} wide", "attention",
+        canvas.node("ctx", "Attention", f"additive, v·tanh(W s + U h_j) over every state: {2 * h} wide", "attention",
                     col=2, row=1, params=count_params(model.attention))  # fmt: skip
-        canvas.edge("rnn", "ctx", label="every state")
+        canvas.edge("rnn", "ctx")
     else:
         canvas.node("ctx", "Fixed context", f"[→h_T; ←h_1]: {2 * h}, the same at every step", "op", col=2, row=1)
         canvas.edge("rnn", "ctx", label="last states")
@@ -59,7 +59,7 @@ def draw(module, config) -> dict:
     canvas.edge("cell", "cell", "recurrent")
     canvas.edge("out", "prev", "feedback")
     if model.attention is not None:
-        canvas.edge("cell", "ctx", "recurrent", label="state asks")
+        canvas.edge("cell", "ctx", "recurrent")  # the state asks where to look
     total = count_params(model)
     canvas.note(
         f"Drawn from the real PyTorch module for the {data.name or 'uploaded'} pairs, over its first training pair: "
