@@ -91,10 +91,20 @@ SHAPES = (
 )
 
 
-def relations_text(sentences_per_word: int = 60, seed: int = 0) -> str:
+NOISE = 0.35  # the share of topic and side words drawn from anywhere instead
+
+
+def relations_text(sentences_per_word: int = 30, seed: int = 0, noise: float = NOISE) -> str:
     """The generated text: ``sentences_per_word`` sentences for each of the 80 words, one sentence a line,
-    in a shuffled order."""
+    in a shuffled order; a ``noise`` share of the topic and side words is any topic or side word, so the
+    relations have to be read from many sentences, not one."""
     rng = np.random.default_rng(seed)
+    all_topics = [t for _, pairs in FAMILIES.values() for *_, topic in pairs for t in topic]
+    all_sides = [w for sides, _ in FAMILIES.values() for side in sides for w in side]
+
+    def pick(own, anywhere):
+        return anywhere[rng.integers(len(anywhere))] if rng.random() < noise else own[rng.integers(len(own))]
+
     lines = []
     for sides, pairs in FAMILIES.values():
         for left, right, topic in pairs:
@@ -105,8 +115,8 @@ def relations_text(sentences_per_word: int = 60, seed: int = 0) -> str:
                         r"\{(\w)\}",
                         lambda m, side=side, topic=topic, word=word: {
                             "w": word,
-                            "s": side[rng.integers(len(side))],
-                            "t": topic[rng.integers(len(topic))],
+                            "s": pick(side, all_sides),
+                            "t": pick(topic, all_topics),
                             "f": FILLERS[rng.integers(len(FILLERS))],
                         }[m.group(1)],
                         shape,
@@ -150,7 +160,7 @@ def words_of(text: str) -> list[list[str]]:
     return sentences
 
 
-def relations_data(sentences_per_word: int = 60, seed: int = 0, test_ratio: float = 0.1):
+def relations_data(sentences_per_word: int = 30, seed: int = 0, test_ratio: float = 0.1):
     """The generated text as a ``text`` dataset (characters, as every text is stored)."""
     from models_lib.data.builtin_sequences import text_tensordata
 

@@ -14,8 +14,8 @@ class EmbeddingsHParams(
     training_knobs(
         learning_rate=0.01,
         batch_size=512,
-        epochs=5,
-        shortest_epoch_s=0.1,
+        epochs=20,
+        shortest_epoch_s=0.005,
         samples="words",
         texts={
             "seed": "Random seed for the initial vectors, the batch order, the windows, the dropped words and the "

@@ -1,0 +1,123 @@
+"""The word vectors: skip-gram answers most of the generated analogies within 30 s and keeps up with gensim's
+Word2Vec at equal epochs; CBOW and FastText learn them too; FastText gives an unseen word a vector near its
+stem; GloVe fits its log counts; the projection does not flip between frames; every method and optimizer the
+form offers trains, on the generated text and on the essay."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from models_lib import data
+from models_lib.architectures import embeddings
+from models_lib.architectures.embeddings.corpus import ANALOGIES, relations_data, words_of
+from models_lib.architectures.embeddings.training import project, text_of
+from models_lib.training import Callback
+
+SPEC = dataclasses.replace(embeddings.SPEC, **embeddings.TRAINING)
+
+
+class Record(Callback):
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.points: list[tuple[float, dict]] = []
+        self.views: dict[str, list[dict]] = {}
+
+    def on_flush(self, trainer, events):
+        for e in events:
+            if e["kind"] == "metric" and "test_analogy_accuracy" in e["values"]:
+                self.points.append((time.perf_counter() - self.t0, e["values"]))
+            if e["kind"] == "view" and "figure" in e:
+                self.views.setdefault(e["view"], []).append(e["figure"])
+
+
+@pytest.fixture(scope="module")
+def relations():
+    return relations_data()
+
+
+def _train(dataset, **knobs):
+    record = Record()
+    result = SPEC.run(knobs, dataset, device="cpu", callbacks=[record])
+    return record, result
+
+
+def _gensim_accuracy(dataset, epochs: int) -> float:
+    gensim = pytest.importorskip("gensim.models")
+    text = text_of(dataset)[: dataset.meta["train_end"]]
+    model = gensim.Word2Vec(
+        words_of(text), vector_size=32, window=3, negative=5, sg=1, min_count=1, sample=1e-3, epochs=epochs,
+        workers=1, seed=0,
+    )  # fmt: skip
+    right = [model.wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in ANALOGIES]
+    return float(np.mean(right))
+
+
+def test_skipgram_answers_the_analogies_within_30_s_and_keeps_up_with_gensim(relations):
+    record, result = _train(relations)
+    in_time = [p for t, p in record.points if t <= 30]
+    assert any(p["test_analogy_accuracy"] >= 0.5 for p in in_time), record.points
+    ours = result.metrics["test_analogy_accuracy"]
+    theirs = _gensim_accuracy(relations, SPEC.knobs().epochs)
+    assert ours >= theirs - 0.1, (ours, theirs)
+    assert set(record.views) == {"projection", "neighbours", "analogies"}
+    cells = record.views["analogies"][-1]["data"][0]["cells"]["values"]
+    assert len(cells[0]) == 6 and all(" : " in q for q in cells[0])
+    bars = record.views["neighbours"][-1]["data"][0]
+    assert all(-1.001 <= x <= 1.001 for x in bars["x"])
+
+
+def test_cbow_learns_the_analogies_too(relations):
+    _, result = _train(relations, method="cbow")
+    assert result.metrics["test_analogy_accuracy"] >= 0.5, result.metrics
+
+
+def test_fasttext_gives_an_unseen_word_a_vector_near_its_stem(relations):
+    result = SPEC.run({"method": "fasttext"}, relations, device="cpu")
+    module = SPEC.restore({"method": "fasttext"}, relations, result.state_dict)
+    with torch.no_grad():
+        for unseen, stem in (("kings", "king"), ("elephants", "elephant"), ("castles", "castle")):
+            assert unseen not in module.corpus.index
+            vector = module.model.unseen([unseen])[0]
+            near = [w for w, _ in module.neighbours(vector, k=5)]
+            assert stem in near, (unseen, near)
+
+
+def test_glove_fits_its_log_counts(relations):
+    short, long = _train(relations, method="glove", epochs=1)[1], _train(relations, method="glove", epochs=40)[1]
+    assert long.metrics["train_loss"] < short.metrics["train_loss"] / 5, (short.metrics, long.metrics)
+    assert "test_loss" not in long.metrics
+    assert long.metrics["test_analogy_accuracy"] > 1 / 240  # above chance over the vocabulary
+
+
+def test_the_projection_does_not_flip_between_frames():
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(30, 8)) * np.array([5, 3, 1, 1, 1, 1, 1, 1])
+    first = project(points, None)
+    for turned in (-points, points @ np.linalg.qr(rng.normal(size=(8, 8)))[0]):
+        again = project(turned, first)
+        assert np.allclose(again, first, atol=1e-6)
+
+
+def test_every_method_and_optimizer_trains_on_both_texts():
+    texts = (relations_data(sentences_per_word=4), data.load("rivers_text"))
+    for d, method, optimizer in itertools.product(
+        texts, ("skipgram", "cbow", "glove", "fasttext"), ("sgd", "sgd_momentum", "adam")
+    ):
+        _, result = _train(
+            d, method=method, optimizer=optimizer, epochs=1, dim=8, window=2, negatives=2, subsample=0.01,
+            min_count=2, min_n=2, max_n=4, lr_schedule="constant",
+        )  # fmt: skip
+        assert np.isfinite(result.metrics["train_loss"]), (d.name, method, optimizer)
+        assert ("test_analogy_accuracy" in result.metrics) == (d is texts[0])
+
+
+def test_a_text_too_short_is_refused_in_words():
+    tiny = data.load("rivers_text")
+    with pytest.raises(ValueError, match="min_count"):
+        SPEC.build({"min_count": 100}, tiny)
