@@ -95,6 +95,24 @@ def test_glove_fits_its_log_counts(relations):
     assert long.metrics["test_analogy_accuracy"] > 1 / 240  # above chance over the vocabulary
 
 
+def test_the_elmo_style_language_model_beats_word_counts_and_reads_context(relations):
+    knobs = {"method": "elmo", "batch_size": 32, "epochs": 10, "dim": 64}
+    result = SPEC.run(knobs, relations, device="cpu")
+    m = result.metrics
+    assert m["test_loss"] <= m["test_unigram_loss"] - 0.5, m  # nats per word
+    assert m["test_loss"] <= m["test_bigram_loss"] - 0.5, m
+    module = SPEC.restore(knobs, relations, result.state_dict)
+    index = module.corpus.index
+    with torch.no_grad():
+        a = torch.tensor([[index[w] for w in "the king and he crown in the palace".split()]])
+        b = torch.tensor([[index[w] for w in "many dogs bark at the bone in the garage".split()]])
+        la, lb = module.model.layers(a), module.model.layers(b)
+        the_a, the_b = 6, 4  # "the", in both sentences
+        assert torch.equal(la[0][0, the_a], lb[0][0, the_b])  # the word vector: one per word
+        top = torch.nn.functional.cosine_similarity(la[2][0, the_a], lb[2][0, the_b], dim=0)
+        assert top < 0.95, float(top)  # the top layer: one per use
+
+
 def test_the_projection_does_not_flip_between_frames():
     rng = np.random.default_rng(0)
     points = rng.normal(size=(30, 8)) * np.array([5, 3, 1, 1, 1, 1, 1, 1])
@@ -107,7 +125,7 @@ def test_the_projection_does_not_flip_between_frames():
 def test_every_method_and_optimizer_trains_on_both_texts():
     texts = (relations_data(sentences_per_word=4), data.load("rivers_text"))
     for d, method, optimizer in itertools.product(
-        texts, ("skipgram", "cbow", "glove", "fasttext"), ("sgd", "sgd_momentum", "adam")
+        texts, ("skipgram", "cbow", "glove", "fasttext", "elmo"), ("sgd", "sgd_momentum", "adam")
     ):
         _, result = _train(
             d, method=method, optimizer=optimizer, epochs=1, dim=8, window=2, negatives=2, subsample=0.01,

@@ -5,8 +5,9 @@
 and measures (analogy accuracy against a PPMI + SVD baseline), ``views.py`` its live views.
 
 Not offered for training yet: ``SPEC`` is still the catalog sketch (``diagram.py``). ``TRAINING`` holds what
-makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the ELMo-style method, the
-try-it, the export, the standalone script and the page text are done.
+makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the
+try-it, the export, the standalone script and the page text are done (the ELMo-style method trains,
+but has no view of its own yet).
 """
 
 from models_lib.kit.metrics import ACCURACY, TEST_LOSS, TRAIN_LOSS
@@ -46,6 +47,26 @@ METRICS = (
         headline=True,
         description="Share of the analogy questions (a is to b as c is to ?) whose answer, the word nearest "
         "b − a + c among all words but the three, is right. Only on texts that hold such questions' words.",
+    ),
+    Metric(
+        "test_unigram_loss",
+        "word frequencies, test loss",
+        TEST_LOSS.chart,
+        None,
+        reference=True,
+        when=(("method", "elmo"),),
+        description="The held-out cross-entropy of guessing each word by how often it is used: the ELMo-style "
+        "language model's loss should fall well below it.",
+    ),
+    Metric(
+        "test_bigram_loss",
+        "word pairs, test loss",
+        TEST_LOSS.chart,
+        None,
+        reference=True,
+        when=(("method", "elmo"),),
+        description="The held-out cross-entropy of guessing each word from the one before (and after), by the "
+        "training text's smoothed pair counts: what context one word away gives.",
     ),
     Metric(
         "test_ppmi_analogy_accuracy",

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from models_lib.hparams import knob
 from models_lib.kit.knobs import LrSchedule, lr_schedule_knob, training_knobs
 
-METHODS = ("skipgram", "cbow", "glove", "fasttext")
+METHODS = ("skipgram", "cbow", "glove", "fasttext", "elmo")
 
 
 class EmbeddingsHParams(
@@ -28,7 +28,7 @@ class EmbeddingsHParams(
 
     main_knobs: ClassVar[tuple[str, ...]] = ("method", "dim", "window", "epochs")
 
-    method: Literal["skipgram", "cbow", "glove", "fasttext"] = knob(
+    method: Literal["skipgram", "cbow", "glove", "fasttext", "elmo"] = knob(
         "skipgram",
         group="architecture",
         title="Method",
@@ -37,10 +37,13 @@ class EmbeddingsHParams(
             "cbow": "Word2Vec CBOW (the neighbours predict the word)",
             "glove": "GloVe (fit the log co-occurrence counts)",
             "fasttext": "FastText (skip-gram over character n-grams)",
+            "elmo": "ELMo-style (a two-layer biLSTM language model)",
         },
         description="How the vectors are learned: predicting words around a word (skip-gram), the word from "
         "the words around it (CBOW), fitting the whole text's co-occurrence counts at once (GloVe), or skip-gram "
-        "where a word's vector is the sum of its pieces (FastText), so a word never seen still gets one.",
+        "where a word's vector is the sum of its pieces (FastText), so a word never seen still gets one; or "
+        "a two-layer LSTM in each direction that predicts the next and the previous word (ELMo-style), whose "
+        "states give a word a different vector in each sentence.",
         effect="Skip-gram suits rare words best; CBOW is quicker and smoother; GloVe sees the global counts in "
         "each step; FastText shares what it learns between words that look alike.",
     )

@@ -121,5 +121,45 @@ class WordVectors(nn.Module):
         return (weight * (fit.float() - log_x) ** 2).mean()
 
 
-def build_model(config, vocab_size: int) -> WordVectors:
+class BiLM(nn.Module):
+    """ELMo-style: word vectors read by a two-layer LSTM left to right (predicting each next word) and
+    another right to left (predicting each previous word); a word's contextual vectors are the two
+    directions' states at its place, layer by layer. Word ``vocab_size`` is the unknown word."""
+
+    def __init__(self, vocab_size: int, dim: int):
+        super().__init__()
+        self.method, self.dim = "elmo", dim
+        self.word = nn.Embedding(vocab_size + 1, dim)
+        self.forward_lm = nn.ModuleList([nn.LSTM(dim, dim, batch_first=True) for _ in range(2)])
+        self.backward_lm = nn.ModuleList([nn.LSTM(dim, dim, batch_first=True) for _ in range(2)])
+        self.out = nn.Linear(dim, vocab_size + 1)
+
+    def layers(self, ids: torch.Tensor) -> list[torch.Tensor]:
+        """ELMo's layers for each word of ``ids [B, T]``: the word vector (twice, to match the width), then
+        each LSTM layer's forward and backward states side by side, ``[B, T, 2d]`` each."""
+        x = self.word(ids)
+        out = [torch.cat([x, x], -1)]
+        f, b = x, x.flip(1)
+        for fl, bl in zip(self.forward_lm, self.backward_lm, strict=True):
+            f, _ = fl(f)
+            b, _ = bl(b)
+            out.append(torch.cat([f, b.flip(1)], -1))
+        return out
+
+    def loss(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two directions' mean cross-entropy (next word, previous word) and the number of predictions."""
+        top = self.layers(ids)[-1]
+        fwd, bwd = top[..., : self.dim], top[..., self.dim :]
+        forward = F.cross_entropy(self.out(fwd[:, :-1]).flatten(0, 1).float(), ids[:, 1:].flatten())
+        backward = F.cross_entropy(self.out(bwd[:, 1:]).flatten(0, 1).float(), ids[:, :-1].flatten())
+        return (forward + backward) / 2, torch.tensor(float(ids[:, 1:].numel()), device=ids.device)
+
+    def vectors(self) -> torch.Tensor:
+        """The static part: the input word vectors (the unknown word's left out)."""
+        return self.word.weight[:-1]
+
+
+def build_model(config, vocab_size: int) -> WordVectors | BiLM:
+    if config.method == "elmo":
+        return BiLM(vocab_size, config.dim)
     return WordVectors(config.method, vocab_size, config.dim, min_n=config.min_n, max_n=config.max_n)

@@ -108,6 +108,34 @@ def ppmi_svd(corpus: Corpus, window: int, dim: int) -> np.ndarray:
     return U[:, :k] * np.sqrt(S[:k])
 
 
+SPAN = 16  # words per ELMo-style training window
+
+
+def windows(ids: np.ndarray, span: int, stride: int) -> torch.Tensor:
+    """``[N, span]``: windows of ``ids`` every ``stride`` words (none when ``ids`` is shorter than a window)."""
+    starts = np.arange(0, len(ids) - span + 1, stride)
+    return torch.from_numpy(ids[starts[:, None] + np.arange(span)[None]]).reshape(-1, span)
+
+
+def ngram_losses(ids: np.ndarray, n_train: int, size: int) -> tuple[float, float]:
+    """The baselines an ELMo-style language model must beat: the held-out cross-entropy (nats per word) of
+    word frequencies (unigram) and of add-one smoothed word pairs (bigram, the mean of next-word and
+    previous-word prediction, as the biLM is measured), both counted on the training words."""
+    train, test = ids[:n_train], ids[n_train:]
+    if len(test) < 2:
+        return float("nan"), float("nan")
+    uni = np.bincount(train, minlength=size) + 1.0
+    uni_loss = float(-np.log(uni[test] / uni.sum()).mean())
+    pairs = np.zeros((size, size))
+    np.add.at(pairs, (train[:-1], train[1:]), 1)
+    pairs += 1
+    nxt = pairs / pairs.sum(1, keepdims=True)
+    prev = pairs / pairs.sum(0, keepdims=True)
+    forward = -np.log(nxt[test[:-1], test[1:]]).mean()
+    backward = -np.log(prev[test[:-1], test[1:]]).mean()
+    return uni_loss, float((forward + backward) / 2)
+
+
 class EmbeddingsModule(TrainingModule):
     def __init__(self, config: EmbeddingsHParams, data: TensorData, settings: RunSettings | None = None):
         if data.kind != "text" or "ids" not in data.meta:
@@ -162,7 +190,12 @@ class EmbeddingsModule(TrainingModule):
         self.baseline = self._baseline()
         test_pos = corpus.positions(corpus.n_train, len(corpus.ids))
         self.test_positions = to_device(torch.from_numpy(test_pos), device) if len(test_pos) else None
-        if c.method == "glove":
+        if c.method == "elmo":
+            ids = np.where(corpus.ids < 0, len(corpus.words), corpus.ids)
+            self.test_windows = to_device(windows(ids[corpus.n_train :], SPAN, SPAN), device)
+            self.ngram_baselines = ngram_losses(ids, corpus.n_train, len(corpus.words) + 1)
+            train = [windows(ids[: corpus.n_train], SPAN, SPAN // 2)]
+        elif c.method == "glove":
             X = corpus.cooccurrence(c.window)
             pairs = torch.tensor(list(X.keys()), dtype=torch.long).reshape(-1, 2)
             x = torch.tensor(list(X.values()), dtype=torch.float32)
@@ -204,6 +237,8 @@ class EmbeddingsModule(TrainingModule):
 
     def loss_of(self, batch, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         c, m = self.config, self.model
+        if c.method == "elmo":
+            return m.loss(batch[0])
         if c.method == "glove":
             i, j, log_x, weight = batch
             return m.glove(i, j, log_x, weight), torch.tensor(float(len(i)), device=i.device)
@@ -240,7 +275,12 @@ class EmbeddingsModule(TrainingModule):
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
         out: dict[str, torch.Tensor] = {}
-        if self.config.method != "glove" and self.test_positions is not None:
+        if self.config.method == "elmo":
+            if len(self.test_windows):
+                out["test_loss"] = self.model.loss(self.test_windows)[0]
+                out["test_unigram_loss"] = torch.tensor(self.ngram_baselines[0])
+                out["test_bigram_loss"] = torch.tensor(self.ngram_baselines[1])
+        elif self.config.method != "glove" and self.test_positions is not None:
             g = torch.Generator(self.device) if self.device.type != "cpu" else torch.Generator()
             g.manual_seed(0)  # the same windows and negatives each time: a loss that moves only with the model
             out["test_loss"] = self.loss_of([self.test_positions], g)[0]
