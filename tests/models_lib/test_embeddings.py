@@ -139,3 +139,57 @@ def test_a_text_too_short_is_refused_in_words():
     tiny = data.load("rivers_text")
     with pytest.raises(ValueError, match="min_count"):
         SPEC.build({"min_count": 100}, tiny)
+
+
+@pytest.fixture(scope="module")
+def trained_skipgram(relations):
+    result = SPEC.run({}, relations, device="cpu")
+    return SPEC.restore({}, relations, result.state_dict)
+
+
+def test_the_vec_file_loads_in_gensim_with_the_same_vectors(trained_skipgram, tmp_path):
+    from models_lib.architectures.embeddings.export import word2vec_text
+
+    gensim_models = pytest.importorskip("gensim.models")
+    path = tmp_path / "vectors.vec"
+    path.write_text(word2vec_text(trained_skipgram))
+    kv = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=False)
+    vectors = trained_skipgram.model.vectors().detach().numpy()
+    assert len(kv.index_to_key) == len(trained_skipgram.corpus.words) == len(vectors)
+    i = trained_skipgram.corpus.index["queen"]
+    assert np.allclose(kv["queen"], vectors[i], rtol=1e-4, atol=1e-6)
+    # gensim's own analogy over the exported vectors gives what ours gives
+    assert kv.most_similar(positive=["queen", "man"], negative=["king"], topn=1)[0][0] == "woman"
+
+
+@pytest.mark.parametrize("method", ["skipgram", "elmo"])
+def test_the_lookup_exports_to_torch_export_and_onnx(relations, method, tmp_path):
+    from models_lib.architectures.embeddings.export import inference
+    from models_lib.export import to_onnx, to_pt2
+
+    knobs = {"method": method, "epochs": 1}
+    module = SPEC.restore(knobs, relations, SPEC.run(knobs, relations, device="cpu").state_dict)
+    inf = inference(module, relations)
+    expected = inf.model(*inf.inputs)
+    program = torch.export.load(str(to_pt2(inf, tmp_path / "m.pt2"))).module()
+    assert torch.allclose(program(*inf.inputs), expected, atol=1e-5)
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(str(to_onnx(inf, tmp_path / "m.onnx")))
+    got = session.run(None, {name: t.numpy() for name, t in zip(inf.input_names, inf.inputs, strict=True)})[0]
+    assert np.allclose(got, expected.detach().numpy(), atol=1e-4)
+
+
+def test_try_it_answers_neighbours_and_analogies_as_the_vectors_do(trained_skipgram, relations):
+    from models_lib.architectures.embeddings.tryit import TRY_IT
+    from models_lib.kit.tryit import TryItError, TryLimits
+
+    limits = TryLimits()
+    described = TRY_IT.describe(trained_skipgram, relations, limits)
+    assert described["input"] == "words" and described["examples"]
+    one = TRY_IT.run(trained_skipgram, relations, {"text": "King"}, limits)
+    assert one["known"] and len(one["neighbours"]) == 5 and "king" not in [n["word"] for n in one["neighbours"]]
+    three = TRY_IT.run(trained_skipgram, relations, {"text": "king queen man"}, limits)
+    assert three["answer"] == "woman" == three["candidates"][0]["word"]
+    for bad in ({"text": "zebra"}, {"text": "a b"}, {"text": "   "}):
+        with pytest.raises(TryItError):
+            TRY_IT.run(trained_skipgram, relations, bad, limits)
