@@ -193,3 +193,32 @@ def test_try_it_answers_neighbours_and_analogies_as_the_vectors_do(trained_skipg
     for bad in ({"text": "zebra"}, {"text": "a b"}, {"text": "   "}):
         with pytest.raises(TryItError):
             TRY_IT.run(trained_skipgram, relations, bad, limits)
+
+
+@pytest.mark.parametrize("method", ["skipgram", "cbow", "glove", "fasttext", "elmo"])
+def test_the_standalone_script_trains_in_plain_pytorch_and_its_weights_load_back(method, tmp_path):
+    import re
+    import subprocess
+    import sys
+    import zipfile
+
+    from safetensors.torch import load_file
+
+    from models_lib.architectures.embeddings.export import EXPORT
+    from models_lib.export import to_script
+
+    d = relations_data(sentences_per_word=6)
+    knobs = SPEC.validate({"method": method, "epochs": 3})
+    module = SPEC.build(knobs, d)
+    path = to_script(EXPORT.script(knobs, module.data), tmp_path / "script.zip", folder="run-3-script")
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(tmp_path)
+    folder = tmp_path / "run-3-script"
+    source = (folder / "train.py").read_text()
+    assert not re.search(r"^\s*(from|import)\s+(models_lib|playground|tests)\b", source, re.M), "no project import"
+    done = subprocess.run(
+        [sys.executable, "-I", "train.py", "--epochs", "2"], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("epoch 1: ") and "wrote weights.safetensors" in done.stdout
+    module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))

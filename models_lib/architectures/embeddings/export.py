@@ -13,7 +13,7 @@ from torch import nn
 from models_lib.export import Inference
 from models_lib.registry import Export
 
-SCRIPT_REFUSAL = "the standalone training script for word vectors is not written yet"
+from .standalone import script
 
 
 def word2vec_text(module) -> str:
@@ -71,4 +71,4 @@ def inference(module, data) -> Inference:
     )
 
 
-EXPORT = Export(inference=inference, refused={"script": SCRIPT_REFUSAL})
+EXPORT = Export(inference=inference, script=script)
