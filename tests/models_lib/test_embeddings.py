@@ -78,7 +78,11 @@ def test_cbow_learns_the_analogies_too(relations):
 
 
 def test_fasttext_gives_an_unseen_word_a_vector_near_its_stem(relations):
-    result = SPEC.run({"method": "fasttext"}, relations, device="cpu")
+    record = Record()
+    result = SPEC.run({"method": "fasttext"}, relations, device="cpu", callbacks=[record])
+    assert set(record.views) == {"projection", "neighbours", "analogies", "unseen"}
+    unseen = record.views["unseen"][-1]["data"][0]
+    assert all("(unseen)" in y for y in unseen["y"])
     module = SPEC.restore({"method": "fasttext"}, relations, result.state_dict)
     with torch.no_grad():
         for unseen, stem in (("kings", "king"), ("elephants", "elephant"), ("castles", "castle")):
@@ -97,8 +101,12 @@ def test_glove_fits_its_log_counts(relations):
 
 def test_the_elmo_style_language_model_beats_word_counts_and_reads_context(relations):
     knobs = {"method": "elmo", "batch_size": 32, "epochs": 10, "dim": 64}
-    result = SPEC.run(knobs, relations, device="cpu")
+    record = Record()
+    result = SPEC.run(knobs, relations, device="cpu", callbacks=[record])
     m = result.metrics
+    assert set(record.views) == {"projection", "neighbours", "analogies", "context"}
+    bars = record.views["context"][-1]["data"][0]["y"]
+    assert bars[0] == pytest.approx(1.0, abs=1e-3) and min(bars[1:]) < 0.99  # the same word, told apart
     assert m["test_loss"] <= m["test_unigram_loss"] - 0.5, m  # nats per word
     assert m["test_loss"] <= m["test_bigram_loss"] - 0.5, m
     module = SPEC.restore(knobs, relations, result.state_dict)

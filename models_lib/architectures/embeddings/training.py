@@ -9,6 +9,7 @@ from collections import Counter
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from models_lib.data import TensorData
 from models_lib.kit.optim import build_optimizer, schedule_lr
@@ -18,7 +19,7 @@ from models_lib.training import TrainingModule, to_device
 from .corpus import ANALOGIES, words_of
 from .knobs import EmbeddingsHParams
 from .model import build_model, ngram_rows
-from .views import VIEWS, analogy_figure, neighbours_figure, projection_figure
+from .views import VIEWS, analogy_figure, context_figure, neighbours_figure, projection_figure
 
 TABLE = 100_000  # the negative-sampling table
 GLOVE_X_MAX, GLOVE_ALPHA = 10.0, 0.75
@@ -188,6 +189,7 @@ class EmbeddingsModule(TrainingModule):
             device,
         )
         self.baseline = self._baseline()
+        self._context = self._pick_context() if c.method == "elmo" else None
         test_pos = corpus.positions(corpus.n_train, len(corpus.ids))
         self.test_positions = to_device(torch.from_numpy(test_pos), device) if len(test_pos) else None
         if c.method == "elmo":
@@ -342,7 +344,55 @@ class EmbeddingsModule(TrainingModule):
                 for q, a in zip(picked.tolist(), answers, strict=True)
             ]
             figures["analogies"] = analogy_figure(rows, float(self.analogy_accuracy()))
+        if "unseen" in self.view_keys and self.config.method == "fasttext":
+            made = self.unseen_words()
+            if made:
+                vecs = self.model.unseen(made)
+                rows = [(f"{w} (unseen)", self.neighbours(v, k=3)) for w, v in zip(made, vecs, strict=True)]
+                figures["unseen"] = neighbours_figure(rows, "words not in the text: their nearest known words")
+        if "context" in self.view_keys and self.config.method == "elmo" and self._context is not None:
+            word, (a, i), (b, j) = self._context
+            la, lb = self.model.layers(a[None]), self.model.layers(b[None])
+            cos = [float(F.cosine_similarity(x[0, i], y[0, j], dim=0)) for x, y in zip(la, lb, strict=True)]
+            words = self.corpus.words + ["<unknown>"]
+            figures["context"] = context_figure(
+                word, (" ".join(words[t] for t in a.tolist()), " ".join(words[t] for t in b.tolist())), cos
+            )
         return figures
+
+    def unseen_words(self) -> list[str]:
+        """A few words not in the vocabulary, each a known word with an ending added (for FastText's view)."""
+        out = []
+        for i in self.query_words():
+            base = self.corpus.words[i]
+            made = next((base + e for e in ("s", "es", "ish", "ly") if base + e not in self.corpus.index), None)
+            if made:
+                out.append(made)
+        return out[:3]
+
+    def _pick_context(self) -> tuple[str, tuple[torch.Tensor, int], tuple[torch.Tensor, int]] | None:
+        """For the ELMo-style view: a word (past the most used few) and two different training sentences that
+        hold it, each cut to at most 10 words around it."""
+        corpus = self.corpus
+        ids, sentence = corpus.ids[: corpus.n_train], corpus.sentence[: corpus.n_train]
+        for w in self.query_words():
+            where = np.nonzero(ids == w)[0]
+            firsts = {}
+            for p in where.tolist():
+                firsts.setdefault(int(sentence[p]), p)
+                if len(firsts) == 2:
+                    break
+            if len(firsts) < 2:
+                continue
+            picked = []
+            for s_id, p in firsts.items():
+                span = np.nonzero(sentence == s_id)[0]
+                lo = max(int(span[0]), p - 5)
+                hi = min(int(span[-1]) + 1, lo + 10)
+                words = np.where(corpus.ids[lo:hi] < 0, len(corpus.words), corpus.ids[lo:hi])
+                picked.append((to_device(torch.from_numpy(words), self.device), p - lo))
+            return corpus.words[w], picked[0], picked[1]
+        return None
 
     def generators(self) -> dict[str, torch.Generator]:
         return {"sampling": self.generator}

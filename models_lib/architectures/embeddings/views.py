@@ -28,7 +28,23 @@ ANALOGY_VIEW = View(
     "A few questions 'a is to b as c is to ?', answered with the word nearest b − a + c: green where the "
     "vectors find the expected word.",
 )
-VIEWS = (PROJECTION_VIEW, NEIGHBOURS_VIEW, ANALOGY_VIEW)
+UNSEEN_VIEW = View(
+    "unseen",
+    "Words it never saw",
+    "FastText only: a few words that are not in the text (a known word with an ending added), their vectors "
+    "summed from their character pieces, and the known words nearest them: the word they were made from "
+    "should come first.",
+    when=(("method", "fasttext"),),
+)
+CONTEXT_VIEW = View(
+    "context",
+    "One word in two sentences",
+    "ELMo-style only: one word taken from two different sentences, and how alike its two vectors are at each "
+    "layer (cosine): the word vector is the same in both, the LSTM layers' states differ more as they learn "
+    "to carry the sentence around the word.",
+    when=(("method", "elmo"),),
+)
+VIEWS = (PROJECTION_VIEW, NEIGHBOURS_VIEW, ANALOGY_VIEW, UNSEEN_VIEW, CONTEXT_VIEW)
 
 
 def projection_figure(xy: np.ndarray, words: list[str]) -> dict:
@@ -47,7 +63,9 @@ def projection_figure(xy: np.ndarray, words: list[str]) -> dict:
     return {"data": traces, "layout": top_matter(layout, "word vectors, projected (PCA, aligned)", [])}
 
 
-def neighbours_figure(rows: list[tuple[str, list[tuple[str, float]]]]) -> dict:
+def neighbours_figure(
+    rows: list[tuple[str, list[tuple[str, float]]]], title: str = "nearest neighbours (cosine)"
+) -> dict:
     """One row of bars per query word: its neighbours' cosine similarities, each bar labelled with the word."""
     ys, xs, labels, names = [], [], [], []
     for word, neighbours in rows:
@@ -69,7 +87,7 @@ def neighbours_figure(rows: list[tuple[str, list[tuple[str, float]]]]) -> dict:
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "height": 120 + 16 * len(ys),
     }
-    return {"data": traces, "layout": top_matter(layout, "nearest neighbours (cosine)", [])}
+    return {"data": traces, "layout": top_matter(layout, title, [])}
 
 
 def analogy_figure(rows: list[tuple[str, str, str, str, str]], accuracy: float) -> dict:
@@ -85,3 +103,21 @@ def analogy_figure(rows: list[tuple[str, str, str, str, str]], accuracy: float) 
     ]  # fmt: skip
     layout = {"margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "height": 120 + 28 * len(rows)}
     return {"data": traces, "layout": top_matter(layout, f"analogies: {accuracy:.0%} of all questions right", [])}
+
+
+def context_figure(word: str, sentences: tuple[str, str], cosines: list[float]) -> dict:
+    """Bars: the cosine between ``word``'s vectors in the two sentences, per layer."""
+    layers = ["word vector", "LSTM layer 1", "LSTM layer 2"][: len(cosines)]
+    traces = [
+        {"type": "bar", "x": layers, "y": rounded(cosines, 3), "marker": {"color": "#2166ac"}, "name": "cosine",
+         "customdata": [f"{sentences[0]} | {sentences[1]}"] * len(layers),
+         "hovertemplate": markup("%{x}: cosine %{y:.2f}<br>%{customdata}<extra></extra>"), "showlegend": False},
+    ]  # fmt: skip
+    layout = {
+        "uirevision": "context",
+        "xaxis": {"type": "category", "automargin": True},
+        "yaxis": axis("cosine of the two vectors", range=[-1, 1.05]),
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+    }
+    title = f"'{word}' in: {sentences[0]} / {sentences[1]}"
+    return {"data": traces, "layout": top_matter(layout, title, [])}
