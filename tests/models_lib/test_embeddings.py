@@ -230,3 +230,21 @@ def test_the_standalone_script_trains_in_plain_pytorch_and_its_weights_load_back
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("epoch 1: ") and "wrote weights.safetensors" in done.stdout
     module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))
+
+
+@pytest.mark.parametrize("method", ["skipgram", "cbow", "glove", "fasttext", "elmo"])
+def test_the_diagram_is_drawn_from_the_real_model(method):
+    from models_lib.architectures.embeddings.diagram import draw_model
+
+    d = relations_data(sentences_per_word=4)
+    module = SPEC.build({"method": method, "dim": 12, "window": 7}, d)
+    figure = draw_model(module, module.config)
+    assert figure["params"] == sum(p.numel() for p in module.model.parameters())
+    assert figure["nodes"]
+
+
+def test_the_whole_spec_draws_each_example_and_refuses_what_it_cannot_read():
+    for example in SPEC.diagram.examples:
+        assert SPEC.draw(example)["params"] > 0
+    with pytest.raises(ValueError):
+        SPEC.build({}, data.load("spiral"))

@@ -1,22 +1,26 @@
 """Word embeddings: Words become points in space where distance carries meaning: Word2Vec, GloVe, FastText and friends.
 
 ``corpus.py`` the generated text with known relations and its analogy questions, ``knobs.py`` its knobs,
-``model.py`` the vectors and the objectives (skip-gram, CBOW, GloVe, FastText), ``training.py`` how it trains
-and measures (analogy accuracy against a PPMI + SVD baseline), ``views.py`` its live views.
+``model.py`` the vectors and the objectives (skip-gram, CBOW, GloVe, FastText, the ELMo-style biLM), ``training.py`` how it trains
+and measures (analogy accuracy against a PPMI + SVD baseline; the ELMo-style loss against word and word-pair
+counts), ``views.py`` its live views.
 
 Not offered for training yet: ``SPEC`` is still the catalog sketch (``diagram.py``). ``TRAINING`` holds what
 makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests until the
-try-it, the export, the standalone script and the page text are done (the ELMo-style method trains,
-but has no view of its own yet).
+built-in relations text is a dataset of its own and the run page has a panel for the try-it's "words" input
+(``tryit.py``); ``export.py`` (the ``.vec`` file, the lookup for ONNX and ``torch.export``), ``standalone.py``
+and ``diagram.draw_model`` are done and tested through ``TRAINING``.
 """
 
 from models_lib.kit.metrics import ACCURACY, TEST_LOSS, TRAIN_LOSS
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Diagram, Fact, Metric
 
-from .diagram import EmbeddingsSketch, draw
+from .diagram import EmbeddingsSketch, draw, draw_model
+from .export import EXPORT
 from .knobs import EmbeddingsHParams
 from .model import WordVectors, build_model
 from .training import EmbeddingsModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = ["SPEC", "TRAINING", "EmbeddingsHParams", "EmbeddingsModule", "WordVectors", "build_model"]
@@ -36,7 +40,8 @@ METRICS = (
         TEST_LOSS.chart,
         "lower",
         description="The negative-sampling loss on the held-out end of the text, with fixed windows and "
-        "negatives (not reported for GloVe, which fits counts, not pairs).",
+        "negatives; for the ELMo-style model, its cross-entropy per word (next and previous word). Not reported "
+        "for GloVe, which fits counts, not pairs.",
     ),
     Metric(
         "test_analogy_accuracy",
@@ -87,6 +92,9 @@ TRAINING = {
     "views": VIEWS,
     "metrics": METRICS,
     "default_dataset": "rivers_text",
+    "try_it": TRY_IT,
+    "export": EXPORT,
+    "diagram": Diagram(draw_model, examples=({"method": "cbow"}, {"method": "glove"}, {"method": "elmo"})),
 }
 
 SPEC = ArchitectureSpec(
