@@ -129,3 +129,17 @@ def draw(k: EmbeddingsSketch) -> dict:
             "Each word's vector depends on its sentence: the states of a two-layer bidirectional LSTM language model, mixed."
         )
     return c.finish(params)
+
+
+def draw_model(module, config) -> dict:
+    """The diagram of a real run: the method's picture with the run's vocabulary, vector size and window (at
+    most four words a side drawn), and the model's real parameter count."""
+    sketch = EmbeddingsSketch.model_construct(
+        variant=config.method,
+        vocab_size=len(module.corpus.words),
+        dim=config.dim,
+        window=min(config.window, 4),
+    )
+    figure = draw(sketch)
+    figure["params"] = sum(p.numel() for p in module.model.parameters())
+    return figure
