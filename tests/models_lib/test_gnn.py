@@ -194,3 +194,20 @@ def test_data_without_a_graph_is_refused():
 
 def test_the_catalog_still_shows_the_sketch():
     assert gnn.SPEC.module is None and not gnn.SPEC.accepts
+
+
+def test_an_uploaded_graph_trains_its_links_read_both_ways(tmp_path):
+    from models_lib.data.ingest import IngestLimits, ingest, to_tensordata
+
+    # two rings of 12 nodes, each link written once, one way; only ids and labels: no feature columns
+    rows = [f"a{i},a{(i + 1) % 12}" for i in range(12)] + [f"b{i},b{(i + 1) % 12}" for i in range(12)] + ["a0,b0"]
+    edges, nodes = tmp_path / "edges.csv", tmp_path / "nodes.csv"
+    edges.write_text("src,dst\n" + "\n".join(rows) + "\n")
+    nodes.write_text("id,label\n" + "\n".join(f"{r}{i},{r}" for r in "ab" for i in range(12)))
+    d = to_tensordata(ingest(edges, "graph", {}, IngestLimits(), nodes_path=nodes))
+    assert d.graph.x.shape == (24, 0) and d.graph.n_edges == 25
+    record = Record()
+    result = SPEC.run({"epochs": 100}, d, device="cpu", callbacks=[record])
+    assert result.metrics["test_accuracy"] >= 0.8, result.metrics
+    links = next(t for t in record.views["graph"][-1]["data"] if t.get("name") == "links")
+    assert links["x"].count(None) == 25  # every link drawn, whichever way it was written

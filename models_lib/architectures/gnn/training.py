@@ -5,6 +5,8 @@ and test accuracy, and two lines to beat: an MLP that reads each node's features
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,6 +22,24 @@ from .model import GNN, GATLayer, build_model
 from .views import VIEWS, accuracy_figure, drawn_nodes, embedding_figure, graph_figure, spring_positions
 
 BASELINE_EPOCHS = 200  # the MLP baseline's full-batch steps
+MAX_IDENTITY = 5000  # a graph without features gets one-hot node ids up to this many nodes, else its degrees
+
+
+def model_inputs(graph) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the networks read: the node features (a graph uploaded without any gets a one-hot id per node, or
+    on a big graph its degree, so there is something to pass) and the edges both ways, each once (an upload
+    lists each link once; a node should hear its neighbours whichever way round the link was written)."""
+    n = graph.n_nodes
+    edges = torch.cat([graph.edge_index, graph.edge_index.flip(0)], 1)
+    edges = torch.unique(edges[:, edges[0] != edges[1]], dim=1)
+    x = graph.x
+    if x.shape[1] == 0:
+        if n <= MAX_IDENTITY:
+            x = torch.eye(n)
+        else:
+            degree = torch.zeros(n).index_add_(0, edges[1], torch.ones(edges.shape[1]))
+            x = torch.stack([torch.log1p(degree), torch.ones(n)], 1)
+    return x.float(), edges
 
 
 def label_propagation(data: TensorData) -> float | None:
@@ -33,8 +53,7 @@ def label_propagation(data: TensorData) -> float | None:
         return None
     G = nx.Graph()
     G.add_nodes_from(range(g.n_nodes))
-    G.add_edges_from(g.edge_index.T.tolist())
-    G.remove_edges_from(nx.selfloop_edges(G))
+    G.add_edges_from(model_inputs(g)[1].T.tolist())
     for i, label in zip(nodes.train.tolist(), g.y[nodes.train].tolist(), strict=True):
         G.nodes[i]["label"] = label
     guess = np.asarray(harmonic_function(G, label_name="label"))
@@ -50,11 +69,11 @@ def mlp_baseline(data: TensorData, config: GNNHParams) -> float | None:
         return None
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        model = GNN("mlp", g.x.shape[1], config.hidden, len(data.class_names), config.layers, dropout=config.dropout)
+        x, y, train = model_inputs(g)[0], g.y, nodes.train
+        model = GNN("mlp", x.shape[1], config.hidden, len(data.class_names), config.layers, dropout=config.dropout)
         optimizer = build_optimizer(
             "adam", model, lr=config.learning_rate, device=torch.device("cpu"), weight_decay=config.weight_decay
         )
-        x, y, train = g.x, g.y, nodes.train
         for _ in range(BASELINE_EPOCHS):
             optimizer.zero_grad()
             F.cross_entropy(model(x[train], None), y[train]).backward()
@@ -73,7 +92,8 @@ class GNNModule(TrainingModule):
         self.config = config
         self.data = data
         self.class_names = list(data.class_names)
-        self.model = build_model(config, data.graph.x.shape[1], len(self.class_names))
+        self.inputs = model_inputs(data.graph)
+        self.model = build_model(config, self.inputs[0].shape[1], len(self.class_names))
         self.view_keys = [v.key for v in VIEWS if v.applies_to(data) and v.drawn_with(config.model_dump())]
         self._history: list[tuple[float, float]] = []
         self._steps = 0
@@ -82,8 +102,8 @@ class GNNModule(TrainingModule):
         g, nodes = self.data.graph, self.data.fields[NODES]
         self.device = device
         self.model.to(device)
-        self.x = to_device(g.x, device)
-        self.edge_index = to_device(g.edge_index, device)
+        self.x = to_device(self.inputs[0], device)
+        self.edge_index = to_device(self.inputs[1], device)
         self.y = to_device(g.y, device)
         self.train_nodes = to_device(nodes.train, device)
         self.test_nodes = to_device(nodes.test, device)
@@ -91,8 +111,9 @@ class GNNModule(TrainingModule):
             "mlp": mlp_baseline(self.data, self.config),
             "label_propagation": label_propagation(self.data),
         }
-        self.drawn = drawn_nodes(g)
-        self.positions = spring_positions(g, self.drawn)
+        self.view_graph = dataclasses.replace(g, edge_index=self.inputs[1])  # each link both ways
+        self.drawn = drawn_nodes(self.view_graph)
+        self.positions = spring_positions(self.view_graph, self.drawn)
         self._previous_projection: np.ndarray | None = None
         self.steps_per_epoch = max(1, -(-len(nodes.train) // self.config.batch_size))
         return [self.train_nodes]
@@ -156,7 +177,7 @@ class GNNModule(TrainingModule):
         if "graph" in self.view_keys:
             attention = self._edge_attention() if self.config.layer == "gat" else None
             figures["graph"] = graph_figure(
-                self.positions, self.drawn, g, guess, labelled, self.class_names, attention=attention
+                self.positions, self.drawn, self.view_graph, guess, labelled, self.class_names, attention=attention
             )
         if "embeddings" in self.view_keys and self.model.hidden is not None:
             hidden = self.model.hidden.float()[torch.as_tensor(self.drawn, device=self.device)]
@@ -187,7 +208,7 @@ class GNNModule(TrainingModule):
         d, c = self.data, self.config
         g = d.graph
         words = [
-            f"graph {d.name or 'uploaded'}: {g.n_nodes} nodes, {g.n_edges} directed edges, {d.n_train} labelled "
+            f"graph {d.name or 'uploaded'}: {g.n_nodes} nodes, {self.inputs[1].shape[1] // 2} links, {d.n_train} labelled "
             f"nodes to learn from, {d.n_test} to test, {len(self.class_names)} classes; {c.layers} {c.layer} "
             f"layers of {c.hidden} units"
         ]
