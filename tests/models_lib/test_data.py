@@ -11,7 +11,7 @@ SLUGS = ["spiral", "xor", "circles", "moons", "gaussians", "iris", "wine", "brea
 def test_registry_lists_all():
     # The 2-D and tabular sets tested here, the image and sequence sets of the CNN and RNN, and the
     # GAN's mixtures of Gaussians (tested with the GAN), the shape scenes (test_scenes.py), the stick figures (test_pose_data.py), the
-    # sentiment trees (test_recursive.py), the sequence pairs (test_seq2seq_data.py).
+    # sentiment trees (test_recursive.py), the sequence pairs (test_seq2seq_data.py), the graphs (test_gnn_data.py).
     assert sorted(i.slug for i in data.builtin_all()) == sorted(
         [
             *SLUGS,
@@ -31,6 +31,9 @@ def test_registry_lists_all():
             "number-words",
             "reverse",
             "sort",
+            "karate",
+            "karate-4",
+            "sbm",
         ]
     )
     with pytest.raises(data.UnknownDataset, match="unknown dataset 'mnist'"):
