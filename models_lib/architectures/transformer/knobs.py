@@ -80,8 +80,7 @@ class TransformerHParams(
         le=256,
         group="data",
         title="Context length",
-        description="Characters the language model reads at once (each predicts the next); pairs and labelled "
-        "texts are read whole, up to this many characters.",
+        description="Characters the language model reads at once, each predicting the next (pairs are read whole).",
         effect="Longer lets it use more of the past, at a cost that grows with its square.",
     )
     dropout: float = knob(

@@ -77,15 +77,6 @@ class TransformerModule(TrainingModule):
             self.vocab = list(data.vocab)
             longest = max(int(data.X_train.shape[1]), int(data.y_train.shape[1]), int(data.X_test.shape[1]))
             longest = max(longest, int(data.y_test.shape[1]))
-            if longest > c.context:
-                raise HParamsError(
-                    [
-                        {
-                            "field": "context",
-                            "message": f"the pairs are up to {longest} characters long; raise it to {longest}",
-                        }
-                    ]
-                )
             self.model = build_model(c, len(self.vocab), self.task, longest)
         else:
             self.vocab = list(data.meta.get("vocab") or data.class_names)
@@ -131,8 +122,8 @@ class TransformerModule(TrainingModule):
             X_te, Y_te = text_windows(self.test_ids, c.context, c.context)
             self.X_test, self.y_test = to_device(X_te, device), to_device(Y_te, device)
             self.bigram = torch.tensor(bigram_bits(self.train_ids, self.test_ids, len(self.vocab)), device=device)
-            self.shown_text = to_device(torch.from_numpy(self.test_ids[:SHOWN_CHARS]), device)
-            self.prompt = self.shown_text[:SHOWN_CHARS]
+            self.shown_text = to_device(torch.from_numpy(self.test_ids[: min(SHOWN_CHARS, c.context)]), device)
+            self.prompt = self.shown_text
             self.sample_generator = torch.Generator(device=device).manual_seed(c.seed)
             train = [X, Y]
         n = int(train[0].shape[0])
