@@ -198,3 +198,54 @@ def test_knobs_that_do_not_suit_the_data_are_refused_naming_the_knob():
     with pytest.raises(ValueError, match="pairs of sequences or text"):
         transformer.TransformerModule(transformer.TransformerHParams(), data.load("spiral"))
     assert not SPEC.accepts_data(data.builtin_get("spiral"))
+
+
+def _trained(dataset, **knobs):
+    d = data.load(*dataset) if isinstance(dataset, tuple) else data.load(dataset)
+    config = SPEC.with_data_defaults({"epochs": 1, "layers": 1, **knobs}, d)
+    module = SPEC.build(config, d)
+    module.setup(torch.device("cpu"))
+    module.model.eval()
+    with torch.no_grad():
+        for p in module.model.parameters():
+            p.add_(torch.randn_like(p) * 0.01)
+    return config, d, module
+
+
+@pytest.mark.parametrize("dataset", [("reverse", {"n_samples": 200}), "rivers_text"], ids=["pairs", "text"])
+def test_the_onnx_and_pt2_exports_give_the_models_answers(dataset, tmp_path):
+    import onnxruntime as ort
+
+    from models_lib.export import to_onnx, to_pt2
+
+    _, d, module = _trained(dataset, context=32)
+    inference = transformer.TRAINING_EXPORT.inference(module, d)
+    batch = torch.cat([inference.inputs[0]] * 2)[:7]  # another batch size than the traced one
+    with torch.no_grad():
+        expected = inference.model(batch)
+    if module.task == "translate":  # the graph is greedy decoding itself
+        assert torch.equal(expected.argmax(-1), module.model.greedy(batch, expected.shape[1]))
+    session = ort.InferenceSession(str(to_onnx(inference, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {inference.input_names[0]: batch.numpy()})
+    np.testing.assert_allclose(got, expected.numpy(), atol=1e-4)
+    program = torch.export.load(str(to_pt2(inference, tmp_path / "m.pt2"))).module()
+    torch.testing.assert_close(program(batch), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dataset", [("reverse", {"n_samples": 200}), "rivers_text"], ids=["pairs", "text"])
+def test_the_standalone_script_trains_and_its_weights_load_back(dataset, tmp_path):
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file
+
+    config, d, module = _trained(dataset, context=32)
+    standalone = transformer.TRAINING_EXPORT.script(config, d)
+    for name, content in standalone.files.items():
+        (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    done = subprocess.run(
+        [sys.executable, "-I", "train.py", "--epochs", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "epoch 1:" in done.stdout and ("exact match" in done.stdout or "bits per character" in done.stdout)
+    module.model.load_state_dict(load_file(tmp_path / "weights.safetensors"))

@@ -14,6 +14,7 @@ from models_lib.kit.metrics import ACCURACY, LOSS, TEST_LOSS, TRAIN_LOSS
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import TransformerSketch, draw
+from .export import EXPORT
 from .knobs import TransformerHParams
 from .model import CharLM, EncoderDecoder, MultiHeadAttention, build_model
 from .training import TransformerModule
@@ -22,6 +23,7 @@ from .views import VIEWS
 __all__ = [
     "SPEC",
     "TRAINING",
+    "TRAINING_EXPORT",
     "CharLM",
     "EncoderDecoder",
     "MultiHeadAttention",
@@ -100,6 +102,8 @@ METRICS = (
         data_kinds=TEXT,
     ),
 )
+
+TRAINING_EXPORT = EXPORT  # the export and the standalone script, declared with the try-it once it is offered
 
 TRAINING = {
     "knobs": TransformerHParams,
