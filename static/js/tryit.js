@@ -1025,6 +1025,32 @@ function renderTree(result) {
   draw();
 }
 
+// ---------------------------------------------------------------- an encoder-decoder: an input translated, with its attention
+
+function translateInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const text = el("textarea", { id: "tryit-translate", rows: "2", maxlength: String(Math.min(info.limits.max_text_chars, info.longest)) });
+  text.value = info.examples[0] || "";
+  const examples = el("select", { id: "tryit-examples" }, ...info.examples.map((e, i) => el("option", { value: String(i), text: e })));
+  examples.addEventListener("change", () => { text.value = info.examples[Number(examples.value)]; });
+  form.append(
+    el("label", { for: "tryit-translate" }, `An input like the data's, up to ${info.longest} characters`),
+    text,
+    el("label", { for: "tryit-examples", class: "tryit-field" }, el("span", { text: "Or start from a test input" }), examples),
+    el("button", { type: "submit", class: "button button-primary", text: "Translate" }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs({ text: text.value }, (result) => {
+      const chart = el("div", { class: "tryit-chart", id: "tryit-attention", role: "img", "aria-label": `Attention of ${result.layers} layers of ${result.heads} heads` });
+      show(verdict(`It answers “${result.answer}”${result.ended ? "" : " (and had not finished)"}.`), chart);
+      const draw = () => plot(chart, result.figure.data, result.figure.layout) || setTimeout(draw, 200);
+      draw();
+    });
+  });
+  return form;
+}
+
 const BUILDERS = {
   point: () => pointInput(),
   row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
@@ -1036,6 +1062,7 @@ const BUILDERS = {
   scene: () => sceneInput(info.answer === "boxes" ? renderBoxes : renderMask),
   figure: () => figureInput(renderSkeleton),
   review: () => reviewInput(),
+  translate: () => translateInput(),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

@@ -249,3 +249,35 @@ def test_the_standalone_script_trains_and_its_weights_load_back(dataset, tmp_pat
     assert done.returncode == 0, done.stderr
     assert "epoch 1:" in done.stdout and ("exact match" in done.stdout or "bits per character" in done.stdout)
     module.model.load_state_dict(load_file(tmp_path / "weights.safetensors"))
+
+
+def test_try_it_translates_with_attention_and_writes_on_from_a_seed():
+    from models_lib.architectures.transformer.tryit import TRY_IT
+    from models_lib.kit.tryit import TryItError, TryLimits
+
+    limits = TryLimits()
+    _, d, module = _trained(("reverse", {"n_samples": 200}), heads=2)
+    info = TRY_IT.describe(module, d, limits)
+    assert info["input"] == "translate" and info["examples"]
+    typed = info["examples"][0]
+    answer = TRY_IT.run(module, d, {"text": typed}, limits)
+    src = torch.tensor([[module.vocab.index(ch) for ch in typed]])
+    expected = module.model.greedy(src, module.model.length - 1)[0]
+    from models_lib.architectures.seq2seq.views import decoded
+
+    assert answer["answer"] == decoded(expected, module.vocab)
+    grids = answer["figure"]["data"]
+    assert len(grids) == 1 * 2 and all(len(g["z"][0]) == len(typed) for g in grids)
+    assert all(np.allclose(np.array(g["z"]).sum(1), 1, atol=0.02) for g in grids)
+    with pytest.raises(TryItError, match="never saw"):
+        TRY_IT.run(module, d, {"text": "ABC?"}, limits)
+
+    _, d, module = _trained("rivers_text", context=32)
+    info = TRY_IT.describe(module, d, limits)
+    assert info["input"] == "text"
+    seed = info["example"][:20]
+    one = TRY_IT.run(module, d, {"seed": seed, "length": 30, "top_k": 1}, limits)
+    again = TRY_IT.run(module, d, {"seed": seed, "length": 30, "top_k": 1, "sample_seed": 5}, limits)
+    assert one["text"].startswith(seed) and len(one["generated"]) == 30
+    assert one["generated"] == again["generated"]  # top-k 1 takes the likeliest every time
+    assert abs(sum(p["p"] for p in one["next"])) <= 1.0001
