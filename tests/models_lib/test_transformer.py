@@ -281,3 +281,21 @@ def test_try_it_translates_with_attention_and_writes_on_from_a_seed():
     assert one["text"].startswith(seed) and len(one["generated"]) == 30
     assert one["generated"] == again["generated"]  # top-k 1 takes the likeliest every time
     assert abs(sum(p["p"] for p in one["next"])) <= 1.0001
+
+
+@pytest.mark.parametrize(
+    ("dataset", "knobs"),
+    [(("reverse", {"n_samples": 200}), {}), ("rivers_text", {"layers": 3, "positional": "sinusoidal"})],
+    ids=["pairs", "text"],
+)
+def test_the_diagram_is_drawn_from_the_real_module(dataset, knobs):
+    from models_lib.architectures.transformer.diagram import draw_model
+
+    config, _, module = _trained(dataset, context=32, **knobs)
+    figure = draw_model(module, config)
+    total = sum(p.numel() for p in module.model.parameters())
+    assert figure["params"] == total, figure.get("params")
+    assert sum(n.get("params") or 0 for n in figure["nodes"]) == total
+    layers = [n for n in figure["nodes"] if n["label"].startswith("Layer ") and n["label"] != "Layer norm"]
+    n = module.config.layers
+    assert len(layers) == (2 * n if module.task == "translate" else n)
