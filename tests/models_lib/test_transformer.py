@@ -195,13 +195,16 @@ def test_knobs_that_do_not_suit_the_data_are_refused_naming_the_knob():
         SPEC.run({"context": 256, "epochs": 1}, data.load("rivers_text", {"test_ratio": 0.05}), device="cpu")
     with pytest.raises(HParamsError, match="width"):
         SPEC.run({"width": 30, "heads": 4}, data.load("reverse", {"n_samples": 200}), device="cpu")
-    with pytest.raises(ValueError, match="pairs of sequences or text"):
+    with pytest.raises(ValueError, match="pairs of sequences, text or labelled texts"):
         transformer.TransformerModule(transformer.TransformerHParams(), data.load("spiral"))
     assert not SPEC.accepts_data(data.builtin_get("spiral"))
 
 
 def _trained(dataset, **knobs):
-    d = data.load(*dataset) if isinstance(dataset, tuple) else data.load(dataset)
+    if isinstance(dataset, data.TensorData):
+        d = dataset
+    else:
+        d = data.load(*dataset) if isinstance(dataset, tuple) else data.load(dataset)
     config = SPEC.with_data_defaults({"epochs": 1, "layers": 1, **knobs}, d)
     module = SPEC.build(config, d)
     module.setup(torch.device("cpu"))
@@ -218,6 +221,8 @@ def test_the_onnx_and_pt2_exports_give_the_models_answers(dataset, tmp_path):
 
     from models_lib.export import to_onnx, to_pt2
 
+    if dataset == "labelled":
+        dataset = _labelled_texts(tmp_path, 200)
     _, d, module = _trained(dataset, context=32)
     inference = transformer.TRAINING_EXPORT.inference(module, d)
     batch = torch.cat([inference.inputs[0]] * 2)[:7]  # another batch size than the traced one
@@ -232,13 +237,15 @@ def test_the_onnx_and_pt2_exports_give_the_models_answers(dataset, tmp_path):
     torch.testing.assert_close(program(batch), expected, atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("dataset", [("reverse", {"n_samples": 200}), "rivers_text"], ids=["pairs", "text"])
+@pytest.mark.parametrize("dataset", [("reverse", {"n_samples": 200}), "rivers_text", "labelled"], ids=str)
 def test_the_standalone_script_trains_and_its_weights_load_back(dataset, tmp_path):
     import subprocess
     import sys
 
     from safetensors.torch import load_file
 
+    if dataset == "labelled":
+        dataset = _labelled_texts(tmp_path, 200)
     config, d, module = _trained(dataset, context=32)
     standalone = transformer.TRAINING_EXPORT.script(config, d)
     for name, content in standalone.files.items():
@@ -247,7 +254,10 @@ def test_the_standalone_script_trains_and_its_weights_load_back(dataset, tmp_pat
         [sys.executable, "-I", "train.py", "--epochs", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert "epoch 1:" in done.stdout and ("exact match" in done.stdout or "bits per character" in done.stdout)
+    assert "epoch 1:" in done.stdout
+    assert {"translate": "exact match", "language_model": "bits per character", "classify": "test accuracy"}[
+        module.task
+    ] in done.stdout
     module.model.load_state_dict(load_file(tmp_path / "weights.safetensors"))
 
 
@@ -299,3 +309,56 @@ def test_the_diagram_is_drawn_from_the_real_module(dataset, knobs):
     layers = [n for n in figure["nodes"] if n["label"].startswith("Layer ") and n["label"] != "Layer norm"]
     n = module.config.layers
     assert len(layers) == (2 * n if module.task == "translate" else n)
+
+
+def _labelled_texts(tmp_path, n=800):
+    """Reviews whose label turns on a 'not' several words before the adjective: a bag of words cannot tell
+    'not good' from 'good', attention can."""
+    from models_lib.data.ingest import IngestLimits, ingest, to_tensordata
+
+    rng = np.random.default_rng(0)
+    things = ["the film", "the plot", "the music", "this book", "the ending", "the cast"]
+    fillers = ["really", "at all times", "to me", "honestly", "in the end", "for once"]
+    good, bad = ["good", "great", "superb", "fine"], ["dull", "bad", "awful", "boring"]
+    rows = ["review,label"]
+    for _ in range(n):
+        positive, negated = rng.random() < 0.5, rng.random() < 0.5
+        word = rng.choice(good if positive else bad)
+        text = f"{rng.choice(things)} was {'not ' if negated else ''}{rng.choice(fillers)} {word}"
+        rows.append(f"{text},{'pos' if positive != negated else 'neg'}")
+    path = tmp_path / "reviews.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return to_tensordata(
+        ingest(path, "text_labels", {"text_column": "review", "label_column": "label"}, IngestLimits())
+    )
+
+
+def test_the_classifier_reads_negation_and_shows_its_attention(tmp_path):
+    reviews = _labelled_texts(tmp_path)
+    assert SPEC.accepts_data(reviews)
+    record, result = _train(reviews, key="test_accuracy", epochs=8, layers=2)
+    assert result.metrics["test_accuracy"] >= 0.9, record.points  # "not" flips the adjective: no linear bag of words
+    assert set(record.views) == {"attention", "confusion"}
+    grids = record.views["attention"]["data"]
+    assert len(grids) == 2 * 4 and all(np.allclose(np.array(g["z"]).sum(1), 1, atol=0.02) for g in grids)
+    counts = np.array(record.views["confusion"]["data"][0]["z"])
+    assert counts.sum() == len(reviews.y_test)
+
+
+def test_try_it_labels_a_typed_text(tmp_path):
+    from models_lib.architectures.transformer.tryit import TRY_IT
+    from models_lib.kit.tryit import TryLimits
+
+    limits = TryLimits()
+    _, d, module = _trained(_labelled_texts(tmp_path, 200))
+    info = TRY_IT.describe(module, d, limits)
+    assert info["input"] == "label_text" and info["class_names"] == ["neg", "pos"]
+    answer = TRY_IT.run(module, d, {"text": "The film was not really zzzword"}, limits)
+    ids = torch.tensor(
+        [[module.vocab.index(w) if w in module.vocab else 3 for w in "the film was not really zzzword".split()]]
+    )
+    with torch.no_grad():
+        expected = module.model(ids)[0].softmax(-1)
+    assert answer["class"] == d.class_names[int(expected.argmax())] and answer["unknown"] == ["zzzword"]
+    assert math.isclose(answer["probabilities"][0]["p"], float(expected.max()), abs_tol=1e-3)
+    assert len(answer["figure"]["data"]) == 1 * 4

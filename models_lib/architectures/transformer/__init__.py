@@ -10,7 +10,7 @@ makes it trainable (``dataclasses.replace(SPEC, **TRAINING)``), for the tests un
 the standalone script and the page text are done.
 """
 
-from models_lib.kit.metrics import ACCURACY, LOSS, TEST_LOSS, TRAIN_LOSS
+from models_lib.kit.metrics import ACCURACY, LOSS, TEST_ACCURACY, TEST_LOSS, TRAIN_ACCURACY, TRAIN_LOSS, only
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import TransformerSketch, draw
@@ -32,7 +32,7 @@ __all__ = [
     "build_model",
 ]
 
-PAIRS, TEXT = ("pairs",), ("text",)
+PAIRS, TEXT, LABELLED = ("pairs",), ("text",), ("text_labels",)
 BITS = Chart(
     "bits_per_char",
     "Bits per character",
@@ -49,8 +49,8 @@ METRICS = (
         TEST_LOSS.label,
         LOSS,
         "lower",
-        description="Cross-entropy per character on the held-out pairs or text, each position fed the true "
-        "characters before it.",
+        description="Cross-entropy on the held-out data: per character of the pairs' answers or of the text (each "
+        "position fed the true characters before it), or per labelled text.",
     ),
     Metric(
         "test_exact_match",
@@ -71,6 +71,7 @@ METRICS = (
         "percent",
         description="Pairs: share of the test answers' characters (and their end) decoded greedily in the right "
         "place. Text: share of the held-out characters that were the model's likeliest guess.",
+        data_kinds=PAIRS + TEXT,
     ),
     Metric(
         "train_char_accuracy",
@@ -79,7 +80,10 @@ METRICS = (
         "higher",
         "percent",
         description="Share of the training batches' next characters guessed right when fed the true previous ones.",
+        data_kinds=PAIRS + TEXT,
     ),
+    only(TRAIN_ACCURACY, kinds=LABELLED),
+    only(TEST_ACCURACY, kinds=LABELLED),
     Metric(
         "test_bits_per_char",
         "test bits per character",
@@ -110,6 +114,7 @@ TRAINING = {
     "accepts": (
         Accepts("pairs", "generate", note="an encoder-decoder"),
         Accepts("text", "generate", note="a decoder-only character language model"),
+        Accepts("text_labels", "classify", note="an encoder with a classification head, over words"),
     ),
     "module": TransformerModule,
     "views": VIEWS,

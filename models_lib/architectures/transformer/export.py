@@ -3,6 +3,7 @@
 - pairs: the whole translator as one graph, the encoder once, then the decoder run again for each answer
   character (each run reads the characters chosen so far; greedy decoding), unrolled for as many characters
   as the dataset's longest answer. In: the input's character ids; out: the scores of every answer character.
+- labelled texts: the classifier over a text's word ids; out: a score per label.
 - text: the language model over one full context of characters; out: the scores of the character after each
   place. The sampling loop (temperature, top-k, sliding the context) stays with the caller: the standalone
   script has it (``CharLM.generate``).
@@ -52,6 +53,15 @@ def inference(module, data) -> Inference:
             "step's argmax is the next character, and the answer ends at the first id 2 (</s>)",
         )
     example = examples(module.X_test.cpu())
+    if module.task == "classify":
+        return Inference(
+            module.model,
+            (example,),
+            ("words",),
+            "scores",
+            f"word ids [batch, {example.shape[1]}] in (0 pads; lower-cased words as in the vocabulary, 3 for an "
+            f"unknown word); the scores (logits) of the {len(data.class_names)} labels out",
+        )
     return Inference(
         module.model,
         (example,),

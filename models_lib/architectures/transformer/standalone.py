@@ -21,7 +21,7 @@ from .training import text_windows, warmup_cosine
 READ_NPZ = '''
 def read_data(path):
     """The arrays of data.npz as tensors: pairs' X_train, y_train, X_test, y_test (character ids, 0 pads,
-    answers between 1 and 2), or text's train and test (character ids)."""
+    answers between 1 and 2; or labelled texts' word ids and labels), or text's train and test (character ids)."""
     arrays = np.load(path)
     return {name: torch.tensor(arrays[name]) for name in arrays.files}
 '''
@@ -30,6 +30,7 @@ LOOP = """
 VOCAB = __VOCAB__
 TASK = __TASK__
 LENGTH = __LENGTH__
+CLASSES = __CLASSES__
 
 
 def batches_of(tensors, batch_size, generator):
@@ -41,8 +42,8 @@ def batches_of(tensors, batch_size, generator):
 def main():
     args, c = options()
     data = read_data("data.npz")
-    model = build_model(c, len(VOCAB), TASK, LENGTH)
-    if TASK == "translate":
+    model = build_model(c, len(VOCAB), TASK, LENGTH, CLASSES)
+    if TASK in ("translate", "classify"):
         train = [data["X_train"], data["y_train"]]
     else:
         train = list(text_windows(data["train"].numpy(), c.context, max(1, c.context // 4)))
@@ -58,6 +59,9 @@ def main():
             if TASK == "translate":
                 src, tgt = batch
                 loss = F.cross_entropy(model(src, tgt[:, :-1]).transpose(1, 2), tgt[:, 1:], ignore_index=0)
+            elif TASK == "classify":
+                X, y = batch
+                loss = F.cross_entropy(model(X), y)
             else:
                 X, Y = batch
                 loss = F.cross_entropy(model(X).transpose(1, 2), Y)
@@ -75,6 +79,9 @@ def main():
                 real = target != 0
                 exact = ((chars == target) | ~real).all(1).float().mean()
                 print(f"epoch {epoch}: test exact match {exact.item():.3f}", flush=True)
+            elif TASK == "classify":
+                accuracy = (model(data["X_test"]).argmax(-1) == data["y_test"]).float().mean()
+                print(f"epoch {epoch}: test accuracy {accuracy.item():.3f}", flush=True)
             else:
                 loss = F.cross_entropy(model(test[0]).transpose(1, 2), test[1])
                 sample = model.generate(data["test"][:16], 60, c.temperature, c.top_k)
@@ -86,7 +93,7 @@ def main():
 
 def data_npz(module, data) -> bytes:
     out = io.BytesIO()
-    if module.task == "translate":
+    if module.task in ("translate", "classify"):
         arrays = {k: getattr(data, k).numpy() for k in ("X_train", "y_train", "X_test", "y_test")}
     else:
         arrays = {"train": module.train_ids, "test": module.test_ids}
@@ -112,6 +119,7 @@ def script(config, data) -> Standalone:
             "__VOCAB__": json.dumps(list(module.vocab)),
             "__TASK__": json.dumps(module.task),
             "__LENGTH__": str(length),
+            "__CLASSES__": str(len(data.class_names) if module.task == "classify" else 0),
         },
         what="its model.py, then the learning-rate schedule and the text's windows",
     )

@@ -15,6 +15,7 @@ from models_lib.architectures.seq2seq.training import greedy_scores
 from models_lib.data import TensorData
 from models_lib.data.tensors import BOS, EOS, PAD
 from models_lib.hparams import HParamsError
+from models_lib.kit.figures import confusion_matrix_figure
 from models_lib.kit.optim import build_optimizer, cosine_lr
 from models_lib.registry import RunSettings
 from models_lib.training import TrainingModule, to_device
@@ -63,8 +64,8 @@ def bigram_bits(train: np.ndarray, test: np.ndarray, vocab: int) -> float:
 
 class TransformerModule(TrainingModule):
     def __init__(self, config: TransformerHParams, data: TensorData, settings: RunSettings | None = None):
-        if data.kind not in ("pairs", "text"):
-            raise ValueError("the transformer takes pairs of sequences or text")
+        if data.kind not in TASKS:
+            raise ValueError("the transformer takes pairs of sequences, text or labelled texts")
         self.config = config
         self.data = data
         self.task = task_of(data)
@@ -78,6 +79,12 @@ class TransformerModule(TrainingModule):
             longest = max(int(data.X_train.shape[1]), int(data.y_train.shape[1]), int(data.X_test.shape[1]))
             longest = max(longest, int(data.y_test.shape[1]))
             self.model = build_model(c, len(self.vocab), self.task, longest)
+        elif self.task == "classify":
+            if not data.vocab or len(data.class_names) < 2 or data.n_train < 1 or data.n_test < 1:
+                raise ValueError("the labelled texts need a vocabulary, two labels and training and test texts")
+            self.vocab = list(data.vocab)
+            longest = max(int(data.X_train.shape[1]), int(data.X_test.shape[1]), 1)
+            self.model = build_model(c, len(self.vocab), self.task, longest, len(data.class_names))
         else:
             self.vocab = list(data.meta.get("vocab") or data.class_names)
             ids = np.asarray(data.meta["ids"], dtype=np.int64)
@@ -99,6 +106,7 @@ class TransformerModule(TrainingModule):
         self._last: dict | None = None
         self._samples: list[tuple[float, str]] = []
         self._last_sample_step = -1
+        self._guesses: torch.Tensor | None = None
 
     # -- set-up -----------------------------------------------------------------------------
     def setup(self, device: torch.device) -> list[torch.Tensor]:
@@ -116,6 +124,13 @@ class TransformerModule(TrainingModule):
             self.shown_y = y_val[:SHOWN]
             self.shown_inputs = [decoded(x, self.vocab, eos=-1) for x in X_val[:SHOWN]]
             self.shown_truths = [decoded(y[1:], self.vocab) for y in y_val[:SHOWN]]
+            train = [d.X_train, d.y_train]
+        elif self.task == "classify":
+            self.X_test, self.y_test = to_device(d.X_test, device), to_device(d.y_test, device)
+            X_val = d.meta.get("X_val")
+            shown = X_val if X_val is not None and len(X_val) else d.X_test
+            n = int((shown[0] != PAD_ID).sum()) or 1
+            self.shown_text = to_device(shown[:1, : min(n, SHOWN_CHARS)], device)
             train = [d.X_train, d.y_train]
         else:
             X, Y = text_windows(self.train_ids, c.context, max(1, c.context // 4))
@@ -157,19 +172,26 @@ class TransformerModule(TrainingModule):
         right = (scores.argmax(-1) == Y).sum()
         return loss_sum, torch.tensor(Y.numel(), device=Y.device), right
 
+    def _class_loss(self, X: torch.Tensor, y: torch.Tensor):
+        scores = self.model(X)
+        loss_sum = F.cross_entropy(scores.float(), y, reduction="sum")
+        return loss_sum, torch.tensor(y.numel(), device=y.device), (scores.argmax(-1) == y).sum()
+
     def training_step(self, batch):
         c = self.config
         lr = warmup_cosine(c.learning_rate, self._steps, c.warmup, self.total_steps)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self._steps += 1
-        loss_sum, count, right = (self._pair_loss if self.task == "translate" else self._text_loss)(*batch)
+        loss_of = {"translate": self._pair_loss, "language_model": self._text_loss, "classify": self._class_loss}
+        loss_sum, count, right = loss_of[self.task](*batch)
         loss = loss_sum / count.clamp(min=1)
         return loss, torch.stack([loss_sum.detach(), count.float(), right.float()])
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
         loss_sum, count, right = torch.stack(records).sum(0)
-        return {"train_loss": loss_sum / count.clamp(min=1), "train_char_accuracy": right / count.clamp(min=1)}
+        accuracy = "train_accuracy" if self.task == "classify" else "train_char_accuracy"
+        return {"train_loss": loss_sum / count.clamp(min=1), accuracy: right / count.clamp(min=1)}
 
     # -- measuring ---------------------------------------------------------------------------
     def _greedy_pass(self) -> dict[str, torch.Tensor]:
@@ -202,7 +224,24 @@ class TransformerModule(TrainingModule):
             "test_bigram_bits_per_char": self.bigram,
         }
 
+    def _class_pass(self) -> dict[str, torch.Tensor]:
+        totals = torch.zeros(3, device=self.device)
+        guesses = []
+        for i in range(0, len(self.X_test), EVAL_CHUNK):
+            X = self.X_test[i : i + EVAL_CHUNK]
+            scores = self.model(X)
+            y = self.y_test[i : i + EVAL_CHUNK]
+            loss_sum = F.cross_entropy(scores.float(), y, reduction="sum")
+            guesses.append(scores.argmax(-1))
+            totals += torch.stack(
+                [loss_sum, torch.tensor(float(len(y)), device=y.device), (guesses[-1] == y).sum().float()]
+            )
+        self._guesses = torch.cat(guesses)
+        return {"test_loss": totals[0] / totals[1].clamp(min=1), "test_accuracy": totals[2] / totals[1].clamp(min=1)}
+
     def test_metrics(self) -> dict[str, torch.Tensor]:
+        if self.task == "classify":
+            return self._class_pass()
         return self._greedy_pass() if self.task == "translate" else self._text_pass()
 
     # -- views -------------------------------------------------------------------------------
@@ -243,6 +282,16 @@ class TransformerModule(TrainingModule):
                 list(self.shown_inputs[0][:n_in]),
                 f"'{self.shown_inputs[0][:30]}': where each answer character looks, per layer and head",
             )
+        elif self.task == "classify":
+            self._attention(lambda: self.model(self.shown_text))
+            weights = torch.stack([layer.attention.weights[0] for layer in self.model.encoder]).float().cpu().numpy()
+            words = [self.vocab[i] for i in self.shown_text[0].tolist()]
+            figures["attention"] = heads_figure(weights, words, words, "each word (down) against every word (across)")
+            if self._guesses is None:
+                self._class_pass()
+            counts = np.zeros((len(self.data.class_names),) * 2, dtype=np.int64)
+            np.add.at(counts, (self.y_test.cpu().numpy(), self._guesses.cpu().numpy()), 1)
+            figures["confusion"] = confusion_matrix_figure(counts, list(self.data.class_names))
         else:
             epoch = self._steps / max(self.steps_per_epoch, 1)
             self._attention(lambda: self.model(self.shown_text[None]))

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 
 from models_lib.architectures.rnn.tryit import TEMPERATURE, _char_name
+from models_lib.data.tensors import UNK
 from models_lib.kit.tryit import TryItError, TryLimits, class_probabilities, integer, number, text_input
 from models_lib.registry import TryIt
 
@@ -21,6 +22,13 @@ SHOWN_CHARS = 60  # characters of the text whose attention is drawn
 
 def describe(module, data, limits: TryLimits) -> dict[str, Any]:
     c = module.config
+    if module.task == "classify":
+        return {
+            "input": "label_text",
+            "examples": [" ".join(module.vocab[i] for i in x.tolist() if i) for x in data.X_test[:EXAMPLES]],
+            "class_names": list(data.class_names),
+            "limits": limits.as_dict(),
+        }
     if module.task == "translate":
         return {
             "input": "translate",
@@ -106,7 +114,40 @@ def _write(module, inputs: dict, limits: TryLimits) -> dict[str, Any]:
     }
 
 
+def _classify(module, data, inputs: dict, limits: TryLimits) -> dict[str, Any]:
+    from models_lib.data.ingest.result import _WORD  # the words as the upload was split into them
+
+    text = text_input(inputs.get("text"), "text", most=limits.max_text_chars)
+    index = {w: i for i, w in enumerate(module.vocab)}
+    words = _WORD.findall(text.lower())[: module.model.length]
+    if not words:
+        raise TryItError("text", "has no words; type a sentence")
+    ids = torch.tensor([[index.get(w, index[UNK]) for w in words]], device=module.device)
+    layers = [layer.attention for layer in module.model.encoder]
+    with torch.no_grad():
+        for layer in layers:
+            layer.keep = True
+        try:
+            scores = module.model(ids)[0].float()
+        finally:
+            for layer in layers:
+                layer.keep = False
+    weights = torch.stack([layer.weights[0] for layer in layers]).float().cpu().numpy()
+    names = list(data.class_names)
+    shown = [w if index.get(w) is not None else f"{w}?" for w in words]
+    return {
+        "class": names[int(scores.argmax())],
+        "probabilities": class_probabilities(scores, names, limits.top_k),
+        "unknown": [w for w in words if w not in index],
+        "figure": heads_figure(weights, shown, shown, "each word (down) against every word (across)"),
+        "layers": len(layers),
+        "heads": int(layers[0].heads),
+    }
+
+
 def run(module, data, inputs: dict, limits: TryLimits) -> dict[str, Any]:
+    if module.task == "classify":
+        return _classify(module, data, inputs, limits)
     return (_translate if module.task == "translate" else _write)(module, inputs, limits)
 
 

@@ -11,7 +11,7 @@ from models_lib.architectures.seq2seq.views import decoded, samples_figure
 from models_lib.kit.figures import top_matter
 from models_lib.registry import View
 
-PAIRS, TEXT = ("pairs",), ("text",)
+PAIRS, TEXT, LABELLED = ("pairs",), ("text",), ("text_labels",)
 
 ATTENTION_VIEW = View(
     "attention",
@@ -19,8 +19,9 @@ ATTENTION_VIEW = View(
     "One grid of weights per layer (down) and head (across). For pairs: the decoder's cross-attention, each "
     "answer character (down the side) against the input characters (along the bottom), so you see which part "
     "of the input each head reads while writing. For text: the language model's self-attention over a piece "
-    "of the validation text, each character against the ones before it. Dark is much.",
-    data_kinds=PAIRS + TEXT,
+    "of the validation text, each character against the ones before it. For labelled texts: the classifier's "
+    "self-attention over the words of one validation text, each word against every other. Dark is much.",
+    data_kinds=PAIRS + TEXT + LABELLED,
 )
 SAMPLES_VIEW = View(
     "samples",
@@ -36,7 +37,13 @@ GENERATED_VIEW = View(
     "drawn with the chosen temperature (and from the top-k likeliest, when top-k is set).",
     data_kinds=TEXT,
 )
-VIEWS = (ATTENTION_VIEW, SAMPLES_VIEW, GENERATED_VIEW)
+CONFUSION_VIEW = View(
+    "confusion",
+    "Confusion matrix",
+    "How the test texts of each true label (rows) were labelled by the classifier (columns): the diagonal is right.",
+    data_kinds=LABELLED,
+)
+VIEWS = (ATTENTION_VIEW, SAMPLES_VIEW, GENERATED_VIEW, CONFUSION_VIEW)
 
 GAP = 0.03  # between the small grids, as a share of the figure
 
