@@ -43,8 +43,16 @@ class MultiHeadAttention(nn.Module):
     def _split(self, x: torch.Tensor) -> torch.Tensor:
         return x.unflatten(-1, (self.heads, self.head_width)).transpose(1, 2)  # [B, heads, T, d]
 
+    def keys_values(self, memory: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The keys and values ``[B, heads, T, d]`` of ``memory`` (kept between decoding steps)."""
+        return self._split(self.k(memory)), self._split(self.v(memory))
+
     def forward(self, x: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        q, k, v = self._split(self.q(x)), self._split(self.k(memory)), self._split(self.v(memory))
+        return self.attend(x, *self.keys_values(memory), mask)
+
+    def attend(self, x: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None):
+        """The queries of ``x`` against keys and values already split into heads."""
+        q = self._split(self.q(x))
         scores = q @ k.transpose(-2, -1) / math.sqrt(self.head_width)
         if mask is not None:
             scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
@@ -168,13 +176,28 @@ class EncoderDecoder(nn.Module):
     @torch.no_grad()
     def greedy(self, src: torch.Tensor, steps: int) -> torch.Tensor:
         """Greedy decoding: the characters ``[B, steps]`` after ``<s>``, each the likeliest given the ones
-        chosen before it (whatever follows ``</s>`` is to be ignored)."""
+        chosen before it (whatever follows ``</s>`` is to be ignored). Each step runs only the newest place
+        through the decoder: the earlier places' keys and values are kept (a cache), and the input's are
+        computed once; the same sums as :meth:`decode` over the whole prefix."""
         memory, mask = self.encode(src)
-        out = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
-        for _ in range(steps):
-            nxt = self.decode(out, memory, mask)[:, -1].argmax(-1, keepdim=True)
-            out = torch.cat([out, nxt], 1)
-        return out[:, 1:]
+        cross = [layer.cross.keys_values(memory) for layer in self.decoder]
+        cached: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(self.decoder)
+        prev = torch.full((src.shape[0], 1), BOS_ID, dtype=torch.long, device=src.device)
+        out = []
+        for t in range(steps):
+            x = self.embed_target.drop(self.embed_target.chars(prev) + self.embed_target.places[t : t + 1])
+            for i, layer in enumerate(self.decoder):
+                h = layer.norm1(x)
+                k, v = layer.attention.keys_values(h)
+                if cached[i] is not None:
+                    k, v = torch.cat([cached[i][0], k], 2), torch.cat([cached[i][1], v], 2)
+                cached[i] = (k, v)
+                x = x + layer.drop(layer.attention.attend(h, k, v))
+                x = x + layer.drop(layer.cross.attend(layer.norm_cross(x), *cross[i], mask))
+                x = x + layer.drop(layer.ff(layer.norm2(x)))
+            prev = self.out(self.norm_decoder(x))[:, -1].argmax(-1, keepdim=True)
+            out.append(prev)
+        return torch.cat(out, 1)
 
 
 class CharLM(nn.Module):

@@ -337,7 +337,8 @@ class TransformerModule(TrainingModule):
 
     def single_thread(self) -> bool:
         c = self.config
-        return c.batch_size * c.width * c.ff_width * c.layers < 2_000_000
+        # measured on 2 cores: the default model on the dates trains 1.4 times faster on both threads
+        return c.batch_size * c.width * c.ff_width * c.layers < 200_000
 
 
 __all__ = ["TransformerModule", "bigram_bits", "task_of", "warmup_cosine"]
