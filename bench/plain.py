@@ -27,9 +27,11 @@ def timed_epochs(
     generator: torch.Generator,
     step_loss: Callable[..., torch.Tensor],
     held_out_loss: Callable[[], torch.Tensor],
+    lr_at: Callable[[int, int], float] | None = None,
 ) -> float:
     """Train ``model`` for ``config.epochs`` epochs on ``tensors`` (already on ``device``, batched together);
-    ``step_loss(*batch)`` is one batch's loss. Returns samples per second."""
+    ``step_loss(*batch)`` is one batch's loss; ``lr_at(step, total)``, where given, the learning rate before
+    each step (a schedule of the module's own, such as a warm-up). Returns samples per second."""
     n, bs = tensors[0].shape[0], min(config.batch_size, tensors[0].shape[0])
     steps = -(-n // bs)
     total, step = steps * config.epochs, 0
@@ -44,7 +46,10 @@ def timed_epochs(
         perm = torch.randperm(n, generator=generator).to(device)
         shuffled = [t.index_select(0, perm) for t in tensors]
         for i in range(steps):
-            if cosine:
+            if lr_at is not None:
+                for group in optimizer.param_groups:
+                    group["lr"] = lr_at(step, total)
+            elif cosine:
                 for group in optimizer.param_groups:
                     group["lr"] = cosine_lr(config.learning_rate, step, total)
             step += 1

@@ -7,6 +7,7 @@ from models_lib.data import (
     builtin_pose,  # noqa: F401,E402  (registers stick-figures)
     builtin_scenes,  # noqa: F401,E402  (registers scenes, scene-masks)
     builtin_sequences,  # noqa: F401,E402  (registers sine, sawtooth, seasonal, rivers_text)
+    builtin_text,  # noqa: F401,E402  (registers keepers_log)
     builtin_trees,  # noqa: F401,E402  (registers sentiment-trees)
 )
 from models_lib.data.builtin import (

@@ -1063,13 +1063,37 @@ function renderTranslation(result) {
     const chart = el("div", { class: "tryit-chart tryit-attention", id: "tryit-attention", role: "img", "aria-label": "Attention of each answer character over your input" });
     nodes.push(chart);
     show(...nodes);
-    const height = Math.max(260, 26 * (result.characters.length + 1) + 120);
+    const height = result.figure.layout.height || Math.max(260, 26 * (result.characters.length + 1) + 120);
     const draw = () => plot(chart, result.figure.data, { ...result.figure.layout, height }) || setTimeout(draw, 200);
     draw();
   } else {
     nodes.push(el("p", { class: "muted", text: "This run has attention off: the decoder read one fixed summary of your input, so there is no map of where it looked." }));
     show(...nodes);
   }
+}
+
+// ---------------------------------------------------------------- a text classifier: a typed text labelled
+
+function labelTextInput() {
+  const form = el("form", { class: "tryit-text-form" });
+  const text = el("textarea", { id: "tryit-label-text", rows: "2", maxlength: String(info.limits.max_text_chars) });
+  text.value = info.examples[0] || "";
+  form.append(
+    el("label", { for: "tryit-label-text" }, `A text to label as one of: ${info.class_names.slice(0, 12).join(", ")}`),
+    text,
+    el("button", { type: "submit", class: "button button-primary", text: "Label it" }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    tryInputs({ text: text.value }, (result) => {
+      const chart = el("div", { class: "tryit-chart", id: "tryit-attention", role: "img", "aria-label": `Attention of ${result.layers} layers of ${result.heads} heads` });
+      const unknown = result.unknown.length ? ` Words it never saw (read as unknown): ${result.unknown.slice(0, 8).join(", ")}.` : "";
+      show(verdict(`It reads as ${result.class}.${unknown}`), bars(result.probabilities, "Label probabilities"), chart);
+      const draw = () => plot(chart, result.figure.data, result.figure.layout) || setTimeout(draw, 200);
+      draw();
+    });
+  });
+  return form;
 }
 
 const BUILDERS = {
@@ -1084,6 +1108,7 @@ const BUILDERS = {
   figure: () => figureInput(renderSkeleton),
   review: () => reviewInput(),
   translate: () => translateInput(),
+  label_text: () => labelTextInput(),
 };
 
 // an autoencoder's window of a series: paste exactly one window, get its reconstruction and score

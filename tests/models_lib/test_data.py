@@ -21,6 +21,7 @@ def test_registry_lists_all():
             "sawtooth",
             "seasonal",
             "rivers_text",
+            "keepers_log",
             "ring",
             "grid",
             "scenes",

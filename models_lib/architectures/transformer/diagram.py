@@ -144,3 +144,63 @@ def draw(k: TransformerSketch) -> dict:
     )
     c.note(f"About {total:,} parameters, counted on real torch.nn.Transformer layers with a vocabulary of {vocab}.")
     return c.finish(total)
+
+
+def _layer_sublabel(layer, width: int, ff_width: int) -> str:
+    attention = layer.attention
+    what = f"{attention.heads} heads × {attention.head_width}"
+    if getattr(layer, "cross", None) is not None:
+        return f"masked self-attn, cross-attn ({what}), FF {width}→{ff_width}→{width}"
+    if hasattr(layer, "cross"):
+        return f"masked self-attn ({what}), FF {width}→{ff_width}→{width}"
+    return f"self-attn ({what}), FF {width}→{ff_width}→{width}"
+
+
+def draw_model(module, config) -> dict:
+    """The transformer drawn from its real module: each stack's character vectors (with their positions), its
+    layers one per row (each with its parameters), the final norm and the scores; for pairs the encoder's
+    states feed every decoder layer's cross-attention."""
+    model, c = module.model, module.config
+    vocab = len(module.vocab)
+    w, ff = c.width, c.ff_width
+    pos = "learnt positions" if c.positional == "learned" else "sinusoid positions"
+    if module.task == "translate":
+        canvas = Canvas("transformer", f"Encoder-decoder transformer ({c.layers} + {c.layers} layers)")
+        stacks = (
+            ("enc", "Encoder (reads the input once)", model.embed_source, model.encoder, model.norm_encoder, 0),
+            ("dec", "Decoder (writes the answer)", model.embed_target, model.decoder, model.norm_decoder, 3),
+        )
+    else:
+        canvas = Canvas("transformer", f"Decoder-only character language model ({c.layers} layers)")
+        stacks = (("dec", "Decoder (causal: each place sees only the past)", model.embed, model.layers, model.norm, 0),)
+    for sid, title, embed, layers, norm, col in stacks:
+        canvas.group(sid, title)
+        first = "input characters" if sid == "enc" or module.task != "translate" else "<s> + answer so far"
+        canvas.node(f"{sid}_in", first, f"{vocab} character ids, up to {model.length}", "input", col=col, row=0,
+                    group=sid)  # fmt: skip
+        canvas.node(f"{sid}_emb", "Embed + position", f"{vocab} × {w}, {pos}", "embedding", col=col, row=1, group=sid,
+                    params=count_params(embed))  # fmt: skip
+        canvas.edge(f"{sid}_in", f"{sid}_emb")
+        prev = f"{sid}_emb"
+        for i, layer in enumerate(layers):
+            nid = f"{sid}_l{i}"
+            canvas.node(nid, f"Layer {i + 1}", _layer_sublabel(layer, w, ff), "attention", col=col, row=2 + i,
+                        group=sid, params=count_params(layer))  # fmt: skip
+            canvas.edge(prev, nid)
+            prev = nid
+        canvas.node(f"{sid}_norm", "Layer norm", f"{w}", "norm", col=col, row=2 + len(layers), group=sid,
+                    params=count_params(norm))  # fmt: skip
+        canvas.edge(prev, f"{sid}_norm")
+    if module.task == "translate":
+        for i in range(len(model.decoder)):
+            canvas.edge("enc_norm", f"dec_l{i}", label="keys, values" if i == 0 else None)
+    canvas.node("out", "Next character", f"{w} → {vocab} scores", "output", col=stacks[-1][5] + 1,
+                row=2 + len(stacks[-1][3]), params=count_params(model.out))  # fmt: skip
+    canvas.edge("dec_norm", "out")
+    total = count_params(model)
+    canvas.note(
+        f"Drawn from the real PyTorch module for {module.data.name or 'your data'}: {total:,} parameters. Every "
+        f"layer adds to one stream of {w} numbers per place: attention gathers from other places ({c.heads} heads "
+        f"of {w // c.heads}), the feed-forward net ({w}→{ff}→{w}) works on each place alone."
+    )
+    return canvas.finish(total)
