@@ -87,13 +87,14 @@ class SOMHParams(
     learning_rate: float = knob(
         0.5,
         ge=0.001,
-        le=4.0,
+        le=10.0,
         group="optimisation",
         title="Initial learning rate",
         description="How far (as a share of the gap) the winning unit moves towards a row at the start, in "
         "the online algorithm; it shrinks over the run by the decay schedule. The batch algorithm ignores it.",
         effect="Near 1 a unit jumps onto each row and the map forgets quickly; small values organise slowly. "
-        "Above 1 a unit overshoots the row, above 2 it lands further away each time and the map blows up.",
+        "Above 1 a unit overshoots the row; far above 2 its neighbours land further away each time and the map can "
+        "blow up (the run then stops with a warning).",
     )
     decay: Literal["asymptotic", "linear", "exponential"] = knob(
         "asymptotic",

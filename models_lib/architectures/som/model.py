@@ -7,8 +7,9 @@ the grid spreads itself over the data like a sheet, and a row's cell is a two-nu
 - Online (Kohonen's rule), one row ``x`` at a time at time ``t``: every unit ``j`` moves by
   ``w_j += lr(t) h_j (x - w_j)`` with ``h_j = exp(-|r_j - r_bmu|^2 / (2 sigma(t)^2))``, ``r`` the units' grid
   coordinates.
-- Batch: every unit moves to the neighbourhood-weighted mean of the rows of a step,
-  ``w_j = sum_i h_{j,bmu(i)} x_i / sum_i h_{j,bmu(i)}``: no learning rate.
+- Batch: once per pass over the data, every unit moves to the neighbourhood-weighted mean of all the rows,
+  ``w_j = sum_i h_{j,bmu(i)} x_i / sum_i h_{j,bmu(i)}``, the BMUs found with the pass's starting map: no
+  learning rate. The steps of a pass only add up the sums.
 
 The learning rate and the radius ``sigma`` shrink over the run's ``T`` rows by the decay schedule. There are
 no gradients: the prototypes are a parameter without ``requires_grad``, updated in place.
@@ -55,6 +56,9 @@ class SOM(nn.Module):
         self.rows, self.columns, self.topology = rows, columns, topology
         self.weight = nn.Parameter(torch.zeros(rows * columns, n_features), requires_grad=False)
         self.register_buffer("coords", grid_coordinates(rows, columns, topology))
+        # the batch rule's running sums over a pass (each unit's weighted rows, then its total weight): kept with
+        # the weights so that a run resumed mid-pass goes on with them
+        self.register_buffer("batch_sums", torch.zeros(rows * columns, n_features + 1), persistent=True)
 
     def squared_distances(self, x: torch.Tensor) -> torch.Tensor:
         """``[B, units]``: every row's squared distance to every prototype."""
@@ -79,15 +83,23 @@ class SOM(nn.Module):
         return d2[bmu]
 
     @torch.no_grad()
-    def batch_update(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
-        """The batch rule for rows ``x`` ``[B, D]``; returns the sum of their distances to their BMUs."""
+    def batch_accumulate(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
+        """The batch rule's sums for rows ``x`` ``[B, D]`` (added to ``batch_sums``; :meth:`batch_apply` moves the
+        units once a pass over the data is summed); returns the sum of the rows' distances to their BMUs."""
         d2 = self.squared_distances(x)
         bmu = d2.argmin(1)
         g2 = ((self.coords[bmu][:, None, :] - self.coords[None]) ** 2).sum(-1)  # [B, units]
         h = torch.exp(g2 * (-0.5 / (sigma * sigma)))
-        num, den = h.T @ x, h.sum(0)[:, None]
-        self.weight.copy_((num + 1e-6 * self.weight) / (den + 1e-6))
+        self.batch_sums[:, :-1] += h.T @ x
+        self.batch_sums[:, -1] += h.sum(0)
         return d2.gather(1, bmu[:, None]).sqrt().sum()
+
+    @torch.no_grad()
+    def batch_apply(self) -> None:
+        """Every unit to the neighbourhood-weighted mean of the rows summed (a unit no row reached stays)."""
+        num, den = self.batch_sums[:, :-1], self.batch_sums[:, -1:]
+        self.weight.copy_((num + 1e-6 * self.weight) / (den + 1e-6))
+        self.batch_sums.zero_()
 
     # -- starting points ---------------------------------------------------------------------------------
     @torch.no_grad()

@@ -68,9 +68,13 @@ class SOMModule(TrainingModule):
 
     def schedule(self) -> tuple[float, float]:
         """The learning rate and radius now."""
+        return self.schedule_at(self._seen)
+
+    def schedule_at(self, seen: float) -> tuple[float, float]:
+        """The learning rate and radius after ``seen`` rows."""
         c = self.config
-        lr = decayed(c.learning_rate, self._seen, self.total_rows, c.decay, c.learning_rate * END_LR)
-        sigma = decayed(c.sigma, self._seen, self.total_rows, c.decay, min(END_SIGMA, c.sigma))
+        lr = decayed(c.learning_rate, seen, self.total_rows, c.decay, c.learning_rate * END_LR)
+        sigma = decayed(c.sigma, seen, self.total_rows, c.decay, min(END_SIGMA, c.sigma))
         return lr, sigma
 
     # -- one step --------------------------------------------------------------------------------------
@@ -78,9 +82,11 @@ class SOMModule(TrainingModule):
         (x,) = batch
         model = self.model
         if self.config.algorithm == "batch":
-            _, sigma = self.schedule()
-            qe = model.batch_update(x, sigma)
+            _, sigma = self.schedule_at(self._seen - self._seen % self.n)  # one radius for the whole pass
+            qe = model.batch_accumulate(x, sigma)
             self._seen += x.shape[0]
+            if self._seen % self.n == 0:  # a pass over the data is summed: move the units
+                model.batch_apply()
         else:
             d2 = []
             for row in x.unbind(0):

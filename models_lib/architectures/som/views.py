@@ -42,10 +42,10 @@ def _layout(title: str, coords: np.ndarray, *, legend=(), domains=None) -> dict:
         "height": 340,
         "margin": {"l": 10, "r": 10, "b": 10},
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "xaxis": {"visible": False, "range": [coords[:, 0].min() - 0.7, coords[:, 0].max() + 0.7]},
+        "xaxis": {"visible": False, "range": [float(coords[:, 0].min()) - 0.7, float(coords[:, 0].max()) + 0.7]},
         "yaxis": {
             "visible": False,
-            "range": [coords[:, 1].max() + 0.7, coords[:, 1].min() - 0.7],
+            "range": [float(coords[:, 1].max()) + 0.7, float(coords[:, 1].min()) - 0.7],
             "scaleanchor": "x",
         },
     }
@@ -71,7 +71,7 @@ def marker_shape(topology: str, coords: np.ndarray) -> tuple[str, float]:
 
 def rgb_map_figure(weights: np.ndarray, coords: np.ndarray, topology: str) -> dict:
     symbol, size = marker_shape(topology, coords)
-    rgb = (np.clip(weights[:, :3], 0, 1) * 255).round().astype(int)
+    rgb = (np.clip(np.nan_to_num(weights[:, :3]), 0, 1) * 255).round().astype(int)
     colours = [f"rgb({r},{g},{b})" for r, g, b in rgb]
     return {
         "data": [_cells(coords, colours, symbol=symbol, size=size)],
@@ -122,12 +122,12 @@ def planes_figure(weights: np.ndarray, coords: np.ndarray, topology: str, names:
         layout[f"xaxis{suffix}"] = {
             "visible": False,
             "domain": [x0, x0 + 0.48],
-            "range": [coords[:, 0].min() - 0.7, coords[:, 0].max() + 0.7],
+            "range": [float(coords[:, 0].min()) - 0.7, float(coords[:, 0].max()) + 0.7],
         }
         layout[f"yaxis{suffix}"] = {
             "visible": False,
             "domain": [y1 - 0.42, y1 - 0.02],
-            "range": [coords[:, 1].max() + 0.7, coords[:, 1].min() - 0.7],
+            "range": [float(coords[:, 1].max()) + 0.7, float(coords[:, 1].min()) - 0.7],
         }
         trace = _cells(coords, figures.rounded(weights[:, i], 3), symbol=symbol, size=size, colorscale="Viridis")
         trace["xaxis"], trace["yaxis"] = f"x{suffix}", f"y{suffix}"
