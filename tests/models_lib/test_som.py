@@ -256,3 +256,19 @@ def test_the_frames_replay_the_map_organising():
     colours = [f["figure"]["data"][0]["marker"]["color"] for f in frames]
     assert colours[-1] == result.views["map"]["data"][0]["marker"]["color"]  # the last frame is the trained map
     assert len({tuple(c) for c in colours}) == len(colours)  # every frame shows the map moved on
+
+
+def test_the_diagram_is_drawn_from_the_real_map():
+    examples = list(SOM.diagram.examples)
+    assert len(examples) >= 2
+    d = data.load(SOM.default_dataset)
+    counts = set()
+    for config in [{}, *examples]:
+        drawn = SOM.draw(config)
+        module = SOM.build(SOM.with_data_defaults(config, d), d)
+        real = sum(p.numel() for p in module.model.parameters())
+        assert drawn["params"] == real == module.model.weight.numel()
+        assert sum(n.get("params", 0) for n in drawn["nodes"]) == real
+        counts.add(real)
+    assert len(counts) == len(examples) + 1
+    assert "hexagonal" in SOM.draw(examples[0])["title"]

@@ -8,7 +8,7 @@ until try-it, export, the standalone script and the bench twin are in and it is 
 
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
-from .diagram import SOMSketch, draw
+from .diagram import SOMSketch, draw, draw_model
 from .knobs import SOMHParams
 from .model import SOM, build_model
 from .training import SOMModule
@@ -72,6 +72,13 @@ TRAINING = {
     "views": VIEWS,
     "metrics": METRICS,
     "default_dataset": "colours",
+    "diagram": Diagram(
+        draw_model,
+        examples=(
+            {"rows": 6, "columns": 10, "topology": "hexagonal"},
+            {"rows": 30, "columns": 30, "algorithm": "batch"},
+        ),
+    ),
 }
 
 SPEC = ArchitectureSpec(
