@@ -272,3 +272,91 @@ def test_the_diagram_is_drawn_from_the_real_map():
         counts.add(real)
     assert len(counts) == len(examples) + 1
     assert "hexagonal" in SOM.draw(examples[0])["title"]
+
+
+# -- what a finished run offers ---------------------------------------------------------------------------
+def _trained(dataset="colours", **config):
+    d = data.load(dataset)
+    knobs = SOM.validate(SOM.with_data_defaults({"epochs": 3, "rows": 8, "columns": 8, **config}, d))
+    result = SOM.run(knobs, d, device="cpu")
+    module = SOM.build(knobs, d)
+    module.model.load_state_dict(result.state_dict)
+    module.setup(torch.device("cpu"))
+    module.model.eval()
+    return d, module
+
+
+@pytest.mark.parametrize("dataset", ["colours", "iris"])
+def test_try_it_finds_a_rows_cell_on_the_map(dataset):
+    from models_lib.kit.tryit import TryItError, TryLimits
+
+    d, module = _trained(dataset)
+    limits = TryLimits()
+    described = SOM.try_it.describe(module, d, limits)
+    assert described["input"] == "row" and described["columns"] == list(d.feature_names)
+    assert len(described["cells"]) == 64 and len(described["majority"]) == 64
+    json.dumps(described, allow_nan=False)
+    answer = SOM.try_it.run(module, d, {"row": described["example"]}, limits)
+    json.dumps(answer, allow_nan=False)
+    # the model's own answer for the held-out row the example is
+    bmu, position, distance = module.model(module.test_rows[:1])
+    assert answer["unit"] == int(bmu[0]) and answer["position"] == pytest.approx(position[0].tolist(), abs=1e-4)
+    assert answer["distance"] == pytest.approx(float(distance[0]), abs=1e-4)
+    assert answer["cell"] == {"row": int(bmu[0]) // 8, "column": int(bmu[0]) % 8}
+    assert answer["label"] in d.class_names
+    if dataset == "colours":
+        red = SOM.try_it.run(module, d, {"row": {"red": 1.0, "green": 0.0, "blue": 0.0}}, limits)
+        assert red["label"] == "red" and red["colour"].startswith("rgb(2")  # a reddish unit
+        assert described["colours"][red["unit"]] == red["colour"]
+    with pytest.raises(TryItError) as info:
+        SOM.try_it.run(module, d, {"row": [1.0]}, limits)
+    assert info.value.field == "row"
+
+
+@pytest.mark.parametrize("dataset, config", [("colours", {}), ("wine", {"topology": "hexagonal"}), ("digits", {})])
+def test_the_bmu_lookup_exports_to_onnx_and_torch_export(dataset, config, tmp_path):
+    import onnxruntime as ort
+
+    from models_lib.export import to_onnx, to_pt2
+
+    d, module = _trained(dataset, **config)
+    inference = SOM.export.inference(module, d)
+    x = torch.cat([module.test_rows[:7], module.test_rows[:2] + 0.1])
+    bmu, position, distance = module.model(x)
+    expected = torch.cat([bmu.float()[:, None], position, distance[:, None]], 1)
+    session = ort.InferenceSession(str(to_onnx(inference, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+    out = session.run(None, {"rows": x.numpy()})[0]
+    np.testing.assert_allclose(out, expected.numpy(), atol=1e-4, rtol=1e-4)
+    program = torch.export.load(str(to_pt2(inference, tmp_path / "m.pt2"))).module()
+    torch.testing.assert_close(program(x), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("config", [{}, {"algorithm": "batch", "topology": "hexagonal", "init": "pca"}])
+def test_the_standalone_script_trains_the_same_map_in_plain_pytorch(config, tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file
+
+    from models_lib.export import to_script
+
+    d = data.load("colours")
+    knobs = SOM.validate({"epochs": 2, "rows": 8, "columns": 8, **config})
+    module = SOM.build(knobs, d)
+    path = to_script(SOM.export.script(knobs, module.data), tmp_path / "s.zip", folder="run-1-script")
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(tmp_path)
+    folder = tmp_path / "run-1-script"
+    source = (folder / "train.py").read_text()
+    assert not re.search(r"^\s*(from|import)\s+(models_lib|playground|tests)\b", source, re.M)
+    done = subprocess.run([sys.executable, "-I", "train.py"], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("epoch 1: test quantisation error") and "wrote weights.safetensors" in done.stdout
+    weights = load_file(str(folder / "weights.safetensors"))
+    module.model.load_state_dict(weights)  # strict: every name and shape
+    # the same seed, order, rule and schedule: the very map the Playground trains
+    whole = SOM.run(knobs, d, device="cpu")
+    torch.testing.assert_close(weights["weight"], whole.state_dict["weight"], atol=1e-5, rtol=1e-5)

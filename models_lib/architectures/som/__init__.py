@@ -9,9 +9,11 @@ until try-it, export, the standalone script and the bench twin are in and it is 
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import SOMSketch, draw, draw_model
+from .export import EXPORT
 from .knobs import SOMHParams
 from .model import SOM, build_model
 from .training import SOMModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = ["SOM", "SPEC", "TRAINING", "SOMHParams", "SOMModule", "build_model"]
@@ -72,6 +74,8 @@ TRAINING = {
     "views": VIEWS,
     "metrics": METRICS,
     "default_dataset": "colours",
+    "try_it": TRY_IT,
+    "export": EXPORT,
     "diagram": Diagram(
         draw_model,
         examples=(
