@@ -71,9 +71,9 @@ class SOM(nn.Module):
         return bmu, self.coords.index_select(0, bmu), d2.gather(1, bmu[:, None]).squeeze(1).sqrt()
 
     # -- learning --------------------------------------------------------------------------------------
-    @torch.no_grad()
     def online_update(self, x: torch.Tensor, lr: float, sigma: float) -> torch.Tensor:
-        """Kohonen's rule for one row ``x`` ``[D]``; returns its squared distance to its BMU before the move."""
+        """Kohonen's rule for one row ``x`` ``[D]``; returns its squared distance to its BMU before the move.
+        (No ``no_grad`` needed: the prototypes do not ask for gradients, and a decorator per row costs time.)"""
         w = self.weight
         d2 = ((w - x) ** 2).sum(1)
         bmu = d2.argmin()
@@ -85,14 +85,14 @@ class SOM(nn.Module):
     @torch.no_grad()
     def batch_accumulate(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
         """The batch rule's sums for rows ``x`` ``[B, D]`` (added to ``batch_sums``; :meth:`batch_apply` moves the
-        units once a pass over the data is summed); returns the sum of the rows' distances to their BMUs."""
+        units once a pass over the data is summed); returns the rows' distances to their BMUs."""
         d2 = self.squared_distances(x)
         bmu = d2.argmin(1)
         g2 = ((self.coords[bmu][:, None, :] - self.coords[None]) ** 2).sum(-1)  # [B, units]
         h = torch.exp(g2 * (-0.5 / (sigma * sigma)))
         self.batch_sums[:, :-1] += h.T @ x
         self.batch_sums[:, -1] += h.sum(0)
-        return d2.gather(1, bmu[:, None]).sqrt().sum()
+        return d2.gather(1, bmu[:, None]).squeeze(1).sqrt()
 
     @torch.no_grad()
     def batch_apply(self) -> None:

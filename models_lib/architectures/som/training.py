@@ -81,24 +81,26 @@ class SOMModule(TrainingModule):
     def manual_step(self, batch, optimizer, scaler):
         (x,) = batch
         model = self.model
+        # the record: each row's distance to its best unit before it moved the map (summed at the flush)
         if self.config.algorithm == "batch":
             _, sigma = self.schedule_at(self._seen - self._seen % self.n)  # one radius for the whole pass
-            qe = model.batch_accumulate(x, sigma)
+            distances = model.batch_accumulate(x, sigma)
             self._seen += x.shape[0]
             if self._seen % self.n == 0:  # a pass over the data is summed: move the units
                 model.batch_apply()
-        else:
-            d2 = []
-            for row in x.unbind(0):
-                lr, sigma = self.schedule()
-                d2.append(model.online_update(row, lr, sigma))
-                self._seen += 1
-            qe = torch.stack(d2).sqrt().sum()
-        return torch.stack([qe, torch.tensor(float(x.shape[0]), device=x.device)])
+            return distances
+        d2 = []
+        for row in x.unbind(0):
+            lr, sigma = self.schedule()
+            d2.append(model.online_update(row, lr, sigma))
+            self._seen += 1
+        return torch.stack(d2)  # squared
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
-        qe, n = torch.stack(records).sum(0)
-        return {"train_quantization_error": qe / n.clamp(min=1)}
+        rows = torch.cat(records)
+        if self.config.algorithm != "batch":
+            rows = rows.sqrt()
+        return {"train_quantization_error": rows.mean()}
 
     # -- measuring -------------------------------------------------------------------------------------
     def errors(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -139,7 +141,7 @@ class SOMModule(TrainingModule):
         out["umatrix"] = value_figure(
             self.u_matrix().cpu().numpy(), coords, topo, "mean distance to the grid neighbours", "Greys"
         )
-        _, _, bmu = self.errors(self.train_rows)
+        bmu = m.squared_distances(self.train_rows).argmin(1)
         units = coords.shape[0]
         hits = torch.bincount(bmu, minlength=units)
         out["hits"] = value_figure(hits.cpu().numpy(), coords, topo, "training rows per unit", "Blues")
