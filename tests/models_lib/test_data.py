@@ -31,6 +31,7 @@ def test_registry_lists_all():
             "number-words",
             "reverse",
             "sort",
+            "colours",
         ]
     )
     with pytest.raises(data.UnknownDataset, match="unknown dataset 'mnist'"):

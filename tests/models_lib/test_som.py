@@ -360,3 +360,15 @@ def test_the_standalone_script_trains_the_same_map_in_plain_pytorch(config, tmp_
     # the same seed, order, rule and schedule: the very map the Playground trains
     whole = SOM.run(knobs, d, device="cpu")
     torch.testing.assert_close(weights["weight"], whole.state_dict["weight"], atol=1e-5, rtol=1e-5)
+
+
+def test_the_colours_are_rgb_labelled_with_the_nearest_named_colour():
+    d = data.load("colours", {"n_samples": 400, "seed": 2})
+    assert d.kind == "tabular" and d.task == "classify" and d.meta["rgb"] is True
+    assert d.feature_names == ["red", "green", "blue"] and len(d.class_names) == 8
+    X = torch.cat([d.X_train, d.X_test])
+    assert d.n_train + d.n_test == 400 and float(X.min()) >= 0 and float(X.max()) <= 1  # not standardised
+    corners = torch.tensor([[0, 0, 0], [1, 1, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1], [1, 0, 1]])
+    nearest = torch.cdist(d.X_train.double(), corners.double()).argmin(1)
+    assert torch.equal(nearest, d.y_train.long())
+    assert torch.equal(data.load("colours", {"n_samples": 400, "seed": 2}).X_train, d.X_train)
