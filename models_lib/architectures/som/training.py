@@ -89,11 +89,13 @@ class SOMModule(TrainingModule):
             if self._seen % self.n == 0:  # a pass over the data is summed: move the units
                 model.batch_apply()
             return distances
-        d2 = []
-        for row in x.unbind(0):
-            lr, sigma = self.schedule()
-            d2.append(model.online_update(row, lr, sigma))
-            self._seen += 1
+        c, seen, total = self.config, self._seen, self.total_rows
+        lr0, lr1, s0, s1 = c.learning_rate, c.learning_rate * END_LR, c.sigma, min(END_SIGMA, c.sigma)
+        update, d2 = model.online_update, []
+        for row in x.unbind(0):  # the schedule as plain numbers, row by row: nothing waits for the device
+            d2.append(update(row, decayed(lr0, seen, total, c.decay, lr1), decayed(s0, seen, total, c.decay, s1)))
+            seen += 1
+        self._seen = seen
         return torch.stack(d2)  # squared
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
