@@ -1,6 +1,7 @@
 """Datasets as tensors: built-in generators and tables, and ``from_arrays`` for uploads."""
 
 from models_lib.data import (
+    builtin_colours,  # noqa: F401,E402  (registers colours)
     builtin_graphs,  # noqa: F401,E402  (registers karate, karate-4, sbm)
     builtin_images,  # noqa: F401,E402  (registers digits, shapes)
     builtin_pairs,  # noqa: F401,E402  (registers dates, number-words, reverse, sort)

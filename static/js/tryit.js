@@ -1096,9 +1096,59 @@ function labelTextInput() {
   return form;
 }
 
+// ---------------------------------------------------------------- a self-organising map: a row's cell
+
+// the row's fields, and for colour data a colour picker that fills them
+function cellInput() {
+  const form = rowInput(renderCell);
+  if (info.colours && info.columns.length === 3) {
+    const hex = (v) => Math.round(Math.min(1, Math.max(0, Number(v) || 0)) * 255).toString(16).padStart(2, "0");
+    const picker = el("input", { type: "color", id: "tryit-colour", value: `#${info.columns.map((c) => hex(info.example[c])).join("")}` });
+    picker.addEventListener("input", () => {
+      const inputs = form.querySelectorAll(".tryit-fields input");
+      [1, 3, 5].forEach((at, i) => { inputs[i].value = (parseInt(picker.value.slice(at, at + 2), 16) / 255).toFixed(3); });
+    });
+    form.prepend(el("label", { for: "tryit-colour", class: "tryit-field" }, el("span", { text: "Pick a colour" }), picker));
+  }
+  form.querySelector("button").textContent = "Find its cell";
+  return form;
+}
+
+function renderCell(result) {
+  const chart = el("div", { class: "tryit-chart tryit-map", id: "tryit-map", role: "img", "aria-label": `The map: your row's best-matching unit is ringed, at row ${result.cell.row + 1}, column ${result.cell.column + 1}` });
+  const label = result.label ? ` Its training rows are mostly ${result.label}.` : "";
+  const where = result.neighbours ? "" : " Its second-nearest unit is not beside it on the grid: the row sits where the map folds.";
+  show(
+    verdict(`It lands in the cell at row ${result.cell.row + 1}, column ${result.cell.column + 1}, ${numberText(result.distance)} from that unit's prototype.${label}`),
+    chart,
+    el("p", { class: "muted", id: "tryit-prototype", text: `The unit's prototype: ${Object.entries(result.prototype).map(([k, v]) => `${k} ${numberText(v)}`).join(", ")}.${where}` }),
+  );
+  const cells = info.cells;
+  const xs = cells.map((c) => c[0]);
+  const ys = cells.map((c) => c[1]);
+  const span = Math.max(Math.max(...xs), Math.max(...ys)) + 1.4;
+  const size = Math.max(3, (Math.min(chart.clientWidth || 300, 420) - 20) / span * 0.9);
+  const symbol = info.grid.topology === "hexagonal" ? "hexagon" : "square";
+  const colour = info.colours || info.majority.map((k) => (k >= 0 ? COLORS[k % COLORS.length] : "#e5e7eb"));
+  const traces = [
+    { type: "scatter", mode: "markers", name: "units", x: xs, y: ys, showlegend: false, hoverinfo: "skip", marker: { symbol, size, color: colour, line: { width: 0 } } },
+    { type: "scatter", mode: "markers", name: "your row's unit", x: [result.position[0]], y: [result.position[1]], marker: { symbol, size: size + 4, color: result.colour || "rgba(0,0,0,0)", line: { width: 3, color: "#111827" } } },
+  ];
+  const layout = {
+    height: 340,
+    margin: { l: 10, r: 10, t: 30, b: 10 },
+    xaxis: { visible: false, range: [Math.min(...xs) - 0.8, Math.max(...xs) + 0.8] },
+    yaxis: { visible: false, range: [Math.max(...ys) + 0.8, Math.min(...ys) - 0.8], scaleanchor: "x" },
+    dragmode: false,
+    hovermode: false,
+  };
+  const draw = () => plot(chart, traces, layout) || setTimeout(draw, 200);
+  draw();
+}
+
 const BUILDERS = {
   point: () => pointInput(),
-  row: () => rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
+  row: () => (info.architecture === "som" ? cellInput() : rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses)),
   image: () => imageInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
   text: () => textInput(),
   series: () => (info.architecture === "autoencoder" ? rowlessSeries() : seriesInput()),

@@ -35,6 +35,7 @@ def test_registry_lists_all():
             "karate",
             "karate-4",
             "sbm",
+            "colours",
         ]
     )
     with pytest.raises(data.UnknownDataset, match="unknown dataset 'mnist'"):

@@ -44,3 +44,51 @@ def draw(k: SOMSketch) -> dict:
         "neighbours toward it, so nearby units end up holding similar inputs."
     )
     return c.finish(n * k.input_size)
+
+
+def draw_model(module, config) -> dict:
+    """The map drawn from the real module built for a dataset: its grid, its prototypes' size, and the two
+    things a row does (find its best-matching unit, pull it and its grid neighbours) with the knobs' values."""
+    from models_lib.diagrams.canvas import count_params
+
+    model, c = module.model, module.config
+    n_units, n_in = model.weight.shape
+    total = count_params(model)
+    shape = "hexagonal" if c.topology == "hexagonal" else "rectangular"
+    canvas = Canvas("som", f"Self-organizing map, {c.rows}×{c.columns} {shape}")
+    canvas.node("x", "Input row x", f"{n_in} numbers", "input", col=0, row=0.5)
+    canvas.node("dist", "Distances", f"‖x − wᵢ‖ to {n_units} units", "op", col=1, row=0.5)
+    side = 150
+    aspect = c.rows / c.columns
+    gw, gh = (side, max(60, round(side * aspect))) if aspect <= 1.5 else (max(60, round(side / aspect * 1.5)), 225)
+    canvas.node(
+        "grid",
+        "Map",
+        f"{c.rows}×{c.columns} units × {n_in} numbers",
+        "grid",
+        col=2.2,
+        row=0.5,
+        w=gw,
+        h=gh,
+        cells=(c.columns, c.rows),
+        params=total,
+    )
+    canvas.node("bmu", "Best-matching unit", "argmin distance → its cell", "output", col=3.4, row=0.5)
+    rule = (
+        "wᵢ += η·h(i, bmu)·(x − wᵢ), row by row"
+        if c.algorithm == "online"
+        else "wᵢ = Σ h(i, bmu)·x / Σ h(i, bmu), once a pass"
+    )
+    canvas.node("update", "Pull BMU + neighbours", rule, "loss", col=3.4, row=1.6, w=170)
+    canvas.edge("x", "dist")
+    canvas.edge("dist", "grid")
+    canvas.edge("grid", "bmu", label="closest")
+    canvas.edge("bmu", "update")
+    canvas.edge("update", "grid", "feedback", f"{c.decay} decay of η and radius")
+    canvas.note(
+        f"Drawn from the real module built for the {module.data.name or 'uploaded'} dataset: {total:,} numbers, "
+        f"one prototype of {n_in} per unit. No gradients: a row pulls its best-matching unit and the units "
+        f"around it on the grid (a Gaussian of radius {c.sigma:g} cells at the start, shrinking), so nearby "
+        "units end up holding similar rows."
+    )
+    return canvas.finish(total)
