@@ -9,6 +9,7 @@ import dataclasses
 import itertools
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -210,3 +211,43 @@ def test_a_healthy_long_run_is_not_called_diverged(digits):
     result = SPEC.run({"learning_rate": 0.1, "momentum": 0.9, "epochs": 40}, digits, device="cpu")
     assert math.isfinite(result.metrics["train_loss"])
     assert float(result.state_dict["weight"].pow(2).mean().sqrt()) < 10
+
+
+@pytest.mark.parametrize("knobs", [{}, *SPEC.diagram.examples])
+def test_the_diagram_is_drawn_from_the_real_model(digits, knobs):
+    d = SPEC.draw(knobs, digits)
+    module = SPEC.build(knobs, digits)
+    real = sum(p.numel() for p in module.model.parameters())
+    assert d["params"] == real == sum(n.get("params", 0) for n in d["nodes"])
+    c = module.config
+    assert f"W {c.hidden_units}×64" in [n["label"] for n in d["nodes"]]
+    assert f"CD-{c.cd_k}" in d["title"] and (("persistent" in d["title"]) == (c.sampler == "pcd"))
+    assert rbm.SPEC.draw()["params"] == 784 * 64 + 784 + 64  # the catalog's sketch still draws
+
+
+def test_try_it_samples_from_a_drawn_digit(digits, default_run):
+    from models_lib.kit.tryit import TryItError, TryLimits
+
+    from .test_tryit import png_url
+
+    result, _ = default_run
+    module = SPEC.restore({}, digits, result.state_dict)
+    info = SPEC.try_it.describe(module, digits, TryLimits())
+    assert info["input"] == "image" and info["side"] == 8 and info["channels"] == 1
+    zero = (digits.X_test[digits.y_test == 0][0, 0].numpy() * 255).astype(np.uint8)
+    out = SPEC.try_it.run(module, digits, {"image": png_url(zero), "steps": 50, "chains": 4}, TryLimits())
+    assert out["rows"] == [1, 10, 50] and out["chains"] == 4
+    v = binarise(torch.from_numpy(zero / 255.0).float().reshape(1, -1), THRESHOLD)
+    with torch.no_grad():
+        assert out["free_energy"] == pytest.approx(float(module.model.free_energy(v)[0]), abs=1e-4)
+    assert out["samples_image"].startswith("data:image/png;base64,")
+    assert out["percentile"] < 90  # a real test digit looks typical to the model
+    noise = (np.random.default_rng(0).random((8, 8)) > 0.5).astype(np.uint8) * 255
+    odd = SPEC.try_it.run(module, digits, {"image": png_url(noise), "steps": 1}, TryLimits())
+    assert odd["free_energy"] > out["free_energy"] and odd["percentile"] > 90  # salt and pepper does not
+    assert odd["rows"] == [1]
+    again = SPEC.try_it.run(module, digits, {"image": png_url(zero), "steps": 50, "chains": 4}, TryLimits())
+    assert again["samples_image"] == out["samples_image"]  # the same seed draws the same chains
+    with pytest.raises(TryItError) as info_err:
+        SPEC.try_it.run(module, digits, {"image": png_url(zero), "steps": 5000}, TryLimits())
+    assert info_err.value.field == "steps"

@@ -8,10 +8,11 @@ divergence, reusable by a deep belief network), ``training.py`` and ``views.py``
 
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
-from .diagram import RBMSketch, draw
+from .diagram import RBMSketch, draw, draw_model
 from .knobs import RBMHParams
 from .model import RBM, apply_cd, build_model, cd_gradients
 from .training import RBMModule
+from .tryit import TRY_IT
 from .views import VIEWS
 
 __all__ = ["RBM", "SPEC", "TRAINING", "RBMHParams", "RBMModule", "apply_cd", "build_model", "cd_gradients", "spec"]
@@ -113,6 +114,8 @@ TRAINING = {
     "views": VIEWS,
     "metrics": METRICS,
     "default_dataset": "digits",
+    "try_it": TRY_IT,
+    "diagram": Diagram(draw_model, examples=({"cd_k": 5, "sampler": "pcd"}, {"hidden_units": 16, "cd_k": 2})),
 }
 
 SPEC = ArchitectureSpec(

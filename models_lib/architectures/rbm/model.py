@@ -48,11 +48,12 @@ class RBM(nn.Module):
         """``F(v)`` per sample (nats): lower means the model finds ``v`` more likely."""
         return -(v @ self.visible_bias) - F.softplus(F.linear(v, self.weight, self.hidden_bias)).sum(-1)
 
-    def gibbs(self, v: torch.Tensor, steps: int) -> torch.Tensor:
-        """``steps`` full Gibbs steps v → h → v from ``v`` (sampled states; the last visible as probabilities
-        is :meth:`visible_probs` of the last hidden sample)."""
+    def gibbs(self, v: torch.Tensor, steps: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``steps`` full Gibbs steps v → h → v from ``v`` (sampled 0/1 states), drawing from ``generator``
+        (the global stream when None)."""
         for _ in range(steps):
-            v = torch.bernoulli(self.visible_probs(torch.bernoulli(self.hidden_probs(v))))
+            h = torch.bernoulli(self.hidden_probs(v), generator=generator)
+            v = torch.bernoulli(self.visible_probs(h), generator=generator)
         return v
 
     def reconstruct(self, v: torch.Tensor) -> torch.Tensor:
