@@ -251,3 +251,63 @@ def test_try_it_samples_from_a_drawn_digit(digits, default_run):
     with pytest.raises(TryItError) as info_err:
         SPEC.try_it.run(module, digits, {"image": png_url(zero), "steps": 5000}, TryLimits())
     assert info_err.value.field == "steps"
+
+
+@pytest.mark.parametrize("knobs", [{}, {"sampler": "pcd", "hidden_units": 16}])
+def test_the_exports_give_the_models_answers(tmp_path, digits, knobs):
+    import onnxruntime as ort
+    from safetensors.torch import load_file
+
+    from models_lib.export import to_onnx, to_pt2, to_safetensors, weights_metadata
+
+    from .test_export import _batch
+
+    module = SPEC.build({"epochs": 1, **knobs}, digits)
+    module.setup(torch.device("cpu"))
+    with torch.no_grad():
+        for p in module.model.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    inference = SPEC.export.inference(module, digits)
+    x = _batch(inference.inputs)
+    with torch.no_grad():
+        expected = inference.model(*x)
+    assert expected.shape == (7, module.model.hidden)
+    meta = weights_metadata(spec=SPEC, config=module.config, data=digits, inference=inference)
+    fresh = SPEC.build(module.config, digits)
+    fresh.model.load_state_dict(load_file(str(to_safetensors(module, tmp_path / "w.safetensors", meta))))
+    with torch.no_grad():
+        assert torch.equal(fresh.model(*x), expected)
+    session = ort.InferenceSession(str(to_onnx(inference, tmp_path / "m.onnx")), providers=["CPUExecutionProvider"])
+    out = session.run(None, {"visible": x[0].numpy()})[0]
+    np.testing.assert_allclose(out, expected.numpy(), atol=1e-4, rtol=1e-4)
+    program = torch.export.load(str(to_pt2(inference, tmp_path / "m.pt2"))).module()
+    torch.testing.assert_close(program(*x), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("knobs", [{}, {"sampler": "pcd", "cd_k": 2, "momentum": 0.5, "weight_decay": 1e-3}])
+def test_the_standalone_script_trains_by_cd_and_its_weights_load_back(tmp_path, digits, knobs):
+    import re
+    import subprocess
+    import sys
+    import zipfile
+
+    from safetensors.torch import load_file
+
+    from models_lib.export import to_script
+
+    config = SPEC.validate({"epochs": 5, **knobs})
+    module = SPEC.build(config, digits)
+    path = to_script(SPEC.export.script(config, module.data), tmp_path / "script.zip", folder="run-3-script")
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(tmp_path)
+    folder = tmp_path / "run-3-script"
+    source = (folder / "train.py").read_text()
+    assert not re.search(r"^\s*(from|import)\s+(models_lib|playground|tests)\b", source, re.M)
+    done = subprocess.run(
+        [sys.executable, "-I", "train.py", "--epochs", "2"], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("epoch 1: ") and "wrote weights.safetensors" in done.stdout
+    pll = [float(m) for m in re.findall(r"pseudo-log-likelihood (-?[\d.]+)", done.stdout)]
+    assert len(pll) == 2 and pll[-1] > -30  # it learns (an untrained RBM: -44)
+    module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))  # strict: every name and shape

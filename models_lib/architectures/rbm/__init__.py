@@ -9,6 +9,7 @@ divergence, reusable by a deep belief network), ``training.py`` and ``views.py``
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import RBMSketch, draw, draw_model
+from .export import EXPORT
 from .knobs import RBMHParams
 from .model import RBM, apply_cd, build_model, cd_gradients
 from .training import RBMModule
@@ -115,6 +116,7 @@ TRAINING = {
     "metrics": METRICS,
     "default_dataset": "digits",
     "try_it": TRY_IT,
+    "export": EXPORT,
     "diagram": Diagram(draw_model, examples=({"cd_k": 5, "sampler": "pcd"}, {"hidden_units": 16, "cd_k": 2})),
 }
 
