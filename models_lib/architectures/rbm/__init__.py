@@ -47,7 +47,8 @@ METRICS = (
         RECONSTRUCTION,
         "lower",
         unit="nats",
-        description="Reconstruction cross-entropy on the training batches, before each update.",
+        description="Reconstruction cross-entropy of training images (a random sample as large as the test "
+        "split, of those trained on since the last measurement), with the weights as they are at the measurement.",
     ),
     Metric(
         "test_loss",
@@ -58,20 +59,13 @@ METRICS = (
         description="Reconstruction cross-entropy on the test images.",
     ),
     Metric(
-        "train_batch_free_energy",
-        "free energy of the training batches",
-        None,
-        None,
-        unit="nats",
-        description="Mean free energy of the training batches as they were trained on.",
-    ),
-    Metric(
         "train_free_energy",
         "train free energy",
         FREE_ENERGY,
         None,
         unit="nats",
-        description="Mean free energy of as many training images as there are test images, at the epoch end.",
+        description="Mean free energy of training images (a random sample as large as the test split, of those "
+        "trained on since the last measurement), with the weights as they are at the measurement.",
     ),
     Metric(
         "test_free_energy",
@@ -95,7 +89,7 @@ METRICS = (
         PLL,
         "higher",
         unit="nats",
-        description="Pseudo-log-likelihood of the training images measured at the epoch end.",
+        description="Pseudo-log-likelihood of the training images trained on since the last measurement.",
     ),
     Metric(
         "test_pll",

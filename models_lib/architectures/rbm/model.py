@@ -64,18 +64,29 @@ class RBM(nn.Module):
         """Per sample: ``Σ_i log p(v_i | v_rest)`` (nats). With ``flip`` (one unit index per sample) the
         one-unit estimate ``D · log σ(F(ṽ) - F(v))`` scikit-learn's BernoulliRBM reports; else exact over
         every unit (``D`` free energies per sample)."""
-        fe = self.free_energy(v)
         if flip is not None:
-            flipped = v.clone()
-            rows = torch.arange(v.shape[0], device=v.device)
-            flipped[rows, flip] = 1 - flipped[rows, flip]
-            return self.visible * F.logsigmoid(self.free_energy(flipped) - fe)
+            return self.scores(v, flip)[2]
+        fe = self.free_energy(v)
         total = torch.zeros_like(fe)
         for i in range(self.visible):
             flipped = v.clone()
             flipped[:, i] = 1 - flipped[:, i]
             total += F.logsigmoid(self.free_energy(flipped) - fe)
         return total
+
+    def scores(self, v: torch.Tensor, flip: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per sample, from one pass: the reconstruction error (cross-entropy of ``p(v | p(h | v))``, nats),
+        the free energy and the one-unit pseudo-log-likelihood (unit ``flip`` of each sample flipped: its
+        hidden input moves by one column of ``W``, so no second pass over the visible units)."""
+        pre = F.linear(v, self.weight, self.hidden_bias)
+        logits = F.linear(torch.sigmoid(pre), self.weight.t(), self.visible_bias)
+        error = F.binary_cross_entropy_with_logits(logits, v, reduction="none").sum(-1)
+        visible_term = v @ self.visible_bias
+        fe = -visible_term - F.softplus(pre).sum(-1)
+        sign = 1 - 2 * v.gather(1, flip[:, None])[:, 0]  # +1 where the flipped unit was off, -1 where on
+        flipped_pre = pre + sign[:, None] * self.weight.t()[flip]
+        flipped_fe = -(visible_term + sign * self.visible_bias[flip]) - F.softplus(flipped_pre).sum(-1)
+        return error, fe, self.visible * F.logsigmoid(flipped_fe - fe)
 
 
 def cd_gradients(rbm: RBM, v0: torch.Tensor, k: int, persistent: bool = False) -> tuple[dict, torch.Tensor]:

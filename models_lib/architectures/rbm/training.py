@@ -5,7 +5,6 @@ gradient, so momentum, weight decay, checkpoints and resume are the optimizer's 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from models_lib.data import TensorData
 from models_lib.hparams import bad_knob
@@ -64,6 +63,7 @@ class RBMModule(TrainingModule):
         self.shape = tuple(data.X_train.shape[1:])
         self.train_v, self.test_v = visible_data(data, config.threshold)
         self.model: RBM = build_model(config, self.train_v.shape[1])
+        self.model.requires_grad_(False)  # contrastive divergence: no autograd anywhere, no graph to record
         self.persistent = config.sampler == "pcd"
         self.view_keys = [v.key for v in VIEWS if v.applies_to(data)]
 
@@ -72,12 +72,13 @@ class RBMModule(TrainingModule):
         self.device = device
         self.model.to(device)
         g = torch.Generator().manual_seed(c.seed + 1)  # fixed: the same flips, images and noise every epoch
-        n_eval = min(len(self.test_v), len(self.train_v))
         self.test = to_device(self.test_v, device)
-        self.train_probe = to_device(self.train_v[:n_eval], device)  # the free-energy gap's training side
         D = self.train_v.shape[1]
+        # the unit each sample's pseudo-log-likelihood flips: the test images' own; the training rows come
+        # shuffled, so a fixed row of flips is as random for them
         self.test_flip = to_device(torch.randint(0, D, (len(self.test_v),), generator=g), device)
-        self.train_flip = to_device(torch.randint(0, D, (n_eval,), generator=g), device)
+        self.train_flip = to_device(torch.randint(0, D, (len(self.train_v),), generator=g), device)
+        self._train_fe = None
         self.shown = self.test[:SHOWN]
         self.noise = to_device(torch.bernoulli(torch.full((SHOWN, D), 0.5), generator=g), device)
         return [to_device(self.train_v, device)]
@@ -95,49 +96,40 @@ class RBMModule(TrainingModule):
 
     def manual_step(self, batch, optimizer, scaler):
         (v0,) = batch
-        rbm = self.model
-        with torch.no_grad():
-            grads, h0 = cd_gradients(rbm, v0, self.config.cd_k, self.persistent)
-            # the reconstruction error of this batch, before the update: cross-entropy of p(v | p(h | v0))
-            logits = F.linear(h0, rbm.weight.t(), rbm.visible_bias)
-            error = F.binary_cross_entropy_with_logits(logits, v0, reduction="sum")
-            fe = rbm.free_energy(v0).sum()
-            apply_cd(rbm, grads, optimizer)
-        return torch.stack([error, fe, torch.tensor(float(v0.shape[0]), device=v0.device)])
+        grads, _ = cd_gradients(self.model, v0, self.config.cd_k, self.persistent)
+        apply_cd(self.model, grads, optimizer)
+        # the batch itself is the record (a view of the epoch's shuffled rows, no copy): its reconstruction
+        # error is measured once per flush over every batch since the last, in one pass
+        return v0
 
     def train_metrics(self, records: list) -> dict[str, torch.Tensor]:
-        error, fe, n = torch.stack(records).sum(0)
+        """The training batches since the last measurement (at most as many rows as the test split: the rows
+        come shuffled, so a random sample of them), measured in one pass with the weights as they are now."""
+        v = torch.cat(records)[: len(self.test)]  # rows come shuffled: a random sample as large as the test split
+        error, fe, pll = self._scores(v, self.train_flip[: len(v)])
+        self._train_fe = fe  # the free-energy gap's training side, read by test_metrics just after
         blown = self.model.weight.detach().pow(2).mean().sqrt() > WEIGHT_RMS_LIMIT
         # the divergence check (on train_loss) reads blown-up weights as an infinite loss: no sync here
-        loss = torch.where(blown, torch.full_like(error, float("inf")), error / n)
-        return {"train_loss": loss, "train_batch_free_energy": fe / n}
+        return {
+            "train_loss": torch.where(blown, torch.full_like(error, float("inf")), error),
+            "train_free_energy": fe,
+            "train_pll": pll,
+        }
 
+    @torch.no_grad()
     def _scores(self, v: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
-        """Sums of reconstruction cross-entropy, free energy and pseudo-log-likelihood over ``v``."""
-        rbm, total = self.model, torch.zeros(3, device=self.device)
+        """Means of reconstruction cross-entropy, free energy and pseudo-log-likelihood over ``v``."""
+        total = torch.zeros(3, device=v.device)
         for i in range(0, len(v), EVAL_CHUNK):
-            x, f = v[i : i + EVAL_CHUNK], flip[i : i + EVAL_CHUNK]
-            logits = F.linear(rbm.hidden_probs(x), rbm.weight.t(), rbm.visible_bias)
-            total += torch.stack(
-                [
-                    F.binary_cross_entropy_with_logits(logits, x, reduction="sum"),
-                    rbm.free_energy(x).sum(),
-                    rbm.pseudo_log_likelihood(x, f).sum(),
-                ]
-            )
+            total += torch.stack([s.sum() for s in self.model.scores(v[i : i + EVAL_CHUNK], flip[i : i + EVAL_CHUNK])])
         return total / len(v)
 
     def test_metrics(self) -> dict[str, torch.Tensor]:
-        test_error, test_fe, test_pll = self._scores(self.test, self.test_flip)
-        _, train_fe, train_pll = self._scores(self.train_probe, self.train_flip)
-        return {
-            "test_loss": test_error,
-            "test_free_energy": test_fe,
-            "train_free_energy": train_fe,
-            "test_free_energy_gap": test_fe - train_fe,
-            "test_pll": test_pll,
-            "train_pll": train_pll,
-        }
+        error, fe, pll = self._scores(self.test, self.test_flip)
+        out = {"test_loss": error, "test_free_energy": fe, "test_pll": pll}
+        if self._train_fe is not None:
+            out["test_free_energy_gap"] = fe - self._train_fe
+        return out
 
     def views(self) -> dict[str, dict]:
         rbm, figures = self.model, {}
