@@ -1,5 +1,4 @@
-"""The restricted Boltzmann machine (not offered yet: trained through ``dataclasses.replace(SPEC,
-**TRAINING)``): CD-1 matches scikit-learn's BernoulliRBM on binarised digits and its hidden units are good
+"""The restricted Boltzmann machine: CD-1 matches scikit-learn's BernoulliRBM on binarised digits and its hidden units are good
 features; every knob combination trains; data outside 0..1 is refused in words; checkpoint and resume,
 cancel, the divergence check and the replayed frames work as for every run; the views show what they claim."""
 
@@ -15,6 +14,7 @@ import torch
 
 from models_lib import data
 from models_lib.architectures import rbm
+from models_lib.architectures.rbm.diagram import RBMSketch, draw
 from models_lib.architectures.rbm.model import RBM, cd_gradients
 from models_lib.architectures.rbm.training import binarise
 from models_lib.hparams import HParamsError
@@ -23,7 +23,7 @@ from models_lib.training.frames import whole_frames
 
 from .test_checkpoint import StopAt, assert_same_weights
 
-SPEC = dataclasses.replace(rbm.SPEC, **rbm.TRAINING)
+SPEC = rbm.SPEC
 
 # The comparison with scikit-learn: the same size, learning rate, batch and epochs on both sides (the
 # defaults: 100 hidden units, learning rate 0.05, batches of 10, 30 epochs; digits binarised at 0.5).
@@ -222,7 +222,8 @@ def test_the_diagram_is_drawn_from_the_real_model(digits, knobs):
     c = module.config
     assert f"W {c.hidden_units}×64" in [n["label"] for n in d["nodes"]]
     assert f"CD-{c.cd_k}" in d["title"] and (("persistent" in d["title"]) == (c.sampler == "pcd"))
-    assert rbm.SPEC.draw()["params"] == 784 * 64 + 784 + 64  # the catalog's sketch still draws
+    sketch = draw(RBMSketch())  # the sketch a DBN page may borrow still draws
+    assert sketch["params"] == 784 * 64 + 784 + 64
 
 
 def test_try_it_samples_from_a_drawn_digit(digits, default_run):
@@ -311,3 +312,13 @@ def test_the_standalone_script_trains_by_cd_and_its_weights_load_back(tmp_path, 
     pll = [float(m) for m in re.findall(r"pseudo-log-likelihood (-?[\d.]+)", done.stdout)]
     assert len(pll) == 2 and pll[-1] > -30  # it learns (an untrained RBM: -44)
     module.model.load_state_dict(load_file(str(folder / "weights.safetensors")))  # strict: every name and shape
+
+
+@pytest.mark.parametrize("knobs", [{}, {"threshold": 0.0, "sampler": "pcd", "learning_rate": 0.01}])
+def test_the_colour_shapes_train(knobs):
+    shapes = data.load("shapes")
+    result = SPEC.run({"epochs": 4, "hidden_units": 64, **knobs}, shapes, device="cpu")
+    m = result.metrics
+    assert all(math.isfinite(m[k]) for k in ("train_loss", "test_loss", "test_pll", "test_free_energy_gap"))
+    assert m["test_pll"] > 3072 * math.log(0.5) + 150  # better than an untrained RBM's -2129 nats
+    assert set(result.views) == {"filters", "reconstruction", "gibbs"}

@@ -6,6 +6,8 @@ sketched from its own small knobs (``diagram.py``); ``TRAINING`` holds what make
 divergence, reusable by a deep belief network), ``training.py`` and ``views.py``.
 """
 
+import dataclasses
+
 from models_lib.registry import Accepts, ArchitectureSpec, Card, Chart, Diagram, Fact, Metric
 
 from .diagram import RBMSketch, draw, draw_model
@@ -152,4 +154,5 @@ SPEC = ArchitectureSpec(
     ),
     diagram=Diagram(draw, knobs=RBMSketch),
 )
+SPEC = dataclasses.replace(SPEC, **TRAINING)  # offered: trained on the digits, shapes and image uploads
 spec = SPEC
