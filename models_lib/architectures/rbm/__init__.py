@@ -113,7 +113,9 @@ TRAINING = {
     "default_dataset": "digits",
     "try_it": TRY_IT,
     "export": EXPORT,
-    "diagram": Diagram(draw_model, examples=({"cd_k": 5, "sampler": "pcd"}, {"hidden_units": 16, "cd_k": 2})),
+    "diagram": Diagram(
+        draw_model, examples=({"cd_k": 5, "sampler": "pcd", "hidden_units": 32}, {"hidden_units": 16, "cd_k": 2})
+    ),
 }
 
 SPEC = ArchitectureSpec(
