@@ -163,6 +163,22 @@ function renderAnomaly(result) {
   show(...nodes);
 }
 
+// a restricted Boltzmann machine's answer: the drawing as its visible units read it, its reconstruction, and
+// Gibbs chains started from it (one row per number of steps), with how typical its free energy is
+function renderGibbs(result) {
+  const pct = result.percentile;
+  const words = pct >= 95 ? "unusual: less likely to the model than almost every test image" : pct >= 75 ? "a little unusual" : "typical of the images it learnt";
+  const rows = result.rows.map((k) => `${k} step${k === 1 ? "" : "s"}`).join(", ");
+  show(
+    verdict(`Free energy ${numberText(result.free_energy)}: ${pct.toFixed(0)}th percentile of the test images (${words})`),
+    el("p", { class: "muted", text: `${result.hidden_on} of ${result.hidden_units} hidden units are more likely on than off for your drawing. Lower free energy means likelier.` }),
+    el("div", { class: "tryit-maps" },
+      figure("What the model reads (binarised)", picture(result.input_image, "Your drawing, as the visible units read it")),
+      figure("One trip up and down", picture(result.reconstruction_image, "The reconstruction"))),
+    figure(`${result.chains} chains from your drawing, after ${rows}`, picture(result.samples_image, "Gibbs samples started from your drawing", "tryit-picture tryit-grid")),
+  );
+}
+
 function table(row, caption) {
   const t = el("table", { class: "metrics-table tryit-table" }, el("caption", { text: caption }));
   const tbody = el("tbody");
@@ -1149,7 +1165,7 @@ function renderCell(result) {
 const BUILDERS = {
   point: () => pointInput(),
   row: () => (info.architecture === "som" ? cellInput() : rowInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses)),
-  image: () => imageInput(info.architecture === "autoencoder" ? renderAnomaly : renderClasses),
+  image: () => imageInput(info.architecture === "autoencoder" ? renderAnomaly : info.answer === "gibbs" ? renderGibbs : renderClasses),
   text: () => textInput(),
   series: () => (info.architecture === "autoencoder" ? rowlessSeries() : seriesInput()),
   latent: () => latentInput(),

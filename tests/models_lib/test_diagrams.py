@@ -192,7 +192,7 @@ def test_gnn_gat_heads_and_sage_self_skip():
 
 def test_other_knobs_change_the_drawing():
     assert len(diagram("som", {"width": 4})["nodes"][2]["cells"]) == 2
-    assert diagram("rbm", {"hidden": 10})["params"] == 784 * 10 + 784 + 10
+    assert diagram("rbm", {"hidden_units": 10})["params"] == 64 * 10 + 64 + 10  # drawn from the real RBM on digits
     assert len(diagram("dbn", {"layers": "100,50,20,10"})["nodes"]) > len(diagram("dbn", {"layers": "100,50"})["nodes"])
     assert diagram("recursive", {"cell": "rntn"})["params"] > diagram("recursive")["params"]
     assert "attention" in {n["kind"] for n in diagram("seq2seq", {"attention": True})["nodes"]}

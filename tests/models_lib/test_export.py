@@ -39,6 +39,8 @@ CASES = [
     ("recursive", "sentiment-trees", {"cell": "tree_rnn"}),
     ("seq2seq", "dates", {}),
     ("seq2seq", "reverse", {"attention": False, "cell": "lstm"}),
+    ("rbm", "digits", {}),
+    ("rbm", "shapes", {"sampler": "pcd", "hidden_units": 16}),
 ]
 
 
@@ -166,6 +168,7 @@ SCRIPTS = [
     ("recursive", "sentiment-trees", {"cell": "rntn", "lr_schedule": "constant", "grad_clip": 0.0, "dim": 8}),
     ("seq2seq", "number-words", {}),
     ("seq2seq", "sort", {"attention": False, "cell": "lstm", "grad_clip": 0.0}),
+    ("rbm", "digits", {"sampler": "pcd", "cd_k": 2, "momentum": 0.5, "weight_decay": 0.001}),
 ]
 
 

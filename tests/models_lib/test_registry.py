@@ -11,7 +11,20 @@ CATALOG = {
     "backprop", "mlp", "cnn", "detection", "segmentation", "pose", "rnn", "recursive", "seq2seq",
     "transformer", "embeddings", "autoencoder", "vae", "rbm", "dbn", "som", "gan", "gnn",
 }  # fmt: skip
-TRAINABLE = ["mlp", "cnn", "detection", "segmentation", "pose", "rnn", "recursive", "seq2seq", "autoencoder", "vae", "gan"]
+TRAINABLE = [
+    "mlp",
+    "cnn",
+    "detection",
+    "segmentation",
+    "pose",
+    "rnn",
+    "recursive",
+    "seq2seq",
+    "autoencoder",
+    "vae",
+    "rbm",
+    "gan",
+]
 
 
 def test_get_and_all(mlp_spec):
