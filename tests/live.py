@@ -124,6 +124,16 @@ class Session:
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"null")
 
+    def trained(self, architecture: str, dataset: str, config: dict, within_s: float = 120) -> dict:
+        """Starts a run and waits until it has ended: the run as the API gives it."""
+        status, job = self.post("/api/jobs", {"architecture": architecture, "dataset": dataset, "config": config})
+        assert status == 201, job
+        deadline = time.monotonic() + within_s
+        while (job := self.get(f"/api/jobs/{job['id']}"))["status"] in ("QUEUED", "RUNNING"):
+            assert time.monotonic() < deadline, f"the {architecture} run did not end within {within_s:g} s"
+            time.sleep(0.3)
+        return job
+
     def get(self, path: str) -> dict:
         status, body = self._open(urllib.request.Request(self.base_url + path))
         assert status == 200, (status, body)

@@ -5,8 +5,6 @@ Screenshots go to test-artifacts/. Skipped while the RBM is not offered for trai
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from models_lib import registry
@@ -30,12 +28,7 @@ def site(tmp_path_factory):
 def test_a_drawn_digit_starts_gibbs_chains(site, browser):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     session = Session(site["url"])
-    status, job = session.post("/api/jobs", {"architecture": "rbm", "dataset": "digits", "config": {"epochs": 10}})
-    assert status == 201, job
-    deadline = time.monotonic() + 120
-    while session.get(f"/api/jobs/{job['id']}")["status"] in ("QUEUED", "RUNNING"):
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
+    job = session.trained("rbm", "digits", {"epochs": 10})
     for width in (1440, 375):
         page, errors = _page(browser, site["url"], session, width)
         page.goto(f"{site['url']}/jobs/{job['id']}/")

@@ -4,8 +4,6 @@ scrolling; a row of the wrong length is refused with a message. Screenshots go t
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from models_lib import registry
@@ -29,14 +27,7 @@ def site(tmp_path_factory):
 def test_a_picked_colour_is_ringed_in_its_cell(site, browser):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     session = Session(site["url"])
-    status, job = session.post(
-        "/api/jobs", {"architecture": "som", "dataset": "colours", "config": {"epochs": 5, "rows": 10, "columns": 10}}
-    )
-    assert status == 201, job
-    deadline = time.monotonic() + 120
-    while session.get(f"/api/jobs/{job['id']}")["status"] in ("QUEUED", "RUNNING"):
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
+    job = session.trained("som", "colours", {"epochs": 5, "rows": 10, "columns": 10})
     for width in (1440, 375):
         page, errors = _page(browser, site["url"], session, width)
         page.goto(f"{site['url']}/jobs/{job['id']}/")

@@ -5,8 +5,6 @@ test-artifacts/."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
@@ -25,12 +23,7 @@ def site(tmp_path_factory):
 def test_a_typed_date_is_translated_with_its_attention(site, browser):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     session = Session(site["url"])
-    status, job = session.post("/api/jobs", {"architecture": "seq2seq", "dataset": "dates", "config": {"epochs": 2}})
-    assert status == 201, job
-    deadline = time.monotonic() + 120
-    while session.get(f"/api/jobs/{job['id']}")["status"] in ("QUEUED", "RUNNING"):
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
+    job = session.trained("seq2seq", "dates", {"epochs": 2})
     for width in (1440, 375):
         page, errors = _page(browser, site["url"], session, width)
         page.goto(f"{site['url']}/jobs/{job['id']}/")

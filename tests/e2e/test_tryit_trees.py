@@ -4,8 +4,6 @@ is refused with a message. Screenshots at 375 and 1440 px go to test-artifacts/.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
@@ -24,14 +22,7 @@ def site(tmp_path_factory):
 def test_a_typed_review_is_drawn_as_its_tree(site, browser):  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
     session = Session(site["url"])
-    status, job = session.post(
-        "/api/jobs", {"architecture": "recursive", "dataset": "sentiment-trees", "config": {"epochs": 6}}
-    )
-    assert status == 201, job
-    deadline = time.monotonic() + 120
-    while session.get(f"/api/jobs/{job['id']}")["status"] in ("QUEUED", "RUNNING"):
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
+    job = session.trained("recursive", "sentiment-trees", {"epochs": 6})
     for width in (1440, 375):
         page, errors = _page(browser, site["url"], session, width)
         page.goto(f"{site['url']}/jobs/{job['id']}/")
