@@ -35,6 +35,13 @@ FREE_ENERGY = Chart(
     "curve means the model is overfitting the training images.",
     "nats",
 )
+GAP = Chart(
+    "free_energy_gap",
+    "Free-energy gap",
+    "Test free energy minus training free energy. Near zero, the model finds the test images as likely as the ones "
+    "it trained on; a gap that keeps growing means it is learning the training images themselves (overfitting).",
+    "nats",
+)
 PLL = Chart(
     "pll",
     "Pseudo-log-likelihood",
@@ -80,7 +87,7 @@ METRICS = (
     Metric(
         "test_free_energy_gap",
         "free-energy gap (test - train)",
-        None,
+        GAP,
         None,
         unit="nats",
         description="Test free energy minus train free energy: growing well above zero means overfitting.",
