@@ -99,8 +99,13 @@ def escape_figure(figure: Any) -> Any:
     if isinstance(figure, dict):
         return {key: escape_figure(value) for key, value in figure.items()}
     if isinstance(figure, list | tuple):
+        if all(type(value) in _PLAIN for value in figure):
+            return list(figure)  # numbers (the bulk of a figure): nothing to escape, no call per value
         return [escape_figure(value) for value in figure]
     return figure
+
+
+_PLAIN = frozenset((int, float, bool, type(None)))  # exact types: a str or Markup subclass is never plain
 
 
 def escape_views(views: Any) -> Any:
