@@ -1,28 +1,17 @@
 """ "Try it" for a restricted Boltzmann machine in a real browser: an RBM trained on the built-in digits takes a
 digit drawn on the canvas and answers with the drawing as its visible units read it, its reconstruction, Gibbs
 chains started from it and how typical its free energy is, with no sideways scrolling at 375 and 1440 px.
-Screenshots go to test-artifacts/. Skipped while the RBM is not offered for training."""
+Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
 import pytest
 
-from models_lib import registry
-from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
+from tests.e2e.test_browser import ARTIFACTS, browser, site  # noqa: F401 - module fixtures
 from tests.e2e.test_tryit import _draw_a_one, _page
-from tests.live import Session, embedded_site
+from tests.live import Session
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.timeout(240),
-    pytest.mark.skipif(not registry.get("rbm").trainable, reason="the RBM is not offered for training yet"),
-]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    with embedded_site(tmp_path_factory.mktemp("tryit-rbm")) as site:
-        yield site
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 
 def test_a_drawn_digit_starts_gibbs_chains(site, browser):  # noqa: F811

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import ARTIFACTS, browser  # noqa: F401 - a module fixture
+from tests.e2e.test_browser import ARTIFACTS, browser, site  # noqa: F401 - module fixtures
 from tests.e2e.test_tryit import _page
-from tests.live import Session, embedded_site
+from tests.live import Session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    with embedded_site(tmp_path_factory.mktemp("tryit-trees")) as site:
-        yield site
 
 
 def test_a_typed_review_is_drawn_as_its_tree(site, browser):  # noqa: F811

@@ -48,7 +48,8 @@ def _train(dataset, **knobs):
 
 
 def _gensim_accuracy(dataset, epochs: int) -> float:
-    gensim = pytest.importorskip("gensim.models")
+    import gensim.models as gensim
+
     text = text_of(dataset)[: dataset.meta["train_end"]]
     model = gensim.Word2Vec(
         words_of(text), vector_size=32, window=3, negative=5, sg=1, min_count=1, sample=1e-3, epochs=epochs,
@@ -162,9 +163,10 @@ def trained_skipgram(relations):
 
 
 def test_the_vec_file_loads_in_gensim_with_the_same_vectors(trained_skipgram, tmp_path):
+    import gensim.models as gensim_models
+
     from models_lib.architectures.embeddings.export import word2vec_text
 
-    gensim_models = pytest.importorskip("gensim.models")
     path = tmp_path / "vectors.vec"
     path.write_text(word2vec_text(trained_skipgram))
     kv = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=False)
@@ -187,7 +189,8 @@ def test_the_lookup_exports_to_torch_export_and_onnx(relations, method, tmp_path
     expected = inf.model(*inf.inputs)
     program = torch.export.load(str(to_pt2(inf, tmp_path / "m.pt2"))).module()
     assert torch.allclose(program(*inf.inputs), expected, atol=1e-5)
-    ort = pytest.importorskip("onnxruntime")
+    import onnxruntime as ort
+
     session = ort.InferenceSession(str(to_onnx(inf, tmp_path / "m.onnx")))
     got = session.run(None, {name: t.numpy() for name, t in zip(inf.input_names, inf.inputs, strict=True)})[0]
     assert np.allclose(got, expected.detach().numpy(), atol=1e-4)

@@ -54,7 +54,8 @@ MINISOM_DECAY = {
 def test_it_maps_random_colours_as_well_as_minisom(algorithm, decay, epochs):
     """Same grid (20 x 20), start (random training rows), radius, rate, schedule and rows seen as MiniSom's
     online map: a quantisation error within 10 % of MiniSom's and a topographic error of at most 5 %."""
-    minisom = pytest.importorskip("minisom")
+    import minisom
+
     d = data.load("colours", {"n_samples": 2000})
     sigma, lr = 4.0, 0.5
     config = {"rows": 20, "columns": 20, "sigma": sigma, "learning_rate": lr, "epochs": epochs, "init": "sample"}
